@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "sy",
+    products: [
+        .executable(name: "sy", targets: ["sy"]),
+        .executable(name: "sy-scan", targets: ["sy-scan"]),
+        .executable(name: "sy-sum", targets: ["sy-sum"]),
+        .executable(name: "sy-delta", targets: ["sy-delta"]),
+        .executable(name: "sy-apply", targets: ["sy-apply"]),
+        .library(name: "SyCore", targets: ["SyCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries and the Linux shim.
+        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .target(name: "CSyLinux", cSettings: [.define("_GNU_SOURCE")]),
+
+        // The shared library: stream format, tree walk, stages, pipeline.
+        .target(
+            name: "SyCore",
+            dependencies: [
+                "CXXHash", "CZstd", "CSyLinux",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The five programs.
+        .executableTarget(name: "sy-scan", dependencies: ["SyCore"], swiftSettings: swiftSettings),
+        .executableTarget(name: "sy-sum", dependencies: ["SyCore"], swiftSettings: swiftSettings),
+        .executableTarget(name: "sy-delta", dependencies: ["SyCore"], swiftSettings: swiftSettings),
+        .executableTarget(name: "sy-apply", dependencies: ["SyCore"], swiftSettings: swiftSettings),
+        .executableTarget(name: "sy", dependencies: ["SyCore"], swiftSettings: swiftSettings),
+
+        // Tests.
+        .testTarget(name: "SyCoreTests", dependencies: ["SyCore"]),
+        .testTarget(
+            name: "SyCLITests",
+            dependencies: ["SyCore"]
+        ),
+    ]
+)

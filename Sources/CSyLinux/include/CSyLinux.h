@@ -1,0 +1,41 @@
+#ifndef CSYLINUX_H
+#define CSYLINUX_H
+/* Wrappers for what Glibc's Swift overlay lacks. Symbols carry an sy_ prefix. */
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/stat.h>
+
+/* getdents64(2): raw linux_dirent64 records into buf. */
+long sy_getdents64(int fd, void *buf, unsigned long len);
+/* copy_file_range(2) with explicit offsets. */
+long sy_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out, unsigned long len);
+/* ioctl(FICLONE): reflink the whole of src into dst; 0 or -1 with errno. */
+int sy_ficlone(int dst, int src);
+/* fcntl(F_SETPIPE_SZ); returns the new size or -1. */
+int sy_set_pipe_size(int fd, int size);
+/* renameat2(2). */
+int sy_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags);
+/* The nanosecond fields of struct stat. */
+int64_t sy_stat_mtime_nsec(const struct stat *st);
+int64_t sy_stat_mtime_sec(const struct stat *st);
+/* makedev / major / minor. */
+uint64_t sy_makedev(uint32_t major, uint32_t minor);
+uint32_t sy_major(uint64_t dev);
+uint32_t sy_minor(uint64_t dev);
+/* Set atime to now-or-omit and mtime to (sec,nsec) on dirfd/path (flags: AT_SYMLINK_NOFOLLOW) or on fd when path is NULL. */
+int sy_set_mtime(int dirfd, const char *path, int64_t sec, int64_t nsec, int flags);
+int sy_fset_mtime(int fd, int64_t sec, int64_t nsec);
+
+extern const int sy_RENAME_NOREPLACE;
+extern const long sy_UTIME_OMIT;
+extern const int sy_O_PATH;
+extern const int sy_O_NOATIME;
+extern const int sy_O_DIRECTORY;
+extern const int sy_O_NOFOLLOW;
+extern const int sy_O_CLOEXEC;
+extern const int sy_AT_REMOVEDIR;
+extern const int sy_AT_SYMLINK_NOFOLLOW;
+extern const int sy_AT_FDCWD;
+extern const int sy_AT_EMPTY_PATH;
+
+#endif

@@ -1,0 +1,67 @@
+#include "CSyLinux.h"
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <errno.h>
+
+_Static_assert(sizeof(off_t) == 8, "64-bit off_t expected");
+
+long sy_getdents64(int fd, void *buf, unsigned long len) {
+    return syscall(SYS_getdents64, fd, buf, len);
+}
+
+long sy_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out, unsigned long len) {
+    return copy_file_range(fd_in, (off_t *)off_in, fd_out, (off_t *)off_out, len, 0);
+}
+
+int sy_ficlone(int dst, int src) {
+#ifdef FICLONE
+    return ioctl(dst, FICLONE, src);
+#else
+    errno = EOPNOTSUPP;
+    return -1;
+#endif
+}
+
+int sy_set_pipe_size(int fd, int size) { return fcntl(fd, F_SETPIPE_SZ, size); }
+
+int sy_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags) {
+    return renameat2(olddirfd, oldpath, newdirfd, newpath, flags);
+}
+
+int64_t sy_stat_mtime_nsec(const struct stat *st) { return st->st_mtim.tv_nsec; }
+int64_t sy_stat_mtime_sec(const struct stat *st) { return st->st_mtim.tv_sec; }
+
+uint64_t sy_makedev(uint32_t ma, uint32_t mi) { return makedev(ma, mi); }
+uint32_t sy_major(uint64_t dev) { return major(dev); }
+uint32_t sy_minor(uint64_t dev) { return minor(dev); }
+
+int sy_set_mtime(int dirfd, const char *path, int64_t sec, int64_t nsec, int flags) {
+    struct timespec ts[2];
+    ts[0].tv_sec = 0; ts[0].tv_nsec = UTIME_OMIT;
+    ts[1].tv_sec = sec; ts[1].tv_nsec = nsec;
+    return utimensat(dirfd, path, ts, flags);
+}
+
+int sy_fset_mtime(int fd, int64_t sec, int64_t nsec) {
+    struct timespec ts[2];
+    ts[0].tv_sec = 0; ts[0].tv_nsec = UTIME_OMIT;
+    ts[1].tv_sec = sec; ts[1].tv_nsec = nsec;
+    return futimens(fd, ts);
+}
+
+const int sy_RENAME_NOREPLACE = RENAME_NOREPLACE;
+const long sy_UTIME_OMIT = UTIME_OMIT;
+const int sy_O_PATH = O_PATH;
+const int sy_O_NOATIME = O_NOATIME;
+const int sy_O_DIRECTORY = O_DIRECTORY;
+const int sy_O_NOFOLLOW = O_NOFOLLOW;
+const int sy_O_CLOEXEC = O_CLOEXEC;
+const int sy_AT_REMOVEDIR = AT_REMOVEDIR;
+const int sy_AT_SYMLINK_NOFOLLOW = AT_SYMLINK_NOFOLLOW;
+const int sy_AT_FDCWD = AT_FDCWD;
+const int sy_AT_EMPTY_PATH = AT_EMPTY_PATH;

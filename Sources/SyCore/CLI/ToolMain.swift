@@ -1,0 +1,46 @@
+import ArgumentParser
+import Glibc
+
+/// The version of every sy program.
+public let syVersion = "0.1.0"
+
+/// `sy-scan 0.1.0 (stream format 1)`.
+public func versionString(_ tool: String) -> String {
+    "\(tool) \(syVersion) (stream format \(Wire.version))"
+}
+
+/// Parses arguments for `Command`, runs `body`, and maps failures to rsync's exit codes:
+/// a usage error exits 1, a `SyError` exits with its status after one line on stderr.
+public func toolMain<Command: ParsableCommand>(_ type: Command.Type, name: String, arguments: [String]? = nil,
+                                               _ body: (Command) throws -> ExitStatus) -> Never {
+    ProgramName.current = name
+    signal(SIGPIPE, SIG_IGN)
+    let command: Command
+    do {
+        command = try Command.parse(arguments ?? Array(CommandLine.arguments.dropFirst()))
+    } catch {
+        let code = Command.exitCode(for: error)
+        if code == .success {
+            print(Command.fullMessage(for: error))
+            exit(0)
+        }
+        warn(Command.fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "syntax error")
+        warn("try '\(name) --help' for more information")
+        exit(ExitStatus.syntax.rawValue)
+    }
+    do {
+        let status = try body(command)
+        exit(status.rawValue)
+    } catch let e as SyError {
+        warn(e.message)
+        exit(e.status.rawValue)
+    } catch {
+        warn("\(error)")
+        exit(ExitStatus.fileIO.rawValue)
+    }
+}
+
+extension String {
+    /// The raw bytes of a command-line argument.
+    public var pathBytes: PathBytes { Array(utf8) }
+}

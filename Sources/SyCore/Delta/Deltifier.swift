@@ -1,0 +1,126 @@
+import Glibc
+
+/// Options of the sender.
+public struct DeltaOptions: Sendable {
+    /// Both trees are on this machine: send source ranges instead of bytes (sy-apply copies them).
+    public var localSource = false
+    /// zstd level for literals, or nil for none.
+    public var compressLevel: Int?
+    public var dryRun = false
+    public var topName: PathBytes?
+    public init() {}
+}
+
+/// The sender: reads plans and signatures, writes the delta stream.
+public final class Deltifier {
+    let options: DeltaOptions
+    let input: StreamReader
+    let out: StreamWriter
+    let sources: SourceSet
+    var status = ExitStatus.ok
+    let hasher = FileHasher()
+    let sink: DeltaSink
+    var literalTotal: UInt64 = 0
+    var matchedTotal: UInt64 = 0
+
+    public init(sources args: [PathBytes], options: DeltaOptions, input: StreamReader, output: StreamWriter) {
+        self.options = options; self.input = input; self.out = output
+        var problems: [SyError] = []
+        sources = SourceSet(args: args, topName: options.topName) { problems.append($0) }
+        sink = DeltaSink(out: output, compressor: options.compressLevel.map { ZstdCompressor(level: $0) })
+        for p in problems { report(p) }
+    }
+
+    func report(_ e: SyError) {
+        warn(e.message)
+        status = status.merged(with: e.status)
+    }
+
+    /// Processes the whole plan stream; returns 0, 23 or 24.
+    public func run() throws(SyError) -> ExitStatus {
+        var pending = try input.nextRecord()
+        while let rec = pending {
+            pending = try input.nextRecord()
+            switch rec {
+            case .plan(let plan):
+                var blocks: (weak: [UInt32], strong: [UInt8])?
+                if let sig = plan.signature {
+                    var weak: [UInt32] = [], strong: [UInt8] = []
+                    while weak.count < sig.blockCount, case .blocks(let sl, let w, let s)? = pending {
+                        guard sl == sig.strongLength else { throw SyError.stream("blocks with strong length \(sl), plan says \(sig.strongLength)", offset: input.payloadOffset) }
+                        weak += w; strong += s
+                        pending = try input.nextRecord()
+                    }
+                    guard weak.count == sig.blockCount else {
+                        throw SyError.stream("signature of '\(plan.entry.path.displayName)' has \(weak.count) blocks, expected \(sig.blockCount)", offset: input.offset)
+                    }
+                    blocks = (weak, strong)
+                }
+                try send(plan, blocks)
+            case .summary(var items):
+                items.append(SummaryItem(key: "plan_bytes", value: input.offset))
+                try out.write(.summary(items))
+            case .message:
+                try out.write(rec)
+            case .blocks:
+                throw SyError.stream("block sums without a plan", offset: input.payloadOffset)
+            default:
+                throw SyError.stream("unexpected \(rec.type.name) record in a plan stream", offset: input.payloadOffset)
+            }
+        }
+        try out.finish()
+        return status
+    }
+
+    func send(_ plan: Plan, _ blocks: (weak: [UInt32], strong: [UInt8])?) throws(SyError) {
+        var p = plan
+        guard plan.action.carriesData && plan.entry.kind == .file else {
+            try out.write(.plan(p))
+            return
+        }
+        if options.dryRun {
+            p.signature = nil
+            try out.write(.plan(p))
+            try out.write(.fileEnd(size: plan.entry.size, hash: nil))
+            return
+        }
+        let fd: Int32
+        do { fd = try sources.open(plan.entry.path) } catch {
+            try out.write(.plan(p))
+            try abort(plan, error.code)
+            return
+        }
+        defer { Sys.close(fd) }
+        let st: FileStat
+        do { st = try Sys.fstat(fd) } catch { try out.write(.plan(p)); try abort(plan, error.code); return }
+        guard st.kind == .file else { try out.write(.plan(p)); try abort(plan, ENOENT); return }
+        if options.localSource && blocks == nil {
+            // The receiver copies the bytes itself and checks the source did not change meanwhile.
+            p.entry.size = st.size
+            try out.write(.plan(p))
+            try out.write(.sourceRange(offset: 0, length: st.size))
+            try out.write(.fileEnd(size: st.size, hash: nil))
+            literalTotal += UInt64(st.size)
+            return
+        }
+        try out.write(.plan(p))
+        let index = blocks.map { BlockIndex(info: plan.signature!, weak: $0.weak, strong: $0.strong) }
+        sink.reset()
+        let size: Int64
+        do { size = try Matcher.run(fd: fd, index: index, sink: sink, hasher: hasher) } catch {
+            try abort(plan, error.errno ?? EIO)
+            return
+        }
+        literalTotal += UInt64(sink.literalBytes)
+        matchedTotal += UInt64(sink.matchedBytes)
+        try out.write(.fileEnd(size: size, hash: hasher.digest))
+    }
+
+    func abort(_ plan: Plan, _ err: Int32) throws(SyError) {
+        let e = err == ENOENT
+            ? SyError("file has vanished: '\(plan.entry.path.displayName)'", status: .vanished, errno: err)
+            : SyError.sys("cannot read", plan.entry.path, err, status: .partial)
+        report(e)
+        try out.write(.fileAbort(errno: err, message: e.message))
+    }
+}

@@ -1,0 +1,104 @@
+import Glibc
+
+/// The sender's block matcher: rolls the weak sum over the source byte by byte where it does
+/// not match and jumps a block where it does. Memory: the index plus one window.
+enum Matcher {
+    /// Streams `fd` through `sink` as copies of `index` blocks and literals. Returns the bytes read;
+    /// `hasher` has seen every source byte.
+    static func run(fd: Int32, index: BlockIndex?, sink: DeltaSink, hasher: FileHasher) throws(SyError) -> Int64 {
+        hasher.reset()
+        let bs = index?.blockSize ?? 0
+        let window = max(4 << 20, bs * 4)
+        let cap = window + bs
+        let buf = UnsafeMutableRawPointer.allocate(byteCount: cap, alignment: 64)
+        defer { buf.deallocate() }
+        let bytes = buf.assumingMemoryBound(to: UInt8.self)
+        var fileOffset: Int64 = 0   // file offset of buf[0]
+        var avail = 0
+        var eof = false
+        var pos = 0
+        var litStart = 0
+        var total: Int64 = 0
+
+        /// Sends pending literals, slides the window, reads more.
+        func refill() throws(SyError) {
+            try sink.literal(buf + litStart, pos - litStart)
+            let keep = avail - pos
+            if keep > 0 && pos > 0 { memmove(buf, buf + pos, keep) }
+            fileOffset += Int64(pos)
+            avail = keep; pos = 0; litStart = 0
+            while !eof && avail < cap {
+                let n: Int
+                do { n = try Sys.read(fd, buf + avail, cap - avail) } catch {
+                    throw SyError("read error: \(error)", status: .partial, errno: error.code)
+                }
+                if n == 0 { eof = true; break }
+                hasher.update(buf + avail, n)
+                avail += n
+                total += Int64(n)
+            }
+        }
+
+        guard let index else {
+            // Whole file: everything is literal.
+            repeat {
+                pos = avail
+                try refill()
+            } while avail > 0
+            return total
+        }
+
+        try refill()
+        var lastBlock = -1
+        var haveSum = false
+        var rc = RollingChecksum(bytes, count: 0)
+        while true {
+            if avail - pos <= bs && !eof {
+                try refill()
+                haveSum = false
+            }
+            if avail - pos < bs { break }
+            if !haveSum { rc = RollingChecksum(bytes + pos, count: bs); haveSum = true }
+            let w = rc.value
+            if index.mayContain(w), let b = index.find(w, buf + pos, bs, preferred: lastBlock + 1) {
+                try sink.literal(buf + litStart, pos - litStart)
+                try sink.copy(offset: Int64(b) * Int64(bs), length: Int64(bs))
+                lastBlock = b
+                pos += bs
+                litStart = pos
+                haveSum = false
+                continue
+            }
+            if avail - pos > bs {
+                rc.roll(out: bytes[pos], in: bytes[pos + bs])
+                pos += 1
+            } else {
+                // Exactly one block left at end of file, no match: it all becomes literal below.
+                break
+            }
+            if pos - litStart >= Wire.literalChunk {
+                try sink.literal(buf + litStart, pos - litStart)
+                litStart = pos
+            }
+        }
+        // Tail: fewer than a block left; it may equal the basis's short last block.
+        let tail = avail - pos
+        if tail > 0 && index.count > 0 {
+            let last = index.count - 1
+            if index.length(of: last) == tail && tail < bs {
+                let w = RollingChecksum(bytes + pos, count: tail).value
+                if let b = index.find(w, buf + pos, tail, preferred: last), b == last {
+                    try sink.literal(buf + litStart, pos - litStart)
+                    try sink.copy(offset: Int64(b) * Int64(bs), length: Int64(tail))
+                    pos += tail
+                    litStart = pos
+                }
+            }
+        }
+        pos = avail
+        try sink.literal(buf + litStart, pos - litStart)
+        litStart = pos
+        try sink.flushCopy()
+        return total
+    }
+}

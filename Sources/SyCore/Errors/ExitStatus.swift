@@ -1,0 +1,35 @@
+/// Exit codes, with rsync's values from `errcode.h`.
+public enum ExitStatus: Int32, Sendable {
+    case ok = 0
+    case syntax = 1
+    case protocolIncompatible = 2
+    case fileSelect = 3
+    case unsupported = 4
+    case startClient = 5
+    case socketIO = 10
+    case fileIO = 11
+    case streamIO = 12
+    case messageIO = 13
+    case ipc = 14
+    case signal = 20
+    case waitChild = 21
+    case malloc = 22
+    case partial = 23
+    case vanished = 24
+    case deleteLimit = 25
+    case timeout = 30
+    case connectTimeout = 35
+
+    /// Combines two per-stage outcomes: any hard failure wins, then 23, then 24.
+    public func merged(with other: ExitStatus) -> ExitStatus {
+        func rank(_ s: ExitStatus) -> Int {
+            switch s {
+            case .ok: return 0
+            case .vanished: return 1
+            case .partial: return 2
+            default: return 3
+            }
+        }
+        return rank(other) > rank(self) ? other : self
+    }
+}

@@ -1,0 +1,59 @@
+import Glibc
+
+/// The one error type of the library: what went wrong, on which path, and the errno behind it.
+public struct SyError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var status: ExitStatus
+    public var errno: Int32?
+
+    public init(_ message: String, status: ExitStatus = .fileIO, errno: Int32? = nil) {
+        self.message = message
+        self.status = status
+        self.errno = errno
+    }
+
+    /// `cannot open 'x/y': Permission denied (13)`.
+    public static func sys(_ what: String, _ path: some PathDescribable, _ err: Int32, status: ExitStatus = .fileIO) -> SyError {
+        SyError("\(what) '\(path.displayName)': \(errnoText(err))", status: status, errno: err)
+    }
+
+    /// A protocol-level error: bad or truncated stream at a byte offset (exit 12).
+    public static func stream(_ what: String, offset: UInt64) -> SyError {
+        SyError("bad stream at byte \(offset): \(what)", status: .streamIO)
+    }
+
+    public var description: String { message }
+}
+
+/// `No such file or directory (2)`.
+public func errnoText(_ err: Int32) -> String {
+    "\(String(cString: strerror(err))) (\(err))"
+}
+
+/// Anything that can name itself in an error message.
+public protocol PathDescribable {
+    var displayName: String { get }
+}
+
+extension String: PathDescribable {
+    public var displayName: String { self }
+}
+
+/// Writes one line to stderr, prefixed with the program name.
+public func warn(_ line: String) {
+    let text = "\(ProgramName.current): \(line)\n"
+    var bytes = Array(text.utf8)
+    bytes.withUnsafeMutableBytes { buf in
+        var off = 0
+        while off < buf.count {
+            let n = Glibc.write(2, buf.baseAddress! + off, buf.count - off)
+            if n < 0 { if Glibc.errno == EINTR { continue }; return }
+            off += n
+        }
+    }
+}
+
+/// The program name used in messages (`sy`, `sy-scan`, ...).
+public enum ProgramName {
+    nonisolated(unsafe) public static var current = "sy"
+}

@@ -1,0 +1,90 @@
+/// One tree entry as `sy-scan` reports it: a path relative to the transfer root and its metadata.
+public struct Entry: Sendable, Equatable {
+    /// Relative path, `/`-separated; `.` is the transfer root itself.
+    public var path: PathBytes
+    public var kind: EntryKind
+    /// Permission bits (`07777`).
+    public var perms: UInt32
+    public var uid: UInt32
+    public var gid: UInt32
+    public var size: Int64
+    public var mtimeSec: Int64
+    public var mtimeNsec: Int64
+    /// Link count; with `dev` and `ino` it identifies hard links.
+    public var nlink: UInt64
+    public var dev: UInt64
+    public var ino: UInt64
+    /// Device number of a character or block device.
+    public var rdev: UInt64
+    /// Symlink target, raw bytes.
+    public var target: PathBytes
+    /// Whole-file XXH3-128, present when the scan ran with `--checksum`.
+    public var checksum: Hash128?
+    /// A directory whose contents could not be read: its listing is incomplete, so nothing below it may be deleted.
+    public var unreadable: Bool = false
+
+    public init(path: PathBytes, kind: EntryKind, perms: UInt32 = 0o644, uid: UInt32 = 0, gid: UInt32 = 0,
+                size: Int64 = 0, mtimeSec: Int64 = 0, mtimeNsec: Int64 = 0, nlink: UInt64 = 1,
+                dev: UInt64 = 0, ino: UInt64 = 0, rdev: UInt64 = 0, target: PathBytes = []) {
+        self.path = path; self.kind = kind; self.perms = perms; self.uid = uid; self.gid = gid
+        self.size = size; self.mtimeSec = mtimeSec; self.mtimeNsec = mtimeNsec; self.nlink = nlink
+        self.dev = dev; self.ino = ino; self.rdev = rdev; self.target = target
+    }
+
+    public init(path: PathBytes, stat st: FileStat, kind: EntryKind, target: PathBytes = []) {
+        self.init(path: path, kind: kind, perms: st.perms, uid: st.uid, gid: st.gid,
+                  size: kind == .file ? st.size : (kind == .symlink ? Int64(target.count) : 0),
+                  mtimeSec: st.mtimeSec, mtimeNsec: st.mtimeNsec, nlink: st.nlink,
+                  dev: st.dev, ino: st.ino, rdev: kind.isDevice ? st.rdev : 0, target: target)
+    }
+
+    /// Whether this entry may share an inode with another one (hard links).
+    public var isLinkCandidate: Bool { kind != .directory && nlink > 1 }
+}
+
+extension Entry {
+    func encode(into out: inout [UInt8]) {
+        out.appendBytes(path)
+        out.append(kind.rawValue)
+        out.appendVarint(UInt64(perms))
+        out.appendVarint(UInt64(uid))
+        out.appendVarint(UInt64(gid))
+        out.appendVarint(UInt64(size))
+        out.appendSigned(mtimeSec)
+        out.appendVarint(UInt64(mtimeNsec))
+        out.appendVarint(nlink)
+        out.appendVarint(dev)
+        out.appendVarint(ino)
+        out.appendVarint(rdev)
+        out.appendBytes(target)
+        out.appendVarint((checksum != nil ? 1 : 0) | (unreadable ? 2 : 0))
+        if let c = checksum { out.append(contentsOf: c.bytes) }
+    }
+
+    static func decode(_ r: inout PayloadReader) throws(SyError) -> Entry {
+        let pathOffset = r.baseOffset + UInt64(r.pos)
+        let path = try r.bytes(max: Wire.maxPath)
+        if let problem = PathCheck.problem(path) {
+            throw SyError.stream("unsafe path '\(path.displayName)': \(problem)", offset: pathOffset)
+        }
+        let k = try r.byte()
+        guard let kind = EntryKind(rawValue: k) else { throw r.fail("unknown entry kind \(k)") }
+        let perms = try r.count(max: 0o7777, "mode")
+        let uid = try r.count(max: UInt64(UInt32.max), "uid")
+        let gid = try r.count(max: UInt64(UInt32.max), "gid")
+        let size = try r.count(max: UInt64(Int64.max), "size")
+        let sec = try r.signed()
+        let nsec = try r.count(max: 999_999_999, "nanoseconds")
+        let nlink = try r.varint(), dev = try r.varint(), ino = try r.varint(), rdev = try r.varint()
+        let target = try r.bytes(max: Wire.maxPath)
+        if kind == .symlink && target.isEmpty { throw r.fail("symlink with empty target") }
+        if target.contains(0) { throw r.fail("NUL byte in symlink target") }
+        let flags = try r.count(max: 3, "entry flags")
+        var e = Entry(path: path, kind: kind, perms: UInt32(perms), uid: UInt32(uid), gid: UInt32(gid),
+                      size: Int64(size), mtimeSec: sec, mtimeNsec: Int64(nsec), nlink: nlink,
+                      dev: dev, ino: ino, rdev: rdev, target: target)
+        if flags & 1 != 0 { e.checksum = Hash128(low: try r.u64LE(), high: try r.u64LE()) }
+        e.unreadable = flags & 2 != 0
+        return e
+    }
+}

@@ -1,0 +1,147 @@
+/// What `sy-sum` decided for one entry.
+public enum PlanAction: UInt8, Sendable, CaseIterable {
+    /// The entry does not exist on the destination: create it (file data follows in a delta stream).
+    case create = 1
+    /// A regular file whose content differs: transfer it (signatures may follow).
+    case update = 2
+    /// Content is equal; only attributes (mode, owner, group, mtime) change.
+    case attrs = 3
+    /// Remove this destination entry (a directory with everything below it).
+    case delete = 4
+    /// Make this path a hard link to `linkTo`, an earlier path of the same stream.
+    case hardlink = 5
+    /// A directory that needs no change but frames its children (its mtime is restored after them).
+    case keep = 6
+    /// An entry kept as is whose existence still counts (dry-run and stats only).
+    case unchanged = 7
+
+    public var name: String {
+        switch self {
+        case .create: return "create"
+        case .update: return "update"
+        case .attrs: return "attrs"
+        case .delete: return "delete"
+        case .hardlink: return "hardlink"
+        case .keep: return "keep"
+        case .unchanged: return "unchanged"
+        }
+    }
+
+    public init?(name: String) {
+        guard let a = PlanAction.allCases.first(where: { $0.name == name }) else { return nil }
+        self = a
+    }
+
+    /// Whether file data follows this plan in a delta stream.
+    public var carriesData: Bool { self == .create || self == .update }
+}
+
+/// Which attributes differ, as rsync's itemize string shows them.
+public struct ItemFlags: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    public static let checksum = ItemFlags(rawValue: 1 << 0)
+    public static let size = ItemFlags(rawValue: 1 << 1)
+    public static let time = ItemFlags(rawValue: 1 << 2)
+    public static let perms = ItemFlags(rawValue: 1 << 3)
+    public static let owner = ItemFlags(rawValue: 1 << 4)
+    public static let group = ItemFlags(rawValue: 1 << 5)
+    /// The destination holds another type at this path, to be replaced.
+    public static let replace = ItemFlags(rawValue: 1 << 6)
+    /// A symlink target or device number differs.
+    public static let value = ItemFlags(rawValue: 1 << 7)
+    /// Set modification time to "now": `-t` not given (rsync's `T`).
+    public static let timeNow = ItemFlags(rawValue: 1 << 8)
+
+    static let names: [(ItemFlags, String)] = [
+        (.checksum, "checksum"), (.size, "size"), (.time, "time"), (.perms, "perms"), (.owner, "owner"),
+        (.group, "group"), (.replace, "replace"), (.value, "value"), (.timeNow, "time-now"),
+    ]
+
+    public var names: [String] { ItemFlags.names.filter { contains($0.0) }.map(\.1) }
+
+    public init(names: [String]) {
+        var f = ItemFlags()
+        for (flag, n) in ItemFlags.names where names.contains(n) { f.insert(flag) }
+        self = f
+    }
+}
+
+/// The signature layout that follows a plan in BLOCKS records.
+public struct SignatureInfo: Sendable, Equatable {
+    public var blockSize: Int
+    /// Bytes of strong sum per block (4...16).
+    public var strongLength: Int
+    /// Size of the destination's copy (the basis) that was summed.
+    public var basisSize: Int64
+
+    public init(blockSize: Int, strongLength: Int, basisSize: Int64) {
+        self.blockSize = blockSize; self.strongLength = strongLength; self.basisSize = basisSize
+    }
+
+    public var blockCount: Int {
+        blockSize == 0 ? 0 : Int((basisSize + Int64(blockSize) - 1) / Int64(blockSize))
+    }
+}
+
+/// A plan: what to do with one entry.
+public struct Plan: Sendable, Equatable {
+    public var action: PlanAction
+    public var flags: ItemFlags
+    /// The source entry (for `delete`, the destination entry).
+    public var entry: Entry
+    /// For `hardlink`: the earlier path to link to.
+    public var linkTo: PathBytes
+    /// For `update` with a delta: the signature layout; BLOCKS records follow.
+    public var signature: SignatureInfo?
+
+    public init(action: PlanAction, flags: ItemFlags = [], entry: Entry, linkTo: PathBytes = [], signature: SignatureInfo? = nil) {
+        self.action = action; self.flags = flags; self.entry = entry; self.linkTo = linkTo; self.signature = signature
+    }
+
+    func encode(into out: inout [UInt8]) {
+        out.append(action.rawValue)
+        out.appendVarint(UInt64(flags.rawValue))
+        entry.encode(into: &out)
+        out.appendBytes(linkTo)
+        if let s = signature {
+            out.appendVarint(UInt64(s.blockSize))
+            out.append(UInt8(s.strongLength))
+            out.appendVarint(UInt64(s.basisSize))
+        } else {
+            out.appendVarint(0)
+        }
+    }
+
+    static func decode(_ r: inout PayloadReader) throws(SyError) -> Plan {
+        let a = try r.byte()
+        guard let action = PlanAction(rawValue: a) else { throw r.fail("unknown plan action \(a)") }
+        let flags = ItemFlags(rawValue: UInt32(try r.count(max: UInt64(UInt32.max), "flags")))
+        let entry = try Entry.decode(&r)
+        let linkOffset = r.baseOffset + UInt64(r.pos)
+        let linkTo = try r.bytes(max: Wire.maxPath)
+        if action == .hardlink {
+            if let p = PathCheck.problem(linkTo) ?? (linkTo == [0x2E] ? "link to root" : nil) {
+                throw SyError.stream("unsafe link path '\(linkTo.displayName)': \(p)", offset: linkOffset)
+            }
+        }
+        let bs = try r.count(max: UInt64(SignatureLimits.maxBlock), "block size")
+        var sig: SignatureInfo?
+        if bs > 0 {
+            let sl = Int(try r.byte())
+            guard (4...16).contains(sl) else { throw r.fail("strong sum length \(sl) out of 4...16") }
+            let basis = try r.count(max: UInt64(Int64.max), "basis size")
+            guard bs >= SignatureLimits.minBlock else { throw r.fail("block size \(bs) below \(SignatureLimits.minBlock)") }
+            sig = SignatureInfo(blockSize: bs, strongLength: sl, basisSize: Int64(basis))
+        }
+        try r.expectEnd()
+        return Plan(action: action, flags: flags, entry: entry, linkTo: linkTo, signature: sig)
+    }
+}
+
+/// Bounds on signature parameters.
+public enum SignatureLimits {
+    public static let minBlock = 64
+    public static let maxBlock = 16 << 20
+}

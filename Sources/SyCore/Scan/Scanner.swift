@@ -1,0 +1,72 @@
+import Glibc
+
+/// Options of the scan stage.
+public struct ScanOptions: Sendable {
+    public var oneFileSystem = false
+    public var checksum = false
+    public var recursive = true
+    public var topName: PathBytes?
+    public init() {}
+}
+
+/// The scan stage: walks the sources and writes an entry stream.
+public enum Scanner {
+    /// Walks `sources` and writes one ENTRY per item to `out`. Returns 0, 23 or 24.
+    public static func run(sources args: [PathBytes], options: ScanOptions, out: StreamWriter) throws(SyError) -> ExitStatus {
+        var status = ExitStatus.ok
+        let report: (SyError) -> Void = { e in warn(e.message); status = status.merged(with: e.status) }
+        let set = SourceSet(args: args, topName: options.topName, onProblem: report)
+        let walker = TreeWalker(rootDir: set.rootDir, roots: set.walkRoots(onProblem: report))
+        walker.onProblem = report
+        if options.oneFileSystem, let fd = set.rootDir, let st = try? Sys.fstat(fd) {
+            walker.oneFileSystemDev = st.dev
+        }
+        let hasher = options.checksum ? FileHasher() : nil
+        var rootDev: UInt64? = walker.oneFileSystemDev
+        while let item = walker.next() {
+            if options.oneFileSystem && rootDev == nil && item.kind == .directory {
+                rootDev = item.stat.dev
+                walker.oneFileSystemDev = rootDev
+            }
+            if item.kind == .directory && !options.recursive && item.path != [0x2E] {
+                warn("skipping directory \(item.path.displayName)")
+                walker.skipChildren()
+                continue
+            }
+            var entry = Entry(path: item.path, stat: item.stat, kind: item.kind, target: item.target)
+            entry.unreadable = item.unreadable
+            if let hasher, item.kind == .file {
+                do { entry.checksum = try hashFile(item.dirfd, item.name, hasher) } catch {
+                    report(error.code == ENOENT
+                           ? SyError("file has vanished: '\(item.path.displayName)'", status: .vanished)
+                           : SyError.sys("cannot read", item.path, error.code, status: .partial))
+                    continue
+                }
+            }
+            entry.encode(into: &out.payload)
+            try out.emit(.entry)
+        }
+        try out.finish()
+        return status
+    }
+
+    /// XXH3-128 of a file's contents.
+    public static func hashFile(_ dirfd: Int32, _ name: PathBytes, _ hasher: FileHasher) throws(Errno) -> Hash128 {
+        let fd = try Sys.openat(dirfd, name, O_RDONLY | O_NOFOLLOW)
+        defer { Sys.close(fd) }
+        return try hashFD(fd, hasher)
+    }
+
+    public static func hashFD(_ fd: Int32, _ hasher: FileHasher) throws(Errno) -> Hash128 {
+        hasher.reset()
+        let size = 1 << 20
+        let buf = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        defer { buf.deallocate() }
+        while true {
+            let n = try Sys.read(fd, buf, size)
+            if n == 0 { break }
+            hasher.update(buf, n)
+        }
+        return hasher.digest
+    }
+}

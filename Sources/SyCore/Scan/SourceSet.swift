@@ -1,0 +1,116 @@
+import Glibc
+
+/// The source arguments of a transfer and how stream paths map onto them, with rsync's
+/// trailing-slash rule: `dir/` sends the contents of dir (it becomes `.`), `dir` sends dir itself.
+public final class SourceSet {
+    struct Source {
+        var arg: PathBytes
+        var contents: Bool
+        var dirfd: Int32
+        var fsName: PathBytes
+        var streamName: PathBytes
+    }
+
+    private var sources: [Source] = []
+    /// Descriptors this set opened and closes.
+    private var owned: [Int32] = []
+    /// First contents-mode source directory: the stream's `.`.
+    public private(set) var rootDir: Int32?
+    private var stacks: [Int32: DirStack] = [:]
+
+    /// Opens the sources. A missing source is reported through `onProblem` and left out.
+    public init(args: [PathBytes], topName: PathBytes? = nil, onProblem: (SyError) -> Void) {
+        for arg in args {
+            let contents = arg.last == 0x2F || arg == [0x2E] || arg.suffix(2) == [0x2F, 0x2E]
+            if contents {
+                do {
+                    let fd = try Sys.openat(Sys.atFDCWD, arg, O_RDONLY | O_DIRECTORY)
+                    owned.append(fd)
+                    if rootDir == nil { rootDir = fd }
+                    sources.append(Source(arg: arg, contents: true, dirfd: fd, fsName: [], streamName: []))
+                } catch {
+                    onProblem(SyError.sys("change_dir failed for", arg, error.code, status: .partial))
+                }
+                continue
+            }
+            var trimmed = arg
+            while trimmed.count > 1 && trimmed.last == 0x2F { trimmed.removeLast() }
+            let parent = trimmed.lastIndex(of: 0x2F).map { $0 == 0 ? [0x2F] : Array(trimmed[..<$0]) } ?? [0x2E]
+            let name = PathOps.base(trimmed)
+            do {
+                let pfd = try Sys.openat(Sys.atFDCWD, parent, O_RDONLY | O_DIRECTORY)
+                owned.append(pfd)
+                _ = try Sys.fstatat(pfd, name)
+                sources.append(Source(arg: arg, contents: false, dirfd: pfd, fsName: name,
+                                      streamName: topName ?? name))
+            } catch {
+                onProblem(SyError.sys("link_stat failed for", arg, error.code, status: .partial))
+            }
+        }
+    }
+
+    deinit {
+        stacks.values.forEach { $0.closeAll() }
+        owned.forEach { Sys.close($0) }
+    }
+
+    /// Whether any source was found.
+    public var isEmpty: Bool { sources.isEmpty }
+
+    /// The top-level roots of a walk over all sources.
+    public func walkRoots(onProblem: (SyError) -> Void) -> [WalkRoot] {
+        var roots: [WalkRoot] = []
+        for s in sources {
+            if s.contents {
+                let names: [PathBytes]
+                do { names = try DirReader.sortedNames(s.dirfd) } catch {
+                    onProblem(SyError.sys("cannot read directory", s.arg, error.code, status: .partial))
+                    continue
+                }
+                roots += names.map { WalkRoot(dirfd: s.dirfd, fsName: $0, streamName: $0) }
+            } else {
+                roots.append(WalkRoot(dirfd: s.dirfd, fsName: s.fsName, streamName: s.streamName))
+            }
+        }
+        return roots
+    }
+
+    /// Opens the source file for stream path `path` without following any symlink.
+    public func open(_ path: PathBytes, flags: Int32 = O_RDONLY) throws(Errno) -> Int32 {
+        let (dirfd, name) = try locate(path)
+        return try Sys.openat(dirfd, name, flags | O_NOFOLLOW)
+    }
+
+    /// The directory fd and name under which `path` lives in the sources.
+    public func locate(_ path: PathBytes) throws(Errno) -> (Int32, PathBytes) {
+        if path == [0x2E] {
+            guard let r = rootDir else { throw Errno(ENOENT) }
+            return (r, [0x2E])
+        }
+        let top: PathBytes = path.firstIndex(of: 0x2F).map { Array(path[..<$0]) } ?? path
+        let rest: PathBytes? = path.firstIndex(of: 0x2F).map { Array(path[($0 + 1)...]) }
+        for s in sources {
+            if s.contents {
+                guard sources.count == 1 || (try? Sys.fstatat(s.dirfd, top)) != nil else { continue }
+                return try below(s.dirfd, path)
+            } else if s.streamName == top {
+                guard let rest else { return (s.dirfd, s.fsName) }
+                let stack = stacks[s.dirfd] ?? DirStack(rootFd: s.dirfd)
+                stacks[s.dirfd] = stack
+                return try below(stack, s.fsName + [0x2F] + rest)
+            }
+        }
+        throw Errno(ENOENT)
+    }
+
+    private func below(_ dirfd: Int32, _ path: PathBytes) throws(Errno) -> (Int32, PathBytes) {
+        let stack = stacks[dirfd] ?? DirStack(rootFd: dirfd)
+        stacks[dirfd] = stack
+        return try below(stack, path)
+    }
+
+    private func below(_ stack: DirStack, _ path: PathBytes) throws(Errno) -> (Int32, PathBytes) {
+        let fd = try stack.fd(for: PathOps.parent(path))
+        return (fd, PathOps.base(path))
+    }
+}

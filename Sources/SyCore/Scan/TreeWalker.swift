@@ -1,0 +1,148 @@
+import Glibc
+
+/// One item of a walk: its stream path and what `lstat` said.
+public struct WalkItem {
+    public var path: PathBytes
+    public var stat: FileStat
+    public var kind: EntryKind
+    /// Symlink target (empty otherwise).
+    public var target: PathBytes
+    /// The directory fd it was found in and its name there (for opening it).
+    public var dirfd: Int32
+    public var name: PathBytes
+    /// A directory whose listing could not be read.
+    public var unreadable: Bool = false
+}
+
+/// A top-level item of a walk: a name under a directory fd, shown in the stream as `streamName`.
+public struct WalkRoot {
+    public var dirfd: Int32
+    public var fsName: PathBytes
+    public var streamName: PathBytes
+    public init(dirfd: Int32, fsName: PathBytes, streamName: PathBytes) {
+        self.dirfd = dirfd; self.fsName = fsName; self.streamName = streamName
+    }
+}
+
+/// A lazy depth-first walk in stream order (see `PathOps.compare`), never following symlinks.
+///
+/// `next()` yields items one at a time; after a directory, its children come next unless
+/// `skipChildren()` is called first. Memory is one sorted listing per open directory level.
+public final class TreeWalker {
+    private struct Frame {
+        var fd: Int32
+        var path: PathBytes
+        var names: [PathBytes]
+        var index = 0
+        var roots: [WalkRoot]? = nil
+    }
+
+    private var frames: [Frame] = []
+    private var pending: (fd: Int32, path: PathBytes)?
+    private var rootItem: WalkItem?
+    /// Device of the root, for `--one-file-system`.
+    public var oneFileSystemDev: UInt64?
+    /// Read symlink targets (the scan does; a destination walk only needs them for symlinks).
+    public var readTargets = true
+    /// Called for problems that do not stop the walk: unreadable directories (23) and vanished entries (24).
+    public var onProblem: (SyError) -> Void = { warn($0.message) }
+    /// Descend into directories at all (`-r`); without it only the roots are listed.
+    public var recursive = true
+
+    /// A walk of `roots` (the top level, in any order), preceded by `rootDir` as `.` if given.
+    public init(rootDir: Int32?, roots: [WalkRoot]) {
+        var sorted = roots
+        sorted.sort { $0.streamName.lexicographicallyPrecedes($1.streamName) }
+        var dedup: [WalkRoot] = []
+        for r in sorted where dedup.last?.streamName != r.streamName { dedup.append(r) }
+        frames.append(Frame(fd: -1, path: [0x2E], names: dedup.map(\.streamName), roots: dedup))
+        if let fd = rootDir, let st = try? Sys.fstat(fd) {
+            rootItem = WalkItem(path: [0x2E], stat: st, kind: .directory, target: [], dirfd: fd, name: [0x2E])
+        }
+    }
+
+    /// A walk of everything below the directory `fd`, starting with `.` itself.
+    public convenience init(directory fd: Int32) {
+        self.init(rootDir: fd, roots: [])
+        let names: [PathBytes]
+        do { names = try DirReader.sortedNames(fd) } catch {
+            onProblem(SyError.sys("cannot read directory", ".", error.code, status: .partial))
+            rootItem?.unreadable = true
+            names = []
+        }
+        frames[0] = Frame(fd: fd, path: [0x2E], names: names)
+    }
+
+    deinit {
+        for f in frames where f.roots == nil && f.fd >= 0 && f.path != [0x2E] { Sys.close(f.fd) }
+        if let p = pending { Sys.close(p.fd) }
+    }
+
+    /// Do not descend into the directory just returned.
+    public func skipChildren() {
+        if let p = pending { Sys.close(p.fd); pending = nil }
+    }
+
+    /// The next item, or nil when the walk is done.
+    public func next() -> WalkItem? {
+        if let r = rootItem { rootItem = nil; return r }
+        if let p = pending {
+            pending = nil
+            let names: [PathBytes]
+            do { names = try DirReader.sortedNames(p.fd) } catch {
+                onProblem(SyError.sys("cannot read directory", p.path, error.code, status: .partial))
+                names = []
+            }
+            frames.append(Frame(fd: p.fd, path: p.path, names: names))
+        }
+        while let top = frames.last {
+            if top.index >= top.names.count {
+                let f = frames.removeLast()
+                if f.roots == nil && f.path != [0x2E] { Sys.close(f.fd) }
+                continue
+            }
+            let i = top.index
+            frames[frames.count - 1].index += 1
+            let streamName = top.names[i]
+            let dirfd: Int32, fsName: PathBytes
+            if let roots = top.roots { dirfd = roots[i].dirfd; fsName = roots[i].fsName } else { dirfd = top.fd; fsName = streamName }
+            let path = PathOps.join(top.path, streamName)
+            let st: FileStat
+            do { st = try Sys.fstatat(dirfd, fsName) } catch {
+                if error.code == ENOENT {
+                    onProblem(SyError("file has vanished: '\(path.displayName)'", status: .vanished, errno: ENOENT))
+                } else {
+                    onProblem(SyError.sys("cannot stat", path, error.code, status: .partial))
+                }
+                continue
+            }
+            guard let kind = st.kind else { continue }
+            var item = WalkItem(path: path, stat: st, kind: kind, target: [], dirfd: dirfd, name: fsName)
+            if kind == .symlink && readTargets {
+                do { item.target = try Sys.readlinkat(dirfd, fsName) } catch {
+                    if error.code == ENOENT {
+                        onProblem(SyError("file has vanished: '\(path.displayName)'", status: .vanished, errno: ENOENT))
+                    } else {
+                        onProblem(SyError.sys("cannot read symlink", path, error.code, status: .partial))
+                    }
+                    continue
+                }
+            }
+            if kind == .directory && recursive && (oneFileSystemDev == nil || oneFileSystemDev == st.dev) {
+                do {
+                    let fd = try Sys.openDir(dirfd, fsName)
+                    pending = (fd, path)
+                } catch {
+                    if error.code == ENOENT {
+                        onProblem(SyError("file has vanished: '\(path.displayName)'", status: .vanished, errno: ENOENT))
+                        continue
+                    }
+                    onProblem(SyError.sys("cannot open directory", path, error.code, status: .partial))
+                    item.unreadable = true
+                }
+            }
+            return item
+        }
+        return nil
+    }
+}

@@ -1,0 +1,26 @@
+/// What the generator compares and preserves (rsync's meaning for each flag).
+public struct SumOptions: Sendable {
+    public var delete = false
+    public var force = false
+    public var checksum = false
+    public var ignoreTimes = false
+    public var sizeOnly = false
+    public var update = false
+    public var ignoreExisting = false
+    public var existing = false
+    public var perms = false
+    public var times = false
+    public var owner = false
+    public var group = false
+    public var links = false
+    public var devices = false
+    public var specials = false
+    public var hardLinks = false
+    /// Send whole files: no block signatures.
+    public var wholeFile = true
+    public var blockSize: Int?
+    public var dryRun = false
+    /// Whether the process may change owners (rsync: only as root).
+    public var canChown = false
+    public init() {}
+}

@@ -1,0 +1,294 @@
+import Glibc
+
+/// The generator: merge-joins the source entry stream with a walk of the destination and
+/// writes a plan for every entry that needs work, with block signatures for updates.
+///
+/// Both sides come in stream order, so memory is one directory listing per level plus the
+/// hard-link table (only entries with more than one link).
+public final class Summer {
+    let options: SumOptions
+    let input: StreamReader
+    let out: StreamWriter
+    var status = ExitStatus.ok
+    var counts = SourceCounts()
+
+    struct LinkKey: Hashable { var dev: UInt64; var ino: UInt64 }
+    struct Leader { var path: PathBytes; var destIno: UInt64? }
+    var leaders: [LinkKey: Leader] = [:]
+    /// Source directories seen, innermost last, and whether deleting below them is allowed.
+    var srcDirs: [(path: PathBytes, deletable: Bool)] = []
+    /// A source subtree being skipped (e.g. `--existing` for a new directory).
+    var skipPrefix: PathBytes?
+
+    public init(options: SumOptions, input: StreamReader, output: StreamWriter) {
+        self.options = options; self.input = input; self.out = output
+    }
+
+    func report(_ e: SyError) {
+        warn(e.message)
+        status = status.merged(with: e.status)
+    }
+
+    /// Runs the merge; returns 0, 23 or 24.
+    public func run(destination: PathBytes) throws(SyError) -> ExitStatus {
+        var walker: TreeWalker?
+        var rootFd: Int32 = -1
+        do {
+            rootFd = try Sys.openat(Sys.atFDCWD, destination, O_RDONLY | O_DIRECTORY)
+            let w = TreeWalker(directory: rootFd)
+            w.onProblem = { [unowned self] e in self.report(e) }
+            walker = w
+        } catch {
+            if error.code != ENOENT {
+                throw SyError.sys("cannot open destination", destination, error.code, status: .fileIO)
+            }
+        }
+        defer { if rootFd >= 0 { Sys.close(rootFd) } }
+
+        var src = try nextSource()
+        var dst = walker?.next()
+        while src != nil || dst != nil {
+            let c: Int
+            if let s = src, let d = dst { c = PathOps.compare(s.path, d.path) } else { c = src == nil ? 1 : -1 }
+            if c < 0 {
+                try sourceOnly(src!)
+                src = try nextSource()
+            } else if c > 0 {
+                try destOnly(dst!, walker!)
+                dst = walker!.next()
+            } else {
+                try both(src!, dst!, walker!)
+                src = try nextSource()
+                dst = walker!.next()
+            }
+        }
+        try out.write(.summary(counts.items(entryBytes: input.offset)))
+        try out.finish()
+        return status
+    }
+
+    func nextSource() throws(SyError) -> Entry? {
+        while let rec = try input.nextRecord() {
+            switch rec {
+            case .entry(let e):
+                if let p = skipPrefix, PathOps.isInside(e.path, p) { continue }
+                skipPrefix = nil
+                counts.add(e)
+                return e
+            case .summary, .message:
+                continue
+            default:
+                throw SyError.stream("unexpected \(rec.type.name) record in an entry stream", offset: input.payloadOffset)
+            }
+        }
+        return nil
+    }
+
+    func emit(_ plan: Plan) throws(SyError) {
+        plan.encode(into: &out.payload)
+        try out.emit(.plan)
+    }
+
+    /// Whether a kind is part of this transfer (`-l`, `-D`, `--specials`).
+    func wanted(_ e: Entry) -> Bool {
+        switch e.kind {
+        case .file, .directory: return true
+        case .symlink: return options.links
+        case .charDevice, .blockDevice: return options.devices
+        case .fifo, .socket: return options.specials
+        }
+    }
+
+    func noteSourceDir(_ e: Entry) {
+        while let last = srcDirs.last, !PathOps.isInside(e.path, last.path) { srcDirs.removeLast() }
+        srcDirs.append((e.path, !e.unreadable))
+    }
+
+    // MARK: The three cases of the merge
+
+    func sourceOnly(_ s: Entry) throws(SyError) {
+        guard wanted(s) else { skipUnwanted(s); return }
+        if options.existing {
+            if s.kind == .directory { skipPrefix = s.path }
+            return
+        }
+        if s.kind == .directory { noteSourceDir(s) }
+        if options.hardLinks && s.isLinkCandidate, let plan = linkFollower(s, dest: nil) {
+            try emit(plan)
+            return
+        }
+        if options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)] = Leader(path: s.path, destIno: nil) }
+        try emit(Plan(action: .create, flags: options.times ? [] : [.timeNow], entry: s))
+    }
+
+    func skipUnwanted(_ s: Entry) {
+        if s.path == [0x2E] { return }
+        warn("skipping non-regular file \"\(s.path.displayName)\"")
+    }
+
+    func destOnly(_ d: WalkItem, _ walker: TreeWalker) throws(SyError) {
+        if d.path == [0x2E] { return }
+        if d.kind == .directory { walker.skipChildren() }
+        guard options.delete, deletable(d.path) else { return }
+        try emit(Plan(action: .delete, entry: Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)))
+    }
+
+    func deletable(_ path: PathBytes) -> Bool {
+        let parent = PathOps.parent(path)
+        while let last = srcDirs.last, !(last.path == parent || PathOps.isInside(parent, last.path)) { srcDirs.removeLast() }
+        guard let last = srcDirs.last, last.path == parent else { return false }
+        return last.deletable
+    }
+
+    func both(_ s: Entry, _ d: WalkItem, _ walker: TreeWalker) throws(SyError) {
+        guard wanted(s) else {
+            if d.kind == .directory { walker.skipChildren() }
+            skipUnwanted(s)
+            return
+        }
+        if s.kind != d.kind {
+            try replace(s, d, walker)
+            return
+        }
+        if s.kind == .directory { noteSourceDir(s) }
+        let key = LinkKey(dev: s.dev, ino: s.ino)
+        if options.hardLinks && s.isLinkCandidate {
+            if let plan = linkFollower(s, dest: d) {
+                if plan.action != .unchanged { try emit(plan) }
+                return
+            }
+        }
+        if options.ignoreExisting && s.kind != .directory { return }
+        let attrs = attrFlags(s, d.stat)
+        var plan: Plan?
+        switch s.kind {
+        case .directory:
+            plan = Plan(action: attrs.isEmpty ? .keep : .attrs, flags: attrs, entry: s)
+        case .file:
+            plan = try fileDecision(s, d, attrs)
+        case .symlink:
+            if s.target != d.target {
+                plan = Plan(action: .create, flags: attrs.union([.value, .replace]), entry: s)
+            } else if !attrs.isEmpty {
+                plan = Plan(action: .attrs, flags: attrs.subtracting(.perms), entry: s)
+            }
+        case .charDevice, .blockDevice:
+            if s.rdev != d.stat.rdev {
+                plan = Plan(action: .create, flags: attrs.union([.value, .replace]), entry: s)
+            } else if !attrs.isEmpty {
+                plan = Plan(action: .attrs, flags: attrs, entry: s)
+            }
+        case .fifo, .socket:
+            if !attrs.isEmpty { plan = Plan(action: .attrs, flags: attrs, entry: s) }
+        }
+        if options.hardLinks && s.isLinkCandidate {
+            let unchanged = plan == nil || plan!.action == .attrs
+            leaders[key] = Leader(path: s.path, destIno: unchanged ? d.stat.ino : nil)
+        }
+        if var p = plan {
+            if p.action == .attrs && p.flags.subtracting([.timeNow, .checksum]).isEmpty { return }
+            if p.action == .attrs && !options.times { p.flags.remove(.timeNow) }
+            try emit(p)
+        }
+    }
+
+    /// A type change: the destination entry goes, the source entry is created in its place.
+    func replace(_ s: Entry, _ d: WalkItem, _ walker: TreeWalker) throws(SyError) {
+        if d.kind == .directory {
+            walker.skipChildren()
+            if options.delete || options.force {
+                try emit(Plan(action: .delete, entry: Entry(path: d.path, stat: d.stat, kind: d.kind)))
+            }
+        }
+        if options.ignoreExisting { return }
+        if s.kind == .directory { noteSourceDir(s) }
+        if options.hardLinks && s.isLinkCandidate, var plan = linkFollower(s, dest: nil) {
+            plan.flags.insert(.replace)
+            try emit(plan)
+            return
+        }
+        if options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)] = Leader(path: s.path, destIno: nil) }
+        try emit(Plan(action: .create, flags: [.replace], entry: s))
+    }
+
+    /// For a later path of a hard-linked group: a hardlink plan, or nil if this is the group's first path.
+    func linkFollower(_ s: Entry, dest: WalkItem?) -> Plan? {
+        let key = LinkKey(dev: s.dev, ino: s.ino)
+        guard let leader = leaders[key] else { return nil }
+        if let d = dest, let ino = leader.destIno, d.stat.ino == ino, d.kind == s.kind {
+            return Plan(action: .unchanged, entry: s)
+        }
+        var flags: ItemFlags = []
+        if let d = dest {
+            flags.insert(.replace)
+            if d.kind == .directory { flags.insert(.value) }
+        }
+        return Plan(action: .hardlink, flags: flags, entry: s, linkTo: leader.path)
+    }
+
+    /// Attribute differences that the options preserve.
+    func attrFlags(_ s: Entry, _ d: FileStat) -> ItemFlags {
+        var f: ItemFlags = []
+        if options.times {
+            if s.mtimeSec != d.mtimeSec || s.mtimeNsec != d.mtimeNsec { f.insert(.time) }
+        }
+        if options.perms && s.kind != .symlink && s.perms != d.perms { f.insert(.perms) }
+        if options.owner && options.canChown && s.uid != d.uid { f.insert(.owner) }
+        if options.group && s.gid != d.gid { f.insert(.group) }
+        return f
+    }
+
+    /// rsync's quick check (or `-c`, `-I`, `--size-only`, `-u`) for a regular file present on both sides.
+    func fileDecision(_ s: Entry, _ d: WalkItem, _ attrs: ItemFlags) throws(SyError) -> Plan? {
+        let sameTime = s.mtimeSec == d.stat.mtimeSec && s.mtimeNsec == d.stat.mtimeNsec
+        if options.update && (d.stat.mtimeSec, d.stat.mtimeNsec) > (s.mtimeSec, s.mtimeNsec) { return nil }
+        var flags = attrs
+        if s.size != d.stat.size { flags.insert(.size) }
+        if !options.times { flags.insert(.timeNow) }
+        var same: Bool
+        if options.ignoreTimes {
+            same = false
+        } else if options.checksum {
+            same = s.size == d.stat.size
+            if same {
+                let sum = try destChecksum(d)
+                if let a = s.checksum, let b = sum, a != b { same = false; flags.insert(.checksum) }
+                if s.checksum == nil || sum == nil { same = false }
+            }
+        } else if options.sizeOnly {
+            same = s.size == d.stat.size
+        } else {
+            same = s.size == d.stat.size && sameTime
+        }
+        if same {
+            return attrs.isEmpty ? nil : Plan(action: .attrs, flags: attrs, entry: s)
+        }
+        var plan = Plan(action: .update, flags: flags, entry: s)
+        if !options.wholeFile && d.stat.size > 0 && !options.dryRun {
+            let bs = options.blockSize ?? BlockSigner.blockSize(for: d.stat.size)
+            plan.signature = SignatureInfo(blockSize: bs,
+                                           strongLength: BlockSigner.strongLength(basisSize: d.stat.size, sourceSize: s.size, blockSize: bs),
+                                           basisSize: d.stat.size)
+            let fd: Int32
+            do { fd = try Sys.openat(d.dirfd, d.name, O_RDONLY | O_NOFOLLOW) } catch {
+                report(SyError.sys("cannot open basis", d.path, error.code, status: .partial))
+                plan.signature = nil
+                return plan
+            }
+            defer { Sys.close(fd) }
+            try emit(plan)
+            try BlockSigner.emitBlocks(fd: fd, info: plan.signature!, out: out)
+            return nil
+        }
+        return plan
+    }
+
+    func destChecksum(_ d: WalkItem) throws(SyError) -> Hash128? {
+        do { return try Scanner.hashFile(d.dirfd, d.name, hasher) } catch {
+            report(SyError.sys("cannot read", d.path, error.code, status: .partial))
+            return nil
+        }
+    }
+
+    lazy var hasher = FileHasher()
+}

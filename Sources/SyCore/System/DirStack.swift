@@ -1,0 +1,58 @@
+import Glibc
+
+/// Open directory fds along the current path below a root, reused while a sorted stream
+/// stays in the same directory. Every component is opened with `O_NOFOLLOW`, so a symlink
+/// inside the tree never leads out of it.
+public final class DirStack {
+    public let rootFd: Int32
+    /// Paths and fds of open directories below the root, outermost first.
+    public private(set) var paths: [PathBytes] = []
+    public private(set) var fds: [Int32] = []
+    /// Called just before a directory is closed (apply finalizes metadata here).
+    public var onPop: ((PathBytes, Int32) -> Void)?
+
+    public init(rootFd: Int32) { self.rootFd = rootFd }
+
+    deinit { closeAll() }
+
+    /// Closes every open directory (innermost first).
+    public func closeAll() {
+        while !paths.isEmpty { pop() }
+    }
+
+    private func pop() {
+        let p = paths.removeLast(), fd = fds.removeLast()
+        onPop?(p, fd)
+        Sys.close(fd)
+    }
+
+    /// Closes open directories that are not `dir` or its ancestors.
+    public func unwind(to dir: PathBytes) {
+        while let last = paths.last, !(last == dir || PathOps.isInside(dir, last)) { pop() }
+    }
+
+    /// The fd of directory `dir` (a clean relative path or `.`), opening what is missing.
+    public func fd(for dir: PathBytes) throws(Errno) -> Int32 {
+        unwind(to: dir)
+        if dir == [0x2E] { return rootFd }
+        if paths.last == dir { return fds.last! }
+        var start = paths.last.map { $0.count + 1 } ?? 0
+        var cur = fds.last ?? rootFd
+        while start < dir.count {
+            var end = start
+            while end < dir.count && dir[end] != 0x2F { end += 1 }
+            let name = Array(dir[start..<end])
+            let fd = try Sys.openDir(cur, name)
+            paths.append(Array(dir[0..<end])); fds.append(fd)
+            cur = fd
+            start = end + 1
+        }
+        return cur
+    }
+
+    /// Records an fd the caller already opened for `dir` (a child of the current top).
+    public func push(_ dir: PathBytes, fd: Int32) {
+        unwind(to: PathOps.parent(dir))
+        paths.append(dir); fds.append(fd)
+    }
+}

@@ -1,0 +1,177 @@
+import Glibc
+
+/// The header of a stream.
+public struct StreamHeader: Sendable, Equatable {
+    public var version: UInt8
+    public var kind: StreamKind
+    public var producer: String
+}
+
+/// Reads one sy stream record by record, checking framing, limits, count and checksum.
+///
+/// Every failure is a `SyError` with status 12 naming the byte offset. Memory is bounded by
+/// the largest record (`Wire.maxPayload`).
+public final class StreamReader {
+    private let fd: Int32
+    private var buf: UnsafeMutableRawPointer
+    private var cap: Int
+    private var start = 0
+    private var end = 0
+    private var eof = false
+    private let hash = StreamHash()
+    /// Stream offset of `buf[start]`.
+    public private(set) var offset: UInt64 = 0
+    public private(set) var header: StreamHeader
+    public private(set) var recordCount: UInt64 = 0
+    /// The current record's payload (valid until the next `next()`).
+    public private(set) var payload: [UInt8] = []
+    public private(set) var payloadCount = 0
+    /// Stream offset of the current record's payload.
+    public private(set) var payloadOffset: UInt64 = 0
+    public private(set) var finished = false
+    /// Raw bytes of the header, so filters can reproduce it exactly.
+    public private(set) var headerBytes: [UInt8] = []
+
+    /// Reads and checks the header; `expecting` lists the kinds the caller accepts (empty: any).
+    public init(fd: Int32, expecting kinds: [StreamKind] = []) throws(SyError) {
+        self.fd = fd
+        cap = 1 << 20
+        buf = UnsafeMutableRawPointer.allocate(byteCount: cap, alignment: 16)
+        Sys.growPipe(fd)
+        header = StreamHeader(version: 0, kind: .entries, producer: "")
+        try readHeader(kinds)
+    }
+
+    deinit { buf.deallocate() }
+
+    private func fill(_ need: Int) throws(SyError) -> Bool {
+        while end - start < need {
+            if eof { return false }
+            if cap - start < need || end == cap {
+                let live = end - start
+                if cap < need {
+                    let newCap = max(cap * 2, need + 4096)
+                    let nb = UnsafeMutableRawPointer.allocate(byteCount: newCap, alignment: 16)
+                    nb.copyMemory(from: buf + start, byteCount: live)
+                    buf.deallocate()
+                    buf = nb; cap = newCap
+                } else if live > 0 {
+                    memmove(buf, buf + start, live)
+                }
+                start = 0; end = live
+            }
+            let n: Int
+            do { n = try Sys.read(fd, buf + end, cap - end) } catch {
+                throw SyError("cannot read input at byte \(offset + UInt64(end - start)): \(error)", status: .streamIO, errno: error.code)
+            }
+            if n == 0 { eof = true } else { end += n }
+        }
+        return true
+    }
+
+    private func consume(_ n: Int) {
+        hash.update(buf + start, n)
+        start += n
+        offset += UInt64(n)
+    }
+
+    private func peekByte(_ i: Int) -> UInt8 { buf.load(fromByteOffset: start + i, as: UInt8.self) }
+
+    private func readHeader(_ kinds: [StreamKind]) throws(SyError) {
+        guard try fill(1) else { throw SyError.stream("empty input, expected an sy stream", offset: 0) }
+        let have = try fill(6) ? 6 : end - start
+        for i in 0..<min(have, 4) where peekByte(i) != Wire.magic[i] {
+            throw SyError.stream("not an sy stream (bad magic)", offset: UInt64(i))
+        }
+        guard have >= 6 else { throw SyError.stream("truncated stream header", offset: UInt64(have)) }
+        let version = peekByte(4)
+        guard version == Wire.version else {
+            throw SyError("stream format version \(version) is not supported (this sy reads version \(Wire.version))", status: .protocolIncompatible)
+        }
+        guard let kind = StreamKind(rawValue: peekByte(5)) else {
+            throw SyError.stream("unknown stream kind \(peekByte(5))", offset: 5)
+        }
+        headerBytes = Array(UnsafeRawBufferPointer(start: buf + start, count: 6))
+        consume(6)
+        let (lenBytes, len) = try readVarint(limit: UInt64(Wire.maxProducer), what: "producer length")
+        headerBytes += lenBytes
+        guard try fill(len) else { throw SyError.stream("truncated stream header", offset: offset + UInt64(end - start)) }
+        let prod = Array(UnsafeRawBufferPointer(start: buf + start, count: len))
+        headerBytes += prod
+        consume(len)
+        header = StreamHeader(version: version, kind: kind, producer: String(decoding: prod, as: UTF8.self))
+        if !kinds.isEmpty && !kinds.contains(kind) {
+            throw SyError.stream("expected a stream of \(kinds.map(\.name).joined(separator: " or ")), got \(kind.name) (from \(header.producer))", offset: 5)
+        }
+    }
+
+    /// Reads a varint directly from the buffer, returning its bytes and value.
+    private func readVarint(limit: UInt64, what: String) throws(SyError) -> ([UInt8], Int) {
+        var value: UInt64 = 0
+        var bytes: [UInt8] = []
+        var shift: UInt64 = 0
+        while true {
+            guard try fill(1) else { throw SyError.stream("truncated stream (inside \(what))", offset: offset) }
+            let b = peekByte(0)
+            if bytes.count == 9 && b > 1 { throw SyError.stream("\(what) varint overflow", offset: offset) }
+            bytes.append(b)
+            consume(1)
+            value |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { break }
+            shift += 7
+        }
+        guard value <= limit else { throw SyError.stream("\(what) \(value) exceeds the maximum \(limit)", offset: offset - UInt64(bytes.count)) }
+        return (bytes, Int(value))
+    }
+
+    /// Reads the next record. Returns nil after the end record has been read and checked.
+    public func next() throws(SyError) -> RecordType? {
+        if finished { return nil }
+        let recOffset = offset
+        guard try fill(1) else {
+            throw SyError.stream("truncated stream: no end record after \(recordCount) records", offset: offset)
+        }
+        let typeByte = peekByte(0)
+        guard let type = RecordType(rawValue: typeByte) else {
+            throw SyError.stream("unknown record type 0x\(String(typeByte, radix: 16))", offset: recOffset)
+        }
+        let digestBefore = hash.digest
+        consume(1)
+        let (_, len) = try readVarint(limit: UInt64(Wire.maxPayload), what: "record length")
+        guard try fill(len) else {
+            throw SyError.stream("truncated stream inside a \(type.name) record of \(len) bytes", offset: offset + UInt64(end - start))
+        }
+        if payload.count < len { payload = [UInt8](repeating: 0, count: max(len, payload.count * 2, 256)) }
+        payload.withUnsafeMutableBytes { p in p.baseAddress!.copyMemory(from: buf + start, byteCount: len) }
+        payloadCount = len
+        payloadOffset = offset
+        consume(len)
+        if type == .end {
+            var r = reader()
+            let count = try r.varint()
+            let sum = try r.u64LE()
+            try r.expectEnd()
+            guard count == recordCount else {
+                throw SyError.stream("end record counts \(count) records, stream had \(recordCount)", offset: recOffset)
+            }
+            guard sum == digestBefore else {
+                throw SyError.stream("stream checksum mismatch (corrupted stream)", offset: recOffset)
+            }
+            finished = true
+            if try fill(1) { throw SyError.stream("data after end record", offset: offset) }
+            return nil
+        }
+        recordCount += 1
+        return type
+    }
+
+    /// A bounds-checked reader over the current payload.
+    public func reader() -> PayloadReader {
+        PayloadReader(payload, count: payloadCount, baseOffset: payloadOffset)
+    }
+
+    /// The current payload as raw bytes from `from`.
+    public func withPayload<T>(from: Int = 0, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        try payload.withUnsafeBytes { p in try body(UnsafeRawBufferPointer(rebasing: p[from..<payloadCount])) }
+    }
+}
