@@ -65,3 +65,5 @@ const int sy_AT_REMOVEDIR = AT_REMOVEDIR;
 const int sy_AT_SYMLINK_NOFOLLOW = AT_SYMLINK_NOFOLLOW;
 const int sy_AT_FDCWD = AT_FDCWD;
 const int sy_AT_EMPTY_PATH = AT_EMPTY_PATH;
+
+int sy_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

@@ -26,6 +26,9 @@ uint32_t sy_minor(uint64_t dev);
 int sy_set_mtime(int dirfd, const char *path, int64_t sec, int64_t nsec, int flags);
 int sy_fset_mtime(int fd, int64_t sec, int64_t nsec);
 
+/* pipe2(fds, O_CLOEXEC). */
+int sy_pipe_cloexec(int fds[2]);
+
 extern const int sy_RENAME_NOREPLACE;
 extern const long sy_UTIME_OMIT;
 extern const int sy_O_PATH;

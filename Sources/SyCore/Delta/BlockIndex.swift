@@ -73,7 +73,7 @@ final class BlockIndex {
 
     /// The block whose weak sum is `w` and whose strong sum matches the `n` bytes at `p`,
     /// preferring `preferred` (the block after the previous match).
-    func find(_ w: UInt32, _ p: UnsafeRawPointer, _ n: Int, preferred: Int) -> Int? {
+    func find(_ w: UInt32, _ p: UnsafeRawPointer, _ n: Int, preferred: Int, minOffset: Int64 = 0) -> Int? {
         var s = mix(w) & slotMask
         var head: Int32 = 0
         while true {
@@ -87,7 +87,7 @@ final class BlockIndex {
         return withUnsafeBytes(of: &digest) { d in
             strong.withUnsafeBytes { st in
                 func matches(_ b: Int) -> Bool {
-                    length(of: b) == n && memcmpBytes(st.baseAddress! + b * sl, d.baseAddress!, sl)
+                    Int64(b) * Int64(blockSize) >= minOffset && length(of: b) == n && memcmpBytes(st.baseAddress! + b * sl, d.baseAddress!, sl)
                 }
                 if preferred >= 0 && preferred < count && weak[preferred] == w && matches(preferred) { return preferred }
                 var b = head

@@ -7,6 +7,8 @@ public struct DeltaOptions: Sendable {
     /// zstd level for literals, or nil for none.
     public var compressLevel: Int?
     public var dryRun = false
+    /// The receiver writes in place: only match blocks at or after the current offset.
+    public var inplace = false
     public var topName: PathBytes?
     public init() {}
 }
@@ -107,7 +109,7 @@ public final class Deltifier {
         let index = blocks.map { BlockIndex(info: plan.signature!, weak: $0.weak, strong: $0.strong) }
         sink.reset()
         let size: Int64
-        do { size = try Matcher.run(fd: fd, index: index, sink: sink, hasher: hasher) } catch {
+        do { size = try Matcher.run(fd: fd, index: index, sink: sink, hasher: hasher, inplace: options.inplace) } catch {
             try abort(plan, error.errno ?? EIO)
             return
         }

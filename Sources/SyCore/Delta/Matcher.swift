@@ -5,7 +5,7 @@ import Glibc
 enum Matcher {
     /// Streams `fd` through `sink` as copies of `index` blocks and literals. Returns the bytes read;
     /// `hasher` has seen every source byte.
-    static func run(fd: Int32, index: BlockIndex?, sink: DeltaSink, hasher: FileHasher) throws(SyError) -> Int64 {
+    static func run(fd: Int32, index: BlockIndex?, sink: DeltaSink, hasher: FileHasher, inplace: Bool = false) throws(SyError) -> Int64 {
         hasher.reset()
         let bs = index?.blockSize ?? 0
         let window = max(4 << 20, bs * 4)
@@ -60,7 +60,7 @@ enum Matcher {
             if avail - pos < bs { break }
             if !haveSum { rc = RollingChecksum(bytes + pos, count: bs); haveSum = true }
             let w = rc.value
-            if index.mayContain(w), let b = index.find(w, buf + pos, bs, preferred: lastBlock + 1) {
+            if index.mayContain(w), let b = index.find(w, buf + pos, bs, preferred: lastBlock + 1, minOffset: inplace ? fileOffset + Int64(pos) : 0) {
                 try sink.literal(buf + litStart, pos - litStart)
                 try sink.copy(offset: Int64(b) * Int64(bs), length: Int64(bs))
                 lastBlock = b
@@ -87,7 +87,7 @@ enum Matcher {
             let last = index.count - 1
             if index.length(of: last) == tail && tail < bs {
                 let w = RollingChecksum(bytes + pos, count: tail).value
-                if let b = index.find(w, buf + pos, tail, preferred: last), b == last {
+                if let b = index.find(w, buf + pos, tail, preferred: last, minOffset: inplace ? fileOffset + Int64(pos) : 0), b == last {
                     try sink.literal(buf + litStart, pos - litStart)
                     try sink.copy(offset: Int64(b) * Int64(bs), length: Int64(tail))
                     pos += tail

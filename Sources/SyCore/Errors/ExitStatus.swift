@@ -19,6 +19,8 @@ public enum ExitStatus: Int32, Sendable {
     case deleteLimit = 25
     case timeout = 30
     case connectTimeout = 35
+    /// Internal, between sy and sy-apply: only verification failures; sy redoes those files whole.
+    case redo = 100
 
     /// Combines two per-stage outcomes: any hard failure wins, then 23, then 24.
     public func merged(with other: ExitStatus) -> ExitStatus {

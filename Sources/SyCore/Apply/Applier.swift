@@ -1,0 +1,378 @@
+import Glibc
+
+/// The receiver: applies a delta stream to the destination tree.
+///
+/// Every path is opened relative to a directory fd with `O_NOFOLLOW`; new content goes to a
+/// temporary file renamed over the final name only after its size and hash check out; a
+/// directory's attributes are set after its contents.
+public final class Applier {
+    struct PendingDir {
+        var path: PathBytes
+        var plan: Plan
+        var isNew: Bool
+        var touched = false
+    }
+
+    let options: ApplyOptions
+    let input: StreamReader
+    let reporter: Reporter
+    let destination: PathBytes
+    var rootFd: Int32 = -1
+    var rootMissing = false
+    var dirs: DirStack?
+    var linkDirs: DirStack?
+    var pending: [PendingDir] = []
+    var rootPending: PendingDir?
+    public internal(set) var stats = ApplyStats()
+    var status = ExitStatus.ok
+    /// Files whose content failed verification; a second, whole-file pass redoes them.
+    public internal(set) var redo: [PathBytes] = []
+    var namer = TempNamer()
+    let umask: mode_t
+    let canChown = geteuid() == 0
+    var sources: SourceSet?
+    let receiver: FileReceiver
+
+    public init(destination: PathBytes, options: ApplyOptions, input: StreamReader, reporter: Reporter) {
+        self.destination = destination; self.options = options; self.input = input; self.reporter = reporter
+        let m = Glibc.umask(0o022)
+        _ = Glibc.umask(m)
+        umask = m
+        receiver = FileReceiver()
+        if let args = options.copyFrom {
+            sources = SourceSet(args: args, topName: options.topName) { warn($0.message) }
+        }
+    }
+
+    deinit {
+        dirs?.closeAll()
+        linkDirs?.closeAll()
+        if rootFd >= 0 { Sys.close(rootFd) }
+    }
+
+    /// Whether every per-file failure so far was a verification mismatch.
+    public internal(set) var onlyRedoFailures = true
+
+    func report(_ e: SyError, redo: Bool = false) {
+        if !redo { onlyRedoFailures = false }
+        warn(e.message)
+        reporter.error(e)
+        status = status.merged(with: e.status)
+    }
+
+    /// Applies the whole stream; returns 0, 23 or 24 (per-file problems), or throws on a fatal one.
+    public func run() throws(SyError) -> ExitStatus {
+        let start = wallNanos()
+        while let rec = try input.nextRecord() {
+            switch rec {
+            case .plan(let p): try handle(p)
+            case .summary(let items): stats.absorb(items)
+            case .message(_, let text): warn(text)
+            default:
+                throw SyError.stream("\(rec.type.name) record outside a file", offset: input.payloadOffset)
+            }
+        }
+        finishAll()
+        stats.deltaBytes = input.offset
+        let began = options.output.startNanos > 0 ? options.output.startNanos : start
+        reporter.finish(stats, elapsed: Double(wallNanos() &- began) / 1e9)
+        return status
+    }
+
+    /// Closes every directory (setting its attributes) and the root.
+    func finishAll() {
+        dirs?.closeAll()
+        if let r = rootPending, rootFd >= 0 { finalizeDir(r, fd: rootFd) }
+        rootPending = nil
+    }
+
+    // MARK: Directories
+
+    /// Opens (creating if needed) the destination root.
+    func ensureRoot() throws(SyError) -> Int32? {
+        if rootFd >= 0 { return rootFd }
+        if rootMissing && options.dryRun { return nil }
+        do {
+            rootFd = try Sys.openat(Sys.atFDCWD, destination, O_RDONLY | O_DIRECTORY)
+        } catch {
+            guard error.code == ENOENT else { throw SyError.sys("cannot open destination", destination, error.code) }
+            rootMissing = true
+            if options.dryRun { return nil }
+            try makeDestination()
+            do { rootFd = try Sys.openat(Sys.atFDCWD, destination, O_RDONLY | O_DIRECTORY) } catch {
+                throw SyError.sys("cannot open destination", destination, error.code)
+            }
+        }
+        let d = DirStack(rootFd: rootFd)
+        d.onPop = { [unowned self] path, fd in
+            if let last = self.pending.last, last.path == path {
+                self.pending.removeLast()
+                self.finalizeDir(last, fd: fd)
+            }
+        }
+        dirs = d
+        linkDirs = DirStack(rootFd: rootFd)
+        return rootFd
+    }
+
+    func makeDestination() throws(SyError) {
+        var prefixes: [PathBytes] = [destination]
+        if options.mkpath {
+            var p = destination
+            while let i = p.lastIndex(of: 0x2F), i > 0 {
+                p = Array(p[..<i])
+                prefixes.insert(p, at: 0)
+            }
+        }
+        for p in prefixes {
+            do { try Sys.mkdirat(Sys.atFDCWD, p, 0o777) } catch {
+                if error.code == EEXIST { continue }
+                throw SyError.sys("mkdir failed for", p, error.code, status: .fileIO)
+            }
+            if p == destination && options.output.verbose > 0 && !options.output.quiet {
+                reporter.line("created directory \(destination.displayName)")
+            }
+        }
+    }
+
+    /// The fd of the parent directory of `path`, or nil (reported) if it cannot be opened.
+    func parentFd(_ path: PathBytes) throws(SyError) -> Int32? {
+        guard try ensureRoot() != nil, let dirs else { return nil }
+        let parent = PathOps.parent(path)
+        do { return try dirs.fd(for: parent) } catch {
+            report(SyError.sys("cannot open directory", parent, error.code, status: .partial))
+            return nil
+        }
+    }
+
+    func touch(_ dir: PathBytes) {
+        if dir == [0x2E] { rootPending?.touched = true; return }
+        if let i = pending.lastIndex(where: { $0.path == dir }) { pending[i].touched = true }
+    }
+
+    func finalizeDir(_ d: PendingDir, fd: Int32) {
+        let e = d.plan.entry
+        if d.isNew || d.plan.flags.contains(.perms) {
+            let mode = options.perms ? e.perms : (d.isNew ? e.perms & ~UInt32(umask) : nil)
+            if let mode { do { try Sys.fchmod(fd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) } }
+        }
+        if d.isNew || d.plan.flags.contains(.owner) || d.plan.flags.contains(.group) { chown(fd: fd, e) }
+        if options.times && (d.isNew || d.touched || d.plan.flags.contains(.time)) {
+            do { try Sys.futimens(fd, e.mtimeSec, e.mtimeNsec) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
+        }
+    }
+
+    func chown(fd: Int32, _ e: Entry) {
+        let uid: UInt32 = options.owner && canChown ? e.uid : UInt32.max
+        let gid: UInt32 = options.group ? e.gid : UInt32.max
+        guard uid != UInt32.max || gid != UInt32.max else { return }
+        do { try Sys.fchown(fd, uid, gid) } catch {
+            if !(error.code == EPERM && !canChown) { report(SyError.sys("chown failed for", e.path, error.code, status: .partial)) }
+        }
+    }
+
+    func lchown(dir: Int32, name: PathBytes, _ e: Entry) {
+        let uid: UInt32 = options.owner && canChown ? e.uid : UInt32.max
+        let gid: UInt32 = options.group ? e.gid : UInt32.max
+        guard uid != UInt32.max || gid != UInt32.max else { return }
+        do { try Sys.lchownat(dir, name, uid, gid) } catch {
+            if !(error.code == EPERM && !canChown) { report(SyError.sys("chown failed for", e.path, error.code, status: .partial)) }
+        }
+    }
+
+    // MARK: Plans
+
+    func handle(_ p: Plan) throws(SyError) {
+        let e = p.entry
+        if options.dryRun {
+            try dryRun(p)
+            return
+        }
+        if e.path == [0x2E] {
+            guard e.kind == .directory else { throw SyError.stream("the transfer root must be a directory", offset: input.payloadOffset) }
+            guard try ensureRoot() != nil else { return }
+            dirs?.unwind(to: [0x2E])
+            rootPending = PendingDir(path: e.path, plan: p, isNew: rootMissing)
+            if p.action != .keep { reporter.change(p) }
+            return
+        }
+        if p.action == .delete {
+            guard let dir = try parentFd(e.path) else { return }
+            removeEntry(dir: dir, path: e.path)
+            return
+        }
+        let carries = p.action.carriesData && e.kind == .file
+        guard let dir = try parentFd(e.path) else {
+            if carries { try receiver.discard(input) }
+            return
+        }
+        let name = PathOps.base(e.path)
+        switch p.action {
+        case .create, .update:
+            if carries {
+                try receiveFile(p, dir: dir, name: name)
+            } else {
+                try createNonFile(p, dir: dir, name: name)
+            }
+        case .hardlink:
+            try hardlink(p, dir: dir, name: name)
+        case .attrs, .keep, .unchanged:
+            if e.kind == .directory {
+                openDir(p, dir: dir, name: name, isNew: false)
+            } else if p.action == .attrs {
+                setAttrs(p, dir: dir, name: name)
+            }
+        case .delete:
+            break
+        }
+    }
+
+    func removeEntry(dir: Int32, path: PathBytes) {
+        let remover = Remover(dryRun: options.dryRun, onRemoved: { [unowned self] e in
+            self.stats.deleted.add(e.kind)
+            self.reporter.change(Plan(action: .delete, entry: e))
+        }, onError: { [unowned self] err in self.report(err) })
+        remover.remove(dir: dir, name: PathOps.base(path), path: path)
+        touch(PathOps.parent(path))
+    }
+
+    /// Makes way for a new entry of another type; false (reported) if it cannot.
+    func clearWay(_ p: Plan, dir: Int32, name: PathBytes) -> Bool {
+        guard let st = try? Sys.fstatat(dir, name) else { return true }
+        if st.kind == .directory {
+            if p.entry.kind == .directory { return true }
+            do { try Sys.unlinkat(dir, name, isDir: true) } catch {
+                let why = error.code == ENOTEMPTY || error.code == EEXIST ? "cannot delete non-empty directory" : "cannot remove directory"
+                report(SyError("\(why): \(p.entry.path.displayName): could not make way for new \(p.entry.kind.name)", status: .partial, errno: error.code))
+                return false
+            }
+            touch(PathOps.parent(p.entry.path))
+        } else if p.entry.kind == .directory {
+            do { try Sys.unlinkat(dir, name, isDir: false) } catch {
+                report(SyError.sys("cannot remove", p.entry.path, error.code, status: .partial))
+                return false
+            }
+        }
+        return true
+    }
+
+    func openDir(_ p: Plan, dir: Int32, name: PathBytes, isNew: Bool) {
+        let fd: Int32
+        do { fd = try Sys.openDir(dir, name) } catch {
+            report(SyError.sys("cannot open directory", p.entry.path, error.code, status: .partial))
+            return
+        }
+        dirs?.push(p.entry.path, fd: fd)
+        pending.append(PendingDir(path: p.entry.path, plan: p, isNew: isNew))
+        if isNew { stats.created.add(.directory) }
+        if isNew || p.action == .attrs { reporter.change(p) }
+    }
+
+    func createNonFile(_ p: Plan, dir: Int32, name: PathBytes) throws(SyError) {
+        let e = p.entry
+        guard clearWay(p, dir: dir, name: name) else { return }
+        if e.kind == .directory {
+            var isNew = true
+            do { try Sys.mkdirat(dir, name, 0o700) } catch {
+                if error.code != EEXIST {
+                    report(SyError.sys("mkdir failed for", e.path, error.code, status: .partial))
+                    return
+                }
+                isNew = false
+            }
+            touch(PathOps.parent(e.path))
+            openDir(p, dir: dir, name: name, isNew: isNew)
+            return
+        }
+        let tmp = namer.make(name)
+        do {
+            switch e.kind {
+            case .symlink: try Sys.symlinkat(e.target, dir, tmp)
+            default: try Sys.mknodat(dir, tmp, mode_t(e.kind.typeBits | (e.perms & 0o7777 & ~UInt32(umask))), e.rdev)
+            }
+        } catch {
+            report(SyError.sys("cannot create \(e.kind.name)", e.path, error.code, status: .partial))
+            return
+        }
+        lchown(dir: dir, name: tmp, e)
+        if e.kind != .symlink && options.perms { try? Sys.fchmodat(dir, tmp, mode_t(e.perms)) }
+        if options.times { try? Sys.lutimensat(dir, tmp, e.mtimeSec, e.mtimeNsec) }
+        do { try Sys.renameat(dir, tmp, dir, name) } catch {
+            try? Sys.unlinkat(dir, tmp, isDir: false)
+            report(SyError.sys("rename failed for", e.path, error.code, status: .partial))
+            return
+        }
+        touch(PathOps.parent(e.path))
+        stats.created.add(e.kind)
+        reporter.change(p)
+    }
+
+    func hardlink(_ p: Plan, dir: Int32, name: PathBytes) throws(SyError) {
+        guard let linkDirs else { return }
+        guard clearWay(p, dir: dir, name: name) else { return }
+        let ldir: Int32
+        do { ldir = try linkDirs.fd(for: PathOps.parent(p.linkTo)) } catch {
+            report(SyError.sys("cannot link to", p.linkTo, error.code, status: .partial))
+            return
+        }
+        let tmp = namer.make(name)
+        do {
+            try Sys.linkat(ldir, PathOps.base(p.linkTo), dir, tmp)
+            try Sys.renameat(dir, tmp, dir, name)
+        } catch {
+            try? Sys.unlinkat(dir, tmp, isDir: false)
+            report(SyError.sys("link failed for", p.entry.path, error.code, status: .partial))
+            return
+        }
+        touch(PathOps.parent(p.entry.path))
+        if !p.flags.contains(.replace) { stats.created.add(p.entry.kind) }
+        reporter.change(p)
+    }
+
+    func setAttrs(_ p: Plan, dir: Int32, name: PathBytes) {
+        let e = p.entry
+        if p.flags.contains(.perms) && e.kind != .symlink && options.perms {
+            do { try Sys.fchmodat(dir, name, mode_t(e.perms)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
+        }
+        if p.flags.contains(.owner) || p.flags.contains(.group) { lchown(dir: dir, name: name, e) }
+        if p.flags.contains(.time) && options.times {
+            do { try Sys.lutimensat(dir, name, e.mtimeSec, e.mtimeNsec) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
+        }
+        reporter.change(p)
+    }
+
+    // MARK: Dry run
+
+    func dryRun(_ p: Plan) throws(SyError) {
+        let e = p.entry
+        if p.action.carriesData && e.kind == .file {
+            try receiver.discard(input)
+        }
+        switch p.action {
+        case .delete:
+            if let root = try? ensureRoot(), let dirs {
+                if let dir = try? dirs.fd(for: PathOps.parent(e.path)) {
+                    removeEntry(dir: dir, path: e.path)
+                    _ = root
+                    return
+                }
+            }
+            stats.deleted.add(e.kind)
+            reporter.change(p)
+        case .keep, .unchanged:
+            break
+        case .create:
+            if !p.flags.contains(.value) { stats.created.add(e.kind) }
+            if e.kind == .file { stats.transferred += 1; stats.transferredSize += UInt64(e.size) }
+            reporter.change(p)
+        case .update:
+            stats.transferred += 1; stats.transferredSize += UInt64(e.size)
+            reporter.change(p)
+        case .hardlink:
+            if !p.flags.contains(.replace) { stats.created.add(e.kind) }
+            reporter.change(p)
+        case .attrs:
+            reporter.change(p)
+        }
+    }
+}

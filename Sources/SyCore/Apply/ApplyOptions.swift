@@ -1,0 +1,33 @@
+/// What the receiver preserves and reports.
+public struct ApplyOptions: Sendable {
+    public var perms = false
+    public var times = false
+    public var owner = false
+    public var group = false
+    public var dryRun = false
+    public var inplace = false
+    /// Create missing parent directories of the destination (`--mkpath`).
+    public var mkpath = false
+    /// Local sources that SOURCE-RANGE records copy from (same arguments as sy-scan).
+    public var copyFrom: [PathBytes]?
+    public var topName: PathBytes?
+    /// Report format and verbosity.
+    public var output = OutputOptions()
+    public init() {}
+}
+
+/// What is printed while applying (rsync's `-i`, `-v`, `--stats`, `-q`).
+public struct OutputOptions: Sendable {
+    public var itemize = false
+    public var verbose = 0
+    public var stats = false
+    public var quiet = false
+    /// Print rsync's closing "sent ... received ..." lines (`-v` or `--stats`).
+    public var summary = false
+    public var humanReadable = false
+    /// JSON Lines events instead of text.
+    public var json = false
+    /// Wall-clock start of the whole sync, for rates (ns since the epoch; 0 = apply's own start).
+    public var startNanos: UInt64 = 0
+    public init() {}
+}

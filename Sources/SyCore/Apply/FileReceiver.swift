@@ -1,0 +1,237 @@
+import Glibc
+
+/// Writes one file's data records (literals, basis copies, source ranges) to an fd,
+/// hashing what it writes. Owns the reusable buffers.
+final class FileReceiver {
+    let buffer: UnsafeMutableRawPointer
+    let bufferSize = 1 << 20
+    let zbuffer: UnsafeMutableRawPointer
+    let hasher = FileHasher()
+
+    init() {
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 64)
+        zbuffer = UnsafeMutableRawPointer.allocate(byteCount: Wire.maxPayload, alignment: 64)
+    }
+
+    deinit { buffer.deallocate(); zbuffer.deallocate() }
+
+    /// Reads and drops one file's data records up to its FILE-END or FILE-ABORT.
+    func discard(_ input: StreamReader) throws(SyError) {
+        while let rec = try input.nextRecord() {
+            switch rec {
+            case .literal, .literalZstd, .copy, .sourceRange: continue
+            case .fileEnd, .fileAbort: return
+            default: throw SyError.stream("\(rec.type.name) record inside file data", offset: input.payloadOffset)
+            }
+        }
+        throw SyError.stream("stream ended inside file data", offset: input.offset)
+    }
+}
+
+/// The outcome of receiving one file.
+enum ReceiveOutcome {
+    case done(size: Int64, literal: Int64, matched: Int64)
+    case aborted(errno: Int32)
+    case mismatch(String)
+    case failed(SyError)
+}
+
+extension Applier {
+    /// Receives a file's data into a temp file (or in place) and renames it into place.
+    func receiveFile(_ p: Plan, dir: Int32, name: PathBytes) throws(SyError) {
+        let e = p.entry
+        guard clearWay(p, dir: dir, name: name) else { try receiver.discard(input); return }
+        var basisFd: Int32 = -1
+        var oldPerms: UInt32?
+        if p.action == .update, let st = try? Sys.fstatat(dir, name), st.kind == .file {
+            oldPerms = st.perms
+            if p.signature != nil || options.inplace {
+                basisFd = (try? Sys.openat(dir, name, O_RDONLY | O_NOFOLLOW)) ?? -1
+            }
+        }
+        defer { if basisFd >= 0 { Sys.close(basisFd) } }
+        let inplace = options.inplace && p.action == .update && oldPerms != nil
+        var outFd: Int32 = -1
+        var tmp: PathBytes = []
+        do {
+            if inplace {
+                outFd = try Sys.openat(dir, name, O_RDWR | O_NOFOLLOW)
+            } else {
+                (outFd, tmp) = try namer.create(in: dir, for: name)
+            }
+        } catch {
+            report(SyError.sys(inplace ? "cannot open" : "cannot create temporary file for", e.path, error.code, status: .partial))
+            try receiver.discard(input)
+            return
+        }
+        let outcome = try receiveData(p, outFd: outFd, basisFd: basisFd, inplace: inplace)
+        var ok = false
+        switch outcome {
+        case .done(let size, let literal, let matched):
+            if inplace { try? Sys.ftruncate(outFd, size) }
+            let mode: UInt32 = options.perms ? e.perms : (oldPerms ?? (e.perms & ~UInt32(umask)))
+            do { try Sys.fchmod(outFd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
+            chown(fd: outFd, e)
+            if options.times {
+                do { try Sys.futimens(outFd, e.mtimeSec, e.mtimeNsec) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
+            }
+            Sys.close(outFd)
+            outFd = -1
+            if !inplace {
+                do { try Sys.renameat(dir, tmp, dir, name) } catch {
+                    report(SyError.sys("rename failed for", e.path, error.code, status: .partial))
+                    break
+                }
+            }
+            ok = true
+            touch(PathOps.parent(e.path))
+            if p.action == .create && !p.flags.contains(.replace) { stats.created.add(.file) }
+            if p.flags.contains(.replace) { stats.created.add(.file) }
+            stats.transferred += 1
+            stats.transferredSize += UInt64(size)
+            stats.literal += UInt64(literal)
+            stats.matched += UInt64(matched)
+            reporter.change(p, literal: literal, matched: matched)
+        case .aborted(let err):
+            onlyRedoFailures = false
+            status = status.merged(with: err == ENOENT ? .vanished : .partial)
+        case .mismatch(let why):
+            redo.append(e.path)
+            report(SyError("\(e.path.displayName): \(why); the old file is kept", status: .partial), redo: true)
+        case .failed(let err):
+            if outFd >= 0 { Sys.close(outFd); outFd = -1 }
+            if !tmp.isEmpty { try? Sys.unlinkat(dir, tmp, isDir: false) }
+            if err.errno == ENOSPC || err.errno == EDQUOT { throw SyError(err.message, status: .fileIO, errno: err.errno) }
+            report(err)
+        }
+        if outFd >= 0 { Sys.close(outFd) }
+        if !ok && !tmp.isEmpty { try? Sys.unlinkat(dir, tmp, isDir: false) }
+    }
+
+    /// Consumes the data records of one file and writes them to `outFd`.
+    func receiveData(_ p: Plan, outFd: Int32, basisFd: Int32, inplace: Bool) throws(SyError) -> ReceiveOutcome {
+        let r = receiver
+        r.hasher.reset()
+        var off: Int64 = 0
+        var literal: Int64 = 0, matched: Int64 = 0
+        var failure: SyError?
+        var srcFd: Int32 = -1
+        var srcBefore: FileStat?
+        var usedRange = false
+        defer { if srcFd >= 0 { Sys.close(srcFd) } }
+        func write(_ ptr: UnsafeRawPointer, _ n: Int) {
+            guard failure == nil else { return }
+            r.hasher.update(ptr, n)
+            do { try Sys.pwriteAll(outFd, ptr, n, off) } catch {
+                failure = SyError.sys("write failed for", p.entry.path, error.code, status: .partial)
+            }
+            off += Int64(n)
+        }
+        while let rec = try input.nextRecord() {
+            switch rec {
+            case .literal(let d):
+                d.withUnsafeBytes { write($0.baseAddress ?? UnsafeRawPointer(r.buffer), d.count) }
+                literal += Int64(d.count)
+            case .literalZstd(let n, let c):
+                let zerr: SyError? = c.withUnsafeBytes { cb in
+                    do throws(SyError) { try ZstdDecoder.decompress(cb, rawLength: n, into: r.zbuffer) } catch { return error }
+                    return nil
+                }
+                if let zerr { throw zerr }
+                write(r.zbuffer, n)
+                literal += Int64(n)
+            case .copy(let o, let l):
+                matched += l
+                guard failure == nil else { off += l; continue }
+                guard basisFd >= 0 else { failure = SyError("\(p.entry.path.displayName): delta refers to a basis that is not there", status: .partial); continue }
+                if inplace && o < off {
+                    failure = SyError("\(p.entry.path.displayName): in-place delta copies backwards", status: .partial); continue
+                }
+                var done: Int64 = 0
+                while done < l {
+                    let want = Int(min(Int64(r.bufferSize), l - done))
+                    let got: Int
+                    do { got = try Sys.preadFull(basisFd, r.buffer, want, o + done) } catch {
+                        failure = SyError.sys("cannot read basis of", p.entry.path, error.code, status: .partial); break
+                    }
+                    if got < want {
+                        return try ReceiveOutcome.mismatch("basis is shorter than its signature said (changed meanwhile?)").consuming(self)
+                    }
+                    if inplace && o + done == off {
+                        r.hasher.update(r.buffer, got); off += Int64(got)
+                    } else {
+                        write(r.buffer, got)
+                    }
+                    done += Int64(got)
+                }
+            case .sourceRange(let o, let l):
+                guard failure == nil else { off += l; literal += l; continue }
+                guard let sources else {
+                    throw SyError.stream("source-range record but no --copy-from sources", offset: input.payloadOffset)
+                }
+                if srcFd < 0 {
+                    do {
+                        srcFd = try sources.open(p.entry.path)
+                        srcBefore = try Sys.fstat(srcFd)
+                    } catch {
+                        failure = error.code == ENOENT
+                            ? SyError("file has vanished: '\(p.entry.path.displayName)'", status: .vanished, errno: ENOENT)
+                            : SyError.sys("cannot open source", p.entry.path, error.code, status: .partial)
+                        continue
+                    }
+                }
+                usedRange = true
+                do {
+                    let n = try copyRange(src: srcFd, at: o, dst: outFd, at: off, count: l)
+                    if n != l { failure = SyError("file has vanished or shrunk: '\(p.entry.path.displayName)'", status: .vanished) }
+                } catch {
+                    failure = SyError.sys("copy failed for", p.entry.path, error.code, status: .partial)
+                }
+                off += l
+                literal += l
+            case .fileEnd(let size, let hash):
+                if let failure { return .failed(failure) }
+                guard off == size else { return .mismatch("received \(off) bytes, expected \(size)") }
+                if let h = hash, h != r.hasher.digest { return .mismatch("checksum mismatch after transfer") }
+                if usedRange, let before = srcBefore {
+                    let after = try? Sys.fstat(srcFd)
+                    if after?.size != before.size || after?.mtimeSec != before.mtimeSec || after?.mtimeNsec != before.mtimeNsec || before.size != size {
+                        return .failed(SyError("source file changed during transfer: '\(p.entry.path.displayName)'", status: .vanished))
+                    }
+                }
+                return .done(size: size, literal: literal, matched: matched)
+            case .fileAbort(let err, _):
+                return .aborted(errno: err)
+            default:
+                throw SyError.stream("\(rec.type.name) record inside file data", offset: input.payloadOffset)
+            }
+        }
+        throw SyError.stream("stream ended inside file data", offset: input.offset)
+    }
+
+    /// copy_file_range, falling back to read/write where the kernel or filesystem refuses.
+    func copyRange(src: Int32, at so: Int64, dst: Int32, at dof: Int64, count: Int64) throws(Errno) -> Int64 {
+        do {
+            return try Sys.copyRange(from: src, at: so, to: dst, at: dof, count: count)
+        } catch {
+            guard error.code == EXDEV || error.code == EINVAL || error.code == ENOSYS || error.code == EOPNOTSUPP else { throw error }
+        }
+        var done: Int64 = 0
+        while done < count {
+            let want = Int(min(Int64(receiver.bufferSize), count - done))
+            let got = try Sys.preadFull(src, receiver.buffer, want, so + done)
+            if got == 0 { break }
+            try Sys.pwriteAll(dst, receiver.buffer, got, dof + done)
+            done += Int64(got)
+        }
+        return done
+    }
+}
+
+extension ReceiveOutcome {
+    /// Drains the rest of the file's records before returning this outcome.
+    func consuming(_ a: Applier) throws(SyError) -> ReceiveOutcome {
+        try a.receiver.discard(a.input)
+        return self
+    }
+}

@@ -1,0 +1,152 @@
+import Glibc
+
+/// Prints what the receiver does, as rsync does (`-i`, `-v`, `--stats`) or as JSON Lines.
+public final class Reporter {
+    let options: OutputOptions
+    let out: TextOutput
+    let dryRun: Bool
+
+    public init(options: OutputOptions, dryRun: Bool, fd: Int32 = 1) {
+        self.options = options; self.dryRun = dryRun
+        out = TextOutput(fd: fd)
+    }
+
+    /// One change. `literal`/`matched` are the file's data counts.
+    func change(_ plan: Plan, literal: Int64 = 0, matched: Int64 = 0) {
+        if options.json {
+            var f: [(String, JSON)] = [("event", .string("change")), RecordJSON.bytesField("path", plan.entry.path),
+                                       ("action", .string(plan.action.name)), ("kind", .string(plan.entry.kind.name)),
+                                       ("item", .string(Itemizer.code(plan)))]
+            if plan.entry.kind == .file && plan.action.carriesData {
+                f += [("literal", .number(String(literal))), ("matched", .number(String(matched)))]
+            }
+            line(JSON.object(f).text)
+            return
+        }
+        if options.quiet { return }
+        if options.itemize {
+            line("\(Itemizer.code(plan)) \(Itemizer.nameWithLink(plan))")
+        } else if options.verbose > 0 {
+            switch plan.action {
+            case .delete: line("deleting \(Itemizer.name(plan))")
+            case .create, .update, .hardlink: line(Itemizer.nameWithLink(plan))
+            default: break
+            }
+        }
+    }
+
+    /// An error as a JSON event (text errors go to stderr through `warn`).
+    func error(_ e: SyError) {
+        if options.json {
+            line(JSON.object([("event", .string("error")), ("message", .string(e.message)),
+                              ("exit", .number(String(e.status.rawValue)))]).text)
+        }
+    }
+
+    func line(_ s: String) {
+        try? out.line(s)
+        if options.itemize || options.verbose > 0 { try? out.flush() }
+    }
+
+    /// The closing statistics.
+    func finish(_ st: ApplyStats, elapsed: Double) {
+        defer { try? out.flush() }
+        if options.json {
+            let n: (UInt64) -> JSON = { .number(String($0)) }
+            line(JSON.object([
+                ("event", .string("summary")), ("files", n(st.files)), ("reg", n(st.reg)), ("dir", n(st.dir)),
+                ("link", n(st.link)), ("dev", n(st.dev)), ("special", n(st.special)),
+                ("created", n(st.created.total)), ("deleted", n(st.deleted.total)), ("transferred", n(st.transferred)),
+                ("total_size", n(st.totalSize)), ("transferred_size", n(st.transferredSize)),
+                ("literal_data", n(st.literal)), ("matched_data", n(st.matched)),
+                ("bytes_sent", n(st.bytesSent)), ("bytes_received", n(st.bytesReceived)),
+                ("elapsed", .number(String(format3(elapsed)))), ("dry_run", .bool(dryRun)),
+            ]).text)
+            return
+        }
+        if options.quiet { return }
+        if options.stats {
+            line("")
+            line("Number of files: \(num(st.files))\(kinds(reg: st.reg, dir: st.dir, link: st.link, dev: st.dev, special: st.special))")
+            let c = st.created
+            line("Number of created files: \(num(c.total))\(kinds(reg: c.reg, dir: c.dir, link: c.link, dev: c.dev, special: c.special))")
+            let d = st.deleted
+            line("Number of deleted files: \(num(d.total))\(kinds(reg: d.reg, dir: d.dir, link: d.link, dev: d.dev, special: d.special))")
+            line("Number of regular files transferred: \(num(st.transferred))")
+            line("Total file size: \(num(st.totalSize)) bytes")
+            line("Total transferred file size: \(num(st.transferredSize)) bytes")
+            line("Literal data: \(num(st.literal)) bytes")
+            line("Matched data: \(num(st.matched)) bytes")
+            line("File list size: \(num(st.entryBytes))")
+            line("Total bytes sent: \(num(st.bytesSent))")
+            line("Total bytes received: \(num(st.bytesReceived))")
+        }
+        if options.stats || options.summary {
+            line("")
+            let rate = elapsed > 0 ? Double(st.bytesSent + st.bytesReceived) / elapsed : 0
+            line("sent \(num(st.bytesSent)) bytes  received \(num(st.bytesReceived)) bytes  \(rateText(rate)) bytes/sec")
+            let total = st.bytesSent + st.bytesReceived
+            let speedup = total > 0 ? Double(st.totalSize) / Double(total) : 0
+            line("total size is \(num(st.totalSize))  speedup is \(fixed2(speedup))\(dryRun ? " (DRY RUN)" : "")")
+        }
+    }
+
+    func kinds(reg: UInt64, dir: UInt64, link: UInt64, dev: UInt64, special: UInt64) -> String {
+        var parts: [String] = []
+        if reg > 0 { parts.append("reg: \(num(reg))") }
+        if dir > 0 { parts.append("dir: \(num(dir))") }
+        if link > 0 { parts.append("link: \(num(link))") }
+        if dev > 0 { parts.append("dev: \(num(dev))") }
+        if special > 0 { parts.append("special: \(num(special))") }
+        return parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")"
+    }
+
+    func num(_ v: UInt64) -> String {
+        options.humanReadable ? Human.size(v) : Human.commas(v)
+    }
+
+    func rateText(_ r: Double) -> String {
+        if options.humanReadable { return Human.size(UInt64(r)) }
+        let whole = UInt64(r)
+        let cents = Int((r - Double(whole)) * 100 + 0.5) % 100
+        return Human.commas(whole) + "." + (cents < 10 ? "0" : "") + String(cents)
+    }
+
+    func fixed2(_ v: Double) -> String {
+        let cents = UInt64(v * 100 + 0.5)
+        let c = cents % 100
+        return String(cents / 100) + "." + (c < 10 ? "0" : "") + String(c)
+    }
+
+    func format3(_ v: Double) -> String {
+        let m = UInt64(v * 1000 + 0.5)
+        let r = String(m % 1000)
+        return String(m / 1000) + "." + String(repeating: "0", count: 3 - r.count) + r
+    }
+}
+
+/// Number formatting as rsync prints it.
+public enum Human {
+    /// `1,234,567`.
+    public static func commas(_ v: UInt64) -> String {
+        let s = String(v)
+        var out = ""
+        for (i, ch) in s.enumerated() {
+            if i > 0 && (s.count - i) % 3 == 0 { out.append(",") }
+            out.append(ch)
+        }
+        return out
+    }
+
+    /// `1.23M` (powers of 1000, as rsync's `-h`).
+    public static func size(_ v: UInt64) -> String {
+        let units = ["", "K", "M", "G", "T", "P"]
+        var x = Double(v)
+        var u = 0
+        while x >= 1000 && u < units.count - 1 { x /= 1000; u += 1 }
+        if u == 0 { return String(v) }
+        let h = UInt64(x * 100 + 0.5)
+        let c = h % 100
+        return "\(h / 100).\(c < 10 ? "0" : "")\(c)\(units[u])"
+    }
+}

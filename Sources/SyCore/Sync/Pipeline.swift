@@ -1,0 +1,91 @@
+import Glibc
+
+/// Runs four stage command lines as one pipeline (`scan | sum | delta | apply`), all at once,
+/// and works out the result from their exit codes.
+public struct Pipeline {
+    /// A stage: its name for messages and its full argv (a local tool path, or `ssh ... host cmd`).
+    public struct Stage {
+        public var name: String
+        public var argv: [String]
+        public init(name: String, argv: [String]) { self.name = name; self.argv = argv }
+    }
+
+    public var stages: [Stage]
+    public init(stages: [Stage]) { self.stages = stages }
+
+    /// The exit code of every stage, in order.
+    public func run() throws(SyError) -> [Int32] {
+        var children: [Child] = []
+        var input: Int32 = 0
+        for (i, stage) in stages.enumerated() {
+            let last = i == stages.count - 1
+            var pipe: (read: Int32, write: Int32) = (-1, 1)
+            if !last { pipe = try makePipe() }
+            do {
+                children.append(try Child.spawn(stage.argv, name: stage.name, stdin: input, stdout: pipe.write))
+            } catch {
+                if input != 0 { Glibc.close(input) }
+                if !last { Glibc.close(pipe.read); Glibc.close(pipe.write) }
+                for c in children { kill(c.pid, SIGTERM); _ = c.wait() }
+                throw error
+            }
+            if input != 0 { Glibc.close(input) }
+            if !last { Glibc.close(pipe.write) }
+            input = pipe.read
+        }
+        return children.map { $0.wait() }
+    }
+
+    /// Combines stage exit codes: the stage that really failed (not one that only saw its
+    /// neighbour's stream break), else 23/24. Returns the status and the failing stage's name.
+    public func outcome(_ codes: [Int32]) -> (ExitStatus, String?) {
+        let soft: Set<Int32> = [0, 23, 24, ExitStatus.redo.rawValue]
+        var firstHard: (Int, Int32)?
+        var firstStream: (Int, Int32)?
+        for (i, c) in codes.enumerated() where !soft.contains(c) {
+            if c == ExitStatus.streamIO.rawValue {
+                if firstStream == nil { firstStream = (i, c) }
+            } else if firstHard == nil {
+                firstHard = (i, c)
+            }
+        }
+        if let (i, c) = firstHard ?? firstStream {
+            let status = c > 128 ? ExitStatus.signal : (ExitStatus(rawValue: c) ?? .ipc)
+            return (status, stages[i].name)
+        }
+        var s = ExitStatus.ok
+        for c in codes {
+            if c == 23 { s = s.merged(with: .partial) }
+            if c == 24 { s = s.merged(with: .vanished) }
+        }
+        return (s, nil)
+    }
+}
+
+extension ExitStatus {
+    /// rsync's wording for each code.
+    public var explanation: String {
+        switch self {
+        case .ok: return "success"
+        case .syntax: return "syntax or usage error"
+        case .protocolIncompatible: return "protocol incompatibility"
+        case .fileSelect: return "errors selecting input/output files, dirs"
+        case .unsupported: return "requested action not supported"
+        case .startClient: return "error starting client-server protocol"
+        case .socketIO: return "error in socket IO"
+        case .fileIO: return "error in file IO"
+        case .streamIO: return "error in sy protocol data stream"
+        case .messageIO: return "errors with program diagnostics"
+        case .ipc: return "error in IPC code"
+        case .signal: return "received SIGUSR1 or SIGINT"
+        case .waitChild: return "some error returned by waitpid()"
+        case .malloc: return "error allocating core memory buffers"
+        case .partial: return "some files/attrs were not transferred (see previous errors)"
+        case .vanished: return "some files vanished before they could be transferred"
+        case .deleteLimit: return "the --max-delete limit stopped deletions"
+        case .timeout: return "timeout in data send/receive"
+        case .connectTimeout: return "timeout waiting for daemon connection"
+        case .redo: return "files failed verification"
+        }
+    }
+}

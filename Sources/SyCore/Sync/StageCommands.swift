@@ -1,0 +1,71 @@
+/// The command lines of the four stages for a request.
+public struct StageCommands: Sendable {
+    public var scan: [String]
+    public var sum: [String]
+    public var delta: [String]
+    public var apply: [String]
+
+    /// Builds the stages. `sourceArgs` and `destRoot` are the paths as the stages see them;
+    /// `local` means both trees are on one machine (source ranges instead of bytes).
+    public init(_ r: SyncRequest, sourceArgs: [String], destRoot: String, topName: String?, local: Bool,
+                whole: Bool, startNanos: UInt64, redo: Bool) {
+        var scan = ["sy-scan"]
+        if r.oneFileSystem { scan.append("-x") }
+        if r.checksum { scan.append("-c") }
+        if !r.recursive { scan.append("--no-recursive") }
+        if let t = topName { scan += ["--top-name", t] }
+        scan.append("--")
+        scan += sourceArgs
+
+        var pres: [String] = []
+        if r.perms { pres.append("-p") }
+        if r.times { pres.append("-t") }
+        if r.owner { pres.append("-o") }
+        if r.group { pres.append("-g") }
+
+        var sum = ["sy-sum"] + pres
+        if r.links { sum.append("-l") }
+        if r.devices { sum.append("--devices") }
+        if r.specials { sum.append("--specials") }
+        if r.hardLinks { sum.append("-H") }
+        if r.delete { sum.append("--delete") }
+        if r.force { sum.append("--force") }
+        if r.checksum { sum.append("-c") }
+        if r.ignoreTimes { sum.append("-I") }
+        if r.sizeOnly { sum.append("--size-only") }
+        if r.update { sum.append("-u") }
+        if r.ignoreExisting { sum.append("--ignore-existing") }
+        if r.existing { sum.append("--existing") }
+        if whole { sum.append("-W") }
+        if let b = r.blockSize { sum += ["-B", String(b)] }
+        if r.dryRun { sum.append("-n") }
+        sum += ["--", destRoot]
+
+        var delta = ["sy-delta"]
+        if local && whole { delta.append("--local") }
+        if let l = r.compressLevel { delta += ["--compress-level", String(l)] } else if r.compress { delta.append("-z") }
+        if r.inplace { delta.append("--inplace") }
+        if r.dryRun { delta.append("-n") }
+        if let t = topName { delta += ["--top-name", t] }
+        delta.append("--")
+        delta += sourceArgs
+
+        var apply = ["sy-apply"] + pres
+        if r.dryRun { apply.append("-n") }
+        if r.inplace { apply.append("--inplace") }
+        if r.mkpath { apply.append("--mkpath") }
+        if local && whole { for s in sourceArgs { apply += ["--copy-from", s] } }
+        if let t = topName { apply += ["--top-name", t] }
+        if r.itemize { apply.append("-i") }
+        for _ in 0..<r.verbose { apply.append("-v") }
+        if r.quiet { apply.append("-q") }
+        if r.stats { apply.append("--stats") }
+        if r.humanReadable { apply.append("-h") }
+        if r.json { apply.append("--json") }
+        if startNanos > 0 { apply += ["--start-ns", String(startNanos)] }
+        if redo { apply.append("--redo-exit") }
+        apply += ["--", destRoot]
+
+        self.scan = scan; self.sum = sum; self.delta = delta; self.apply = apply
+    }
+}

@@ -1,0 +1,56 @@
+/// Everything `sy SRC... DST` was asked to do, independent of how the options were spelled.
+public struct SyncRequest: Sendable {
+    public var sources: [String] = []
+    public var destination: String = ""
+
+    // Preservation (rsync's -rlptgoDH).
+    public var recursive = false
+    public var links = false
+    public var perms = false
+    public var times = false
+    public var group = false
+    public var owner = false
+    public var devices = false
+    public var specials = false
+    public var hardLinks = false
+    public var oneFileSystem = false
+    public var numericIds = false
+
+    // What to compare and change.
+    public var delete = false
+    public var deleteMode: DeleteMode = .during
+    public var force = false
+    public var checksum = false
+    public var ignoreTimes = false
+    public var sizeOnly = false
+    public var update = false
+    public var ignoreExisting = false
+    public var existing = false
+    /// nil: sy's default (whole files locally, delta remotely).
+    public var wholeFile: Bool?
+    public var inplace = false
+    public var blockSize: Int?
+    public var mkpath = false
+    public var dryRun = false
+
+    // Transport.
+    public var compress = false
+    public var compressLevel: Int?
+    public var rsh: String?
+    public var remoteSy: String?
+
+    // Output.
+    public var itemize = false
+    public var verbose = 0
+    public var quiet = false
+    public var stats = false
+    public var progress = false
+    public var progress2 = false
+    public var humanReadable = false
+    public var json = false
+
+    public init() {}
+
+    /// When deletions happen (all end in the same tree; sy deletes while it walks).
+    public enum DeleteMode: String, Sendable { case before, during, after, delay }
+}

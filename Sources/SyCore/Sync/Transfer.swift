@@ -1,0 +1,85 @@
+import Glibc
+
+/// `sy SRC... DST`: resolves rsync's path rules, runs the pipeline (twice if a file failed
+/// verification), and reports the outcome as rsync does.
+public struct Transfer {
+    public let request: SyncRequest
+    public init(_ request: SyncRequest) { self.request = request }
+
+    /// Runs the sync; returns rsync's exit status.
+    public func run() throws(SyError) -> ExitStatus {
+        let r = request
+        let dest = Endpoint(r.destination)
+        let srcs = r.sources.map(Endpoint.init)
+        let srcHosts = Set(srcs.map(\.host))
+        guard srcHosts.count == 1, let srcHost = srcHosts.first else {
+            throw SyError("all sources must be on the same host", status: .syntax)
+        }
+        let sourcePaths = srcs.map(\.path)
+
+        // rsync: a single non-directory source copied to a DST that is not a directory names the file.
+        var destRoot = dest.path
+        var topName: String?
+        if srcHost == nil && dest.host == nil && sourcePaths.count == 1 && !dest.path.hasSuffix("/") {
+            let s = sourcePaths[0]
+            let isDirContents = s.hasSuffix("/") || s == "." || s.hasSuffix("/.")
+            if !isDirContents, let st = try? Sys.fstatat(Sys.atFDCWD, s.pathBytes), st.kind != .directory {
+                let dst = try? Sys.fstatat(Sys.atFDCWD, dest.path.pathBytes, follow: true)
+                if dst?.kind != .directory {
+                    let p = dest.path.pathBytes
+                    destRoot = PathOps.parent(p).displayName
+                    if dest.path.hasPrefix("/") && !dest.path.dropFirst().contains("/") { destRoot = "/" }
+                    topName = PathOps.base(p).displayName
+                }
+            }
+        }
+
+        let local = srcHost == nil && dest.host == nil
+        let whole = r.wholeFile ?? local
+        if r.verbose > 0 && !r.quiet && !r.json && !r.itemize {
+            printLine("sending incremental file list")
+        }
+        let start = wallNanos()
+        var (status, stage) = try runOnce(sourcePaths, destRoot: destRoot, topName: topName, srcHost: srcHost,
+                                          destHost: dest.host, local: local, whole: whole, start: start, redo: true)
+        if status == .redo {
+            warn("some files failed verification; redoing them whole")
+            (status, stage) = try runOnce(sourcePaths, destRoot: destRoot, topName: topName, srcHost: srcHost,
+                                          destHost: dest.host, local: local, whole: true, start: start, redo: false)
+            if status == .redo { status = .partial }
+        }
+        if status != .ok {
+            let where_ = stage.map { " in \($0)" } ?? ""
+            let line = Array("sy error: \(status.explanation) (code \(status.rawValue))\(where_)\n".utf8)
+            line.withUnsafeBytes { b in try? Sys.writeAll(2, b.baseAddress!, b.count) }
+        }
+        return status
+    }
+
+    func runOnce(_ sources: [String], destRoot: String, topName: String?, srcHost: String?, destHost: String?,
+                 local: Bool, whole: Bool, start: UInt64, redo: Bool) throws(SyError) -> (ExitStatus, String?) {
+        let cmds = StageCommands(request, sourceArgs: sources, destRoot: destRoot, topName: topName, local: local,
+                                 whole: whole, startNanos: start, redo: redo)
+        let remote = RemoteShell(request)
+        let pipeline = Pipeline(stages: [
+            remote.stage(cmds.scan, host: srcHost),
+            remote.stage(cmds.sum, host: destHost),
+            remote.stage(cmds.delta, host: srcHost),
+            remote.stage(cmds.apply, host: destHost),
+        ])
+        let codes = try pipeline.run()
+        return pipeline.outcome(codes)
+    }
+
+    func printLine(_ s: String) {
+        let line = Array((s + "\n").utf8)
+        line.withUnsafeBytes { b in try? Sys.writeAll(1, b.baseAddress!, b.count) }
+    }
+}
+
+/// The current wall-clock time in nanoseconds since the epoch.
+public func wallNanos() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}

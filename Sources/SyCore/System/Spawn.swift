@@ -1,0 +1,59 @@
+import Glibc
+import CSyLinux
+
+/// A child process started with posix_spawn, stdin/stdout wired to given fds.
+public struct Child {
+    public let pid: pid_t
+    public let name: String
+
+    /// Starts `argv[0]` (a path) with `stdin`/`stdout` dup'ed from the given fds; stderr is inherited.
+    public static func spawn(_ argv: [String], name: String, stdin: Int32, stdout: Int32) throws(SyError) -> Child {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if stdin != 0 { posix_spawn_file_actions_adddup2(&actions, stdin, 0) }
+        if stdout != 1 { posix_spawn_file_actions_adddup2(&actions, stdout, 1) }
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var sigs = sigset_t()
+        sigemptyset(&sigs)
+        sigaddset(&sigs, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attr, &sigs)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF))
+        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) }
+        cargs.append(nil)
+        defer { cargs.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, argv[0], &actions, &attr, cargs, environ)
+        if rc != 0 { throw SyError("cannot start \(argv[0]): \(errnoText(rc))", status: .startClient, errno: rc) }
+        return Child(pid: pid, name: name)
+    }
+
+    /// Waits for the child; returns its exit code, or 128+signal.
+    public func wait() -> Int32 {
+        var st: Int32 = 0
+        while waitpid(pid, &st, 0) < 0 {
+            if errno != EINTR { return 255 }
+        }
+        if st & 0x7F == 0 { return (st >> 8) & 0xFF }
+        return 128 + (st & 0x7F)
+    }
+}
+
+/// A pipe whose ends close on exec (the spawn dup's them onto 0/1).
+public func makePipe() throws(SyError) -> (read: Int32, write: Int32) {
+    var fds: [Int32] = [0, 0]
+    guard sy_pipe_cloexec(&fds) == 0 else { throw SyError("pipe failed: \(errnoText(errno))", status: .ipc) }
+    Sys.growPipe(fds[1])
+    return (fds[0], fds[1])
+}
+
+/// The directory holding the running executable (where the sy tools live).
+public func executableDirectory() -> String {
+    if let d = getenv("SY_TOOL_DIR") { return String(cString: d) }
+    if let p = try? Sys.readlinkat(Sys.atFDCWD, Array("/proc/self/exe".utf8)) {
+        return PathOps.parent(p).displayName
+    }
+    return "."
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import SyCore
+
+/// `sy-apply DST`: apply a delta stream (stdin) to the destination tree.
+struct SyApply: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sy-apply",
+        abstract: "Apply a delta stream to a destination tree.",
+        discussion: """
+            Reads a delta stream (sy-delta) on stdin and makes DST match: directories, files
+            (written to .NAME.XXXXXX and renamed once their size and hash check), symlinks,
+            hard links, devices, deletions, then attributes, directories' after their contents.
+            Reports changes on stdout (-i, -v, --stats, --json).
+            Exit status: 0; 11 for a fatal I/O error; 12 for a bad stream; 23/24 for per-file failures.
+            """,
+        version: versionString("sy-apply"))
+
+    @OptionGroup var preserve: PreserveOptions
+
+    @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Report what would change; change nothing.")
+    var dryRun = false
+    @Flag(name: .customLong("inplace"), help: "Update files in place instead of through a temporary file.")
+    var inplace = false
+    @Flag(name: .customLong("mkpath"), help: "Create missing parents of DST.")
+    var mkpath = false
+    @Option(name: .customLong("copy-from"), help: "A local source argument that source-range records copy from (repeatable).")
+    var copyFrom: [String] = []
+    @Option(name: .customLong("top-name"), help: "A single source was sent under this name.")
+    var topName: String?
+    @Flag(name: [.customShort("i"), .customLong("itemize-changes")], help: "Itemize changes (rsync's YXcstpoguax).")
+    var itemize = false
+    @Flag(name: [.customShort("v"), .customLong("verbose")], help: "List changed names; the closing summary.")
+    var verbose: Int
+    @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Print errors only.")
+    var quiet = false
+    @Flag(name: .customLong("stats"), help: "Print transfer statistics.")
+    var stats = false
+    @Flag(name: [.customShort("h"), .customLong("human-readable")], help: "Sizes with units.")
+    var humanReadable = false
+    @Flag(name: .customLong("json"), help: "JSON Lines events on stdout.")
+    var json = false
+    @Option(name: .customLong("start-ns"), help: "Start of the sync (ns since the epoch), for the rate.")
+    var startNs: UInt64 = 0
+    @Flag(name: .customLong("redo-exit"), help: "Exit 100 when the only failures were verification mismatches (sy redoes them).")
+    var redoExit = false
+
+    @Argument(help: "The destination directory.")
+    var destination: String
+}
+
+toolMain(SyApply.self, name: "sy-apply") { cmd in
+    var o = ApplyOptions()
+    o.perms = cmd.preserve.p; o.times = cmd.preserve.t; o.owner = cmd.preserve.o; o.group = cmd.preserve.g
+    o.dryRun = cmd.dryRun; o.inplace = cmd.inplace; o.mkpath = cmd.mkpath
+    o.copyFrom = cmd.copyFrom.isEmpty ? nil : cmd.copyFrom.map(\.pathBytes)
+    o.topName = cmd.topName?.pathBytes
+    o.output.itemize = cmd.itemize; o.output.verbose = cmd.verbose; o.output.quiet = cmd.quiet
+    o.output.stats = cmd.stats; o.output.summary = cmd.verbose > 0; o.output.humanReadable = cmd.humanReadable
+    o.output.json = cmd.json; o.output.startNanos = cmd.startNs
+    let input = try StreamReader(fd: 0, expecting: [.delta])
+    let reporter = Reporter(options: o.output, dryRun: o.dryRun)
+    let applier = Applier(destination: cmd.destination.pathBytes, options: o, input: input, reporter: reporter)
+    let status = try applier.run()
+    if cmd.redoExit, !applier.redo.isEmpty, status == .partial, applier.onlyRedoFailures {
+        return .redo
+    }
+    return status
+}

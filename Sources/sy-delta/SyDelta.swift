@@ -1,0 +1,50 @@
+import ArgumentParser
+import SyCore
+
+/// `sy-delta SRC...`: turn plans and signatures (stdin) into a delta stream from the source tree.
+struct SyDelta: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sy-delta",
+        abstract: "Turn a plan stream and the source tree into a delta stream.",
+        discussion: """
+            Reads a plan stream (sy-sum) on stdin. For each file to transfer it matches the
+            source against the destination's block signatures (rolling checksum) and writes
+            copy and literal records and a whole-file XXH3-128; with --local it writes
+            source ranges that sy-apply copies itself. Other plans pass through.
+            SRC arguments are the same as sy-scan's.
+            """,
+        version: versionString("sy-delta"))
+
+    @Flag(name: .customLong("local"), help: "Both trees are on this machine: send source ranges, not bytes.")
+    var local = false
+    @Flag(name: [.customShort("z"), .customLong("compress")], help: "Compress literal data with zstd (level 3).")
+    var compress = false
+    @Option(name: .customLong("compress-level"), help: "zstd level for literals (implies -z).")
+    var compressLevel: Int?
+    @Flag(name: .customLong("inplace"), help: "Only match blocks the receiver has not overwritten yet.")
+    var inplace = false
+    @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Pass plans through without data.")
+    var dryRun = false
+    @Option(name: .customLong("top-name"), help: "A single source was sent under this name.")
+    var topName: String?
+
+    @Argument(help: "Source files or directories, as given to sy-scan.")
+    var sources: [String]
+
+    func validate() throws {
+        if sources.isEmpty { throw ValidationError("no source given") }
+        if let l = compressLevel, !(1...22).contains(l) { throw ValidationError("--compress-level must be 1...22") }
+    }
+}
+
+toolMain(SyDelta.self, name: "sy-delta") { cmd in
+    var o = DeltaOptions()
+    o.localSource = cmd.local
+    o.compressLevel = cmd.compressLevel ?? (cmd.compress ? 3 : nil)
+    o.inplace = cmd.inplace
+    o.dryRun = cmd.dryRun
+    o.topName = cmd.topName?.pathBytes
+    let input = try StreamReader(fd: 0, expecting: [.plans])
+    let out = try StreamWriter(fd: 1, kind: .delta, producer: versionString("sy-delta"))
+    return try Deltifier(sources: cmd.sources.map(\.pathBytes), options: o, input: input, output: out).run()
+}

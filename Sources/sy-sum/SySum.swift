@@ -1,0 +1,64 @@
+import ArgumentParser
+import Glibc
+import SyCore
+
+/// `sy-sum DST`: compare a source entry stream (stdin) with DST and write plans and signatures.
+struct SySum: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sy-sum",
+        abstract: "Compare a source entry stream with a destination tree; write plans and block signatures.",
+        discussion: """
+            Reads an entry stream (sy-scan) on stdin, walks DST in the same order, and writes a
+            plan stream: for each entry that needs work, create, update, attrs, delete or
+            hardlink, and for an updated file the block signatures of DST's copy (unless -W).
+            Exit status: 0; 12 for a bad input stream; 23/24 if some entries could not be read.
+            """,
+        version: versionString("sy-sum"))
+
+    @OptionGroup var preserve: PreserveOptions
+
+    @Flag(name: .customLong("delete"), help: "Plan deletion of entries not in the source.")
+    var delete = false
+    @Flag(name: .customLong("force"), help: "Replace a non-empty directory by a non-directory.")
+    var force = false
+    @Flag(name: [.customShort("c"), .customLong("checksum")], help: "Compare contents by XXH3-128 (the scan must use -c).")
+    var checksum = false
+    @Flag(name: [.customShort("I"), .customLong("ignore-times")], help: "Update every file.")
+    var ignoreTimes = false
+    @Flag(name: .customLong("size-only"), help: "Compare sizes only.")
+    var sizeOnly = false
+    @Flag(name: [.customShort("u"), .customLong("update")], help: "Skip files newer on the destination.")
+    var update = false
+    @Flag(name: .customLong("ignore-existing"), help: "Skip files that exist on the destination.")
+    var ignoreExisting = false
+    @Flag(name: .customLong("existing"), help: "Skip creating new entries.")
+    var existing = false
+    @Flag(name: [.customShort("W"), .customLong("whole-file")], help: "No block signatures: files are sent whole.")
+    var wholeFile = false
+    @Option(name: [.customShort("B"), .customLong("block-size")], help: "Signature block size in bytes.")
+    var blockSize: Int?
+    @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Plan only; no signatures.")
+    var dryRun = false
+
+    @Argument(help: "The destination directory.")
+    var destination: String
+
+    func validate() throws {
+        if let b = blockSize, b < SignatureLimits.minBlock || b > SignatureLimits.maxBlock {
+            throw ValidationError("--block-size must be between \(SignatureLimits.minBlock) and \(SignatureLimits.maxBlock)")
+        }
+    }
+}
+
+toolMain(SySum.self, name: "sy-sum") { cmd in
+    var o = SumOptions()
+    o.delete = cmd.delete; o.force = cmd.force; o.checksum = cmd.checksum; o.ignoreTimes = cmd.ignoreTimes
+    o.sizeOnly = cmd.sizeOnly; o.update = cmd.update; o.ignoreExisting = cmd.ignoreExisting; o.existing = cmd.existing
+    o.perms = cmd.preserve.p; o.times = cmd.preserve.t; o.owner = cmd.preserve.o; o.group = cmd.preserve.g
+    o.links = cmd.preserve.l; o.devices = cmd.preserve.dev; o.specials = cmd.preserve.spec; o.hardLinks = cmd.preserve.hardLinks
+    o.wholeFile = cmd.wholeFile; o.blockSize = cmd.blockSize; o.dryRun = cmd.dryRun
+    o.canChown = geteuid() == 0
+    let input = try StreamReader(fd: 0, expecting: [.entries])
+    let out = try StreamWriter(fd: 1, kind: .plans, producer: versionString("sy-sum"))
+    return try Summer(options: o, input: input, output: out).run(destination: cmd.destination.pathBytes)
+}

@@ -1,0 +1,187 @@
+import ArgumentParser
+import SyCore
+
+/// `sy [OPTIONS] SRC... DST`: rsync's command line, run as a pipeline of the four sy tools.
+struct SyncCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sy",
+        abstract: "A file-tree synchronizer with rsync's options, built from four small tools.",
+        usage: """
+            sy [OPTIONS] SRC... DST
+            sy [OPTIONS] SRC... [USER@]HOST:DST
+            sy [OPTIONS] [USER@]HOST:SRC... DST
+            sy show [--json | --encode] [FILE]
+            """,
+        discussion: """
+            sy SRC/ DST makes DST hold the contents of SRC; sy SRC DST makes DST/SRC. The
+            work is done by sy-scan | sy-sum | sy-delta | sy-apply running at the same time;
+            see sy(1) and sy-stream(5). Exit codes are rsync's.
+            """,
+        version: versionString("sy"),
+        helpNames: [.long])
+
+    // Preservation.
+    @Flag(name: [.customShort("a"), .customLong("archive")], help: "Archive mode: -rlptgoD.")
+    var archive = false
+    @Flag(name: [.customShort("r"), .customLong("recursive")], help: "Recurse into directories.")
+    var recursive = false
+    @Flag(name: [.customShort("l"), .customLong("links")], help: "Copy symlinks as symlinks.")
+    var links = false
+    @Flag(name: [.customShort("p"), .customLong("perms")], help: "Preserve permissions.")
+    var perms = false
+    @Flag(name: [.customShort("t"), .customLong("times")], help: "Preserve modification times (ns).")
+    var times = false
+    @Flag(name: [.customShort("g"), .customLong("group")], help: "Preserve group.")
+    var group = false
+    @Flag(name: [.customShort("o"), .customLong("owner")], help: "Preserve owner (super-user only).")
+    var owner = false
+    @Flag(name: .customShort("D"), help: "Same as --devices --specials.")
+    var devicesAndSpecials = false
+    @Flag(name: .customLong("devices"), help: "Preserve device files (super-user only).")
+    var devices = false
+    @Flag(name: .customLong("specials"), help: "Preserve special files.")
+    var specials = false
+    @Flag(name: [.customShort("H"), .customLong("hard-links")], help: "Preserve hard links.")
+    var hardLinks = false
+    @Flag(name: [.customShort("x"), .customLong("one-file-system")], help: "Don't cross filesystem boundaries.")
+    var oneFileSystem = false
+    @Flag(name: .customLong("numeric-ids"), help: "Don't map uid/gid values by user/group name.")
+    var numericIds = false
+
+    // Deletion.
+    @Flag(name: [.customLong("delete"), .customLong("del")], help: "Delete extraneous files from destination dirs.")
+    var delete = false
+    @Flag(name: .customLong("delete-before"), help: "Receiver deletes before transfer.")
+    var deleteBefore = false
+    @Flag(name: .customLong("delete-during"), help: "Receiver deletes during the transfer.")
+    var deleteDuring = false
+    @Flag(name: .customLong("delete-delay"), help: "Find deletions during, delete after.")
+    var deleteDelay = false
+    @Flag(name: .customLong("delete-after"), help: "Receiver deletes after transfer.")
+    var deleteAfter = false
+    @Flag(name: .customLong("force"), help: "Force deletion of directories even if not empty.")
+    var force = false
+
+    // Comparison.
+    @Flag(name: [.customShort("c"), .customLong("checksum")], help: "Skip based on checksum, not mod-time & size.")
+    var checksum = false
+    @Flag(name: [.customShort("I"), .customLong("ignore-times")], help: "Don't skip files that match size and time.")
+    var ignoreTimes = false
+    @Flag(name: .customLong("size-only"), help: "Skip files that match in size.")
+    var sizeOnly = false
+    @Flag(name: [.customShort("u"), .customLong("update")], help: "Skip files that are newer on the receiver.")
+    var update = false
+    @Flag(name: .customLong("ignore-existing"), help: "Skip updating files that exist on receiver.")
+    var ignoreExisting = false
+    @Flag(name: .customLong("existing"), help: "Skip creating new files on receiver.")
+    var existing = false
+
+    // Transfer.
+    @Flag(name: [.customShort("W"), .customLong("whole-file")], help: "Copy files whole (the default when local).")
+    var wholeFile = false
+    @Flag(name: .customLong("inplace"), help: "Update destination files in-place.")
+    var inplace = false
+    @Option(name: [.customShort("B"), .customLong("block-size")], help: "Force a fixed checksum block-size.")
+    var blockSize: Int?
+    @Flag(name: .customLong("mkpath"), help: "Create the destination's path component.")
+    var mkpath = false
+    @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Perform a trial run with no changes made.")
+    var dryRun = false
+    @Flag(name: [.customShort("z"), .customLong("compress")], help: "Compress file data during the transfer (zstd).")
+    var compress = false
+    @Option(name: .customLong("compress-level"), help: "Explicitly set compression level (1-22).")
+    var compressLevel: Int?
+    @Option(name: [.customShort("e"), .customLong("rsh")], help: "Specify the remote shell to use.")
+    var rsh: String?
+    @Option(name: [.customLong("remote-sy"), .customLong("rsync-path")], help: "Where the sy tools are on the remote machine.")
+    var remoteSy: String?
+
+    // Output.
+    @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Increase verbosity.")
+    var verbose: Int
+    @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Suppress non-error messages.")
+    var quiet = false
+    @Flag(name: [.customShort("i"), .customLong("itemize-changes")], help: "Output a change-summary for all updates.")
+    var itemize = false
+    @Flag(name: .customLong("stats"), help: "Give some file-transfer stats.")
+    var stats = false
+    @Flag(name: .customLong("progress"), help: "Show progress during transfer.")
+    var progress = false
+    @Option(name: .customLong("info"), help: "Fine-grained informational verbosity (progress2, stats, name).")
+    var info: [String] = []
+    @Flag(name: [.customShort("h"), .customLong("human-readable")], help: "Output numbers in a human-readable format.")
+    var humanReadable = false
+    @Flag(name: .customLong("json"), help: "JSON Lines events on stdout, then a summary.")
+    var json = false
+
+    @Argument(help: "Sources, then the destination.")
+    var paths: [String] = []
+
+    func validate() throws {
+        if paths.count < 2 { throw ValidationError("a source and a destination are required") }
+        if let b = blockSize, b < SignatureLimits.minBlock || b > SignatureLimits.maxBlock {
+            throw ValidationError("--block-size=\(b) is out of range \(SignatureLimits.minBlock)...\(SignatureLimits.maxBlock)")
+        }
+        if let l = compressLevel, !(1...22).contains(l) { throw ValidationError("--compress-level=\(l) is out of range 1...22") }
+        let deletes = [deleteBefore, deleteDuring, deleteDelay, deleteAfter].filter { $0 }.count
+        if deletes > 1 { throw ValidationError("you may not combine multiple --delete-WHEN options") }
+        if sizeOnly && checksum { throw ValidationError("--size-only conflicts with --checksum") }
+        for i in info.flatMap({ $0.split(separator: ",") }) where !InfoFlags.known.contains(String(i)) {
+            throw ValidationError("unknown --info item '\(i)'")
+        }
+    }
+
+    /// The request, after `--no-OPTION` negations (applied last, as rsync does).
+    func request(negated: Set<String>) -> SyncRequest {
+        var r = SyncRequest()
+        r.sources = Array(paths.dropLast())
+        r.destination = paths.last!
+        func on(_ flag: Bool, _ names: String...) -> Bool { flag && !names.contains(where: negated.contains) }
+        r.recursive = on(recursive || archive, "recursive", "r")
+        r.links = on(links || archive, "links", "l")
+        r.perms = on(perms || archive, "perms", "p")
+        r.times = on(times || archive, "times", "t")
+        r.group = on(group || archive, "group", "g")
+        r.owner = on(owner || archive, "owner", "o")
+        r.devices = on(devices || devicesAndSpecials || archive, "devices", "D")
+        r.specials = on(specials || devicesAndSpecials || archive, "specials", "D")
+        r.hardLinks = on(hardLinks, "hard-links", "H")
+        r.oneFileSystem = on(oneFileSystem, "one-file-system", "x")
+        r.numericIds = numericIds
+        r.delete = on(delete || deleteBefore || deleteDuring || deleteDelay || deleteAfter, "delete")
+        if deleteBefore { r.deleteMode = .before } else if deleteAfter { r.deleteMode = .after } else if deleteDelay { r.deleteMode = .delay }
+        r.force = on(force, "force")
+        r.checksum = on(checksum, "checksum", "c")
+        r.ignoreTimes = on(ignoreTimes, "ignore-times", "I")
+        r.sizeOnly = sizeOnly
+        r.update = on(update, "update", "u")
+        r.ignoreExisting = ignoreExisting
+        r.existing = existing
+        if wholeFile { r.wholeFile = true }
+        if negated.contains("whole-file") || negated.contains("W") { r.wholeFile = false }
+        r.inplace = on(inplace, "inplace")
+        r.blockSize = blockSize
+        r.mkpath = on(mkpath, "mkpath")
+        r.dryRun = dryRun
+        r.compress = on(compress || compressLevel != nil, "compress", "z")
+        r.compressLevel = r.compress ? compressLevel : nil
+        r.rsh = rsh
+        r.remoteSy = remoteSy
+        r.verbose = negated.contains("verbose") || negated.contains("v") ? 0 : verbose
+        r.quiet = quiet
+        r.itemize = on(itemize, "itemize-changes", "i")
+        let infos = Set(info.flatMap { $0.split(separator: ",").map(String.init) })
+        r.stats = on(stats || infos.contains("stats") || infos.contains("stats2"), "stats")
+        r.progress = on(progress || infos.contains("progress1"), "progress")
+        r.progress2 = infos.contains("progress2")
+        r.humanReadable = on(humanReadable, "human-readable", "h")
+        r.json = json
+        return r
+    }
+}
+
+/// `--info` items sy understands.
+enum InfoFlags {
+    static let known: Set<String> = ["progress0", "progress1", "progress2", "stats", "stats0", "stats1", "stats2",
+                                     "name", "name0", "name1", "name2", "none"]
+}
