@@ -42,10 +42,8 @@ let package = Package(
         .executableTarget(name: "sy", dependencies: ["SyCore"], swiftSettings: swiftSettings),
 
         // Tests.
-        .testTarget(name: "SyCoreTests", dependencies: ["SyCore"]),
-        .testTarget(
-            name: "SyCLITests",
-            dependencies: ["SyCore"]
-        ),
+        .target(name: "SyTestSupport", dependencies: ["SyCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "SyCoreTests", dependencies: ["SyCore", "SyTestSupport"]),
+        .testTarget(name: "SyCLITests", dependencies: ["SyCore", "SyTestSupport"]),
     ]
 )

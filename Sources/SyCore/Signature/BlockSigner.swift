@@ -40,6 +40,7 @@ public enum BlockSigner {
         var strongBuf = [UInt8](repeating: 0, count: perRecord * sl)
         var offset: Int64 = 0
         var remaining = info.blockCount
+        var poisoned = false
         func flushRecord() throws(SyError) {
             guard !weak.isEmpty else { return }
             out.payload.append(UInt8(sl))
@@ -51,16 +52,25 @@ public enum BlockSigner {
         }
         while remaining > 0 {
             let want = min(chunkBlocks * bs, Int(info.basisSize - offset))
-            let got: Int
-            do { got = try Sys.preadFull(fd, buf, want, offset) } catch { throw SyError("cannot read basis: \(error)", errno: error.code) }
-            guard got == want else { throw SyError("basis file changed size while being summed", status: .vanished) }
+            var got = (try? Sys.preadFull(fd, buf, want, offset)) ?? 0
+            if got < want {
+                // The basis shrank or failed to read: describe the missing part with sums that
+                // cannot match real data (the receiver's hash check still guards the result).
+                (buf + got).initializeMemory(as: UInt8.self, repeating: 0, count: want - got)
+                got = want
+                poisoned = true
+            }
             var pos = 0
             while pos < got {
                 let n = min(bs, got - pos)
                 let p = (buf + pos).assumingMemoryBound(to: UInt8.self)
-                let w = RollingChecksum(p, count: n).value
+                let w = poisoned ? 0 : RollingChecksum(p, count: n).value
                 strongBuf.withUnsafeMutableBytes { s in
-                    strong(buf + pos, n, into: s.baseAddress! + weak.count * sl, length: sl)
+                    if poisoned {
+                        (s.baseAddress! + weak.count * sl).initializeMemory(as: UInt8.self, repeating: 0xA5, count: sl)
+                    } else {
+                        strong(buf + pos, n, into: s.baseAddress! + weak.count * sl, length: sl)
+                    }
                 }
                 weak.append(w)
                 if weak.count == perRecord { try flushRecord() }

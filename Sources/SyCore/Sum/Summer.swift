@@ -188,8 +188,24 @@ public final class Summer {
         if var p = plan {
             if p.action == .attrs && p.flags.subtracting([.timeNow, .checksum]).isEmpty { return }
             if p.action == .attrs && !options.times { p.flags.remove(.timeNow) }
-            try emit(p)
+            try emitWithSignature(p, basis: d)
         }
+    }
+
+    /// Emits a plan; for one with a signature, the basis's BLOCKS records follow.
+    func emitWithSignature(_ plan: Plan, basis d: WalkItem) throws(SyError) {
+        guard let sig = plan.signature else { try emit(plan); return }
+        let fd: Int32
+        do { fd = try Sys.openat(d.dirfd, d.name, O_RDONLY | O_NOFOLLOW) } catch {
+            report(SyError.sys("cannot open basis", d.path, error.code, status: .partial))
+            var whole = plan
+            whole.signature = nil
+            try emit(whole)
+            return
+        }
+        defer { Sys.close(fd) }
+        try emit(plan)
+        try BlockSigner.emitBlocks(fd: fd, info: sig, out: out)
     }
 
     /// A type change: the destination entry goes, the source entry is created in its place.
@@ -269,16 +285,6 @@ public final class Summer {
             plan.signature = SignatureInfo(blockSize: bs,
                                            strongLength: BlockSigner.strongLength(basisSize: d.stat.size, sourceSize: s.size, blockSize: bs),
                                            basisSize: d.stat.size)
-            let fd: Int32
-            do { fd = try Sys.openat(d.dirfd, d.name, O_RDONLY | O_NOFOLLOW) } catch {
-                report(SyError.sys("cannot open basis", d.path, error.code, status: .partial))
-                plan.signature = nil
-                return plan
-            }
-            defer { Sys.close(fd) }
-            try emit(plan)
-            try BlockSigner.emitBlocks(fd: fd, info: plan.signature!, out: out)
-            return nil
         }
         return plan
     }
