@@ -129,7 +129,7 @@ public final class Applier {
                 if error.code == EEXIST { continue }
                 throw SyError.sys("mkdir failed for", p, error.code, status: .fileIO)
             }
-            if p == destination && options.output.verbose > 0 && !options.output.quiet {
+            if p == destination && (options.output.verbose > 0 || options.output.itemize) && !options.output.quiet && !options.output.json {
                 reporter.line("created directory \(destination.displayName)")
             }
         }
@@ -193,6 +193,7 @@ public final class Applier {
             guard try ensureRoot() != nil else { return }
             dirs?.unwind(to: [0x2E])
             rootPending = PendingDir(path: e.path, plan: p, isNew: rootMissing)
+            if rootMissing { stats.created.add(.directory) }
             if p.action != .keep { reporter.change(p) }
             return
         }

@@ -28,7 +28,7 @@ public func shellQuote(_ s: String) -> String {
 }
 
 extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
+    public func replacingOccurrences(of target: String, with replacement: String) -> String {
         var out = ""
         var rest = self[...]
         while let r = rest.range(of: target) {

@@ -1,0 +1,196 @@
+import Glibc
+import SyCore
+import SyTestSupport
+import Testing
+
+/// sy's command line: dry run, itemize, stats, exit codes, failures, trailing slashes.
+@Suite(.serialized)
+struct SyncBehaviourTests {
+    func sample(_ root: String, seed: UInt64 = 1) {
+        mkdir(root, 0o755)
+        var gen = TreeGen(seed: seed)
+        gen.maxFiles = 40
+        gen.populate(root)
+    }
+
+    @Test func dryRunChangesNothingAndItemizesTheRealRun() throws {
+        let t = TempDir()
+        sample(t.sub("src"))
+        sample(t.sub("dst"), seed: 2)
+        var gen = TreeGen(seed: 3)
+        _ = run(["sy", "-a", t.sub("src") + "/", t.sub("dst")])
+        gen.mutate(t.sub("src"))
+        let before = TreeSnapshot(t.sub("dst"))
+        let dry = run(["sy", "-aHi", "--delete", "-n", t.sub("src") + "/", t.sub("dst")])
+        #expect(dry.code == 0, "\(dry)")
+        #expect(before.diff(TreeSnapshot(t.sub("dst"))).isEmpty, "dry run changed the tree")
+        let real = run(["sy", "-aHi", "--delete", t.sub("src") + "/", t.sub("dst")])
+        #expect(real.code == 0, "\(real)")
+        #expect(!real.out.isEmpty)
+        #expect(dry.out == real.out, "dry run:\n\(dry.out)\nreal run:\n\(real.out)")
+        let again = run(["sy", "-aHi", "--delete", t.sub("src") + "/", t.sub("dst")])
+        #expect(again.out.isEmpty, "second run should have nothing to do: \(again.out)")
+    }
+
+    @Test func itemizeMatchesRsyncForSimpleChanges() throws {
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755); mkdir(t.sub("src/d"), 0o755)
+        writeFile(t.sub("src/a"), Array("hello".utf8)); writeFile(t.sub("src/d/b"), Array("bye".utf8))
+        try Sys.symlinkat(Array("a".utf8), Sys.atFDCWD, t.sub("src/l").pathBytes)
+        setMtime(t.sub("src/d").pathBytes, 1_500_000_000, 0); setMtime(t.sub("src").pathBytes, 1_500_000_000, 0)
+        sleep(1)
+        let r1 = run(["rsync", "-ai", t.sub("src") + "/", t.sub("r")])
+        let s1 = run(["sy", "-ai", t.sub("src") + "/", t.sub("s")])
+        func lines(_ r: RunResult, _ dst: String) -> Set<String> {
+            Set(r.out.replacingOccurrences(of: t.sub(dst), with: "DST").split(separator: "\n").map(String.init))
+        }
+        #expect(lines(r1, "r") == lines(s1, "s"), "rsync:\n\(r1.out)sy:\n\(s1.out)")
+        // A content change, a mode change, a deletion.
+        writeFile(t.sub("src/a"), Array("HELLO, world".utf8))
+        chmod(t.sub("src/d/b"), 0o600)
+        writeFile(t.sub("r/extra"), [1]); writeFile(t.sub("s/extra"), [1])
+        setMtime(t.sub("src").pathBytes, 1_500_000_000, 0)
+        sleep(1)
+        let r2 = run(["rsync", "-ai", "--delete", t.sub("src") + "/", t.sub("r")])
+        let s2 = run(["sy", "-ai", "--delete", t.sub("src") + "/", t.sub("s")])
+        #expect(lines(r2, "r") == lines(s2, "s"), "rsync:\n\(r2.out)sy:\n\(s2.out)")
+    }
+
+    /// The figures of rsync's --stats that describe the work, by name.
+    func statsFigures(_ out: String) -> [String: String] {
+        var d: [String: String] = [:]
+        for line in out.split(separator: "\n") {
+            for key in ["Number of files", "Number of created files", "Number of deleted files", "Number of regular files transferred",
+                        "Total file size", "Total transferred file size", "Literal data", "Matched data"] where line.hasPrefix(key + ":") {
+                d[key] = String(line.dropFirst(key.count + 1)).trimmingSpaces()
+            }
+        }
+        return d
+    }
+
+    @Test func statsAgreeWithRsync() throws {
+        let t = TempDir()
+        sample(t.sub("src"))
+        mkdir(t.sub("r"), 0o755); mkdir(t.sub("s"), 0o755)
+        writeFile(t.sub("r/gone"), [1, 2]); writeFile(t.sub("s/gone"), [1, 2])
+        sleep(1)
+        let r = run(["rsync", "-aH", "--delete", "--stats", t.sub("src") + "/", t.sub("r")])
+        let s = run(["sy", "-aH", "--delete", "--stats", t.sub("src") + "/", t.sub("s")])
+        #expect(r.code == 0 && s.code == 0, "\(s)")
+        let rf = statsFigures(r.out), sf = statsFigures(s.out)
+        #expect(rf.count == 8)
+        for (k, v) in rf where k != "Number of created files" {
+            #expect(sf[k] == v, "\(k): rsync \(v), sy \(sf[k] ?? "missing")")
+        }
+        #expect(s.out.contains("sent ") && s.out.contains("total size is "))
+        // Nothing to do the second time.
+        let again = run(["sy", "-aH", "--delete", "--stats", t.sub("src") + "/", t.sub("s")])
+        #expect(statsFigures(again.out)["Number of regular files transferred"] == "0")
+    }
+
+    @Test func missingSourceChangesNothingAndExits23() {
+        let t = TempDir()
+        let r = run(["sy", "-a", "--delete", t.sub("nope") + "/", t.sub("dst")])
+        #expect(r.code == 23, "\(r)")
+        #expect(!exists(t.sub("dst")))
+        #expect(r.err.contains("nope"))
+    }
+
+    @Test func missingDestinationParentNeedsMkpath() {
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755); writeFile(t.sub("src/f"), [1])
+        let r = run(["sy", "-a", t.sub("src") + "/", t.sub("a/b/c")])
+        #expect(r.code == 11, "\(r)")
+        #expect(!exists(t.sub("a")))
+        let m = run(["sy", "-a", "--mkpath", t.sub("src") + "/", t.sub("a/b/c")])
+        #expect(m.code == 0, "\(m)")
+        #expect(readFile(t.sub("a/b/c/f")) == [1])
+    }
+
+    @Test func unknownAndConflictingOptionsExit1() {
+        for args in [["--no-such-option", "a", "b"], ["--size-only", "-c", "a", "b"], ["onlyone"], ["--delete-before", "--delete-after", "a", "b"]] {
+            let r = run(["sy"] + args)
+            #expect(r.code == 1, "\(args): \(r)")
+            #expect(r.err.hasPrefix("sy: "), "\(r.err)")
+        }
+    }
+
+    @Test func trailingSlashRules() {
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755); writeFile(t.sub("src/f"), [1])
+        mkdir(t.sub("d1"), 0o755); mkdir(t.sub("d2"), 0o755)
+        #expect(run(["sy", "-a", t.sub("src"), t.sub("d1")]).code == 0)
+        #expect(readFile(t.sub("d1/src/f")) == [1])
+        #expect(run(["sy", "-a", t.sub("src") + "/", t.sub("d2")]).code == 0)
+        #expect(readFile(t.sub("d2/f")) == [1])
+        // A single file to a new name, and into a directory.
+        #expect(run(["sy", "-a", t.sub("src/f"), t.sub("renamed")]).code == 0)
+        #expect(readFile(t.sub("renamed")) == [1])
+        #expect(run(["sy", "-a", t.sub("src/f"), t.sub("d2") + "/"]).code == 0)
+        #expect(readFile(t.sub("d2/f")) == [1])
+        // Several sources into one directory.
+        writeFile(t.sub("other"), [2])
+        #expect(run(["sy", "-a", t.sub("src/f"), t.sub("other"), t.sub("multi")]).code == 0)
+        #expect(readFile(t.sub("multi/f")) == [1] && readFile(t.sub("multi/other")) == [2])
+    }
+
+    @Test func unreadableFilesFailAloneWithExit23() {
+        let t = TempDir()
+        chmod(t.path, 0o777)
+        mkdir(t.sub("src"), 0o755); mkdir(t.sub("src/locked"), 0o755)
+        writeFile(t.sub("src/ok"), [1]); writeFile(t.sub("src/secret"), [2]); writeFile(t.sub("src/locked/x"), [3])
+        chmod(t.sub("src/secret"), 0o000); chmod(t.sub("src/locked"), 0o000)
+        let prefix: [String] = geteuid() == 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
+        let r = run(prefix + [Tools.path("sy"), "-a", t.sub("src") + "/", t.sub("dst")])
+        #expect(r.code == 23, "\(r)")
+        #expect(readFile(t.sub("dst/ok")) == [1])
+        #expect(!exists(t.sub("dst/secret")))
+        #expect(r.err.contains("secret") && r.err.contains("locked"))
+    }
+
+    @Test func wholeFileAndDeltaAgree() throws {
+        let t = TempDir()
+        sample(t.sub("src"), seed: 5)
+        #expect(run(["sy", "-aH", t.sub("src") + "/", t.sub("w")]).code == 0)
+        #expect(run(["sy", "-aH", t.sub("src") + "/", t.sub("d")]).code == 0)
+        var gen = TreeGen(seed: 6)
+        gen.mutate(t.sub("src"), count: 30)
+        let w = run(["sy", "-aH", "--delete", "-W", "--stats", t.sub("src") + "/", t.sub("w")])
+        let d = run(["sy", "-aH", "--delete", "--no-W", "--stats", t.sub("src") + "/", t.sub("d")])
+        #expect(w.code == 0 && d.code == 0, "\(d)")
+        let expected = TreeSnapshot(t.sub("src"))
+        #expect(expected.diff(TreeSnapshot(t.sub("w"))).isEmpty)
+        #expect(expected.diff(TreeSnapshot(t.sub("d"))).isEmpty)
+        #expect(statsFigures(d.out)["Matched data"] != "0 bytes", "delta run matched nothing: \(d.out)")
+    }
+
+    @Test func inplaceKeepsTheInode() throws {
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        var rng = SeededRandom(seed: 1)
+        var data = (0..<200_000).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        writeFile(t.sub("src/f"), data)
+        #expect(run(["sy", "-a", t.sub("src") + "/", t.sub("dst")]).code == 0)
+        let ino = lstat(t.sub("dst/f"))!.ino
+        data[100_000] ^= 1
+        data += [1, 2, 3]
+        writeFile(t.sub("src/f"), data)
+        for extra in [["--inplace"], ["--inplace", "--no-W"]] {
+            data[50] ^= 1
+            writeFile(t.sub("src/f"), data)
+            let r = run(["sy", "-a"] + extra + [t.sub("src") + "/", t.sub("dst")])
+            #expect(r.code == 0, "\(r)")
+            #expect(readFile(t.sub("dst/f")) == data)
+            #expect(lstat(t.sub("dst/f"))!.ino == ino)
+        }
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}
