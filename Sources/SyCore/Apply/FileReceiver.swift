@@ -64,7 +64,13 @@ extension Applier {
             try receiver.discard(input)
             return
         }
-        let outcome = try receiveData(p, outFd: outFd, basisFd: basisFd, inplace: inplace)
+        let outcome: ReceiveOutcome
+        do { outcome = try receiveData(p, outFd: outFd, basisFd: basisFd, inplace: inplace) } catch {
+            // The stream broke inside this file: drop the partial temp file, keep the old one.
+            Sys.close(outFd)
+            if !tmp.isEmpty { try? Sys.unlinkat(dir, tmp, isDir: false) }
+            throw error
+        }
         var ok = false
         switch outcome {
         case .done(let size, let literal, let matched):

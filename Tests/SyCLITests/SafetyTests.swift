@@ -1,0 +1,168 @@
+import Glibc
+@testable import SyCore
+import SyTestSupport
+import Testing
+
+/// Crashes, hostile streams and symlink tricks never damage or escape the destination.
+@Suite(.serialized)
+struct SafetyTests {
+    /// Every regular file under `dst` is byte-equal to the old or the new version of its path.
+    func checkNoPartialFiles(_ dst: String, old: TreeSnapshot, new: TreeSnapshot) {
+        let now = TreeSnapshot(dst)
+        for (p, n) in now.nodes where n.kind == .file {
+            let name = PathOps.base(p)
+            if name.first == 0x2E && name.count > 8 && old.nodes[p] == nil && new.nodes[p] == nil { continue } // a temp file
+            let ok = old.nodes[p]?.content == n.content || new.nodes[p]?.content == n.content
+            #expect(ok, "\(p.displayName) holds neither the old nor the new content")
+        }
+    }
+
+    @Test(arguments: [1, 2, 3, 4, 5, 6] as [UInt64])
+    func applyKilledAtRandomPointsLeavesNoPartialFile(seed: UInt64) throws {
+        let t = TempDir("crash")
+        mkdir(t.sub("src"), 0o755)
+        var rng = SeededRandom(seed: seed)
+        // A few big files and many small ones so the kill lands mid-file.
+        for i in 0..<6 { writeFile(t.sub("src/big\(i)"), [UInt8](repeating: UInt8(i), count: 4_000_000 + i)) }
+        for i in 0..<200 { writeFile(t.sub("src/small\(i)"), Array("v1 \(i)".utf8)) }
+        #expect(run(["sy", "-a", t.sub("src") + "/", t.sub("dst")]).code == 0)
+        let old = TreeSnapshot(t.sub("dst"))
+        for i in 0..<6 { writeFile(t.sub("src/big\(i)"), [UInt8](repeating: UInt8(100 + i), count: 5_000_000 + i)) }
+        for i in 0..<200 { writeFile(t.sub("src/small\(i)"), Array("version two \(i)".utf8)) }
+        let new = TreeSnapshot(t.sub("src"))
+        // Run the pipeline by hand with data through the stream, and SIGKILL sy-apply.
+        let delay = Double.random(in: 0.005...0.25, using: &rng)
+        let q = shellQuote
+        let script = """
+            sy-scan \(q(t.sub("src")))/ | sy-sum -a \(q(t.sub("dst"))) | sy-delta \(q(t.sub("src")))/ | sy-apply -a \(q(t.sub("dst"))) &
+            sleep \(delay); pkill -KILL -f 'sy-apply -a \(t.sub("dst"))'; wait; true
+            """
+        _ = sh(script)
+        checkNoPartialFiles(t.sub("dst"), old: old, new: new)
+        // A rerun converges (leftover temp files go with --delete).
+        let r = run(["sy", "-a", "--delete", t.sub("src") + "/", t.sub("dst")])
+        #expect(r.code == 0, "\(r)")
+        #expect(new.diff(TreeSnapshot(t.sub("dst")), ignoringDirTimes: false).isEmpty)
+    }
+
+    /// Builds a delta stream from JSON lines and feeds it to sy-apply.
+    func applyJSON(_ lines: [String], dst: String) -> RunResult {
+        let header = #"{"type":"header","stream":"delta","version":1,"producer":"hostile"}"#
+        let text = ([header] + lines).joined(separator: "\n") + "\n"
+        let t = TempDir()
+        writeFile(t.sub("in.jsonl"), Array(text.utf8))
+        return sh("sy show --encode \(shellQuote(t.sub("in.jsonl"))) | sy-apply -a \(shellQuote(dst))")
+    }
+
+    func planJSON(_ path: String, kind: String = "file", action: String = "create", size: Int = 3, extra: String = "") -> String {
+        #"{"type":"plan","action":"\#(action)","flags":[],"path":"\#(path)","kind":"\#(kind)","perms":"0644","uid":0,"gid":0,"size":\#(size),"mtime_sec":1,"mtime_nsec":0,"nlink":1,"dev":0,"ino":0,"rdev":0\#(extra)}"#
+    }
+
+    @Test func pathsWithDotDotOrAbsoluteAreRefused() throws {
+        let t = TempDir()
+        mkdir(t.sub("dst"), 0o755)
+        for bad in ["../escape", "/tmp/abs-escape-\(getpid())", "a/../../escape", "a//b"] {
+            let r = applyJSON([planJSON(bad), #"{"type":"literal","data_b64":"YWJj"}"#, #"{"type":"file-end","size":3,"hash":null}"#], dst: t.sub("dst"))
+            #expect(r.code != 0, "\(bad) accepted")
+            #expect(r.err.contains("unsafe path") || r.err.contains("invalid"), "\(r.err)")
+        }
+        #expect(!exists(t.sub("escape")))
+        #expect(!exists("/tmp/abs-escape-\(getpid())"))
+    }
+
+    @Test func binaryStreamWithDotDotIsRefusedByApply() throws {
+        // Craft the bytes directly (sy show --encode refuses too), to test sy-apply's own check.
+        let t = TempDir()
+        mkdir(t.sub("dst"), 0o755)
+        let fd = open(t.sub("evil"), O_WRONLY | O_CREAT, 0o644)
+        let w = try StreamWriter(fd: fd, kind: .delta, producer: "evil")
+        w.payload.append(PlanAction.create.rawValue)
+        w.payload.appendVarint(0)
+        w.payload.appendBytes(Array("../evil".utf8))
+        w.payload.append(EntryKind.file.rawValue)
+        for _ in 0..<11 { w.payload.appendVarint(0) }
+        w.payload.appendVarint(0); w.payload.appendVarint(0)
+        try w.emit(.plan)
+        try w.finish()
+        close(fd)
+        let r = sh("sy-apply -a \(shellQuote(t.sub("dst"))) < \(shellQuote(t.sub("evil")))")
+        #expect(r.code == 12, "\(r)")
+        #expect(r.err.contains("unsafe path '../evil'") && r.err.contains("byte"), "\(r.err)")
+        #expect(!exists(t.sub("evil-out")))
+    }
+
+    @Test func symlinkInDestinationIsNotFollowed() throws {
+        let t = TempDir()
+        mkdir(t.sub("dst"), 0o755); mkdir(t.sub("outside"), 0o755)
+        try Sys.symlinkat(t.sub("outside").pathBytes, Sys.atFDCWD, t.sub("dst/link").pathBytes)
+        let r = applyJSON([planJSON("link/pwned"), #"{"type":"literal","data_b64":"YWJj"}"#, #"{"type":"file-end","size":3,"hash":null}"#], dst: t.sub("dst"))
+        #expect(r.code == 23, "\(r)")
+        #expect(!exists(t.sub("outside/pwned")))
+        // A hard link plan pointing through the symlink is refused the same way.
+        writeFile(t.sub("outside/secret"), [1])
+        let h = applyJSON([planJSON("stolen", action: "hardlink", extra: #","link_to":"link/secret""#)], dst: t.sub("dst"))
+        #expect(h.code == 23, "\(h)")
+        #expect(!exists(t.sub("dst/stolen")))
+    }
+
+    @Test func truncatedOrCorruptStreamsLeaveTheDestinationAlone() throws {
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        writeFile(t.sub("src/f"), [UInt8](repeating: 9, count: 300_000))
+        mkdir(t.sub("dst"), 0o755)
+        writeFile(t.sub("dst/f"), [1, 2, 3])
+        let q = shellQuote
+        #expect(sh("sy-scan \(q(t.sub("src")))/ | sy-sum -aI \(q(t.sub("dst"))) | sy-delta \(q(t.sub("src")))/ > \(q(t.sub("delta")))").code == 0)
+        let full = readFile(t.sub("delta"))!
+        // Cut inside the file's data: the old file stays and no temp file is left.
+        for cut in [full.count / 2, 20, 200_000] {
+            writeFile(t.sub("cut"), Array(full.prefix(cut)))
+            let r = sh("sy-apply -a \(q(t.sub("dst"))) < \(q(t.sub("cut")))")
+            #expect(r.code == 12, "\(r)")
+            #expect(readFile(t.sub("dst/f")) == [1, 2, 3], "old file must stay")
+            #expect(r.err.split(separator: "\n").count == 1, "one line: \(r.err)")
+            #expect(TreeSnapshot(t.sub("dst")).nodes.count == 2, "a temporary file was left behind")
+        }
+        var flipped = full
+        flipped[full.count / 2] ^= 0x40
+        writeFile(t.sub("flip"), flipped)
+        let r = sh("sy-apply -a \(q(t.sub("dst"))) < \(q(t.sub("flip")))")
+        #expect(r.code == 12 || r.code == 23, "\(r)")
+        #expect(readFile(t.sub("dst/f")) == [1, 2, 3])
+        // Cut after the file's end: the file is complete and verified, so it may land; the
+        // missing end record is still an error.
+        writeFile(t.sub("cut"), Array(full.prefix(full.count - 1)))
+        let late = sh("sy-apply -a \(q(t.sub("dst"))) < \(q(t.sub("cut")))")
+        #expect(late.code == 12, "\(late)")
+        let f = readFile(t.sub("dst/f"))
+        #expect(f == [1, 2, 3] || f == [UInt8](repeating: 9, count: 300_000))
+    }
+
+    @Test func sourceChangingDuringCopyIsNotStoredSilently() throws {
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        writeFile(t.sub("src/f"), [UInt8](repeating: 1, count: 1000))
+        mkdir(t.sub("dst"), 0o755)
+        writeFile(t.sub("dst/f"), [7])
+        let q = shellQuote
+        // Take the delta stream, then change the source before applying (local copy mode reads it late).
+        #expect(sh("sy-scan \(q(t.sub("src")))/ | sy-sum -aW \(q(t.sub("dst"))) | sy-delta --local \(q(t.sub("src")))/ > \(q(t.sub("delta")))").code == 0)
+        writeFile(t.sub("src/f"), [UInt8](repeating: 2, count: 500))
+        let r = sh("sy-apply -a --copy-from \(q(t.sub("src")))/ \(q(t.sub("dst"))) < \(q(t.sub("delta")))")
+        #expect(r.code == 24 || r.code == 23, "\(r)")
+        #expect(readFile(t.sub("dst/f")) == [7], "the old file stays when the source changed")
+        // With data in the stream, a wrong whole-file hash is caught the same way.
+        #expect(sh("sy-scan \(q(t.sub("src")))/ | sy-sum -a \(q(t.sub("dst"))) | sy-delta \(q(t.sub("src")))/ | sy show --json > \(q(t.sub("d.jsonl")))").code == 0)
+        let lines = String(decoding: readFile(t.sub("d.jsonl"))!, as: UTF8.self).split(separator: "\n").map { line -> String in
+            guard line.contains(#""type":"file-end""#), let r = line.range(of: #""hash":""#) else { return String(line) }
+            let start = r.upperBound
+            let end = line.index(start, offsetBy: 32)
+            return String(line[..<start]) + String(repeating: "0", count: 32) + String(line[end...])
+        }
+        writeFile(t.sub("bad.jsonl"), Array((lines.joined(separator: "\n") + "\n").utf8))
+        let m = sh("sy show --encode \(q(t.sub("bad.jsonl"))) | sy-apply -a \(q(t.sub("dst")))")
+        #expect(m.code == 23, "\(m)")
+        #expect(m.err.contains("checksum mismatch"), "\(m.err)")
+        #expect(readFile(t.sub("dst/f")) == [7])
+    }
+}
