@@ -3,6 +3,8 @@ import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
+    // Hot loops (walks, matcher) pay for dynamic exclusivity checks; the code keeps accesses local.
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
 ]
 
 let package = Package(
@@ -22,7 +24,7 @@ let package = Package(
         // C libraries and the Linux shim.
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
-        .target(name: "CSyLinux", cSettings: [.define("_GNU_SOURCE")]),
+        .target(name: "CSyLinux", cSettings: [.define("_GNU_SOURCE"), .unsafeFlags(["-O3"])]),
 
         // The shared library: stream format, tree walk, stages, pipeline.
         .target(

@@ -67,3 +67,27 @@ const int sy_AT_FDCWD = AT_FDCWD;
 const int sy_AT_EMPTY_PATH = AT_EMPTY_PATH;
 
 int sy_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+/* rsync's weak checksum of n bytes: s1 = sum of bytes, s2 = sum of the running s1, both
+ * modulo 2^32 here (callers keep 16 bits). Blocks of 64 bytes use s2 += 64*s1 + sum((64-i)*x[i]),
+ * which the compiler vectorizes; the arithmetic wraps, which is exact modulo 2^16. */
+void sy_weak_sum(const uint8_t *p, size_t n, uint32_t *s1out, uint32_t *s2out) {
+    uint32_t s1 = 0, s2 = 0;
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        uint32_t a = 0, b = 0;
+        for (int k = 0; k < 64; k++) {
+            uint32_t x = p[i + k];
+            a += x;
+            b += (uint32_t)(64 - k) * x;
+        }
+        s2 += 64u * s1 + b;
+        s1 += a;
+    }
+    for (; i < n; i++) {
+        s1 += p[i];
+        s2 += s1;
+    }
+    *s1out = s1;
+    *s2out = s2;
+}

@@ -26,6 +26,8 @@ uint32_t sy_minor(uint64_t dev);
 int sy_set_mtime(int dirfd, const char *path, int64_t sec, int64_t nsec, int flags);
 int sy_fset_mtime(int fd, int64_t sec, int64_t nsec);
 
+/* rsync weak checksum sums of n bytes (s1, s2 modulo 2^32). */
+void sy_weak_sum(const uint8_t *p, size_t n, uint32_t *s1, uint32_t *s2);
 /* pipe2(fds, O_CLOEXEC). */
 int sy_pipe_cloexec(int fds[2]);
 

@@ -157,15 +157,30 @@ extension Applier {
                 while done < l {
                     let want = Int(min(Int64(r.bufferSize), l - done))
                     let got: Int
-                    do { got = try Sys.preadFull(basisFd, r.buffer, want, o + done) } catch {
-                        failure = SyError.sys("cannot read basis of", p.entry.path, error.code, status: .partial); break
-                    }
-                    if got < want {
-                        return try ReceiveOutcome.mismatch("basis is shorter than its signature said (changed meanwhile?)").consuming(self)
-                    }
                     if inplace && o + done == off {
-                        r.hasher.update(r.buffer, got); off += Int64(got)
+                        // Already in place: only hash it.
+                        do { got = try Sys.preadFull(basisFd, r.buffer, want, o + done) } catch {
+                            failure = SyError.sys("cannot read basis of", p.entry.path, error.code, status: .partial); break
+                        }
+                        if got < want { return try ReceiveOutcome.mismatch("basis is shorter than its signature said (changed meanwhile?)").consuming(self) }
+                        r.hasher.update(r.buffer, got)
+                        off += Int64(got)
+                    } else if !inplace {
+                        // Copy in the kernel, then hash what landed in the new file (page cache).
+                        do throws(Errno) {
+                            got = Int(try copyRange(src: basisFd, at: o + done, dst: outFd, at: off, count: Int64(want)))
+                            _ = try Sys.preadFull(outFd, r.buffer, got, off)
+                        } catch {
+                            failure = SyError.sys("cannot copy from basis of", p.entry.path, error.code, status: .partial); break
+                        }
+                        if got < want { return try ReceiveOutcome.mismatch("basis is shorter than its signature said (changed meanwhile?)").consuming(self) }
+                        r.hasher.update(r.buffer, got)
+                        off += Int64(got)
                     } else {
+                        do { got = try Sys.preadFull(basisFd, r.buffer, want, o + done) } catch {
+                            failure = SyError.sys("cannot read basis of", p.entry.path, error.code, status: .partial); break
+                        }
+                        if got < want { return try ReceiveOutcome.mismatch("basis is shorter than its signature said (changed meanwhile?)").consuming(self) }
                         write(r.buffer, got)
                     }
                     done += Int64(got)

@@ -30,7 +30,7 @@ struct TempNamer {
         while true {
             let tmp = make(name)
             do {
-                let fd = try Sys.openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
+                let fd = try Sys.openat(dir, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
                 return (fd, tmp)
             } catch {
                 if error.code != EEXIST { throw error }

@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 
 /// Chooses signature parameters and computes block signatures of a basis file.
@@ -30,56 +31,110 @@ public enum BlockSigner {
     }
 
     /// Reads the basis `fd` once and emits BLOCKS records for it to `out`.
+    ///
+    /// Two lanes read and sum alternate 4 MiB stretches at once (the other stages wait for
+    /// this signature, so both cores are free); records are emitted in block order.
     public static func emitBlocks(fd: Int32, info: SignatureInfo, out: StreamWriter) throws(SyError) {
         let bs = info.blockSize, sl = info.strongLength
-        let perRecord = max(1, min(8192, (Wire.maxPayload - 16) / (4 + sl)))
         let chunkBlocks = max(1, (4 << 20) / bs)
-        let buf = UnsafeMutableRawPointer.allocate(byteCount: chunkBlocks * bs, alignment: 64)
-        defer { buf.deallocate() }
-        var weak: [UInt32] = []; weak.reserveCapacity(perRecord)
-        var strongBuf = [UInt8](repeating: 0, count: perRecord * sl)
-        var offset: Int64 = 0
-        var remaining = info.blockCount
-        var poisoned = false
-        func flushRecord() throws(SyError) {
+        let lanes = info.basisSize > Int64(chunkBlocks * bs) ? 2 : 1
+        let work = SignLanes(lanes: lanes, chunkBytes: chunkBlocks * bs, chunkBlocks: chunkBlocks, strongLength: sl)
+        defer { work.deallocate() }
+        let perRecord = max(1, min(8192, (Wire.maxPayload - 16) / (4 + sl)))
+        var weak: [UInt32] = []
+        weak.reserveCapacity(perRecord)
+        var strong: [UInt8] = []
+        strong.reserveCapacity(perRecord * sl)
+        func flush() throws(SyError) {
             guard !weak.isEmpty else { return }
             out.payload.append(UInt8(sl))
             out.payload.appendVarint(UInt64(weak.count))
             for w in weak { out.payload.appendU32LE(w) }
-            out.payload.append(contentsOf: strongBuf[0..<(weak.count * sl)])
+            out.payload.append(contentsOf: strong)
             try out.emit(.blocks)
             weak.removeAll(keepingCapacity: true)
+            strong.removeAll(keepingCapacity: true)
         }
-        while remaining > 0 {
-            let want = min(chunkBlocks * bs, Int(info.basisSize - offset))
-            var got = (try? Sys.preadFull(fd, buf, want, offset)) ?? 0
-            if got < want {
-                // The basis shrank or failed to read: describe the missing part with sums that
-                // cannot match real data (the receiver's hash check still guards the result).
-                (buf + got).initializeMemory(as: UInt8.self, repeating: 0, count: want - got)
-                got = want
-                poisoned = true
+        var offset: Int64 = 0
+        var poisoned = false
+        while offset < info.basisSize {
+            // Lane k covers the k-th stretch from `offset`, clipped to the basis.
+            var spans: [(start: Int64, length: Int)] = []
+            for k in 0..<lanes {
+                let o = offset + Int64(k) * Int64(chunkBlocks * bs)
+                if o >= info.basisSize { break }
+                spans.append((o, Int(min(Int64(chunkBlocks * bs), info.basisSize - o))))
             }
-            var pos = 0
-            while pos < got {
-                let n = min(bs, got - pos)
-                let p = (buf + pos).assumingMemoryBound(to: UInt8.self)
-                let w = poisoned ? 0 : RollingChecksum(p, count: n).value
-                strongBuf.withUnsafeMutableBytes { s in
-                    if poisoned {
-                        (s.baseAddress! + weak.count * sl).initializeMemory(as: UInt8.self, repeating: 0xA5, count: sl)
-                    } else {
-                        strong(buf + pos, n, into: s.baseAddress! + weak.count * sl, length: sl)
-                    }
+            let round = spans
+            let poisonedBefore = poisoned
+            work.run(count: round.count) { k in
+                work.sign(lane: k, fd: fd, offset: round[k].start, length: round[k].length, blockSize: bs, poisoned: poisonedBefore)
+            }
+            for k in 0..<round.count {
+                if work.short[k] { poisoned = true }
+                let blocks = (round[k].length + bs - 1) / bs
+                for b in 0..<blocks {
+                    weak.append(work.weak[k][b])
+                    strong.append(contentsOf: UnsafeBufferPointer(start: work.strong[k] + b * sl, count: sl))
+                    if weak.count == perRecord { try flush() }
                 }
-                weak.append(w)
-                if weak.count == perRecord { try flushRecord() }
-                pos += n
-                remaining -= 1
+                offset += Int64(round[k].length)
             }
-            offset += Int64(got)
         }
-        try flushRecord()
+        try flush()
+    }
+}
+
+/// Per-lane buffers for signing: a read buffer and the sums of one stretch.
+final class SignLanes: @unchecked Sendable {
+    let buffers: [UnsafeMutableRawPointer]
+    let weak: [UnsafeMutablePointer<UInt32>]
+    let strong: [UnsafeMutablePointer<UInt8>]
+    var short: [Bool]
+    let chunkBytes: Int
+    let strongLength: Int
+
+    init(lanes: Int, chunkBytes: Int, chunkBlocks: Int, strongLength: Int) {
+        self.chunkBytes = chunkBytes
+        self.strongLength = strongLength
+        buffers = (0..<lanes).map { _ in UnsafeMutableRawPointer.allocate(byteCount: chunkBytes, alignment: 64) }
+        weak = (0..<lanes).map { _ in UnsafeMutablePointer<UInt32>.allocate(capacity: chunkBlocks) }
+        strong = (0..<lanes).map { _ in UnsafeMutablePointer<UInt8>.allocate(capacity: chunkBlocks * strongLength) }
+        short = Array(repeating: false, count: lanes)
+    }
+
+    func deallocate() {
+        buffers.forEach { $0.deallocate() }
+        weak.forEach { $0.deallocate() }
+        strong.forEach { $0.deallocate() }
+    }
+
+    /// Runs `body` for lanes 0..<count, concurrently when there are two.
+    func run(count: Int, _ body: @Sendable (Int) -> Void) {
+        if count == 1 { body(0); return }
+        DispatchQueue.concurrentPerform(iterations: count, execute: body)
+    }
+
+    /// Reads one stretch and sums its blocks. A short read (the basis shrank) fills the rest
+    /// with sums that cannot match; the receiver's whole-file hash still guards the result.
+    func sign(lane k: Int, fd: Int32, offset: Int64, length: Int, blockSize bs: Int, poisoned: Bool) {
+        let buf = buffers[k]
+        var got = poisoned ? 0 : ((try? Sys.preadFull(fd, buf, length, offset)) ?? 0)
+        short[k] = got < length
+        var pos = 0, b = 0
+        while pos < length {
+            let n = min(bs, length - pos)
+            if pos + n <= got {
+                weak[k][b] = RollingChecksum((buf + pos).assumingMemoryBound(to: UInt8.self), count: n).value
+                BlockSigner.strong(buf + pos, n, into: strong[k] + b * strongLength, length: strongLength)
+            } else {
+                weak[k][b] = 0
+                (strong[k] + b * strongLength).initialize(repeating: 0xA5, count: strongLength)
+                got = 0
+            }
+            pos += n
+            b += 1
+        }
     }
 }
 
