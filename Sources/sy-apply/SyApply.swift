@@ -39,6 +39,12 @@ struct SyApply: ParsableCommand {
     var humanReadable = false
     @Flag(name: .customLong("json"), help: "JSON Lines events on stdout.")
     var json = false
+    @Flag(name: .customLong("progress"), help: "Show progress per file.")
+    var progress = false
+    @Flag(name: .customLong("progress2"), help: "Show progress for the whole transfer (rsync's --info=progress2).")
+    var progress2 = false
+    @Option(name: .customLong("totals-fd"), help: "Read sy-sum's progress totals from this descriptor.")
+    var totalsFd: Int32?
     @Option(name: .customLong("start-ns"), help: "Start of the sync (ns since the epoch), for the rate.")
     var startNs: UInt64 = 0
     @Flag(name: .customLong("redo-exit"), help: "Exit 100 when the only failures were verification mismatches (sy redoes them).")
@@ -57,8 +63,9 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.output.itemize = cmd.itemize; o.output.verbose = cmd.verbose; o.output.quiet = cmd.quiet
     o.output.stats = cmd.stats; o.output.summary = cmd.verbose > 0; o.output.humanReadable = cmd.humanReadable
     o.output.json = cmd.json; o.output.startNanos = cmd.startNs
+    o.output.progress = cmd.progress; o.output.progress2 = cmd.progress2
     let input = try StreamReader(fd: 0, expecting: [.delta])
-    let reporter = Reporter(options: o.output, dryRun: o.dryRun)
+    let reporter = Reporter(options: o.output, dryRun: o.dryRun, totals: cmd.totalsFd.map(TotalsChannel.init))
     let applier = Applier(destination: cmd.destination.pathBytes, options: o, input: input, reporter: reporter)
     let status = try applier.run()
     if cmd.redoExit, !applier.redo.isEmpty, status == .partial, applier.onlyRedoFailures {

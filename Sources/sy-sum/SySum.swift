@@ -39,6 +39,8 @@ struct SySum: ParsableCommand {
     var blockSize: Int?
     @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Plan only; no signatures.")
     var dryRun = false
+    @Option(name: .customLong("totals-fd"), help: "Write progress totals for sy-apply to this descriptor.")
+    var totalsFd: Int32?
 
     @Argument(help: "The destination directory.")
     var destination: String
@@ -60,5 +62,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.canChown = geteuid() == 0
     let input = try StreamReader(fd: 0, expecting: [.entries])
     let out = try StreamWriter(fd: 1, kind: .plans, producer: versionString("sy-sum"))
-    return try Summer(options: o, input: input, output: out).run(destination: cmd.destination.pathBytes)
+    let summer = Summer(options: o, input: input, output: out)
+    summer.totals = cmd.totalsFd.map(TotalsChannel.init)
+    return try summer.run(destination: cmd.destination.pathBytes)
 }

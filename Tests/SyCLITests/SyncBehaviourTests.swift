@@ -184,6 +184,20 @@ struct SyncBehaviourTests {
             #expect(lstat(t.sub("dst/f"))!.ino == ino)
         }
     }
+
+    @Test func progressLinesReportEveryFile() {
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        writeFile(t.sub("src/big"), [UInt8](repeating: 1, count: 3_000_000))
+        writeFile(t.sub("src/small"), [2])
+        let p = run(["sy", "-a", "--progress", t.sub("src") + "/", t.sub("d1")])
+        #expect(p.code == 0, "\(p)")
+        #expect(p.out.contains("big\n") && p.out.contains("small\n"), "\(p.out)")
+        #expect(p.out.contains("3,000,000 100%") && p.out.contains("(xfr#2, to-chk=0/3)"), "\(p.out)")
+        let o = run(["sy", "-a", "--info=progress2", t.sub("src") + "/", t.sub("d2")])
+        #expect(o.code == 0, "\(o)")
+        #expect(o.out.hasSuffix("(xfr#2, to-chk=0/3)\n") && o.out.contains("3,000,001 100%"), "\(o.out)")
+    }
 }
 
 extension String {

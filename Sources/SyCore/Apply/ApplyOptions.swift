@@ -25,6 +25,10 @@ public struct OutputOptions: Sendable {
     /// Print rsync's closing "sent ... received ..." lines (`-v` or `--stats`).
     public var summary = false
     public var humanReadable = false
+    /// `--progress`: a line per transferred file.
+    public var progress = false
+    /// `--info=progress2`: one line for the whole transfer.
+    public var progress2 = false
     /// JSON Lines events instead of text.
     public var json = false
     /// Wall-clock start of the whole sync, for rates (ns since the epoch; 0 = apply's own start).

@@ -125,8 +125,12 @@ extension Applier {
         var srcBefore: FileStat?
         var usedRange = false
         defer { if srcFd >= 0 { Sys.close(srcFd) } }
+        let meter = reporter.progress
+        meter.beginFile(p)
+        defer { meter.endFile() }
         func write(_ ptr: UnsafeRawPointer, _ n: Int) {
             guard failure == nil else { return }
+            meter.advance(n)
             r.hasher.update(ptr, n)
             do { try Sys.pwriteAll(outFd, ptr, n, off) } catch {
                 failure = SyError.sys("write failed for", p.entry.path, error.code, status: .partial)
@@ -164,6 +168,7 @@ extension Applier {
                         }
                         if got < want { return try ReceiveOutcome.mismatch("basis is shorter than its signature said (changed meanwhile?)").consuming(self) }
                         r.hasher.update(r.buffer, got)
+                        meter.advance(got)
                         off += Int64(got)
                     } else if !inplace {
                         // Copy in the kernel, then hash what landed in the new file (page cache).
@@ -175,6 +180,7 @@ extension Applier {
                         }
                         if got < want { return try ReceiveOutcome.mismatch("basis is shorter than its signature said (changed meanwhile?)").consuming(self) }
                         r.hasher.update(r.buffer, got)
+                        meter.advance(got)
                         off += Int64(got)
                     } else {
                         do { got = try Sys.preadFull(basisFd, r.buffer, want, o + done) } catch {
@@ -203,8 +209,16 @@ extension Applier {
                 }
                 usedRange = true
                 do {
-                    let n = try copyRange(src: srcFd, at: o, dst: outFd, at: off, count: l)
-                    if n != l { failure = SyError("file has vanished or shrunk: '\(p.entry.path.displayName)'", status: .vanished) }
+                    // In pieces of 64 MiB so progress moves.
+                    var done: Int64 = 0
+                    while done < l {
+                        let piece = min(l - done, 64 << 20)
+                        let n = try copyRange(src: srcFd, at: o + done, dst: outFd, at: off + done, count: piece)
+                        meter.advance(Int(n))
+                        done += n
+                        if n < piece { break }
+                    }
+                    if done != l { failure = SyError("file has vanished or shrunk: '\(p.entry.path.displayName)'", status: .vanished) }
                 } catch {
                     failure = SyError.sys("copy failed for", p.entry.path, error.code, status: .partial)
                 }

@@ -6,9 +6,13 @@ public final class Reporter {
     let out: TextOutput
     let dryRun: Bool
 
-    public init(options: OutputOptions, dryRun: Bool, fd: Int32 = 1) {
+    let progress: ProgressMeter
+
+    public init(options: OutputOptions, dryRun: Bool, fd: Int32 = 1, totals: TotalsChannel? = nil) {
         self.options = options; self.dryRun = dryRun
         out = TextOutput(fd: fd)
+        progress = ProgressMeter(perFile: options.progress && !options.json && !options.quiet,
+                                 overall: options.progress2 && !options.json && !options.quiet, out: out, totals: totals)
     }
 
     /// One change. `literal`/`matched` are the file's data counts.
@@ -26,7 +30,9 @@ public final class Reporter {
         if options.quiet { return }
         if options.itemize {
             line("\(Itemizer.code(plan)) \(Itemizer.nameWithLink(plan))")
-        } else if options.verbose > 0 {
+        } else if progress.perFile && plan.entry.kind == .file && plan.action.carriesData {
+            return // --progress already printed the name
+        } else if options.verbose > 0 || (progress.perFile && plan.action != .attrs) {
             switch plan.action {
             case .delete: line("deleting \(Itemizer.name(plan))")
             case .create, .update, .hardlink: line(Itemizer.nameWithLink(plan))
@@ -51,6 +57,7 @@ public final class Reporter {
     /// The closing statistics.
     func finish(_ st: ApplyStats, elapsed: Double) {
         defer { try? out.flush() }
+        progress.finish()
         if options.json {
             let n: (UInt64) -> JSON = { .number(String($0)) }
             line(JSON.object([

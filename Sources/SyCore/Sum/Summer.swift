@@ -19,6 +19,8 @@ public final class Summer {
     var srcDirs: [(path: PathBytes, deletable: Bool)] = []
     /// A source subtree being skipped (e.g. `--existing` for a new directory).
     var skipPrefix: PathBytes?
+    /// Progress totals for sy-apply, when asked for.
+    public var totals: TotalsChannel?
 
     public init(options: SumOptions, input: StreamReader, output: StreamWriter) {
         self.options = options; self.input = input; self.out = output
@@ -63,6 +65,7 @@ public final class Summer {
             }
         }
         try out.write(.summary(counts.items(entryBytes: input.offset)))
+        totals?.send(final: true)
         try out.finish()
         return status
     }
@@ -74,6 +77,7 @@ public final class Summer {
                 if let p = skipPrefix, PathOps.isInside(e.path, p) { continue }
                 skipPrefix = nil
                 counts.add(e)
+                totals?.count()
                 return e
             case .summary, .message:
                 continue
@@ -85,6 +89,7 @@ public final class Summer {
     }
 
     func emit(_ plan: Plan) throws(SyError) {
+        if plan.action.carriesData && plan.entry.kind == .file { totals?.count(entry: false, plannedBytes: plan.entry.size) }
         plan.encode(into: &out.payload)
         try out.emit(.plan)
     }

@@ -7,6 +7,8 @@ public struct Pipeline {
     public struct Stage {
         public var name: String
         public var argv: [String]
+        /// Parent descriptors given to the child as (from, to), e.g. the totals side channel.
+        public var extraFds: [(from: Int32, to: Int32)] = []
         public init(name: String, argv: [String]) { self.name = name; self.argv = argv }
     }
 
@@ -22,7 +24,7 @@ public struct Pipeline {
             var pipe: (read: Int32, write: Int32) = (-1, 1)
             if !last { pipe = try makePipe() }
             do {
-                children.append(try Child.spawn(stage.argv, name: stage.name, stdin: input, stdout: pipe.write))
+                children.append(try Child.spawn(stage.argv, name: stage.name, stdin: input, stdout: pipe.write, extraFds: stage.extraFds))
             } catch {
                 if input != 0 { Glibc.close(input) }
                 if !last { Glibc.close(pipe.read); Glibc.close(pipe.write) }

@@ -62,6 +62,8 @@ public struct StageCommands: Sendable {
         if r.stats { apply.append("--stats") }
         if r.humanReadable { apply.append("-h") }
         if r.json { apply.append("--json") }
+        if r.progress { apply.append("--progress") }
+        if r.progress2 { apply.append("--progress2") }
         if startNanos > 0 { apply += ["--start-ns", String(startNanos)] }
         if redo { apply.append("--redo-exit") }
         apply += ["--", destRoot]

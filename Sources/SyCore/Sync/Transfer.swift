@@ -61,12 +61,26 @@ public struct Transfer {
         let cmds = StageCommands(request, sourceArgs: sources, destRoot: destRoot, topName: topName, local: local,
                                  whole: whole, startNanos: start, redo: redo)
         let remote = RemoteShell(request)
-        let pipeline = Pipeline(stages: [
+        var sum = cmds.sum, apply = cmds.apply
+        var side: (read: Int32, write: Int32)?
+        if (request.progress || request.progress2) && destHost == nil {
+            // Progress totals travel from sy-sum to sy-apply beside the stream, on fd 3.
+            side = try makePipe()
+            sum.insert(contentsOf: ["--totals-fd", "3"], at: 1)
+            apply.insert(contentsOf: ["--totals-fd", "3"], at: 1)
+        }
+        var stages = [
             remote.stage(cmds.scan, host: srcHost),
-            remote.stage(cmds.sum, host: destHost),
+            remote.stage(sum, host: destHost),
             remote.stage(cmds.delta, host: srcHost),
-            remote.stage(cmds.apply, host: destHost),
-        ])
+            remote.stage(apply, host: destHost),
+        ]
+        if let side {
+            stages[1].extraFds = [(side.write, 3)]
+            stages[3].extraFds = [(side.read, 3)]
+        }
+        let pipeline = Pipeline(stages: stages)
+        defer { if let side { close(side.read); close(side.write) } }
         let codes = try pipeline.run()
         return pipeline.outcome(codes)
     }

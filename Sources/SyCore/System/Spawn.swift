@@ -7,12 +7,15 @@ public struct Child {
     public let name: String
 
     /// Starts `argv[0]` (a path) with `stdin`/`stdout` dup'ed from the given fds; stderr is inherited.
-    public static func spawn(_ argv: [String], name: String, stdin: Int32, stdout: Int32) throws(SyError) -> Child {
+    /// `extraFds` maps more of the parent's descriptors onto the child's (from, to).
+    public static func spawn(_ argv: [String], name: String, stdin: Int32, stdout: Int32,
+                             extraFds: [(from: Int32, to: Int32)] = []) throws(SyError) -> Child {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         if stdin != 0 { posix_spawn_file_actions_adddup2(&actions, stdin, 0) }
         if stdout != 1 { posix_spawn_file_actions_adddup2(&actions, stdout, 1) }
+        for (from, to) in extraFds { posix_spawn_file_actions_adddup2(&actions, from, to) }
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }

@@ -1,0 +1,141 @@
+import Glibc
+
+/// Live progress as rsync prints it: `--progress` (a line per file) and `--info=progress2`
+/// (one line for the whole transfer). On a terminal the line is redrawn in place; otherwise
+/// finished lines are printed (per file, or about once a second for the overall line).
+final class ProgressMeter {
+    let perFile: Bool
+    let overall: Bool
+    let tty: Bool
+    let out: TextOutput
+    let totals: TotalsChannel?
+    let start = wallNanos()
+    var bytesDone: UInt64 = 0
+    var xfr = 0
+    var fileSize: Int64 = 0
+    var fileDone: Int64 = 0
+    var fileStart: UInt64 = 0
+    var lastDraw: UInt64 = 0
+    var drawn = false
+
+    init(perFile: Bool, overall: Bool, out: TextOutput, totals: TotalsChannel?) {
+        self.perFile = perFile; self.overall = overall; self.out = out; self.totals = totals
+        tty = isatty(1) == 1
+    }
+
+    var active: Bool { perFile || overall }
+
+    func beginFile(_ plan: Plan) {
+        guard active else { return }
+        fileSize = plan.entry.size
+        fileDone = 0
+        fileStart = wallNanos()
+        if perFile {
+            emitLine(Itemizer.nameWithLink(plan))
+        }
+    }
+
+    func advance(_ n: Int) {
+        guard active else { return }
+        fileDone += Int64(n)
+        bytesDone += UInt64(n)
+        let now = wallNanos()
+        if now &- lastDraw > (tty ? 250_000_000 : 1_000_000_000) {
+            lastDraw = now
+            if tty { draw(final: false) } else if overall { emitLine(overallLine()) }
+        }
+    }
+
+    func endFile() {
+        guard active else { return }
+        xfr += 1
+        totals?.poll()
+        if perFile {
+            clear()
+            emitLine(perFileLine(final: true))
+        } else if tty {
+            draw(final: false)
+        }
+    }
+
+    func finish() {
+        guard overall else { return }
+        totals?.poll()
+        clear()
+        emitLine(overallLine())
+    }
+
+    // MARK: Drawing
+
+    private func draw(final: Bool) {
+        totals?.poll()
+        let line = perFile ? perFileLine(final: false) : overallLine()
+        try? out.raw("\r" + line)
+        try? out.flush()
+        drawn = true
+    }
+
+    private func clear() {
+        if drawn { try? out.raw("\r"); drawn = false }
+    }
+
+    private func emitLine(_ s: String) {
+        try? out.line(s)
+        try? out.flush()
+    }
+
+    private func perFileLine(final: Bool) -> String {
+        let secs = Double(wallNanos() &- fileStart) / 1e9
+        let pct = fileSize > 0 ? Int(fileDone * 100 / fileSize) : 100
+        let rate = secs > 0 ? Double(fileDone) / secs : 0
+        var s = format(bytes: UInt64(fileDone), pct: pct, rate: rate,
+                       seconds: final ? secs : (rate > 0 ? Double(fileSize - fileDone) / rate : 0))
+        if final { s += " (xfr#\(xfr)\(checkSuffix()))" }
+        return s
+    }
+
+    private func overallLine() -> String {
+        let secs = Double(wallNanos() &- start) / 1e9
+        let rate = secs > 0 ? Double(bytesDone) / secs : 0
+        let total = totals?.bytes ?? 0
+        let final = totals?.final ?? false
+        var pct = total > 0 ? Int(min(100, bytesDone * 100 / total)) : 0
+        if !final { pct = min(pct, 99) }
+        let eta = final && rate > 0 && total > bytesDone ? Double(total - bytesDone) / rate : secs
+        return format(bytes: bytesDone, pct: pct, rate: rate, seconds: eta) + " (xfr#\(xfr)\(checkSuffix()))"
+    }
+
+    private func checkSuffix() -> String {
+        guard let t = totals else { return "" }
+        let left = t.files > UInt64(xfr) ? t.files - UInt64(xfr) : 0
+        return ", \(t.final ? "to-chk" : "ir-chk")=\(left)/\(t.entries)"
+    }
+
+    private func format(bytes: UInt64, pct: Int, rate: Double, seconds: Double) -> String {
+        let b = Human.commas(bytes)
+        let pad = String(repeating: " ", count: max(0, 15 - b.count))
+        let p = String(pct)
+        let units: [(Double, String)] = [(1_073_741_824, "GB/s"), (1_048_576, "MB/s"), (1024, "kB/s")]
+        var r = rate / 1024, unit = "kB/s"
+        for (d, u) in units where rate >= d { r = rate / d; unit = u; break }
+        let rs = fixed2(r)
+        let t = Int(seconds.rounded())
+        let time = "\(t / 3600):\(two((t / 60) % 60)):\(two(t % 60))"
+        return pad + b + " " + String(repeating: " ", count: max(0, 3 - p.count)) + p + "% "
+            + String(repeating: " ", count: max(0, 7 - rs.count)) + rs + unit + " " + String(repeating: " ", count: max(0, 7 - time.count)) + time
+    }
+
+    private func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+
+    private func fixed2(_ v: Double) -> String {
+        let c = Int((v * 100).rounded())
+        return "\(c / 100).\(two(c % 100))"
+    }
+}
+
+extension TextOutput {
+    /// Text without a newline (progress redraws).
+    func raw(_ s: String) throws(SyError) {
+        buffer.append(contentsOf: s.utf8)
+    }
+}
