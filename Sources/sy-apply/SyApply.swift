@@ -43,6 +43,8 @@ struct SyApply: ParsableCommand {
     var progress = false
     @Flag(name: .customLong("progress2"), help: "Show progress for the whole transfer (rsync's --info=progress2).")
     var progress2 = false
+    @Option(name: .customLong("bwlimit"), help: "Limit local source-range copying (KiB/s, or with a B/K/M/G suffix).")
+    var bwlimit: String?
     @Option(name: .customLong("totals-fd"), help: "Read sy-sum's progress totals from this descriptor.")
     var totalsFd: Int32?
     @Option(name: .customLong("start-ns"), help: "Start of the sync (ns since the epoch), for the rate.")
@@ -64,6 +66,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.output.stats = cmd.stats; o.output.summary = cmd.verbose > 0; o.output.humanReadable = cmd.humanReadable
     o.output.json = cmd.json; o.output.startNanos = cmd.startNs
     o.output.progress = cmd.progress; o.output.progress2 = cmd.progress2
+    o.bwlimit = cmd.bwlimit.flatMap(RateLimiter.parse)
     let input = try StreamReader(fd: 0, expecting: [.delta])
     let reporter = Reporter(options: o.output, dryRun: o.dryRun, totals: cmd.totalsFd.map(TotalsChannel.init))
     let applier = Applier(destination: cmd.destination.pathBytes, options: o, input: input, reporter: reporter)

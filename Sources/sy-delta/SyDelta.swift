@@ -27,6 +27,8 @@ struct SyDelta: ParsableCommand {
     var dryRun = false
     @Option(name: .customLong("top-name"), help: "A single source was sent under this name.")
     var topName: String?
+    @Option(name: .customLong("bwlimit"), help: "Limit the output rate (KiB/s, or with a B/K/M/G suffix).")
+    var bwlimit: String?
 
     @Argument(help: "Source files or directories, as given to sy-scan.")
     var sources: [String]
@@ -34,6 +36,7 @@ struct SyDelta: ParsableCommand {
     func validate() throws {
         if sources.isEmpty { throw ValidationError("no source given") }
         if let l = compressLevel, !(1...22).contains(l) { throw ValidationError("--compress-level must be 1...22") }
+        if let b = bwlimit, RateLimiter.parse(b) == nil { throw ValidationError("--bwlimit=\(b): invalid rate") }
     }
 }
 
@@ -46,5 +49,6 @@ toolMain(SyDelta.self, name: "sy-delta") { cmd in
     o.topName = cmd.topName?.pathBytes
     let input = try StreamReader(fd: 0, expecting: [.plans])
     let out = try StreamWriter(fd: 1, kind: .delta, producer: versionString("sy-delta"))
+    if let rate = cmd.bwlimit.flatMap(RateLimiter.parse), rate > 0 { out.limiter = RateLimiter(bytesPerSecond: rate) }
     return try Deltifier(sources: cmd.sources.map(\.pathBytes), options: o, input: input, output: out).run()
 }

@@ -95,6 +95,8 @@ struct SyncCommand: ParsableCommand {
     var rsh: String?
     @Option(name: [.customLong("remote-sy"), .customLong("rsync-path")], help: "Where the sy tools are on the remote machine.")
     var remoteSy: String?
+    @Option(name: .customLong("bwlimit"), help: "Limit the transfer rate (KiB/s, or with a B/K/M/G suffix).")
+    var bwlimit: String?
 
     // Output.
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Increase verbosity.")
@@ -126,6 +128,7 @@ struct SyncCommand: ParsableCommand {
         let deletes = [deleteBefore, deleteDuring, deleteDelay, deleteAfter].filter { $0 }.count
         if deletes > 1 { throw ValidationError("you may not combine multiple --delete-WHEN options") }
         if sizeOnly && checksum { throw ValidationError("--size-only conflicts with --checksum") }
+        if let b = bwlimit, RateLimiter.parse(b) == nil { throw ValidationError("--bwlimit=\(b): invalid rate") }
         for i in info.flatMap({ $0.split(separator: ",") }) where !InfoFlags.known.contains(String(i)) {
             throw ValidationError("unknown --info item '\(i)'")
         }
@@ -167,6 +170,7 @@ struct SyncCommand: ParsableCommand {
         r.compressLevel = r.compress ? compressLevel : nil
         r.rsh = rsh
         r.remoteSy = remoteSy
+        r.bwlimit = bwlimit.flatMap(RateLimiter.parse) ?? 0
         r.verbose = negated.contains("verbose") || negated.contains("v") ? 0 : verbose
         r.quiet = quiet
         r.itemize = on(itemize, "itemize-changes", "i")

@@ -32,6 +32,7 @@ public final class Applier {
     let canChown = geteuid() == 0
     var sources: SourceSet?
     let receiver: FileReceiver
+    lazy var limiter: RateLimiter? = options.bwlimit.flatMap { $0 > 0 ? RateLimiter(bytesPerSecond: $0) : nil }
 
     public init(destination: PathBytes, options: ApplyOptions, input: StreamReader, reporter: Reporter) {
         self.destination = destination; self.options = options; self.input = input; self.reporter = reporter
@@ -97,7 +98,10 @@ public final class Applier {
         } catch {
             guard error.code == ENOENT else { throw SyError.sys("cannot open destination", destination, error.code) }
             rootMissing = true
-            if options.dryRun { return nil }
+            if options.dryRun {
+                announceCreatedDestination()
+                return nil
+            }
             try makeDestination()
             do { rootFd = try Sys.openat(Sys.atFDCWD, destination, O_RDONLY | O_DIRECTORY) } catch {
                 throw SyError.sys("cannot open destination", destination, error.code)
@@ -129,9 +133,14 @@ public final class Applier {
                 if error.code == EEXIST { continue }
                 throw SyError.sys("mkdir failed for", p, error.code, status: .fileIO)
             }
-            if p == destination && (options.output.verbose > 0 || options.output.itemize) && !options.output.quiet && !options.output.json {
-                reporter.line("created directory \(destination.displayName)")
-            }
+            if p == destination { announceCreatedDestination() }
+        }
+    }
+
+    /// rsync's note when it creates the destination (also in a dry run).
+    func announceCreatedDestination() {
+        if (options.output.verbose > 0 || options.output.itemize) && !options.output.quiet && !options.output.json {
+            reporter.line("created directory \(destination.displayName)")
         }
     }
 
@@ -346,6 +355,7 @@ public final class Applier {
 
     func dryRun(_ p: Plan) throws(SyError) {
         let e = p.entry
+        if rootFd < 0 && !rootMissing { _ = try? ensureRoot() }
         if p.action.carriesData && e.kind == .file {
             try receiver.discard(input)
         }

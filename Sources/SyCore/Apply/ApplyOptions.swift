@@ -11,6 +11,8 @@ public struct ApplyOptions: Sendable {
     /// Local sources that SOURCE-RANGE records copy from (same arguments as sy-scan).
     public var copyFrom: [PathBytes]?
     public var topName: PathBytes?
+    /// `--bwlimit` for local copies (bytes per second).
+    public var bwlimit: Int?
     /// Report format and verbosity.
     public var output = OutputOptions()
     public init() {}

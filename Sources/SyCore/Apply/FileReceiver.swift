@@ -212,7 +212,8 @@ extension Applier {
                     // In pieces of 64 MiB so progress moves.
                     var done: Int64 = 0
                     while done < l {
-                        let piece = min(l - done, 64 << 20)
+                        let piece = min(l - done, limiter != nil ? 256 << 10 : 64 << 20)
+                        limiter?.take(Int(piece))
                         let n = try copyRange(src: srcFd, at: o + done, dst: outFd, at: off + done, count: piece)
                         meter.advance(Int(n))
                         done += n

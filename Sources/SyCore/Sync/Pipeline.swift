@@ -9,6 +9,8 @@ public struct Pipeline {
         public var argv: [String]
         /// Parent descriptors given to the child as (from, to), e.g. the totals side channel.
         public var extraFds: [(from: Int32, to: Int32)] = []
+        /// The host a remote stage runs on.
+        public var host: String?
         public init(name: String, argv: [String]) { self.name = name; self.argv = argv }
     }
 

@@ -1,11 +1,77 @@
-/// How a stage is started: a local tool next to `sy`, or the same tool on a host through ssh.
-public struct RemoteShell {
+import Glibc
+
+/// Starts stages locally (the tools next to `sy`) or on a host through the remote shell.
+///
+/// With ssh, one master connection per host is opened first (`ssh -M -S SOCKET -N`), and every
+/// remote stage runs as a session over it (`ssh -S SOCKET`): one TCP connection and one
+/// authentication per host, while each stage keeps its own flow-controlled channel. The control
+/// socket lives in a private temporary directory that `close()` removes.
+public final class RemoteShell {
     let request: SyncRequest
     let toolDir: String
+    /// The remote shell command split into words (`-e 'ssh -p 2222'`).
+    let rshWords: [String]
+    var masters: [String: (child: Child, socket: String)] = [:]
+    var socketDir: String?
 
     public init(_ request: SyncRequest) {
         self.request = request
         toolDir = executableDirectory()
+        let rsh = request.rsh ?? getenv("SY_RSH").map { String(cString: $0) } ?? "ssh"
+        rshWords = splitShellWords(rsh)
+    }
+
+    deinit { close() }
+
+    var isSSH: Bool { rshWords.first.map { PathOps.base(Array($0.utf8)).starts(with: Array("ssh".utf8)) } ?? false }
+
+    var remoteToolDir: String? {
+        request.remoteSy ?? getenv("SY_REMOTE_SY").map { String(cString: $0) }
+    }
+
+    /// Opens one master connection per host (ssh only); throws naming the host that failed.
+    public func connect(_ hosts: [String]) throws(SyError) {
+        guard isSSH, !hosts.isEmpty else { return }
+        var template = Array("/tmp/sy-ssh.XXXXXX".utf8CString)
+        guard let d = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw SyError("cannot create a directory for the ssh control socket: \(errnoText(errno))", status: .ipc)
+        }
+        socketDir = String(cString: d)
+        let devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer { Glibc.close(devnull) }
+        for (i, host) in hosts.enumerated() where masters[host] == nil {
+            let socket = socketDir! + "/\(i)"
+            let argv = rshWords + ["-M", "-S", socket, "-N", "-o", "ControlPersist=no", host]
+            let child = try Child.spawn(resolve(argv), name: "ssh \(host)", stdin: devnull, stdout: devnull)
+            masters[host] = (child, socket)
+        }
+        // Wait until every master's socket exists, or its ssh has exited.
+        for (host, m) in masters {
+            while true {
+                if let st = try? Sys.fstatat(Sys.atFDCWD, Array(m.socket.utf8)), st.kind == .socket { break }
+                if let code = m.child.poll() {
+                    masters[host] = nil
+                    throw SyError("cannot connect to \(host): \(rshWords[0]) exited with \(code)", status: .socketIO)
+                }
+                usleep(2000)
+            }
+        }
+    }
+
+    /// Ends the master connections and removes the control sockets.
+    public func close() {
+        for (_, m) in masters {
+            kill(m.child.pid, SIGTERM)
+            var waited = 0
+            while m.child.poll() == nil {
+                if waited > 2000 { kill(m.child.pid, SIGKILL); _ = m.child.wait(); break }
+                usleep(1000)
+                waited += 1
+            }
+            unlink(m.socket)
+        }
+        masters = [:]
+        if let d = socketDir { rmdir(d); socketDir = nil }
     }
 
     /// The stage for `argv` (whose first word is the tool name) on `host` (nil: here).
@@ -14,11 +80,50 @@ public struct RemoteShell {
         guard let host else {
             return Pipeline.Stage(name: tool, argv: [toolDir + "/" + tool] + argv.dropFirst())
         }
-        let rsh = request.rsh ?? "ssh"
-        let remoteTool = (request.remoteSy.map { $0.hasSuffix("/") ? $0 : $0 + "/" } ?? "") + tool
+        let remoteTool = (remoteToolDir.map { $0.hasSuffix("/") ? $0 : $0 + "/" } ?? "") + tool
         let command = ([remoteTool] + argv.dropFirst()).map(shellQuote).joined(separator: " ")
-        return Pipeline.Stage(name: "\(tool) on \(host)", argv: ["/bin/sh", "-c", rsh + " " + shellQuote(host) + " " + shellQuote(command)])
+        var words = rshWords
+        if let m = masters[host] { words += ["-S", m.socket, "-o", "ControlMaster=no"] }
+        var stage = Pipeline.Stage(name: "\(tool) on \(host)", argv: resolve(words + [host, command]))
+        stage.host = host
+        return stage
     }
+
+    /// posix_spawn needs a path: look the program up on PATH.
+    func resolve(_ argv: [String]) -> [String] {
+        guard let prog = argv.first, !prog.contains("/") else { return argv }
+        let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin"
+        for dir in path.split(separator: ":") {
+            let candidate = String(dir) + "/" + prog
+            if access(candidate, X_OK) == 0 { return [candidate] + argv.dropFirst() }
+        }
+        return argv
+    }
+}
+
+/// Splits a command line into words as a POSIX shell would for quotes and backslashes.
+public func splitShellWords(_ s: String) -> [String] {
+    var words: [String] = []
+    var cur = ""
+    var inWord = false
+    var quote: Character?
+    var escape = false
+    for ch in s {
+        if escape { cur.append(ch); escape = false; inWord = true; continue }
+        if let q = quote {
+            if ch == q { quote = nil } else if ch == "\\" && q == "\"" { escape = true } else { cur.append(ch) }
+            continue
+        }
+        switch ch {
+        case "\\": escape = true; inWord = true
+        case "'", "\"": quote = ch; inWord = true
+        case " ", "\t", "\n":
+            if inWord { words.append(cur); cur = ""; inWord = false }
+        default: cur.append(ch); inWord = true
+        }
+    }
+    if inWord { words.append(cur) }
+    return words
 }
 
 /// Quotes a word for a POSIX shell.

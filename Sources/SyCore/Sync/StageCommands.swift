@@ -45,6 +45,7 @@ public struct StageCommands: Sendable {
         if local && whole { delta.append("--local") }
         if let l = r.compressLevel { delta += ["--compress-level", String(l)] } else if r.compress { delta.append("-z") }
         if r.inplace { delta.append("--inplace") }
+        if r.bwlimit > 0 { delta.append("--bwlimit=\(r.bwlimit)B") }
         if r.dryRun { delta.append("-n") }
         if let t = topName { delta += ["--top-name", t] }
         delta.append("--")
@@ -54,6 +55,7 @@ public struct StageCommands: Sendable {
         if r.dryRun { apply.append("-n") }
         if r.inplace { apply.append("--inplace") }
         if r.mkpath { apply.append("--mkpath") }
+        if r.bwlimit > 0 && local && whole { apply.append("--bwlimit=\(r.bwlimit)B") }
         if local && whole { for s in sourceArgs { apply += ["--copy-from", s] } }
         if let t = topName { apply += ["--top-name", t] }
         if r.itemize { apply.append("-i") }

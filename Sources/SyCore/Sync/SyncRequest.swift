@@ -38,6 +38,8 @@ public struct SyncRequest: Sendable {
     public var compressLevel: Int?
     public var rsh: String?
     public var remoteSy: String?
+    /// `--bwlimit` in bytes per second (0: none).
+    public var bwlimit = 0
 
     // Output.
     public var itemize = false

@@ -61,6 +61,8 @@ public struct Transfer {
         let cmds = StageCommands(request, sourceArgs: sources, destRoot: destRoot, topName: topName, local: local,
                                  whole: whole, startNanos: start, redo: redo)
         let remote = RemoteShell(request)
+        defer { remote.close() }
+        try remote.connect(Array(Set([srcHost, destHost].compactMap { $0 })).sorted())
         var sum = cmds.sum, apply = cmds.apply
         var side: (read: Int32, write: Int32)?
         if (request.progress || request.progress2) && destHost == nil {
@@ -82,7 +84,19 @@ public struct Transfer {
         let pipeline = Pipeline(stages: stages)
         defer { if let side { close(side.read); close(side.write) } }
         let codes = try pipeline.run()
-        return pipeline.outcome(codes)
+        var (status, stage) = pipeline.outcome(codes)
+        // Name what is missing or incompatible on a remote host.
+        for (i, code) in codes.enumerated() where (code == 127 || code == 126) && stages[i].host != nil {
+            let tool = stages[i].name.split(separator: " ").first.map(String.init) ?? ""
+            warn("\(stages[i].host!): \(tool) not found (use --remote-sy DIR to say where the sy tools are)")
+            status = .startClient
+            stage = stages[i].name
+        }
+        for (i, code) in codes.enumerated() where code == 255 && stages[i].host != nil {
+            warn("\(stages[i].host!): connection failed or closed during \(stages[i].name)")
+            if status == .ok || status == .streamIO { status = .socketIO; stage = stages[i].name }
+        }
+        return (status, stage)
     }
 
     func printLine(_ s: String) {

@@ -19,11 +19,16 @@ public struct Child {
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
+        // Children start with default dispositions and an empty mask, whatever the parent
+        // (a test runner, a shell with ignored signals) has set: SIG_IGN and masks survive exec.
         var sigs = sigset_t()
         sigemptyset(&sigs)
-        sigaddset(&sigs, SIGPIPE)
+        for s in [SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2] { sigaddset(&sigs, s) }
         posix_spawnattr_setsigdefault(&attr, &sigs)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF))
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) }
         cargs.append(nil)
         defer { cargs.forEach { free($0) } }
@@ -31,6 +36,16 @@ public struct Child {
         let rc = posix_spawn(&pid, argv[0], &actions, &attr, cargs, environ)
         if rc != 0 { throw SyError("cannot start \(argv[0]): \(errnoText(rc))", status: .startClient, errno: rc) }
         return Child(pid: pid, name: name)
+    }
+
+    /// The exit code if the child has ended (reaping it), else nil.
+    public func poll() -> Int32? {
+        var st: Int32 = 0
+        let r = waitpid(pid, &st, WNOHANG)
+        if r == 0 { return nil }
+        if r < 0 { return 255 }
+        if st & 0x7F == 0 { return (st >> 8) & 0xFF }
+        return 128 + (st & 0x7F)
     }
 
     /// Waits for the child; returns its exit code, or 128+signal.

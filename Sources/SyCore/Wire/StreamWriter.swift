@@ -14,6 +14,8 @@ public final class StreamWriter {
     /// Scratch payload that callers fill before `emit(_:)`.
     public var payload: [UInt8] = []
     private var finished = false
+    /// `--bwlimit`: the rate at which bytes may leave.
+    public var limiter: RateLimiter?
 
     public init(fd: Int32, kind: StreamKind, producer: String) throws(SyError) {
         self.fd = fd
@@ -54,7 +56,20 @@ public final class StreamWriter {
         let n = buffer.count
         let failure: Errno? = buffer.withUnsafeBytes { b in
             hash.update(b.baseAddress!, n)
-            do throws(Errno) { try Sys.writeAll(fd, b.baseAddress!, n) } catch { return error }
+            do throws(Errno) {
+                if let limiter {
+                    // Small slices so the rate stays smooth.
+                    var off = 0
+                    while off < n {
+                        let len = min(16 << 10, n - off)
+                        limiter.take(len)
+                        try Sys.writeAll(fd, b.baseAddress! + off, len)
+                        off += len
+                    }
+                } else {
+                    try Sys.writeAll(fd, b.baseAddress!, n)
+                }
+            } catch { return error }
             return nil
         }
         if let e = failure {

@@ -1,0 +1,162 @@
+import Glibc
+@testable import SyCore
+import SyTestSupport
+import Testing
+
+/// sy over a real sshd on 127.0.0.1: push, pull, host to host, failures, hostile remotes.
+@Suite(.serialized)
+struct SSHTests {
+    func sy(_ server: SSHServer, _ args: [String]) -> RunResult {
+        run(["sy", "-e", server.rsh, "--remote-sy", Tools.dir] + args)
+    }
+
+    func remote(_ server: SSHServer, _ path: String) -> String { "\(server.host):\(path)" }
+
+    @Test("oracle over ssh: push and pull match rsync -e ssh", arguments: [51, 52] as [UInt64])
+    func oracleOverSSH(seed: UInt64) throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir("sshoracle")
+        let src = t.sub("src")
+        mkdir(src, 0o755)
+        var gen = TreeGen(seed: seed)
+        gen.populate(src)
+        for round in 0..<3 {
+            sleep(1)
+            let flags = round == 2 ? ["-aH", "--delete", "-z"] : ["-aH", "--delete"]
+            let r = run(["rsync", "-e", server.rsh] + flags + [src + "/", remote(server, t.sub("rsync"))])
+            #expect(r.code == 0, "rsync: \(r)")
+            let push = sy(server, flags + [src + "/", remote(server, t.sub("push"))])
+            #expect(push.code == 0, "push: \(push)")
+            let pull = sy(server, flags + [remote(server, src + "/"), t.sub("pull")])
+            #expect(pull.code == 0, "pull: \(pull)")
+            let expected = TreeSnapshot(t.sub("rsync"))
+            #expect(expected.diff(TreeSnapshot(t.sub("push"))).isEmpty, "push differs: \(expected.diff(TreeSnapshot(t.sub("push"))).prefix(5))")
+            #expect(expected.diff(TreeSnapshot(t.sub("pull"))).isEmpty, "pull differs: \(expected.diff(TreeSnapshot(t.sub("pull"))).prefix(5))")
+            gen.mutate(src)
+        }
+    }
+
+    @Test func hostToHostAndOneConnectionPerHost() throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        var gen = TreeGen(seed: 61)
+        gen.populate(t.sub("src"))
+        let before = server.acceptedConnections
+        let push = sy(server, ["-aH", t.sub("src") + "/", remote(server, t.sub("one"))])
+        #expect(push.code == 0, "\(push)")
+        #expect(server.connections(since: before) == 1, "a push should use one ssh connection: \(server.log)")
+        // Host to host: both ends remote (the same sshd under two names), data through here.
+        let h2h = run(["sy", "-aH", "-e", server.rsh, "--remote-sy", Tools.dir, remote(server, t.sub("src") + "/"), "localhost:" + t.sub("two")])
+        #expect(h2h.code == 0, "\(h2h)")
+        #expect(TreeSnapshot(t.sub("src")).diff(TreeSnapshot(t.sub("two"))).isEmpty)
+        #expect(TreeSnapshot(t.sub("src")).diff(TreeSnapshot(t.sub("one"))).isEmpty)
+        #expect(!system(script: "ls -d /tmp/sy-ssh.* >/dev/null 2>&1").isZero, "control sockets were left behind")
+    }
+
+    @Test func dryRunItemizeAndStatsOverSSH() throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        var gen = TreeGen(seed: 62)
+        gen.populate(t.sub("src"))
+        let dry = sy(server, ["-ai", "--delete", "-n", t.sub("src") + "/", remote(server, t.sub("dst"))])
+        #expect(dry.code == 0 && !exists(t.sub("dst")), "\(dry)")
+        let real = sy(server, ["-ai", "--delete", t.sub("src") + "/", remote(server, t.sub("dst"))])
+        #expect(real.code == 0)
+        #expect(dry.out == real.out)
+        let stats = sy(server, ["-a", "--stats", t.sub("src") + "/", remote(server, t.sub("dst"))])
+        #expect(stats.out.contains("Number of regular files transferred: 0"), "\(stats.out)")
+    }
+
+    @Test func unreachableHostAndWrongPortFailCleanly() {
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        writeFile(t.sub("src/f"), [1])
+        let r = run(["sy", "-a", "-e", "ssh -p 1 -o BatchMode=yes -o ConnectTimeout=3", t.sub("src") + "/", "127.0.0.1:" + t.sub("dst")])
+        #expect(r.code == 10, "\(r)")
+        #expect(r.err.contains("cannot connect to 127.0.0.1"), "\(r.err)")
+        #expect(!exists(t.sub("dst")))
+    }
+
+    @Test func missingRemoteToolIsNamed() throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        writeFile(t.sub("src/f"), [1])
+        let r = run(["sy", "-a", "-e", server.rsh, "--remote-sy", t.sub("nowhere"), t.sub("src") + "/", remote(server, t.sub("dst"))])
+        #expect(r.code == 5, "\(r)")
+        #expect(r.err.contains("127.0.0.1: sy-sum not found"), "\(r.err)")
+        #expect(!exists(t.sub("dst")))
+    }
+
+    @Test func versionMismatchChangesNothing() throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        writeFile(t.sub("src/f"), [1])
+        // A "remote" sy-scan of a future format version.
+        mkdir(t.sub("future"), 0o755)
+        writeFile(t.sub("future/sy-scan"), Array("#!/bin/sh\nprintf 'sy\\r\\n\\002\\001\\000'\n".utf8), mode: 0o755)
+        for tool in ["sy-sum", "sy-delta", "sy-apply"] {
+            _ = system(script: "ln -s \(shellQuote(Tools.path(tool))) \(shellQuote(t.sub("future/" + tool)))")
+        }
+        let r = run(["sy", "-a", "-e", server.rsh, "--remote-sy", t.sub("future"), remote(server, t.sub("src") + "/"), t.sub("dst")])
+        #expect(r.code == 2, "\(r)")
+        #expect(r.err.contains("version 2 is not supported"), "\(r.err)")
+        #expect(!exists(t.sub("dst")))
+    }
+
+    @Test func hostileRemotePathIsRefused() throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir()
+        // A "remote" sy-scan that sends an entry for ../escaped.
+        mkdir(t.sub("evil"), 0o755)
+        let fd = open(t.sub("evil/stream"), O_WRONLY | O_CREAT, 0o644)
+        let w = try StreamWriter(fd: fd, kind: .entries, producer: "evil")
+        w.payload.appendBytes(Array("../escaped".utf8))
+        w.payload.append(EntryKind.file.rawValue)
+        for _ in 0..<11 { w.payload.appendVarint(0) }
+        w.payload.appendVarint(0); w.payload.appendVarint(0)
+        try w.emit(.entry)
+        try w.finish()
+        close(fd)
+        writeFile(t.sub("evil/sy-scan"), Array("#!/bin/sh\ncat \(shellQuote(t.sub("evil/stream")))\n".utf8), mode: 0o755)
+        for tool in ["sy-sum", "sy-delta", "sy-apply"] {
+            _ = system(script: "ln -s \(shellQuote(Tools.path(tool))) \(shellQuote(t.sub("evil/" + tool)))")
+        }
+        mkdir(t.sub("dst"), 0o755)
+        let r = run(["sy", "-a", "-e", server.rsh, "--remote-sy", t.sub("evil"), remote(server, "/whatever/"), t.sub("dst")])
+        #expect(r.code == 12, "\(r)")
+        #expect(r.err.contains("unsafe path '../escaped'"), "\(r.err)")
+        #expect(!exists(t.sub("escaped")))
+    }
+
+    @Test func killedRemoteStageLeavesOldOrNewAndRerunConverges() throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        for i in 0..<8 { writeFile(t.sub("src/big\(i)"), [UInt8](repeating: UInt8(i), count: 6_000_000)) }
+        #expect(sy(server, ["-a", t.sub("src") + "/", remote(server, t.sub("dst"))]).code == 0)
+        let old = TreeSnapshot(t.sub("dst"))
+        for i in 0..<8 { writeFile(t.sub("src/big\(i)"), [UInt8](repeating: UInt8(50 + i), count: 7_000_000)) }
+        let new = TreeSnapshot(t.sub("src"))
+        let script = """
+            sy -a -e \(shellQuote(server.rsh)) --remote-sy \(shellQuote(Tools.dir)) --bwlimit=20000 \(shellQuote(t.sub("src")))/ 127.0.0.1:\(shellQuote(t.sub("dst"))) &
+            sleep 0.8; pkill -KILL -x sy-apply; wait $!; echo "exit=$?"
+            """
+        let r = sh(script)
+        #expect(!r.out.contains("exit=0"), "the sync should fail when its remote stage dies: \(r)")
+        #expect(r.err.contains("on 127.0.0.1"), "the error names the stage and host: \(r.err)")
+        for (p, n) in TreeSnapshot(t.sub("dst")).nodes where n.kind == .file && !(PathOps.base(p).first == 0x2E) {
+            #expect(n.content == old.nodes[p]?.content || n.content == new.nodes[p]?.content, "\(p.displayName) is partial")
+        }
+        let again = sy(server, ["-a", "--delete", "--stats", t.sub("src") + "/", remote(server, t.sub("dst"))])
+        #expect(again.code == 0, "\(again)")
+        #expect(new.diff(TreeSnapshot(t.sub("dst"))).isEmpty)
+    }
+}
+
+extension Int32 {
+    var isZero: Bool { self == 0 }
+}
