@@ -17,10 +17,12 @@ struct SyDelta: ParsableCommand {
 
     @Flag(name: .customLong("local"), help: "Both trees are on this machine: send source ranges, not bytes.")
     var local = false
-    @Flag(name: [.customShort("z"), .customLong("compress")], help: "Compress literal data with zstd (level 3).")
+    @Flag(name: [.customShort("z"), .customLong("compress")], help: "Compress the delta stream with zstd (level 3).")
     var compress = false
-    @Option(name: .customLong("compress-level"), help: "zstd level for literals (implies -z).")
+    @Option(name: .customLong("compress-level"), help: "zstd level 1-22 (implies -z).")
     var compressLevel: Int?
+    @Option(name: .customLong("literal-level"), help: "Compress only literal records, at this zstd level.")
+    var literalLevel: Int?
     @Flag(name: .customLong("inplace"), help: "Only match blocks the receiver has not overwritten yet.")
     var inplace = false
     @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Pass plans through without data.")
@@ -43,12 +45,13 @@ struct SyDelta: ParsableCommand {
 toolMain(SyDelta.self, name: "sy-delta") { cmd in
     var o = DeltaOptions()
     o.localSource = cmd.local
-    o.compressLevel = cmd.compressLevel ?? (cmd.compress ? 3 : nil)
+    o.compressLevel = cmd.literalLevel
     o.inplace = cmd.inplace
     o.dryRun = cmd.dryRun
     o.topName = cmd.topName?.pathBytes
     let input = try StreamReader(fd: 0, expecting: [.plans])
-    let out = try StreamWriter(fd: 1, kind: .delta, producer: versionString("sy-delta"))
+    let out = try StreamWriter(fd: 1, kind: .delta, producer: versionString("sy-delta"),
+                               compressLevel: cmd.compressLevel ?? (cmd.compress ? 3 : nil))
     if let rate = cmd.bwlimit.flatMap(RateLimiter.parse), rate > 0 { out.limiter = RateLimiter(bytesPerSecond: rate) }
     return try Deltifier(sources: cmd.sources.map(\.pathBytes), options: o, input: input, output: out).run()
 }

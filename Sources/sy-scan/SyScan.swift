@@ -25,6 +25,10 @@ struct SyScan: ParsableCommand {
 
     @Option(name: .customLong("top-name"), help: "Send a single source under this name.")
     var topName: String?
+    @Flag(name: [.customShort("z"), .customLong("compress")], help: "Compress the stream with zstd (level 3).")
+    var compress = false
+    @Option(name: .customLong("compress-level"), help: "zstd level 1-22 (implies -z).")
+    var compressLevel: Int?
 
     @Argument(help: "Source files or directories.")
     var sources: [String]
@@ -40,6 +44,7 @@ toolMain(SyScan.self, name: "sy-scan") { cmd in
     options.checksum = cmd.checksum
     options.recursive = !cmd.noRecursive
     options.topName = cmd.topName?.pathBytes
-    let out = try StreamWriter(fd: 1, kind: .entries, producer: versionString("sy-scan"))
+    let level = cmd.compressLevel ?? (cmd.compress ? 3 : nil)
+    let out = try StreamWriter(fd: 1, kind: .entries, producer: versionString("sy-scan"), compressLevel: level)
     return try Scanner.run(sources: cmd.sources.map(\.pathBytes), options: options, out: out)
 }

@@ -39,6 +39,10 @@ struct SySum: ParsableCommand {
     var blockSize: Int?
     @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Plan only; no signatures.")
     var dryRun = false
+    @Flag(name: [.customShort("z"), .customLong("compress")], help: "Compress the output stream with zstd (level 3).")
+    var compress = false
+    @Option(name: .customLong("compress-level"), help: "zstd level 1-22 (implies -z).")
+    var compressLevel: Int?
     @Option(name: .customLong("totals-fd"), help: "Write progress totals for sy-apply to this descriptor.")
     var totalsFd: Int32?
 
@@ -61,7 +65,8 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.wholeFile = cmd.wholeFile; o.blockSize = cmd.blockSize; o.dryRun = cmd.dryRun
     o.canChown = geteuid() == 0
     let input = try StreamReader(fd: 0, expecting: [.entries])
-    let out = try StreamWriter(fd: 1, kind: .plans, producer: versionString("sy-sum"))
+    let out = try StreamWriter(fd: 1, kind: .plans, producer: versionString("sy-sum"),
+                               compressLevel: cmd.compressLevel ?? (cmd.compress ? 3 : nil))
     let summer = Summer(options: o, input: input, output: out)
     summer.totals = cmd.totalsFd.map(TotalsChannel.init)
     return try summer.run(destination: cmd.destination.pathBytes)

@@ -8,10 +8,12 @@ public enum Show {
         let out = TextOutput(fd: output)
         let h = reader.header
         if json {
-            try out.line(JSON.object([("type", .string("header")), ("stream", .string(h.kind.name)),
-                                      ("version", .number(String(h.version))), ("producer", .string(h.producer))]).text)
+            var fields: [(String, JSON)] = [("type", .string("header")), ("stream", .string(h.kind.name)),
+                                            ("version", .number(String(h.version))), ("producer", .string(h.producer))]
+            if h.compressed { fields.append(("compressed", .bool(true))) }
+            try out.line(JSON.object(fields).text)
         } else {
-            try out.line("# sy \(h.kind.name) stream, format \(h.version), from \(h.producer)")
+            try out.line("# sy \(h.kind.name) stream, format \(h.version), from \(h.producer)\(h.compressed ? ", zstd-compressed" : "")")
         }
         while let record = try reader.nextRecord() {
             try out.line(json ? RecordJSON.json(record).text : TextFormat.line(record))

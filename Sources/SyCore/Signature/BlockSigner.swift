@@ -15,12 +15,13 @@ public enum BlockSigner {
     }
 
     /// Bytes of strong sum per block: enough that the chance of any false match over the whole
-    /// transfer stays below 2^-40 (log2(blocks) + log2(source bytes) + 40 bits), 8 to 16 bytes.
+    /// transfer stays below 2^-24 (log2(blocks) + log2(source bytes) + 24 bits), 6 to 16 bytes.
+    /// A false match is still caught by the whole-file hash, and the file is sent again whole.
     public static func strongLength(basisSize: Int64, sourceSize: Int64, blockSize: Int) -> Int {
         func log2(_ v: Int64) -> Int { v <= 1 ? 0 : 64 - (v - 1).leadingZeroBitCount }
         let blocks = max(1, (basisSize + Int64(blockSize) - 1) / Int64(blockSize))
-        let bits = log2(blocks) + log2(max(sourceSize, 1)) + 40
-        return min(16, max(8, (bits + 7) / 8))
+        let bits = log2(blocks) + log2(max(sourceSize, 1)) + 24
+        return min(16, max(6, (bits + 7) / 8))
     }
 
     /// The strong sum of one block: the first `length` bytes of XXH3-128.

@@ -9,7 +9,10 @@ public struct StageCommands: Sendable {
     /// `local` means both trees are on one machine (source ranges instead of bytes).
     public init(_ r: SyncRequest, sourceArgs: [String], destRoot: String, topName: String?, local: Bool,
                 whole: Bool, startNanos: UInt64, redo: Bool) {
-        var scan = ["sy-scan"]
+        // Compression only pays where a stream crosses the network.
+        var z: [String] = []
+        if r.compress && !local { z = r.compressLevel.map { ["--compress-level", String($0)] } ?? ["-z"] }
+        var scan = ["sy-scan"] + z
         if r.oneFileSystem { scan.append("-x") }
         if r.checksum { scan.append("-c") }
         if !r.recursive { scan.append("--no-recursive") }
@@ -23,7 +26,7 @@ public struct StageCommands: Sendable {
         if r.owner { pres.append("-o") }
         if r.group { pres.append("-g") }
 
-        var sum = ["sy-sum"] + pres
+        var sum = ["sy-sum"] + pres + z
         if r.links { sum.append("-l") }
         if r.devices { sum.append("--devices") }
         if r.specials { sum.append("--specials") }
@@ -41,9 +44,8 @@ public struct StageCommands: Sendable {
         if r.dryRun { sum.append("-n") }
         sum += ["--", destRoot]
 
-        var delta = ["sy-delta"]
+        var delta = ["sy-delta"] + z
         if local && whole { delta.append("--local") }
-        if let l = r.compressLevel { delta += ["--compress-level", String(l)] } else if r.compress { delta.append("-z") }
         if r.inplace { delta.append("--inplace") }
         if r.bwlimit > 0 { delta.append("--bwlimit=\(r.bwlimit)B") }
         if r.dryRun { delta.append("-n") }

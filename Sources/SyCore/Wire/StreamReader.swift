@@ -5,6 +5,8 @@ public struct StreamHeader: Sendable, Equatable {
     public var version: UInt8
     public var kind: StreamKind
     public var producer: String
+    /// The body is zstd-compressed.
+    public var compressed = false
 }
 
 /// Reads one sy stream record by record, checking framing, limits, count and checksum.
@@ -31,6 +33,7 @@ public final class StreamReader {
     public private(set) var finished = false
     /// Raw bytes of the header, so filters can reproduce it exactly.
     public private(set) var headerBytes: [UInt8] = []
+    private var decompressor: ZstdStreamDecompressor?
 
     /// Reads and checks the header; `expecting` lists the kinds the caller accepts (empty: any).
     public init(fd: Int32, expecting kinds: [StreamKind] = []) throws(SyError) {
@@ -61,8 +64,13 @@ public final class StreamReader {
                 start = 0; end = live
             }
             let n: Int
-            do { n = try Sys.read(fd, buf + end, cap - end) } catch {
-                throw SyError("cannot read input at byte \(offset + UInt64(end - start)): \(error)", status: .streamIO, errno: error.code)
+            if let d = decompressor {
+                n = try d.read(fd: fd, into: buf + end, count: cap - end)
+                if n == 0 && d.midFrame { throw SyError.stream("truncated compressed stream", offset: offset + UInt64(end - start)) }
+            } else {
+                do { n = try Sys.read(fd, buf + end, cap - end) } catch {
+                    throw SyError("cannot read input at byte \(offset + UInt64(end - start)): \(error)", status: .streamIO, errno: error.code)
+                }
             }
             if n == 0 { eof = true } else { end += n }
         }
@@ -88,7 +96,8 @@ public final class StreamReader {
         guard version == Wire.version else {
             throw SyError("stream format version \(version) is not supported (this sy reads version \(Wire.version))", status: .protocolIncompatible)
         }
-        guard let kind = StreamKind(rawValue: peekByte(5)) else {
+        let compressed = peekByte(5) & Wire.compressedFlag != 0
+        guard let kind = StreamKind(rawValue: peekByte(5) & ~Wire.compressedFlag) else {
             throw SyError.stream("unknown stream kind \(peekByte(5))", offset: 5)
         }
         headerBytes = Array(UnsafeRawBufferPointer(start: buf + start, count: 6))
@@ -99,7 +108,14 @@ public final class StreamReader {
         let prod = Array(UnsafeRawBufferPointer(start: buf + start, count: len))
         headerBytes += prod
         consume(len)
-        header = StreamHeader(version: version, kind: kind, producer: String(decoding: prod, as: UTF8.self))
+        header = StreamHeader(version: version, kind: kind, producer: String(decoding: prod, as: UTF8.self), compressed: compressed)
+        if compressed {
+            // Bytes already buffered after the header are the start of the zstd stream.
+            let d = ZstdStreamDecompressor()
+            d.prime(UnsafeRawBufferPointer(start: buf + start, count: end - start))
+            start = 0; end = 0
+            decompressor = d
+        }
         if !kinds.isEmpty && !kinds.contains(kind) {
             throw SyError.stream("expected a stream of \(kinds.map(\.name).joined(separator: " or ")), got \(kind.name) (from \(header.producer))", offset: 5)
         }

@@ -17,16 +17,26 @@ public final class StreamWriter {
     /// `--bwlimit`: the rate at which bytes may leave.
     public var limiter: RateLimiter?
 
-    public init(fd: Int32, kind: StreamKind, producer: String) throws(SyError) {
+    private var compressor: ZstdStreamCompressor?
+
+    /// Starts a stream; with `compressLevel`, everything after the header is one zstd stream.
+    public init(fd: Int32, kind: StreamKind, producer: String, compressLevel: Int? = nil) throws(SyError) {
         self.fd = fd
         Sys.growPipe(fd)
         buffer.reserveCapacity(flushAt + 64)
         payload.reserveCapacity(4096)
         buffer.append(contentsOf: Wire.magic)
         buffer.append(Wire.version)
-        buffer.append(kind.rawValue)
+        buffer.append(kind.rawValue | (compressLevel != nil ? Wire.compressedFlag : 0))
         buffer.appendBytes(Array(producer.utf8.prefix(Wire.maxProducer)))
+        if let level = compressLevel {
+            try flush()
+            compressor = ZstdStreamCompressor(level: level)
+        }
     }
+
+    /// Whether the body is zstd-compressed (literals are then sent raw inside it).
+    public var isCompressed: Bool { compressor != nil }
 
     /// Emits a record whose payload is in `payload`, then clears `payload`.
     public func emit(_ type: RecordType) throws(SyError) {
@@ -52,6 +62,24 @@ public final class StreamWriter {
 
     /// Sends buffered bytes to the fd.
     public func flush() throws(SyError) {
+        try flush(end: false)
+    }
+
+    private func flush(end: Bool) throws(SyError) {
+        if let c = compressor {
+            let n = buffer.count
+            let failure: SyError? = buffer.withUnsafeBytes { b in
+                if n > 0 { hash.update(b.baseAddress!, n) }
+                do throws(SyError) {
+                    try c.compress(b, end: end) { (piece: UnsafeRawBufferPointer) throws(SyError) in try self.writeOut(piece) }
+                } catch { return error }
+                return nil
+            }
+            if let failure { throw failure }
+            bytesWritten += UInt64(n)
+            buffer.removeAll(keepingCapacity: true)
+            return
+        }
         guard !buffer.isEmpty else { return }
         let n = buffer.count
         let failure: Errno? = buffer.withUnsafeBytes { b in
@@ -73,10 +101,26 @@ public final class StreamWriter {
             return nil
         }
         if let e = failure {
-            throw SyError("cannot write output: \(e)", status: e.code == EPIPE ? .streamIO : .fileIO, errno: e.code)
+            // A closed pipe means the next stage has stopped; it reports why.
+            throw SyError(e.code == EPIPE ? "" : "cannot write output: \(e)", status: e.code == EPIPE ? .streamIO : .fileIO, errno: e.code)
         }
         bytesWritten += UInt64(n)
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes bytes to the fd (rate-limited), for the compressed path.
+    private func writeOut(_ b: UnsafeRawBufferPointer) throws(SyError) {
+        do throws(Errno) {
+            var off = 0
+            while off < b.count {
+                let len = min(16 << 10, b.count - off)
+                limiter?.take(len)
+                try Sys.writeAll(fd, b.baseAddress! + off, len)
+                off += len
+            }
+        } catch {
+            throw SyError(error.code == EPIPE ? "" : "cannot write output: \(error)", status: error.code == EPIPE ? .streamIO : .fileIO, errno: error.code)
+        }
     }
 
     /// Writes the end record (count and checksum) and flushes.
@@ -90,6 +134,6 @@ public final class StreamWriter {
         buffer.append(RecordType.end.rawValue)
         buffer.appendVarint(UInt64(end.count))
         buffer.append(contentsOf: end)
-        try flush()
+        try flush(end: true)
     }
 }

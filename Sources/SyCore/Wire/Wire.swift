@@ -10,6 +10,8 @@ public enum Wire {
     public static let maxPath = 4096
     /// Largest producer string in a header.
     public static let maxProducer = 128
+    /// Bit 7 of the kind byte: the body after the header is a zstd stream.
+    public static let compressedFlag: UInt8 = 0x80
     /// Literal data is cut into records of at most this size.
     public static let literalChunk = 256 << 10
 }

@@ -36,3 +36,98 @@ public enum ZstdDecoder {
         guard n == rawLength else { throw SyError("compressed literal has \(n) bytes, expected \(rawLength)", status: .streamIO) }
     }
 }
+
+/// Streaming zstd for whole streams (`-z`): the body after the header is one zstd stream,
+/// flushed at every writer flush so the reader never waits on buffered data.
+final class ZstdStreamCompressor {
+    private let cctx: OpaquePointer
+    private var out = [UInt8](repeating: 0, count: ZSTD_CStreamOutSize())
+
+    init(level: Int) {
+        cctx = ZSTD_createCCtx()
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, Int32(level))
+    }
+
+    deinit { ZSTD_freeCCtx(cctx) }
+
+    /// Compresses `src` and passes every piece of output to `sink`; `end` finishes the stream.
+    func compress(_ src: UnsafeRawBufferPointer, end: Bool, _ sink: (UnsafeRawBufferPointer) throws(SyError) -> Void) throws(SyError) {
+        var input = ZSTD_inBuffer(src: src.baseAddress, size: src.count, pos: 0)
+        let mode = end ? ZSTD_e_end : ZSTD_e_flush
+        while true {
+            var produced = 0
+            var remaining = 0
+            out.withUnsafeMutableBytes { o in
+                var output = ZSTD_outBuffer(dst: o.baseAddress, size: o.count, pos: 0)
+                remaining = ZSTD_compressStream2(cctx, &output, &input, mode)
+                produced = output.pos
+            }
+            if ZSTD_isError(remaining) != 0 { throw SyError("compression failed: \(String(cString: ZSTD_getErrorName(remaining)))", status: .streamIO) }
+            if produced > 0 {
+                let failure: SyError? = out.withUnsafeBytes { o in
+                    do throws(SyError) { try sink(UnsafeRawBufferPointer(rebasing: o[0..<produced])) } catch { return error }
+                    return nil
+                }
+                if let failure { throw failure }
+            }
+            if remaining == 0 && input.pos == input.size { return }
+        }
+    }
+}
+
+/// The reading side of `ZstdStreamCompressor`.
+final class ZstdStreamDecompressor {
+    private let dctx: OpaquePointer
+    private var input: [UInt8] = []
+    private var inPos = 0
+    private var inEnd = 0
+    private(set) var midFrame = false
+
+    init() {
+        dctx = ZSTD_createDCtx()
+        input = [UInt8](repeating: 0, count: ZSTD_DStreamInSize())
+    }
+
+    deinit { ZSTD_freeDCtx(dctx) }
+
+    /// Compressed bytes that were read before the reader knew the stream was compressed.
+    func prime(_ bytes: UnsafeRawBufferPointer) {
+        if input.count < bytes.count { input = [UInt8](repeating: 0, count: bytes.count) }
+        input.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
+        inPos = 0
+        inEnd = bytes.count
+    }
+
+    /// Fills up to `count` bytes at `dst`, reading compressed bytes from `fd` as needed.
+    /// Returns 0 only at the end of the input.
+    func read(fd: Int32, into dst: UnsafeMutableRawPointer, count: Int) throws(SyError) -> Int {
+        while true {
+            if inPos < inEnd {
+                var produced = 0
+                var ret = 0
+                input.withUnsafeBytes { ib in
+                    var inb = ZSTD_inBuffer(src: ib.baseAddress, size: inEnd, pos: inPos)
+                    var outb = ZSTD_outBuffer(dst: dst, size: count, pos: 0)
+                    ret = ZSTD_decompressStream(dctx, &outb, &inb)
+                    inPos = inb.pos
+                    produced = outb.pos
+                }
+                if ZSTD_isError(ret) != 0 {
+                    throw SyError("corrupt compressed stream: \(String(cString: ZSTD_getErrorName(ret)))", status: .streamIO)
+                }
+                midFrame = ret != 0
+                if produced > 0 { return produced }
+                if inPos < inEnd { continue }
+            }
+            var n = 0
+            let failure: Errno? = input.withUnsafeMutableBytes { b in
+                do throws(Errno) { n = try Sys.read(fd, b.baseAddress!, b.count) } catch { return error }
+                return nil
+            }
+            if let e = failure { throw SyError("cannot read input: \(e)", status: .streamIO, errno: e.code) }
+            if n == 0 { return 0 }
+            inPos = 0
+            inEnd = n
+        }
+    }
+}
