@@ -52,6 +52,11 @@ struct SyApply: ParsableCommand {
     @Flag(name: .customLong("redo-exit"), help: "Exit 100 when the only failures were verification mismatches (sy redoes them).")
     var redoExit = false
 
+    @Option(name: [.customShort("f"), .customLong("filter")], help: "An include/exclude rule, in order: excluded entries inside deleted directories are kept.")
+    var filter: [String] = []
+    @Flag(name: .customLong("delete-excluded"), help: "Delete excluded entries too.")
+    var deleteExcluded = false
+
     @Argument(help: "The destination directory.")
     var destination: String
 }
@@ -67,6 +72,8 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.output.json = cmd.json; o.output.startNanos = cmd.startNs
     o.output.progress = cmd.progress; o.output.progress2 = cmd.progress2
     o.bwlimit = cmd.bwlimit.flatMap(RateLimiter.parse)
+    o.filters = FilterList(cmd.filter.compactMap(FilterRule.init(rule:)))
+    o.deleteExcluded = cmd.deleteExcluded
     let input = try StreamReader(fd: 0, expecting: [.delta])
     let reporter = Reporter(options: o.output, dryRun: o.dryRun, totals: cmd.totalsFd.map(TotalsChannel.init))
     let applier = Applier(destination: cmd.destination.pathBytes, options: o, input: input, reporter: reporter)

@@ -30,11 +30,15 @@ struct SyScan: ParsableCommand {
     @Option(name: .customLong("compress-level"), help: "zstd level 1-22 (implies -z).")
     var compressLevel: Int?
 
+    @Option(name: [.customShort("f"), .customLong("filter")], help: "An include/exclude rule ('- PATTERN' or '+ PATTERN'), in order.")
+    var filter: [String] = []
+
     @Argument(help: "Source files or directories.")
     var sources: [String]
 
     func validate() throws {
         if sources.isEmpty { throw ValidationError("no source given") }
+        for f in filter where FilterRule(rule: f) == nil { throw ValidationError("invalid filter rule '\(f)'") }
     }
 }
 
@@ -44,6 +48,7 @@ toolMain(SyScan.self, name: "sy-scan") { cmd in
     options.checksum = cmd.checksum
     options.recursive = !cmd.noRecursive
     options.topName = cmd.topName?.pathBytes
+    options.filters = FilterList(cmd.filter.compactMap(FilterRule.init(rule:)))
     let level = cmd.compressLevel ?? (cmd.compress ? 3 : nil)
     let out = try StreamWriter(fd: 1, kind: .entries, producer: versionString("sy-scan"), compressLevel: level)
     return try Scanner.run(sources: cmd.sources.map(\.pathBytes), options: options, out: out)

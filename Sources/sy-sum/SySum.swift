@@ -46,10 +46,16 @@ struct SySum: ParsableCommand {
     @Option(name: .customLong("totals-fd"), help: "Write progress totals for sy-apply to this descriptor.")
     var totalsFd: Int32?
 
+    @Option(name: [.customShort("f"), .customLong("filter")], help: "An include/exclude rule, in order: excluded entries are not deleted.")
+    var filter: [String] = []
+    @Flag(name: .customLong("delete-excluded"), help: "Delete excluded entries too.")
+    var deleteExcluded = false
+
     @Argument(help: "The destination directory.")
     var destination: String
 
     func validate() throws {
+        for f in filter where FilterRule(rule: f) == nil { throw ValidationError("invalid filter rule '\(f)'") }
         if let b = blockSize, b < SignatureLimits.minBlock || b > SignatureLimits.maxBlock {
             throw ValidationError("--block-size must be between \(SignatureLimits.minBlock) and \(SignatureLimits.maxBlock)")
         }
@@ -64,6 +70,8 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.links = cmd.preserve.l; o.devices = cmd.preserve.dev; o.specials = cmd.preserve.spec; o.hardLinks = cmd.preserve.hardLinks
     o.wholeFile = cmd.wholeFile; o.blockSize = cmd.blockSize; o.dryRun = cmd.dryRun
     o.canChown = geteuid() == 0
+    o.filters = FilterList(cmd.filter.compactMap(FilterRule.init(rule:)))
+    o.deleteExcluded = cmd.deleteExcluded
     let input = try StreamReader(fd: 0, expecting: [.entries])
     let out = try StreamWriter(fd: 1, kind: .plans, producer: versionString("sy-sum"),
                                compressLevel: cmd.compressLevel ?? (cmd.compress ? 3 : nil))

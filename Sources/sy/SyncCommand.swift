@@ -61,6 +61,10 @@ struct SyncCommand: ParsableCommand {
     var deleteAfter = false
     @Flag(name: .customLong("force"), help: "Force deletion of directories even if not empty.")
     var force = false
+    @Flag(name: .customLong("delete-excluded"), help: "Also delete excluded files from destination dirs.")
+    var deleteExcluded = false
+    @Flag(name: [.customShort("C"), .customLong("cvs-exclude")], help: "Auto-ignore files in the same way CVS does.")
+    var cvsExclude = false
 
     // Comparison.
     @Flag(name: [.customShort("c"), .customLong("checksum")], help: "Skip based on checksum, not mod-time & size.")
@@ -116,6 +120,9 @@ struct SyncCommand: ParsableCommand {
     @Flag(name: .customLong("json"), help: "JSON Lines events on stdout, then a summary.")
     var json = false
 
+    // Filter options (--exclude, --include, --filter/-f, --exclude-from, --include-from) are
+    // taken out of the command line before parsing, in order; see RsyncArgs.extractFilters.
+
     @Argument(help: "Sources, then the destination.")
     var paths: [String] = []
 
@@ -154,6 +161,8 @@ struct SyncCommand: ParsableCommand {
         r.delete = on(delete || deleteBefore || deleteDuring || deleteDelay || deleteAfter, "delete")
         if deleteBefore { r.deleteMode = .before } else if deleteAfter { r.deleteMode = .after } else if deleteDelay { r.deleteMode = .delay }
         r.force = on(force, "force")
+        r.deleteExcluded = deleteExcluded
+        if deleteExcluded { r.delete = true }
         r.checksum = on(checksum, "checksum", "c")
         r.ignoreTimes = on(ignoreTimes, "ignore-times", "I")
         r.sizeOnly = sizeOnly

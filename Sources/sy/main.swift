@@ -16,6 +16,14 @@ if args.first == "show" {
     }
 }
 let (rest, negated) = RsyncArgs.splitNegations(args)
-toolMain(SyncCommand.self, name: "sy", arguments: RsyncArgs.normalize(rest)) { cmd in
-    try Transfer(cmd.request(negated: negated)).run()
+let filtered: ([String], [String])
+do { filtered = try RsyncArgs.extractFilters(rest) } catch {
+    ProgramName.current = "sy"
+    warn(error.message)
+    exit(error.status.rawValue)
+}
+toolMain(SyncCommand.self, name: "sy", arguments: RsyncArgs.normalize(filtered.0)) { cmd in
+    var request = cmd.request(negated: negated)
+    request.filters = filtered.1 + (cmd.cvsExclude ? RsyncArgs.cvsExcludes.map { "- " + $0 } : [])
+    return try Transfer(request).run()
 }

@@ -238,10 +238,14 @@ public final class Applier {
     }
 
     func removeEntry(dir: Int32, path: PathBytes) {
-        let remover = Remover(dryRun: options.dryRun, onRemoved: { [unowned self] e in
+        var remover = Remover(dryRun: options.dryRun, onRemoved: { [unowned self] e in
             self.stats.deleted.add(e.kind)
             self.reporter.change(Plan(action: .delete, entry: e))
         }, onError: { [unowned self] err in self.report(err) })
+        if !options.filters.isEmpty && !options.deleteExcluded {
+            let filters = options.filters
+            remover.protects = { path, isDir in filters.excludes(path, isDirectory: isDir) }
+        }
         remover.remove(dir: dir, name: PathOps.base(path), path: path)
         touch(PathOps.parent(path))
     }

@@ -11,6 +11,9 @@ public struct ApplyOptions: Sendable {
     /// Local sources that SOURCE-RANGE records copy from (same arguments as sy-scan).
     public var copyFrom: [PathBytes]?
     public var topName: PathBytes?
+    /// Rules protecting excluded entries inside deleted directories (unless `deleteExcluded`).
+    public var filters = FilterList()
+    public var deleteExcluded = false
     /// `--bwlimit` for local copies (bytes per second).
     public var bwlimit: Int?
     /// Report format and verbosity.

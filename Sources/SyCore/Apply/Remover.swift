@@ -6,31 +6,38 @@ struct Remover {
     let dryRun: Bool
     let onRemoved: (Entry) -> Void
     let onError: (SyError) -> Void
+    /// Entries kept by the filter rules (rsync keeps excluded files inside a deleted directory,
+    /// and the directory with them).
+    var protects: (PathBytes, Bool) -> Bool = { _, _ in false }
 
-    /// Removes `name` (stream path `path`) in `dir`.
-    func remove(dir: Int32, name: PathBytes, path: PathBytes) {
+    /// Removes `name` (stream path `path`) in `dir`; false if something was kept.
+    @discardableResult
+    func remove(dir: Int32, name: PathBytes, path: PathBytes) -> Bool {
         let st: FileStat
         do { st = try Sys.fstatat(dir, name) } catch {
             if error.code != ENOENT { onError(SyError.sys("cannot stat", path, error.code, status: .partial)) }
-            return
+            return false
         }
-        guard let kind = st.kind else { return }
+        guard let kind = st.kind else { return false }
+        if protects(path, kind == .directory) { return false }
+        var kept = false
         if kind == .directory {
             let fd: Int32
             do { fd = try Sys.openDir(dir, name) } catch {
                 onError(SyError.sys("cannot open directory for deletion", path, error.code, status: .partial))
-                return
+                return false
             }
             let names: [PathBytes]
             do { names = try DirReader.sortedNames(fd) } catch {
                 Sys.close(fd)
                 onError(SyError.sys("cannot read directory", path, error.code, status: .partial))
-                return
+                return false
             }
-            for child in names.reversed() {
-                remove(dir: fd, name: child, path: PathOps.join(path, child))
+            for child in names.reversed() where !remove(dir: fd, name: child, path: PathOps.join(path, child)) {
+                kept = true
             }
             Sys.close(fd)
+            if kept { return false }
         }
         if !dryRun {
             do { try Sys.unlinkat(dir, name, isDir: kind == .directory) } catch {
@@ -39,9 +46,10 @@ struct Remover {
                 } else {
                     onError(SyError.sys("delete failed for", path, error.code, status: .partial))
                 }
-                return
+                return false
             }
         }
         onRemoved(Entry(path: path, stat: st, kind: kind))
+        return true
     }
 }

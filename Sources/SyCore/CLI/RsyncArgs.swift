@@ -1,3 +1,5 @@
+import Glibc
+
 /// rsync command-line habits that a generic parser does not keep.
 public enum RsyncArgs {
     /// Options that take `--no-NAME` (long names and their one-letter forms).
@@ -27,4 +29,90 @@ public enum RsyncArgs {
     /// Rewrites spellings the parser would misread: `--opt=value` is kept, `-B1024` style
     /// values stay attached; nothing else changes.
     public static func normalize(_ args: [String]) -> [String] { args }
+}
+
+extension RsyncArgs {
+    /// rsync's `-C` list.
+    public static let cvsExcludes = ["RCS", "SCCS", "CVS", "CVS.adm", "RCSLOG", "cvslog.*", "tags", "TAGS", ".make.state",
+                                     ".nse_depinfo", "*~", "#*", ".#*", ",*", "_$*", "*$", "*.old", "*.bak", "*.BAK", "*.orig",
+                                     "*.rej", ".del-*", "*.a", "*.olb", "*.o", "*.obj", "*.so", "*.exe", "*.Z", "*.elc", "*.ln",
+                                     "core", ".svn/", ".git/", ".hg/", ".bzr/"]
+
+    /// Takes the filter options out of `args` in the order given (rsync applies them in command-line
+    /// order across `--exclude`, `--include`, `--filter`, `--exclude-from`, `--include-from`), and
+    /// returns the remaining arguments and the rules in `--filter` form.
+    public static func extractFilters(_ args: [String]) throws(SyError) -> ([String], [String]) {
+        var rest: [String] = []
+        var rules: [String] = []
+        var i = 0
+        func value(_ name: String) throws(SyError) -> String {
+            let a = args[i]
+            if a.hasPrefix(name + "=") { return String(a.dropFirst(name.count + 1)) }
+            if a.hasPrefix("-f") && name == "-f" && a.count > 2 { return String(a.dropFirst(2)) }
+            i += 1
+            guard i < args.count else { throw SyError("option \(name) requires an argument", status: .syntax) }
+            return args[i]
+        }
+        func readList(_ file: String, include: Bool) throws(SyError) {
+            let bytes: [UInt8]
+            if file == "-" {
+                var all: [UInt8] = []
+                var buf = [UInt8](repeating: 0, count: 65536)
+                while true {
+                    let n = buf.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress!, $0.count) }
+                    if n <= 0 { break }
+                    all += buf[0..<n]
+                }
+                bytes = all
+            } else {
+                do throws(Errno) {
+                    let fd = try Sys.openat(Sys.atFDCWD, Array(file.utf8), O_RDONLY)
+                    defer { Sys.close(fd) }
+                    var all: [UInt8] = []
+                    let buf = UnsafeMutableRawPointer.allocate(byteCount: 65536, alignment: 8)
+                    defer { buf.deallocate() }
+                    while true {
+                        let n = try Sys.read(fd, buf, 65536)
+                        if n == 0 { break }
+                        all += UnsafeRawBufferPointer(start: buf, count: n)
+                    }
+                    bytes = all
+                } catch {
+                    throw SyError.sys("failed to open \(include ? "include" : "exclude") file", file, error.code, status: .fileSelect)
+                }
+            }
+            for line in bytes.split(separator: 0x0A) {
+                var l = String(decoding: line, as: UTF8.self)
+                if l.hasSuffix("\r") { l.removeLast() }
+                if l.isEmpty || l.hasPrefix(";") || l.hasPrefix("#") { continue }
+                rules.append((include ? "+ " : "- ") + l)
+            }
+        }
+        while i < args.count {
+            let a = args[i]
+            if a == "--" { rest += args[i...]; break }
+            if a == "--exclude" || a.hasPrefix("--exclude=") {
+                rules.append("- " + (try value("--exclude")))
+            } else if a == "--include" || a.hasPrefix("--include=") {
+                rules.append("+ " + (try value("--include")))
+            } else if a == "--filter" || a.hasPrefix("--filter=") {
+                rules.append(try value("--filter"))
+            } else if a == "-f" || (a.hasPrefix("-f") && !a.hasPrefix("--") && a.count > 2 && a.dropFirst(2).first == " ") {
+                rules.append(try value("-f"))
+            } else if a == "--exclude-from" || a.hasPrefix("--exclude-from=") {
+                try readList(try value("--exclude-from"), include: false)
+            } else if a == "--include-from" || a.hasPrefix("--include-from=") {
+                try readList(try value("--include-from"), include: true)
+            } else {
+                rest.append(a)
+            }
+            i += 1
+        }
+        for r in rules {
+            guard FilterRule(rule: r) != nil else {
+                throw SyError("unsupported or invalid filter rule '\(r)' (sy takes +/- and include/exclude rules)", status: .syntax)
+            }
+        }
+        return (rest, rules)
+    }
 }

@@ -6,6 +6,8 @@ public struct ScanOptions: Sendable {
     public var checksum = false
     public var recursive = true
     public var topName: PathBytes?
+    /// Include/exclude rules: excluded entries are not listed and excluded directories not walked.
+    public var filters = FilterList()
     public init() {}
 }
 
@@ -27,6 +29,10 @@ public enum Scanner {
             if options.oneFileSystem && rootDev == nil && item.kind == .directory {
                 rootDev = item.stat.dev
                 walker.oneFileSystemDev = rootDev
+            }
+            if !options.filters.isEmpty && options.filters.excludes(item.path, isDirectory: item.kind == .directory) {
+                if item.kind == .directory { walker.skipChildren() }
+                continue
             }
             if item.kind == .directory && !options.recursive && item.path != [0x2E] {
                 warn("skipping directory \(item.path.displayName)")

@@ -22,5 +22,9 @@ public struct SumOptions: Sendable {
     public var dryRun = false
     /// Whether the process may change owners (rsync: only as root).
     public var canChown = false
+    /// The transfer's include/exclude rules: excluded destination entries are kept by
+    /// `--delete` unless `deleteExcluded`.
+    public var filters = FilterList()
+    public var deleteExcluded = false
     public init() {}
 }

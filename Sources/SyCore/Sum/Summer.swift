@@ -135,6 +135,7 @@ public final class Summer {
         if d.path == [0x2E] { return }
         if d.kind == .directory { walker.skipChildren() }
         guard options.delete, deletable(d.path) else { return }
+        if !options.deleteExcluded && options.filters.excludes(d.path, isDirectory: d.kind == .directory) { return }
         try emit(Plan(action: .delete, entry: Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)))
     }
 

@@ -16,6 +16,7 @@ public struct StageCommands: Sendable {
         if r.oneFileSystem { scan.append("-x") }
         if r.checksum { scan.append("-c") }
         if !r.recursive { scan.append("--no-recursive") }
+        for f in r.filters { scan.append("--filter=" + f) }
         if let t = topName { scan += ["--top-name", t] }
         scan.append("--")
         scan += sourceArgs
@@ -33,6 +34,8 @@ public struct StageCommands: Sendable {
         if r.hardLinks { sum.append("-H") }
         if r.delete { sum.append("--delete") }
         if r.force { sum.append("--force") }
+        for f in r.filters { sum.append("--filter=" + f) }
+        if r.deleteExcluded { sum.append("--delete-excluded") }
         if r.checksum { sum.append("-c") }
         if r.ignoreTimes { sum.append("-I") }
         if r.sizeOnly { sum.append("--size-only") }
@@ -60,6 +63,10 @@ public struct StageCommands: Sendable {
         if r.bwlimit > 0 && local && whole { apply.append("--bwlimit=\(r.bwlimit)B") }
         if local && whole { for s in sourceArgs { apply += ["--copy-from", s] } }
         if let t = topName { apply += ["--top-name", t] }
+        if r.delete {
+            for f in r.filters { apply.append("--filter=" + f) }
+            if r.deleteExcluded { apply.append("--delete-excluded") }
+        }
         if r.itemize { apply.append("-i") }
         for _ in 0..<r.verbose { apply.append("-v") }
         if r.quiet { apply.append("-q") }

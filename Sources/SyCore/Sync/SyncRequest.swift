@@ -20,6 +20,9 @@ public struct SyncRequest: Sendable {
     public var delete = false
     public var deleteMode: DeleteMode = .during
     public var force = false
+    /// Include/exclude rules in `--filter` form, in command-line order.
+    public var filters: [String] = []
+    public var deleteExcluded = false
     public var checksum = false
     public var ignoreTimes = false
     public var sizeOnly = false
