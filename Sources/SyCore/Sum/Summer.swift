@@ -21,6 +21,10 @@ public final class Summer {
     var skipPrefix: PathBytes?
     /// Progress totals for sy-apply, when asked for.
     public var totals: TotalsChannel?
+    /// Opens destination entries by path (the walk's own descriptors belong to its thread).
+    var basisOpener: PrefetchWalker?
+    static let walkStatus = NSLockLite()
+    nonisolated(unsafe) static var walkWorst = ExitStatus.ok
 
     public init(options: SumOptions, input: StreamReader, output: StreamWriter) {
         self.options = options; self.input = input; self.out = output
@@ -33,13 +37,16 @@ public final class Summer {
 
     /// Runs the merge; returns 0, 23 or 24.
     public func run(destination: PathBytes) throws(SyError) -> ExitStatus {
-        var walker: TreeWalker?
+        var walker: PrefetchWalker?
         var rootFd: Int32 = -1
         do {
             rootFd = try Sys.openat(Sys.atFDCWD, destination, O_RDONLY | O_DIRECTORY)
-            let w = TreeWalker(directory: rootFd)
-            w.onProblem = { [unowned self] e in self.report(e) }
-            walker = w
+            walker = PrefetchWalker(rootFd: rootFd) { e in
+                // Problems in the destination walk are reported from the walker thread.
+                warn(e.message)
+                Summer.walkStatus.withLock { Summer.walkWorst = Summer.walkWorst.merged(with: e.status) }
+            }
+            basisOpener = walker
         } catch {
             if error.code != ENOENT {
                 throw SyError.sys("cannot open destination", destination, error.code, status: .fileIO)
@@ -67,7 +74,7 @@ public final class Summer {
         try out.write(.summary(counts.items(entryBytes: input.offset)))
         totals?.send(final: true)
         try out.finish()
-        return status
+        return Summer.walkStatus.withLock { status.merged(with: Summer.walkWorst) }
     }
 
     func nextSource() throws(SyError) -> Entry? {
@@ -131,9 +138,9 @@ public final class Summer {
         warn("skipping non-regular file \"\(s.path.displayName)\"")
     }
 
-    func destOnly(_ d: WalkItem, _ walker: TreeWalker) throws(SyError) {
+    func destOnly(_ d: WalkItem, _ walker: PrefetchWalker) throws(SyError) {
         if d.path == [0x2E] { return }
-        if d.kind == .directory { walker.skipChildren() }
+        if d.kind == .directory { walker.skipChildren(of: d.path) }
         guard options.delete, deletable(d.path) else { return }
         if !options.deleteExcluded && options.filters.excludes(d.path, isDirectory: d.kind == .directory) { return }
         try emit(Plan(action: .delete, entry: Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)))
@@ -146,9 +153,9 @@ public final class Summer {
         return last.deletable
     }
 
-    func both(_ s: Entry, _ d: WalkItem, _ walker: TreeWalker) throws(SyError) {
+    func both(_ s: Entry, _ d: WalkItem, _ walker: PrefetchWalker) throws(SyError) {
         guard wanted(s) else {
-            if d.kind == .directory { walker.skipChildren() }
+            if d.kind == .directory { walker.skipChildren(of: d.path) }
             skipUnwanted(s)
             return
         }
@@ -202,7 +209,7 @@ public final class Summer {
     func emitWithSignature(_ plan: Plan, basis d: WalkItem) throws(SyError) {
         guard let sig = plan.signature else { try emit(plan); return }
         let fd: Int32
-        do { fd = try Sys.openat(d.dirfd, d.name, O_RDONLY | O_NOFOLLOW) } catch {
+        do { fd = try basisOpener!.openRelative(d.path) } catch {
             report(SyError.sys("cannot open basis", d.path, error.code, status: .partial))
             var whole = plan
             whole.signature = nil
@@ -215,9 +222,9 @@ public final class Summer {
     }
 
     /// A type change: the destination entry goes, the source entry is created in its place.
-    func replace(_ s: Entry, _ d: WalkItem, _ walker: TreeWalker) throws(SyError) {
+    func replace(_ s: Entry, _ d: WalkItem, _ walker: PrefetchWalker) throws(SyError) {
         if d.kind == .directory {
-            walker.skipChildren()
+            walker.skipChildren(of: d.path)
             if options.delete || options.force {
                 try emit(Plan(action: .delete, entry: Entry(path: d.path, stat: d.stat, kind: d.kind)))
             }
@@ -296,7 +303,11 @@ public final class Summer {
     }
 
     func destChecksum(_ d: WalkItem) throws(SyError) -> Hash128? {
-        do { return try Scanner.hashFile(d.dirfd, d.name, hasher) } catch {
+        do {
+            let fd = try basisOpener!.openRelative(d.path)
+            defer { Sys.close(fd) }
+            return try Scanner.hashFD(fd, hasher)
+        } catch {
             report(SyError.sys("cannot read", d.path, error.code, status: .partial))
             return nil
         }
