@@ -25,6 +25,8 @@ struct SyScan: ParsableCommand {
 
     @Option(name: .customLong("top-name"), help: "Send a single source under this name.")
     var topName: String?
+    @Flag(name: .customLong("names"), help: "Send user and group names so the receiver maps ids by name.")
+    var names = false
     @Flag(name: [.customShort("z"), .customLong("compress")], help: "Compress the stream with zstd (level 3).")
     var compress = false
     @Option(name: .customLong("compress-level"), help: "zstd level 1-22 (implies -z).")
@@ -48,6 +50,7 @@ toolMain(SyScan.self, name: "sy-scan") { cmd in
     options.checksum = cmd.checksum
     options.recursive = !cmd.noRecursive
     options.topName = cmd.topName?.pathBytes
+    options.sendNames = cmd.names
     options.filters = FilterList(cmd.filter.compactMap(FilterRule.init(rule:)))
     let level = cmd.compressLevel ?? (cmd.compress ? 3 : nil)
     let out = try StreamWriter(fd: 1, kind: .entries, producer: versionString("sy-scan"), compressLevel: level)

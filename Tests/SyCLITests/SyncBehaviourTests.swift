@@ -198,6 +198,26 @@ struct SyncBehaviourTests {
         #expect(o.code == 0, "\(o)")
         #expect(o.out.hasSuffix("(xfr#2, to-chk=0/3)\n") && o.out.contains("3,000,001 100%"), "\(o.out)")
     }
+
+    @Test func ownersAreMappedByNameUnlessNumeric() throws {
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        writeFile(t.sub("src/f"), [1])
+        // The sender says its uid 4242 is "nobody"; the receiver maps it to its own nobody.
+        let header = #"{"type":"header","stream":"entries","version":1,"producer":"test"}"#
+        let name = #"{"type":"id-name","group":false,"id":4242,"name":"nobody"}"#
+        let entry = #"{"type":"entry","path":"f","kind":"file","perms":"0644","uid":4242,"gid":0,"size":1,"mtime_sec":1,"mtime_nsec":0,"nlink":1,"dev":0,"ino":0,"rdev":0}"#
+        writeFile(t.sub("e.jsonl"), Array([header, name, entry].joined(separator: "\n").utf8))
+        let q = shellQuote
+        let r = sh("sy show --encode \(q(t.sub("e.jsonl"))) | sy-sum -a \(q(t.sub("dst"))) | sy show --json")
+        #expect(r.code == 0, "\(r)")
+        let nobody = sh("id -u nobody").out.trimmingSpaces().split(separator: "\n").first.map(String.init) ?? "65534"
+        #expect(r.out.contains(#""uid":\#(nobody),"#), "\(r.out)")
+        // sy-scan --names sends the names it knows.
+        let s = sh("sy-scan --names \(q(t.sub("src")))/ | sy show")
+        #expect(s.code == 0)
+        if geteuid() == 0 { #expect(!s.out.contains("id-name user 0 "), "id 0 is never mapped by name") }
+    }
 }
 
 extension String {

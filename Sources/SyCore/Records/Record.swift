@@ -5,6 +5,9 @@ public enum Record: Sendable, Equatable {
     /// Block sums: per block a 32-bit weak sum and `strongLength` bytes of strong sum.
     case blocks(strongLength: Int, weak: [UInt32], strong: [UInt8])
     case summary([SummaryItem])
+    /// The name of a user (`group: false`) or group id on the sending side, sent before the
+    /// first entry that uses it, so the receiver can map ids by name as rsync does.
+    case idName(group: Bool, id: UInt32, name: [UInt8])
     case literal([UInt8])
     case literalZstd(rawLength: Int, compressed: [UInt8])
     case copy(offset: Int64, length: Int64)
@@ -19,6 +22,7 @@ public enum Record: Sendable, Equatable {
         case .plan: return .plan
         case .blocks: return .blocks
         case .summary: return .summary
+        case .idName: return .idName
         case .literal: return .literal
         case .literalZstd: return .literalZstd
         case .copy: return .copy
@@ -42,6 +46,8 @@ public enum Record: Sendable, Equatable {
         case .summary(let items):
             out.appendVarint(UInt64(items.count))
             for i in items { out.appendBytes(Array(i.key.utf8)); out.appendVarint(i.value) }
+        case .idName(let group, let id, let name):
+            out.append(group ? 2 : 1); out.appendVarint(UInt64(id)); out.appendBytes(name)
         case .literal(let d): out.append(contentsOf: d)
         case .literalZstd(let n, let c): out.appendVarint(UInt64(n)); out.append(contentsOf: c)
         case .copy(let o, let l), .sourceRange(let o, let l): out.appendVarint(UInt64(o)); out.appendVarint(UInt64(l))
@@ -80,6 +86,13 @@ public enum Record: Sendable, Equatable {
             }
             try r.expectEnd()
             return .summary(items)
+        case .idName:
+            let k = try r.byte()
+            guard k == 1 || k == 2 else { throw r.fail("bad id kind \(k)") }
+            let id = try r.count(max: UInt64(UInt32.max), "id")
+            let name = try r.bytes(max: 256)
+            try r.expectEnd()
+            return .idName(group: k == 2, id: UInt32(id), name: name)
         case .literal:
             return .literal(try r.raw(r.remaining))
         case .literalZstd:

@@ -8,6 +8,8 @@ public struct ScanOptions: Sendable {
     public var topName: PathBytes?
     /// Include/exclude rules: excluded entries are not listed and excluded directories not walked.
     public var filters = FilterList()
+    /// Send user and group names (ID-NAME records) for mapping on the receiver.
+    public var sendNames = false
     public init() {}
 }
 
@@ -24,6 +26,7 @@ public enum Scanner {
             walker.oneFileSystemDev = st.dev
         }
         let hasher = options.checksum ? FileHasher() : nil
+        let names = options.sendNames ? IdNames() : nil
         var rootDev: UInt64? = walker.oneFileSystemDev
         while let item = walker.next() {
             if options.oneFileSystem && rootDev == nil && item.kind == .directory {
@@ -49,6 +52,7 @@ public enum Scanner {
                     continue
                 }
             }
+            if let names { for r in names.records(uid: entry.uid, gid: entry.gid) { try out.write(r) } }
             entry.encode(into: &out.payload)
             try out.emit(.entry)
         }

@@ -52,6 +52,8 @@ public enum RecordJSON {
             f += [("strong_length", num(sl)), ("weak", .array(weak.map { num($0) })), ("strong", .string(hex(strong)))]
         case .summary(let items):
             f.append(("items", .object(items.map { ($0.key, num($0.value)) })))
+        case .idName(let group, let id, let name):
+            f += [("group", .bool(group)), ("id", num(id)), bytesField("name", name)]
         case .literal(let d):
             f.append(("data_b64", .string(Base64.encode(d))))
         case .literalZstd(let n, let c):
@@ -174,6 +176,9 @@ public enum RecordJSON {
                 items.append(SummaryItem(key: k, value: n))
             }
             return .summary(items)
+        case .idName:
+            guard case .bool(let g)? = json["group"] else { throw f.fail("missing \"group\"") }
+            return .idName(group: g, id: try f.int("id"), name: try f.bytes("name"))
         case .literal:
             guard let d = Base64.decode(try f.string("data_b64")) else { throw f.fail("bad base64") }
             return .literal(d)

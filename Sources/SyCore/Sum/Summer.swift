@@ -23,6 +23,8 @@ public final class Summer {
     public var totals: TotalsChannel?
     /// Opens destination entries by path (the walk's own descriptors belong to its thread).
     var basisOpener: PrefetchWalker?
+    /// Sender ids mapped by name (created when the stream carries ID-NAME records).
+    var idNames: IdNames?
     static let walkStatus = NSLockLite()
     nonisolated(unsafe) static var walkWorst = ExitStatus.ok
 
@@ -80,12 +82,16 @@ public final class Summer {
     func nextSource() throws(SyError) -> Entry? {
         while let rec = try input.nextRecord() {
             switch rec {
-            case .entry(let e):
+            case .entry(var e):
                 if let p = skipPrefix, PathOps.isInside(e.path, p) { continue }
+                idNames?.map(&e)
                 skipPrefix = nil
                 counts.add(e)
                 totals?.count()
                 return e
+            case .idName(let group, let id, let name):
+                if idNames == nil { idNames = IdNames() }
+                idNames!.learn(group: group, id: id, name: name)
             case .summary, .message:
                 continue
             default:

@@ -16,6 +16,8 @@ public struct StageCommands: Sendable {
         if r.oneFileSystem { scan.append("-x") }
         if r.checksum { scan.append("-c") }
         if !r.recursive { scan.append("--no-recursive") }
+        // rsync maps owners by name between machines unless --numeric-ids.
+        if !local && !r.numericIds && (r.owner || r.group) { scan.append("--names") }
         for f in r.filters { scan.append("--filter=" + f) }
         if let t = topName { scan += ["--top-name", t] }
         scan.append("--")

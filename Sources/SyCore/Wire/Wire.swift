@@ -40,6 +40,7 @@ public enum RecordType: UInt8, Sendable, CaseIterable {
     case plan = 0x02
     case blocks = 0x03
     case summary = 0x04
+    case idName = 0x05
     case literal = 0x10
     case literalZstd = 0x11
     case copy = 0x12
@@ -55,6 +56,7 @@ public enum RecordType: UInt8, Sendable, CaseIterable {
         case .plan: return "plan"
         case .blocks: return "blocks"
         case .summary: return "summary"
+        case .idName: return "id-name"
         case .literal: return "literal"
         case .literalZstd: return "literal-zstd"
         case .copy: return "copy"
