@@ -7,6 +7,8 @@
 #include <linux/fs.h>
 #include <stdio.h>
 #include <errno.h>
+#include <signal.h>
+#include <string.h>
 
 _Static_assert(sizeof(off_t) == 8, "64-bit off_t expected");
 
@@ -90,4 +92,32 @@ void sy_weak_sum(const uint8_t *p, size_t n, uint32_t *s1out, uint32_t *s2out) {
     }
     *s1out = s1;
     *s2out = s2;
+}
+
+/* The temporary file being written, removed if the process is told to stop. */
+static volatile int sy_tmp_dirfd = -1;
+static char sy_tmp_name[512];
+
+static void sy_on_signal(int sig) {
+    if (sy_tmp_dirfd >= 0) unlinkat(sy_tmp_dirfd, sy_tmp_name, 0);
+    _exit(20);
+}
+
+void sy_set_current_temp(int dirfd, const char *name) {
+    sy_tmp_dirfd = -1;
+    if (dirfd >= 0 && name) {
+        size_t n = strlen(name);
+        if (n >= sizeof(sy_tmp_name)) return;
+        memcpy(sy_tmp_name, name, n + 1);
+        sy_tmp_dirfd = dirfd;
+    }
+}
+
+void sy_install_temp_cleanup(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = sy_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
 }

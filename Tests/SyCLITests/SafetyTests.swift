@@ -165,4 +165,15 @@ struct SafetyTests {
         #expect(m.err.contains("checksum mismatch"), "\(m.err)")
         #expect(readFile(t.sub("dst/f")) == [7])
     }
+
+    @Test func interruptedApplyRemovesItsTempFileAndExits20() throws {
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        writeFile(t.sub("src/big"), [UInt8](repeating: 3, count: 50_000_000))
+        let q = shellQuote
+        let r = sh("sy -a --bwlimit=20M \(q(t.sub("src")))/ \(q(t.sub("dst"))) & sleep 0.7; pkill -TERM -x sy-apply; wait $!; echo exit=$?")
+        #expect(r.out.contains("exit=20"), "\(r)")
+        let left = TreeSnapshot(t.sub("dst")).nodes.keys.filter { $0 != [0x2E] }
+        #expect(left.isEmpty, "left behind: \(left.map(\.displayName))")
+    }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import CSyLinux
 
 /// The receiver: applies a delta stream to the destination tree.
 ///
@@ -64,6 +65,7 @@ public final class Applier {
     /// Applies the whole stream; returns 0, 23 or 24 (per-file problems), or throws on a fatal one.
     public func run() throws(SyError) -> ExitStatus {
         let start = wallNanos()
+        if !options.dryRun { sy_install_temp_cleanup() }
         while let rec = try input.nextRecord() {
             switch rec {
             case .plan(let p): try handle(p)

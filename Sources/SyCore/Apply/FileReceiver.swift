@@ -1,4 +1,5 @@
 import Glibc
+import CSyLinux
 
 /// Writes one file's data records (literals, basis copies, source ranges) to an fd,
 /// hashing what it writes. Owns the reusable buffers.
@@ -64,6 +65,8 @@ extension Applier {
             try receiver.discard(input)
             return
         }
+        if !tmp.isEmpty { withCPath(tmp) { sy_set_current_temp(dir, $0) } }
+        defer { sy_set_current_temp(-1, nil) }
         let outcome: ReceiveOutcome
         do { outcome = try receiveData(p, outFd: outFd, basisFd: basisFd, inplace: inplace) } catch {
             // The stream broke inside this file: drop the partial temp file, keep the old one.
