@@ -3,6 +3,10 @@ import SyCore
 
 /// `sy-apply DST`: apply a delta stream (stdin) to the destination tree.
 struct SyApply: ParsableCommand {
+    func validate() throws {
+        if let d = partialDir, PathCheck.problem(d.pathBytes) != nil || d.contains("/") { throw ValidationError("--partial-dir must be a plain name") }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "sy-apply",
         abstract: "Apply a delta stream to a destination tree.",
@@ -56,6 +60,8 @@ struct SyApply: ParsableCommand {
     var filter: [String] = []
     @Flag(name: .customLong("delete-excluded"), help: "Delete excluded entries too.")
     var deleteExcluded = false
+    @Option(name: .customLong("partial-dir"), help: "Keep the data of an interrupted file in this directory.")
+    var partialDir: String?
 
     @Argument(help: "The destination directory.")
     var destination: String
@@ -74,6 +80,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.bwlimit = cmd.bwlimit.flatMap(RateLimiter.parse)
     o.filters = FilterList(cmd.filter.compactMap(FilterRule.init(rule:)))
     o.deleteExcluded = cmd.deleteExcluded
+    o.partialDir = cmd.partialDir?.pathBytes
     let input = try StreamReader(fd: 0, expecting: [.delta])
     let reporter = Reporter(options: o.output, dryRun: o.dryRun, totals: cmd.totalsFd.map(TotalsChannel.init))
     let applier = Applier(destination: cmd.destination.pathBytes, options: o, input: input, reporter: reporter)

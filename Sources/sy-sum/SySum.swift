@@ -50,12 +50,15 @@ struct SySum: ParsableCommand {
     var filter: [String] = []
     @Flag(name: .customLong("delete-excluded"), help: "Delete excluded entries too.")
     var deleteExcluded = false
+    @Option(name: .customLong("partial-dir"), help: "Resume from data kept in this directory by an interrupted run.")
+    var partialDir: String?
 
     @Argument(help: "The destination directory.")
     var destination: String
 
     func validate() throws {
         for f in filter where FilterRule(rule: f) == nil { throw ValidationError("invalid filter rule '\(f)'") }
+        if let d = partialDir, PathCheck.problem(d.pathBytes) != nil || d.contains("/") { throw ValidationError("--partial-dir must be a plain name") }
         if let b = blockSize, b < SignatureLimits.minBlock || b > SignatureLimits.maxBlock {
             throw ValidationError("--block-size must be between \(SignatureLimits.minBlock) and \(SignatureLimits.maxBlock)")
         }
@@ -72,6 +75,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.canChown = geteuid() == 0
     o.filters = FilterList(cmd.filter.compactMap(FilterRule.init(rule:)))
     o.deleteExcluded = cmd.deleteExcluded
+    o.partialDir = cmd.partialDir?.pathBytes
     let input = try StreamReader(fd: 0, expecting: [.entries])
     let out = try StreamWriter(fd: 1, kind: .plans, producer: versionString("sy-sum"),
                                compressLevel: cmd.compressLevel ?? (cmd.compress ? 3 : nil))

@@ -85,6 +85,12 @@ struct SyncCommand: ParsableCommand {
     var wholeFile = false
     @Flag(name: .customLong("inplace"), help: "Update destination files in-place.")
     var inplace = false
+    @Flag(name: .customLong("partial"), help: "Keep partially transferred files (in .sy-partial) and resume from them.")
+    var partial = false
+    @Option(name: .customLong("partial-dir"), help: "Put a partially transferred file into DIR (a plain name).")
+    var partialDir: String?
+    @Flag(name: .customShort("P"), help: "Same as --partial --progress.")
+    var partialProgress = false
     @Option(name: [.customShort("B"), .customLong("block-size")], help: "Force a fixed checksum block-size.")
     var blockSize: Int?
     @Flag(name: .customLong("mkpath"), help: "Create the destination's path component.")
@@ -135,6 +141,9 @@ struct SyncCommand: ParsableCommand {
         let deletes = [deleteBefore, deleteDuring, deleteDelay, deleteAfter].filter { $0 }.count
         if deletes > 1 { throw ValidationError("you may not combine multiple --delete-WHEN options") }
         if sizeOnly && checksum { throw ValidationError("--size-only conflicts with --checksum") }
+        if let d = partialDir, d.isEmpty || d.contains("/") || d == "." || d == ".." {
+            throw ValidationError("--partial-dir=\(d): sy takes a plain directory name (kept beside each file)")
+        }
         if let b = bwlimit, RateLimiter.parse(b) == nil { throw ValidationError("--bwlimit=\(b): invalid rate") }
         for i in info.flatMap({ $0.split(separator: ",") }) where !InfoFlags.known.contains(String(i)) {
             throw ValidationError("unknown --info item '\(i)'")
@@ -172,6 +181,9 @@ struct SyncCommand: ParsableCommand {
         if wholeFile { r.wholeFile = true }
         if negated.contains("whole-file") || negated.contains("W") { r.wholeFile = false }
         r.inplace = on(inplace, "inplace")
+        if (partial || partialProgress || partialDir != nil) && !negated.contains("partial") {
+            r.partialDir = partialDir ?? ".sy-partial"
+        }
         r.blockSize = blockSize
         r.mkpath = on(mkpath, "mkpath")
         r.dryRun = dryRun
@@ -185,7 +197,7 @@ struct SyncCommand: ParsableCommand {
         r.itemize = on(itemize, "itemize-changes", "i")
         let infos = Set(info.flatMap { $0.split(separator: ",").map(String.init) })
         r.stats = on(stats || infos.contains("stats") || infos.contains("stats2"), "stats")
-        r.progress = on(progress || infos.contains("progress1"), "progress")
+        r.progress = on(progress || partialProgress || infos.contains("progress1"), "progress")
         r.progress2 = infos.contains("progress2")
         r.humanReadable = on(humanReadable, "human-readable", "h")
         r.json = json

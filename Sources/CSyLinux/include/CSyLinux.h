@@ -30,7 +30,8 @@ int sy_fset_mtime(int fd, int64_t sec, int64_t nsec);
 void sy_weak_sum(const uint8_t *p, size_t n, uint32_t *s1, uint32_t *s2);
 /* Remove the current temporary file and exit 20 on SIGINT/SIGTERM/SIGHUP. */
 void sy_install_temp_cleanup(void);
-void sy_set_current_temp(int dirfd, const char *name);
+/* With partial_dir and final_name, the temp file is kept as partial_dir/final_name instead. */
+void sy_set_current_temp(int dirfd, const char *name, const char *partial_dir, const char *final_name);
 /* pipe2(fds, O_CLOEXEC). */
 int sy_pipe_cloexec(int fds[2]);
 

@@ -14,6 +14,9 @@ public struct ApplyOptions: Sendable {
     /// Rules protecting excluded entries inside deleted directories (unless `deleteExcluded`).
     public var filters = FilterList()
     public var deleteExcluded = false
+    /// `--partial`: an interrupted file's data is kept in this directory (relative to the
+    /// file's directory) and used as the basis next time.
+    public var partialDir: PathBytes?
     /// `--bwlimit` for local copies (bytes per second).
     public var bwlimit: Int?
     /// Report format and verbosity.

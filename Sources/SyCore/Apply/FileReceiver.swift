@@ -46,9 +46,14 @@ extension Applier {
         var oldPerms: UInt32?
         if p.action == .update, let st = try? Sys.fstatat(dir, name), st.kind == .file {
             oldPerms = st.perms
-            if p.signature != nil || options.inplace {
+            if (p.signature != nil && !p.flags.contains(.partialBasis)) || options.inplace {
                 basisFd = (try? Sys.openat(dir, name, O_RDONLY | O_NOFOLLOW)) ?? -1
             }
+        }
+        if p.flags.contains(.partialBasis), let pd = options.partialDir, basisFd < 0,
+           let pdir = try? Sys.openDir(dir, pd) {
+            basisFd = (try? Sys.openat(pdir, name, O_RDONLY | O_NOFOLLOW)) ?? -1
+            Sys.close(pdir)
         }
         defer { if basisFd >= 0 { Sys.close(basisFd) } }
         let inplace = options.inplace && p.action == .update && oldPerms != nil
@@ -65,13 +70,22 @@ extension Applier {
             try receiver.discard(input)
             return
         }
-        if !tmp.isEmpty { withCPath(tmp) { sy_set_current_temp(dir, $0) } }
-        defer { sy_set_current_temp(-1, nil) }
+        if !tmp.isEmpty {
+            withCPath(tmp) { t in
+                if let pd = options.partialDir {
+                    withCPath(pd) { d in withCPath(name) { n in sy_set_current_temp(dir, t, d, n) } }
+                } else {
+                    sy_set_current_temp(dir, t, nil, nil)
+                }
+            }
+        }
+        defer { sy_set_current_temp(-1, nil, nil, nil) }
         let outcome: ReceiveOutcome
         do { outcome = try receiveData(p, outFd: outFd, basisFd: basisFd, inplace: inplace) } catch {
-            // The stream broke inside this file: drop the partial temp file, keep the old one.
+            // The stream broke inside this file: the old file stays; the data received so far
+            // is kept for next time with --partial, else dropped.
             Sys.close(outFd)
-            if !tmp.isEmpty { try? Sys.unlinkat(dir, tmp, isDir: false) }
+            if !tmp.isEmpty { keepPartial(dir: dir, tmp: tmp, name: name) }
             throw error
         }
         var ok = false
@@ -94,6 +108,11 @@ extension Applier {
             }
             ok = true
             touch(PathOps.parent(e.path))
+            if let pd = options.partialDir, let pdir = try? Sys.openDir(dir, pd) {
+                try? Sys.unlinkat(pdir, name, isDir: false)
+                Sys.close(pdir)
+                try? Sys.unlinkat(dir, pd, isDir: true)
+            }
             if p.action == .create && !p.flags.contains(.replace) { stats.created.add(.file) }
             if p.flags.contains(.replace) { stats.created.add(.file) }
             stats.transferred += 1
@@ -115,6 +134,20 @@ extension Applier {
         }
         if outFd >= 0 { Sys.close(outFd) }
         if !ok && !tmp.isEmpty { try? Sys.unlinkat(dir, tmp, isDir: false) }
+    }
+
+    /// With --partial, moves an interrupted temp file to the partial directory; else removes it.
+    func keepPartial(dir: Int32, tmp: PathBytes, name: PathBytes) {
+        if let pd = options.partialDir {
+            do throws(Errno) {
+                do { try Sys.mkdirat(dir, pd, 0o700) } catch { if error.code != EEXIST { throw error } }
+                let pdir = try Sys.openDir(dir, pd)
+                defer { Sys.close(pdir) }
+                try Sys.renameat(dir, tmp, pdir, name)
+                return
+            } catch {}
+        }
+        try? Sys.unlinkat(dir, tmp, isDir: false)
     }
 
     /// Consumes the data records of one file and writes them to `outFd`.

@@ -53,10 +53,13 @@ public struct ItemFlags: OptionSet, Sendable, Hashable {
     public static let value = ItemFlags(rawValue: 1 << 7)
     /// Set modification time to "now": `-t` not given (rsync's `T`).
     public static let timeNow = ItemFlags(rawValue: 1 << 8)
+    /// The signature describes the partial file kept by an interrupted run (`--partial`),
+    /// which is the basis instead of the destination file.
+    public static let partialBasis = ItemFlags(rawValue: 1 << 9)
 
     static let names: [(ItemFlags, String)] = [
         (.checksum, "checksum"), (.size, "size"), (.time, "time"), (.perms, "perms"), (.owner, "owner"),
-        (.group, "group"), (.replace, "replace"), (.value, "value"), (.timeNow, "time-now"),
+        (.group, "group"), (.replace, "replace"), (.value, "value"), (.timeNow, "time-now"), (.partialBasis, "partial-basis"),
     ]
 
     public var names: [String] { ItemFlags.names.filter { contains($0.0) }.map(\.1) }

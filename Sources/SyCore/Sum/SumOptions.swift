@@ -26,5 +26,8 @@ public struct SumOptions: Sendable {
     /// `--delete` unless `deleteExcluded`.
     public var filters = FilterList()
     public var deleteExcluded = false
+    /// `--partial`: data of interrupted files is kept in this directory (in each directory)
+    /// and is the basis of the next delta.
+    public var partialDir: PathBytes?
     public init() {}
 }

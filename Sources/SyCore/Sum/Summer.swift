@@ -23,6 +23,8 @@ public final class Summer {
     public var totals: TotalsChannel?
     /// Opens destination entries by path (the walk's own descriptors belong to its thread).
     var basisOpener: PrefetchWalker?
+    /// The next update has kept partial data to resume from.
+    var resumeNext = false
     /// Sender ids mapped by name (created when the stream carries ID-NAME records).
     var idNames: IdNames?
     static let walkStatus = NSLockLite()
@@ -136,7 +138,26 @@ public final class Summer {
             return
         }
         if options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)] = Leader(path: s.path, destIno: nil) }
-        try emit(Plan(action: .create, flags: options.times ? [] : [.timeNow], entry: s))
+        try emitResumable(Plan(action: .create, flags: options.times ? [] : [.timeNow], entry: s))
+    }
+
+    /// Emits a file plan; with --partial and data kept from an interrupted run, that data is
+    /// the basis of the delta.
+    func emitResumable(_ plan: Plan) throws(SyError) {
+        guard let pd = options.partialDir, plan.entry.kind == .file, !options.wholeFile, !options.dryRun,
+              let opener = basisOpener else { try emit(plan); return }
+        let partialPath = PathOps.join(PathOps.join(PathOps.parent(plan.entry.path), pd), PathOps.base(plan.entry.path))
+        guard let fd = try? opener.openRelative(partialPath) else { try emit(plan); return }
+        defer { Sys.close(fd) }
+        guard let st = try? Sys.fstat(fd), st.kind == .file, st.size > 0 else { try emit(plan); return }
+        var p = plan
+        p.flags.insert(.partialBasis)
+        let bs = options.blockSize ?? BlockSigner.blockSize(for: st.size)
+        let sig = SignatureInfo(blockSize: bs, strongLength: BlockSigner.strongLength(basisSize: st.size, sourceSize: plan.entry.size, blockSize: bs),
+                                basisSize: st.size)
+        p.signature = sig
+        try emit(p)
+        try BlockSigner.emitBlocks(fd: fd, info: sig, out: out)
     }
 
     func skipUnwanted(_ s: Entry) {
@@ -147,6 +168,7 @@ public final class Summer {
     func destOnly(_ d: WalkItem, _ walker: PrefetchWalker) throws(SyError) {
         if d.path == [0x2E] { return }
         if d.kind == .directory { walker.skipChildren(of: d.path) }
+        if let pd = options.partialDir, d.kind == .directory, PathOps.base(d.path) == pd { return }
         guard options.delete, deletable(d.path) else { return }
         if !options.deleteExcluded && options.filters.excludes(d.path, isDirectory: d.kind == .directory) { return }
         try emit(Plan(action: .delete, entry: Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)))
@@ -213,6 +235,13 @@ public final class Summer {
 
     /// Emits a plan; for one with a signature, the basis's BLOCKS records follow.
     func emitWithSignature(_ plan: Plan, basis d: WalkItem) throws(SyError) {
+        if resumeNext {
+            resumeNext = false
+            var p = plan
+            p.signature = nil
+            try emitResumable(p)
+            return
+        }
         guard let sig = plan.signature else { try emit(plan); return }
         let fd: Int32
         do { fd = try basisOpener!.openRelative(d.path) } catch {
@@ -299,6 +328,11 @@ public final class Summer {
             return attrs.isEmpty ? nil : Plan(action: .attrs, flags: attrs, entry: s)
         }
         var plan = Plan(action: .update, flags: flags, entry: s)
+        if let pd = options.partialDir, !options.wholeFile, !options.dryRun, let opener = basisOpener,
+           let fd = try? opener.openRelative(PathOps.join(PathOps.join(PathOps.parent(s.path), pd), PathOps.base(s.path))) {
+            Sys.close(fd)
+            resumeNext = true
+        }
         if !options.wholeFile && d.stat.size > 0 && !options.dryRun {
             let bs = options.blockSize ?? BlockSigner.blockSize(for: d.stat.size)
             plan.signature = SignatureInfo(blockSize: bs,

@@ -19,6 +19,7 @@ public struct StageCommands: Sendable {
         // rsync maps owners by name between machines unless --numeric-ids.
         if !local && !r.numericIds && (r.owner || r.group) { scan.append("--names") }
         for f in r.filters { scan.append("--filter=" + f) }
+        if let pd = r.partialDir { scan.append("--filter=- " + pd + "/") }
         if let t = topName { scan += ["--top-name", t] }
         scan.append("--")
         scan += sourceArgs
@@ -38,6 +39,7 @@ public struct StageCommands: Sendable {
         if r.force { sum.append("--force") }
         for f in r.filters { sum.append("--filter=" + f) }
         if r.deleteExcluded { sum.append("--delete-excluded") }
+        if let pd = r.partialDir { sum += ["--partial-dir", pd] }
         if r.checksum { sum.append("-c") }
         if r.ignoreTimes { sum.append("-I") }
         if r.sizeOnly { sum.append("--size-only") }
@@ -62,6 +64,7 @@ public struct StageCommands: Sendable {
         if r.dryRun { apply.append("-n") }
         if r.inplace { apply.append("--inplace") }
         if r.mkpath { apply.append("--mkpath") }
+        if let pd = r.partialDir { apply += ["--partial-dir", pd] }
         if r.bwlimit > 0 && local && whole { apply.append("--bwlimit=\(r.bwlimit)B") }
         if local && whole { for s in sourceArgs { apply += ["--copy-from", s] } }
         if let t = topName { apply += ["--top-name", t] }

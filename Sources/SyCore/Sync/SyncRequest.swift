@@ -32,6 +32,8 @@ public struct SyncRequest: Sendable {
     /// nil: sy's default (whole files locally, delta remotely).
     public var wholeFile: Bool?
     public var inplace = false
+    /// `--partial`: where interrupted files' data is kept (a name inside each directory).
+    public var partialDir: String?
     public var blockSize: Int?
     public var mkpath = false
     public var dryRun = false
