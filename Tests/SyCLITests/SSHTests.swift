@@ -143,7 +143,7 @@ struct SSHTests {
         let new = TreeSnapshot(t.sub("src"))
         let script = """
             sy -a -e \(shellQuote(server.rsh)) --remote-sy \(shellQuote(Tools.dir)) --bwlimit=20000 \(shellQuote(t.sub("src")))/ 127.0.0.1:\(shellQuote(t.sub("dst"))) &
-            sleep 0.8; pkill -KILL -x sy-apply; wait $!; echo "exit=$?"
+            sleep 0.8; pkill -KILL -f '^[^ ]*sy-apply .*\(t.sub("dst"))'; wait $!; echo "exit=$?"
             """
         let r = sh(script)
         #expect(!r.out.contains("exit=0"), "the sync should fail when its remote stage dies: \(r)")

@@ -35,7 +35,7 @@ struct SafetyTests {
         let q = shellQuote
         let script = """
             sy-scan \(q(t.sub("src")))/ | sy-sum -a \(q(t.sub("dst"))) | sy-delta \(q(t.sub("src")))/ | sy-apply -a \(q(t.sub("dst"))) &
-            sleep \(delay); pkill -KILL -f 'sy-apply -a \(t.sub("dst"))'; wait; true
+            sleep \(delay); pkill -KILL -f '^[^ ]*sy-apply .*\(t.sub("dst"))'; wait; true
             """
         _ = sh(script)
         checkNoPartialFiles(t.sub("dst"), old: old, new: new)
@@ -171,7 +171,7 @@ struct SafetyTests {
         mkdir(t.sub("src"), 0o755)
         writeFile(t.sub("src/big"), [UInt8](repeating: 3, count: 50_000_000))
         let q = shellQuote
-        let r = sh("sy -a --bwlimit=20M \(q(t.sub("src")))/ \(q(t.sub("dst"))) & sleep 0.7; pkill -TERM -x sy-apply; wait $!; echo exit=$?")
+        let r = sh("sy -a --bwlimit=20M \(q(t.sub("src")))/ \(q(t.sub("dst"))) & sleep 0.7; pkill -TERM -f '^[^ ]*sy-apply .*\(t.sub("dst"))'; wait $!; echo exit=$?")
         #expect(r.out.contains("exit=20"), "\(r)")
         let left = TreeSnapshot(t.sub("dst")).nodes.keys.filter { $0 != [0x2E] }
         #expect(left.isEmpty, "left behind: \(left.map(\.displayName))")
@@ -185,7 +185,7 @@ struct SafetyTests {
         writeFile(t.sub("src/big"), data)
         let q = shellQuote
         // Data through the stream (--no-W), slowly, then SIGTERM to the receiver.
-        let r = sh("sy -a -P --no-W --bwlimit=15M \(q(t.sub("src")))/ \(q(t.sub("dst"))) >/dev/null & sleep 1; pkill -TERM -x sy-apply; wait $!; echo exit=$?")
+        let r = sh("sy -a -P --no-W --bwlimit=15M \(q(t.sub("src")))/ \(q(t.sub("dst"))) >/dev/null & sleep 1; pkill -TERM -f '^[^ ]*sy-apply .*\(t.sub("dst"))'; wait $!; echo exit=$?")
         #expect(r.out.contains("exit=20"), "\(r)")
         #expect(!exists(t.sub("dst/big")), "no partial file under the final name")
         let kept = readFile(t.sub("dst/.sy-partial/big")) ?? []
