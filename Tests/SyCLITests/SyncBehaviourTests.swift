@@ -218,6 +218,37 @@ struct SyncBehaviourTests {
         #expect(s.code == 0)
         if geteuid() == 0 { #expect(!s.out.contains("id-name user 0 "), "id 0 is never mapped by name") }
     }
+
+    @Test func everyToolHasHelpAndVersion() {
+        for tool in ["sy", "sy-scan", "sy-sum", "sy-delta", "sy-apply"] {
+            let v = run([tool, "--version"])
+            #expect(v.code == 0 && v.out.contains("stream format 1"), "\(tool): \(v)")
+            let h = run([tool, "--help"])
+            #expect(h.code == 0 && h.out.contains("USAGE"), "\(tool): \(h)")
+        }
+    }
+
+    @Test func jsonEventsParseAndSummaryMatchesStats() throws {
+        let t = TempDir()
+        sample(t.sub("src"), seed: 9)
+        let j = run(["sy", "-a", "--json", t.sub("src") + "/", t.sub("j")])
+        #expect(j.code == 0, "\(j)")
+        var changes = 0
+        var summary: JSON?
+        for line in j.stdout.split(separator: 0x0A) {
+            let v = try JSONParser.parse(Array(line))
+            if case .string("change")? = v["event"] { changes += 1 }
+            if case .string("summary")? = v["event"] { summary = v }
+        }
+        #expect(changes > 0)
+        let s = run(["sy", "-a", "--stats", t.sub("src") + "/", t.sub("s")])
+        let figures = statsFigures(s.out)
+        guard case .number(let transferred)? = summary?["transferred"], case .number(let total)? = summary?["total_size"] else {
+            Issue.record("no summary: \(j.out)"); return
+        }
+        #expect(figures["Number of regular files transferred"] == Human.commas(UInt64(transferred)!))
+        #expect(figures["Total file size"] == Human.commas(UInt64(total)!) + " bytes")
+    }
 }
 
 extension String {
