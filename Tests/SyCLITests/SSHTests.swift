@@ -1,5 +1,5 @@
 import Glibc
-@testable import SyCore
+import SyCore
 import SyTestSupport
 import Testing
 
@@ -114,11 +114,7 @@ struct SSHTests {
         mkdir(t.sub("evil"), 0o755)
         let fd = open(t.sub("evil/stream"), O_WRONLY | O_CREAT, 0o644)
         let w = try StreamWriter(fd: fd, kind: .entries, producer: "evil")
-        w.payload.appendBytes(Array("../escaped".utf8))
-        w.payload.append(EntryKind.file.rawValue)
-        for _ in 0..<11 { w.payload.appendVarint(0) }
-        w.payload.appendVarint(0); w.payload.appendVarint(0)
-        try w.emit(.entry)
+        try w.write(.entry(Entry(path: Array("../escaped".utf8), kind: .file)))
         try w.finish()
         close(fd)
         writeFile(t.sub("evil/sy-scan"), Array("#!/bin/sh\ncat \(shellQuote(t.sub("evil/stream")))\n".utf8), mode: 0o755)

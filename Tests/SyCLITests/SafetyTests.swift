@@ -76,13 +76,8 @@ struct SafetyTests {
         mkdir(t.sub("dst"), 0o755)
         let fd = open(t.sub("evil"), O_WRONLY | O_CREAT, 0o644)
         let w = try StreamWriter(fd: fd, kind: .delta, producer: "evil")
-        w.payload.append(PlanAction.create.rawValue)
-        w.payload.appendVarint(0)
-        w.payload.appendBytes(Array("../evil".utf8))
-        w.payload.append(EntryKind.file.rawValue)
-        for _ in 0..<11 { w.payload.appendVarint(0) }
-        w.payload.appendVarint(0); w.payload.appendVarint(0)
-        try w.emit(.plan)
+        // Writers do not check paths; readers do.
+        try w.write(.plan(Plan(action: .create, entry: Entry(path: Array("../evil".utf8), kind: .file))))
         try w.finish()
         close(fd)
         let r = sh("sy-apply -a \(shellQuote(t.sub("dst"))) < \(shellQuote(t.sub("evil")))")

@@ -47,7 +47,8 @@ public struct Pipeline {
         var firstHard: (Int, Int32)?
         var firstStream: (Int, Int32)?
         for (i, c) in codes.enumerated() where !soft.contains(c) {
-            if c == ExitStatus.streamIO.rawValue {
+            // A stage that only saw its neighbour go away (stream error, SIGPIPE) is not the cause.
+            if c == ExitStatus.streamIO.rawValue || c == 128 + SIGPIPE {
                 if firstStream == nil { firstStream = (i, c) }
             } else if firstHard == nil {
                 firstHard = (i, c)
