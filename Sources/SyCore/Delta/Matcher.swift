@@ -81,16 +81,20 @@ enum Matcher {
                 litStart = pos
             }
         }
-        // Tail: fewer than a block left; it may equal the basis's short last block.
+        // Tail: fewer than a block left. The basis's short last block can only match where
+        // exactly its length remains, so that one position is tried (as rsync does).
         let tail = avail - pos
         if tail > 0 && index.count > 0 {
             let last = index.count - 1
-            if index.length(of: last) == tail && tail < bs {
-                let w = RollingChecksum(bytes + pos, count: tail).value
-                if let b = index.find(w, buf + pos, tail, preferred: last, minOffset: inplace ? fileOffset + Int64(pos) : 0), b == last {
-                    try sink.literal(buf + litStart, pos - litStart)
-                    try sink.copy(offset: Int64(b) * Int64(bs), length: Int64(tail))
-                    pos += tail
+            let lastLen = index.length(of: last)
+            if lastLen <= tail && lastLen < bs {
+                let at = avail - lastLen
+                let w = RollingChecksum(bytes + at, count: lastLen).value
+                if index.mayContain(w), let b = index.find(w, buf + at, lastLen, preferred: last,
+                                                           minOffset: inplace ? fileOffset + Int64(at) : 0), b == last {
+                    try sink.literal(buf + litStart, at - litStart)
+                    try sink.copy(offset: Int64(b) * Int64(bs), length: Int64(lastLen))
+                    pos = avail
                     litStart = pos
                 }
             }

@@ -3,12 +3,12 @@ import Glibc
 
 /// Chooses signature parameters and computes block signatures of a basis file.
 public enum BlockSigner {
-    /// Block size for a file of `size` bytes: about √size rounded to 8, at least 700 bytes, and
+    /// Block size for a file of `size` bytes: √size rounded down to a multiple of 8, at least 700 bytes, and
     /// large enough that a file never has more than 2^20 blocks (so a 1 TiB file has 1 MiB blocks).
     public static func blockSize(for size: Int64) -> Int {
         if size <= 700 * 700 { return 700 }
-        var b = Int(Double(size).squareRoot())
-        b = (b + 7) & ~7
+        // As rsync: the largest multiple of 8 whose square does not exceed the size.
+        var b = Int(Double(size).squareRoot()) & ~7
         let floor = Int((size + (1 << 20) - 1) >> 20)
         b = max(b, (floor + 7) & ~7)
         return min(b, SignatureLimits.maxBlock)

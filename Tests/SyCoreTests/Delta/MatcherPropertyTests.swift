@@ -128,6 +128,18 @@ struct MatcherPropertyTests {
         #expect(matched == 0, "weak collisions must be rejected by the strong sum")
     }
 
+    @Test func shortLastBlockMatchesAtTheEndAfterAPrefix() throws {
+        var rng = SeededRandom(seed: 12)
+        let basis = Self.bytes(&rng, 500)              // one short block
+        let target = Self.bytes(&rng, 100) + basis      // something new, then the old file
+        let (out, literal, matched) = try Self.roundTrip(basis: basis, target: target)
+        #expect(out == target)
+        #expect(matched == 500 && literal == 100)
+        let big = Self.bytes(&rng, 700 * 3 + 123)       // three blocks and a short one
+        let (out2, _, matched2) = try Self.roundTrip(basis: big, target: Self.bytes(&rng, 50) + big)
+        #expect(out2.count == big.count + 50 && matched2 == Int64(big.count))
+    }
+
     @Test func rollingMatchesRecompute() {
         var rng = SeededRandom(seed: 9)
         let data = Self.bytes(&rng, 5000)
