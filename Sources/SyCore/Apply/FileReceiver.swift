@@ -16,6 +16,11 @@ final class FileReceiver {
 
     deinit { buffer.deallocate(); zbuffer.deallocate() }
 
+    /// Copy basis runs with copy_file_range and hash them back from the new file (SY_COPY=kernel),
+    /// instead of pread + pwrite. Measured on ext4 here: pread + pwrite 1.7 s per GiB, kernel
+    /// copies 2.0-3.3 s, so read/write is the default.
+    static let kernelCopies: Bool = getenv("SY_COPY").map { String(cString: $0) == "kernel" } ?? false
+
     /// Reads and drops one file's data records up to its FILE-END or FILE-ABORT.
     func discard(_ input: StreamReader) throws(SyError) {
         while let rec = try input.nextRecord() {
@@ -206,7 +211,7 @@ extension Applier {
                         r.hasher.update(r.buffer, got)
                         meter.advance(got)
                         off += Int64(got)
-                    } else if !inplace {
+                    } else if !inplace && FileReceiver.kernelCopies {
                         // Copy in the kernel, then hash what landed in the new file (page cache).
                         do throws(Errno) {
                             got = Int(try copyRange(src: basisFd, at: o + done, dst: outFd, at: off, count: Int64(want)))
