@@ -40,25 +40,18 @@ public final class Deltifier {
 
     /// Processes the whole plan stream; returns 0, 23 or 24.
     public func run() throws(SyError) -> ExitStatus {
-        var pending = try input.nextRecord()
-        while let rec = pending {
-            pending = try input.nextRecord()
+        while let rec = try input.nextRecord() {
             switch rec {
             case .plan(let plan):
-                var blocks: (weak: [UInt32], strong: [UInt8])?
+                var feed: SignatureFeed?
                 if let sig = plan.signature {
-                    var weak: [UInt32] = [], strong: [UInt8] = []
-                    while weak.count < sig.blockCount, case .blocks(let sl, let w, let s)? = pending {
-                        guard sl == sig.strongLength else { throw SyError.stream("blocks with strong length \(sl), plan says \(sig.strongLength)", offset: input.payloadOffset) }
-                        weak += w; strong += s
-                        pending = try input.nextRecord()
-                    }
-                    guard weak.count == sig.blockCount else {
-                        throw SyError.stream("signature of '\(plan.entry.path.displayName)' has \(weak.count) blocks, expected \(sig.blockCount)", offset: input.offset)
-                    }
-                    blocks = (weak, strong)
+                    let reader = input
+                    feed = SignatureFeed(info: sig, next: { () throws(SyError) -> Record? in try reader.nextRecord() },
+                                         offset: { reader.offset })
                 }
-                try send(plan, blocks)
+                try send(plan, feed)
+                // Whatever the matcher did not need is still read, so the stream stays in step.
+                if let feed { try feed.load(through: feed.info.blockCount) }
             case .summary(var items):
                 items.append(SummaryItem(key: "plan_bytes", value: input.offset))
                 try out.write(.summary(items))
@@ -74,7 +67,7 @@ public final class Deltifier {
         return status
     }
 
-    func send(_ plan: Plan, _ blocks: (weak: [UInt32], strong: [UInt8])?) throws(SyError) {
+    func send(_ plan: Plan, _ feed: SignatureFeed?) throws(SyError) {
         var p = plan
         guard plan.action.carriesData && plan.entry.kind == .file else {
             try out.write(.plan(p))
@@ -96,7 +89,7 @@ public final class Deltifier {
         let st: FileStat
         do { st = try Sys.fstat(fd) } catch { try out.write(.plan(p)); try abort(plan, error.code); return }
         guard st.kind == .file else { try out.write(.plan(p)); try abort(plan, ENOENT); return }
-        if options.localSource && blocks == nil {
+        if options.localSource && feed == nil {
             // The receiver copies the bytes itself and checks the source did not change meanwhile.
             p.entry.size = st.size
             try out.write(.plan(p))
@@ -106,10 +99,10 @@ public final class Deltifier {
             return
         }
         try out.write(.plan(p))
-        let index = blocks.map { BlockIndex(info: plan.signature!, weak: $0.weak, strong: $0.strong) }
         sink.reset()
         let size: Int64
-        do { size = try Matcher.run(fd: fd, index: index, sink: sink, hasher: hasher, inplace: options.inplace) } catch {
+        do { size = try Matcher.run(fd: fd, feed: feed, index: nil, sink: sink, hasher: hasher, inplace: options.inplace) } catch {
+            if error.status != .partial { throw error }
             try abort(plan, error.errno ?? EIO)
             return
         }

@@ -6,8 +6,16 @@ enum Matcher {
     /// Streams `fd` through `sink` as copies of `index` blocks and literals. Returns the bytes read;
     /// `hasher` has seen every source byte.
     static func run(fd: Int32, index: BlockIndex?, sink: DeltaSink, hasher: FileHasher, inplace: Bool = false) throws(SyError) -> Int64 {
+        try run(fd: fd, feed: nil, index: index, sink: sink, hasher: hasher, inplace: inplace)
+    }
+
+    /// With a `feed`, matching starts at once, block by block at the same offsets, while the
+    /// signature is still arriving; the first block that does not match there waits for the
+    /// whole signature and switches to the full search. The output is the same either way.
+    static func run(fd: Int32, feed: SignatureFeed?, index givenIndex: BlockIndex?, sink: DeltaSink, hasher: FileHasher,
+                    inplace: Bool = false) throws(SyError) -> Int64 {
         hasher.reset()
-        let bs = index?.blockSize ?? 0
+        let bs = feed?.info.blockSize ?? givenIndex?.blockSize ?? 0
         let window = max(4 << 20, bs * 4)
         let cap = window + bs
         let buf = UnsafeMutableRawPointer.allocate(byteCount: cap, alignment: 64)
@@ -39,7 +47,7 @@ enum Matcher {
             }
         }
 
-        guard let index else {
+        guard feed != nil || givenIndex != nil else {
             // Whole file: everything is literal.
             repeat {
                 pos = avail
@@ -52,6 +60,25 @@ enum Matcher {
         var lastBlock = -1
         var haveSum = false
         var rc = RollingChecksum(bytes, count: 0)
+        // Same-offset phase (only with a feed): block k of the source against block k of the basis.
+        if let feed {
+            let total = feed.info.blockCount
+            while true {
+                if avail - pos < bs && !eof { try refill() }
+                guard avail - pos >= bs else { break }
+                let k = Int((fileOffset + Int64(pos)) / Int64(bs))
+                guard k < total else { break }
+                try feed.load(through: k)
+                let w = RollingChecksum(bytes + pos, count: bs).value
+                guard feed.blockMatches(k, weak: w, buf + pos, bs), k != total - 1 || feed.info.basisSize % Int64(bs) == 0 else { break }
+                try sink.copy(offset: Int64(k) * Int64(bs), length: Int64(bs))
+                lastBlock = k
+                pos += bs
+                litStart = pos
+            }
+        }
+        let index: BlockIndex
+        if let feed { index = try feed.fullIndex() } else { index = givenIndex! }
         while true {
             if avail - pos <= bs && !eof {
                 try refill()

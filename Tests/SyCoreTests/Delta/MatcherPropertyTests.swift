@@ -27,13 +27,20 @@ struct MatcherPropertyTests {
         close(rfd)
         #expect(weak.count == info.blockCount)
         // Delta stream.
-        let index = basis.isEmpty ? nil : BlockIndex(info: info, weak: weak, strong: strong)
+        // Half of the runs go through the streaming feed (matching while the signature arrives).
+        var feed: SignatureFeed?
+        if !basis.isEmpty && (target.count + basis.count) % 2 == 0 {
+            let rfd2 = open(t.sub("sig"), O_RDONLY)
+            let reader = try StreamReader(fd: rfd2)
+            feed = SignatureFeed(info: info, next: { () throws(SyError) -> Record? in try reader.nextRecord() }, offset: { reader.offset })
+        }
+        let index = basis.isEmpty || feed != nil ? nil : BlockIndex(info: info, weak: weak, strong: strong)
         let dfd = open(t.sub("delta"), O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         let dw = try StreamWriter(fd: dfd, kind: .delta, producer: "t")
         let sink = DeltaSink(out: dw, compressor: ZstdCompressor(level: 1))
         let tfd = open(t.sub("target"), O_RDONLY)
         let hasher = FileHasher()
-        let n = try Matcher.run(fd: tfd, index: index, sink: sink, hasher: hasher)
+        let n = try Matcher.run(fd: tfd, feed: feed, index: index, sink: sink, hasher: hasher)
         #expect(n == Int64(target.count))
         try dw.write(.fileEnd(size: n, hash: hasher.digest))
         try dw.finish()
