@@ -17,9 +17,21 @@ public final class RemoteShell {
     public init(_ request: SyncRequest) {
         self.request = request
         toolDir = executableDirectory()
-        let rsh = request.rsh ?? getenv("SY_RSH").map { String(cString: $0) } ?? "ssh"
-        rshWords = splitShellWords(rsh)
+        let given = request.rsh ?? getenv("SY_RSH").map { String(cString: $0) }
+        var words = splitShellWords(given ?? "ssh")
+        if given == nil && RemoteShell.cpuHasAES {
+            // With AES instructions, AES-GCM moves about a third more data per core than
+            // chacha20 (measured on loopback); the list still ends in what every server has.
+            words += ["-c", "aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr,aes256-ctr"]
+        }
+        rshWords = words
     }
+
+    /// Whether the CPU has AES instructions (x86 "aes" flag).
+    static let cpuHasAES: Bool = {
+        guard let text = try? readSmallFile("/proc/cpuinfo") else { return false }
+        return text.split(separator: "\n").contains { $0.hasPrefix("flags") && $0.split(separator: " ").contains("aes") }
+    }()
 
     deinit { close() }
 
@@ -99,6 +111,21 @@ public final class RemoteShell {
         }
         return argv
     }
+}
+
+/// The first 64 KiB of a small text file.
+func readSmallFile(_ path: String) throws(Errno) -> String {
+    let fd = try Sys.openat(Sys.atFDCWD, Array(path.utf8), O_RDONLY)
+    defer { Sys.close(fd) }
+    let buf = UnsafeMutableRawPointer.allocate(byteCount: 65536, alignment: 8)
+    defer { buf.deallocate() }
+    var n = 0
+    while n < 65536 {
+        let r = try Sys.read(fd, buf + n, 65536 - n)
+        if r == 0 { break }
+        n += r
+    }
+    return String(decoding: UnsafeRawBufferPointer(start: buf, count: n), as: UTF8.self)
 }
 
 /// Splits a command line into words as a POSIX shell would for quotes and backslashes.
