@@ -3,10 +3,14 @@ import Glibc
 
 /// Chooses signature parameters and computes block signatures of a basis file.
 public enum BlockSigner {
-    /// Block size for a file of `size` bytes: √size rounded down to a multiple of 8, at least 700 bytes, and
+    /// The smallest block: below rsync's 700, since small files then send less literal data
+    /// (measured against rdiff: 700 sent 33% more than rdiff on the test pairs, 512 about 17%).
+    public static let minBlock = 512
+
+    /// Block size for a file of `size` bytes: √size rounded down to a multiple of 8, at least `minBlock` bytes, and
     /// large enough that a file never has more than 2^20 blocks (so a 1 TiB file has 1 MiB blocks).
     public static func blockSize(for size: Int64) -> Int {
-        if size <= 700 * 700 { return 700 }
+        if size <= Int64(minBlock) * Int64(minBlock) { return minBlock }
         // As rsync: the largest multiple of 8 whose square does not exceed the size.
         var b = Int(Double(size).squareRoot()) & ~7
         let floor = Int((size + (1 << 20) - 1) >> 20)
