@@ -52,6 +52,10 @@ struct SySum: ParsableCommand {
     var deleteExcluded = false
     @Option(name: .customLong("partial-dir"), help: "Resume from data kept in this directory by an interrupted run.")
     var partialDir: String?
+    @Option(name: .customLong("link-dest"), help: "Hard-link files unchanged in this directory (repeatable; relative to DST).")
+    var linkDest: [String] = []
+    @Option(name: .customLong("compare-dest"), help: "Skip files unchanged in this directory (repeatable; relative to DST).")
+    var compareDest: [String] = []
 
     @Argument(help: "The destination directory.")
     var destination: String
@@ -76,6 +80,8 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.filters = FilterList(cmd.filter.compactMap(FilterRule.init(rule:)))
     o.deleteExcluded = cmd.deleteExcluded
     o.partialDir = cmd.partialDir?.pathBytes
+    o.linkDests = cmd.linkDest.map(\.pathBytes)
+    o.compareDests = cmd.compareDest.map(\.pathBytes)
     let input = try StreamReader(fd: 0, expecting: [.entries])
     let out = try StreamWriter(fd: 1, kind: .plans, producer: versionString("sy-sum"),
                                compressLevel: cmd.compressLevel ?? (cmd.compress ? 3 : nil))

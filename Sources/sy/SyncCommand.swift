@@ -91,6 +91,10 @@ struct SyncCommand: ParsableCommand {
     var partialDir: String?
     @Flag(name: .customShort("P"), help: "Same as --partial --progress.")
     var partialProgress = false
+    @Option(name: .customLong("link-dest"), help: "Hardlink to files in DIR when unchanged (up to 20).")
+    var linkDest: [String] = []
+    @Option(name: .customLong("compare-dest"), help: "Also compare destination files relative to DIR.")
+    var compareDest: [String] = []
     @Option(name: [.customShort("B"), .customLong("block-size")], help: "Force a fixed checksum block-size.")
     var blockSize: Int?
     @Flag(name: .customLong("mkpath"), help: "Create the destination's path component.")
@@ -141,6 +145,7 @@ struct SyncCommand: ParsableCommand {
         let deletes = [deleteBefore, deleteDuring, deleteDelay, deleteAfter].filter { $0 }.count
         if deletes > 1 { throw ValidationError("you may not combine multiple --delete-WHEN options") }
         if sizeOnly && checksum { throw ValidationError("--size-only conflicts with --checksum") }
+        if linkDest.count + compareDest.count > 20 { throw ValidationError("too many --link-dest/--compare-dest args (at most 20)") }
         if let d = partialDir, d.isEmpty || d.contains("/") || d == "." || d == ".." {
             throw ValidationError("--partial-dir=\(d): sy takes a plain directory name (kept beside each file)")
         }
@@ -181,6 +186,8 @@ struct SyncCommand: ParsableCommand {
         if wholeFile { r.wholeFile = true }
         if negated.contains("whole-file") || negated.contains("W") { r.wholeFile = false }
         r.inplace = on(inplace, "inplace")
+        r.linkDests = linkDest
+        r.compareDests = compareDest
         if (partial || partialProgress || partialDir != nil) && !negated.contains("partial") {
             r.partialDir = partialDir ?? ".sy-partial"
         }

@@ -33,6 +33,7 @@ public final class Applier {
     let canChown = geteuid() == 0
     var sources: SourceSet?
     let receiver: FileReceiver
+    var referenceStacks: [Int: DirStack] = [:]
     lazy var limiter: RateLimiter? = options.bwlimit.flatMap { $0 > 0 ? RateLimiter(bytesPerSecond: $0) : nil }
 
     public init(destination: PathBytes, options: ApplyOptions, input: StreamReader, reporter: Reporter) {
@@ -323,11 +324,29 @@ public final class Applier {
         reporter.change(p)
     }
 
+    /// DirStacks over the --link-dest directories, opened on first use.
+    func referenceStack(_ i: Int) -> DirStack? {
+        if let s = referenceStacks[i] { return s }
+        guard i < options.linkDests.count,
+              let fd = try? Sys.openat(Sys.atFDCWD, ReferenceDirs.resolve(options.linkDests[i], destination: destination), O_RDONLY | O_DIRECTORY) else { return nil }
+        let s = DirStack(rootFd: fd)
+        referenceStacks[i] = s
+        return s
+    }
+
     func hardlink(_ p: Plan, dir: Int32, name: PathBytes) throws(SyError) {
         guard let linkDirs else { return }
+        let external = p.flags.contains(.linkDest)
+        if external && p.linkTo != p.entry.path {
+            throw SyError.stream("a link-dest plan must name its own path", offset: input.payloadOffset)
+        }
+        guard let stack = external ? referenceStack(p.flags.referenceIndex) : linkDirs else {
+            report(SyError("no --link-dest directory \(p.flags.referenceIndex) for \(p.entry.path.displayName)", status: .partial))
+            return
+        }
         guard clearWay(p, dir: dir, name: name) else { return }
         let ldir: Int32
-        do { ldir = try linkDirs.fd(for: PathOps.parent(p.linkTo)) } catch {
+        do { ldir = try stack.fd(for: PathOps.parent(p.linkTo)) } catch {
             report(SyError.sys("cannot link to", p.linkTo, error.code, status: .partial))
             return
         }
@@ -342,7 +361,7 @@ public final class Applier {
         }
         touch(PathOps.parent(p.entry.path))
         if !p.flags.contains(.replace) { stats.created.add(p.entry.kind) }
-        reporter.change(p)
+        if !external { reporter.change(p) }
     }
 
     func setAttrs(_ p: Plan, dir: Int32, name: PathBytes) {
@@ -387,7 +406,7 @@ public final class Applier {
             reporter.change(p)
         case .hardlink:
             if !p.flags.contains(.replace) { stats.created.add(e.kind) }
-            reporter.change(p)
+            if !p.flags.contains(.linkDest) { reporter.change(p) }
         case .attrs:
             reporter.change(p)
         }

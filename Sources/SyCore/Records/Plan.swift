@@ -56,10 +56,17 @@ public struct ItemFlags: OptionSet, Sendable, Hashable {
     /// The signature describes the partial file kept by an interrupted run (`--partial`),
     /// which is the basis instead of the destination file.
     public static let partialBasis = ItemFlags(rawValue: 1 << 9)
+    /// A hard link to the same path in a `--link-dest` directory; its index is `referenceIndex`.
+    public static let linkDest = ItemFlags(rawValue: 1 << 10)
+
+    /// The `--link-dest` directory a `.linkDest` plan refers to (bits 16-20).
+    public var referenceIndex: Int { Int((rawValue >> 16) & 31) }
+
+    public static func reference(_ i: Int) -> ItemFlags { ItemFlags(rawValue: UInt32(i & 31) << 16) }
 
     static let names: [(ItemFlags, String)] = [
         (.checksum, "checksum"), (.size, "size"), (.time, "time"), (.perms, "perms"), (.owner, "owner"),
-        (.group, "group"), (.replace, "replace"), (.value, "value"), (.timeNow, "time-now"), (.partialBasis, "partial-basis"),
+        (.group, "group"), (.replace, "replace"), (.value, "value"), (.timeNow, "time-now"), (.partialBasis, "partial-basis"), (.linkDest, "link-dest"),
     ]
 
     public var names: [String] { ItemFlags.names.filter { contains($0.0) }.map(\.1) }

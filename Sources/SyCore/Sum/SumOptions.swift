@@ -29,5 +29,9 @@ public struct SumOptions: Sendable {
     /// `--partial`: data of interrupted files is kept in this directory (in each directory)
     /// and is the basis of the next delta.
     public var partialDir: PathBytes?
+    /// `--link-dest` (hard-link unchanged files from these) and `--compare-dest` (skip files
+    /// unchanged there) directories; relative ones are relative to the destination.
+    public var linkDests: [PathBytes] = []
+    public var compareDests: [PathBytes] = []
     public init() {}
 }

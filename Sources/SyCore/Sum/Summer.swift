@@ -23,6 +23,9 @@ public final class Summer {
     public var totals: TotalsChannel?
     /// Opens destination entries by path (the walk's own descriptors belong to its thread).
     var basisOpener: PrefetchWalker?
+    var destination: PathBytes = []
+    /// The --link-dest/--compare-dest directories, opened on first use.
+    var references: [Reference]?
     /// The next update has kept partial data to resume from.
     var resumeNext = false
     /// Sender ids mapped by name (created when the stream carries ID-NAME records).
@@ -41,6 +44,7 @@ public final class Summer {
 
     /// Runs the merge; returns 0, 23 or 24.
     public func run(destination: PathBytes) throws(SyError) -> ExitStatus {
+        self.destination = destination
         var walker: PrefetchWalker?
         var rootFd: Int32 = -1
         do {
@@ -138,7 +142,42 @@ public final class Summer {
             return
         }
         if options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)] = Leader(path: s.path, destIno: nil) }
+        if s.kind == .file, let plan = referencePlan(s) {
+            if let plan { try emit(plan) }
+            return
+        }
         try emitResumable(Plan(action: .create, flags: options.times ? [] : [.timeNow], entry: s))
+    }
+
+    /// For a new file: `.some(nil)` if a --compare-dest copy makes it unnecessary,
+    /// `.some(plan)` to hard-link a --link-dest copy, nil to transfer it.
+    func referencePlan(_ s: Entry) -> Plan?? {
+        if references == nil { references = openReferences() }
+        for ref in references! {
+            guard let dir = try? ref.stack.fd(for: PathOps.parent(s.path)),
+                  let st = try? Sys.fstatat(dir, PathOps.base(s.path)), st.kind == .file,
+                  st.size == s.size, st.mtimeSec == s.mtimeSec, st.mtimeNsec == s.mtimeNsec else { continue }
+            if !ref.link { return .some(nil) }
+            // rsync links only files identical in every preserved attribute.
+            if !attrFlags(s, st).subtracting(.time).isEmpty { continue }
+            return .some(Plan(action: .hardlink, flags: [.linkDest, .reference(ref.index)], entry: s, linkTo: s.path))
+        }
+        return nil
+    }
+
+    struct Reference { var stack: DirStack; var link: Bool; var index: Int }
+
+    func openReferences() -> [Reference] {
+        var refs: [Reference] = []
+        let all = options.compareDests.enumerated().map { ($1, false, $0) } + options.linkDests.enumerated().map { ($1, true, $0) }
+        for (path, link, index) in all {
+            guard let fd = try? Sys.openat(Sys.atFDCWD, ReferenceDirs.resolve(path, destination: destination), O_RDONLY | O_DIRECTORY) else {
+                warn("--\(link ? "link" : "compare")-dest arg does not exist: \(path.displayName)")
+                continue
+            }
+            refs.append(Reference(stack: DirStack(rootFd: fd), link: link, index: index))
+        }
+        return refs
     }
 
     /// Emits a file plan; with --partial and data kept from an interrupted run, that data is

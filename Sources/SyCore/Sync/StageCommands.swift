@@ -40,6 +40,8 @@ public struct StageCommands: Sendable {
         for f in r.filters { sum.append("--filter=" + f) }
         if r.deleteExcluded { sum.append("--delete-excluded") }
         if let pd = r.partialDir { sum += ["--partial-dir", pd] }
+        for d in r.linkDests { sum += ["--link-dest", d] }
+        for d in r.compareDests { sum += ["--compare-dest", d] }
         if r.checksum { sum.append("-c") }
         if r.ignoreTimes { sum.append("-I") }
         if r.sizeOnly { sum.append("--size-only") }
@@ -65,6 +67,7 @@ public struct StageCommands: Sendable {
         if r.inplace { apply.append("--inplace") }
         if r.mkpath { apply.append("--mkpath") }
         if let pd = r.partialDir { apply += ["--partial-dir", pd] }
+        for d in r.linkDests { apply += ["--link-dest", d] }
         if r.bwlimit > 0 && local && whole { apply.append("--bwlimit=\(r.bwlimit)B") }
         if local && whole { for s in sourceArgs { apply += ["--copy-from", s] } }
         if let t = topName { apply += ["--top-name", t] }

@@ -34,6 +34,9 @@ public struct SyncRequest: Sendable {
     public var inplace = false
     /// `--partial`: where interrupted files' data is kept (a name inside each directory).
     public var partialDir: String?
+    /// `--link-dest` and `--compare-dest` directories (relative to the destination).
+    public var linkDests: [String] = []
+    public var compareDests: [String] = []
     public var blockSize: Int?
     public var mkpath = false
     public var dryRun = false
