@@ -23,7 +23,19 @@ public enum DirReader {
                 off += reclen
             }
         }
-        names.sort { $0.lexicographicallyPrecedes($1) }
+        names.sort(by: bytesLess)
         return names
+    }
+}
+
+/// Bytewise order of two names via memcmp (much cheaper than the generic comparison).
+@inline(__always)
+func bytesLess(_ a: PathBytes, _ b: PathBytes) -> Bool {
+    a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+            let n = min(pa.count, pb.count)
+            let c = n == 0 ? 0 : memcmp(pa.baseAddress!, pb.baseAddress!, n)
+            return c != 0 ? c < 0 : pa.count < pb.count
+        }
     }
 }
