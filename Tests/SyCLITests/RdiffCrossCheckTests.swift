@@ -38,7 +38,6 @@ struct RdiffCrossCheckTests {
             #expect(r.code == 0, "\(r)")
             #expect(readFile(dir + "/out") == target)
             let mine = try dataBytes(dir + "/delta"), theirs = readFile(dir + "/rdelta")?.count ?? 0
-            if getenv("SY_DEBUG_PAIRS") != nil { print("pair \(i) size \(size): sy \(mine) rdiff \(theirs)") }
             syTotal += mine
             rdiffTotal += theirs
         }
