@@ -31,24 +31,17 @@ public struct StageCommands: Sendable {
         if r.group { pres.append("-g") }
 
         var sum = ["sy-sum"] + pres + z
-        if r.links { sum.append("-l") }
-        if r.devices { sum.append("--devices") }
-        if r.specials { sum.append("--specials") }
-        if r.hardLinks { sum.append("-H") }
-        if r.delete { sum.append("--delete") }
-        if r.force { sum.append("--force") }
+        let sumFlags: [(Bool, String)] = [
+            (r.links, "-l"), (r.devices, "--devices"), (r.specials, "--specials"), (r.hardLinks, "-H"),
+            (r.delete, "--delete"), (r.force, "--force"), (r.deleteExcluded, "--delete-excluded"),
+            (r.checksum, "-c"), (r.ignoreTimes, "-I"), (r.sizeOnly, "--size-only"), (r.update, "-u"),
+            (r.ignoreExisting, "--ignore-existing"), (r.existing, "--existing"), (whole, "-W"),
+        ]
+        sum += sumFlags.filter(\.0).map(\.1)
         for f in r.filters { sum.append("--filter=" + f) }
-        if r.deleteExcluded { sum.append("--delete-excluded") }
         if let pd = r.partialDir { sum += ["--partial-dir", pd] }
         for d in r.linkDests { sum += ["--link-dest", d] }
         for d in r.compareDests { sum += ["--compare-dest", d] }
-        if r.checksum { sum.append("-c") }
-        if r.ignoreTimes { sum.append("-I") }
-        if r.sizeOnly { sum.append("--size-only") }
-        if r.update { sum.append("-u") }
-        if r.ignoreExisting { sum.append("--ignore-existing") }
-        if r.existing { sum.append("--existing") }
-        if whole { sum.append("-W") }
         if let b = r.blockSize { sum += ["-B", String(b)] }
         if r.dryRun { sum.append("-n") }
         sum += ["--", destRoot]
