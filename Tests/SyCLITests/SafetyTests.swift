@@ -194,4 +194,24 @@ struct SafetyTests {
         let matched = again.out.split(separator: "\n").first { $0.hasPrefix("Matched data:") } ?? ""
         #expect(!matched.hasPrefix("Matched data: 0 "), "\(again.out)")
     }
+
+    @Test func fullDiskIsAOneLineErrorAndKeepsTheOldFile() throws {
+        let t = TempDir()
+        mkdir(t.sub("small"), 0o755)
+        // A 1 MiB tmpfs as the full disk; where mounting is not allowed this test has nothing to run on.
+        guard geteuid() == 0, system(script: "mount -t tmpfs -o size=1M tmpfs \(shellQuote(t.sub("small"))) 2>/dev/null") == 0 else { return }
+        defer { _ = system(script: "umount \(shellQuote(t.sub("small")))") }
+        mkdir(t.sub("src"), 0o755)
+        var rng = SeededRandom(seed: 3)
+        writeFile(t.sub("src/big"), (0..<3_000_000).map { _ in UInt8.random(in: 0...255, using: &rng) })
+        mkdir(t.sub("small/dst"), 0o755)
+        writeFile(t.sub("small/dst/big"), Array("old".utf8))
+        for extra in [[String](), ["--no-W"]] {
+            let r = run(["sy", "-a"] + extra + [t.sub("src") + "/", t.sub("small/dst")])
+            #expect(r.code == 11, "\(r)")
+            #expect(r.err.contains("No space left on device"), "\(r.err)")
+            #expect(readFile(t.sub("small/dst/big")) == Array("old".utf8))
+            #expect(TreeSnapshot(t.sub("small/dst")).nodes.count == 2, "a temporary file was left")
+        }
+    }
 }
