@@ -22,6 +22,8 @@ struct SyScan: ParsableCommand {
 
     @Flag(name: .customLong("no-recursive"), help: "List the top level only; skip directories.")
     var noRecursive = false
+    @Flag(name: [.customShort("d"), .customLong("dirs")], help: "With --no-recursive, list directories without their contents.")
+    var dirs = false
 
     @Option(name: .customLong("top-name"), help: "Send a single source under this name.")
     var topName: String?
@@ -49,6 +51,7 @@ toolMain(SyScan.self, name: "sy-scan") { cmd in
     options.oneFileSystem = cmd.oneFileSystem
     options.checksum = cmd.checksum
     options.recursive = !cmd.noRecursive
+    options.dirs = cmd.dirs
     options.topName = cmd.topName?.pathBytes
     options.sendNames = cmd.names
     options.filters = FilterList(cmd.filter.compactMap(FilterRule.init(rule:)))

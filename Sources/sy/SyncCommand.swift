@@ -137,7 +137,7 @@ struct SyncCommand: ParsableCommand {
     var paths: [String] = []
 
     func validate() throws {
-        if paths.count < 2 { throw ValidationError("a source and a destination are required") }
+        if paths.isEmpty { throw ValidationError("a source and a destination are required") }
         if let b = blockSize, b < SignatureLimits.minBlock || b > SignatureLimits.maxBlock {
             throw ValidationError("--block-size=\(b) is out of range \(SignatureLimits.minBlock)...\(SignatureLimits.maxBlock)")
         }
@@ -158,8 +158,8 @@ struct SyncCommand: ParsableCommand {
     /// The request, after `--no-OPTION` negations (applied last, as rsync does).
     func request(negated: Set<String>) -> SyncRequest {
         var r = SyncRequest()
-        r.sources = Array(paths.dropLast())
-        r.destination = paths.last!
+        r.sources = paths.count == 1 ? paths : Array(paths.dropLast())
+        r.destination = paths.count == 1 ? "" : paths.last!
         func on(_ flag: Bool, _ names: String...) -> Bool { flag && !names.contains(where: negated.contains) }
         r.recursive = on(recursive || archive, "recursive", "r")
         r.links = on(links || archive, "links", "l")

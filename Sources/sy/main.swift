@@ -25,5 +25,7 @@ do { filtered = try RsyncArgs.extractFilters(rest) } catch {
 toolMain(SyncCommand.self, name: "sy", arguments: RsyncArgs.normalize(filtered.0)) { cmd in
     var request = cmd.request(negated: negated)
     request.filters = filtered.1 + (cmd.cvsExclude ? RsyncArgs.cvsExcludes.map { "- " + $0 } : [])
+    // One path: list it, as rsync does.
+    if cmd.paths.count == 1 { return try Transfer(request).list() }
     return try Transfer(request).run()
 }

@@ -5,6 +5,8 @@ public struct ScanOptions: Sendable {
     public var oneFileSystem = false
     public var checksum = false
     public var recursive = true
+    /// Without recursion, list directories themselves (rsync's -d, and listing mode).
+    public var dirs = false
     public var topName: PathBytes?
     /// Include/exclude rules: excluded entries are not listed and excluded directories not walked.
     public var filters = FilterList()
@@ -38,9 +40,11 @@ public enum Scanner {
                 continue
             }
             if item.kind == .directory && !options.recursive && item.path != [0x2E] {
-                warn("skipping directory \(item.path.displayName)")
                 walker.skipChildren()
-                continue
+                if !options.dirs {
+                    warn("skipping directory \(item.path.displayName)")
+                    continue
+                }
             }
             var entry = Entry(path: item.path, stat: item.stat, kind: item.kind, target: item.target)
             entry.unreadable = item.unreadable
