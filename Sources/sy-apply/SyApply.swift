@@ -62,6 +62,8 @@ struct SyApply: ParsableCommand {
     var deleteExcluded = false
     @Option(name: .customLong("partial-dir"), help: "Keep the data of an interrupted file in this directory.")
     var partialDir: String?
+    @Option(name: .customLong("max-delete"), help: "Delete no more than this many entries (exit 25 past it).")
+    var maxDelete: Int?
     @Option(name: .customLong("link-dest"), help: "A --link-dest directory, in sy-sum's order (relative to DST).")
     var linkDest: [String] = []
 
@@ -84,6 +86,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.deleteExcluded = cmd.deleteExcluded
     o.partialDir = cmd.partialDir?.pathBytes
     o.linkDests = cmd.linkDest.map(\.pathBytes)
+    o.maxDelete = cmd.maxDelete
     let input = try StreamReader(fd: 0, expecting: [.delta])
     let reporter = Reporter(options: o.output, dryRun: o.dryRun, totals: cmd.totalsFd.map(TotalsChannel.init))
     let applier = Applier(destination: cmd.destination.pathBytes, options: o, input: input, reporter: reporter)

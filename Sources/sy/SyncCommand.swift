@@ -61,6 +61,8 @@ struct SyncCommand: ParsableCommand {
     var deleteAfter = false
     @Flag(name: .customLong("force"), help: "Force deletion of directories even if not empty.")
     var force = false
+    @Option(name: .customLong("max-delete"), help: "Don't delete more than NUM files (exit 25 past it).")
+    var maxDelete: Int?
     @Flag(name: .customLong("delete-excluded"), help: "Also delete excluded files from destination dirs.")
     var deleteExcluded = false
     @Flag(name: [.customShort("C"), .customLong("cvs-exclude")], help: "Auto-ignore files in the same way CVS does.")
@@ -145,6 +147,7 @@ struct SyncCommand: ParsableCommand {
         let deletes = [deleteBefore, deleteDuring, deleteDelay, deleteAfter].filter { $0 }.count
         if deletes > 1 { throw ValidationError("you may not combine multiple --delete-WHEN options") }
         if sizeOnly && checksum { throw ValidationError("--size-only conflicts with --checksum") }
+        if let m = maxDelete, m < 0 { throw ValidationError("--max-delete=\(m) must not be negative") }
         if linkDest.count + compareDest.count > 20 { throw ValidationError("too many --link-dest/--compare-dest args (at most 20)") }
         if let d = partialDir, d.isEmpty || d.contains("/") || d == "." || d == ".." {
             throw ValidationError("--partial-dir=\(d): sy takes a plain directory name (kept beside each file)")
@@ -176,6 +179,7 @@ struct SyncCommand: ParsableCommand {
         if deleteBefore { r.deleteMode = .before } else if deleteAfter { r.deleteMode = .after } else if deleteDelay { r.deleteMode = .delay }
         r.force = on(force, "force")
         r.deleteExcluded = deleteExcluded
+        r.maxDelete = maxDelete
         if deleteExcluded { r.delete = true }
         r.checksum = on(checksum, "checksum", "c")
         r.ignoreTimes = on(ignoreTimes, "ignore-times", "I")

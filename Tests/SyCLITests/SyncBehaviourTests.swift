@@ -265,6 +265,20 @@ struct SyncBehaviourTests {
             #expect(lines(s) == lines(r), "sy:\n\(s.out)rsync:\n\(r.out)")
         }
     }
+
+    @Test func maxDeleteStopsAtTheLimitWithExit25() {
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755); mkdir(t.sub("dst"), 0o755); mkdir(t.sub("dst/sub"), 0o755)
+        for i in 0..<6 { writeFile(t.sub("dst/x\(i)"), [1]) }
+        writeFile(t.sub("dst/sub/y"), [2])
+        let r = run(["sy", "-a", "--delete", "--max-delete=3", t.sub("src") + "/", t.sub("dst")])
+        #expect(r.code == 25, "\(r)")
+        #expect(r.err.contains("Deletions stopped due to --max-delete limit"), "\(r.err)")
+        let left = TreeSnapshot(t.sub("dst")).nodes.count - 1
+        #expect(left == 8 - 3, "\(left) entries left, expected 5")
+        let all = run(["sy", "-a", "--delete", t.sub("src") + "/", t.sub("dst")])
+        #expect(all.code == 0 && TreeSnapshot(t.sub("dst")).nodes.count == 1)
+    }
 }
 
 extension String {

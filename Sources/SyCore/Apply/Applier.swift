@@ -34,6 +34,8 @@ public final class Applier {
     var sources: SourceSet?
     let receiver: FileReceiver
     var referenceStacks: [Int: DirStack] = [:]
+    /// Entries --max-delete kept.
+    var deletionsSkipped = 0
     lazy var limiter: RateLimiter? = options.bwlimit.flatMap { $0 > 0 ? RateLimiter(bytesPerSecond: $0) : nil }
 
     public init(destination: PathBytes, options: ApplyOptions, input: StreamReader, reporter: Reporter) {
@@ -77,6 +79,10 @@ public final class Applier {
             }
         }
         finishAll()
+        if deletionsSkipped > 0 {
+            warn("Deletions stopped due to --max-delete limit (\(deletionsSkipped) skipped)")
+            status = status.merged(with: .deleteLimit)
+        }
         stats.deltaBytes = input.offset
         let began = options.output.startNanos > 0 ? options.output.startNanos : start
         reporter.finish(stats, elapsed: Double(wallNanos() &- began) / 1e9)
@@ -245,9 +251,16 @@ public final class Applier {
             self.stats.deleted.add(e.kind)
             self.reporter.change(Plan(action: .delete, entry: e))
         }, onError: { [unowned self] err in self.report(err) })
-        if !options.filters.isEmpty && !options.deleteExcluded {
-            let filters = options.filters
-            remover.protects = { path, isDir in filters.excludes(path, isDirectory: isDir) }
+        let filters = options.filters.isEmpty || options.deleteExcluded ? nil : options.filters
+        let limit = options.maxDelete
+        remover.protects = { [unowned self] path, isDir in
+            if let f = filters, f.excludes(path, isDirectory: isDir) { return true }
+            if let limit, self.stats.deleted.total >= UInt64(limit) {
+                // --max-delete: keep the rest, count it, exit 25 at the end.
+                if !isDir { self.deletionsSkipped += 1 }
+                return true
+            }
+            return false
         }
         remover.remove(dir: dir, name: PathOps.base(path), path: path)
         touch(PathOps.parent(path))

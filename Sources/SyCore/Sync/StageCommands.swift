@@ -65,6 +65,7 @@ public struct StageCommands: Sendable {
         if local && whole { for s in sourceArgs { apply += ["--copy-from", s] } }
         if let t = topName { apply += ["--top-name", t] }
         if r.delete {
+            if let m = r.maxDelete { apply.append("--max-delete=\(m)") }
             for f in r.filters { apply.append("--filter=" + f) }
             if r.deleteExcluded { apply.append("--delete-excluded") }
         }

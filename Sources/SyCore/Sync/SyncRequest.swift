@@ -23,6 +23,7 @@ public struct SyncRequest: Sendable {
     /// Include/exclude rules in `--filter` form, in command-line order.
     public var filters: [String] = []
     public var deleteExcluded = false
+    public var maxDelete: Int?
     public var checksum = false
     public var ignoreTimes = false
     public var sizeOnly = false
