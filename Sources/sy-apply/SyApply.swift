@@ -62,6 +62,14 @@ struct SyApply: ParsableCommand {
     var deleteExcluded = false
     @Option(name: .customLong("partial-dir"), help: "Keep the data of an interrupted file in this directory.")
     var partialDir: String?
+    @Flag(name: [.customShort("b"), .customLong("backup")], help: "Keep replaced and deleted files (NAME~ or under --backup-dir).")
+    var backup = false
+    @Option(name: .customLong("backup-dir"), help: "Keep backups under this directory (relative to DST), same relative paths.")
+    var backupDir: String?
+    @Option(name: .customLong("suffix"), help: "Backup suffix (default ~, or none with --backup-dir).")
+    var suffix: String?
+    @Option(name: .customLong("protect"), help: "Never delete destination entries matching this pattern (repeatable).")
+    var protect: [String] = []
     @Option(name: .customLong("max-delete"), help: "Delete no more than this many entries (exit 25 past it).")
     var maxDelete: Int?
     @Option(name: .customLong("link-dest"), help: "A --link-dest directory, in sy-sum's order (relative to DST).")
@@ -87,6 +95,11 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.partialDir = cmd.partialDir?.pathBytes
     o.linkDests = cmd.linkDest.map(\.pathBytes)
     o.maxDelete = cmd.maxDelete
+    if cmd.backup || cmd.backupDir != nil {
+        o.backup = BackupPolicy(suffix: (cmd.suffix ?? (cmd.backupDir == nil ? "~" : "")).pathBytes,
+                                dir: cmd.backupDir.map { ReferenceDirs.resolve($0.pathBytes, destination: cmd.destination.pathBytes) })
+    }
+    o.protects = FilterList(cmd.protect.map { FilterRule(include: false, pattern: $0) })
     let input = try StreamReader(fd: 0, expecting: [.delta])
     let reporter = Reporter(options: o.output, dryRun: o.dryRun, totals: cmd.totalsFd.map(TotalsChannel.init))
     let applier = Applier(destination: cmd.destination.pathBytes, options: o, input: input, reporter: reporter)

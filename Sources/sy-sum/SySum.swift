@@ -52,6 +52,8 @@ struct SySum: ParsableCommand {
     var deleteExcluded = false
     @Option(name: .customLong("partial-dir"), help: "Resume from data kept in this directory by an interrupted run.")
     var partialDir: String?
+    @Option(name: .customLong("protect"), help: "Never delete destination entries matching this pattern (repeatable).")
+    var protect: [String] = []
     @Option(name: .customLong("link-dest"), help: "Hard-link files unchanged in this directory (repeatable; relative to DST).")
     var linkDest: [String] = []
     @Option(name: .customLong("compare-dest"), help: "Skip files unchanged in this directory (repeatable; relative to DST).")
@@ -81,6 +83,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.deleteExcluded = cmd.deleteExcluded
     o.partialDir = cmd.partialDir?.pathBytes
     o.linkDests = cmd.linkDest.map(\.pathBytes)
+    o.protects = FilterList(cmd.protect.map { FilterRule(include: false, pattern: $0) })
     o.compareDests = cmd.compareDest.map(\.pathBytes)
     let input = try StreamReader(fd: 0, expecting: [.entries])
     let out = try StreamWriter(fd: 1, kind: .plans, producer: versionString("sy-sum"),

@@ -61,6 +61,12 @@ struct SyncCommand: ParsableCommand {
     var deleteAfter = false
     @Flag(name: .customLong("force"), help: "Force deletion of directories even if not empty.")
     var force = false
+    @Flag(name: [.customShort("b"), .customLong("backup")], help: "Make backups (see --suffix & --backup-dir).")
+    var backup = false
+    @Option(name: .customLong("backup-dir"), help: "Make backups into hierarchy based in DIR.")
+    var backupDir: String?
+    @Option(name: .customLong("suffix"), help: "Backup suffix (default ~ w/o --backup-dir).")
+    var suffix: String?
     @Option(name: .customLong("max-delete"), help: "Don't delete more than NUM files (exit 25 past it).")
     var maxDelete: Int?
     @Flag(name: .customLong("delete-excluded"), help: "Also delete excluded files from destination dirs.")
@@ -180,6 +186,10 @@ struct SyncCommand: ParsableCommand {
         r.force = on(force, "force")
         r.deleteExcluded = deleteExcluded
         r.maxDelete = maxDelete
+        if on(backup || backupDir != nil, "backup", "b") {
+            r.backupSuffix = suffix ?? (backupDir == nil ? "~" : "")
+            r.backupDir = backupDir
+        }
         if deleteExcluded { r.delete = true }
         r.checksum = on(checksum, "checksum", "c")
         r.ignoreTimes = on(ignoreTimes, "ignore-times", "I")

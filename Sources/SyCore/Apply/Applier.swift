@@ -251,10 +251,15 @@ public final class Applier {
             self.stats.deleted.add(e.kind)
             self.reporter.change(Plan(action: .delete, entry: e))
         }, onError: { [unowned self] err in self.report(err) })
+        if options.backup != nil {
+            remover.keepFile = { [unowned self] dir, name, path in self.backup(dir: dir, name: name, path: path, move: true) }
+        }
         let filters = options.filters.isEmpty || options.deleteExcluded ? nil : options.filters
         let limit = options.maxDelete
+        let protects = options.protects
         remover.protects = { [unowned self] path, isDir in
             if let f = filters, f.excludes(path, isDirectory: isDir) { return true }
+            if protects.excludes(path, isDirectory: isDir) { return true }
             if let limit, self.stats.deleted.total >= UInt64(limit) {
                 // --max-delete: keep the rest, count it, exit 25 at the end.
                 if !isDir { self.deletionsSkipped += 1 }
@@ -327,6 +332,10 @@ public final class Applier {
         lchown(dir: dir, name: tmp, e)
         if e.kind != .symlink && options.perms { try? Sys.fchmodat(dir, tmp, mode_t(e.perms)) }
         if options.times { try? Sys.lutimensat(dir, tmp, e.mtimeSec, e.mtimeNsec) }
+        if !backup(dir: dir, name: name, path: e.path, move: false) {
+            try? Sys.unlinkat(dir, tmp, isDir: false)
+            return
+        }
         do { try Sys.renameat(dir, tmp, dir, name) } catch {
             try? Sys.unlinkat(dir, tmp, isDir: false)
             report(SyError.sys("rename failed for", e.path, error.code, status: .partial))

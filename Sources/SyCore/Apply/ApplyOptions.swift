@@ -17,6 +17,10 @@ public struct ApplyOptions: Sendable {
     /// `--partial`: an interrupted file's data is kept in this directory (relative to the
     /// file's directory) and used as the basis next time.
     public var partialDir: PathBytes?
+    /// Receiver-side protect rules: matching entries are never deleted.
+    public var protects = FilterList()
+    /// `--backup`: keep replaced and deleted files.
+    public var backup: BackupPolicy?
     /// `--max-delete`: delete no more than this many entries (exit 25 past it).
     public var maxDelete: Int?
     /// `--link-dest` directories that `.linkDest` hard-link plans point into.

@@ -9,6 +9,8 @@ struct Remover {
     /// Entries kept by the filter rules (rsync keeps excluded files inside a deleted directory,
     /// and the directory with them).
     var protects: (PathBytes, Bool) -> Bool = { _, _ in false }
+    /// `--backup`: moves a file away instead of unlinking it; false if that failed.
+    var keepFile: ((Int32, PathBytes, PathBytes) -> Bool)?
 
     /// Removes `name` (stream path `path`) in `dir`; false if something was kept.
     @discardableResult
@@ -39,8 +41,13 @@ struct Remover {
             Sys.close(fd)
             if kept { return false }
         }
-        if !dryRun {
+        if !dryRun, kind != .directory, let keepFile {
+            guard keepFile(dir, name, path) else { return false }
+        } else if !dryRun {
             do { try Sys.unlinkat(dir, name, isDir: kind == .directory) } catch {
+                if (error.code == ENOTEMPTY || error.code == EEXIST) && keepFile != nil {
+                    return false // backups kept beside their files keep the directory, as rsync does
+                }
                 if error.code == ENOTEMPTY || error.code == EEXIST {
                     onError(SyError("cannot delete non-empty directory: \(path.displayName)", status: .partial, errno: error.code))
                 } else {

@@ -32,6 +32,8 @@ public struct SumOptions: Sendable {
     /// `--link-dest` (hard-link unchanged files from these) and `--compare-dest` (skip files
     /// unchanged there) directories; relative ones are relative to the destination.
     public var linkDests: [PathBytes] = []
+    /// Receiver-side protect rules (rsync's `P`): matching destination entries are never deleted.
+    public var protects = FilterList()
     public var compareDests: [PathBytes] = []
     public init() {}
 }

@@ -210,6 +210,7 @@ public final class Summer {
         if let pd = options.partialDir, d.kind == .directory, PathOps.base(d.path) == pd { return }
         guard options.delete, deletable(d.path) else { return }
         if !options.deleteExcluded && options.filters.excludes(d.path, isDirectory: d.kind == .directory) { return }
+        if options.protects.excludes(d.path, isDirectory: d.kind == .directory) { return }
         try emit(Plan(action: .delete, entry: Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)))
     }
 

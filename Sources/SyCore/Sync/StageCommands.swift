@@ -42,6 +42,8 @@ public struct StageCommands: Sendable {
         if let pd = r.partialDir { sum += ["--partial-dir", pd] }
         for d in r.linkDests { sum += ["--link-dest", d] }
         for d in r.compareDests { sum += ["--compare-dest", d] }
+        // rsync protects backups kept beside the files from --delete (`P *~`).
+        if let sfx = r.backupSuffix, r.backupDir == nil, !sfx.isEmpty { sum.append("--protect=*" + sfx) }
         if let b = r.blockSize { sum += ["-B", String(b)] }
         if r.dryRun { sum.append("-n") }
         sum += ["--", destRoot]
@@ -60,6 +62,12 @@ public struct StageCommands: Sendable {
         if r.inplace { apply.append("--inplace") }
         if r.mkpath { apply.append("--mkpath") }
         if let pd = r.partialDir { apply += ["--partial-dir", pd] }
+        if let sfx = r.backupSuffix {
+            apply.append("-b")
+            if !sfx.isEmpty { apply.append("--suffix=" + sfx) }
+            if let bd = r.backupDir { apply.append("--backup-dir=" + bd) }
+            if r.backupDir == nil && !sfx.isEmpty { apply.append("--protect=*" + sfx) }
+        }
         for d in r.linkDests { apply += ["--link-dest", d] }
         if r.bwlimit > 0 && local && whole { apply.append("--bwlimit=\(r.bwlimit)B") }
         if local && whole { for s in sourceArgs { apply += ["--copy-from", s] } }

@@ -24,6 +24,9 @@ public struct SyncRequest: Sendable {
     public var filters: [String] = []
     public var deleteExcluded = false
     public var maxDelete: Int?
+    /// `--backup`: the suffix (nil: no backups) and `--backup-dir`.
+    public var backupSuffix: String?
+    public var backupDir: String?
     public var checksum = false
     public var ignoreTimes = false
     public var sizeOnly = false

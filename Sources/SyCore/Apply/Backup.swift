@@ -1,0 +1,74 @@
+import Glibc
+
+/// rsync's `--backup`: a destination file about to be replaced or deleted is kept, as
+/// `NAME~` beside it or under `--backup-dir` at the same relative path.
+public struct BackupPolicy: Sendable {
+    public var suffix: PathBytes
+    /// The backup directory (already resolved against the destination), or nil.
+    public var dir: PathBytes?
+
+    public init(suffix: PathBytes, dir: PathBytes?) { self.suffix = suffix; self.dir = dir }
+}
+
+extension Applier {
+    /// Keeps the entry `name` in `dir` (stream path `path`): `move` renames it away (a
+    /// deletion), otherwise a hard link is made (the file is about to be renamed over).
+    /// Returns false (reported) when the backup could not be made; the caller then leaves the
+    /// file alone.
+    func backup(dir: Int32, name: PathBytes, path: PathBytes, move: Bool) -> Bool {
+        guard let policy = options.backup else { return true }
+        guard let st = try? Sys.fstatat(dir, name), st.kind != .directory else { return true }
+        do throws(Errno) {
+            let (bdir, bname, owned) = try backupLocation(policy, dir: dir, name: name, path: path)
+            defer { if owned { Sys.close(bdir) } }
+            if (try? Sys.fstatat(bdir, bname))?.kind == .directory { throw Errno(EISDIR) }
+            if move {
+                try Sys.renameat(dir, name, bdir, bname)
+            } else {
+                do { try Sys.unlinkat(bdir, bname, isDir: false) } catch { if error.code != ENOENT { throw error } }
+                try Sys.linkat(dir, name, bdir, bname)
+            }
+            if options.output.verbose > 1 { reporter.line("backed up \(path.displayName) to \((policy.dir.map { $0 + [0x2F] } ?? []) + path + policy.suffix)") }
+            return true
+        } catch {
+            report(SyError.sys("backup failed for", path, error.code, status: .partial))
+            return false
+        }
+    }
+
+    /// Where the backup of `path` goes: a directory fd (owned when it was opened here) and a name.
+    private func backupLocation(_ policy: BackupPolicy, dir: Int32, name: PathBytes, path: PathBytes) throws(Errno) -> (Int32, PathBytes, Bool) {
+        let bname = name + policy.suffix
+        guard bname.count <= 255 else { throw Errno(ENAMETOOLONG) }
+        guard let root = policy.dir else { return (dir, bname, false) }
+        // Create backup-dir/parent-of-path, one component at a time, never following symlinks.
+        var fd: Int32
+        do { fd = try Sys.openat(Sys.atFDCWD, root, O_RDONLY | O_DIRECTORY) } catch {
+            guard error.code == ENOENT else { throw error }
+            _ = system(root)
+            fd = try Sys.openat(Sys.atFDCWD, root, O_RDONLY | O_DIRECTORY)
+        }
+        let parent = PathOps.parent(path)
+        if parent != [0x2E] {
+            for comp in parent.split(separator: 0x2F).map(Array.init) {
+                do { try Sys.mkdirat(fd, comp, 0o755) } catch { if error.code != EEXIST { Sys.close(fd); throw error } }
+                let next: Int32
+                do { next = try Sys.openDir(fd, comp) } catch { Sys.close(fd); throw error }
+                Sys.close(fd)
+                fd = next
+            }
+        }
+        return (fd, bname, true)
+    }
+
+    /// `mkdir -p` for the backup directory itself.
+    private func system(_ path: PathBytes) -> Int32 {
+        var prefix: PathBytes = path.first == 0x2F ? [0x2F] : []
+        for comp in path.split(separator: 0x2F) {
+            prefix += comp
+            try? Sys.mkdirat(Sys.atFDCWD, prefix, 0o755)
+            prefix.append(0x2F)
+        }
+        return 0
+    }
+}
