@@ -52,6 +52,10 @@ struct SySum: ParsableCommand {
     var deleteExcluded = false
     @Option(name: .customLong("partial-dir"), help: "Resume from data kept in this directory by an interrupted run.")
     var partialDir: String?
+    @Option(name: .customLong("min-size"), help: "Don't transfer files smaller than SIZE.")
+    var minSize: String?
+    @Option(name: .customLong("max-size"), help: "Don't transfer files larger than SIZE.")
+    var maxSize: String?
     @Option(name: .customLong("protect"), help: "Never delete destination entries matching this pattern (repeatable).")
     var protect: [String] = []
     @Option(name: .customLong("link-dest"), help: "Hard-link files unchanged in this directory (repeatable; relative to DST).")
@@ -63,6 +67,7 @@ struct SySum: ParsableCommand {
     var destination: String
 
     func validate() throws {
+        for v in [minSize, maxSize].compactMap({ $0 }) where SizeArg.parse(v) == nil { throw ValidationError("invalid size '\(v)'") }
         for f in filter where FilterRule(rule: f) == nil { throw ValidationError("invalid filter rule '\(f)'") }
         if let d = partialDir, PathCheck.problem(d.pathBytes) != nil || d.contains("/") { throw ValidationError("--partial-dir must be a plain name") }
         if let b = blockSize, b < SignatureLimits.minBlock || b > SignatureLimits.maxBlock {
@@ -83,6 +88,8 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.deleteExcluded = cmd.deleteExcluded
     o.partialDir = cmd.partialDir?.pathBytes
     o.linkDests = cmd.linkDest.map(\.pathBytes)
+    o.minSize = cmd.minSize.flatMap(SizeArg.parse)
+    o.maxSize = cmd.maxSize.flatMap(SizeArg.parse)
     o.protects = FilterList(cmd.protect.map { FilterRule(include: false, pattern: $0) })
     o.compareDests = cmd.compareDest.map(\.pathBytes)
     let input = try StreamReader(fd: 0, expecting: [.entries])

@@ -67,6 +67,10 @@ struct SyncCommand: ParsableCommand {
     var backupDir: String?
     @Option(name: .customLong("suffix"), help: "Backup suffix (default ~ w/o --backup-dir).")
     var suffix: String?
+    @Option(name: .customLong("min-size"), help: "Don't transfer any file smaller than SIZE.")
+    var minSize: String?
+    @Option(name: .customLong("max-size"), help: "Don't transfer any file larger than SIZE.")
+    var maxSize: String?
     @Option(name: .customLong("max-delete"), help: "Don't delete more than NUM files (exit 25 past it).")
     var maxDelete: Int?
     @Flag(name: .customLong("delete-excluded"), help: "Also delete excluded files from destination dirs.")
@@ -153,6 +157,9 @@ struct SyncCommand: ParsableCommand {
         let deletes = [deleteBefore, deleteDuring, deleteDelay, deleteAfter].filter { $0 }.count
         if deletes > 1 { throw ValidationError("you may not combine multiple --delete-WHEN options") }
         if sizeOnly && checksum { throw ValidationError("--size-only conflicts with --checksum") }
+        for v in [minSize, maxSize].compactMap({ $0 }) where SizeArg.parse(v) == nil {
+            throw ValidationError("--min-size/--max-size: invalid size '\(v)'")
+        }
         if let m = maxDelete, m < 0 { throw ValidationError("--max-delete=\(m) must not be negative") }
         if linkDest.count + compareDest.count > 20 { throw ValidationError("too many --link-dest/--compare-dest args (at most 20)") }
         if let d = partialDir, d.isEmpty || d.contains("/") || d == "." || d == ".." {
@@ -186,6 +193,8 @@ struct SyncCommand: ParsableCommand {
         r.force = on(force, "force")
         r.deleteExcluded = deleteExcluded
         r.maxDelete = maxDelete
+        r.minSize = minSize
+        r.maxSize = maxSize
         if on(backup || backupDir != nil, "backup", "b") {
             r.backupSuffix = suffix ?? (backupDir == nil ? "~" : "")
             r.backupDir = backupDir

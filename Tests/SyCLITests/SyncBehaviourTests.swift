@@ -279,6 +279,26 @@ struct SyncBehaviourTests {
         let all = run(["sy", "-a", "--delete", t.sub("src") + "/", t.sub("dst")])
         #expect(all.code == 0 && TreeSnapshot(t.sub("dst")).nodes.count == 1)
     }
+
+    @Test func sizeLimitsMatchRsync() {
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        for (name, size) in [("tiny", 10), ("k1", 1024), ("mid", 5000), ("m1", 1_048_576), ("big", 1_048_577)] {
+            writeFile(t.sub("src/" + name), [UInt8](repeating: 7, count: size))
+        }
+        for flags in [["--min-size=1K"], ["--max-size=1M"], ["--min-size=1K", "--max-size=1M-1"], ["--max-size=5KB"]] {
+            let key = flags.joined().filter { $0.isLetter || $0.isNumber }
+            mkdir(t.sub("r" + key), 0o755); mkdir(t.sub("s" + key), 0o755)
+            writeFile(t.sub("r" + key + "/big"), [1]); writeFile(t.sub("s" + key + "/big"), [1])
+            _ = system(script: "touch -d '2020-01-01' \(shellQuote(t.sub("r" + key + "/big"))) \(shellQuote(t.sub("s" + key + "/big")))")
+            let r = run(["rsync", "-a", "--delete"] + flags + [t.sub("src") + "/", t.sub("r" + key)])
+            let s = run(["sy", "-a", "--delete"] + flags + [t.sub("src") + "/", t.sub("s" + key)])
+            #expect(r.code == 0 && s.code == 0, "\(flags): \(s)")
+            let d = TreeSnapshot(t.sub("r" + key)).diff(TreeSnapshot(t.sub("s" + key)), ignoringDirTimes: true)
+            #expect(d.isEmpty, "\(flags): \(d)")
+        }
+        #expect(run(["sy", "-a", "--max-size=lots", t.sub("src") + "/", t.sub("x")]).code == 1)
+    }
 }
 
 extension String {

@@ -32,6 +32,10 @@ public struct SumOptions: Sendable {
     /// `--link-dest` (hard-link unchanged files from these) and `--compare-dest` (skip files
     /// unchanged there) directories; relative ones are relative to the destination.
     public var linkDests: [PathBytes] = []
+    /// `--min-size` / `--max-size`: regular files outside these bounds are not transferred
+    /// (they stay in the list, so --delete keeps them).
+    public var minSize: Int64?
+    public var maxSize: Int64?
     /// Receiver-side protect rules (rsync's `P`): matching destination entries are never deleted.
     public var protects = FilterList()
     public var compareDests: [PathBytes] = []

@@ -107,6 +107,14 @@ public final class Summer {
         return nil
     }
 
+    /// Whether --min-size/--max-size leave this file out.
+    func sizeExcluded(_ e: Entry) -> Bool {
+        guard e.kind == .file else { return false }
+        if let m = options.minSize, e.size < m { return true }
+        if let m = options.maxSize, e.size > m { return true }
+        return false
+    }
+
     func emit(_ plan: Plan) throws(SyError) {
         if plan.action.carriesData && plan.entry.kind == .file { totals?.count(entry: false, plannedBytes: plan.entry.size) }
         plan.encode(into: &out.payload)
@@ -132,6 +140,7 @@ public final class Summer {
 
     func sourceOnly(_ s: Entry) throws(SyError) {
         guard wanted(s) else { skipUnwanted(s); return }
+        if sizeExcluded(s) { return }
         if options.existing {
             if s.kind == .directory { skipPrefix = s.path }
             return
@@ -240,6 +249,7 @@ public final class Summer {
             }
         }
         if options.ignoreExisting && s.kind != .directory { return }
+        if sizeExcluded(s) { return }
         let attrs = attrFlags(s, d.stat)
         var plan: Plan?
         switch s.kind {

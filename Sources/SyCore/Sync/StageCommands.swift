@@ -39,6 +39,8 @@ public struct StageCommands: Sendable {
         ]
         sum += sumFlags.filter(\.0).map(\.1)
         for f in r.filters { sum.append("--filter=" + f) }
+        if let v = r.minSize { sum.append("--min-size=" + v) }
+        if let v = r.maxSize { sum.append("--max-size=" + v) }
         if let pd = r.partialDir { sum += ["--partial-dir", pd] }
         for d in r.linkDests { sum += ["--link-dest", d] }
         for d in r.compareDests { sum += ["--compare-dest", d] }

@@ -24,6 +24,9 @@ public struct SyncRequest: Sendable {
     public var filters: [String] = []
     public var deleteExcluded = false
     public var maxDelete: Int?
+    /// `--min-size` / `--max-size` as given (rsync's SIZE syntax).
+    public var minSize: String?
+    public var maxSize: String?
     /// `--backup`: the suffix (nil: no backups) and `--backup-dir`.
     public var backupSuffix: String?
     public var backupDir: String?
