@@ -70,6 +70,8 @@ struct SyApply: ParsableCommand {
     var suffix: String?
     @Option(name: .customLong("protect"), help: "Never delete destination entries matching this pattern (repeatable).")
     var protect: [String] = []
+    @Flag(name: [.customShort("O"), .customLong("omit-dir-times")], help: "Leave directory times alone.")
+    var omitDirTimes = false
     @Option(name: .customLong("max-delete"), help: "Delete no more than this many entries (exit 25 past it).")
     var maxDelete: Int?
     @Option(name: .customLong("link-dest"), help: "A --link-dest directory, in sy-sum's order (relative to DST).")
@@ -95,6 +97,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.partialDir = cmd.partialDir?.pathBytes
     o.linkDests = cmd.linkDest.map(\.pathBytes)
     o.maxDelete = cmd.maxDelete
+    o.omitDirTimes = cmd.omitDirTimes
     if cmd.backup || cmd.backupDir != nil {
         o.backup = BackupPolicy(suffix: (cmd.suffix ?? (cmd.backupDir == nil ? "~" : "")).pathBytes,
                                 dir: cmd.backupDir.map { ReferenceDirs.resolve($0.pathBytes, destination: cmd.destination.pathBytes) })

@@ -52,6 +52,12 @@ struct SySum: ParsableCommand {
     var deleteExcluded = false
     @Option(name: .customLong("partial-dir"), help: "Resume from data kept in this directory by an interrupted run.")
     var partialDir: String?
+    @Option(name: .customLong("modify-window"), help: "Compare mtimes with this many seconds of tolerance.")
+    var modifyWindow: Int64 = 0
+    @Flag(name: [.customShort("O"), .customLong("omit-dir-times")], help: "Do not compare directory times.")
+    var omitDirTimes = false
+    @Flag(name: .customLong("ignore-errors"), help: "Delete even below unreadable source directories.")
+    var ignoreErrors = false
     @Option(name: .customLong("min-size"), help: "Don't transfer files smaller than SIZE.")
     var minSize: String?
     @Option(name: .customLong("max-size"), help: "Don't transfer files larger than SIZE.")
@@ -89,6 +95,9 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.partialDir = cmd.partialDir?.pathBytes
     o.linkDests = cmd.linkDest.map(\.pathBytes)
     o.minSize = cmd.minSize.flatMap(SizeArg.parse)
+    o.modifyWindow = cmd.modifyWindow
+    o.omitDirTimes = cmd.omitDirTimes
+    o.ignoreErrors = cmd.ignoreErrors
     o.maxSize = cmd.maxSize.flatMap(SizeArg.parse)
     o.protects = FilterList(cmd.protect.map { FilterRule(include: false, pattern: $0) })
     o.compareDests = cmd.compareDest.map(\.pathBytes)

@@ -67,6 +67,14 @@ struct SyncCommand: ParsableCommand {
     var backupDir: String?
     @Option(name: .customLong("suffix"), help: "Backup suffix (default ~ w/o --backup-dir).")
     var suffix: String?
+    @Option(name: .customLong("modify-window"), help: "Set the accuracy for mod-time comparisons (seconds).")
+    var modifyWindow: Int64?
+    @Flag(name: [.customShort("O"), .customLong("omit-dir-times")], help: "Omit directories from --times.")
+    var omitDirTimes = false
+    @Flag(name: .customLong("ignore-errors"), help: "Delete even if there are I/O errors.")
+    var ignoreErrors = false
+    @Flag(name: [.customShort("d"), .customLong("dirs")], help: "Transfer directories without recursing.")
+    var dirs = false
     @Option(name: .customLong("min-size"), help: "Don't transfer any file smaller than SIZE.")
     var minSize: String?
     @Option(name: .customLong("max-size"), help: "Don't transfer any file larger than SIZE.")
@@ -194,6 +202,10 @@ struct SyncCommand: ParsableCommand {
         r.deleteExcluded = deleteExcluded
         r.maxDelete = maxDelete
         r.minSize = minSize
+        r.modifyWindow = max(0, modifyWindow ?? 0)
+        r.omitDirTimes = on(omitDirTimes, "omit-dir-times", "O")
+        r.ignoreErrors = ignoreErrors
+        r.dirs = dirs
         r.maxSize = maxSize
         if on(backup || backupDir != nil, "backup", "b") {
             r.backupSuffix = suffix ?? (backupDir == nil ? "~" : "")

@@ -299,6 +299,28 @@ struct SyncBehaviourTests {
         }
         #expect(run(["sy", "-a", "--max-size=lots", t.sub("src") + "/", t.sub("x")]).code == 1)
     }
+
+    @Test func omitDirTimesModifyWindowAndDirsMatchRsync() {
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755); mkdir(t.sub("src/d"), 0o755)
+        writeFile(t.sub("src/f"), Array("abc".utf8)); writeFile(t.sub("src/d/g"), [1])
+        _ = system(script: "touch -d '2021-01-01 00:00:00' \(shellQuote(t.sub("src")))/f \(shellQuote(t.sub("src")))/d/g \(shellQuote(t.sub("src/d"))) \(shellQuote(t.sub("src")))")
+        for (i, flags) in [["-a", "--modify-window=2"], ["-a", "-O"], ["-rltd"], ["-d", "-lt"]].enumerated() {
+            let rd = t.sub("r\(i)"), sd = t.sub("s\(i)")
+            for n in [rd, sd] {
+                mkdir(n, 0o755)
+                writeFile(n + "/f", Array("xyz".utf8))  // same size, content differs, 1 s off
+                _ = system(script: "touch -d '2021-01-01 00:00:01' \(shellQuote(n + "/f"))")
+            }
+            let r = run(["rsync"] + flags + [t.sub("src") + "/", rd])
+            let s = run(["sy"] + flags + [t.sub("src") + "/", sd])
+            #expect(r.code == 0 && s.code == 0, "\(flags): \(s)")
+            let d = TreeSnapshot(rd).diff(TreeSnapshot(sd), ignoringDirTimes: flags.contains("-O"))
+            #expect(d.isEmpty, "\(flags): \(d)")
+        }
+        #expect(readFile(t.sub("s0/f")) == Array("xyz".utf8), "--modify-window=2 kept the file as unchanged")
+        #expect(lstat(t.sub("s1/d"))?.mtimeSec != lstat(t.sub("src/d"))?.mtimeSec, "-O left the new directory's time alone")
+    }
 }
 
 extension String {

@@ -175,7 +175,7 @@ public final class Applier {
             if let mode { do { try Sys.fchmod(fd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) } }
         }
         if d.isNew || d.plan.flags.contains(.owner) || d.plan.flags.contains(.group) { chown(fd: fd, e) }
-        if options.times && (d.isNew || d.touched || d.plan.flags.contains(.time)) {
+        if options.times && !options.omitDirTimes && (d.isNew || d.touched || d.plan.flags.contains(.time)) {
             do { try Sys.futimens(fd, e.mtimeSec, e.mtimeNsec) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
         }
     }

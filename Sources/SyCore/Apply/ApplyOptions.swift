@@ -17,6 +17,11 @@ public struct ApplyOptions: Sendable {
     /// `--partial`: an interrupted file's data is kept in this directory (relative to the
     /// file's directory) and used as the basis next time.
     public var partialDir: PathBytes?
+    /// `-O`: leave directory times alone.
+    public var omitDirTimes = false
+    /// `--chown`: owner and group to give every entry (nil: keep the source's).
+    public var chownUser: UInt32?
+    public var chownGroup: UInt32?
     /// Receiver-side protect rules: matching entries are never deleted.
     public var protects = FilterList()
     /// `--backup`: keep replaced and deleted files.

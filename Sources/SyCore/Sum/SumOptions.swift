@@ -32,6 +32,12 @@ public struct SumOptions: Sendable {
     /// `--link-dest` (hard-link unchanged files from these) and `--compare-dest` (skip files
     /// unchanged there) directories; relative ones are relative to the destination.
     public var linkDests: [PathBytes] = []
+    /// `--modify-window`: mtimes this many seconds apart count as equal (0: exact, with ns).
+    public var modifyWindow: Int64 = 0
+    /// `-O`: directory times are not preserved.
+    public var omitDirTimes = false
+    /// `--ignore-errors`: delete even below directories the source could not read.
+    public var ignoreErrors = false
     /// `--min-size` / `--max-size`: regular files outside these bounds are not transferred
     /// (they stay in the list, so --delete keeps them).
     public var minSize: Int64?

@@ -133,7 +133,7 @@ public final class Summer {
 
     func noteSourceDir(_ e: Entry) {
         while let last = srcDirs.last, !PathOps.isInside(e.path, last.path) { srcDirs.removeLast() }
-        srcDirs.append((e.path, !e.unreadable))
+        srcDirs.append((e.path, !e.unreadable || options.ignoreErrors))
     }
 
     // MARK: The three cases of the merge
@@ -341,10 +341,16 @@ public final class Summer {
     }
 
     /// Attribute differences that the options preserve.
+    /// rsync's same_time(): exact with nanoseconds, or within --modify-window seconds.
+    func sameTime(_ s: Entry, _ d: FileStat) -> Bool {
+        if options.modifyWindow == 0 { return s.mtimeSec == d.mtimeSec && s.mtimeNsec == d.mtimeNsec }
+        return abs(s.mtimeSec - d.mtimeSec) <= options.modifyWindow
+    }
+
     func attrFlags(_ s: Entry, _ d: FileStat) -> ItemFlags {
         var f: ItemFlags = []
-        if options.times {
-            if s.mtimeSec != d.mtimeSec || s.mtimeNsec != d.mtimeNsec { f.insert(.time) }
+        if options.times && !(options.omitDirTimes && s.kind == .directory) {
+            if !sameTime(s, d) { f.insert(.time) }
         }
         if options.perms && s.kind != .symlink && s.perms != d.perms { f.insert(.perms) }
         if options.owner && options.canChown && s.uid != d.uid { f.insert(.owner) }
@@ -354,7 +360,7 @@ public final class Summer {
 
     /// rsync's quick check (or `-c`, `-I`, `--size-only`, `-u`) for a regular file present on both sides.
     func fileDecision(_ s: Entry, _ d: WalkItem, _ attrs: ItemFlags) throws(SyError) -> Plan? {
-        let sameTime = s.mtimeSec == d.stat.mtimeSec && s.mtimeNsec == d.stat.mtimeNsec
+        let sameTime = self.sameTime(s, d.stat)
         if options.update && (d.stat.mtimeSec, d.stat.mtimeNsec) > (s.mtimeSec, s.mtimeNsec) { return nil }
         var flags = attrs
         if s.size != d.stat.size { flags.insert(.size) }

@@ -16,6 +16,7 @@ public struct StageCommands: Sendable {
         if r.oneFileSystem { scan.append("-x") }
         if r.checksum { scan.append("-c") }
         if !r.recursive { scan.append("--no-recursive") }
+        if !r.recursive && r.dirs { scan.append("--dirs") }
         // rsync maps owners by name between machines unless --numeric-ids.
         if !local && !r.numericIds && (r.owner || r.group) { scan.append("--names") }
         for f in r.filters { scan.append("--filter=" + f) }
@@ -40,6 +41,9 @@ public struct StageCommands: Sendable {
         sum += sumFlags.filter(\.0).map(\.1)
         for f in r.filters { sum.append("--filter=" + f) }
         if let v = r.minSize { sum.append("--min-size=" + v) }
+        if r.modifyWindow > 0 { sum.append("--modify-window=\(r.modifyWindow)") }
+        if r.omitDirTimes { sum.append("-O") }
+        if r.ignoreErrors { sum.append("--ignore-errors") }
         if let v = r.maxSize { sum.append("--max-size=" + v) }
         if let pd = r.partialDir { sum += ["--partial-dir", pd] }
         for d in r.linkDests { sum += ["--link-dest", d] }
@@ -61,6 +65,7 @@ public struct StageCommands: Sendable {
 
         var apply = ["sy-apply"] + pres
         if r.dryRun { apply.append("-n") }
+        if r.omitDirTimes { apply.append("-O") }
         if r.inplace { apply.append("--inplace") }
         if r.mkpath { apply.append("--mkpath") }
         if let pd = r.partialDir { apply += ["--partial-dir", pd] }

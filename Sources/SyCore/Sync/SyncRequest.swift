@@ -26,6 +26,11 @@ public struct SyncRequest: Sendable {
     public var maxDelete: Int?
     /// `--min-size` / `--max-size` as given (rsync's SIZE syntax).
     public var minSize: String?
+    public var modifyWindow: Int64 = 0
+    public var omitDirTimes = false
+    public var ignoreErrors = false
+    /// `-d`: without -r, directories themselves are sent (not skipped).
+    public var dirs = false
     public var maxSize: String?
     /// `--backup`: the suffix (nil: no backups) and `--backup-dir`.
     public var backupSuffix: String?
