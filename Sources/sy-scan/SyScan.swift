@@ -27,6 +27,8 @@ struct SyScan: ParsableCommand {
 
     @Option(name: .customLong("top-name"), help: "Send a single source under this name.")
     var topName: String?
+    @Option(name: .customLong("chmod"), help: "Change the listed permissions (rsync's --chmod syntax; repeatable).")
+    var chmod: [String] = []
     @Flag(name: .customLong("names"), help: "Send user and group names so the receiver maps ids by name.")
     var names = false
     @Flag(name: [.customShort("z"), .customLong("compress")], help: "Compress the stream with zstd (level 3).")
@@ -43,6 +45,7 @@ struct SyScan: ParsableCommand {
     func validate() throws {
         if sources.isEmpty { throw ValidationError("no source given") }
         for f in filter where FilterRule(rule: f) == nil { throw ValidationError("invalid filter rule '\(f)'") }
+        for c in chmod where ChmodSpec(c) == nil { throw ValidationError("invalid --chmod '\(c)'") }
     }
 }
 
@@ -54,6 +57,7 @@ toolMain(SyScan.self, name: "sy-scan") { cmd in
     options.dirs = cmd.dirs
     options.topName = cmd.topName?.pathBytes
     options.sendNames = cmd.names
+    options.chmod = cmd.chmod.compactMap(ChmodSpec.init)
     options.filters = FilterList(cmd.filter.compactMap(FilterRule.init(rule:)))
     let level = cmd.compressLevel ?? (cmd.compress ? 3 : nil)
     let out = try StreamWriter(fd: 1, kind: .entries, producer: versionString("sy-scan"), compressLevel: level)

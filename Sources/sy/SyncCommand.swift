@@ -67,6 +67,8 @@ struct SyncCommand: ParsableCommand {
     var backupDir: String?
     @Option(name: .customLong("suffix"), help: "Backup suffix (default ~ w/o --backup-dir).")
     var suffix: String?
+    @Option(name: .customLong("chmod"), help: "Affect file and/or directory permissions (rsync's syntax).")
+    var chmod: [String] = []
     @Option(name: .customLong("modify-window"), help: "Set the accuracy for mod-time comparisons (seconds).")
     var modifyWindow: Int64?
     @Flag(name: [.customShort("O"), .customLong("omit-dir-times")], help: "Omit directories from --times.")
@@ -165,6 +167,7 @@ struct SyncCommand: ParsableCommand {
         let deletes = [deleteBefore, deleteDuring, deleteDelay, deleteAfter].filter { $0 }.count
         if deletes > 1 { throw ValidationError("you may not combine multiple --delete-WHEN options") }
         if sizeOnly && checksum { throw ValidationError("--size-only conflicts with --checksum") }
+        for c in chmod where ChmodSpec(c) == nil { throw ValidationError("--chmod=\(c): invalid permission change") }
         for v in [minSize, maxSize].compactMap({ $0 }) where SizeArg.parse(v) == nil {
             throw ValidationError("--min-size/--max-size: invalid size '\(v)'")
         }
@@ -203,6 +206,7 @@ struct SyncCommand: ParsableCommand {
         r.maxDelete = maxDelete
         r.minSize = minSize
         r.modifyWindow = max(0, modifyWindow ?? 0)
+        r.chmod = chmod
         r.omitDirTimes = on(omitDirTimes, "omit-dir-times", "O")
         r.ignoreErrors = ignoreErrors
         r.dirs = dirs

@@ -321,6 +321,23 @@ struct SyncBehaviourTests {
         #expect(readFile(t.sub("s0/f")) == Array("xyz".utf8), "--modify-window=2 kept the file as unchanged")
         #expect(lstat(t.sub("s1/d"))?.mtimeSec != lstat(t.sub("src/d"))?.mtimeSec, "-O left the new directory's time alone")
     }
+
+    @Test func chmodMatchesRsync() {
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o700); mkdir(t.sub("src/d"), 0o750)
+        writeFile(t.sub("src/a"), [1], mode: 0o600); writeFile(t.sub("src/d/x"), [2], mode: 0o751)
+        chmod(t.sub("src/a"), 0o600); chmod(t.sub("src/d/x"), 0o751)
+        _ = system(script: "find \(shellQuote(t.sub("src"))) -exec touch -d '2022-02-02' {} +")
+        sleep(1) // rsync leaves a directory's time alone if it changed within the last second
+        for (i, spec) in ["D755,F644", "ug+rwX", "o-rwx,g=r", "Fu+x", "a+r,go-w", "D2775", "u=rwx,go=rX"].enumerated() {
+            let r = run(["rsync", "-a", "--chmod=" + spec, t.sub("src") + "/", t.sub("r\(i)")])
+            let s = run(["sy", "-a", "--chmod=" + spec, t.sub("src") + "/", t.sub("s\(i)")])
+            #expect(r.code == 0 && s.code == 0, "\(spec): \(s)")
+            let d = TreeSnapshot(t.sub("r\(i)")).diff(TreeSnapshot(t.sub("s\(i)")))
+            #expect(d.isEmpty, "\(spec): \(d)")
+        }
+        #expect(run(["sy", "-a", "--chmod=q+z", t.sub("src") + "/", t.sub("bad")]).code == 1)
+    }
 }
 
 extension String {

@@ -10,6 +10,8 @@ public struct ScanOptions: Sendable {
     public var topName: PathBytes?
     /// Include/exclude rules: excluded entries are not listed and excluded directories not walked.
     public var filters = FilterList()
+    /// `--chmod`: permission changes applied to what is listed.
+    public var chmod: [ChmodSpec] = []
     /// Send user and group names (ID-NAME records) for mapping on the receiver.
     public var sendNames = false
     public init() {}
@@ -47,6 +49,9 @@ public enum Scanner {
                 }
             }
             var entry = Entry(path: item.path, stat: item.stat, kind: item.kind, target: item.target)
+            if item.kind != .symlink {
+                for spec in options.chmod { entry.perms = spec.apply(entry.perms, isDirectory: item.kind == .directory) }
+            }
             entry.unreadable = item.unreadable
             if let hasher, item.kind == .file {
                 do { entry.checksum = try hashFile(item.dirfd, item.name, hasher) } catch {

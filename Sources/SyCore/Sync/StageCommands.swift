@@ -17,6 +17,7 @@ public struct StageCommands: Sendable {
         if r.checksum { scan.append("-c") }
         if !r.recursive { scan.append("--no-recursive") }
         if !r.recursive && r.dirs { scan.append("--dirs") }
+        for c in r.chmod { scan.append("--chmod=" + c) }
         // rsync maps owners by name between machines unless --numeric-ids.
         if !local && !r.numericIds && (r.owner || r.group) { scan.append("--names") }
         for f in r.filters { scan.append("--filter=" + f) }

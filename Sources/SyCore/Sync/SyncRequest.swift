@@ -27,6 +27,8 @@ public struct SyncRequest: Sendable {
     /// `--min-size` / `--max-size` as given (rsync's SIZE syntax).
     public var minSize: String?
     public var modifyWindow: Int64 = 0
+    /// `--chmod` values, applied by the sender.
+    public var chmod: [String] = []
     public var omitDirTimes = false
     public var ignoreErrors = false
     /// `-d`: without -r, directories themselves are sent (not skipped).
