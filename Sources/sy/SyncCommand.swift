@@ -67,6 +67,8 @@ struct SyncCommand: ParsableCommand {
     var backupDir: String?
     @Option(name: .customLong("suffix"), help: "Backup suffix (default ~ w/o --backup-dir).")
     var suffix: String?
+    @Option(name: .customLong("timeout"), help: "Set I/O timeout in seconds (exit 30 when nothing arrives for that long).")
+    var timeout: Int?
     @Option(name: .customLong("chmod"), help: "Affect file and/or directory permissions (rsync's syntax).")
     var chmod: [String] = []
     @Option(name: .customLong("modify-window"), help: "Set the accuracy for mod-time comparisons (seconds).")
@@ -207,6 +209,7 @@ struct SyncCommand: ParsableCommand {
         r.minSize = minSize
         r.modifyWindow = max(0, modifyWindow ?? 0)
         r.chmod = chmod
+        r.timeout = timeout ?? 0
         r.omitDirTimes = on(omitDirTimes, "omit-dir-times", "O")
         r.ignoreErrors = ignoreErrors
         r.dirs = dirs

@@ -214,4 +214,15 @@ struct SafetyTests {
             #expect(TreeSnapshot(t.sub("small/dst")).nodes.count == 2, "a temporary file was left")
         }
     }
+
+    @Test func timeoutEndsAStalledStageWithExit30() {
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        writeFile(t.sub("src/f"), [1])
+        let stalled = sh("(sleep 3) | SY_TIMEOUT=1 sy-sum -a \(shellQuote(t.sub("dst")))")
+        #expect(stalled.code == 30, "\(stalled)")
+        #expect(stalled.err.contains("timeout"), "\(stalled.err)")
+        let fine = run(["sy", "-a", "--timeout=5", t.sub("src") + "/", t.sub("dst")])
+        #expect(fine.code == 0 && readFile(t.sub("dst/f")) == [1], "\(fine)")
+    }
 }

@@ -15,6 +15,8 @@ public func toolMain<Command: ParsableCommand>(_ type: Command.Type, name: Strin
                                                _ body: (Command) throws -> ExitStatus) -> Never {
     ProgramName.current = name
     signal(SIGPIPE, SIG_IGN)
+    // `--timeout` reaches every stage through the environment sy sets (SY_TIMEOUT).
+    if let v = getenv("SY_TIMEOUT"), let t = Int(String(cString: v)), t > 0 { StreamReader.timeoutSeconds = t }
     let command: Command
     do {
         command = try Command.parse(arguments ?? Array(CommandLine.arguments.dropFirst()))

@@ -93,7 +93,8 @@ public final class RemoteShell {
             return Pipeline.Stage(name: tool, argv: [toolDir + "/" + tool] + argv.dropFirst())
         }
         let remoteTool = (remoteToolDir.map { $0.hasSuffix("/") ? $0 : $0 + "/" } ?? "") + tool
-        let command = ([remoteTool] + argv.dropFirst()).map(shellQuote).joined(separator: " ")
+        var command = ([remoteTool] + argv.dropFirst()).map(shellQuote).joined(separator: " ")
+        if request.timeout > 0 { command = "SY_TIMEOUT=\(request.timeout) " + command }
         var words = rshWords
         if let m = masters[host] { words += ["-S", m.socket, "-o", "ControlMaster=no"] }
         var stage = Pipeline.Stage(name: "\(tool) on \(host)", argv: resolve(words + [host, command]))

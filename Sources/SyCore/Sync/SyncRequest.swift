@@ -29,6 +29,8 @@ public struct SyncRequest: Sendable {
     public var modifyWindow: Int64 = 0
     /// `--chmod` values, applied by the sender.
     public var chmod: [String] = []
+    /// `--timeout` seconds (0: none).
+    public var timeout = 0
     public var omitDirTimes = false
     public var ignoreErrors = false
     /// `-d`: without -r, directories themselves are sent (not skipped).

@@ -47,6 +47,21 @@ public final class StreamReader {
 
     deinit { buf.deallocate() }
 
+    /// `--timeout`: seconds without input after which reading fails with exit 30 (nil: wait).
+    nonisolated(unsafe) public static var timeoutSeconds: Int?
+
+    /// Waits for input, up to the timeout.
+    private func waitForInput() throws(SyError) {
+        guard let t = StreamReader.timeoutSeconds, t > 0 else { return }
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        while true {
+            let r = poll(&p, 1, Int32(min(t, Int(Int32.max) / 1000) * 1000))
+            if r > 0 { return }
+            if r == 0 { throw SyError("timeout: no data for \(t) seconds at byte \(offset)", status: .timeout) }
+            if errno != EINTR { return }
+        }
+    }
+
     private func fill(_ need: Int) throws(SyError) -> Bool {
         while end - start < need {
             if eof { return false }
@@ -64,6 +79,7 @@ public final class StreamReader {
                 start = 0; end = live
             }
             let n: Int
+            try waitForInput()
             if let d = decompressor {
                 n = try d.read(fd: fd, into: buf + end, count: cap - end)
                 if n == 0 && d.midFrame { throw SyError.stream("truncated compressed stream", offset: offset + UInt64(end - start)) }
