@@ -34,7 +34,10 @@ public func toolMain<Command: ParsableCommand>(_ type: Command.Type, name: Strin
         let status = try body(command)
         exit(status.rawValue)
     } catch let e as SyError {
-        warn(e.message)
+        // The next stage closed its end: exit as a writer killed by SIGPIPE would, so the
+        // pipeline can tell a follower from the stage that failed first.
+        if e.errno == EPIPE { exit(128 + SIGPIPE) }
+        if !e.message.isEmpty { warn(e.message) }
         exit(e.status.rawValue)
     } catch {
         warn("\(error)")

@@ -44,20 +44,27 @@ public struct Pipeline {
     /// neighbour's stream break), else 23/24. Returns the status and the failing stage's name.
     public func outcome(_ codes: [Int32]) -> (ExitStatus, String?) {
         let soft: Set<Int32> = [0, 23, 24, ExitStatus.redo.rawValue]
-        var firstHard: (Int, Int32)?
-        var firstStream: (Int, Int32)?
+        // Followers only saw a neighbour go away: a stream error, SIGPIPE, or ssh's 255 (which
+        // it also returns when the remote command died of a signal, e.g. SIGPIPE).
+        func follower(_ i: Int, _ c: Int32) -> Bool {
+            c == ExitStatus.streamIO.rawValue || c == 128 + SIGPIPE || (c == 255 && stages[i].host != nil)
+        }
+        // The most specific failure wins: a real error, then a bad stream, then a lost remote
+        // stage or connection (ssh 255), then a broken pipe.
+        var firstHard: Int?, firstStream: Int?, firstLost: Int?, firstPipe: Int?
         for (i, c) in codes.enumerated() where !soft.contains(c) {
-            // A stage that only saw its neighbour go away (stream error, SIGPIPE) is not the cause.
-            if c == ExitStatus.streamIO.rawValue || c == 128 + SIGPIPE {
-                if firstStream == nil { firstStream = (i, c) }
-            } else if firstHard == nil {
-                firstHard = (i, c)
-            }
+            if !follower(i, c) { firstHard = firstHard ?? i }
+            else if c == ExitStatus.streamIO.rawValue { firstStream = firstStream ?? i }
+            else if c == 255 { firstLost = firstLost ?? i }
+            else { firstPipe = firstPipe ?? i }
         }
-        if let (i, c) = firstHard ?? firstStream {
-            let status = c > 128 ? ExitStatus.signal : (ExitStatus(rawValue: c) ?? .ipc)
-            return (status, stages[i].name)
+        if let i = firstHard {
+            let c = codes[i]
+            return (c > 128 ? .signal : (ExitStatus(rawValue: c) ?? .ipc), stages[i].name)
         }
+        if let i = firstStream { return (.streamIO, stages[i].name) }
+        if let i = firstLost { return (.socketIO, stages[i].name) }
+        if let i = firstPipe { return (.streamIO, stages[i].name) }
         var s = ExitStatus.ok
         for c in codes {
             if c == 23 { s = s.merged(with: .partial) }

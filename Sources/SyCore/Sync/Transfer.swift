@@ -93,9 +93,12 @@ public struct Transfer {
             status = .startClient
             stage = stages[i].name
         }
-        for (i, code) in codes.enumerated() where code == 255 && stages[i].host != nil {
+        // ssh's 255 (connection lost, or the remote command killed) explains the failure only
+        // when no stage reported anything more specific.
+        if status == .socketIO || status == .ok, let i = codes.indices.first(where: { codes[$0] == 255 && stages[$0].host != nil }) {
             warn("\(stages[i].host!): connection failed or closed during \(stages[i].name)")
-            if status == .ok || status == .streamIO { status = .socketIO; stage = stages[i].name }
+            status = .socketIO
+            stage = stages[i].name
         }
         return (status, stage)
     }
