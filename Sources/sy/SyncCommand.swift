@@ -13,9 +13,13 @@ struct SyncCommand: ParsableCommand {
             sy show [--json | --encode] [FILE]
             """,
         discussion: """
-            sy SRC/ DST makes DST hold the contents of SRC; sy SRC DST makes DST/SRC. The
-            work is done by sy-scan | sy-sum | sy-delta | sy-apply running at the same time;
-            see sy(1) and sy-stream(5). Exit codes are rsync's.
+            sy SRC/ DST makes DST hold the contents of SRC; sy SRC DST makes DST/SRC; sy SRC \
+            alone lists SRC. The work is done by sy-scan | sy-sum | sy-delta | sy-apply \
+            running at the same time; see sy(1) and sy-stream(5). Exit codes are rsync's.
+
+            Filter rules, applied in command-line order: --exclude=PATTERN, --include=PATTERN, \
+            --filter=RULE or -f RULE ('- PATTERN', '+ PATTERN'), --exclude-from=FILE, \
+            --include-from=FILE. Every option can be negated as --no-OPTION.
             """,
         version: versionString("sy"),
         helpNames: [.long])
