@@ -22,7 +22,7 @@ do { filtered = try RsyncArgs.extractFilters(rest) } catch {
     warn(error.message)
     exit(error.status.rawValue)
 }
-toolMain(SyncCommand.self, name: "sy", arguments: RsyncArgs.normalize(filtered.0)) { cmd in
+toolMain(SyncCommand.self, name: "sy", arguments: filtered.0) { cmd in
     var request = cmd.request(negated: negated)
     request.filters = filtered.1 + (cmd.cvsExclude ? RsyncArgs.cvsExcludes.map { "- " + $0 } : [])
     // One path: list it, as rsync does.

@@ -25,10 +25,6 @@ public enum RsyncArgs {
         }
         return (out, negated)
     }
-
-    /// Rewrites spellings the parser would misread: `--opt=value` is kept, `-B1024` style
-    /// values stay attached; nothing else changes.
-    public static func normalize(_ args: [String]) -> [String] { args }
 }
 
 extension RsyncArgs {

@@ -22,8 +22,6 @@ public final class Deltifier {
     var status = ExitStatus.ok
     let hasher = FileHasher()
     let sink: DeltaSink
-    var literalTotal: UInt64 = 0
-    var matchedTotal: UInt64 = 0
 
     public init(sources args: [PathBytes], options: DeltaOptions, input: StreamReader, output: StreamWriter) {
         self.options = options; self.input = input; self.out = output
@@ -95,7 +93,6 @@ public final class Deltifier {
             try out.write(.plan(p))
             try out.write(.sourceRange(offset: 0, length: st.size))
             try out.write(.fileEnd(size: st.size, hash: nil))
-            literalTotal += UInt64(st.size)
             return
         }
         try out.write(.plan(p))
@@ -106,8 +103,6 @@ public final class Deltifier {
             try abort(plan, error.errno ?? EIO)
             return
         }
-        literalTotal += UInt64(sink.literalBytes)
-        matchedTotal += UInt64(sink.matchedBytes)
         try out.write(.fileEnd(size: size, hash: hasher.digest))
     }
 

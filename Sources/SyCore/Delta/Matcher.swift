@@ -4,11 +4,8 @@ import Glibc
 /// not match and jumps a block where it does. Memory: the index plus one window.
 enum Matcher {
     /// Streams `fd` through `sink` as copies of `index` blocks and literals. Returns the bytes read;
-    /// `hasher` has seen every source byte.
-    static func run(fd: Int32, index: BlockIndex?, sink: DeltaSink, hasher: FileHasher, inplace: Bool = false) throws(SyError) -> Int64 {
-        try run(fd: fd, feed: nil, index: index, sink: sink, hasher: hasher, inplace: inplace)
-    }
-
+    /// `hasher` has seen every source byte; without a feed or index everything is literal.
+    ///
     /// With a `feed`, matching starts at once, block by block at the same offsets, while the
     /// signature is still arriving; the first block that does not match there waits for the
     /// whole signature and switches to the full search. The output is the same either way.

@@ -72,10 +72,4 @@ public enum PathOps {
             }
         }
     }
-
-    /// Bytewise name order (names hold no `/`).
-    @inline(__always)
-    public static func nameLess(_ a: PathBytes, _ b: PathBytes) -> Bool {
-        a.lexicographicallyPrecedes(b)
-    }
 }

@@ -63,9 +63,6 @@ public final class FileHasher {
 /// One-shot hashes for block signatures.
 public enum QuickHash {
     @inline(__always)
-    public static func xxh64(_ p: UnsafeRawPointer, _ n: Int) -> UInt64 { XXH3_64bits(p, n) }
-
-    @inline(__always)
     public static func xxh128(_ p: UnsafeRawPointer, _ n: Int) -> Hash128 {
         let h = XXH3_128bits(p, n)
         return Hash128(low: h.low64, high: h.high64)

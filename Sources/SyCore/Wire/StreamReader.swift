@@ -31,8 +31,6 @@ public final class StreamReader {
     /// Stream offset of the current record's payload.
     public private(set) var payloadOffset: UInt64 = 0
     public private(set) var finished = false
-    /// Raw bytes of the header, so filters can reproduce it exactly.
-    public private(set) var headerBytes: [UInt8] = []
     private var decompressor: ZstdStreamDecompressor?
 
     /// Reads and checks the header; `expecting` lists the kinds the caller accepts (empty: any).
@@ -116,13 +114,10 @@ public final class StreamReader {
         guard let kind = StreamKind(rawValue: peekByte(5) & ~Wire.compressedFlag) else {
             throw SyError.stream("unknown stream kind \(peekByte(5))", offset: 5)
         }
-        headerBytes = Array(UnsafeRawBufferPointer(start: buf + start, count: 6))
         consume(6)
-        let (lenBytes, len) = try readVarint(limit: UInt64(Wire.maxProducer), what: "producer length")
-        headerBytes += lenBytes
+        let (_, len) = try readVarint(limit: UInt64(Wire.maxProducer), what: "producer length")
         guard try fill(len) else { throw SyError.stream("truncated stream header", offset: offset + UInt64(end - start)) }
         let prod = Array(UnsafeRawBufferPointer(start: buf + start, count: len))
-        headerBytes += prod
         consume(len)
         header = StreamHeader(version: version, kind: kind, producer: String(decoding: prod, as: UTF8.self), compressed: compressed)
         if compressed {
@@ -200,10 +195,5 @@ public final class StreamReader {
     /// A bounds-checked reader over the current payload.
     public func reader() -> PayloadReader {
         PayloadReader(payload, count: payloadCount, baseOffset: payloadOffset)
-    }
-
-    /// The current payload as raw bytes from `from`.
-    public func withPayload<T>(from: Int = 0, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
-        try payload.withUnsafeBytes { p in try body(UnsafeRawBufferPointer(rebasing: p[from..<payloadCount])) }
     }
 }
