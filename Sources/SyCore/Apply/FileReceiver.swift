@@ -208,7 +208,7 @@ extension Applier {
                         do { got = try Sys.preadFull(basisFd, r.buffer, want, o + done) } catch {
                             failure = SyError.sys("cannot read basis of", p.entry.path, error.code, status: .partial); break
                         }
-                        if got < want { return try ReceiveOutcome.mismatch("basis is shorter than its signature said (changed meanwhile?)").consuming(self) }
+                        if got < want { return try ReceiveOutcome.basisShrank.consuming(self) }
                         r.hasher.update(r.buffer, got)
                         meter.advance(got)
                         off += Int64(got)
@@ -220,7 +220,7 @@ extension Applier {
                         } catch {
                             failure = SyError.sys("cannot copy from basis of", p.entry.path, error.code, status: .partial); break
                         }
-                        if got < want { return try ReceiveOutcome.mismatch("basis is shorter than its signature said (changed meanwhile?)").consuming(self) }
+                        if got < want { return try ReceiveOutcome.basisShrank.consuming(self) }
                         r.hasher.update(r.buffer, got)
                         meter.advance(got)
                         off += Int64(got)
@@ -228,7 +228,7 @@ extension Applier {
                         do { got = try Sys.preadFull(basisFd, r.buffer, want, o + done) } catch {
                             failure = SyError.sys("cannot read basis of", p.entry.path, error.code, status: .partial); break
                         }
-                        if got < want { return try ReceiveOutcome.mismatch("basis is shorter than its signature said (changed meanwhile?)").consuming(self) }
+                        if got < want { return try ReceiveOutcome.basisShrank.consuming(self) }
                         write(r.buffer, got)
                     }
                     done += Int64(got)
@@ -243,9 +243,7 @@ extension Applier {
                         srcFd = try sources.open(p.entry.path)
                         srcBefore = try Sys.fstat(srcFd)
                     } catch {
-                        failure = error.code == ENOENT
-                            ? SyError("file has vanished: '\(p.entry.path.displayName)'", status: .vanished, errno: ENOENT)
-                            : SyError.sys("cannot open source", p.entry.path, error.code, status: .partial)
+                        failure = .unreadable("cannot open source", p.entry.path, error.code)
                         continue
                     }
                 }
@@ -307,6 +305,9 @@ extension Applier {
 }
 
 extension ReceiveOutcome {
+    /// The basis ended before a COPY: it changed after its signature was taken.
+    static let basisShrank = ReceiveOutcome.mismatch("basis is shorter than its signature said (changed meanwhile?)")
+
     /// Drains the rest of the file's records before returning this outcome.
     func consuming(_ a: Applier) throws(SyError) -> ReceiveOutcome {
         try a.receiver.discard(a.input)

@@ -107,9 +107,7 @@ public final class Deltifier {
     }
 
     func abort(_ plan: Plan, _ err: Int32) throws(SyError) {
-        let e = err == ENOENT
-            ? SyError("file has vanished: '\(plan.entry.path.displayName)'", status: .vanished, errno: err)
-            : SyError.sys("cannot read", plan.entry.path, err, status: .partial)
+        let e = SyError.unreadable("cannot read", plan.entry.path, err)
         report(e)
         try out.write(.fileAbort(errno: err, message: e.message))
     }

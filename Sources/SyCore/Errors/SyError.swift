@@ -17,6 +17,13 @@ public struct SyError: Error, CustomStringConvertible, Sendable {
         SyError("\(what) '\(path.displayName)': \(errnoText(err))", status: status, errno: err)
     }
 
+    /// A file that could not be read: rsync's "file has vanished" (24) when it is gone,
+    /// else `what 'path': reason` (23).
+    public static func unreadable(_ what: String, _ path: PathBytes, _ err: Int32) -> SyError {
+        err == ENOENT ? SyError("file has vanished: '\(path.displayName)'", status: .vanished, errno: err)
+                      : .sys(what, path, err, status: .partial)
+    }
+
     /// A protocol-level error: bad or truncated stream at a byte offset (exit 12).
     public static func stream(_ what: String, offset: UInt64) -> SyError {
         SyError("bad stream at byte \(offset): \(what)", status: .streamIO)

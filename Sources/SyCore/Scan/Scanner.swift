@@ -55,9 +55,7 @@ public enum Scanner {
             entry.unreadable = item.unreadable
             if let hasher, item.kind == .file {
                 do { entry.checksum = try hashFile(item.dirfd, item.name, hasher) } catch {
-                    report(error.code == ENOENT
-                           ? SyError("file has vanished: '\(item.path.displayName)'", status: .vanished)
-                           : SyError.sys("cannot read", item.path, error.code, status: .partial))
+                    report(.unreadable("cannot read", item.path, error.code))
                     continue
                 }
             }

@@ -109,22 +109,14 @@ public final class TreeWalker {
             let path = PathOps.join(top.path, streamName)
             let st: FileStat
             do { st = try Sys.fstatat(dirfd, fsName) } catch {
-                if error.code == ENOENT {
-                    onProblem(SyError("file has vanished: '\(path.displayName)'", status: .vanished, errno: ENOENT))
-                } else {
-                    onProblem(SyError.sys("cannot stat", path, error.code, status: .partial))
-                }
+                onProblem(.unreadable("cannot stat", path, error.code))
                 continue
             }
             guard let kind = st.kind else { continue }
             var item = WalkItem(path: path, stat: st, kind: kind, target: [], dirfd: dirfd, name: fsName)
             if kind == .symlink && readTargets {
                 do { item.target = try Sys.readlinkat(dirfd, fsName) } catch {
-                    if error.code == ENOENT {
-                        onProblem(SyError("file has vanished: '\(path.displayName)'", status: .vanished, errno: ENOENT))
-                    } else {
-                        onProblem(SyError.sys("cannot read symlink", path, error.code, status: .partial))
-                    }
+                    onProblem(.unreadable("cannot read symlink", path, error.code))
                     continue
                 }
             }
@@ -133,11 +125,8 @@ public final class TreeWalker {
                     let fd = try Sys.openDir(dirfd, fsName)
                     pending = (fd, path)
                 } catch {
-                    if error.code == ENOENT {
-                        onProblem(SyError("file has vanished: '\(path.displayName)'", status: .vanished, errno: ENOENT))
-                        continue
-                    }
-                    onProblem(SyError.sys("cannot open directory", path, error.code, status: .partial))
+                    onProblem(.unreadable("cannot open directory", path, error.code))
+                    if error.code == ENOENT { continue }
                     item.unreadable = true
                 }
             }

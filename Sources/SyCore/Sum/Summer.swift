@@ -26,8 +26,6 @@ public final class Summer {
     var destination: PathBytes = []
     /// The --link-dest/--compare-dest directories, opened on first use.
     var references: [Reference]?
-    /// The next update has kept partial data to resume from.
-    var resumeNext = false
     /// Sender ids mapped by name (created when the stream carries ID-NAME records).
     var idNames: IdNames?
     static let walkStatus = NSLockLite()
@@ -189,16 +187,22 @@ public final class Summer {
         return refs
     }
 
-    /// Emits a file plan; with --partial and data kept from an interrupted run, that data is
-    /// the basis of the delta.
+    /// Emits a file plan, resuming from kept partial data when there is some.
     func emitResumable(_ plan: Plan) throws(SyError) {
+        if try !emitFromPartial(plan) { try emit(plan) }
+    }
+
+    /// With --partial: when an interrupted run kept data for this file, emits the plan with
+    /// that data as the basis of the delta (whole, if it is empty) and returns true.
+    func emitFromPartial(_ plan: Plan) throws(SyError) -> Bool {
         guard let pd = options.partialDir, plan.entry.kind == .file, !options.wholeFile, !options.dryRun,
-              let opener = basisOpener else { try emit(plan); return }
+              let opener = basisOpener else { return false }
         let partialPath = PathOps.join(PathOps.join(PathOps.parent(plan.entry.path), pd), PathOps.base(plan.entry.path))
-        guard let fd = try? opener.openRelative(partialPath) else { try emit(plan); return }
+        guard let fd = try? opener.openRelative(partialPath) else { return false }
         defer { Sys.close(fd) }
-        guard let st = try? Sys.fstat(fd), st.kind == .file, st.size > 0 else { try emit(plan); return }
         var p = plan
+        p.signature = nil
+        guard let st = try? Sys.fstat(fd), st.kind == .file, st.size > 0 else { try emit(p); return true }
         p.flags.insert(.partialBasis)
         let bs = options.blockSize ?? BlockSigner.blockSize(for: st.size)
         let sig = SignatureInfo(blockSize: bs, strongLength: BlockSigner.strongLength(basisSize: st.size, sourceSize: plan.entry.size, blockSize: bs),
@@ -206,6 +210,7 @@ public final class Summer {
         p.signature = sig
         try emit(p)
         try BlockSigner.emitBlocks(fd: fd, info: sig, out: out)
+        return true
     }
 
     func skipUnwanted(_ s: Entry) {
@@ -285,13 +290,7 @@ public final class Summer {
 
     /// Emits a plan; for one with a signature, the basis's BLOCKS records follow.
     func emitWithSignature(_ plan: Plan, basis d: WalkItem) throws(SyError) {
-        if resumeNext {
-            resumeNext = false
-            var p = plan
-            p.signature = nil
-            try emitResumable(p)
-            return
-        }
+        if plan.action == .update, try emitFromPartial(plan) { return }
         guard let sig = plan.signature else { try emit(plan); return }
         let fd: Int32
         do { fd = try basisOpener!.openRelative(d.path) } catch {
@@ -384,11 +383,6 @@ public final class Summer {
             return attrs.isEmpty ? nil : Plan(action: .attrs, flags: attrs, entry: s)
         }
         var plan = Plan(action: .update, flags: flags, entry: s)
-        if let pd = options.partialDir, !options.wholeFile, !options.dryRun, let opener = basisOpener,
-           let fd = try? opener.openRelative(PathOps.join(PathOps.join(PathOps.parent(s.path), pd), PathOps.base(s.path))) {
-            Sys.close(fd)
-            resumeNext = true
-        }
         if !options.wholeFile && d.stat.size > 0 && !options.dryRun {
             let bs = options.blockSize ?? BlockSigner.blockSize(for: d.stat.size)
             plan.signature = SignatureInfo(blockSize: bs,
