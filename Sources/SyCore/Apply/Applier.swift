@@ -408,12 +408,10 @@ public final class Applier {
         }
         switch p.action {
         case .delete:
-            if let root = try? ensureRoot(), let dirs {
-                if let dir = try? dirs.fd(for: PathOps.parent(e.path)) {
-                    removeEntry(dir: dir, path: e.path)
-                    _ = root
-                    return
-                }
+            // The root was opened (if it exists) when the dry run began.
+            if let dirs, let dir = try? dirs.fd(for: PathOps.parent(e.path)) {
+                removeEntry(dir: dir, path: e.path)
+                return
             }
             stats.deleted.add(e.kind)
             reporter.change(p)
