@@ -92,7 +92,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.output.json = cmd.json; o.output.startNanos = cmd.startNs
     o.output.progress = cmd.progress; o.output.progress2 = cmd.progress2
     o.bwlimit = cmd.bwlimit.flatMap(RateLimiter.parse)
-    o.filters = FilterList(cmd.filter.compactMap(FilterRule.init(rule:)))
+    o.filters = try FilterList(parsing: cmd.filter, deleteExcluded: cmd.deleteExcluded)
     o.deleteExcluded = cmd.deleteExcluded
     o.partialDir = cmd.partialDir?.pathBytes
     o.linkDests = cmd.linkDest.map(\.pathBytes)

@@ -58,7 +58,7 @@ toolMain(SyScan.self, name: "sy-scan") { cmd in
     options.topName = cmd.topName?.pathBytes
     options.sendNames = cmd.names
     options.chmod = cmd.chmod.compactMap(ChmodSpec.init)
-    options.filters = FilterList(cmd.filter.compactMap(FilterRule.init(rule:)))
+    options.filters = try FilterList(parsing: cmd.filter)
     let level = cmd.compressLevel ?? (cmd.compress ? 3 : nil)
     let out = try StreamWriter(fd: 1, kind: .entries, producer: versionString("sy-scan"), compressLevel: level)
     return try Scanner.run(sources: cmd.sources.map(\.pathBytes), options: options, out: out)

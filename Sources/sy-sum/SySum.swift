@@ -90,7 +90,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.links = cmd.preserve.l; o.devices = cmd.preserve.dev; o.specials = cmd.preserve.spec; o.hardLinks = cmd.preserve.hardLinks
     o.wholeFile = cmd.wholeFile; o.blockSize = cmd.blockSize; o.dryRun = cmd.dryRun
     o.canChown = geteuid() == 0
-    o.filters = FilterList(cmd.filter.compactMap(FilterRule.init(rule:)))
+    o.filters = try FilterList(parsing: cmd.filter, deleteExcluded: cmd.deleteExcluded)
     o.deleteExcluded = cmd.deleteExcluded
     o.partialDir = cmd.partialDir?.pathBytes
     o.linkDests = cmd.linkDest.map(\.pathBytes)

@@ -24,7 +24,9 @@ do { filtered = try RsyncArgs.extractFilters(rest) } catch {
 }
 toolMain(SyncCommand.self, name: "sy", arguments: filtered.0) { cmd in
     var request = cmd.request(negated: negated)
-    request.filters = filtered.1 + (cmd.cvsExclude ? RsyncArgs.cvsExcludes.map { "- " + $0 } : [])
+    request.filters = filtered.1
+    // -C: rsync's CVS list and per-directory .cvsignore files, after the other rules.
+    if cmd.cvsExclude { request.filters = try FilterList(parsing: filtered.1 + [":C", "-C"]).texts }
     // One path: list it, as rsync does.
     if cmd.paths.count == 1 { return try Transfer(request).list() }
     return try Transfer(request).run()

@@ -37,6 +37,22 @@ struct FilterOracleTests {
         ["--exclude=with space*"],
         ["--exclude=**.o"],
         ["--exclude=src/**/x.c"],
+        // Rule kinds and modifiers.
+        ["--filter=P *.o", "--exclude=*.tmp"],
+        ["--filter=H *.o"],
+        ["--filter=S *.c", "--filter=H *"],
+        ["--filter=-s *.txt"],
+        ["--filter=-r *.o", "--exclude=notes.tmp"],
+        ["--filter=R extra.*", "--filter=- extra.*", "--exclude=*.o"],
+        ["--filter=-! */"],
+        ["--filter=+ src/***", "--filter=- *"],
+        ["--exclude=src/sub/***"],
+        ["--filter=-p *.o"],
+        ["--exclude=*.o", "--filter=!", "--exclude=*.c"],
+        ["--exclude=[[:digit:]]*", "--exclude=[[:upper:]]*"],
+        ["--exclude=+ *.c"],
+        ["--filter=-_*.h", "--filter=exclude,s docs"],
+        ["--filter=protect old/", "--filter=hide build/"],
     ]
 
     func tree(_ root: String) {
@@ -92,7 +108,73 @@ struct FilterOracleTests {
     }
 
     @Test func badRulesExit1() {
-        let r = run(["sy", "-a", "--filter=merge .rules", "a/", "b"])
-        #expect(r.code == 1 && r.err.contains("filter rule"), "\(r)")
+        for rule in ["X foo", "-z foo", "+", ":"] {
+            let r = run(["sy", "-a", "--filter=" + rule, "a/", "b"])
+            #expect(r.code == 1 && r.err.contains("filter rule"), "\(rule): \(r)")
+        }
+        let m = run(["sy", "-a", "--filter=merge /nonexistent/rules", "a/", "b"])
+        #expect(m.code == 11 && m.err.contains("/nonexistent/rules"), "\(m)")
+    }
+
+    /// Merge files, per-directory merge files (-F, -FF, dir-merge with modifiers), each with
+    /// and without --delete, against rsync. Filter files sit in the source, the destination and
+    /// the directory above both (where `-F`'s `/.rsync-filter` looks too).
+    static let mergeCases: [[String]] = [
+        ["-F"],
+        ["-FF"],
+        ["--filter=: .rules"],
+        ["--filter=:e .rules"],
+        ["--filter=:n- .excl"],
+        ["--filter=dir-merge,+ .incl", "--exclude=*.o"],
+        ["--filter=. MERGE"],
+        ["--filter=merge,- MERGE"],
+        ["--exclude=*.txt", "-F"],
+        ["-F", "--exclude=*.txt"],
+        ["-C"],
+        ["--filter=:C"],
+        ["-FF", "--delete-after"],
+        ["-F", "--delete-excluded"],
+    ]
+
+    func mergeTree(_ t: TempDir) {
+        tree(t.sub("src"))
+        let files: [(String, String)] = [
+            ("src/.rsync-filter", "- *.tmp\n+ keep.c\n- /src/x.o\n"),
+            ("src/src/.rsync-filter", "- main.*\n- /sub/deep/\n"),
+            ("src/src/sub/.rsync-filter", "!\n- x.c\n"),
+            ("src/.rules", "- *.log\n- /z.txt\n"),
+            ("src/src/.rules", "+ main.h\n- main.*\n"),
+            ("src/build/.excl", "out.o\n*.c\n"),
+            ("src/docs/.incl", "readme\n"),
+            ("src/.cvsignore", "a.txt b.txt\n"),
+            ("src/src/.cvsignore", "keep.c\n"),
+            (".rsync-filter", "- m.txt\n"),
+            ("MERGE", "# global\n- q.h\n: .rules\n"),
+            ("src/core", "core file"), ("src/lib.so", "so"),
+        ]
+        for (f, text) in files { writeFile(t.sub(f), Array(text.utf8)) }
+        _ = system(script: "find \(shellQuote(t.sub("src"))) -exec touch -h -d '2024-01-02 03:04:05' {} +")
+    }
+
+    @Test(arguments: Array(0..<mergeCases.count))
+    func mergeRulesMatchRsync(index: Int) throws {
+        let rules = Self.mergeCases[index]
+        let t = TempDir("merge")
+        mergeTree(t)
+        for (mode, flags) in [("plain", ["-a"]), ("delete", ["-a", "--delete"])] {
+            let r = t.sub("r-" + mode), s = t.sub("s-" + mode)
+            mkdir(r, 0o755); mkdir(s, 0o755)
+            if mode != "plain" {
+                extras(r); extras(s)
+                for d in [r, s] { writeFile(d + "/.rsync-filter", Array("- extra.*\n".utf8)) }
+            }
+            // Relative paths from the directory that holds the top-level filter files.
+            let rr = run(["rsync"] + flags + rules + ["src/", "r-" + mode], cwd: t.path)
+            let ss = run(["sy"] + flags + rules + ["src/", "s-" + mode], cwd: t.path)
+            #expect(rr.code == 0, "rsync \(rules): \(rr)")
+            #expect(ss.code == 0, "sy \(rules): \(ss)")
+            let d = TreeSnapshot(r).diff(TreeSnapshot(s), ignoringDirTimes: true)
+            #expect(d.isEmpty, "\(mode) \(rules): \(d.prefix(8))")
+        }
     }
 }

@@ -254,12 +254,13 @@ public final class Applier {
         if options.backup != nil {
             remover.keepFile = { [unowned self] dir, name, path in self.backup(dir: dir, name: name, path: path, move: true) }
         }
-        let filters = options.filters.isEmpty || options.deleteExcluded ? nil : options.filters
+        let filters = options.filters
         let limit = options.maxDelete
         let protects = options.protects
-        remover.protects = { [unowned self] path, isDir in
-            if let f = filters, f.excludes(path, isDirectory: isDir) { return true }
-            if protects.excludes(path, isDirectory: isDir) { return true }
+        remover.protects = { [unowned self] p, isDir in
+            // Perishable rules do not keep anything inside a directory being deleted.
+            if filters.excludes(p, isDirectory: isDir, side: .receiver, deleting: p != path) { return true }
+            if protects.excludes(p, isDirectory: isDir) { return true }
             if let limit, self.stats.deleted.total >= UInt64(limit) {
                 // --max-delete: keep the rest, count it, exit 25 at the end.
                 if !isDir { self.deletionsSkipped += 1 }

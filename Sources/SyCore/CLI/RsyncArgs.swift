@@ -35,12 +35,14 @@ extension RsyncArgs {
                                      "core", ".svn/", ".git/", ".hg/", ".bzr/"]
 
     /// Takes the filter options out of `args` in the order given (rsync applies them in command-line
-    /// order across `--exclude`, `--include`, `--filter`, `--exclude-from`, `--include-from`), and
-    /// returns the remaining arguments and the rules in `--filter` form.
+    /// order across `--exclude`, `--include`, `--filter`/`-f`, `-F`, `--exclude-from`,
+    /// `--include-from`), and returns the remaining arguments and the rules in `--filter` form,
+    /// `merge` files read and expanded.
     public static func extractFilters(_ args: [String]) throws(SyError) -> ([String], [String]) {
         var rest: [String] = []
         var rules: [String] = []
         var i = 0
+        var fCount = 0
         func value(_ name: String) throws(SyError) -> String {
             let a = args[i]
             if a.hasPrefix(name + "=") { return String(a.dropFirst(name.count + 1)) }
@@ -49,66 +51,60 @@ extension RsyncArgs {
             guard i < args.count else { throw SyError("option \(name) requires an argument", status: .syntax) }
             return args[i]
         }
+        /// `--exclude`/`--include` values and list-file lines take rsync's old `- `/`+ `/`!` prefixes.
+        func oldStyle(_ pattern: String, include: Bool) -> String {
+            if pattern.hasPrefix("- ") || pattern.hasPrefix("+ ") || pattern == "!" { return pattern }
+            return (include ? "+ " : "- ") + pattern
+        }
         func readList(_ file: String, include: Bool) throws(SyError) {
             let bytes: [UInt8]
-            if file == "-" {
-                var all: [UInt8] = []
-                var buf = [UInt8](repeating: 0, count: 65536)
-                while true {
-                    let n = buf.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress!, $0.count) }
-                    if n <= 0 { break }
-                    all += buf[0..<n]
-                }
-                bytes = all
-            } else {
-                do throws(Errno) {
-                    let fd = try Sys.openat(Sys.atFDCWD, Array(file.utf8), O_RDONLY)
-                    defer { Sys.close(fd) }
-                    var all: [UInt8] = []
-                    let buf = UnsafeMutableRawPointer.allocate(byteCount: 65536, alignment: 8)
-                    defer { buf.deallocate() }
-                    while true {
-                        let n = try Sys.read(fd, buf, 65536)
-                        if n == 0 { break }
-                        all += UnsafeRawBufferPointer(start: buf, count: n)
-                    }
-                    bytes = all
-                } catch {
-                    throw SyError.sys("failed to open \(include ? "include" : "exclude") file", file, error.code, status: .fileSelect)
-                }
+            do throws(Errno) {
+                let fd = file == "-" ? 0 : try Sys.openat(Sys.atFDCWD, Array(file.utf8), O_RDONLY)
+                defer { if fd != 0 { Sys.close(fd) } }
+                bytes = try Sys.readAll(fd)
+            } catch {
+                throw SyError.sys("failed to open \(include ? "include" : "exclude") file", file, error.code, status: .fileIO)
             }
             for line in bytes.split(separator: 0x0A) {
                 var l = String(decoding: line, as: UTF8.self)
                 if l.hasSuffix("\r") { l.removeLast() }
                 if l.isEmpty || l.hasPrefix(";") || l.hasPrefix("#") { continue }
-                rules.append((include ? "+ " : "- ") + l)
+                rules.append(oldStyle(l, include: include))
             }
+        }
+        func addF() {
+            fCount += 1
+            rules.append(fCount == 1 ? ": /.rsync-filter" : "- .rsync-filter")
         }
         while i < args.count {
             let a = args[i]
             if a == "--" { rest += args[i...]; break }
             if a == "--exclude" || a.hasPrefix("--exclude=") {
-                rules.append("- " + (try value("--exclude")))
+                rules.append(oldStyle(try value("--exclude"), include: false))
             } else if a == "--include" || a.hasPrefix("--include=") {
-                rules.append("+ " + (try value("--include")))
+                rules.append(oldStyle(try value("--include"), include: true))
             } else if a == "--filter" || a.hasPrefix("--filter=") {
                 rules.append(try value("--filter"))
-            } else if a == "-f" || (a.hasPrefix("-f") && !a.hasPrefix("--") && a.count > 2 && a.dropFirst(2).first == " ") {
+            } else if a == "-f" || (a.hasPrefix("-f") && !a.hasPrefix("--") && a.count > 2) {
                 rules.append(try value("-f"))
             } else if a == "--exclude-from" || a.hasPrefix("--exclude-from=") {
                 try readList(try value("--exclude-from"), include: false)
             } else if a == "--include-from" || a.hasPrefix("--include-from=") {
                 try readList(try value("--include-from"), include: true)
+            } else if a.hasPrefix("-") && !a.hasPrefix("--") && a.contains("F") && a.dropFirst().allSatisfy(shortFlags.contains) {
+                // -F, also inside a cluster such as -avF: each F adds its rule here.
+                for _ in a.filter({ $0 == "F" }) { addF() }
+                let others = a.filter { $0 != "F" }
+                if others.count > 1 { rest.append(others) }
             } else {
                 rest.append(a)
             }
             i += 1
         }
-        for r in rules {
-            guard FilterRule(rule: r) != nil else {
-                throw SyError("unsupported or invalid filter rule '\(r)' (sy takes +/- and include/exclude rules)", status: .syntax)
-            }
-        }
-        return (rest, rules)
+        let list = try FilterList(parsing: rules)
+        return (rest, list.texts)
     }
+
+    /// One-letter options that take no value, which may be clustered with -F.
+    static let shortFlags = Set("avrlptgoDHxnzcIuWbdOqihCFPSLkKRmyXAEUJ8")
 }

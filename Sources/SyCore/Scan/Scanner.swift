@@ -32,12 +32,18 @@ public enum Scanner {
         let hasher = options.checksum ? FileHasher() : nil
         let names = options.sendNames ? IdNames() : nil
         var rootDev: UInt64? = walker.oneFileSystemDev
+        var filters = options.filters
+        if filters.hasDirMerge, let root = set.transferRoot {
+            filters.scanParents(of: root.path, includingRoot: !root.walked) { dir, name in
+                FilterFiles.read(Sys.atFDCWD, PathOps.join(dir, name))
+            }
+        }
         while let item = walker.next() {
             if options.oneFileSystem && rootDev == nil && item.kind == .directory {
                 rootDev = item.stat.dev
                 walker.oneFileSystemDev = rootDev
             }
-            if !options.filters.isEmpty && options.filters.excludes(item.path, isDirectory: item.kind == .directory) {
+            if !filters.isEmpty && filters.excludes(item.path, isDirectory: item.kind == .directory) {
                 if item.kind == .directory { walker.skipChildren() }
                 continue
             }
@@ -47,6 +53,9 @@ public enum Scanner {
                     warn("skipping directory \(item.path.displayName)")
                     continue
                 }
+            }
+            if item.kind == .directory && filters.hasDirMerge && walker.willDescend {
+                filters.enter(directory: item.path) { name in FilterFiles.read(item.dirfd, PathOps.join(item.name, name)) }
             }
             var entry = Entry(path: item.path, stat: item.stat, kind: item.kind, target: item.target)
             if item.kind != .symlink {

@@ -17,6 +17,9 @@ public final class SourceSet {
     /// First contents-mode source directory: the stream's `.`.
     public private(set) var rootDir: Int32?
     private var stacks: [Int32: DirStack] = [:]
+    /// The first source's transfer root as an absolute path, and whether the walk lists it as
+    /// `.` (a source given with a trailing slash); for per-directory filter files above it.
+    public private(set) var transferRoot: (path: PathBytes, walked: Bool)?
 
     /// Opens the sources. A missing source is reported through `onProblem` and left out.
     public init(args: [PathBytes], topName: PathBytes? = nil, onProblem: (SyError) -> Void) {
@@ -27,6 +30,7 @@ public final class SourceSet {
                     let fd = try Sys.openat(Sys.atFDCWD, arg, O_RDONLY | O_DIRECTORY)
                     owned.append(fd)
                     if rootDir == nil { rootDir = fd }
+                    if transferRoot == nil, let abs = SourceSet.absolute(arg) { transferRoot = (abs, true) }
                     sources.append(Source(arg: arg, contents: true, dirfd: fd, fsName: [], streamName: []))
                 } catch {
                     onProblem(SyError.sys("change_dir failed for", arg, error.code, status: .partial))
@@ -41,12 +45,22 @@ public final class SourceSet {
                 let pfd = try Sys.openat(Sys.atFDCWD, parent, O_RDONLY | O_DIRECTORY)
                 owned.append(pfd)
                 _ = try Sys.fstatat(pfd, name)
+                if transferRoot == nil, let abs = SourceSet.absolute(parent) { transferRoot = (abs, false) }
                 sources.append(Source(arg: arg, contents: false, dirfd: pfd, fsName: name,
                                       streamName: topName ?? name))
             } catch {
                 onProblem(SyError.sys("link_stat failed for", arg, error.code, status: .partial))
             }
         }
+    }
+
+    static func absolute(_ path: PathBytes) -> PathBytes? {
+        let p: UnsafeMutablePointer<CChar>? = (path + [0]).withUnsafeBufferPointer { b in
+            b.withMemoryRebound(to: CChar.self) { realpath($0.baseAddress!, nil) }
+        }
+        guard let p else { return nil }
+        defer { free(p) }
+        return Array(UnsafeRawBufferPointer(start: p, count: strlen(p)))
     }
 
     deinit {

@@ -78,14 +78,20 @@ public final class TreeWalker {
         if let p = pending { Sys.close(p.fd) }
     }
 
+    /// Whether the walk goes into the directory just returned (its children come next).
+    public var willDescend: Bool { pending != nil || returnedRoot }
+    private var returnedRoot = false
+
     /// Do not descend into the directory just returned.
     public func skipChildren() {
+        returnedRoot = false
         if let p = pending { Sys.close(p.fd); pending = nil }
     }
 
     /// The next item, or nil when the walk is done.
     public func next() -> WalkItem? {
-        if let r = rootItem { rootItem = nil; return r }
+        returnedRoot = false
+        if let r = rootItem { rootItem = nil; returnedRoot = true; return r }
         if let p = pending {
             pending = nil
             let names: [PathBytes]

@@ -31,8 +31,35 @@ public final class Summer {
     static let walkStatus = NSLockLite()
     nonisolated(unsafe) static var walkWorst = ExitStatus.ok
 
+    /// The receiver's view of the filter rules, with the destination's per-directory files.
+    var filters: FilterList
+    var filtersStarted = false
+
     public init(options: SumOptions, input: StreamReader, output: StreamWriter) {
         self.options = options; self.input = input; self.out = output
+        filters = options.filters
+    }
+
+    /// Per-directory filter files matter on this side only for what --delete may remove.
+    var readsFilterFiles: Bool { options.delete && filters.hasDirMerge }
+
+    /// Before the first entry: filter files above the destination root (`dir-merge /NAME`).
+    func startFilters(first: Entry) {
+        filtersStarted = true
+        guard readsFilterFiles, let abs = SourceSet.absolute(destination) else { return }
+        filters.scanParents(of: abs, includingRoot: first.path != [0x2E]) { dir, name in
+            FilterFiles.read(Sys.atFDCWD, PathOps.join(dir, name))
+        }
+    }
+
+    /// A directory present on both sides: its filter files in the destination protect from deletion.
+    func enterFilters(_ dir: PathBytes) {
+        guard readsFilterFiles, let opener = basisOpener else { return }
+        filters.enter(directory: dir) { name in
+            guard let fd = try? opener.openRelative(PathOps.join(dir, name)) else { return nil }
+            defer { Sys.close(fd) }
+            return try? Sys.readAll(fd, limit: 16 << 20)
+        }
     }
 
     func report(_ e: SyError) {
@@ -90,6 +117,7 @@ public final class Summer {
                 if let p = skipPrefix, PathOps.isInside(e.path, p) { continue }
                 idNames?.map(&e)
                 skipPrefix = nil
+                if !filtersStarted { startFilters(first: e) }
                 counts.add(e)
                 totals?.count()
                 return e
@@ -223,7 +251,7 @@ public final class Summer {
         if d.kind == .directory { walker.skipChildren(of: d.path) }
         if let pd = options.partialDir, d.kind == .directory, PathOps.base(d.path) == pd { return }
         guard options.delete, deletable(d.path) else { return }
-        if !options.deleteExcluded && options.filters.excludes(d.path, isDirectory: d.kind == .directory) { return }
+        if filters.excludes(d.path, isDirectory: d.kind == .directory, side: .receiver) { return }
         if options.protects.excludes(d.path, isDirectory: d.kind == .directory) { return }
         try emit(Plan(action: .delete, entry: Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)))
     }
@@ -245,7 +273,10 @@ public final class Summer {
             try replace(s, d, walker)
             return
         }
-        if s.kind == .directory { noteSourceDir(s) }
+        if s.kind == .directory {
+            noteSourceDir(s)
+            enterFilters(s.path)
+        }
         let key = LinkKey(dev: s.dev, ino: s.ino)
         if options.hardLinks && s.isLinkCandidate {
             if let plan = linkFollower(s, dest: d) {

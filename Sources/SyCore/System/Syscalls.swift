@@ -83,6 +83,20 @@ public enum Sys {
         try retrying { Glibc.pread(fd, buf, count, off_t(offset)) }.get()
     }
 
+    /// Reads a small file (a list, a rule file) to its end.
+    public static func readAll(_ fd: Int32, limit: Int = 64 << 20) throws(Errno) -> [UInt8] {
+        var all: [UInt8] = []
+        let size = 65536
+        let buf = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
+        defer { buf.deallocate() }
+        while all.count < limit {
+            let n = try read(fd, buf, size)
+            if n == 0 { break }
+            all += UnsafeRawBufferPointer(start: buf, count: n)
+        }
+        return all
+    }
+
     /// Reads until `count` bytes or end of file; returns how many were read.
     public static func preadFull(_ fd: Int32, _ buf: UnsafeMutableRawPointer, _ count: Int, _ offset: Int64) throws(Errno) -> Int {
         var done = 0
