@@ -31,6 +31,10 @@ struct SyApply: ParsableCommand {
     var copyFrom: [String] = []
     @Option(name: .customLong("top-name"), help: "A single source was sent under this name.")
     var topName: String?
+    @Flag(name: [.customShort("R"), .customLong("relative")], help: "The --copy-from sources are named by their paths (sy-scan -R).")
+    var relative = false
+    @Flag(name: .customLong("no-implied-dirs"), help: "Create missing parent directories of entries (the stream has no implied directories).")
+    var noImpliedDirs = false
     @Flag(name: [.customShort("i"), .customLong("itemize-changes")], help: "Itemize changes (rsync's YXcstpoguax).")
     var itemize = false
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "List changed names; the closing summary.")
@@ -87,6 +91,8 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.dryRun = cmd.dryRun; o.inplace = cmd.inplace; o.mkpath = cmd.mkpath
     o.copyFrom = cmd.copyFrom.isEmpty ? nil : cmd.copyFrom.map(\.pathBytes)
     o.topName = cmd.topName?.pathBytes
+    o.relative = cmd.relative
+    o.createParents = cmd.noImpliedDirs
     o.output.itemize = cmd.itemize; o.output.verbose = cmd.verbose; o.output.quiet = cmd.quiet
     o.output.stats = cmd.stats; o.output.summary = cmd.verbose > 0; o.output.humanReadable = cmd.humanReadable
     o.output.json = cmd.json; o.output.startNanos = cmd.startNs

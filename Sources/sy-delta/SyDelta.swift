@@ -32,6 +32,9 @@ struct SyDelta: ParsableCommand {
     @Option(name: .customLong("bwlimit"), help: "Limit the output rate (KiB/s, or with a B/K/M/G suffix).")
     var bwlimit: String?
 
+    @Flag(name: [.customShort("R"), .customLong("relative")], help: "The sources are named by their paths, as with sy-scan -R.")
+    var relative = false
+
     @Argument(help: "Source files or directories, as given to sy-scan.")
     var sources: [String]
 
@@ -49,6 +52,7 @@ toolMain(SyDelta.self, name: "sy-delta") { cmd in
     o.inplace = cmd.inplace
     o.dryRun = cmd.dryRun
     o.topName = cmd.topName?.pathBytes
+    o.relative = cmd.relative
     let input = try StreamReader(fd: 0, expecting: [.plans])
     let out = try StreamWriter(fd: 1, kind: .delta, producer: versionString("sy-delta"),
                                compressLevel: cmd.compressLevel ?? (cmd.compress ? 3 : nil))

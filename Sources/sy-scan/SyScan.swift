@@ -25,6 +25,15 @@ struct SyScan: ParsableCommand {
     @Flag(name: [.customShort("d"), .customLong("dirs")], help: "With --no-recursive, list directories without their contents.")
     var dirs = false
 
+    @Flag(name: [.customShort("R"), .customLong("relative")], help: "Send each source under its path (a/b/f as a/b/f, with a and a/b); '/./' ends the part left out.")
+    var relative = false
+    @Flag(name: .customLong("no-implied-dirs"), help: "With -R, do not send the parent directories of the sources.")
+    var noImpliedDirs = false
+    @Option(name: .customLong("files-from"), help: "Send the names listed in FILE ('-': stdin), below the one source directory (implies -R).")
+    var filesFrom: String?
+    @Flag(name: [.customShort("0"), .customLong("from0")], help: "Names in --files-from end with NUL, not newline.")
+    var from0 = false
+
     @Option(name: .customLong("top-name"), help: "Send a single source under this name.")
     var topName: String?
     @Option(name: .customLong("chmod"), help: "Change the listed permissions (rsync's --chmod syntax; repeatable).")
@@ -44,6 +53,7 @@ struct SyScan: ParsableCommand {
 
     func validate() throws {
         if sources.isEmpty { throw ValidationError("no source given") }
+        if filesFrom != nil && sources.count != 1 { throw ValidationError("--files-from takes exactly one source directory") }
         for f in filter where FilterRule(rule: f) == nil { throw ValidationError("invalid filter rule '\(f)'") }
         for c in chmod where ChmodSpec(c) == nil { throw ValidationError("invalid --chmod '\(c)'") }
     }
@@ -57,6 +67,12 @@ toolMain(SyScan.self, name: "sy-scan") { cmd in
     options.dirs = cmd.dirs
     options.topName = cmd.topName?.pathBytes
     options.sendNames = cmd.names
+    options.relative = cmd.relative
+    options.impliedDirs = !cmd.noImpliedDirs
+    if let f = cmd.filesFrom {
+        options.filesFrom = try FilesFrom.read(f, nulSeparated: cmd.from0)
+        options.dirs = true
+    }
     options.chmod = cmd.chmod.compactMap(ChmodSpec.init)
     options.filters = try FilterList(parsing: cmd.filter)
     let level = cmd.compressLevel ?? (cmd.compress ? 3 : nil)

@@ -51,6 +51,14 @@ struct SyncCommand: ParsableCommand {
     var oneFileSystem = false
     @Flag(name: .customLong("numeric-ids"), help: "Don't map uid/gid values by user/group name.")
     var numericIds = false
+    @Flag(name: [.customShort("R"), .customLong("relative")], help: "Use relative path names.")
+    var relative = false
+    @Flag(name: .customLong("no-implied-dirs"), help: "Don't send implied dirs with --relative.")
+    var noImpliedDirs = false
+    @Option(name: .customLong("files-from"), help: "Read list of source-file names from FILE ('-': stdin).")
+    var filesFrom: String?
+    @Flag(name: [.customShort("0"), .customLong("from0")], help: "All *-from/filter files are delimited by 0s.")
+    var from0 = false
 
     // Deletion.
     @Flag(name: [.customLong("delete"), .customLong("del")], help: "Delete extraneous files from destination dirs.")
@@ -166,6 +174,14 @@ struct SyncCommand: ParsableCommand {
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("a source and a destination are required") }
+        if relative && filesFrom == nil {
+            for s in paths.dropLast() where RelativeSources.clean(RelativeSources.split(s.pathBytes).1) == nil {
+                throw ValidationError("found \"..\" dir in relative path: \(s)")
+            }
+        }
+        if filesFrom != nil && paths.count != 2 {
+            throw ValidationError("--files-from takes exactly one source directory and a destination")
+        }
         if let b = blockSize, b < SignatureLimits.minBlock || b > SignatureLimits.maxBlock {
             throw ValidationError("--block-size=\(b) is out of range \(SignatureLimits.minBlock)...\(SignatureLimits.maxBlock)")
         }
@@ -205,6 +221,13 @@ struct SyncCommand: ParsableCommand {
         r.hardLinks = on(hardLinks, "hard-links", "H")
         r.oneFileSystem = on(oneFileSystem, "one-file-system", "x")
         r.numericIds = numericIds
+        // --files-from implies -R and -d, and -a no longer implies -r.
+        r.relative = (relative || filesFrom != nil) && !negated.contains("relative")
+        r.impliedDirs = !noImpliedDirs && !negated.contains("implied-dirs")
+        if filesFrom != nil {
+            r.recursive = on(recursive, "recursive", "r")
+            r.dirs = true
+        }
         r.delete = on(delete || deleteBefore || deleteDuring || deleteDelay || deleteAfter, "delete")
         if deleteBefore { r.deleteMode = .before } else if deleteAfter { r.deleteMode = .after } else if deleteDelay { r.deleteMode = .delay }
         r.force = on(force, "force")
@@ -216,7 +239,7 @@ struct SyncCommand: ParsableCommand {
         r.timeout = timeout ?? 0
         r.omitDirTimes = on(omitDirTimes, "omit-dir-times", "O")
         r.ignoreErrors = ignoreErrors
-        r.dirs = dirs
+        r.dirs = dirs || filesFrom != nil
         r.maxSize = maxSize
         if on(backup || backupDir != nil, "backup", "b") {
             r.backupSuffix = suffix ?? (backupDir == nil ? "~" : "")

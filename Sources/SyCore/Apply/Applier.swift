@@ -45,7 +45,7 @@ public final class Applier {
         umask = m
         receiver = FileReceiver()
         if let args = options.copyFrom {
-            sources = SourceSet(args: args, topName: options.topName) { warn($0.message) }
+            sources = SourceSet(args: args, topName: options.topName, relative: options.relative) { warn($0.message) }
         }
     }
 
@@ -158,9 +158,28 @@ public final class Applier {
         guard try ensureRoot() != nil, let dirs else { return nil }
         let parent = PathOps.parent(path)
         do { return try dirs.fd(for: parent) } catch {
+            if error.code == ENOENT && options.createParents && !options.dryRun, let fd = makeParents(parent, dirs) { return fd }
             report(SyError.sys("cannot open directory", parent, error.code, status: .partial))
             return nil
         }
+    }
+
+    /// `--no-implied-dirs`: creates the missing directories above an entry (default mode).
+    func makeParents(_ dir: PathBytes, _ dirs: DirStack) -> Int32? {
+        var end = 0
+        while end <= dir.count {
+            if end == dir.count || dir[end] == 0x2F {
+                let prefix = Array(dir[..<end])
+                if (try? dirs.fd(for: prefix)) == nil {
+                    guard let up = try? dirs.fd(for: PathOps.parent(prefix)) else { return nil }
+                    do { try Sys.mkdirat(up, PathOps.base(prefix), 0o777) } catch {
+                        if error.code != EEXIST { return nil }
+                    }
+                }
+            }
+            end += 1
+        }
+        return try? dirs.fd(for: dir)
     }
 
     func touch(_ dir: PathBytes) {

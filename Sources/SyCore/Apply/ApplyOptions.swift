@@ -11,6 +11,10 @@ public struct ApplyOptions: Sendable {
     /// Local sources that SOURCE-RANGE records copy from (same arguments as sy-scan).
     public var copyFrom: [PathBytes]?
     public var topName: PathBytes?
+    /// `-R`: the `copyFrom` sources are named by their paths.
+    public var relative = false
+    /// Create missing parent directories of entries (`-R --no-implied-dirs`).
+    public var createParents = false
     /// Rules protecting excluded entries inside deleted directories (unless `deleteExcluded`).
     public var filters = FilterList()
     public var deleteExcluded = false

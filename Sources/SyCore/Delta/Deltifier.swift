@@ -10,6 +10,8 @@ public struct DeltaOptions: Sendable {
     /// The receiver writes in place: only match blocks at or after the current offset.
     public var inplace = false
     public var topName: PathBytes?
+    /// `-R`: the sources are named by their paths.
+    public var relative = false
     public init() {}
 }
 
@@ -26,7 +28,7 @@ public final class Deltifier {
     public init(sources args: [PathBytes], options: DeltaOptions, input: StreamReader, output: StreamWriter) {
         self.options = options; self.input = input; self.out = output
         var problems: [SyError] = []
-        sources = SourceSet(args: args, topName: options.topName) { problems.append($0) }
+        sources = SourceSet(args: args, topName: options.topName, relative: options.relative) { problems.append($0) }
         sink = DeltaSink(out: output, compressor: options.compressLevel.map { ZstdCompressor(level: $0) })
         for p in problems { report(p) }
     }

@@ -14,6 +14,11 @@ public struct ScanOptions: Sendable {
     public var chmod: [ChmodSpec] = []
     /// Send user and group names (ID-NAME records) for mapping on the receiver.
     public var sendNames = false
+    /// `-R`: sources named by their paths; `impliedDirs`: send their parent directories too.
+    public var relative = false
+    public var impliedDirs = true
+    /// `--files-from`: names below the one source directory (implies `relative`).
+    public var filesFrom: [PathBytes]?
     public init() {}
 }
 
@@ -23,9 +28,9 @@ public enum Scanner {
     public static func run(sources args: [PathBytes], options: ScanOptions, out: StreamWriter) throws(SyError) -> ExitStatus {
         var status = ExitStatus.ok
         let report: (SyError) -> Void = { e in warn(e.message); status = status.merged(with: e.status) }
-        let set = SourceSet(args: args, topName: options.topName, onProblem: report)
-        let walker = TreeWalker(rootDir: set.rootDir, roots: set.walkRoots(onProblem: report))
-        walker.onProblem = report
+        let set = SourceSet(args: args, topName: options.topName, relative: options.relative || options.filesFrom != nil,
+                            list: options.filesFrom, impliedDirs: options.impliedDirs, onProblem: report)
+        let walker = set.walker(recursive: options.recursive, onProblem: report)
         if options.oneFileSystem, let fd = set.rootDir, let st = try? Sys.fstat(fd) {
             walker.oneFileSystemDev = st.dev
         }
@@ -47,7 +52,7 @@ public enum Scanner {
                 if item.kind == .directory { walker.skipChildren() }
                 continue
             }
-            if item.kind == .directory && !options.recursive && item.path != [0x2E] {
+            if item.kind == .directory && !options.recursive && item.path != [0x2E] && !item.noContents {
                 walker.skipChildren()
                 if !options.dirs {
                     warn("skipping directory \(item.path.displayName)")
@@ -62,6 +67,7 @@ public enum Scanner {
                 for spec in options.chmod { entry.perms = spec.apply(entry.perms, isDirectory: item.kind == .directory) }
             }
             entry.unreadable = item.unreadable
+            entry.noContents = item.noContents
             if let hasher, item.kind == .file {
                 do { entry.checksum = try hashFile(item.dirfd, item.name, hasher) } catch {
                     report(.unreadable("cannot read", item.path, error.code))

@@ -21,8 +21,19 @@ public final class SourceSet {
     /// `.` (a source given with a trailing slash); for per-directory filter files above it.
     public private(set) var transferRoot: (path: PathBytes, walked: Bool)?
 
+    /// `-R`: the sources are named by their paths (see `RelativeSources`).
+    public private(set) var relative: RelativeSources?
+
     /// Opens the sources. A missing source is reported through `onProblem` and left out.
-    public init(args: [PathBytes], topName: PathBytes? = nil, onProblem: (SyError) -> Void) {
+    /// `relative`: rsync's `-R`, with `list` the `--files-from` names below `args[0]`.
+    public init(args: [PathBytes], topName: PathBytes? = nil, relative: Bool = false, list: [PathBytes]? = nil,
+                impliedDirs: Bool = true, onProblem: (SyError) -> Void) {
+        if relative {
+            let r = RelativeSources(args: args, list: list, impliedDirs: impliedDirs, onProblem: onProblem)
+            self.relative = r
+            if let p = r.firstBasePath { transferRoot = (p, false) }
+            return
+        }
         for arg in args {
             let contents = arg.last == 0x2F || arg == [0x2E] || arg.suffix(2) == [0x2F, 0x2E]
             if contents {
@@ -69,7 +80,15 @@ public final class SourceSet {
     }
 
     /// Whether any source was found.
-    public var isEmpty: Bool { sources.isEmpty }
+    public var isEmpty: Bool { relative.map { $0.bases.isEmpty } ?? sources.isEmpty }
+
+    /// The walk over every source in stream order.
+    public func walker(recursive: Bool, onProblem: @escaping (SyError) -> Void) -> any SourceWalk {
+        if let r = relative { return r.walker(recursive: recursive, onProblem: onProblem) }
+        let w = TreeWalker(rootDir: rootDir, roots: walkRoots(onProblem: onProblem))
+        w.onProblem = onProblem
+        return w
+    }
 
     /// The top-level roots of a walk over all sources.
     public func walkRoots(onProblem: (SyError) -> Void) -> [WalkRoot] {
@@ -97,6 +116,7 @@ public final class SourceSet {
 
     /// The directory fd and name under which `path` lives in the sources.
     public func locate(_ path: PathBytes) throws(Errno) -> (Int32, PathBytes) {
+        if let r = relative { return try r.locate(path) }
         if path == [0x2E] {
             guard let r = rootDir else { throw Errno(ENOENT) }
             return (r, [0x2E])

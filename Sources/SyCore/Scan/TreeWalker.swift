@@ -12,6 +12,19 @@ public struct WalkItem {
     public var name: PathBytes
     /// A directory whose listing could not be read.
     public var unreadable: Bool = false
+    /// A directory listed without its contents (see `Entry.noContents`).
+    public var noContents: Bool = false
+}
+
+/// A walk of the sources in stream order: `TreeWalker`, or `RelativeWalker` for `-R`.
+public protocol SourceWalk: AnyObject {
+    func next() -> WalkItem?
+    /// Do not descend into the directory just returned.
+    func skipChildren()
+    /// Whether the children of the directory just returned come next.
+    var willDescend: Bool { get }
+    /// Device to stay on (`--one-file-system`).
+    var oneFileSystemDev: UInt64? { get set }
 }
 
 /// A top-level item of a walk: a name under a directory fd, shown in the stream as `streamName`.
@@ -28,7 +41,7 @@ public struct WalkRoot {
 ///
 /// `next()` yields items one at a time; after a directory, its children come next unless
 /// `skipChildren()` is called first. Memory is one sorted listing per open directory level.
-public final class TreeWalker {
+public final class TreeWalker: SourceWalk {
     private struct Frame {
         var fd: Int32
         var path: PathBytes
@@ -50,12 +63,13 @@ public final class TreeWalker {
     public var recursive = true
 
     /// A walk of `roots` (the top level, in any order), preceded by `rootDir` as `.` if given.
-    public init(rootDir: Int32?, roots: [WalkRoot]) {
+    /// `prefix`: the stream path the roots are listed under (`.`, the top, by default).
+    public init(rootDir: Int32?, roots: [WalkRoot], prefix: PathBytes = [0x2E]) {
         var sorted = roots
         sorted.sort { $0.streamName.lexicographicallyPrecedes($1.streamName) }
         var dedup: [WalkRoot] = []
         for r in sorted where dedup.last?.streamName != r.streamName { dedup.append(r) }
-        frames.append(Frame(fd: -1, path: [0x2E], names: dedup.map(\.streamName), roots: dedup))
+        frames.append(Frame(fd: -1, path: prefix, names: dedup.map(\.streamName), roots: dedup))
         if let fd = rootDir, let st = try? Sys.fstat(fd) {
             rootItem = WalkItem(path: [0x2E], stat: st, kind: .directory, target: [], dirfd: fd, name: [0x2E])
         }

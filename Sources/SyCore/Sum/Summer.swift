@@ -96,6 +96,11 @@ public final class Summer {
                 try sourceOnly(src!)
                 src = try nextSource()
             } else if c > 0 {
+                if let s = src, dst!.kind == .directory, PathOps.isInside(s.path, dst!.path) {
+                    // A directory the stream does not list but has entries below (-R --no-implied-dirs).
+                    dst = walker!.next()
+                    continue
+                }
                 try destOnly(dst!, walker!)
                 dst = walker!.next()
             } else {
@@ -159,7 +164,7 @@ public final class Summer {
 
     func noteSourceDir(_ e: Entry) {
         while let last = srcDirs.last, !PathOps.isInside(e.path, last.path) { srcDirs.removeLast() }
-        srcDirs.append((e.path, !e.unreadable || options.ignoreErrors))
+        srcDirs.append((e.path, !e.noContents && (!e.unreadable || options.ignoreErrors)))
     }
 
     // MARK: The three cases of the merge

@@ -15,12 +15,14 @@ public struct Pipeline {
     }
 
     public var stages: [Stage]
+    /// The first stage's standard input.
+    public var input: Int32 = 0
     public init(stages: [Stage]) { self.stages = stages }
 
     /// The exit code of every stage, in order.
     public func run() throws(SyError) -> [Int32] {
         var children: [Child] = []
-        var input: Int32 = 0
+        var input = self.input
         for (i, stage) in stages.enumerated() {
             let last = i == stages.count - 1
             var pipe: (read: Int32, write: Int32) = (-1, 1)
@@ -33,7 +35,7 @@ public struct Pipeline {
                 for c in children { kill(c.pid, SIGTERM); _ = c.wait() }
                 throw error
             }
-            if input != 0 { Glibc.close(input) }
+            if input != 0 && input != self.input { Glibc.close(input) }
             if !last { Glibc.close(pipe.write) }
             input = pipe.read
         }

@@ -23,8 +23,14 @@ public struct StageCommands: Sendable {
         for f in r.filters { scan.append("--filter=" + f) }
         if let pd = r.partialDir { scan.append("--filter=- " + pd + "/") }
         if let t = topName { scan += ["--top-name", t] }
+        if r.relative { scan.append("-R") }
+        if r.relative && !r.impliedDirs { scan.append("--no-implied-dirs") }
+        // The list travels on the scan's standard input (so a remote scan gets it too).
+        if r.filesFrom != nil { scan += ["--files-from=-", "--from0"] }
         scan.append("--")
         scan += sourceArgs
+        // Delta and apply find files below the --files-from directory as `DIR/./NAME`.
+        let relativeArgs = r.filesFrom != nil ? sourceArgs.map { $0 + "/./" } : sourceArgs
 
         var pres: [String] = []
         if r.perms { pres.append("-p") }
@@ -61,14 +67,16 @@ public struct StageCommands: Sendable {
         if r.bwlimit > 0 { delta.append("--bwlimit=\(r.bwlimit)B") }
         if r.dryRun { delta.append("-n") }
         if let t = topName { delta += ["--top-name", t] }
+        if r.relative { delta.append("-R") }
         delta.append("--")
-        delta += sourceArgs
+        delta += relativeArgs
 
         var apply = ["sy-apply"] + pres
         if r.dryRun { apply.append("-n") }
         if r.omitDirTimes { apply.append("-O") }
         if r.inplace { apply.append("--inplace") }
         if r.mkpath { apply.append("--mkpath") }
+        if r.relative && !r.impliedDirs { apply.append("--no-implied-dirs") }
         if let pd = r.partialDir { apply += ["--partial-dir", pd] }
         if let sfx = r.backupSuffix {
             apply.append("-b")
@@ -78,7 +86,10 @@ public struct StageCommands: Sendable {
         }
         for d in r.linkDests { apply += ["--link-dest", d] }
         if r.bwlimit > 0 && local && whole { apply.append("--bwlimit=\(r.bwlimit)B") }
-        if local && whole { for s in sourceArgs { apply += ["--copy-from", s] } }
+        if local && whole {
+            for s in relativeArgs { apply += ["--copy-from", s] }
+            if r.relative { apply.append("-R") }
+        }
         if let t = topName { apply += ["--top-name", t] }
         if r.delete {
             if let m = r.maxDelete { apply.append("--max-delete=\(m)") }

@@ -56,6 +56,11 @@ public struct SyncRequest: Sendable {
     public var blockSize: Int?
     public var mkpath = false
     public var dryRun = false
+    /// `-R`: sources sent under their paths; `impliedDirs`: with their parent directories.
+    public var relative = false
+    public var impliedDirs = true
+    /// `--files-from` list (names below the one source directory), already read.
+    public var filesFrom: [UInt8]?
 
     // Transport.
     public var compress = false

@@ -21,7 +21,7 @@ public struct Transfer {
         // rsync: a single non-directory source copied to a DST that is not a directory names the file.
         var destRoot = dest.path
         var topName: String?
-        if srcHost == nil && dest.host == nil && sourcePaths.count == 1 && !dest.path.hasSuffix("/") {
+        if srcHost == nil && dest.host == nil && sourcePaths.count == 1 && !dest.path.hasSuffix("/") && !r.relative {
             let s = sourcePaths[0]
             let isDirContents = s.hasSuffix("/") || s == "." || s.hasSuffix("/.")
             if !isDirContents, let st = try? Sys.fstatat(Sys.atFDCWD, s.pathBytes), st.kind != .directory {
@@ -82,7 +82,18 @@ public struct Transfer {
             stages[1].extraFds = [(side.write, 3)]
             stages[3].extraFds = [(side.read, 3)]
         }
-        let pipeline = Pipeline(stages: stages)
+        var pipeline = Pipeline(stages: stages)
+        if let list = request.filesFrom {
+            // The --files-from names (NUL-separated) go to sy-scan's stdin from a writer thread.
+            let p = try makePipe()
+            pipeline.input = p.read
+            let bytes = list
+            Thread.detach {
+                bytes.withUnsafeBytes { b in if b.count > 0 { try? Sys.writeAll(p.write, b.baseAddress!, b.count) } }
+                Glibc.close(p.write)
+            }
+        }
+        defer { if pipeline.input != 0 { close(pipeline.input) } }
         defer { if let side { close(side.read); close(side.write) } }
         let codes = try pipeline.run()
         var (status, stage) = pipeline.outcome(codes)

@@ -1,0 +1,205 @@
+import Glibc
+
+/// Sources named with their path (rsync's `-R/--relative` and `--files-from`): `dir/sub/file`
+/// is sent as `dir/sub/file`, with `dir` and `dir/sub` as implied directories. A `/./` in an
+/// argument ends the part that is left out (`/base/./sub/file` sends `sub/file`); an absolute
+/// path without one is sent from `/`.
+public final class RelativeSources {
+    struct Base {
+        var fd: Int32
+        var stack: DirStack
+    }
+    struct Item {
+        var path: PathBytes
+        var base: Int
+        var explicit: Bool
+    }
+
+    private(set) var bases: [Base] = []
+    /// Every item to send, implied directories included, in stream order.
+    private(set) var items: [Item] = []
+    /// Absolute path of the first base (for `dir-merge /NAME` files above the transfer).
+    private(set) var firstBasePath: PathBytes?
+
+    /// `args`: the sources; `list`: the `--files-from` names, all below the one source `args[0]`.
+    public init(args: [PathBytes], list: [PathBytes]?, impliedDirs: Bool, onProblem: (SyError) -> Void) {
+        var named: [(base: PathBytes, rel: PathBytes)] = []
+        if let list, let base = args.first {
+            for l in list { named.append((base, l)) }
+        } else {
+            named = args.map(RelativeSources.split)
+        }
+        var baseIndex: [PathBytes: Int] = [:]
+        var raw: [Item] = []
+        for (base, relIn) in named {
+            guard let rel = RelativeSources.clean(relIn) else {
+                onProblem(SyError("found \"..\" dir in relative path: \(relIn.displayName)", status: .syntax))
+                continue
+            }
+            var bi = baseIndex[base]
+            if bi == nil {
+                do {
+                    let fd = try Sys.openat(Sys.atFDCWD, base, O_RDONLY | O_DIRECTORY)
+                    bases.append(Base(fd: fd, stack: DirStack(rootFd: fd)))
+                    bi = bases.count - 1
+                    baseIndex[base] = bi
+                    if firstBasePath == nil { firstBasePath = SourceSet.absolute(base) }
+                } catch {
+                    onProblem(SyError.sys("change_dir failed for", base, error.code, status: .partial))
+                    continue
+                }
+            }
+            if impliedDirs && rel != [0x2E] {
+                var i = 0
+                while i < rel.count {
+                    if rel[i] == 0x2F { raw.append(Item(path: Array(rel[..<i]), base: bi!, explicit: false)) }
+                    i += 1
+                }
+            }
+            raw.append(Item(path: rel, base: bi!, explicit: true))
+        }
+        // Stream order; for one path the first argument wins, and an explicit name beats an implied one.
+        let order = raw.indices.sorted { a, b in
+            let c = PathOps.compare(raw[a].path, raw[b].path)
+            if c != 0 { return c < 0 }
+            if raw[a].explicit != raw[b].explicit { return raw[a].explicit }
+            return a < b
+        }
+        for i in order where items.last?.path != raw[i].path { items.append(raw[i]) }
+    }
+
+    deinit {
+        for b in bases { b.stack.closeAll(); Sys.close(b.fd) }
+    }
+
+    /// `base/./rel` → (base, rel); `/abs/path` → (`/`, `abs/path`); `rel` → (`.`, `rel`).
+    public static func split(_ arg: PathBytes) -> (PathBytes, PathBytes) {
+        var i = 0
+        while i + 2 < arg.count {
+            if arg[i] == 0x2F && arg[i + 1] == 0x2E && arg[i + 2] == 0x2F {
+                let base = i == 0 ? [0x2F] : Array(arg[..<i])
+                return (base, Array(arg[(i + 3)...]))
+            }
+            i += 1
+        }
+        if arg.suffix(2) == [0x2F, 0x2E] { return (Array(arg.dropLast(2)), [0x2E]) }
+        if arg.first == 0x2F { return ([0x2F], Array(arg.drop(while: { $0 == 0x2F }))) }
+        return ([0x2E], arg)
+    }
+
+    /// A clean stream path: no empty or `.` components, no leading or trailing `/`; nil for `..`.
+    public static func clean(_ rel: PathBytes) -> PathBytes? {
+        var parts: [ArraySlice<UInt8>] = []
+        for c in rel.split(separator: 0x2F, omittingEmptySubsequences: true) {
+            if c.elementsEqual([0x2E]) { continue }
+            if c.elementsEqual([0x2E, 0x2E]) { return nil }
+            parts.append(c)
+        }
+        if parts.isEmpty { return [0x2E] }
+        return Array(parts.joined(separator: [0x2F]))
+    }
+
+    /// The base directory and name under which stream path `path` lives.
+    func locate(_ path: PathBytes) throws(Errno) -> (Int32, PathBytes) {
+        var bi = 0
+        if bases.count > 1, let it = items.first(where: {
+            $0.path == path || PathOps.isInside(path, $0.path) || PathOps.isInside($0.path, path) || $0.path == [0x2E]
+        }) { bi = it.base }
+        guard bi < bases.count else { throw Errno(ENOENT) }
+        if path == [0x2E] { return (bases[bi].fd, [0x2E]) }
+        return (try bases[bi].stack.fd(for: PathOps.parent(path)), PathOps.base(path))
+    }
+
+    /// A walk over the items in stream order; `recursive` descends into named directories.
+    public func walker(recursive: Bool, onProblem: @escaping (SyError) -> Void) -> RelativeWalker {
+        RelativeWalker(self, recursive: recursive, onProblem: onProblem)
+    }
+}
+
+/// Walks `RelativeSources`: each implied directory alone, each named item with (when
+/// recursive) everything below it, all in stream order.
+public final class RelativeWalker: SourceWalk {
+    private let src: RelativeSources
+    private let recursive: Bool
+    private let onProblem: (SyError) -> Void
+    private var index = 0
+    private var sub: TreeWalker?
+    private var fromSub = false
+    /// A named directory being walked whole: later items inside it are already covered.
+    private var covered: PathBytes?
+    private var lastDir: PathBytes?
+    private var skipPrefix: PathBytes?
+    public var oneFileSystemDev: UInt64? { didSet { sub?.oneFileSystemDev = oneFileSystemDev } }
+
+    init(_ src: RelativeSources, recursive: Bool, onProblem: @escaping (SyError) -> Void) {
+        self.src = src; self.recursive = recursive; self.onProblem = onProblem
+    }
+
+    public var willDescend: Bool { fromSub ? sub?.willDescend ?? false : lastDir != nil }
+
+    public func skipChildren() {
+        if fromSub { sub?.skipChildren(); return }
+        if let d = lastDir { skipPrefix = d; lastDir = nil }
+    }
+
+    public func next() -> WalkItem? {
+        if let w = sub {
+            if let it = w.next() { fromSub = true; return it }
+            sub = nil
+        }
+        fromSub = false
+        lastDir = nil
+        while index < src.items.count {
+            let it = src.items[index]
+            index += 1
+            if let p = skipPrefix, PathOps.isInside(it.path, p) { continue }
+            if let c = covered, c == [0x2E] || PathOps.isInside(it.path, c) { continue }
+            let base = src.bases[it.base]
+            if it.path == [0x2E] && it.explicit && recursive {
+                covered = it.path
+                let w = TreeWalker(directory: base.fd)
+                w.onProblem = onProblem
+                w.oneFileSystemDev = oneFileSystemDev
+                sub = w
+                return next()
+            }
+            let dirfd: Int32, name: PathBytes
+            do {
+                if it.path == [0x2E] { (dirfd, name) = (base.fd, [0x2E]) } else {
+                    (dirfd, name) = (try base.stack.fd(for: PathOps.parent(it.path)), PathOps.base(it.path))
+                }
+            } catch {
+                onProblem(.unreadable("link_stat failed for", it.path, error.code))
+                continue
+            }
+            let st: FileStat
+            do { st = try Sys.fstatat(dirfd, name) } catch {
+                onProblem(.sys("link_stat failed for", it.path, error.code, status: .partial))
+                continue
+            }
+            guard let kind = st.kind else { continue }
+            if kind == .directory && it.explicit && recursive {
+                covered = it.path
+                let w = TreeWalker(rootDir: nil, roots: [WalkRoot(dirfd: dirfd, fsName: name, streamName: name)],
+                                   prefix: PathOps.parent(it.path))
+                w.onProblem = onProblem
+                w.oneFileSystemDev = oneFileSystemDev
+                sub = w
+                return next()
+            }
+            var item = WalkItem(path: it.path, stat: st, kind: kind, target: [], dirfd: dirfd, name: name)
+            if kind == .symlink {
+                do { item.target = try Sys.readlinkat(dirfd, name) } catch {
+                    onProblem(.unreadable("cannot read symlink", it.path, error.code))
+                    continue
+                }
+            }
+            if kind == .directory {
+                item.noContents = true
+                lastDir = it.path
+            }
+            return item
+        }
+        return nil
+    }
+}

@@ -1,0 +1,108 @@
+import Glibc
+import SyCore
+import SyTestSupport
+import Testing
+
+/// -R/--relative, --no-implied-dirs and --files-from against real rsync.
+@Suite(.serialized)
+struct RelativeTests {
+    static let cases: [[String]] = [
+        ["-aR", "src/a/b/f"],
+        ["-aR", "src/./a/"],
+        ["-aR", "--no-implied-dirs", "src/a/b/f"],
+        ["-aR", "src/a/b/f", "other"],
+        ["-aR", "src/a", "src/a/b/f"],
+        ["-aR", "--delete", "src/a/b/f"],
+        ["-aR", "--delete", "src/a"],
+        ["-aR", "--exclude=g", "src/a", "other/"],
+        ["-aR", "src/a/l"],
+        ["-rtR", "src/a/b/"],
+        ["-a", "--files-from=list", "src"],
+        ["-ar", "--files-from=list", "src/"],
+        ["-a", "--from0", "--files-from=list0", "src"],
+        ["-a", "--delete", "--files-from=list", "src"],
+        ["-ar", "--delete", "--files-from=list", "src"],
+        ["-a", "--no-implied-dirs", "--files-from=list", "src"],
+    ]
+
+    func tree(_ t: TempDir) {
+        for (f, text) in [("src/a/b/f", "1"), ("src/a/g", "2"), ("src/a/b/c/deep", "3"), ("src/top", "4"),
+                          ("other/h", "5"), ("other/sub/i", "6")] {
+            _ = system(script: "mkdir -p \(shellQuote(String(t.sub(f).dropLast(PathOps.base(f.pathBytes).count + 1))))")
+            writeFile(t.sub(f), Array(text.utf8))
+        }
+        symlink("b/f", t.sub("src/a/l"))
+        chmod(t.sub("src/a"), 0o700)
+        writeFile(t.sub("list"), Array("a/b/f\n\n# a comment\n/top\na/b/c\n".utf8))
+        writeFile(t.sub("list0"), Array("a/g\0a/b/c\0".utf8))
+        _ = system(script: "find \(shellQuote(t.sub("src"))) \(shellQuote(t.sub("other"))) -exec touch -h -d '2024-01-02 03:04:05' {} +")
+    }
+
+    func extras(_ dst: String) {
+        for f in ["src/x", "src/a/y", "src/a/b/z", "src/a/b/c/w", "a/b/v", "a/u"] {
+            _ = system(script: "mkdir -p \(shellQuote(String((dst + "/" + f).dropLast(PathOps.base(f.pathBytes).count + 1))))")
+            writeFile(dst + "/" + f, [7])
+        }
+        _ = system(script: "find \(shellQuote(dst)) -exec touch -h -d '2023-05-06 07:08:09' {} +")
+    }
+
+    @Test(arguments: Array(0..<cases.count))
+    func relativeMatchesRsync(index: Int) throws {
+        let args = Self.cases[index]
+        let t = TempDir("relative")
+        tree(t)
+        for d in ["r", "s"] { mkdir(t.sub(d), 0o755); extras(t.sub(d)) }
+        let rr = run(["rsync"] + args + ["r/"], cwd: t.path)
+        let ss = run(["sy"] + args + ["s/"], cwd: t.path)
+        #expect(rr.code == 0, "rsync \(args): \(rr)")
+        #expect(ss.code == rr.code, "sy \(args): \(ss)")
+        let d = TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true)
+        #expect(d.isEmpty, "\(args): \(d.prefix(8))")
+        // A second run changes nothing (with -t).
+        guard args.contains(where: { $0.hasPrefix("-a") || $0.contains("t") }) else { return }
+        let again = run(["sy", "-i"] + args + ["s/"], cwd: t.path)
+        #expect(again.code == 0 && again.out.isEmpty, "\(args) second run: \(again)")
+    }
+
+    @Test func absoluteSourcesAndStdinList() throws {
+        let t = TempDir("relative")
+        tree(t)
+        // An absolute path is sent whole; '/./' cuts it.
+        let abs = run(["sy", "-aR", t.sub("src") + "/./a/g", t.sub("d1")])
+        #expect(abs.code == 0 && readFile(t.sub("d1/a/g")) == Array("2".utf8), "\(abs)")
+        let abs2 = run(["sy", "-aR", t.sub("other/h"), t.sub("d2")])
+        #expect(abs2.code == 0 && readFile(t.sub("d2") + t.sub("other/h")) == Array("5".utf8), "\(abs2)")
+        // The list on stdin.
+        let std = run(["sy", "-a", "--files-from=-", t.sub("src"), t.sub("d3")], stdin: Array("a/g\ntop\n".utf8))
+        #expect(std.code == 0, "\(std)")
+        #expect(exists(t.sub("d3/a/g")) && exists(t.sub("d3/top")) && !exists(t.sub("d3/a/b")), "\(std)")
+    }
+
+    @Test func badRelativeInput() {
+        let t = TempDir("relative")
+        tree(t)
+        let dots = run(["sy", "-aR", "../x", t.sub("d")], cwd: t.sub("src"))
+        #expect(dots.code == 1 && dots.err.contains(".."), "\(dots)")
+        let missing = run(["sy", "-a", "--files-from=" + t.sub("nope"), t.sub("src"), t.sub("d")])
+        #expect(missing.code == 11 && missing.err.contains("nope") && !exists(t.sub("d")), "\(missing)")
+        writeFile(t.sub("list2"), Array("a/g\nnot-there\n".utf8))
+        let gone = run(["sy", "-a", "--files-from=" + t.sub("list2"), t.sub("src"), t.sub("d")])
+        #expect(gone.code == 23 && gone.err.contains("not-there") && exists(t.sub("d/a/g")), "\(gone)")
+    }
+
+    @Test func filesFromOverSSH() throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir("relative")
+        tree(t)
+        let pull = run(["sy", "-e", server.rsh, "--remote-sy", Tools.dir, "-a", "--files-from=" + t.sub("list"),
+                        "\(server.host):" + t.sub("src"), t.sub("pull")])
+        #expect(pull.code == 0, "\(pull)")
+        let push = run(["sy", "-e", server.rsh, "--remote-sy", Tools.dir, "-aR", "--delete", "src/a/b", "other",
+                        "\(server.host):" + t.sub("push")], cwd: t.path)
+        #expect(push.code == 0, "\(push)")
+        #expect(run(["rsync", "-a", "--files-from=" + t.sub("list"), t.sub("src"), t.sub("rpull")]).code == 0)
+        #expect(run(["rsync", "-aR", "--delete", "src/a/b", "other", t.sub("rpush")], cwd: t.path).code == 0)
+        #expect(TreeSnapshot(t.sub("rpull"), rootTimes: false).diff(TreeSnapshot(t.sub("pull"), rootTimes: false)).isEmpty)
+        #expect(TreeSnapshot(t.sub("rpush"), rootTimes: false).diff(TreeSnapshot(t.sub("push"), rootTimes: false)).isEmpty)
+    }
+}
