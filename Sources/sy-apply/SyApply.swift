@@ -33,6 +33,8 @@ struct SyApply: ParsableCommand {
     var topName: String?
     @Flag(name: [.customShort("R"), .customLong("relative")], help: "The --copy-from sources are named by their paths (sy-scan -R).")
     var relative = false
+    @Flag(name: .customLong("follow-links"), help: "Open --copy-from sources through symlinks (the scan followed them).")
+    var followLinks = false
     @Flag(name: .customLong("no-implied-dirs"), help: "Create missing parent directories of entries (the stream has no implied directories).")
     var noImpliedDirs = false
     @Flag(name: [.customShort("i"), .customLong("itemize-changes")], help: "Itemize changes (rsync's YXcstpoguax).")
@@ -93,6 +95,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.topName = cmd.topName?.pathBytes
     o.relative = cmd.relative
     o.createParents = cmd.noImpliedDirs
+    o.followLinks = cmd.followLinks
     o.output.itemize = cmd.itemize; o.output.verbose = cmd.verbose; o.output.quiet = cmd.quiet
     o.output.stats = cmd.stats; o.output.summary = cmd.verbose > 0; o.output.humanReadable = cmd.humanReadable
     o.output.json = cmd.json; o.output.startNanos = cmd.startNs

@@ -34,6 +34,8 @@ struct SyDelta: ParsableCommand {
 
     @Flag(name: [.customShort("R"), .customLong("relative")], help: "The sources are named by their paths, as with sy-scan -R.")
     var relative = false
+    @Flag(name: .customLong("follow-links"), help: "Open sources through symlinks (the scan ran with -L, -k or --copy-unsafe-links).")
+    var followLinks = false
 
     @Argument(help: "Source files or directories, as given to sy-scan.")
     var sources: [String]
@@ -53,6 +55,7 @@ toolMain(SyDelta.self, name: "sy-delta") { cmd in
     o.dryRun = cmd.dryRun
     o.topName = cmd.topName?.pathBytes
     o.relative = cmd.relative
+    o.followLinks = cmd.followLinks
     let input = try StreamReader(fd: 0, expecting: [.plans])
     let out = try StreamWriter(fd: 1, kind: .delta, producer: versionString("sy-delta"),
                                compressLevel: cmd.compressLevel ?? (cmd.compress ? 3 : nil))

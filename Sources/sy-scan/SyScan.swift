@@ -34,6 +34,15 @@ struct SyScan: ParsableCommand {
     @Flag(name: [.customShort("0"), .customLong("from0")], help: "Names in --files-from end with NUL, not newline.")
     var from0 = false
 
+    @Flag(name: [.customShort("L"), .customLong("copy-links")], help: "Follow symlinks: send what they point to.")
+    var copyLinks = false
+    @Flag(name: [.customShort("k"), .customLong("copy-dirlinks")], help: "Follow symlinks to directories.")
+    var copyDirlinks = false
+    @Flag(name: .customLong("copy-unsafe-links"), help: "Follow symlinks that point outside the tree.")
+    var copyUnsafeLinks = false
+    @Flag(name: .customLong("safe-links"), help: "Leave out symlinks that point outside the tree.")
+    var safeLinks = false
+
     @Option(name: .customLong("top-name"), help: "Send a single source under this name.")
     var topName: String?
     @Option(name: .customLong("chmod"), help: "Change the listed permissions (rsync's --chmod syntax; repeatable).")
@@ -68,6 +77,8 @@ toolMain(SyScan.self, name: "sy-scan") { cmd in
     options.topName = cmd.topName?.pathBytes
     options.sendNames = cmd.names
     options.relative = cmd.relative
+    options.symlinks = cmd.copyLinks ? .follow : cmd.copyUnsafeLinks ? .followUnsafe : cmd.copyDirlinks ? .followDirs
+        : cmd.safeLinks ? .skipUnsafe : .keep
     options.impliedDirs = !cmd.noImpliedDirs
     if let f = cmd.filesFrom {
         options.filesFrom = try FilesFrom.read(f, nulSeparated: cmd.from0)

@@ -51,6 +51,14 @@ struct SyncCommand: ParsableCommand {
     var oneFileSystem = false
     @Flag(name: .customLong("numeric-ids"), help: "Don't map uid/gid values by user/group name.")
     var numericIds = false
+    @Flag(name: [.customShort("L"), .customLong("copy-links")], help: "Transform symlink into referent file/dir.")
+    var copyLinks = false
+    @Flag(name: .customLong("copy-unsafe-links"), help: "Only \"unsafe\" symlinks are transformed.")
+    var copyUnsafeLinks = false
+    @Flag(name: .customLong("safe-links"), help: "Ignore symlinks that point outside the tree.")
+    var safeLinks = false
+    @Flag(name: [.customShort("k"), .customLong("copy-dirlinks")], help: "Transform symlink to dir into referent dir.")
+    var copyDirlinks = false
     @Flag(name: [.customShort("R"), .customLong("relative")], help: "Use relative path names.")
     var relative = false
     @Flag(name: .customLong("no-implied-dirs"), help: "Don't send implied dirs with --relative.")
@@ -221,6 +229,7 @@ struct SyncCommand: ParsableCommand {
         r.hardLinks = on(hardLinks, "hard-links", "H")
         r.oneFileSystem = on(oneFileSystem, "one-file-system", "x")
         r.numericIds = numericIds
+        r.symlinks = copyLinks ? .follow : copyUnsafeLinks ? .followUnsafe : copyDirlinks ? .followDirs : safeLinks ? .skipUnsafe : .keep
         // --files-from implies -R and -d, and -a no longer implies -r.
         r.relative = (relative || filesFrom != nil) && !negated.contains("relative")
         r.impliedDirs = !noImpliedDirs && !negated.contains("implied-dirs")

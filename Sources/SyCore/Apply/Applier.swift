@@ -46,6 +46,7 @@ public final class Applier {
         receiver = FileReceiver()
         if let args = options.copyFrom {
             sources = SourceSet(args: args, topName: options.topName, relative: options.relative) { warn($0.message) }
+            sources?.followLinks = options.followLinks
         }
     }
 

@@ -6,6 +6,8 @@ public struct ApplyOptions: Sendable {
     public var group = false
     public var dryRun = false
     public var inplace = false
+    /// Open the `copyFrom` sources through symlinks (the scan followed them).
+    public var followLinks = false
     /// Create missing parent directories of the destination (`--mkpath`).
     public var mkpath = false
     /// Local sources that SOURCE-RANGE records copy from (same arguments as sy-scan).

@@ -12,6 +12,8 @@ public struct DeltaOptions: Sendable {
     public var topName: PathBytes?
     /// `-R`: the sources are named by their paths.
     public var relative = false
+    /// Open sources through symlinks (the scan followed them).
+    public var followLinks = false
     public init() {}
 }
 
@@ -29,6 +31,7 @@ public final class Deltifier {
         self.options = options; self.input = input; self.out = output
         var problems: [SyError] = []
         sources = SourceSet(args: args, topName: options.topName, relative: options.relative) { problems.append($0) }
+        sources.followLinks = options.followLinks
         sink = DeltaSink(out: output, compressor: options.compressLevel.map { ZstdCompressor(level: $0) })
         for p in problems { report(p) }
     }

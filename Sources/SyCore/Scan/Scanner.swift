@@ -17,6 +17,8 @@ public struct ScanOptions: Sendable {
     /// `-R`: sources named by their paths; `impliedDirs`: send their parent directories too.
     public var relative = false
     public var impliedDirs = true
+    /// Symlinks followed or left out (-L, -k, --copy-unsafe-links, --safe-links).
+    public var symlinks = SymlinkMode.keep
     /// `--files-from`: names below the one source directory (implies `relative`).
     public var filesFrom: [PathBytes]?
     public init() {}
@@ -30,7 +32,7 @@ public enum Scanner {
         let report: (SyError) -> Void = { e in warn(e.message); status = status.merged(with: e.status) }
         let set = SourceSet(args: args, topName: options.topName, relative: options.relative || options.filesFrom != nil,
                             list: options.filesFrom, impliedDirs: options.impliedDirs, onProblem: report)
-        let walker = set.walker(recursive: options.recursive, onProblem: report)
+        let walker = set.walker(recursive: options.recursive, symlinks: options.symlinks, onProblem: report)
         if options.oneFileSystem, let fd = set.rootDir, let st = try? Sys.fstat(fd) {
             walker.oneFileSystemDev = st.dev
         }
@@ -69,7 +71,7 @@ public enum Scanner {
             entry.unreadable = item.unreadable
             entry.noContents = item.noContents
             if let hasher, item.kind == .file {
-                do { entry.checksum = try hashFile(item.dirfd, item.name, hasher) } catch {
+                do { entry.checksum = try hashFile(item.dirfd, item.name, hasher, follow: item.followed) } catch {
                     report(.unreadable("cannot read", item.path, error.code))
                     continue
                 }
@@ -83,8 +85,8 @@ public enum Scanner {
     }
 
     /// XXH3-128 of a file's contents.
-    public static func hashFile(_ dirfd: Int32, _ name: PathBytes, _ hasher: FileHasher) throws(Errno) -> Hash128 {
-        let fd = try Sys.openat(dirfd, name, O_RDONLY | O_NOFOLLOW)
+    public static func hashFile(_ dirfd: Int32, _ name: PathBytes, _ hasher: FileHasher, follow: Bool = false) throws(Errno) -> Hash128 {
+        let fd = try Sys.openat(dirfd, name, follow ? O_RDONLY : O_RDONLY | O_NOFOLLOW)
         defer { Sys.close(fd) }
         return try hashFD(fd, hasher)
     }

@@ -21,6 +21,8 @@ public final class SourceSet {
     /// `.` (a source given with a trailing slash); for per-directory filter files above it.
     public private(set) var transferRoot: (path: PathBytes, walked: Bool)?
 
+    /// Open source files and directories through symlinks (the scan followed them: -L, -k, --copy-unsafe-links).
+    public var followLinks = false
     /// `-R`: the sources are named by their paths (see `RelativeSources`).
     public private(set) var relative: RelativeSources?
 
@@ -83,10 +85,11 @@ public final class SourceSet {
     public var isEmpty: Bool { relative.map { $0.bases.isEmpty } ?? sources.isEmpty }
 
     /// The walk over every source in stream order.
-    public func walker(recursive: Bool, onProblem: @escaping (SyError) -> Void) -> any SourceWalk {
+    public func walker(recursive: Bool, symlinks: SymlinkMode = .keep, onProblem: @escaping (SyError) -> Void) -> any SourceWalk {
         if let r = relative { return r.walker(recursive: recursive, onProblem: onProblem) }
         let w = TreeWalker(rootDir: rootDir, roots: walkRoots(onProblem: onProblem))
         w.onProblem = onProblem
+        w.symlinks = symlinks
         return w
     }
 
@@ -111,7 +114,7 @@ public final class SourceSet {
     /// Opens the source file for stream path `path` without following any symlink.
     public func open(_ path: PathBytes, flags: Int32 = O_RDONLY) throws(Errno) -> Int32 {
         let (dirfd, name) = try locate(path)
-        return try Sys.openat(dirfd, name, flags | O_NOFOLLOW)
+        return try Sys.openat(dirfd, name, followLinks ? flags : flags | O_NOFOLLOW)
     }
 
     /// The directory fd and name under which `path` lives in the sources.
@@ -129,7 +132,7 @@ public final class SourceSet {
                 return try below(s.dirfd, path)
             } else if s.streamName == top {
                 guard let rest else { return (s.dirfd, s.fsName) }
-                let stack = stacks[s.dirfd] ?? DirStack(rootFd: s.dirfd)
+                let stack = stacks[s.dirfd] ?? DirStack(rootFd: s.dirfd, followLinks: followLinks)
                 stacks[s.dirfd] = stack
                 return try below(stack, s.fsName + [0x2F] + rest)
             }
@@ -138,7 +141,7 @@ public final class SourceSet {
     }
 
     private func below(_ dirfd: Int32, _ path: PathBytes) throws(Errno) -> (Int32, PathBytes) {
-        let stack = stacks[dirfd] ?? DirStack(rootFd: dirfd)
+        let stack = stacks[dirfd] ?? DirStack(rootFd: dirfd, followLinks: followLinks)
         stacks[dirfd] = stack
         return try below(stack, path)
     }

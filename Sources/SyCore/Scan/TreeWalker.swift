@@ -14,6 +14,29 @@ public struct WalkItem {
     public var unreadable: Bool = false
     /// A directory listed without its contents (see `Entry.noContents`).
     public var noContents: Bool = false
+    /// A symlink the walk followed (`-L` and friends): `stat` describes its referent.
+    public var followed: Bool = false
+}
+
+/// What the sending walk does with symlinks (rsync's -l default, -L, -k, --copy-unsafe-links, --safe-links).
+public enum SymlinkMode: Sendable {
+    case keep, follow, followDirs, followUnsafe, skipUnsafe
+
+    /// rsync's test: a target is unsafe if it is absolute or climbs with `..` above the
+    /// transfer root from `path` (the link's own transfer path).
+    public static func isUnsafe(_ target: PathBytes, at path: PathBytes) -> Bool {
+        if target.first == 0x2F || target.isEmpty { return true }
+        var depth = path.split(separator: 0x2F).count - 1
+        for c in target.split(separator: 0x2F, omittingEmptySubsequences: true) {
+            if c.elementsEqual([0x2E, 0x2E]) {
+                depth -= 1
+                if depth < 0 { return true }
+            } else if !c.elementsEqual([0x2E]) {
+                depth += 1
+            }
+        }
+        return false
+    }
 }
 
 /// A walk of the sources in stream order: `TreeWalker`, or `RelativeWalker` for `-R`.
@@ -61,6 +84,8 @@ public final class TreeWalker: SourceWalk {
     public var onProblem: (SyError) -> Void = { warn($0.message) }
     /// Descend into directories at all (`-r`); without it only the roots are listed.
     public var recursive = true
+    /// Which symlinks to follow or leave out.
+    public var symlinks = SymlinkMode.keep
 
     /// A walk of `roots` (the top level, in any order), preceded by `rootDir` as `.` if given.
     /// `prefix`: the stream path the roots are listed under (`.`, the top, by default).
@@ -102,6 +127,43 @@ public final class TreeWalker: SourceWalk {
         if let p = pending { Sys.close(p.fd); pending = nil }
     }
 
+    /// Applies `symlinks` to a symlink item; false if it is left out.
+    private func resolve(_ item: inout WalkItem) -> Bool {
+        let unsafe = SymlinkMode.isUnsafe(item.target, at: item.path)
+        switch symlinks {
+        case .keep: return true
+        case .skipUnsafe:
+            return !unsafe
+        case .followUnsafe where !unsafe: return true
+        default: break
+        }
+        let st: FileStat
+        do { st = try Sys.fstatat(item.dirfd, item.name, follow: true) } catch {
+            if symlinks == .followDirs { return true }
+            onProblem(SyError("symlink has no referent: \"\(item.path.displayName)\"", status: .partial))
+            return false
+        }
+        guard let kind = st.kind else { return false }
+        if symlinks == .followDirs && kind != .directory { return true }
+        if kind == .directory && isAncestor(st) {
+            onProblem(SyError("symlink loop: \"\(item.path.displayName)\" leads back to a directory above it", status: .partial))
+            return false
+        }
+        item.stat = st
+        item.kind = kind
+        item.target = []
+        item.followed = true
+        return true
+    }
+
+    /// Whether `st` is one of the directories being walked (a followed link back up).
+    private func isAncestor(_ st: FileStat) -> Bool {
+        for f in frames where f.fd >= 0 {
+            if let s = try? Sys.fstat(f.fd), s.dev == st.dev, s.ino == st.ino { return true }
+        }
+        return false
+    }
+
     /// The next item, or nil when the walk is done.
     public func next() -> WalkItem? {
         returnedRoot = false
@@ -139,10 +201,13 @@ public final class TreeWalker: SourceWalk {
                     onProblem(.unreadable("cannot read symlink", path, error.code))
                     continue
                 }
+                if symlinks != .keep {
+                    guard resolve(&item) else { continue }
+                }
             }
-            if kind == .directory && recursive && (oneFileSystemDev == nil || oneFileSystemDev == st.dev) {
+            if item.kind == .directory && recursive && (oneFileSystemDev == nil || oneFileSystemDev == item.stat.dev) {
                 do {
-                    let fd = try Sys.openDir(dirfd, fsName)
+                    let fd = item.followed ? try Sys.openat(dirfd, fsName, O_RDONLY | O_DIRECTORY) : try Sys.openDir(dirfd, fsName)
                     pending = (fd, path)
                 } catch {
                     onProblem(.unreadable("cannot open directory", path, error.code))

@@ -24,6 +24,14 @@ public struct StageCommands: Sendable {
         if let pd = r.partialDir { scan.append("--filter=- " + pd + "/") }
         if let t = topName { scan += ["--top-name", t] }
         if r.relative { scan.append("-R") }
+        let follows = r.symlinks != .keep && r.symlinks != .skipUnsafe
+        switch r.symlinks {
+        case .keep: break
+        case .follow: scan.append("-L")
+        case .followDirs: scan.append("-k")
+        case .followUnsafe: scan.append("--copy-unsafe-links")
+        case .skipUnsafe: scan.append("--safe-links")
+        }
         if r.relative && !r.impliedDirs { scan.append("--no-implied-dirs") }
         // The list travels on the scan's standard input (so a remote scan gets it too).
         if r.filesFrom != nil { scan += ["--files-from=-", "--from0"] }
@@ -68,6 +76,7 @@ public struct StageCommands: Sendable {
         if r.dryRun { delta.append("-n") }
         if let t = topName { delta += ["--top-name", t] }
         if r.relative { delta.append("-R") }
+        if follows { delta.append("--follow-links") }
         delta.append("--")
         delta += relativeArgs
 
@@ -89,6 +98,7 @@ public struct StageCommands: Sendable {
         if local && whole {
             for s in relativeArgs { apply += ["--copy-from", s] }
             if r.relative { apply.append("-R") }
+            if follows { apply.append("--follow-links") }
         }
         if let t = topName { apply += ["--top-name", t] }
         if r.delete {

@@ -59,6 +59,8 @@ public struct SyncRequest: Sendable {
     /// `-R`: sources sent under their paths; `impliedDirs`: with their parent directories.
     public var relative = false
     public var impliedDirs = true
+    /// Symlinks the sender follows or leaves out (-L, -k, --copy-unsafe-links, --safe-links).
+    public var symlinks = SymlinkMode.keep
     /// `--files-from` list (names below the one source directory), already read.
     public var filesFrom: [UInt8]?
 

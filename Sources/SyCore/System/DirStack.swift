@@ -11,7 +11,10 @@ public final class DirStack {
     /// Called just before a directory is closed (apply finalizes metadata here).
     public var onPop: ((PathBytes, Int32) -> Void)?
 
-    public init(rootFd: Int32) { self.rootFd = rootFd }
+    /// Follow symlinks to directories (only for reading a sender's tree with `-L` and friends).
+    public var followLinks = false
+
+    public init(rootFd: Int32, followLinks: Bool = false) { self.rootFd = rootFd; self.followLinks = followLinks }
 
     deinit { closeAll() }
 
@@ -42,7 +45,7 @@ public final class DirStack {
             var end = start
             while end < dir.count && dir[end] != 0x2F { end += 1 }
             let name = Array(dir[start..<end])
-            let fd = try Sys.openDir(cur, name)
+            let fd = followLinks ? try Sys.openat(cur, name, O_RDONLY | O_DIRECTORY) : try Sys.openDir(cur, name)
             paths.append(Array(dir[0..<end])); fds.append(fd)
             cur = fd
             start = end + 1

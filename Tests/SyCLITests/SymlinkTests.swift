@@ -1,0 +1,50 @@
+import Glibc
+import SyCore
+import SyTestSupport
+import Testing
+
+/// -L, -k, --copy-unsafe-links and --safe-links against real rsync, on a tree with safe, unsafe,
+/// absolute, dangling and looping links.
+@Suite(.serialized)
+struct SymlinkTests {
+    static let cases: [[String]] = [
+        ["-a"], ["-aL"], ["-ak"], ["-a", "--copy-unsafe-links"], ["-a", "--safe-links"],
+        ["-a", "--copy-unsafe-links", "--safe-links"], ["-rtL"], ["-aL", "-c"], ["-aL", "--no-W"],
+    ]
+
+    func tree(_ t: TempDir) {
+        mkdir(t.sub("src"), 0o755); mkdir(t.sub("src/d"), 0o755); mkdir(t.sub("out"), 0o755)
+        writeFile(t.sub("out/o"), Array("outside".utf8))
+        writeFile(t.sub("src/d/f"), Array(repeating: 7, count: 5000))
+        for (target, name) in [("d", "ld"), ("d/f", "lf"), ("../out/o", "unsafe"), ("/etc/hostname", "abs"),
+                               ("nope", "dangling"), ("../src", "d/loop"), ("../../out", "d/updir")] {
+            symlink(target, t.sub("src/" + name))
+        }
+        _ = system(script: "find \(shellQuote(t.path)) -exec touch -h -d '2024-01-02 03:04:05' {} +")
+    }
+
+    @Test(arguments: Array(0..<cases.count))
+    func linksMatchRsync(index: Int) throws {
+        let args = Self.cases[index]
+        let t = TempDir("links")
+        tree(t)
+        let rr = run(["rsync"] + args + ["src/", "r/"], cwd: t.path)
+        let ss = run(["sy"] + args + ["src/", "s/"], cwd: t.path)
+        #expect(ss.code == rr.code, "\(args): rsync \(rr.code), sy \(ss)")
+        let d = TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true)
+        #expect(d.isEmpty, "\(args): \(d.prefix(8))")
+        if args.contains("-aL") {
+            #expect(lstat(t.sub("s/lf"))?.kind == .file && lstat(t.sub("s/ld/f"))?.kind == .file)
+        }
+    }
+
+    @Test func copyLinksOverSSH() throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir("links")
+        tree(t)
+        _ = run(["rsync", "-aL", "src/", "r/"], cwd: t.path)
+        let push = run(["sy", "-e", server.rsh, "--remote-sy", Tools.dir, "-aL", "src/", "\(server.host):" + t.sub("s")], cwd: t.path)
+        #expect(push.code == 23 && push.err.contains("no referent"), "\(push)")
+        #expect(TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true).isEmpty)
+    }
+}
