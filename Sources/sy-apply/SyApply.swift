@@ -33,6 +33,8 @@ struct SyApply: ParsableCommand {
     var topName: String?
     @Flag(name: [.customShort("R"), .customLong("relative")], help: "The --copy-from sources are named by their paths (sy-scan -R).")
     var relative = false
+    @Flag(name: .customLong("fsync"), help: "Fsync every written file before it is put in place.")
+    var fsync = false
     @Flag(name: .customLong("follow-links"), help: "Open --copy-from sources through symlinks (the scan followed them).")
     var followLinks = false
     @Flag(name: .customLong("no-implied-dirs"), help: "Create missing parent directories of entries (the stream has no implied directories).")
@@ -96,6 +98,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.relative = cmd.relative
     o.createParents = cmd.noImpliedDirs
     o.followLinks = cmd.followLinks
+    o.fsync = cmd.fsync
     o.output.itemize = cmd.itemize; o.output.verbose = cmd.verbose; o.output.quiet = cmd.quiet
     o.output.stats = cmd.stats; o.output.summary = cmd.verbose > 0; o.output.humanReadable = cmd.humanReadable
     o.output.json = cmd.json; o.output.startNanos = cmd.startNs
@@ -107,6 +110,8 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.linkDests = cmd.linkDest.map(\.pathBytes)
     o.maxDelete = cmd.maxDelete
     o.omitDirTimes = cmd.omitDirTimes
+    o.omitLinkTimes = cmd.preserve.omitLinkTimes
+    o.executability = cmd.preserve.executability
     if cmd.backup || cmd.backupDir != nil {
         o.backup = BackupPolicy(suffix: (cmd.suffix ?? (cmd.backupDir == nil ? "~" : "")).pathBytes,
                                 dir: cmd.backupDir.map { ReferenceDirs.resolve($0.pathBytes, destination: cmd.destination.pathBytes) })

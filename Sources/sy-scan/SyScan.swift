@@ -43,6 +43,11 @@ struct SyScan: ParsableCommand {
     @Flag(name: .customLong("safe-links"), help: "Leave out symlinks that point outside the tree.")
     var safeLinks = false
 
+    @Flag(name: .customLong("ignore-missing-args"), help: "A source that does not exist is no error.")
+    var ignoreMissingArgs = false
+    @Flag(name: .customLong("delete-missing-args"), help: "Send a missing source as a deletion request for its path.")
+    var deleteMissingArgs = false
+
     @Option(name: .customLong("top-name"), help: "Send a single source under this name.")
     var topName: String?
     @Option(name: .customLong("chmod"), help: "Change the listed permissions (rsync's --chmod syntax; repeatable).")
@@ -77,6 +82,8 @@ toolMain(SyScan.self, name: "sy-scan") { cmd in
     options.topName = cmd.topName?.pathBytes
     options.sendNames = cmd.names
     options.relative = cmd.relative
+    options.ignoreMissing = cmd.ignoreMissingArgs
+    options.deleteMissing = cmd.deleteMissingArgs
     options.symlinks = cmd.copyLinks ? .follow : cmd.copyUnsafeLinks ? .followUnsafe : cmd.copyDirlinks ? .followDirs
         : cmd.safeLinks ? .skipUnsafe : .keep
     options.impliedDirs = !cmd.noImpliedDirs

@@ -97,6 +97,8 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.minSize = cmd.minSize.flatMap(SizeArg.parse)
     o.modifyWindow = cmd.modifyWindow
     o.omitDirTimes = cmd.omitDirTimes
+    o.omitLinkTimes = cmd.preserve.omitLinkTimes
+    o.executability = cmd.preserve.executability
     o.ignoreErrors = cmd.ignoreErrors
     o.maxSize = cmd.maxSize.flatMap(SizeArg.parse)
     o.protects = FilterList(cmd.protect.map { FilterRule(include: false, pattern: $0) })

@@ -59,6 +59,50 @@ struct SyncCommand: ParsableCommand {
     var safeLinks = false
     @Flag(name: [.customShort("k"), .customLong("copy-dirlinks")], help: "Transform symlink to dir into referent dir.")
     var copyDirlinks = false
+    @Flag(name: [.customShort("E"), .customLong("executability")], help: "Preserve executability.")
+    var executability = false
+    @Flag(name: [.customShort("J"), .customLong("omit-link-times")], help: "Omit symlinks from --times.")
+    var omitLinkTimes = false
+    @Flag(name: .customLong("ignore-missing-args"), help: "Ignore missing source args without error.")
+    var ignoreMissingArgs = false
+    @Flag(name: .customLong("delete-missing-args"), help: "Delete missing source args from destination.")
+    var deleteMissingArgs = false
+    @Flag(name: .customLong("fsync"), help: "Fsync every written file.")
+    var fsync = false
+    @Flag(name: [.customLong("inc-recursive"), .customLong("i-r")], help: "Accepted: sy always streams the file list.")
+    var incRecursive = false
+    @Flag(name: .customShort("4"), help: "Prefer IPv4 (passed to ssh).")
+    var ipv4 = false
+    @Flag(name: .customShort("6"), help: "Prefer IPv6 (passed to ssh).")
+    var ipv6 = false
+    @Flag(name: .customLong("ipv4"), help: "Same as -4.")
+    var ipv4Long = false
+    @Flag(name: .customLong("ipv6"), help: "Same as -6.")
+    var ipv6Long = false
+    @Flag(name: .customLong("blocking-io"), help: "Accepted: sy's pipes to ssh always block.")
+    var blockingIO = false
+    @Flag(name: [.customShort("8"), .customLong("8-bit-output")], help: "Leave high-bit chars unescaped in output.")
+    var eightBit = false
+    @Flag(name: [.customShort("s"), .customLong("secluded-args"), .customLong("protect-args")], help: "Accepted: sy always quotes remote arguments.")
+    var secludedArgs = false
+    @Flag(name: .customLong("old-args"), help: "Accepted: sy always quotes remote arguments.")
+    var oldArgs = false
+    @Flag(name: .customLong("trust-sender"), help: "Accepted: sy always checks the sender's paths.")
+    var trustSender = false
+    @Option(name: [.customLong("checksum-choice"), .customLong("cc")], help: "Checksum algorithm: xxh128, xxh3 or auto (sy uses XXH3).")
+    var checksumChoice: String?
+    @Option(name: [.customLong("compress-choice"), .customLong("zc")], help: "Compression: zstd, auto or none.")
+    var compressChoice: String?
+    @Option(name: .customLong("skip-compress"), help: "Accepted: sy samples data and sends what does not compress raw.")
+    var skipCompress: String?
+    @Option(name: .customLong("max-alloc"), help: "Accepted: sy's memory use is bounded by design.")
+    var maxAlloc: String?
+    @Option(name: .customLong("outbuf"), help: "Output buffering: N, L or B (sy writes whole lines).")
+    var outbuf: String?
+    @Option(name: .customLong("debug"), help: "Accepted and ignored (sy has no debug categories).")
+    var debug: [String] = []
+    @Option(name: .customLong("stderr"), help: "Where messages go: errors, all or client (sy: errors to stderr).")
+    var stderrMode: String?
     @Flag(name: [.customShort("R"), .customLong("relative")], help: "Use relative path names.")
     var relative = false
     @Flag(name: .customLong("no-implied-dirs"), help: "Don't send implied dirs with --relative.")
@@ -91,13 +135,13 @@ struct SyncCommand: ParsableCommand {
     var timeout: Int?
     @Option(name: .customLong("chmod"), help: "Affect file and/or directory permissions (rsync's syntax).")
     var chmod: [String] = []
-    @Option(name: .customLong("modify-window"), help: "Set the accuracy for mod-time comparisons (seconds).")
+    @Option(name: [.customLong("modify-window"), .customShort("@")], help: "Set the accuracy for mod-time comparisons (seconds).")
     var modifyWindow: Int64?
     @Flag(name: [.customShort("O"), .customLong("omit-dir-times")], help: "Omit directories from --times.")
     var omitDirTimes = false
     @Flag(name: .customLong("ignore-errors"), help: "Delete even if there are I/O errors.")
     var ignoreErrors = false
-    @Flag(name: [.customShort("d"), .customLong("dirs")], help: "Transfer directories without recursing.")
+    @Flag(name: [.customShort("d"), .customLong("dirs"), .customLong("old-dirs"), .customLong("old-d")], help: "Transfer directories without recursing.")
     var dirs = false
     @Option(name: .customLong("min-size"), help: "Don't transfer any file smaller than SIZE.")
     var minSize: String?
@@ -121,7 +165,7 @@ struct SyncCommand: ParsableCommand {
     var update = false
     @Flag(name: .customLong("ignore-existing"), help: "Skip updating files that exist on receiver.")
     var ignoreExisting = false
-    @Flag(name: .customLong("existing"), help: "Skip creating new files on receiver.")
+    @Flag(name: [.customLong("existing"), .customLong("ignore-non-existing")], help: "Skip creating new files on receiver.")
     var existing = false
 
     // Transfer.
@@ -182,6 +226,14 @@ struct SyncCommand: ParsableCommand {
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("a source and a destination are required") }
+        if let c = checksumChoice, !["xxh128", "xxh3", "auto"].contains(c.split(separator: ",").first.map(String.init) ?? c) {
+            throw ValidationError("--checksum-choice=\(c): sy checksums with XXH3 (xxh128, xxh3 or auto)")
+        }
+        if let c = compressChoice, !["zstd", "auto", "none"].contains(c) {
+            throw ValidationError("--compress-choice=\(c): sy compresses with zstd (zstd, auto or none)")
+        }
+        if let o = outbuf, !["N", "L", "B", "n", "l", "b"].contains(String(o.prefix(1))) { throw ValidationError("--outbuf=\(o): use N, L or B") }
+        if let m = stderrMode, !["e", "a", "c"].contains(String(m.prefix(1))) { throw ValidationError("--stderr=\(m): use errors, all or client") }
         if relative && filesFrom == nil {
             for s in paths.dropLast() where RelativeSources.clean(RelativeSources.split(s.pathBytes).1) == nil {
                 throw ValidationError("found \"..\" dir in relative path: \(s)")
@@ -275,6 +327,15 @@ struct SyncCommand: ParsableCommand {
         r.compress = on(compress || compressLevel != nil, "compress", "z")
         r.compressLevel = r.compress ? compressLevel : nil
         r.rsh = rsh
+        if ipv4 || ipv4Long || ipv6 || ipv6Long {
+            r.sshOptions = [ipv6 || ipv6Long ? "-6" : "-4"]
+        }
+        r.executability = executability
+        r.omitLinkTimes = omitLinkTimes
+        r.fsync = fsync
+        r.ignoreMissingArgs = ignoreMissingArgs
+        r.deleteMissingArgs = deleteMissingArgs
+        if compressChoice == "none" { r.compress = false }
         r.remoteSy = remoteSy
         r.bwlimit = bwlimit.flatMap(RateLimiter.parse) ?? 0
         r.verbose = negated.contains("verbose") || negated.contains("v") ? 0 : verbose

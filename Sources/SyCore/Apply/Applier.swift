@@ -45,7 +45,7 @@ public final class Applier {
         umask = m
         receiver = FileReceiver()
         if let args = options.copyFrom {
-            sources = SourceSet(args: args, topName: options.topName, relative: options.relative) { warn($0.message) }
+            sources = SourceSet(args: args, topName: options.topName, relative: options.relative, ignoreMissing: true) { warn($0.message) }
             sources?.followLinks = options.followLinks
         }
     }
@@ -352,7 +352,7 @@ public final class Applier {
         }
         lchown(dir: dir, name: tmp, e)
         if e.kind != .symlink && options.perms { try? Sys.fchmodat(dir, tmp, mode_t(e.perms)) }
-        if options.times { try? Sys.lutimensat(dir, tmp, e.mtimeSec, e.mtimeNsec) }
+        if options.times && !(options.omitLinkTimes && e.kind == .symlink) { try? Sys.lutimensat(dir, tmp, e.mtimeSec, e.mtimeNsec) }
         if !backup(dir: dir, name: name, path: e.path, move: false) {
             try? Sys.unlinkat(dir, tmp, isDir: false)
             return
@@ -409,8 +409,10 @@ public final class Applier {
 
     func setAttrs(_ p: Plan, dir: Int32, name: PathBytes) {
         let e = p.entry
-        if p.flags.contains(.perms) && e.kind != .symlink && options.perms {
-            do { try Sys.fchmodat(dir, name, mode_t(e.perms)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
+        if p.flags.contains(.perms) && e.kind != .symlink && (options.perms || options.executability) {
+            var mode = e.perms
+            if !options.perms, let st = try? Sys.fstatat(dir, name) { mode = PermissionRules.executability(st.perms, source: e.perms) }
+            do { try Sys.fchmodat(dir, name, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
         }
         if p.flags.contains(.owner) || p.flags.contains(.group) { lchown(dir: dir, name: name, e) }
         if p.flags.contains(.time) && options.times {

@@ -8,6 +8,8 @@ public struct ApplyOptions: Sendable {
     public var inplace = false
     /// Open the `copyFrom` sources through symlinks (the scan followed them).
     public var followLinks = false
+    /// `--fsync`: every written file reaches the disk before it is renamed into place.
+    public var fsync = false
     /// Create missing parent directories of the destination (`--mkpath`).
     public var mkpath = false
     /// Local sources that SOURCE-RANGE records copy from (same arguments as sy-scan).
@@ -25,6 +27,10 @@ public struct ApplyOptions: Sendable {
     public var partialDir: PathBytes?
     /// `-O`: leave directory times alone.
     public var omitDirTimes = false
+    /// `-J`: symlink times are left alone.
+    public var omitLinkTimes = false
+    /// `-E`: without -p, files follow the source's executable bit.
+    public var executability = false
     /// `--chown`: owner and group to give every entry (nil: keep the source's).
     public var chownUser: UInt32?
     public var chownGroup: UInt32?

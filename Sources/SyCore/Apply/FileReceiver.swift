@@ -97,11 +97,15 @@ extension Applier {
         switch outcome {
         case .done(let size, let literal, let matched):
             if inplace { try? Sys.ftruncate(outFd, size) }
-            let mode: UInt32 = options.perms ? e.perms : (oldPerms ?? (e.perms & ~UInt32(umask)))
+            var mode: UInt32 = options.perms ? e.perms : (oldPerms ?? (e.perms & ~UInt32(umask)))
+            if !options.perms && options.executability, let old = oldPerms { mode = PermissionRules.executability(old, source: e.perms) }
             do { try Sys.fchmod(outFd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
             chown(fd: outFd, e)
             if options.times {
                 do { try Sys.futimens(outFd, e.mtimeSec, e.mtimeNsec) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
+            }
+            if options.fsync && Glibc.fsync(outFd) != 0 {
+                report(SyError.sys("fsync failed for", e.path, errno, status: .partial))
             }
             Sys.close(outFd)
             outFd = -1

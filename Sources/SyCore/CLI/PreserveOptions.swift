@@ -24,6 +24,10 @@ public struct PreserveOptions: ParsableArguments {
     public var hardLinks = false
     @Flag(name: .customLong("numeric-ids"), help: "Keep numeric uid/gid (always the case locally).")
     public var numericIds = false
+    @Flag(name: [.customShort("E"), .customLong("executability")], help: "Preserve executability (without -p).")
+    public var executability = false
+    @Flag(name: [.customShort("J"), .customLong("omit-link-times")], help: "Omit symlinks from --times.")
+    public var omitLinkTimes = false
 
     public init() {}
 

@@ -26,7 +26,13 @@ public func toolMain<Command: ParsableCommand>(_ type: Command.Type, name: Strin
             print(Command.fullMessage(for: error))
             exit(0)
         }
-        warn(Command.fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "syntax error")
+        var line = Command.fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "syntax error"
+        if line.hasPrefix("Error: ") { line.removeFirst(7) }
+        // rsync's wording: "--foo: unknown option".
+        if line.hasPrefix("Unknown option '"), let end = line.dropFirst(16).firstIndex(of: "'") {
+            line = "\(line[line.index(line.startIndex, offsetBy: 16)..<end]): unknown option"
+        }
+        warn(line)
         warn("try '\(name) --help' for more information")
         exit(ExitStatus.syntax.rawValue)
     }

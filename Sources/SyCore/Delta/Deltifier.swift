@@ -30,7 +30,7 @@ public final class Deltifier {
     public init(sources args: [PathBytes], options: DeltaOptions, input: StreamReader, output: StreamWriter) {
         self.options = options; self.input = input; self.out = output
         var problems: [SyError] = []
-        sources = SourceSet(args: args, topName: options.topName, relative: options.relative) { problems.append($0) }
+        sources = SourceSet(args: args, topName: options.topName, relative: options.relative, ignoreMissing: true) { problems.append($0) }
         sources.followLinks = options.followLinks
         sink = DeltaSink(out: output, compressor: options.compressLevel.map { ZstdCompressor(level: $0) })
         for p in problems { report(p) }

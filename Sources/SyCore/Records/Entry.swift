@@ -25,6 +25,8 @@ public struct Entry: Sendable, Equatable {
     /// A directory sent without its contents (an implied directory of `-R`, or one listed by
     /// `--files-from` without `-r`): it is created or updated, but nothing below it is deleted.
     public var noContents: Bool = false
+    /// `--delete-missing-args`: a source argument that does not exist; the receiver deletes its path.
+    public var missing: Bool = false
 
     public init(path: PathBytes, kind: EntryKind, perms: UInt32 = 0o644, uid: UInt32 = 0, gid: UInt32 = 0,
                 size: Int64 = 0, mtimeSec: Int64 = 0, mtimeNsec: Int64 = 0, nlink: UInt64 = 1,
@@ -60,7 +62,7 @@ extension Entry {
         out.appendVarint(ino)
         out.appendVarint(rdev)
         out.appendBytes(target)
-        out.appendVarint((checksum != nil ? 1 : 0) | (unreadable ? 2 : 0) | (noContents ? 4 : 0))
+        out.appendVarint((checksum != nil ? 1 : 0) | (unreadable ? 2 : 0) | (noContents ? 4 : 0) | (missing ? 8 : 0))
         if let c = checksum { out.append(contentsOf: c.bytes) }
     }
 
@@ -82,13 +84,14 @@ extension Entry {
         let target = try r.bytes(max: Wire.maxPath)
         if kind == .symlink && target.isEmpty { throw r.fail("symlink with empty target") }
         if target.contains(0) { throw r.fail("NUL byte in symlink target") }
-        let flags = try r.count(max: 7, "entry flags")
+        let flags = try r.count(max: 15, "entry flags")
         var e = Entry(path: path, kind: kind, perms: UInt32(perms), uid: UInt32(uid), gid: UInt32(gid),
                       size: Int64(size), mtimeSec: sec, mtimeNsec: Int64(nsec), nlink: nlink,
                       dev: dev, ino: ino, rdev: rdev, target: target)
         if flags & 1 != 0 { e.checksum = Hash128(low: try r.u64LE(), high: try r.u64LE()) }
         e.unreadable = flags & 2 != 0
         e.noContents = flags & 4 != 0
+        e.missing = flags & 8 != 0
         return e
     }
 }

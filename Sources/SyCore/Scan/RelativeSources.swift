@@ -22,7 +22,11 @@ public final class RelativeSources {
     private(set) var firstBasePath: PathBytes?
 
     /// `args`: the sources; `list`: the `--files-from` names, all below the one source `args[0]`.
-    public init(args: [PathBytes], list: [PathBytes]?, impliedDirs: Bool, onProblem: (SyError) -> Void) {
+    /// `--ignore-missing-args`: named items that do not exist are left out without an error.
+    let ignoreMissing: Bool
+
+    public init(args: [PathBytes], list: [PathBytes]?, impliedDirs: Bool, ignoreMissing: Bool = false, onProblem: (SyError) -> Void) {
+        self.ignoreMissing = ignoreMissing
         var named: [(base: PathBytes, rel: PathBytes)] = []
         if let list, let base = args.first {
             for l in list { named.append((base, l)) }
@@ -174,6 +178,7 @@ public final class RelativeWalker: SourceWalk {
             }
             let st: FileStat
             do { st = try Sys.fstatat(dirfd, name) } catch {
+                if error.code == ENOENT && src.ignoreMissing && it.explicit { continue }
                 onProblem(.sys("link_stat failed for", it.path, error.code, status: .partial))
                 continue
             }

@@ -19,6 +19,9 @@ public struct ScanOptions: Sendable {
     public var impliedDirs = true
     /// Symlinks followed or left out (-L, -k, --copy-unsafe-links, --safe-links).
     public var symlinks = SymlinkMode.keep
+    /// `--ignore-missing-args`, and `--delete-missing-args` (missing names are sent as such).
+    public var ignoreMissing = false
+    public var deleteMissing = false
     /// `--files-from`: names below the one source directory (implies `relative`).
     public var filesFrom: [PathBytes]?
     public init() {}
@@ -31,7 +34,18 @@ public enum Scanner {
         var status = ExitStatus.ok
         let report: (SyError) -> Void = { e in warn(e.message); status = status.merged(with: e.status) }
         let set = SourceSet(args: args, topName: options.topName, relative: options.relative || options.filesFrom != nil,
-                            list: options.filesFrom, impliedDirs: options.impliedDirs, onProblem: report)
+                            list: options.filesFrom, impliedDirs: options.impliedDirs,
+                            ignoreMissing: options.ignoreMissing || options.deleteMissing, onProblem: report)
+        var missing = options.deleteMissing ? set.missing[...] : []
+        func sendMissing(before path: PathBytes?) throws(SyError) {
+            while let m = missing.first, path == nil || PathOps.compare(m, path!) < 0 {
+                missing.removeFirst()
+                var e = Entry(path: m, kind: .file)
+                e.missing = true
+                e.encode(into: &out.payload)
+                try out.emit(.entry)
+            }
+        }
         let walker = set.walker(recursive: options.recursive, symlinks: options.symlinks, onProblem: report)
         if options.oneFileSystem, let fd = set.rootDir, let st = try? Sys.fstat(fd) {
             walker.oneFileSystemDev = st.dev
@@ -64,6 +78,7 @@ public enum Scanner {
             if item.kind == .directory && filters.hasDirMerge && walker.willDescend {
                 filters.enter(directory: item.path) { name in FilterFiles.read(item.dirfd, PathOps.join(item.name, name)) }
             }
+            if !missing.isEmpty { try sendMissing(before: item.path) }
             var entry = Entry(path: item.path, stat: item.stat, kind: item.kind, target: item.target)
             if item.kind != .symlink {
                 for spec in options.chmod { entry.perms = spec.apply(entry.perms, isDirectory: item.kind == .directory) }
@@ -80,6 +95,7 @@ public enum Scanner {
             entry.encode(into: &out.payload)
             try out.emit(.entry)
         }
+        try sendMissing(before: nil)
         try out.finish()
         return status
     }

@@ -21,6 +21,9 @@ public final class SourceSet {
     /// `.` (a source given with a trailing slash); for per-directory filter files above it.
     public private(set) var transferRoot: (path: PathBytes, walked: Bool)?
 
+    /// `--ignore-missing-args`: a missing source is no error; its stream name is kept in `missing`.
+    public let ignoreMissing: Bool
+    public private(set) var missing: [PathBytes] = []
     /// Open source files and directories through symlinks (the scan followed them: -L, -k, --copy-unsafe-links).
     public var followLinks = false
     /// `-R`: the sources are named by their paths (see `RelativeSources`).
@@ -29,9 +32,10 @@ public final class SourceSet {
     /// Opens the sources. A missing source is reported through `onProblem` and left out.
     /// `relative`: rsync's `-R`, with `list` the `--files-from` names below `args[0]`.
     public init(args: [PathBytes], topName: PathBytes? = nil, relative: Bool = false, list: [PathBytes]? = nil,
-                impliedDirs: Bool = true, onProblem: (SyError) -> Void) {
+                impliedDirs: Bool = true, ignoreMissing: Bool = false, onProblem: (SyError) -> Void) {
+        self.ignoreMissing = ignoreMissing
         if relative {
-            let r = RelativeSources(args: args, list: list, impliedDirs: impliedDirs, onProblem: onProblem)
+            let r = RelativeSources(args: args, list: list, impliedDirs: impliedDirs, ignoreMissing: ignoreMissing, onProblem: onProblem)
             self.relative = r
             if let p = r.firstBasePath { transferRoot = (p, false) }
             return
@@ -62,9 +66,14 @@ public final class SourceSet {
                 sources.append(Source(arg: arg, contents: false, dirfd: pfd, fsName: name,
                                       streamName: topName ?? name))
             } catch {
-                onProblem(SyError.sys("link_stat failed for", arg, error.code, status: .partial))
+                if error.code == ENOENT && ignoreMissing {
+                    missing.append(topName ?? name)
+                } else {
+                    onProblem(SyError.sys("link_stat failed for", arg, error.code, status: .partial))
+                }
             }
         }
+        missing.sort { PathOps.compare($0, $1) < 0 }
     }
 
     static func absolute(_ path: PathBytes) -> PathBytes? {

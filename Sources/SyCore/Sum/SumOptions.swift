@@ -36,6 +36,10 @@ public struct SumOptions: Sendable {
     public var modifyWindow: Int64 = 0
     /// `-O`: directory times are not preserved.
     public var omitDirTimes = false
+    /// `-J`: symlink times are left alone.
+    public var omitLinkTimes = false
+    /// `-E`: without -p, files follow the source's executable bit.
+    public var executability = false
     /// `--ignore-errors`: delete even below directories the source could not read.
     public var ignoreErrors = false
     /// `--min-size` / `--max-size`: regular files outside these bounds are not transferred

@@ -123,8 +123,10 @@ public final class Summer {
                 idNames?.map(&e)
                 skipPrefix = nil
                 if !filtersStarted { startFilters(first: e) }
-                counts.add(e)
-                totals?.count()
+                if !e.missing {
+                    counts.add(e)
+                    totals?.count()
+                }
                 return e
             case .idName(let group, let id, let name):
                 if idNames == nil { idNames = IdNames() }
@@ -170,6 +172,7 @@ public final class Summer {
     // MARK: The three cases of the merge
 
     func sourceOnly(_ s: Entry) throws(SyError) {
+        if s.missing { return }
         guard wanted(s) else { skipUnwanted(s); return }
         if sizeExcluded(s) { return }
         if options.existing {
@@ -269,6 +272,16 @@ public final class Summer {
     }
 
     func both(_ s: Entry, _ d: WalkItem, _ walker: PrefetchWalker) throws(SyError) {
+        if s.missing {
+            // --delete-missing-args: the destination's entry goes (a directory only with --force or --delete).
+            if d.kind == .directory { walker.skipChildren(of: d.path) }
+            if d.kind == .directory && !(options.force || options.delete) {
+                warn("cannot delete non-empty directory: \(d.path.displayName)") // rsync: a note, not a failure
+                return
+            }
+            try emit(Plan(action: .delete, entry: Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)))
+            return
+        }
         guard wanted(s) else {
             if d.kind == .directory { walker.skipChildren(of: d.path) }
             skipUnwanted(s)
@@ -384,10 +397,13 @@ public final class Summer {
 
     func attrFlags(_ s: Entry, _ d: FileStat) -> ItemFlags {
         var f: ItemFlags = []
-        if options.times && !(options.omitDirTimes && s.kind == .directory) {
+        if options.times && !(options.omitDirTimes && s.kind == .directory) && !(options.omitLinkTimes && s.kind == .symlink) {
             if !sameTime(s, d) { f.insert(.time) }
         }
         if options.perms && s.kind != .symlink && s.perms != d.perms { f.insert(.perms) }
+        if !options.perms && options.executability && s.kind == .file && (s.perms & 0o111 == 0) != (d.perms & 0o111 == 0) {
+            f.insert(.perms)
+        }
         if options.owner && options.canChown && s.uid != d.uid { f.insert(.owner) }
         if options.group && s.gid != d.gid { f.insert(.group) }
         return f

@@ -24,7 +24,7 @@ public final class RemoteShell {
             // chacha20 (measured on loopback); the list still ends in what every server has.
             words += ["-c", "aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr,aes256-ctr"]
         }
-        rshWords = words
+        rshWords = words + (words.first.map { PathOps.base(Array($0.utf8)).starts(with: Array("ssh".utf8)) } == true ? request.sshOptions : [])
     }
 
     /// Whether the CPU has AES instructions (x86 "aes" flag).

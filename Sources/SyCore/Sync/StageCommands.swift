@@ -24,6 +24,7 @@ public struct StageCommands: Sendable {
         if let pd = r.partialDir { scan.append("--filter=- " + pd + "/") }
         if let t = topName { scan += ["--top-name", t] }
         if r.relative { scan.append("-R") }
+        if r.deleteMissingArgs { scan.append("--delete-missing-args") } else if r.ignoreMissingArgs { scan.append("--ignore-missing-args") }
         let follows = r.symlinks != .keep && r.symlinks != .skipUnsafe
         switch r.symlinks {
         case .keep: break
@@ -45,6 +46,8 @@ public struct StageCommands: Sendable {
         if r.times { pres.append("-t") }
         if r.owner { pres.append("-o") }
         if r.group { pres.append("-g") }
+        if r.executability && !r.perms { pres.append("-E") }
+        if r.omitLinkTimes { pres.append("-J") }
 
         var sum = ["sy-sum"] + pres + z
         let sumFlags: [(Bool, String)] = [
@@ -85,6 +88,7 @@ public struct StageCommands: Sendable {
         if r.omitDirTimes { apply.append("-O") }
         if r.inplace { apply.append("--inplace") }
         if r.mkpath { apply.append("--mkpath") }
+        if r.fsync { apply.append("--fsync") }
         if r.relative && !r.impliedDirs { apply.append("--no-implied-dirs") }
         if let pd = r.partialDir { apply += ["--partial-dir", pd] }
         if let sfx = r.backupSuffix {

@@ -56,6 +56,12 @@ public struct SyncRequest: Sendable {
     public var blockSize: Int?
     public var mkpath = false
     public var dryRun = false
+    public var executability = false
+    /// `--ignore-missing-args` / `--delete-missing-args`.
+    public var ignoreMissingArgs = false
+    public var deleteMissingArgs = false
+    public var omitLinkTimes = false
+    public var fsync = false
     /// `-R`: sources sent under their paths; `impliedDirs`: with their parent directories.
     public var relative = false
     public var impliedDirs = true
@@ -68,6 +74,8 @@ public struct SyncRequest: Sendable {
     public var compress = false
     public var compressLevel: Int?
     public var rsh: String?
+    /// Extra options for the remote shell (`-4`, `-6`).
+    public var sshOptions: [String] = []
     public var remoteSy: String?
     /// `--bwlimit` in bytes per second (0: none).
     public var bwlimit = 0
