@@ -43,6 +43,8 @@ struct SyScan: ParsableCommand {
     @Flag(name: .customLong("safe-links"), help: "Leave out symlinks that point outside the tree.")
     var safeLinks = false
 
+    @Flag(name: [.customShort("m"), .customLong("prune-empty-dirs")], help: "Leave out directories with no files below them.")
+    var pruneEmptyDirs = false
     @Flag(name: .customLong("ignore-missing-args"), help: "A source that does not exist is no error.")
     var ignoreMissingArgs = false
     @Flag(name: .customLong("delete-missing-args"), help: "Send a missing source as a deletion request for its path.")
@@ -83,6 +85,7 @@ toolMain(SyScan.self, name: "sy-scan") { cmd in
     options.sendNames = cmd.names
     options.relative = cmd.relative
     options.ignoreMissing = cmd.ignoreMissingArgs
+    options.pruneEmptyDirs = cmd.pruneEmptyDirs
     options.deleteMissing = cmd.deleteMissingArgs
     options.symlinks = cmd.copyLinks ? .follow : cmd.copyUnsafeLinks ? .followUnsafe : cmd.copyDirlinks ? .followDirs
         : cmd.safeLinks ? .skipUnsafe : .keep

@@ -63,6 +63,8 @@ struct SyncCommand: ParsableCommand {
     var executability = false
     @Flag(name: [.customShort("J"), .customLong("omit-link-times")], help: "Omit symlinks from --times.")
     var omitLinkTimes = false
+    @Flag(name: [.customShort("m"), .customLong("prune-empty-dirs")], help: "Prune empty directory chains from file-list.")
+    var pruneEmptyDirs = false
     @Flag(name: .customLong("ignore-missing-args"), help: "Ignore missing source args without error.")
     var ignoreMissingArgs = false
     @Flag(name: .customLong("delete-missing-args"), help: "Delete missing source args from destination.")
@@ -333,6 +335,7 @@ struct SyncCommand: ParsableCommand {
         r.executability = executability
         r.omitLinkTimes = omitLinkTimes
         r.fsync = fsync
+        r.pruneEmptyDirs = on(pruneEmptyDirs, "prune-empty-dirs", "m")
         r.ignoreMissingArgs = ignoreMissingArgs
         r.deleteMissingArgs = deleteMissingArgs
         if compressChoice == "none" { r.compress = false }

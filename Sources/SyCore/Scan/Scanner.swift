@@ -22,6 +22,8 @@ public struct ScanOptions: Sendable {
     /// `--ignore-missing-args`, and `--delete-missing-args` (missing names are sent as such).
     public var ignoreMissing = false
     public var deleteMissing = false
+    /// `-m`: directories with nothing but (empty) directories below them are left out.
+    public var pruneEmptyDirs = false
     /// `--files-from`: names below the one source directory (implies `relative`).
     public var filesFrom: [PathBytes]?
     public init() {}
@@ -36,22 +38,13 @@ public enum Scanner {
         let set = SourceSet(args: args, topName: options.topName, relative: options.relative || options.filesFrom != nil,
                             list: options.filesFrom, impliedDirs: options.impliedDirs,
                             ignoreMissing: options.ignoreMissing || options.deleteMissing, onProblem: report)
-        var missing = options.deleteMissing ? set.missing[...] : []
-        func sendMissing(before path: PathBytes?) throws(SyError) {
-            while let m = missing.first, path == nil || PathOps.compare(m, path!) < 0 {
-                missing.removeFirst()
-                var e = Entry(path: m, kind: .file)
-                e.missing = true
-                e.encode(into: &out.payload)
-                try out.emit(.entry)
-            }
-        }
+        let sender = EntrySender(out: out, names: options.sendNames ? IdNames() : nil, prune: options.pruneEmptyDirs,
+                                 missing: options.deleteMissing ? set.missing : [])
         let walker = set.walker(recursive: options.recursive, symlinks: options.symlinks, onProblem: report)
         if options.oneFileSystem, let fd = set.rootDir, let st = try? Sys.fstat(fd) {
             walker.oneFileSystemDev = st.dev
         }
         let hasher = options.checksum ? FileHasher() : nil
-        let names = options.sendNames ? IdNames() : nil
         var rootDev: UInt64? = walker.oneFileSystemDev
         var filters = options.filters
         if filters.hasDirMerge, let root = set.transferRoot {
@@ -78,7 +71,6 @@ public enum Scanner {
             if item.kind == .directory && filters.hasDirMerge && walker.willDescend {
                 filters.enter(directory: item.path) { name in FilterFiles.read(item.dirfd, PathOps.join(item.name, name)) }
             }
-            if !missing.isEmpty { try sendMissing(before: item.path) }
             var entry = Entry(path: item.path, stat: item.stat, kind: item.kind, target: item.target)
             if item.kind != .symlink {
                 for spec in options.chmod { entry.perms = spec.apply(entry.perms, isDirectory: item.kind == .directory) }
@@ -91,11 +83,9 @@ public enum Scanner {
                     continue
                 }
             }
-            if let names { for r in names.records(uid: entry.uid, gid: entry.gid) { try out.write(r) } }
-            entry.encode(into: &out.payload)
-            try out.emit(.entry)
+            try sender.send(entry)
         }
-        try sendMissing(before: nil)
+        try sender.finish()
         try out.finish()
         return status
     }

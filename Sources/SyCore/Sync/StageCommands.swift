@@ -24,6 +24,7 @@ public struct StageCommands: Sendable {
         if let pd = r.partialDir { scan.append("--filter=- " + pd + "/") }
         if let t = topName { scan += ["--top-name", t] }
         if r.relative { scan.append("-R") }
+        if r.pruneEmptyDirs { scan.append("-m") }
         if r.deleteMissingArgs { scan.append("--delete-missing-args") } else if r.ignoreMissingArgs { scan.append("--ignore-missing-args") }
         let follows = r.symlinks != .keep && r.symlinks != .skipUnsafe
         switch r.symlinks {

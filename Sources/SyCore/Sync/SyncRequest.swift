@@ -57,6 +57,7 @@ public struct SyncRequest: Sendable {
     public var mkpath = false
     public var dryRun = false
     public var executability = false
+    public var pruneEmptyDirs = false
     /// `--ignore-missing-args` / `--delete-missing-args`.
     public var ignoreMissingArgs = false
     public var deleteMissingArgs = false
