@@ -69,6 +69,11 @@ struct SySum: ParsableCommand {
     @Option(name: .customLong("compare-dest"), help: "Skip files unchanged in this directory (repeatable; relative to DST).")
     var compareDest: [String] = []
 
+    @Option(name: .customLong("usermap"), help: "Map sender users to receiver users: FROM:TO,... (rsync's syntax).")
+    var usermap: String?
+    @Option(name: .customLong("groupmap"), help: "Map sender groups to receiver groups: FROM:TO,...")
+    var groupmap: String?
+
     @Argument(help: "The destination directory.")
     var destination: String
 
@@ -97,6 +102,9 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.minSize = cmd.minSize.flatMap(SizeArg.parse)
     o.modifyWindow = cmd.modifyWindow
     o.omitDirTimes = cmd.omitDirTimes
+    o.numericIds = cmd.preserve.numericIds
+    o.userMap = try cmd.usermap.map { spec throws(SyError) in try IdMap(spec, group: false) }
+    o.groupMap = try cmd.groupmap.map { spec throws(SyError) in try IdMap(spec, group: true) }
     o.omitLinkTimes = cmd.preserve.omitLinkTimes
     o.executability = cmd.preserve.executability
     o.ignoreErrors = cmd.ignoreErrors

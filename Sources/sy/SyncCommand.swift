@@ -63,6 +63,12 @@ struct SyncCommand: ParsableCommand {
     var executability = false
     @Flag(name: [.customShort("J"), .customLong("omit-link-times")], help: "Omit symlinks from --times.")
     var omitLinkTimes = false
+    @Option(name: .customLong("usermap"), help: "Custom username mapping.")
+    var usermap: String?
+    @Option(name: .customLong("groupmap"), help: "Custom groupname mapping.")
+    var groupmap: String?
+    @Option(name: .customLong("chown"), help: "Simple username/groupname mapping.")
+    var chown: String?
     @Flag(name: [.customShort("m"), .customLong("prune-empty-dirs")], help: "Prune empty directory chains from file-list.")
     var pruneEmptyDirs = false
     @Flag(name: .customLong("ignore-missing-args"), help: "Ignore missing source args without error.")
@@ -228,6 +234,9 @@ struct SyncCommand: ParsableCommand {
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("a source and a destination are required") }
+        if chown != nil && (usermap != nil || groupmap != nil) {
+            throw ValidationError("--chown cannot be combined with --usermap or --groupmap")
+        }
         if let c = checksumChoice, !["xxh128", "xxh3", "auto"].contains(c.split(separator: ",").first.map(String.init) ?? c) {
             throw ValidationError("--checksum-choice=\(c): sy checksums with XXH3 (xxh128, xxh3 or auto)")
         }
@@ -335,6 +344,14 @@ struct SyncCommand: ParsableCommand {
         r.executability = executability
         r.omitLinkTimes = omitLinkTimes
         r.fsync = fsync
+        r.usermap = usermap
+        r.groupmap = groupmap
+        if let c = chown {
+            // --chown=USER:GROUP is --usermap=*:USER --groupmap=*:GROUP, with -o/-g implied.
+            let parts = c.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            if !parts[0].isEmpty { r.usermap = "*:" + parts[0]; r.owner = true }
+            if parts.count > 1 && !parts[1].isEmpty { r.groupmap = "*:" + parts[1]; r.group = true }
+        }
         r.pruneEmptyDirs = on(pruneEmptyDirs, "prune-empty-dirs", "m")
         r.ignoreMissingArgs = ignoreMissingArgs
         r.deleteMissingArgs = deleteMissingArgs

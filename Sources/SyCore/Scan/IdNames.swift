@@ -10,6 +10,12 @@ public final class IdNames {
     /// Sender id -> receiver id, learned from ID-NAME records.
     private var userMap: [UInt32: UInt32] = [:]
     private var groupMap: [UInt32: UInt32] = [:]
+    /// Names the sender gave, for --usermap/--groupmap.
+    private var senderUsers: [UInt32: PathBytes] = [:]
+    private var senderGroups: [UInt32: PathBytes] = [:]
+
+    /// The sender's name for an id, if it sent one.
+    public func senderName(group: Bool, id: UInt32) -> PathBytes? { group ? senderGroups[id] : senderUsers[id] }
 
     public init() {}
 
@@ -42,6 +48,7 @@ public final class IdNames {
     /// Learns one sender name; ids whose name is unknown here keep their number.
     public func learn(group: Bool, id: UInt32, name: PathBytes) {
         guard id != 0 else { return }
+        if group { senderGroups[id] = name } else { senderUsers[id] = name }
         if group {
             if groupByName[name] == nil { groupByName[name] = IdNames.lookupGroup(name) }
             if let local = groupByName[name] ?? nil { groupMap[id] = local }

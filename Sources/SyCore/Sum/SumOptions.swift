@@ -36,6 +36,11 @@ public struct SumOptions: Sendable {
     public var modifyWindow: Int64 = 0
     /// `-O`: directory times are not preserved.
     public var omitDirTimes = false
+    /// `--usermap` / `--groupmap` (also `--chown`).
+    public var userMap: IdMap?
+    public var groupMap: IdMap?
+    /// `--numeric-ids`: the sender sent no names.
+    public var numericIds = false
     /// `-J`: symlink times are left alone.
     public var omitLinkTimes = false
     /// `-E`: without -p, files follow the source's executable bit.

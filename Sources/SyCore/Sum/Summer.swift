@@ -120,7 +120,9 @@ public final class Summer {
             switch rec {
             case .entry(var e):
                 if let p = skipPrefix, PathOps.isInside(e.path, p) { continue }
+                let (uid, gid) = (e.uid, e.gid)
                 idNames?.map(&e)
+                if options.userMap != nil || options.groupMap != nil { applyIdMaps(&e, uid: uid, gid: gid) }
                 skipPrefix = nil
                 if !filtersStarted { startFilters(first: e) }
                 if !e.missing {
@@ -138,6 +140,19 @@ public final class Summer {
             }
         }
         return nil
+    }
+
+    /// --usermap/--groupmap/--chown: the sender's ids (and names) decide the receiver's.
+    func applyIdMaps(_ e: inout Entry, uid: UInt32, gid: UInt32) {
+        // Without ID-NAME records the sender is this machine (or --numeric-ids: no names at all).
+        let names = idNames
+        let local = names == nil && !options.numericIds
+        if let m = options.userMap, let to = m.map(uid, name: { names?.senderName(group: false, id: uid) ?? (local ? IdNames.userName(uid) : nil) }) {
+            e.uid = to
+        }
+        if let m = options.groupMap, let to = m.map(gid, name: { names?.senderName(group: true, id: gid) ?? (local ? IdNames.groupName(gid) : nil) }) {
+            e.gid = to
+        }
     }
 
     /// Whether --min-size/--max-size leave this file out.

@@ -60,6 +60,9 @@ public struct StageCommands: Sendable {
         sum += sumFlags.filter(\.0).map(\.1)
         for f in r.filters { sum.append("--filter=" + f) }
         if let v = r.minSize { sum.append("--min-size=" + v) }
+        if let m = r.usermap { sum.append("--usermap=" + m) }
+        if let m = r.groupmap { sum.append("--groupmap=" + m) }
+        if r.numericIds { sum.append("--numeric-ids") }
         if r.modifyWindow > 0 { sum.append("--modify-window=\(r.modifyWindow)") }
         if r.omitDirTimes { sum.append("-O") }
         if r.ignoreErrors { sum.append("--ignore-errors") }

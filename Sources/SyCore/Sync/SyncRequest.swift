@@ -57,6 +57,9 @@ public struct SyncRequest: Sendable {
     public var mkpath = false
     public var dryRun = false
     public var executability = false
+    /// `--usermap` / `--groupmap` specs (`--chown` becomes `*:USER` / `*:GROUP`).
+    public var usermap: String?
+    public var groupmap: String?
     public var pruneEmptyDirs = false
     /// `--ignore-missing-args` / `--delete-missing-args`.
     public var ignoreMissingArgs = false
