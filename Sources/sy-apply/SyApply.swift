@@ -33,6 +33,12 @@ struct SyApply: ParsableCommand {
     var topName: String?
     @Flag(name: [.customShort("R"), .customLong("relative")], help: "The --copy-from sources are named by their paths (sy-scan -R).")
     var relative = false
+    @Option(name: .customLong("out-format"), help: "One line per change in this format (rsync's %-escapes).")
+    var outFormat: String?
+    @Option(name: .customLong("log-file"), help: "Append a line per change to FILE.")
+    var logFile: String?
+    @Option(name: .customLong("log-file-format"), help: "The format of --log-file lines (default '%i %n%L').")
+    var logFileFormat: String?
     @Flag(name: .customLong("fsync"), help: "Fsync every written file before it is put in place.")
     var fsync = false
     @Flag(name: .customLong("follow-links"), help: "Open --copy-from sources through symlinks (the scan followed them).")
@@ -99,6 +105,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.createParents = cmd.noImpliedDirs
     o.followLinks = cmd.followLinks
     o.fsync = cmd.fsync
+    o.output.outFormat = cmd.outFormat
     o.output.itemize = cmd.itemize; o.output.verbose = cmd.verbose; o.output.quiet = cmd.quiet
     o.output.stats = cmd.stats; o.output.summary = cmd.verbose > 0; o.output.humanReadable = cmd.humanReadable
     o.output.json = cmd.json; o.output.startNanos = cmd.startNs
@@ -119,6 +126,10 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.protects = FilterList(cmd.protect.map { FilterRule(include: false, pattern: $0) })
     let input = try StreamReader(fd: 0, expecting: [.delta])
     let reporter = Reporter(options: o.output, dryRun: o.dryRun, totals: cmd.totalsFd.map(TotalsChannel.init))
+    if let path = cmd.logFile {
+        reporter.log = try LogFile(path: path, format: cmd.logFileFormat)
+        reporter.log?.line("building file list")
+    }
     let applier = Applier(destination: cmd.destination.pathBytes, options: o, input: input, reporter: reporter)
     let status = try applier.run()
     if cmd.redoExit, !applier.redo.isEmpty, status == .partial, applier.onlyRedoFailures {

@@ -223,6 +223,12 @@ struct SyncCommand: ParsableCommand {
     var info: [String] = []
     @Flag(name: [.customShort("h"), .customLong("human-readable")], help: "Output numbers in a human-readable format.")
     var humanReadable = false
+    @Option(name: .customLong("out-format"), help: "Output updates using the specified FORMAT.")
+    var outFormat: String?
+    @Option(name: .customLong("log-file"), help: "Log what we're doing to the specified FILE.")
+    var logFile: String?
+    @Option(name: .customLong("log-file-format"), help: "Log updates using the specified FMT.")
+    var logFileFormat: String?
     @Flag(name: .customLong("json"), help: "JSON Lines events on stdout, then a summary.")
     var json = false
 
@@ -344,6 +350,10 @@ struct SyncCommand: ParsableCommand {
         r.executability = executability
         r.omitLinkTimes = omitLinkTimes
         r.fsync = fsync
+        r.outFormat = outFormat
+        // rsync writes the log where it runs: sy gives it an absolute path for the receiver.
+        r.logFile = logFile.map { $0.hasPrefix("/") ? $0 : currentDirectory() + "/" + $0 }
+        r.logFileFormat = logFileFormat
         r.usermap = usermap
         r.groupmap = groupmap
         if let c = chown {

@@ -66,5 +66,7 @@ public struct OutputOptions: Sendable {
     public var json = false
     /// Wall-clock start of the whole sync, for rates (ns since the epoch; 0 = apply's own start).
     public var startNanos: UInt64 = 0
+    /// `--out-format`: one line per change in this format instead of -v/-i's.
+    public var outFormat: String?
     public init() {}
 }

@@ -7,6 +7,8 @@ public final class Reporter {
     let dryRun: Bool
 
     let progress: ProgressMeter
+    /// `--log-file`: every change, whatever goes to stdout.
+    public var log: LogFile?
 
     public init(options: OutputOptions, dryRun: Bool, fd: Int32 = 1, totals: TotalsChannel? = nil) {
         self.options = options; self.dryRun = dryRun
@@ -27,7 +29,16 @@ public final class Reporter {
             line(JSON.object(f).text)
             return
         }
+        if let log, plan.action == .delete || OutFormat.itemizes(log.format) || plan.action.carriesData || plan.action == .hardlink {
+            log.line(OutFormat.render(log.format, plan, literal: literal, matched: matched, dryRun: dryRun))
+        }
         if options.quiet { return }
+        if let f = options.outFormat {
+            if plan.action == .delete || OutFormat.itemizes(f) || plan.action.carriesData || plan.action == .hardlink {
+                line(OutFormat.render(f, plan, literal: literal, matched: matched, dryRun: dryRun))
+            }
+            return
+        }
         if options.itemize {
             line("\(Itemizer.code(plan)) \(Itemizer.nameWithLink(plan))")
         } else if progress.perFile && plan.entry.kind == .file && plan.action.carriesData {
@@ -51,13 +62,14 @@ public final class Reporter {
 
     func line(_ s: String) {
         try? out.line(s)
-        if options.itemize || options.verbose > 0 { try? out.flush() }
+        if options.itemize || options.verbose > 0 || options.outFormat != nil { try? out.flush() }
     }
 
     /// The closing statistics.
     func finish(_ st: ApplyStats, elapsed: Double) {
         defer { try? out.flush() }
         progress.finish()
+        log?.line("sent \(st.bytesSent) bytes  received \(st.bytesReceived) bytes  total size \(st.totalSize)")
         if options.json {
             let n: (UInt64) -> JSON = { .number(String($0)) }
             line(JSON.object([

@@ -115,6 +115,9 @@ public struct StageCommands: Sendable {
             if r.deleteExcluded { apply.append("--delete-excluded") }
         }
         if r.itemize { apply.append("-i") }
+        if let f = r.outFormat { apply.append("--out-format=" + f) }
+        if let f = r.logFile { apply.append("--log-file=" + f) }
+        if let f = r.logFileFormat { apply.append("--log-file-format=" + f) }
         for _ in 0..<r.verbose { apply.append("-v") }
         if r.quiet { apply.append("-q") }
         if r.stats { apply.append("--stats") }

@@ -57,6 +57,10 @@ public struct SyncRequest: Sendable {
     public var mkpath = false
     public var dryRun = false
     public var executability = false
+    /// `--out-format`, `--log-file`, `--log-file-format`.
+    public var outFormat: String?
+    public var logFile: String?
+    public var logFileFormat: String?
     /// `--usermap` / `--groupmap` specs (`--chown` becomes `*:USER` / `*:GROUP`).
     public var usermap: String?
     public var groupmap: String?

@@ -75,3 +75,10 @@ public func executableDirectory() -> String {
     }
     return "."
 }
+
+/// The current working directory.
+public func currentDirectory() -> String {
+    var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    guard getcwd(&buf, buf.count) != nil else { return "." }
+    return String(cString: buf)
+}
