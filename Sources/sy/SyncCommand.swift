@@ -149,7 +149,7 @@ struct SyncCommand: ParsableCommand {
     var omitDirTimes = false
     @Flag(name: .customLong("ignore-errors"), help: "Delete even if there are I/O errors.")
     var ignoreErrors = false
-    @Flag(name: [.customShort("d"), .customLong("dirs"), .customLong("old-dirs"), .customLong("old-d")], help: "Transfer directories without recursing.")
+    @Flag(name: [.customShort("d"), .customLong("dirs")], help: "Transfer directories without recursing.")
     var dirs = false
     @Option(name: .customLong("min-size"), help: "Don't transfer any file smaller than SIZE.")
     var minSize: String?
@@ -229,6 +229,8 @@ struct SyncCommand: ParsableCommand {
     var logFile: String?
     @Option(name: .customLong("log-file-format"), help: "Log updates using the specified FMT.")
     var logFileFormat: String?
+    @Flag(name: .customLong("list-only"), help: "List the files instead of copying them.")
+    var listOnly = false
     @Flag(name: .customLong("json"), help: "JSON Lines events on stdout, then a summary.")
     var json = false
 

@@ -15,6 +15,11 @@ if args.first == "show" {
         return .ok
     }
 }
+if let e = RsyncArgs.unsupportedOption(args) {
+    ProgramName.current = "sy"
+    warn(e.message)
+    exit(e.status.rawValue)
+}
 let (rest, negated) = RsyncArgs.splitNegations(args)
 let filtered: ([String], [String])
 do { filtered = try RsyncArgs.extractFilters(rest) } catch {
@@ -32,6 +37,6 @@ toolMain(SyncCommand.self, name: "sy", arguments: filtered.0) { cmd in
     // -C: rsync's CVS list and per-directory .cvsignore files, after the other rules.
     if cmd.cvsExclude { request.filters = try FilterList(parsing: filtered.1 + [":C", "-C"]).texts }
     // One path: list it, as rsync does.
-    if cmd.paths.count == 1 { return try Transfer(request).list() }
+    if cmd.paths.count == 1 || cmd.listOnly { return try Transfer(request).list() }
     return try Transfer(request).run()
 }

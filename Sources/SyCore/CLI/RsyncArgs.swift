@@ -10,6 +10,45 @@ public enum RsyncArgs {
         "stats", "progress", "human-readable", "h", "inc-recursive", "i-r", "implied-dirs", "relative", "R", "prune-empty-dirs", "m", "numeric-ids", "partial", "backup", "b", "omit-dir-times", "O", "dirs", "d",
     ]
 
+    /// rsync options sy knows but does not implement, and why; they fail with exit 1 rather
+    /// than being accepted without effect.
+    static let unsupported: [(names: [String], why: String)] = [
+        (["-X", "--xattrs"], "extended attributes are not copied"),
+        (["-A", "--acls"], "ACLs are not copied"),
+        (["-U", "--atimes", "--open-noatime"], "access times are not preserved"),
+        (["-N", "--crtimes"], "creation times are not preserved"),
+        (["-K", "--keep-dirlinks"], "sy never follows symlinks in the destination"),
+        (["--super", "--fake-super", "--copy-as"], "privileged attributes are copied only when running as root"),
+        (["--copy-devices", "--write-devices"], "device contents are not copied"),
+        (["--munge-links", "--insecure-links", "--confine-root"], "not implemented"),
+        (["--iconv"], "file names are copied as bytes"),
+        (["--write-batch", "--only-write-batch", "--read-batch"], "batch files: compose the sy tools with pipes instead (see sy-stream(5))"),
+        (["--protocol", "--checksum-seed", "--compress-threads"], "sy has its own stream format"),
+        (["--daemon", "--address", "--port", "--sockopts", "--password-file", "--early-input", "--no-motd",
+          "--contimeout", "--config", "--dparam"], "sy has no daemon mode; use ssh"),
+        (["-M", "--remote-option"], "not implemented"),
+        (["--stop-after", "--stop-at", "-T", "--temp-dir", "-y", "--fuzzy"], "not implemented yet"),
+    ]
+
+    /// A usage error for an rsync option sy does not implement, if `args` has one.
+    public static func unsupportedOption(_ args: [String]) -> SyError? {
+        for a in args {
+            if a == "--" { break }
+            var names: [String] = []
+            if a.hasPrefix("--") { names = [String(a.split(separator: "=", maxSplits: 1)[0])] }
+            else if a.hasPrefix("-") && a.count >= 2 {
+                // A cluster of one-letter flags (-avX), or a one-letter option with its value (-T/tmp).
+                names = a.dropFirst().allSatisfy(shortFlags.contains) ? a.dropFirst().map { "-" + String($0) } : [String(a.prefix(2))]
+            }
+            for n in names {
+                if let u = unsupported.first(where: { $0.names.contains(n) }) {
+                    return SyError("\(n): not supported by sy (\(u.why))", status: .syntax)
+                }
+            }
+        }
+        return nil
+    }
+
     /// Removes `--no-NAME` arguments (before a `--`), returning the rest and the negated names.
     public static func splitNegations(_ args: [String]) -> ([String], Set<String>) {
         var out: [String] = []

@@ -1,0 +1,103 @@
+import Glibc
+import SyCore
+import SyTestSupport
+import Testing
+
+/// Everyday rsync options against real rsync: the same tree after the same command.
+@Suite(.serialized)
+struct EverydayOptionsTests {
+    /// Options, and the source arguments (relative to the test directory).
+    static let cases: [([String], [String])] = [
+        (["-rtE"], ["src/"]),
+        (["-a", "-m"], ["src/"]),
+        (["-a", "-m", "--exclude=*.o"], ["src/"]),
+        (["-a", "-m", "--delete"], ["src/"]),
+        (["-a", "--ignore-missing-args"], ["src/d", "missing"]),
+        (["-a", "--delete-missing-args"], ["src/d", "gone"]),
+        (["-a", "--delete-missing-args", "--force"], ["src/d", "gdir"]),
+        (["-a", "--chown=nobody:nogroup"], ["src/"]),
+        (["-a", "--chown=:nogroup"], ["src/"]),
+        (["-a", "--usermap=0:nobody,*:root", "--groupmap=*:nogroup"], ["src/"]),
+        (["-a", "--existing"], ["src/"]),
+        (["-a", "--ignore-non-existing", "--delete"], ["src/"]),
+    ]
+
+    func tree(_ t: TempDir) {
+        for (f, text, mode) in [("src/run.sh", "#!/bin/sh\n", 0o755), ("src/data", "data", 0o644), ("src/x.o", "o", 0o644),
+                                ("src/d/f", "f", 0o644), ("src/only.o/keep", "k", 0o600)] as [(String, String, mode_t)] {
+            _ = system(script: "mkdir -p \(shellQuote(String(t.sub(f).dropLast(PathOps.base(f.pathBytes).count + 1))))")
+            writeFile(t.sub(f), Array(text.utf8), mode: mode)
+        }
+        _ = system(script: "mkdir -p \(shellQuote(t.sub("src/empty/deeper/deepest"))) \(shellQuote(t.sub("src/objs")))")
+        writeFile(t.sub("src/objs/a.o"), [1])
+        symlink("data", t.sub("src/link"))
+        _ = system(script: "find \(shellQuote(t.sub("src"))) -exec touch -h -d '2024-01-02 03:04:05' {} +")
+    }
+
+    /// A destination that already holds some of it, with other modes and extra entries.
+    func destination(_ d: String) {
+        _ = system(script: "mkdir -p \(shellQuote(d + "/gdir/sub")) \(shellQuote(d + "/empty/old"))")
+        writeFile(d + "/run.sh", Array("#!/bin/sh\nold\n".utf8), mode: 0o644)
+        writeFile(d + "/data", Array("data".utf8), mode: 0o755)
+        writeFile(d + "/gone", [1])
+        writeFile(d + "/gdir/sub/x", [2])
+        _ = system(script: "find \(shellQuote(d)) -exec touch -h -d '2023-01-01 00:00:00' {} +")
+    }
+
+    @Test(arguments: Array(0..<cases.count))
+    func optionsMatchRsync(index: Int) throws {
+        let (args, sources) = Self.cases[index]
+        let t = TempDir("everyday")
+        tree(t)
+        destination(t.sub("r")); destination(t.sub("s"))
+        let rr = run(["rsync"] + args + sources + ["r/"], cwd: t.path)
+        let ss = run(["sy"] + args + sources + ["s/"], cwd: t.path)
+        #expect(ss.code == rr.code, "\(args): rsync \(rr), sy \(ss)")
+        let d = TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true)
+        #expect(d.isEmpty, "\(args): \(d.prefix(8))")
+    }
+
+    @Test func outFormatAndLogFile() throws {
+        let t = TempDir("everyday")
+        tree(t)
+        let fmt = "%o|%i|%n%L|%l|%B|%U:%G|%M"
+        let rr = run(["rsync", "-a", "--delete", "--out-format=" + fmt, "src/", "r/"], cwd: t.path)
+        let ss = run(["sy", "-a", "--delete", "--out-format=" + fmt, "--log-file=log", "src/", "s/"], cwd: t.path)
+        #expect(rr.code == 0 && ss.code == 0, "\(rr) \(ss)")
+        // The same lines (rsync lists files before subdirectories; sy in stream order).
+        let lines = { (out: String, dir: String) in out.split(separator: "\n").map { $0 == "created directory \(dir)" ? "created" : $0 }.sorted() }
+        #expect(lines(rr.out, "r") == lines(ss.out, "s"), "rsync:\n\(rr.out)\nsy:\n\(ss.out)")
+        let log = String(decoding: readFile(t.sub("log")) ?? [], as: UTF8.self)
+        #expect(log.contains("] >f+++++++++ run.sh\n") && log.contains("] cL+++++++++ link -> data\n") && log.contains("] sent "), "\(log)")
+        // Without %i only transfers print.
+        writeFile(t.sub("src/data"), Array("changed".utf8))
+        chmod(t.sub("src/run.sh"), 0o700)
+        let names = run(["sy", "-a", "--out-format=%n %l", "src/", "s/"], cwd: t.path)
+        #expect(names.out == "data 7\n", "\(names)")
+    }
+
+    @Test func omitLinkTimes() {
+        let t = TempDir("everyday")
+        tree(t)
+        #expect(run(["sy", "-aJ", "src/", "s/"], cwd: t.path).code == 0)
+        #expect(lstat(t.sub("s/link"))?.mtimeSec != lstat(t.sub("src/link"))?.mtimeSec)
+        #expect(lstat(t.sub("s/data"))?.mtimeSec == lstat(t.sub("src/data"))?.mtimeSec)
+        #expect(run(["sy", "-a", "src/", "s2/"], cwd: t.path).code == 0)
+        #expect(lstat(t.sub("s2/link"))?.mtimeSec == lstat(t.sub("src/link"))?.mtimeSec)
+    }
+
+    @Test func listOnlyAndRejectedOptions() {
+        let t = TempDir("everyday")
+        tree(t)
+        let rl = run(["rsync", "-a", "--list-only", "src/", "nowhere/"], cwd: t.path)
+        let sl = run(["sy", "-a", "--list-only", "src/", "nowhere/"], cwd: t.path)
+        #expect(sl.code == 0 && !exists(t.sub("nowhere")))
+        #expect(rl.out.split(separator: "\n").sorted() == sl.out.split(separator: "\n").sorted(), "\(rl.out)\n\(sl.out)")
+        for (args, text) in [(["--frobnicate"], "--frobnicate: unknown option"), (["-aX"], "-X: not supported"),
+                             (["--acls"], "--acls: not supported"), (["--port=873"], "--port: not supported"),
+                             (["--chown=a:b", "--usermap=x:y"], "cannot be combined"), (["--checksum-choice=md5"], "checksum-choice")] {
+            let r = run(["sy"] + args + ["src/", "x/"], cwd: t.path)
+            #expect(r.code == 1 && r.err.contains(text) && !exists(t.sub("x")), "\(args): \(r)")
+        }
+    }
+}
