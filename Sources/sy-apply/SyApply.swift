@@ -39,6 +39,8 @@ struct SyApply: ParsableCommand {
     var logFile: String?
     @Option(name: .customLong("log-file-format"), help: "The format of --log-file lines (default '%i %n%L').")
     var logFileFormat: String?
+    @Flag(name: .customLong("report-done"), help: "Write a DONE line per non-directory put in place (for sy --remove-source-files).")
+    var reportDone = false
     @Flag(name: .customLong("fsync"), help: "Fsync every written file before it is put in place.")
     var fsync = false
     @Flag(name: .customLong("follow-links"), help: "Open --copy-from sources through symlinks (the scan followed them).")
@@ -126,6 +128,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.protects = FilterList(cmd.protect.map { FilterRule(include: false, pattern: $0) })
     let input = try StreamReader(fd: 0, expecting: [.delta])
     let reporter = Reporter(options: o.output, dryRun: o.dryRun, totals: cmd.totalsFd.map(TotalsChannel.init))
+    reporter.reportDone = cmd.reportDone
     if let path = cmd.logFile {
         reporter.log = try LogFile(path: path, format: cmd.logFileFormat)
         reporter.log?.line("building file list")

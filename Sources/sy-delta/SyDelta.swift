@@ -37,6 +37,9 @@ struct SyDelta: ParsableCommand {
     @Flag(name: .customLong("follow-links"), help: "Open sources through symlinks (the scan ran with -L, -k or --copy-unsafe-links).")
     var followLinks = false
 
+    @Flag(name: .customLong("remove-source-files"), help: "Instead of a delta: remove the files named by DONE lines on stdin (sy --remove-source-files), if unchanged.")
+    var removeSourceFiles = false
+
     @Argument(help: "Source files or directories, as given to sy-scan.")
     var sources: [String]
 
@@ -48,6 +51,14 @@ struct SyDelta: ParsableCommand {
 }
 
 toolMain(SyDelta.self, name: "sy-delta") { cmd in
+    if cmd.removeSourceFiles {
+        let list: [UInt8]
+        do throws(Errno) { list = try Sys.readAll(0, limit: Int.max) } catch {
+            throw SyError("cannot read the list of files to remove: \(errnoText(error.code))", status: .fileIO)
+        }
+        return SourceRemover.remove(DoneLine.decodeAll(list), sources: cmd.sources.map(\.pathBytes), topName: cmd.topName?.pathBytes,
+                                    relative: cmd.relative, followLinks: cmd.followLinks)
+    }
     var o = DeltaOptions()
     o.localSource = cmd.local
     o.compressLevel = cmd.literalLevel

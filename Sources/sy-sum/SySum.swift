@@ -69,6 +69,8 @@ struct SySum: ParsableCommand {
     @Option(name: .customLong("compare-dest"), help: "Skip files unchanged in this directory (repeatable; relative to DST).")
     var compareDest: [String] = []
 
+    @Flag(name: .customLong("report-unchanged"), help: "Also plan up-to-date files (as UNCHANGED), for --remove-source-files.")
+    var reportUnchanged = false
     @Option(name: .customLong("usermap"), help: "Map sender users to receiver users: FROM:TO,... (rsync's syntax).")
     var usermap: String?
     @Option(name: .customLong("groupmap"), help: "Map sender groups to receiver groups: FROM:TO,...")
@@ -103,6 +105,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.modifyWindow = cmd.modifyWindow
     o.omitDirTimes = cmd.omitDirTimes
     o.numericIds = cmd.preserve.numericIds
+    o.reportUnchanged = cmd.reportUnchanged
     o.userMap = try cmd.usermap.map { spec throws(SyError) in try IdMap(spec, group: false) }
     o.groupMap = try cmd.groupmap.map { spec throws(SyError) in try IdMap(spec, group: true) }
     o.omitLinkTimes = cmd.preserve.omitLinkTimes

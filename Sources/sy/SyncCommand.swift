@@ -71,6 +71,8 @@ struct SyncCommand: ParsableCommand {
     var chown: String?
     @Flag(name: [.customShort("m"), .customLong("prune-empty-dirs")], help: "Prune empty directory chains from file-list.")
     var pruneEmptyDirs = false
+    @Flag(name: .customLong("remove-source-files"), help: "Sender removes synchronized files (non-dir).")
+    var removeSourceFiles = false
     @Flag(name: .customLong("ignore-missing-args"), help: "Ignore missing source args without error.")
     var ignoreMissingArgs = false
     @Flag(name: .customLong("delete-missing-args"), help: "Delete missing source args from destination.")
@@ -352,6 +354,7 @@ struct SyncCommand: ParsableCommand {
         r.executability = executability
         r.omitLinkTimes = omitLinkTimes
         r.fsync = fsync
+        r.removeSourceFiles = removeSourceFiles
         r.outFormat = outFormat
         // rsync writes the log where it runs: sy gives it an absolute path for the receiver.
         r.logFile = logFile.map { $0.hasPrefix("/") ? $0 : currentDirectory() + "/" + $0 }

@@ -101,3 +101,54 @@ struct EverydayOptionsTests {
         }
     }
 }
+
+/// --remove-source-files: the sender's files go once they are safely in place (or were already).
+@Suite(.serialized)
+struct RemoveSourceFilesTests {
+    func tree(_ root: String) {
+        _ = system(script: "mkdir -p \(shellQuote(root + "/d/e"))")
+        writeFile(root + "/a", Array("a".utf8))
+        writeFile(root + "/d/b", Array(repeating: 3, count: 100_000))
+        writeFile(root + "/same", Array("same".utf8))
+        symlink("a", root + "/l")
+        _ = system(script: "find \(shellQuote(root)) -exec touch -h -d '2024-01-02 03:04:05' {} +")
+    }
+
+    func prepare(_ t: TempDir, _ names: [String]) {
+        for n in names {
+            tree(t.sub(n + "-src"))
+            mkdir(t.sub(n + "-dst"), 0o755)
+            writeFile(t.sub(n + "-dst/same"), Array("same".utf8))
+            _ = system(script: "touch -d '2024-01-02 03:04:05' \(shellQuote(t.sub(n + "-dst/same")))")
+        }
+    }
+
+    @Test func localMatchesRsync() {
+        let t = TempDir("remove")
+        prepare(t, ["r", "s", "n"])
+        #expect(run(["rsync", "-a", "--remove-source-files", "r-src/", "r-dst/"], cwd: t.path).code == 0)
+        let s = run(["sy", "-a", "--remove-source-files", "s-src/", "s-dst/"], cwd: t.path)
+        #expect(s.code == 0, "\(s)")
+        #expect(TreeSnapshot(t.sub("r-src"), rootTimes: false).diff(TreeSnapshot(t.sub("s-src"), rootTimes: false), ignoringDirTimes: true).isEmpty)
+        #expect(TreeSnapshot(t.sub("r-dst"), rootTimes: false).diff(TreeSnapshot(t.sub("s-dst"), rootTimes: false), ignoringDirTimes: true).isEmpty)
+        #expect(!exists(t.sub("s-src/a")) && !exists(t.sub("s-src/same")) && exists(t.sub("s-src/d/e")))
+        // A dry run removes nothing.
+        let n = run(["sy", "-a", "-n", "--remove-source-files", "n-src/", "n-dst/"], cwd: t.path)
+        #expect(n.code == 0 && exists(t.sub("n-src/a")) && exists(t.sub("n-src/d/b")), "\(n)")
+    }
+
+    @Test func overSSHPushAndPull() throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir("remove")
+        prepare(t, ["push", "pull"])
+        let base = ["sy", "-e", server.rsh, "--remote-sy", Tools.dir, "-a", "-i", "--remove-source-files"]
+        let push = run(base + [t.sub("push-src") + "/", "\(server.host):" + t.sub("push-dst")])
+        let pull = run(base + ["\(server.host):" + t.sub("pull-src") + "/", t.sub("pull-dst")])
+        for (r, n) in [(push, "push"), (pull, "pull")] {
+            #expect(r.code == 0, "\(n): \(r)")
+            #expect(r.out.contains(">f+++++++++ d/b") && !r.out.contains("\u{1}"), "\(n): \(r.out)")
+            #expect(!exists(t.sub(n + "-src/a")) && !exists(t.sub(n + "-src/d/b")) && !exists(t.sub(n + "-src/same")), "\(n)")
+            #expect(readFile(t.sub(n + "-dst/d/b"))?.count == 100_000, "\(n)")
+        }
+    }
+}

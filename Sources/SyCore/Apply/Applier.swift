@@ -262,6 +262,8 @@ public final class Applier {
                 openDir(p, dir: dir, name: name, isNew: false)
             } else if p.action == .attrs {
                 setAttrs(p, dir: dir, name: name)
+            } else if p.action == .unchanged {
+                reporter.done(e)
             }
         case .delete:
             break

@@ -9,6 +9,15 @@ public final class Reporter {
     let progress: ProgressMeter
     /// `--log-file`: every change, whatever goes to stdout.
     public var log: LogFile?
+    /// `--remove-source-files`: a DONE line (see `DoneLine`) for each non-directory put in place.
+    public var reportDone = false
+
+    /// A non-directory that is in place and up to date (changed or not).
+    func done(_ e: Entry) {
+        guard reportDone, e.kind != .directory, !dryRun else { return }
+        out.raw(DoneLine.encode(e))
+        try? out.flush()
+    }
 
     public init(options: OutputOptions, dryRun: Bool, fd: Int32 = 1, totals: TotalsChannel? = nil) {
         self.options = options; self.dryRun = dryRun
@@ -19,6 +28,7 @@ public final class Reporter {
 
     /// One change. `literal`/`matched` are the file's data counts.
     func change(_ plan: Plan, literal: Int64 = 0, matched: Int64 = 0) {
+        if reportDone && plan.action != .delete { done(plan.entry) }
         if options.json {
             var f: [(String, JSON)] = [("event", .string("change")), RecordJSON.bytesField("path", plan.entry.path),
                                        ("action", .string(plan.action.name)), ("kind", .string(plan.entry.kind.name)),

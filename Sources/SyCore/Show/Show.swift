@@ -83,6 +83,8 @@ final class TextOutput {
         if buffer.count > 1 << 16 { try flush() }
     }
 
+    func raw(_ bytes: [UInt8]) { buffer.append(contentsOf: bytes) }
+
     func flush() throws(SyError) {
         let n = buffer.count
         let failure: Errno? = buffer.withUnsafeBytes { b in

@@ -39,6 +39,8 @@ public struct SumOptions: Sendable {
     /// `--usermap` / `--groupmap` (also `--chown`).
     public var userMap: IdMap?
     public var groupMap: IdMap?
+    /// Emit UNCHANGED plans for up-to-date non-directories (so they can be removed at the source).
+    public var reportUnchanged = false
     /// `--numeric-ids`: the sender sent no names.
     public var numericIds = false
     /// `-J`: symlink times are left alone.

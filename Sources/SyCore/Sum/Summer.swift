@@ -345,6 +345,10 @@ public final class Summer {
             let unchanged = plan == nil || plan!.action == .attrs
             leaders[key] = Leader(path: s.path, destIno: unchanged ? d.stat.ino : nil)
         }
+        if options.reportUnchanged && s.kind != .directory && (plan == nil || plan!.action == .attrs && plan!.flags.subtracting([.timeNow, .checksum]).isEmpty) {
+            try emit(Plan(action: .unchanged, entry: s))
+            return
+        }
         if var p = plan {
             if p.action == .attrs && p.flags.subtracting([.timeNow, .checksum]).isEmpty { return }
             if p.action == .attrs && !options.times { p.flags.remove(.timeNow) }

@@ -15,8 +15,9 @@ public struct Pipeline {
     }
 
     public var stages: [Stage]
-    /// The first stage's standard input.
+    /// The first stage's standard input and the last one's standard output.
     public var input: Int32 = 0
+    public var output: Int32 = 1
     public init(stages: [Stage]) { self.stages = stages }
 
     /// The exit code of every stage, in order.
@@ -25,7 +26,7 @@ public struct Pipeline {
         var input = self.input
         for (i, stage) in stages.enumerated() {
             let last = i == stages.count - 1
-            var pipe: (read: Int32, write: Int32) = (-1, 1)
+            var pipe: (read: Int32, write: Int32) = (-1, output)
             if !last { pipe = try makePipe() }
             do {
                 children.append(try Child.spawn(stage.argv, name: stage.name, stdin: input, stdout: pipe.write, extraFds: stage.extraFds))

@@ -4,6 +4,8 @@ public struct StageCommands: Sendable {
     public var sum: [String]
     public var delta: [String]
     public var apply: [String]
+    /// `sy-delta --remove-source-files` for the sender's side, reading DONE lines on stdin.
+    public var remove: [String]
 
     /// Builds the stages. `sourceArgs` and `destRoot` are the paths as the stages see them;
     /// `local` means both trees are on one machine (source ranges instead of bytes).
@@ -74,6 +76,7 @@ public struct StageCommands: Sendable {
         if let sfx = r.backupSuffix, r.backupDir == nil, !sfx.isEmpty { sum.append("--protect=*" + sfx) }
         if let b = r.blockSize { sum += ["-B", String(b)] }
         if r.dryRun { sum.append("-n") }
+        if r.removeSourceFiles && !r.dryRun { sum.append("--report-unchanged") }
         sum += ["--", destRoot]
 
         var delta = ["sy-delta"] + z
@@ -93,6 +96,7 @@ public struct StageCommands: Sendable {
         if r.inplace { apply.append("--inplace") }
         if r.mkpath { apply.append("--mkpath") }
         if r.fsync { apply.append("--fsync") }
+        if r.removeSourceFiles && !r.dryRun { apply.append("--report-done") }
         if r.relative && !r.impliedDirs { apply.append("--no-implied-dirs") }
         if let pd = r.partialDir { apply += ["--partial-dir", pd] }
         if let sfx = r.backupSuffix {
@@ -130,5 +134,10 @@ public struct StageCommands: Sendable {
         apply += ["--", destRoot]
 
         self.scan = scan; self.sum = sum; self.delta = delta; self.apply = apply
+        var remove = ["sy-delta", "--remove-source-files"]
+        if let t = topName { remove += ["--top-name", t] }
+        if r.relative { remove.append("-R") }
+        if follows { remove.append("--follow-links") }
+        self.remove = remove + ["--"] + relativeArgs
     }
 }

@@ -57,6 +57,8 @@ public struct SyncRequest: Sendable {
     public var mkpath = false
     public var dryRun = false
     public var executability = false
+    /// `--remove-source-files`.
+    public var removeSourceFiles = false
     /// `--out-format`, `--log-file`, `--log-file-format`.
     public var outFormat: String?
     public var logFile: String?

@@ -94,9 +94,26 @@ public struct Transfer {
             }
         }
         defer { if pipeline.input != 0 { close(pipeline.input) } }
+        var relay: OutputRelay?
+        if request.removeSourceFiles && !request.dryRun {
+            // sy-apply's DONE lines come back through sy; the rest of its output passes through.
+            let p = try makePipe()
+            pipeline.output = p.write
+            relay = OutputRelay(input: p.read)
+            relay!.start()
+        }
         defer { if let side { close(side.read); close(side.write) } }
-        let codes = try pipeline.run()
+        let codes: [Int32]
+        do { codes = try pipeline.run() } catch {
+            if let relay { close(pipeline.output); _ = relay.finish() }
+            throw error
+        }
         var (status, stage) = pipeline.outcome(codes)
+        if let relay {
+            close(pipeline.output)
+            let done = relay.finish()
+            status = status.merged(with: try removeSources(done, cmds: cmds, remote: remote, srcHost: srcHost))
+        }
         // Name what is missing or incompatible on a remote host.
         for (i, code) in codes.enumerated() where (code == 127 || code == 126) && stages[i].host != nil {
             let tool = stages[i].name.split(separator: " ").first.map(String.init) ?? ""
@@ -112,6 +129,26 @@ public struct Transfer {
             stage = stages[i].name
         }
         return (status, stage)
+    }
+
+    /// `--remove-source-files`: removes what sy-apply reported done, on the sender's side.
+    func removeSources(_ done: [UInt8], cmds: StageCommands, remote: RemoteShell, srcHost: String?) throws(SyError) -> ExitStatus {
+        guard !done.isEmpty else { return .ok }
+        let p = try makePipe()
+        let stage = remote.stage(cmds.remove, host: srcHost)
+        let child: Child
+        do { child = try Child.spawn(stage.argv, name: stage.name, stdin: p.read, stdout: 1, extraFds: []) } catch {
+            close(p.read); close(p.write)
+            throw error
+        }
+        close(p.read)
+        let writer = p.write
+        Thread.detach {
+            done.withUnsafeBytes { b in try? Sys.writeAll(writer, b.baseAddress!, b.count) }
+            close(writer)
+        }
+        let code = child.wait()
+        return code == 0 ? .ok : (ExitStatus(rawValue: code) ?? .partial)
     }
 
     func printLine(_ s: String) {

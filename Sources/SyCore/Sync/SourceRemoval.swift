@@ -1,0 +1,116 @@
+import Glibc
+
+/// `--remove-source-files`: sy-apply reports each non-directory it has put in place (or found
+/// up to date) as a DONE line on its stdout; sy collects them, passes everything else through,
+/// and afterwards the sender's side removes those files if they have not changed since.
+///
+/// A DONE line is `\u{1}` `done` SP size SP mtime-sec SP mtime-nsec SP path-length SP path `\n`
+/// (the path is raw bytes, so its length is given).
+public enum DoneLine {
+    static let marker: UInt8 = 0x01
+
+    public static func encode(_ e: Entry) -> [UInt8] {
+        [marker] + Array("done \(e.size) \(e.mtimeSec) \(e.mtimeNsec) \(e.path.count) ".utf8) + e.path + [0x0A]
+    }
+
+    /// Decodes one line (without its marker and newline); nil if malformed.
+    static func decode(_ line: ArraySlice<UInt8>) -> Entry? {
+        var fields: [Int64] = []
+        var i = line.startIndex
+        guard line.starts(with: Array("done ".utf8)) else { return nil }
+        i += 5
+        while fields.count < 4 {
+            var v: Int64 = 0, any = false, neg = false
+            if i < line.endIndex && line[i] == 0x2D { neg = true; i += 1 }
+            while i < line.endIndex, line[i] >= 0x30 && line[i] <= 0x39 { v = v * 10 + Int64(line[i] - 0x30); i += 1; any = true }
+            guard any, i < line.endIndex, line[i] == 0x20 else { return nil }
+            fields.append(neg ? -v : v)
+            i += 1
+        }
+        let path = Array(line[i...])
+        guard path.count == Int(fields[3]), PathCheck.problem(path) == nil else { return nil }
+        return Entry(path: path, kind: .file, size: fields[0], mtimeSec: fields[1], mtimeNsec: fields[2])
+    }
+
+    /// Reads a list of DONE lines (as sy-delta --remove-source-files gets it on stdin).
+    public static func decodeAll(_ bytes: [UInt8]) -> [Entry] {
+        var out: [Entry] = []
+        for line in bytes.split(separator: 0x0A) where line.first == marker {
+            if let e = decode(line.dropFirst()) { out.append(e) }
+        }
+        return out
+    }
+}
+
+/// Passes a stage's stdout through to ours, keeping the DONE lines aside.
+public final class OutputRelay: @unchecked Sendable {
+    private let input: Int32
+    private var done: [UInt8] = []
+    private var thread = pthread_t()
+    private let lock = NSLockLite()
+
+    public init(input: Int32) { self.input = input }
+
+    public func start() {
+        let box = Unmanaged.passRetained(self).toOpaque()
+        pthread_create(&thread, nil, { arg in
+            let relay = Unmanaged<OutputRelay>.fromOpaque(arg!).takeRetainedValue()
+            relay.pump()
+            return nil
+        }, box)
+    }
+
+    /// Waits for the end of the stream; returns the DONE lines.
+    public func finish() -> [UInt8] {
+        pthread_join(thread, nil)
+        return lock.withLock { done }
+    }
+
+    private func pump() {
+        let size = 65536
+        let buf = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
+        defer { buf.deallocate() }
+        var atLineStart = true, capturing = false
+        var pass: [UInt8] = []
+        var captured: [UInt8] = []
+        while let n = try? Sys.read(input, buf, size), n > 0 {
+            pass.removeAll(keepingCapacity: true)
+            for b in UnsafeRawBufferPointer(start: buf, count: n) {
+                if atLineStart && b == DoneLine.marker { capturing = true }
+                if capturing { captured.append(b) } else { pass.append(b) }
+                atLineStart = b == 0x0A
+                if atLineStart { capturing = false }
+            }
+            if !pass.isEmpty { pass.withUnsafeBytes { b in try? Sys.writeAll(1, b.baseAddress!, b.count) } }
+        }
+        lock.withLock { done = captured }
+    }
+}
+
+/// Removes sent source files that still have the size and mtime they were sent with.
+public enum SourceRemover {
+    /// Removes each listed file below `sources`; returns 0 or 23 (some could not be removed).
+    public static func remove(_ list: [Entry], sources: [PathBytes], topName: PathBytes?, relative: Bool,
+                              followLinks: Bool) -> ExitStatus {
+        var status = ExitStatus.ok
+        let set = SourceSet(args: sources, topName: topName, relative: relative, ignoreMissing: true) { _ in }
+        set.followLinks = followLinks
+        for e in list {
+            do throws(Errno) {
+                let (dir, name) = try set.locate(e.path)
+                let st = try Sys.fstatat(dir, name, follow: followLinks)
+                guard st.kind != .directory, st.size == e.size, st.mtimeSec == e.mtimeSec, st.mtimeNsec == e.mtimeNsec else {
+                    warn("not removing '\(e.path.displayName)': it changed since it was sent")
+                    status = status.merged(with: .partial)
+                    continue
+                }
+                try Sys.unlinkat(dir, name, isDir: false)
+            } catch {
+                if error.code == ENOENT { continue }
+                warn("cannot remove source file '\(e.path.displayName)': \(errnoText(error.code))")
+                status = status.merged(with: .partial)
+            }
+        }
+        return status
+    }
+}
