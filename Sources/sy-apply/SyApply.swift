@@ -39,6 +39,10 @@ struct SyApply: ParsableCommand {
     var logFile: String?
     @Option(name: .customLong("log-file-format"), help: "The format of --log-file lines (default '%i %n%L').")
     var logFileFormat: String?
+    @Flag(name: [.customShort("S"), .customLong("sparse")], help: "Leave holes where whole blocks are zero.")
+    var sparse = false
+    @Flag(name: .customLong("preallocate"), help: "Allocate each file's space before writing it.")
+    var preallocate = false
     @Flag(name: .customLong("report-done"), help: "Write a DONE line per non-directory put in place (for sy --remove-source-files).")
     var reportDone = false
     @Flag(name: .customLong("fsync"), help: "Fsync every written file before it is put in place.")
@@ -129,6 +133,8 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     let input = try StreamReader(fd: 0, expecting: [.delta])
     let reporter = Reporter(options: o.output, dryRun: o.dryRun, totals: cmd.totalsFd.map(TotalsChannel.init))
     reporter.reportDone = cmd.reportDone
+    o.sparse = cmd.sparse
+    o.preallocate = cmd.preallocate
     if let path = cmd.logFile {
         reporter.log = try LogFile(path: path, format: cmd.logFileFormat)
         reporter.log?.line("building file list")

@@ -71,6 +71,10 @@ struct SyncCommand: ParsableCommand {
     var chown: String?
     @Flag(name: [.customShort("m"), .customLong("prune-empty-dirs")], help: "Prune empty directory chains from file-list.")
     var pruneEmptyDirs = false
+    @Flag(name: [.customShort("S"), .customLong("sparse")], help: "Turn sequences of nulls into sparse blocks.")
+    var sparse = false
+    @Flag(name: .customLong("preallocate"), help: "Allocate dest files before writing them.")
+    var preallocate = false
     @Flag(name: .customLong("remove-source-files"), help: "Sender removes synchronized files (non-dir).")
     var removeSourceFiles = false
     @Flag(name: .customLong("ignore-missing-args"), help: "Ignore missing source args without error.")
@@ -355,6 +359,8 @@ struct SyncCommand: ParsableCommand {
         r.omitLinkTimes = omitLinkTimes
         r.fsync = fsync
         r.removeSourceFiles = removeSourceFiles
+        r.sparse = on(sparse, "sparse", "S")
+        r.preallocate = preallocate
         r.outFormat = outFormat
         // rsync writes the log where it runs: sy gives it an absolute path for the receiver.
         r.logFile = logFile.map { $0.hasPrefix("/") ? $0 : currentDirectory() + "/" + $0 }

@@ -86,6 +86,28 @@ struct EverydayOptionsTests {
         #expect(lstat(t.sub("s2/link"))?.mtimeSec == lstat(t.sub("src/link"))?.mtimeSec)
     }
 
+    @Test(arguments: [["-aS"], ["-aS", "--no-W"], ["-a", "--preallocate"], ["-aS", "--inplace"]])
+    func sparseAndPreallocatedFiles(args: [String]) throws {
+        let t = TempDir("everyday")
+        mkdir(t.sub("src"), 0o755)
+        var data = [UInt8](repeating: 0, count: 6_000_000)
+        for i in 0..<50_000 { data[i] = UInt8(truncatingIfNeeded: i &* 31 &+ 7) }
+        for i in 5_000_000..<5_004_000 { data[i] = 1 }
+        writeFile(t.sub("src/img"), data)
+        let r = run(["sy"] + args + ["src/", "s/"], cwd: t.path)
+        #expect(r.code == 0, "\(r)")
+        #expect(readFile(t.sub("s/img")) == data)
+        var st = Glibc.stat()
+        #expect(Glibc.lstat(t.sub("s/img"), &st) == 0)
+        if args.contains("-aS") && !args.contains("--inplace") {
+            #expect(st.st_blocks * 512 < 1_000_000, "a sparse copy should hold about 56 KB, holds \(st.st_blocks * 512)")
+        }
+        // A second run over an existing file (delta or whole) keeps it right.
+        writeFile(t.sub("src/img"), data.map { $0 == 1 ? 2 : $0 })
+        let again = run(["sy", "-I"] + args + ["src/", "s/"], cwd: t.path)
+        #expect(again.code == 0 && readFile(t.sub("s/img")) == data.map { $0 == 1 ? 2 : $0 }, "\(again)")
+    }
+
     @Test func listOnlyAndRejectedOptions() {
         let t = TempDir("everyday")
         tree(t)

@@ -8,6 +8,9 @@ public struct ApplyOptions: Sendable {
     public var inplace = false
     /// Open the `copyFrom` sources through symlinks (the scan followed them).
     public var followLinks = false
+    /// `-S`: leave holes for zero blocks; `--preallocate`: reserve each file's space first.
+    public var sparse = false
+    public var preallocate = false
     /// `--fsync`: every written file reaches the disk before it is renamed into place.
     public var fsync = false
     /// Create missing parent directories of the destination (`--mkpath`).

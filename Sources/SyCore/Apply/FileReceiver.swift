@@ -85,6 +85,14 @@ extension Applier {
             }
         }
         defer { sy_set_current_temp(-1, nil, nil, nil) }
+        if options.preallocate && !inplace && e.size > 0 {
+            let rc = posix_fallocate(outFd, 0, off_t(e.size))
+            if rc == ENOSPC || rc == EDQUOT {
+                Sys.close(outFd)
+                try? Sys.unlinkat(dir, tmp, isDir: false)
+                throw SyError.sys("cannot allocate space for", e.path, rc, status: .fileIO)
+            }
+        }
         let outcome: ReceiveOutcome
         do { outcome = try receiveData(p, outFd: outFd, basisFd: basisFd, inplace: inplace) } catch {
             // The stream broke inside this file: the old file stays; the data received so far
@@ -96,7 +104,7 @@ extension Applier {
         var ok = false
         switch outcome {
         case .done(let size, let literal, let matched):
-            if inplace { try? Sys.ftruncate(outFd, size) }
+            if inplace || options.sparse { try? Sys.ftruncate(outFd, size) }
             var mode: UInt32 = options.perms ? e.perms : (oldPerms ?? (e.perms & ~UInt32(umask)))
             if !options.perms && options.executability, let old = oldPerms { mode = PermissionRules.executability(old, source: e.perms) }
             do { try Sys.fchmod(outFd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
@@ -174,11 +182,14 @@ extension Applier {
         let meter = reporter.progress
         meter.beginFile(p)
         defer { meter.endFile() }
+        let sparse = options.sparse && !inplace
         func write(_ ptr: UnsafeRawPointer, _ n: Int) {
             guard failure == nil else { return }
             meter.advance(n)
             r.hasher.update(ptr, n)
-            do { try Sys.pwriteAll(outFd, ptr, n, off) } catch {
+            do throws(Errno) {
+                if sparse { try Sparse.write(outFd, ptr, n, at: off) } else { try Sys.pwriteAll(outFd, ptr, n, off) }
+            } catch {
                 failure = SyError.sys("write failed for", p.entry.path, error.code, status: .partial)
             }
             off += Int64(n)
@@ -252,6 +263,22 @@ extension Applier {
                     }
                 }
                 usedRange = true
+                if sparse {
+                    // -S: the data must be looked at to leave holes, so read and write it here.
+                    var done: Int64 = 0
+                    while done < l && failure == nil {
+                        let want = Int(min(Int64(r.bufferSize), l - done))
+                        let got: Int
+                        do { got = try Sys.preadFull(srcFd, r.buffer, want, o + done) } catch {
+                            failure = SyError.sys("cannot read", p.entry.path, error.code, status: .partial); break
+                        }
+                        if got == 0 { failure = SyError("file has vanished or shrunk: '\(p.entry.path.displayName)'", status: .vanished); break }
+                        write(r.buffer, got)
+                        done += Int64(got)
+                    }
+                    literal += l
+                    continue
+                }
                 do {
                     // In pieces of 64 MiB so progress moves.
                     var done: Int64 = 0

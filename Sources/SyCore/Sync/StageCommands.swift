@@ -96,6 +96,8 @@ public struct StageCommands: Sendable {
         if r.inplace { apply.append("--inplace") }
         if r.mkpath { apply.append("--mkpath") }
         if r.fsync { apply.append("--fsync") }
+        if r.sparse { apply.append("--sparse") }
+        if r.preallocate { apply.append("--preallocate") }
         if r.removeSourceFiles && !r.dryRun { apply.append("--report-done") }
         if r.relative && !r.impliedDirs { apply.append("--no-implied-dirs") }
         if let pd = r.partialDir { apply += ["--partial-dir", pd] }

@@ -57,6 +57,8 @@ public struct SyncRequest: Sendable {
     public var mkpath = false
     public var dryRun = false
     public var executability = false
+    public var sparse = false
+    public var preallocate = false
     /// `--remove-source-files`.
     public var removeSourceFiles = false
     /// `--out-format`, `--log-file`, `--log-file-format`.
