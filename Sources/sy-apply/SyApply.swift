@@ -39,6 +39,8 @@ struct SyApply: ParsableCommand {
     var logFile: String?
     @Option(name: .customLong("log-file-format"), help: "The format of --log-file lines (default '%i %n%L').")
     var logFileFormat: String?
+    @Flag(name: .customLong("copy-references"), help: "Copy --link-dest files instead of linking them (sy --copy-dest).")
+    var copyReferences = false
     @Flag(name: [.customShort("S"), .customLong("sparse")], help: "Leave holes where whole blocks are zero.")
     var sparse = false
     @Flag(name: .customLong("preallocate"), help: "Allocate each file's space before writing it.")
@@ -134,6 +136,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     let reporter = Reporter(options: o.output, dryRun: o.dryRun, totals: cmd.totalsFd.map(TotalsChannel.init))
     reporter.reportDone = cmd.reportDone
     o.sparse = cmd.sparse
+    o.copyReferences = cmd.copyReferences
     o.preallocate = cmd.preallocate
     if let path = cmd.logFile {
         reporter.log = try LogFile(path: path, format: cmd.logFileFormat)

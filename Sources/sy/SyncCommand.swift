@@ -197,6 +197,8 @@ struct SyncCommand: ParsableCommand {
     var linkDest: [String] = []
     @Option(name: .customLong("compare-dest"), help: "Also compare destination files relative to DIR.")
     var compareDest: [String] = []
+    @Option(name: .customLong("copy-dest"), help: "... and include copies of unchanged files.")
+    var copyDest: [String] = []
     @Option(name: [.customShort("B"), .customLong("block-size")], help: "Force a fixed checksum block-size.")
     var blockSize: Int?
     @Flag(name: .customLong("mkpath"), help: "Create the destination's path component.")
@@ -279,7 +281,10 @@ struct SyncCommand: ParsableCommand {
             throw ValidationError("--min-size/--max-size: invalid size '\(v)'")
         }
         if let m = maxDelete, m < 0 { throw ValidationError("--max-delete=\(m) must not be negative") }
-        if linkDest.count + compareDest.count > 20 { throw ValidationError("too many --link-dest/--compare-dest args (at most 20)") }
+        if !copyDest.isEmpty && !(linkDest.isEmpty && compareDest.isEmpty) {
+            throw ValidationError("you may not mix --copy-dest with --compare-dest or --link-dest")
+        }
+        if linkDest.count + compareDest.count + copyDest.count > 20 { throw ValidationError("too many --link-dest/--compare-dest args (at most 20)") }
         if let d = partialDir, d.isEmpty || d.contains("/") || d == "." || d == ".." {
             throw ValidationError("--partial-dir=\(d): sy takes a plain directory name (kept beside each file)")
         }
@@ -341,7 +346,8 @@ struct SyncCommand: ParsableCommand {
         if wholeFile { r.wholeFile = true }
         if negated.contains("whole-file") || negated.contains("W") { r.wholeFile = false }
         r.inplace = on(inplace, "inplace")
-        r.linkDests = linkDest
+        r.linkDests = linkDest + copyDest
+        r.copyDest = !copyDest.isEmpty
         r.compareDests = compareDest
         if (partial || partialProgress || partialDir != nil) && !negated.contains("partial") {
             r.partialDir = partialDir ?? ".sy-partial"

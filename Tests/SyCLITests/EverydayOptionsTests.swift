@@ -108,6 +108,20 @@ struct EverydayOptionsTests {
         #expect(again.code == 0 && readFile(t.sub("s/img")) == data.map { $0 == 1 ? 2 : $0 }, "\(again)")
     }
 
+    @Test func copyDestCopiesUnchangedFiles() {
+        let t = TempDir("everyday")
+        tree(t)
+        #expect(run(["rsync", "-a", "src/", "prev/"], cwd: t.path).code == 0)
+        writeFile(t.sub("src/data"), Array("new data".utf8))
+        let rr = run(["rsync", "-a", "--copy-dest=../prev", "src/", "r/"], cwd: t.path)
+        let ss = run(["sy", "-a", "--copy-dest=../prev", "src/", "s/"], cwd: t.path)
+        #expect(rr.code == 0 && ss.code == 0, "\(ss)")
+        #expect(TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true).isEmpty)
+        #expect(lstat(t.sub("s/run.sh"))?.nlink == 1 && lstat(t.sub("prev/run.sh"))?.nlink == 1, "copies, not links")
+        let mixed = run(["sy", "-a", "--copy-dest=../prev", "--link-dest=../prev", "src/", "x/"], cwd: t.path)
+        #expect(mixed.code == 1 && !exists(t.sub("x")), "\(mixed)")
+    }
+
     @Test func listOnlyAndRejectedOptions() {
         let t = TempDir("everyday")
         tree(t)

@@ -371,6 +371,33 @@ public final class Applier {
         reporter.change(p)
     }
 
+    /// `--copy-dest`: a local copy of the reference file (same content and times as the source's).
+    func copyReference(_ p: Plan, from ldir: Int32, dir: Int32, name: PathBytes) -> Bool {
+        let e = p.entry
+        var src: Int32 = -1, out: Int32 = -1, tmp: PathBytes = []
+        defer { if src >= 0 { Sys.close(src) }; if out >= 0 { Sys.close(out) } }
+        do throws(Errno) {
+            src = try Sys.openat(ldir, PathOps.base(p.linkTo), O_RDONLY | O_NOFOLLOW)
+            (out, tmp) = try namer.create(in: dir, for: name)
+            var off: Int64 = 0
+            while off < e.size {
+                let n = try copyRange(src: src, at: off, dst: out, at: off, count: e.size - off)
+                if n == 0 { break }
+                off += n
+            }
+            guard off == e.size else { throw Errno(EIO) }
+            try Sys.fchmod(out, mode_t(options.perms ? e.perms : e.perms & ~UInt32(umask)))
+            chown(fd: out, e)
+            if options.times { try Sys.futimens(out, e.mtimeSec, e.mtimeNsec) }
+            try Sys.renameat(dir, tmp, dir, name)
+            return true
+        } catch {
+            if !tmp.isEmpty { try? Sys.unlinkat(dir, tmp, isDir: false) }
+            report(SyError.sys("copy from --copy-dest failed for", e.path, error.code, status: .partial))
+            return false
+        }
+    }
+
     /// DirStacks over the --link-dest directories, opened on first use.
     func referenceStack(_ i: Int) -> DirStack? {
         if let s = referenceStacks[i] { return s }
@@ -395,6 +422,13 @@ public final class Applier {
         let ldir: Int32
         do { ldir = try stack.fd(for: PathOps.parent(p.linkTo)) } catch {
             report(SyError.sys("cannot link to", p.linkTo, error.code, status: .partial))
+            return
+        }
+        if external && options.copyReferences {
+            guard copyReference(p, from: ldir, dir: dir, name: name) else { return }
+            touch(PathOps.parent(p.entry.path))
+            if !p.flags.contains(.replace) { stats.created.add(p.entry.kind) }
+            reporter.done(p.entry) // rsync itemizes against the reference: an unchanged copy prints nothing
             return
         }
         let tmp = namer.make(name)

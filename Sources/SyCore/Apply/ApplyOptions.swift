@@ -8,6 +8,8 @@ public struct ApplyOptions: Sendable {
     public var inplace = false
     /// Open the `copyFrom` sources through symlinks (the scan followed them).
     public var followLinks = false
+    /// `--copy-dest`: the `linkDests` references are copied, not linked.
+    public var copyReferences = false
     /// `-S`: leave holes for zero blocks; `--preallocate`: reserve each file's space first.
     public var sparse = false
     public var preallocate = false

@@ -108,6 +108,7 @@ public struct StageCommands: Sendable {
             if r.backupDir == nil && !sfx.isEmpty { apply.append("--protect=*" + sfx) }
         }
         for d in r.linkDests { apply += ["--link-dest", d] }
+        if r.copyDest { apply.append("--copy-references") }
         if r.bwlimit > 0 && local && whole { apply.append("--bwlimit=\(r.bwlimit)B") }
         if local && whole {
             for s in relativeArgs { apply += ["--copy-from", s] }

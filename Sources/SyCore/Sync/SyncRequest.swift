@@ -53,6 +53,8 @@ public struct SyncRequest: Sendable {
     /// `--link-dest` and `--compare-dest` directories (relative to the destination).
     public var linkDests: [String] = []
     public var compareDests: [String] = []
+    /// `--copy-dest`: the `linkDests` are copied from, not linked to.
+    public var copyDest = false
     public var blockSize: Int?
     public var mkpath = false
     public var dryRun = false
