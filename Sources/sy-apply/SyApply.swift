@@ -39,6 +39,8 @@ struct SyApply: ParsableCommand {
     var logFile: String?
     @Option(name: .customLong("log-file-format"), help: "The format of --log-file lines (default '%i %n%L').")
     var logFileFormat: String?
+    @Flag(name: .customLong("delay-updates"), help: "Hold finished files in the partial directory and move them all into place at the end.")
+    var delayUpdates = false
     @Flag(name: .customLong("copy-references"), help: "Copy --link-dest files instead of linking them (sy --copy-dest).")
     var copyReferences = false
     @Flag(name: [.customShort("S"), .customLong("sparse")], help: "Leave holes where whole blocks are zero.")
@@ -137,6 +139,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     reporter.reportDone = cmd.reportDone
     o.sparse = cmd.sparse
     o.copyReferences = cmd.copyReferences
+    o.delayUpdates = cmd.delayUpdates
     o.preallocate = cmd.preallocate
     if let path = cmd.logFile {
         reporter.log = try LogFile(path: path, format: cmd.logFileFormat)

@@ -71,6 +71,8 @@ struct SyncCommand: ParsableCommand {
     var chown: String?
     @Flag(name: [.customShort("m"), .customLong("prune-empty-dirs")], help: "Prune empty directory chains from file-list.")
     var pruneEmptyDirs = false
+    @Flag(name: .customLong("delay-updates"), help: "Put all updated files into place at end.")
+    var delayUpdates = false
     @Flag(name: [.customShort("S"), .customLong("sparse")], help: "Turn sequences of nulls into sparse blocks.")
     var sparse = false
     @Flag(name: .customLong("preallocate"), help: "Allocate dest files before writing them.")
@@ -365,6 +367,9 @@ struct SyncCommand: ParsableCommand {
         r.omitLinkTimes = omitLinkTimes
         r.fsync = fsync
         r.removeSourceFiles = removeSourceFiles
+        // --delay-updates holds files in the partial dir (rsync's default name .~tmp~).
+        r.delayUpdates = on(delayUpdates, "delay-updates") && !r.inplace
+        if r.delayUpdates && r.partialDir == nil { r.partialDir = ".~tmp~" }
         r.sparse = on(sparse, "sparse", "S")
         r.preallocate = preallocate
         r.outFormat = outFormat

@@ -19,6 +19,9 @@ struct EverydayOptionsTests {
         (["-a", "--chown=:nogroup"], ["src/"]),
         (["-a", "--usermap=0:nobody,*:root", "--groupmap=*:nogroup"], ["src/"]),
         (["-a", "--existing"], ["src/"]),
+        (["-a", "--delay-updates"], ["src/"]),
+        (["-a", "--delay-updates", "--delete", "--no-W"], ["src/"]),
+        (["-a", "--delay-updates", "--partial-dir=.hold"], ["src/"]),
         (["-a", "--ignore-non-existing", "--delete"], ["src/"]),
     ]
 

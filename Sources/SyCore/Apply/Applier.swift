@@ -36,6 +36,11 @@ public final class Applier {
     var referenceStacks: [Int: DirStack] = [:]
     /// Entries --max-delete kept.
     var deletionsSkipped = 0
+    /// `--delay-updates`: files waiting in their directory's holding dir, and the times of
+    /// those directories (set again after the files move in).
+    var delayed: [(dir: PathBytes, name: PathBytes)] = []
+    var delayedDirs: Set<PathBytes> = []
+    var delayedDirTimes: [PathBytes: (Int64, Int64)] = [:]
     lazy var limiter: RateLimiter? = options.bwlimit.flatMap { $0 > 0 ? RateLimiter(bytesPerSecond: $0) : nil }
 
     public init(destination: PathBytes, options: ApplyOptions, input: StreamReader, reporter: Reporter) {
@@ -80,6 +85,7 @@ public final class Applier {
             }
         }
         finishAll()
+        if !delayed.isEmpty { finishDelayed() }
         if deletionsSkipped > 0 {
             warn("Deletions stopped due to --max-delete limit (\(deletionsSkipped) skipped)")
             status = status.merged(with: .deleteLimit)
@@ -199,6 +205,42 @@ public final class Applier {
         if d.isNew || d.plan.flags.contains(.owner) || d.plan.flags.contains(.group) { chown(fd: fd, e) }
         if options.times && !options.omitDirTimes && (d.isNew || d.touched || d.plan.flags.contains(.time)) {
             do { try Sys.futimens(fd, e.mtimeSec, e.mtimeNsec) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
+            if delayedDirs.contains(e.path) { delayedDirTimes[e.path] = (e.mtimeSec, e.mtimeNsec) }
+        }
+    }
+
+    /// `--delay-updates`: puts a finished temp file into the holding directory for now.
+    func hold(dir: Int32, tmp: PathBytes, name: PathBytes, path: PathBytes) throws(Errno) {
+        let hd = options.partialDir ?? Array(".~tmp~".utf8)
+        do { try Sys.mkdirat(dir, hd, 0o700) } catch { if error.code != EEXIST { throw error } }
+        let hfd = try Sys.openDir(dir, hd)
+        defer { Sys.close(hfd) }
+        try Sys.renameat(dir, tmp, hfd, name)
+        delayed.append((PathOps.parent(path), name))
+        delayedDirs.insert(PathOps.parent(path))
+    }
+
+    /// `--delay-updates`: moves every held file into place, then restores the directories' times.
+    func finishDelayed() {
+        guard rootFd >= 0 else { return }
+        let hd = options.partialDir ?? Array(".~tmp~".utf8)
+        let stack = DirStack(rootFd: rootFd)
+        defer { stack.closeAll() }
+        for (dirPath, name) in delayed {
+            let path = PathOps.join(dirPath, name)
+            do throws(Errno) {
+                let dfd = try stack.fd(for: dirPath)
+                let hfd = try Sys.openDir(dfd, hd)
+                defer { Sys.close(hfd) }
+                try Sys.renameat(hfd, name, dfd, name)
+            } catch {
+                report(SyError.sys("rename failed for", path, error.code, status: .partial))
+            }
+        }
+        for dirPath in delayedDirs {
+            guard let dfd = try? stack.fd(for: dirPath) else { continue }
+            try? Sys.unlinkat(dfd, hd, isDir: true)
+            if let (sec, nsec) = delayedDirTimes[dirPath] { try? Sys.futimens(dfd, sec, nsec) }
         }
     }
 

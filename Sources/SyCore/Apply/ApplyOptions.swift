@@ -8,6 +8,9 @@ public struct ApplyOptions: Sendable {
     public var inplace = false
     /// Open the `copyFrom` sources through symlinks (the scan followed them).
     public var followLinks = false
+    /// `--delay-updates`: finished files wait in the partial directory (`.~tmp~` by default)
+    /// and all move into place at the end.
+    public var delayUpdates = false
     /// `--copy-dest`: the `linkDests` references are copied, not linked.
     public var copyReferences = false
     /// `-S`: leave holes for zero blocks; `--preallocate`: reserve each file's space first.

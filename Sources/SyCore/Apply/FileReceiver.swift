@@ -117,7 +117,13 @@ extension Applier {
             }
             Sys.close(outFd)
             outFd = -1
-            if !inplace {
+            let held = options.delayUpdates && !inplace
+            if held {
+                do { try hold(dir: dir, tmp: tmp, name: name, path: e.path) } catch {
+                    report(SyError.sys("cannot hold back (--delay-updates)", e.path, error.code, status: .partial))
+                    break
+                }
+            } else if !inplace {
                 if p.action == .update && !backup(dir: dir, name: name, path: e.path, move: false) { break }
                 do { try Sys.renameat(dir, tmp, dir, name) } catch {
                     report(SyError.sys("rename failed for", e.path, error.code, status: .partial))
@@ -126,7 +132,7 @@ extension Applier {
             }
             ok = true
             touch(PathOps.parent(e.path))
-            if let pd = options.partialDir, let pdir = try? Sys.openDir(dir, pd) {
+            if !held, let pd = options.partialDir, let pdir = try? Sys.openDir(dir, pd) {
                 try? Sys.unlinkat(pdir, name, isDir: false)
                 Sys.close(pdir)
                 try? Sys.unlinkat(dir, pd, isDir: true)

@@ -97,6 +97,7 @@ public struct StageCommands: Sendable {
         if r.mkpath { apply.append("--mkpath") }
         if r.fsync { apply.append("--fsync") }
         if r.sparse { apply.append("--sparse") }
+        if r.delayUpdates && !r.inplace { apply.append("--delay-updates") }
         if r.preallocate { apply.append("--preallocate") }
         if r.removeSourceFiles && !r.dryRun { apply.append("--report-done") }
         if r.relative && !r.impliedDirs { apply.append("--no-implied-dirs") }

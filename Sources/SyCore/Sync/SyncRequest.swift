@@ -60,6 +60,7 @@ public struct SyncRequest: Sendable {
     public var dryRun = false
     public var executability = false
     public var sparse = false
+    public var delayUpdates = false
     public var preallocate = false
     /// `--remove-source-files`.
     public var removeSourceFiles = false
