@@ -69,6 +69,12 @@ struct SySum: ParsableCommand {
     @Option(name: .customLong("compare-dest"), help: "Skip files unchanged in this directory (repeatable; relative to DST).")
     var compareDest: [String] = []
 
+    @Flag(name: .customLong("append"), help: "Send only the data past the destination's end (files that grew).")
+    var append = false
+    @Flag(name: .customLong("append-verify"), help: "Like --append, and check the whole file (redone whole if it differs).")
+    var appendVerify = false
+    @Flag(name: .customLong("append-second-pass"), help: "With --append: files as long as the source are sent whole (after a failed verification).")
+    var appendSecondPass = false
     @Flag(name: .customLong("report-unchanged"), help: "Also plan up-to-date files (as UNCHANGED), for --remove-source-files.")
     var reportUnchanged = false
     @Option(name: .customLong("usermap"), help: "Map sender users to receiver users: FROM:TO,... (rsync's syntax).")
@@ -106,6 +112,9 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.omitDirTimes = cmd.omitDirTimes
     o.numericIds = cmd.preserve.numericIds
     o.reportUnchanged = cmd.reportUnchanged
+    o.append = cmd.append
+    o.appendVerify = cmd.appendVerify
+    o.appendSecondPass = cmd.appendSecondPass
     o.userMap = try cmd.usermap.map { spec throws(SyError) in try IdMap(spec, group: false) }
     o.groupMap = try cmd.groupmap.map { spec throws(SyError) in try IdMap(spec, group: true) }
     o.omitLinkTimes = cmd.preserve.omitLinkTimes

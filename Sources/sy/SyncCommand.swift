@@ -71,6 +71,10 @@ struct SyncCommand: ParsableCommand {
     var chown: String?
     @Flag(name: [.customShort("m"), .customLong("prune-empty-dirs")], help: "Prune empty directory chains from file-list.")
     var pruneEmptyDirs = false
+    @Flag(name: .customLong("append"), help: "Append data onto shorter files.")
+    var append = false
+    @Flag(name: .customLong("append-verify"), help: "--append w/old data in file checksum.")
+    var appendVerify = false
     @Flag(name: .customLong("delay-updates"), help: "Put all updated files into place at end.")
     var delayUpdates = false
     @Flag(name: [.customShort("S"), .customLong("sparse")], help: "Turn sequences of nulls into sparse blocks.")
@@ -367,6 +371,8 @@ struct SyncCommand: ParsableCommand {
         r.omitLinkTimes = omitLinkTimes
         r.fsync = fsync
         r.removeSourceFiles = removeSourceFiles
+        r.appendVerify = appendVerify && !negated.contains("append")
+        r.append = (append || appendVerify) && !negated.contains("append")
         // --delay-updates holds files in the partial dir (rsync's default name .~tmp~).
         r.delayUpdates = on(delayUpdates, "delay-updates") && !r.inplace
         if r.delayUpdates && r.partialDir == nil { r.partialDir = ".~tmp~" }

@@ -125,6 +125,34 @@ struct EverydayOptionsTests {
         #expect(mixed.code == 1 && !exists(t.sub("x")), "\(mixed)")
     }
 
+    /// --append sends only what grew; --append-verify also checks the old part and, when it
+    /// differs, sends the file again (the second pass), as rsync does.
+    @Test(arguments: [["-a", "--append"], ["-a", "--append-verify"], ["-a", "--append", "--no-W"], ["-a", "--append-verify", "-z"]])
+    func appendModes(args: [String]) throws {
+        let t = TempDir("everyday")
+        mkdir(t.sub("src"), 0o755)
+        let log = Array((1...60_000).map { "line \($0)\n" }.joined().utf8)
+        writeFile(t.sub("src/log"), log)
+        writeFile(t.sub("src/short"), Array("short".utf8))
+        for d in ["r", "s"] {
+            mkdir(t.sub(d), 0o755)
+            var old = Array(log.prefix(200_000))
+            old[10] = 0x58 // the kept part differs from the source
+            writeFile(t.sub(d + "/log"), old)
+            writeFile(t.sub(d + "/short"), Array("longer than the source".utf8))
+        }
+        let rr = run(["rsync", "--stats"] + args + ["src/", "r/"], cwd: t.path)
+        let ss = run(["sy", "--stats"] + args + ["src/", "s/"], cwd: t.path)
+        #expect(rr.code == 0 && ss.code == 0, "\(ss)")
+        #expect(readFile(t.sub("s/log")) == readFile(t.sub("r/log")), "\(args): the same bytes as rsync's")
+        #expect(readFile(t.sub("s/short")) == Array("longer than the source".utf8), "a longer destination is left alone")
+        if args.contains("--append-verify") {
+            #expect(readFile(t.sub("s/log")) == log && ss.err.contains("failed verification"), "\(ss)")
+        } else {
+            #expect(ss.out.contains("Literal data: \(Human.commas(UInt64(log.count - 200_000))) bytes"), "\(ss.out)")
+        }
+    }
+
     @Test func listOnlyAndRejectedOptions() {
         let t = TempDir("everyday")
         tree(t)

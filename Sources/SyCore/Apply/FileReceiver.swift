@@ -51,7 +51,7 @@ extension Applier {
         var oldPerms: UInt32?
         if p.action == .update, let st = try? Sys.fstatat(dir, name), st.kind == .file {
             oldPerms = st.perms
-            if (p.signature != nil && !p.flags.contains(.partialBasis)) || options.inplace {
+            if (p.signature != nil && !p.flags.contains(.partialBasis)) || options.inplace || p.flags.contains(.append) {
                 basisFd = (try? Sys.openat(dir, name, O_RDONLY | O_NOFOLLOW)) ?? -1
             }
         }
@@ -61,7 +61,7 @@ extension Applier {
             Sys.close(pdir)
         }
         defer { if basisFd >= 0 { Sys.close(basisFd) } }
-        let inplace = options.inplace && p.action == .update && oldPerms != nil
+        let inplace = (options.inplace || p.flags.contains(.append)) && p.action == .update && oldPerms != nil
         var outFd: Int32 = -1
         var tmp: PathBytes = []
         do {
@@ -149,7 +149,8 @@ extension Applier {
             status = status.merged(with: err == ENOENT ? .vanished : .partial)
         case .mismatch(let why):
             redo.append(e.path)
-            report(SyError("\(e.path.displayName): \(why); the old file is kept", status: .partial), redo: true)
+            // rsync's words: the new data is discarded (or, written in place, retained) and sent again.
+            report(SyError("WARNING: \(e.path.displayName) failed verification (\(why)) -- update \(inplace ? "retained" : "discarded") (will try again)", status: .partial), redo: true)
         case .failed(let err):
             if outFd >= 0 { Sys.close(outFd); outFd = -1 }
             if !tmp.isEmpty { try? Sys.unlinkat(dir, tmp, isDir: false) }
@@ -214,7 +215,7 @@ extension Applier {
                 write(r.zbuffer, n)
                 literal += Int64(n)
             case .copy(let o, let l):
-                matched += l
+                if !p.flags.contains(.append) { matched += l } // rsync counts an append's kept part as nothing
                 guard failure == nil else { off += l; continue }
                 guard basisFd >= 0 else { failure = SyError("\(p.entry.path.displayName): delta refers to a basis that is not there", status: .partial); continue }
                 if inplace && o < off {
@@ -224,7 +225,12 @@ extension Applier {
                 while done < l {
                     let want = Int(min(Int64(r.bufferSize), l - done))
                     let got: Int
-                    if inplace && o + done == off {
+                    if inplace && o + done == off && p.flags.contains(.append) && !p.flags.contains(.appendVerify) {
+                        // --append keeps what is there unread.
+                        got = want
+                        meter.advance(got)
+                        off += Int64(got)
+                    } else if inplace && o + done == off {
                         // Already in place: only hash it.
                         do { got = try Sys.preadFull(basisFd, r.buffer, want, o + done) } catch {
                             failure = SyError.sys("cannot read basis of", p.entry.path, error.code, status: .partial); break

@@ -7,7 +7,7 @@ public enum RsyncArgs {
         "recursive", "r", "links", "l", "perms", "p", "times", "t", "group", "g", "owner", "o", "devices", "specials", "D",
         "hard-links", "H", "one-file-system", "x", "whole-file", "W", "inplace", "delete", "force", "checksum", "c",
         "ignore-times", "I", "update", "u", "mkpath", "compress", "z", "verbose", "v", "itemize-changes", "i",
-        "stats", "progress", "human-readable", "h", "inc-recursive", "i-r", "implied-dirs", "relative", "R", "prune-empty-dirs", "m", "sparse", "S", "delay-updates", "numeric-ids", "partial", "backup", "b", "omit-dir-times", "O", "dirs", "d",
+        "stats", "progress", "human-readable", "h", "inc-recursive", "i-r", "implied-dirs", "relative", "R", "prune-empty-dirs", "m", "sparse", "S", "delay-updates", "append", "numeric-ids", "partial", "backup", "b", "omit-dir-times", "O", "dirs", "d",
     ]
 
     /// rsync options sy knows but does not implement, and why; they fail with exit 1 rather

@@ -92,6 +92,11 @@ public final class Deltifier {
         let st: FileStat
         do { st = try Sys.fstat(fd) } catch { try out.write(.plan(p)); try abort(plan, error.code); return }
         guard st.kind == .file else { try out.write(.plan(p)); try abort(plan, ENOENT); return }
+        if plan.flags.contains(.append) {
+            try out.write(.plan(p))
+            try sendAppend(plan, fd: fd)
+            return
+        }
         if options.localSource && feed == nil {
             // The receiver copies the bytes itself and checks the source did not change meanwhile.
             p.entry.size = st.size
@@ -109,6 +114,35 @@ public final class Deltifier {
             return
         }
         try out.write(.fileEnd(size: size, hash: hasher.digest))
+    }
+
+    /// `--append`: the destination's first `appendFrom` bytes stay (a COPY of themselves), the
+    /// rest is literal; with verify, the hash covers the whole source file.
+    func sendAppend(_ plan: Plan, fd: Int32) throws(SyError) {
+        let verify = plan.flags.contains(.appendVerify)
+        hasher.reset()
+        let size = 1 << 20
+        let buf = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        defer { buf.deallocate() }
+        var off: Int64 = 0
+        sink.reset()
+        if plan.appendFrom > 0 { try sink.copy(offset: 0, length: plan.appendFrom) }
+        if !verify { off = plan.appendFrom }
+        while true {
+            let n: Int
+            do { n = try Sys.pread(fd, buf, size, off) } catch {
+                try sink.flushCopy()
+                try abort(plan, error.code)
+                return
+            }
+            if n == 0 { break }
+            if verify { hasher.update(buf, n) }
+            let skip = max(0, min(Int64(n), plan.appendFrom - off))
+            if Int64(n) > skip { try sink.literal(buf + Int(skip), n - Int(skip)) }
+            off += Int64(n)
+        }
+        try sink.flushCopy()
+        try out.write(.fileEnd(size: off, hash: verify ? hasher.digest : nil))
     }
 
     func abort(_ plan: Plan, _ err: Int32) throws(SyError) {

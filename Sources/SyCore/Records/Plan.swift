@@ -58,6 +58,10 @@ public struct ItemFlags: OptionSet, Sendable, Hashable {
     public static let partialBasis = ItemFlags(rawValue: 1 << 9)
     /// A hard link to the same path in a `--link-dest` directory; its index is `referenceIndex`.
     public static let linkDest = ItemFlags(rawValue: 1 << 10)
+    /// `--append`: only the source's bytes past `Plan.appendFrom` are sent and written after
+    /// the destination's; with `appendVerify` the whole result is checked against the source.
+    public static let append = ItemFlags(rawValue: 1 << 11)
+    public static let appendVerify = ItemFlags(rawValue: 1 << 12)
 
     /// The `--link-dest` directory a `.linkDest` plan refers to (bits 16-20).
     public var referenceIndex: Int { Int((rawValue >> 16) & 31) }
@@ -67,6 +71,7 @@ public struct ItemFlags: OptionSet, Sendable, Hashable {
     static let names: [(ItemFlags, String)] = [
         (.checksum, "checksum"), (.size, "size"), (.time, "time"), (.perms, "perms"), (.owner, "owner"),
         (.group, "group"), (.replace, "replace"), (.value, "value"), (.timeNow, "time-now"), (.partialBasis, "partial-basis"), (.linkDest, "link-dest"),
+        (.append, "append"), (.appendVerify, "append-verify"),
     ]
 
     public var names: [String] { ItemFlags.names.filter { contains($0.0) }.map(\.1) }
@@ -105,6 +110,8 @@ public struct Plan: Sendable, Equatable {
     public var linkTo: PathBytes
     /// For `update` with a delta: the signature layout; BLOCKS records follow.
     public var signature: SignatureInfo?
+    /// With the `append` flag: the destination's size, where the new data starts.
+    public var appendFrom: Int64 = 0
 
     public init(action: PlanAction, flags: ItemFlags = [], entry: Entry, linkTo: PathBytes = [], signature: SignatureInfo? = nil) {
         self.action = action; self.flags = flags; self.entry = entry; self.linkTo = linkTo; self.signature = signature
@@ -122,6 +129,7 @@ public struct Plan: Sendable, Equatable {
         } else {
             out.appendVarint(0)
         }
+        if flags.contains(.append) { out.appendVarint(UInt64(appendFrom)) }
     }
 
     static func decode(_ r: inout PayloadReader) throws(SyError) -> Plan {
@@ -145,8 +153,13 @@ public struct Plan: Sendable, Equatable {
             guard bs >= SignatureLimits.minBlock else { throw r.fail("block size \(bs) below \(SignatureLimits.minBlock)") }
             sig = SignatureInfo(blockSize: bs, strongLength: sl, basisSize: Int64(basis))
         }
+        var plan = Plan(action: action, flags: flags, entry: entry, linkTo: linkTo, signature: sig)
+        if flags.contains(.append) {
+            plan.appendFrom = Int64(try r.count(max: UInt64(entry.size), "append offset"))
+            guard action == .update, sig == nil else { throw r.fail("an append plan must be an update without a signature") }
+        }
         try r.expectEnd()
-        return Plan(action: action, flags: flags, entry: entry, linkTo: linkTo, signature: sig)
+        return plan
     }
 }
 

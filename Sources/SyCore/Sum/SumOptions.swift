@@ -39,6 +39,12 @@ public struct SumOptions: Sendable {
     /// `--usermap` / `--groupmap` (also `--chown`).
     public var userMap: IdMap?
     public var groupMap: IdMap?
+    /// `--append` (send only what is past the destination's end), `--append-verify` (and check the whole).
+    public var append = false
+    public var appendVerify = false
+    /// The second pass after a failed --append-verify: a file as long as the source (the one
+    /// that failed) is sent whole; shorter ones are appended to, longer ones left alone.
+    public var appendSecondPass = false
     /// Emit UNCHANGED plans for up-to-date non-directories (so they can be removed at the source).
     public var reportUnchanged = false
     /// `--numeric-ids`: the sender sent no names.

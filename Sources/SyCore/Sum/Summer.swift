@@ -453,6 +453,13 @@ public final class Summer {
         if same {
             return attrs.isEmpty ? nil : Plan(action: .attrs, flags: attrs, entry: s)
         }
+        if (options.append || options.appendVerify) && !(options.appendSecondPass && d.stat.size == s.size) {
+            // rsync skips a file whose destination is as long or longer.
+            if d.stat.size >= s.size { return nil }
+            var p = Plan(action: .update, flags: flags.union(options.appendVerify ? [.append, .appendVerify] : [.append]), entry: s)
+            p.appendFrom = d.stat.size
+            return p
+        }
         var plan = Plan(action: .update, flags: flags, entry: s)
         if !options.wholeFile && d.stat.size > 0 && !options.dryRun {
             let bs = options.blockSize ?? BlockSigner.blockSize(for: d.stat.size)

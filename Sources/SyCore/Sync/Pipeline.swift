@@ -73,6 +73,8 @@ public struct Pipeline {
             if c == 23 { s = s.merged(with: .partial) }
             if c == 24 { s = s.merged(with: .vanished) }
         }
+        // Files that failed verification are redone in a second pass, which reports the rest again.
+        if codes.contains(ExitStatus.redo.rawValue) { return (.redo, nil) }
         return (s, nil)
     }
 }

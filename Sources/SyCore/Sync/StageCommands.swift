@@ -77,6 +77,9 @@ public struct StageCommands: Sendable {
         if let b = r.blockSize { sum += ["-B", String(b)] }
         if r.dryRun { sum.append("-n") }
         if r.removeSourceFiles && !r.dryRun { sum.append("--report-unchanged") }
+        // The second pass sends the files that failed verification whole.
+        if r.appendVerify { sum.append("--append-verify") } else if r.append { sum.append("--append") }
+        if (r.append || r.appendVerify) && !redo { sum.append("--append-second-pass") }
         sum += ["--", destRoot]
 
         var delta = ["sy-delta"] + z

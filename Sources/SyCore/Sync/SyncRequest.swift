@@ -60,6 +60,9 @@ public struct SyncRequest: Sendable {
     public var dryRun = false
     public var executability = false
     public var sparse = false
+    /// `--append` / `--append-verify`.
+    public var append = false
+    public var appendVerify = false
     public var delayUpdates = false
     public var preallocate = false
     /// `--remove-source-files`.
