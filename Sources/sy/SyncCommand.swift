@@ -18,8 +18,11 @@ struct SyncCommand: ParsableCommand {
             running at the same time; see sy(1) and sy-stream(5). Exit codes are rsync's.
 
             Filter rules, applied in command-line order: --exclude=PATTERN, --include=PATTERN, \
-            --filter=RULE or -f RULE ('- PATTERN', '+ PATTERN'), --exclude-from=FILE, \
-            --include-from=FILE. Every option can be negated as --no-OPTION.
+            --filter=RULE or -f RULE (rsync's rules: '- PAT', '+ PAT', 'P PAT', 'H PAT', \
+            'merge FILE', ': .rules', '!', with modifiers), -F (same as \
+            --filter=': /.rsync-filter'; -FF also excludes those files), --exclude-from=FILE, \
+            --include-from=FILE. Every option can be negated as --no-OPTION. rsync options \
+            sy does not implement (-X, -A, --super, daemon options, ...) fail with the reason.
             """,
         version: versionString("sy"),
         helpNames: [.long])
