@@ -27,7 +27,180 @@ struct SyncCommand: ParsableCommand {
         version: versionString("sy"),
         helpNames: [.long])
 
-    // Preservation.
+    @OptionGroup(title: "What to copy and preserve") var pres: PreservationOptions
+    @OptionGroup(title: "Deletion and backups") var del: DeletionOptions
+    @OptionGroup(title: "Which files to transfer") var sel: SelectionOptions
+    @OptionGroup(title: "How files are written") var xfer: TransferOptions
+    @OptionGroup(title: "Remote shell and network") var net: RemoteOptions
+    @OptionGroup(title: "Output") var out: OutputFlags
+    @OptionGroup(title: "Accepted for rsync scripts") var compat: AcceptedOptions
+
+    @Argument(help: "Sources, then the destination.")
+    var paths: [String] = []
+
+    func validate() throws {
+        if paths.isEmpty { throw ValidationError("a source and a destination are required") }
+        if pres.chown != nil && (pres.usermap != nil || pres.groupmap != nil) {
+            throw ValidationError("--chown cannot be combined with --usermap or --groupmap")
+        }
+        if let c = compat.checksumChoice, !["xxh128", "xxh3", "auto"].contains(c.split(separator: ",").first.map(String.init) ?? c) {
+            throw ValidationError("--checksum-choice=\(c): sy checksums with XXH3 (xxh128, xxh3 or auto)")
+        }
+        if let c = compat.compressChoice, !["zstd", "auto", "none"].contains(c) {
+            throw ValidationError("--compress-choice=\(c): sy compresses with zstd (zstd, auto or none)")
+        }
+        if let o = compat.outbuf, !["N", "L", "B", "n", "l", "b"].contains(String(o.prefix(1))) { throw ValidationError("--outbuf=\(o): use N, L or B") }
+        if let m = compat.stderrMode, !["e", "a", "c"].contains(String(m.prefix(1))) { throw ValidationError("--stderr=\(m): use errors, all or client") }
+        if pres.relative && sel.filesFrom == nil {
+            for s in paths.dropLast() where RelativeSources.clean(RelativeSources.split(s.pathBytes).1) == nil {
+                throw ValidationError("found \"..\" dir in relative path: \(s)")
+            }
+        }
+        if sel.filesFrom != nil && paths.count != 2 {
+            throw ValidationError("--files-from takes exactly one source directory and a destination")
+        }
+        if let b = xfer.blockSize, b < SignatureLimits.minBlock || b > SignatureLimits.maxBlock {
+            throw ValidationError("--block-size=\(b) is out of range \(SignatureLimits.minBlock)...\(SignatureLimits.maxBlock)")
+        }
+        if let l = net.compressLevel, !(1...22).contains(l) { throw ValidationError("--compress-level=\(l) is out of range 1...22") }
+        let deletes = [del.deleteBefore, del.deleteDuring, del.deleteDelay, del.deleteAfter].filter { $0 }.count
+        if deletes > 1 { throw ValidationError("you may not combine multiple --delete-WHEN options") }
+        if sel.sizeOnly && sel.checksum { throw ValidationError("--size-only conflicts with --checksum") }
+        for c in pres.chmod where ChmodSpec(c) == nil { throw ValidationError("--chmod=\(c): invalid permission change") }
+        for v in [sel.minSize, sel.maxSize].compactMap({ $0 }) where SizeArg.parse(v) == nil {
+            throw ValidationError("--min-size/--max-size: invalid size '\(v)'")
+        }
+        if let m = del.maxDelete, m < 0 { throw ValidationError("--max-delete=\(m) must not be negative") }
+        if !xfer.copyDest.isEmpty && !(xfer.linkDest.isEmpty && xfer.compareDest.isEmpty) {
+            throw ValidationError("you may not mix --copy-dest with --compare-dest or --link-dest")
+        }
+        if xfer.linkDest.count + xfer.compareDest.count + xfer.copyDest.count > 20 { throw ValidationError("too many --link-dest/--compare-dest args (at most 20)") }
+        if let d = xfer.partialDir, d.isEmpty || d.contains("/") || d == "." || d == ".." {
+            throw ValidationError("--partial-dir=\(d): sy takes a plain directory name (kept beside each file)")
+        }
+        if let b = net.bwlimit, RateLimiter.parse(b) == nil { throw ValidationError("--bwlimit=\(b): invalid rate") }
+        for i in out.info.flatMap({ $0.split(separator: ",") }) where !InfoFlags.known.contains(String(i)) {
+            throw ValidationError("unknown --info item '\(i)'")
+        }
+    }
+
+    /// The request, after `--no-OPTION` negations (applied last, as rsync does).
+    func request(negated: Set<String>) -> SyncRequest {
+        var r = SyncRequest()
+        r.sources = paths.count == 1 ? paths : Array(paths.dropLast())
+        r.destination = paths.count == 1 ? "" : paths.last!
+        func on(_ flag: Bool, _ names: String...) -> Bool { flag && !names.contains(where: negated.contains) }
+        r.recursive = on(pres.recursive || pres.archive, "recursive", "r")
+        r.links = on(pres.links || pres.archive, "links", "l")
+        r.perms = on(pres.perms || pres.archive, "perms", "p")
+        r.times = on(pres.times || pres.archive, "times", "t")
+        r.group = on(pres.group || pres.archive, "group", "g")
+        r.owner = on(pres.owner || pres.archive, "owner", "o")
+        r.devices = on(pres.devices || pres.devicesAndSpecials || pres.archive, "devices", "D")
+        r.specials = on(pres.specials || pres.devicesAndSpecials || pres.archive, "specials", "D")
+        r.hardLinks = on(pres.hardLinks, "hard-links", "H")
+        r.oneFileSystem = on(pres.oneFileSystem, "one-file-system", "x")
+        r.numericIds = pres.numericIds
+        r.symlinks = pres.copyLinks ? .follow : pres.copyUnsafeLinks ? .followUnsafe : pres.copyDirlinks ? .followDirs : pres.safeLinks ? .skipUnsafe : .keep
+        // --files-from implies -R and -d, and -a no longer implies -r.
+        r.relative = (pres.relative || sel.filesFrom != nil) && !negated.contains("relative")
+        r.impliedDirs = !pres.noImpliedDirs && !negated.contains("implied-dirs")
+        if sel.filesFrom != nil {
+            r.recursive = on(pres.recursive, "recursive", "r")
+            r.dirs = true
+        }
+        r.delete = on(del.delete || del.deleteBefore || del.deleteDuring || del.deleteDelay || del.deleteAfter, "delete")
+        if del.deleteBefore { r.deleteMode = .before } else if del.deleteAfter { r.deleteMode = .after } else if del.deleteDelay { r.deleteMode = .delay }
+        r.force = on(del.force, "force")
+        r.deleteExcluded = del.deleteExcluded
+        r.maxDelete = del.maxDelete
+        r.minSize = sel.minSize
+        r.modifyWindow = max(0, sel.modifyWindow ?? 0)
+        r.chmod = pres.chmod
+        r.timeout = xfer.timeout ?? 0
+        r.omitDirTimes = on(pres.omitDirTimes, "omit-dir-times", "O")
+        r.ignoreErrors = del.ignoreErrors
+        r.dirs = pres.dirs || sel.filesFrom != nil
+        r.maxSize = sel.maxSize
+        if on(del.backup || del.backupDir != nil, "backup", "b") {
+            r.backupSuffix = del.suffix ?? (del.backupDir == nil ? "~" : "")
+            r.backupDir = del.backupDir
+        }
+        if del.deleteExcluded { r.delete = true }
+        r.checksum = on(sel.checksum, "checksum", "c")
+        r.ignoreTimes = on(sel.ignoreTimes, "ignore-times", "I")
+        r.sizeOnly = sel.sizeOnly
+        r.update = on(sel.update, "update", "u")
+        r.ignoreExisting = sel.ignoreExisting
+        r.existing = sel.existing
+        if xfer.wholeFile { r.wholeFile = true }
+        if negated.contains("whole-file") || negated.contains("W") { r.wholeFile = false }
+        r.inplace = on(xfer.inplace, "inplace")
+        r.linkDests = xfer.linkDest + xfer.copyDest
+        r.copyDest = !xfer.copyDest.isEmpty
+        r.compareDests = xfer.compareDest
+        if (xfer.partial || xfer.partialProgress || xfer.partialDir != nil) && !negated.contains("partial") {
+            r.partialDir = xfer.partialDir ?? ".sy-partial"
+        }
+        r.blockSize = xfer.blockSize
+        r.mkpath = on(xfer.mkpath, "mkpath")
+        r.dryRun = xfer.dryRun
+        r.compress = on(net.compress || net.compressLevel != nil, "compress", "z")
+        r.compressLevel = r.compress ? net.compressLevel : nil
+        r.rsh = net.rsh
+        if net.ipv4 || net.ipv4Long || net.ipv6 || net.ipv6Long {
+            r.sshOptions = [net.ipv6 || net.ipv6Long ? "-6" : "-4"]
+        }
+        r.executability = pres.executability
+        r.omitLinkTimes = pres.omitLinkTimes
+        r.fsync = xfer.fsync
+        r.removeSourceFiles = del.removeSourceFiles
+        r.appendVerify = xfer.appendVerify && !negated.contains("append")
+        r.append = (xfer.append || xfer.appendVerify) && !negated.contains("append")
+        // --delay-updates holds files in the partial dir (rsync's default name .~tmp~).
+        r.delayUpdates = on(xfer.delayUpdates, "delay-updates") && !r.inplace
+        if r.delayUpdates && r.partialDir == nil { r.partialDir = ".~tmp~" }
+        r.sparse = on(xfer.sparse, "sparse", "S")
+        r.preallocate = xfer.preallocate
+        r.outFormat = out.outFormat
+        // rsync writes the log where it runs: sy gives it an absolute path for the receiver.
+        r.logFile = out.logFile.map { $0.hasPrefix("/") ? $0 : currentDirectory() + "/" + $0 }
+        r.logFileFormat = out.logFileFormat
+        r.usermap = pres.usermap
+        r.groupmap = pres.groupmap
+        if let c = pres.chown {
+            // --chown=USER:GROUP is --usermap=*:USER --groupmap=*:GROUP, with -o/-g implied.
+            let parts = c.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            if !parts[0].isEmpty { r.usermap = "*:" + parts[0]; r.owner = true }
+            if parts.count > 1 && !parts[1].isEmpty { r.groupmap = "*:" + parts[1]; r.group = true }
+        }
+        r.pruneEmptyDirs = on(sel.pruneEmptyDirs, "prune-empty-dirs", "m")
+        r.ignoreMissingArgs = del.ignoreMissingArgs
+        r.deleteMissingArgs = del.deleteMissingArgs
+        if compat.compressChoice == "none" { r.compress = false }
+        r.remoteSy = net.remoteSy
+        r.bwlimit = net.bwlimit.flatMap(RateLimiter.parse) ?? 0
+        r.verbose = negated.contains("verbose") || negated.contains("v") ? 0 : out.verbose
+        r.quiet = out.quiet
+        r.itemize = on(out.itemize, "itemize-changes", "i")
+        let infos = Set(out.info.flatMap { $0.split(separator: ",").map(String.init) })
+        r.stats = on(out.stats || infos.contains("stats") || infos.contains("stats2"), "stats")
+        r.progress = on(out.progress || xfer.partialProgress || infos.contains("progress1"), "progress")
+        r.progress2 = infos.contains("progress2")
+        r.humanReadable = on(out.humanReadable, "human-readable", "h")
+        r.json = out.json
+        return r
+    }
+}
+
+/// `--info` items sy understands.
+enum InfoFlags {
+    static let known: Set<String> = ["progress0", "progress1", "progress2", "stats", "stats0", "stats1", "stats2",
+                                     "name", "name0", "name1", "name2", "none"]
+}
+
+/// What to copy and preserve (a group of `sy --help`).
+struct PreservationOptions: ParsableArguments {
     @Flag(name: [.customShort("a"), .customLong("archive")], help: "Archive mode: -rlptgoD.")
     var archive = false
     @Flag(name: [.customShort("r"), .customLong("recursive")], help: "Recurse into directories.")
@@ -54,6 +227,20 @@ struct SyncCommand: ParsableCommand {
     var oneFileSystem = false
     @Flag(name: .customLong("numeric-ids"), help: "Don't map uid/gid values by user/group name.")
     var numericIds = false
+    @Option(name: .customLong("usermap"), help: "Custom username mapping.")
+    var usermap: String?
+    @Option(name: .customLong("groupmap"), help: "Custom groupname mapping.")
+    var groupmap: String?
+    @Option(name: .customLong("chown"), help: "Simple username/groupname mapping.")
+    var chown: String?
+    @Flag(name: [.customShort("E"), .customLong("executability")], help: "Preserve executability.")
+    var executability = false
+    @Flag(name: [.customShort("J"), .customLong("omit-link-times")], help: "Omit symlinks from --times.")
+    var omitLinkTimes = false
+    @Flag(name: [.customShort("O"), .customLong("omit-dir-times")], help: "Omit directories from --times.")
+    var omitDirTimes = false
+    @Option(name: .customLong("chmod"), help: "Affect file and/or directory permissions (rsync's syntax).")
+    var chmod: [String] = []
     @Flag(name: [.customShort("L"), .customLong("copy-links")], help: "Transform symlink into referent file/dir.")
     var copyLinks = false
     @Flag(name: .customLong("copy-unsafe-links"), help: "Only \"unsafe\" symlinks are transformed.")
@@ -62,80 +249,16 @@ struct SyncCommand: ParsableCommand {
     var safeLinks = false
     @Flag(name: [.customShort("k"), .customLong("copy-dirlinks")], help: "Transform symlink to dir into referent dir.")
     var copyDirlinks = false
-    @Flag(name: [.customShort("E"), .customLong("executability")], help: "Preserve executability.")
-    var executability = false
-    @Flag(name: [.customShort("J"), .customLong("omit-link-times")], help: "Omit symlinks from --times.")
-    var omitLinkTimes = false
-    @Option(name: .customLong("usermap"), help: "Custom username mapping.")
-    var usermap: String?
-    @Option(name: .customLong("groupmap"), help: "Custom groupname mapping.")
-    var groupmap: String?
-    @Option(name: .customLong("chown"), help: "Simple username/groupname mapping.")
-    var chown: String?
-    @Flag(name: [.customShort("m"), .customLong("prune-empty-dirs")], help: "Prune empty directory chains from file-list.")
-    var pruneEmptyDirs = false
-    @Flag(name: .customLong("append"), help: "Append data onto shorter files.")
-    var append = false
-    @Flag(name: .customLong("append-verify"), help: "--append w/old data in file checksum.")
-    var appendVerify = false
-    @Flag(name: .customLong("delay-updates"), help: "Put all updated files into place at end.")
-    var delayUpdates = false
-    @Flag(name: [.customShort("S"), .customLong("sparse")], help: "Turn sequences of nulls into sparse blocks.")
-    var sparse = false
-    @Flag(name: .customLong("preallocate"), help: "Allocate dest files before writing them.")
-    var preallocate = false
-    @Flag(name: .customLong("remove-source-files"), help: "Sender removes synchronized files (non-dir).")
-    var removeSourceFiles = false
-    @Flag(name: .customLong("ignore-missing-args"), help: "Ignore missing source args without error.")
-    var ignoreMissingArgs = false
-    @Flag(name: .customLong("delete-missing-args"), help: "Delete missing source args from destination.")
-    var deleteMissingArgs = false
-    @Flag(name: .customLong("fsync"), help: "Fsync every written file.")
-    var fsync = false
-    @Flag(name: [.customLong("inc-recursive"), .customLong("i-r")], help: "Accepted: sy always streams the file list.")
-    var incRecursive = false
-    @Flag(name: .customShort("4"), help: "Prefer IPv4 (passed to ssh).")
-    var ipv4 = false
-    @Flag(name: .customShort("6"), help: "Prefer IPv6 (passed to ssh).")
-    var ipv6 = false
-    @Flag(name: .customLong("ipv4"), help: "Same as -4.")
-    var ipv4Long = false
-    @Flag(name: .customLong("ipv6"), help: "Same as -6.")
-    var ipv6Long = false
-    @Flag(name: .customLong("blocking-io"), help: "Accepted: sy's pipes to ssh always block.")
-    var blockingIO = false
-    @Flag(name: [.customShort("8"), .customLong("8-bit-output")], help: "Leave high-bit chars unescaped in output.")
-    var eightBit = false
-    @Flag(name: [.customShort("s"), .customLong("secluded-args"), .customLong("protect-args")], help: "Accepted: sy always quotes remote arguments.")
-    var secludedArgs = false
-    @Flag(name: .customLong("old-args"), help: "Accepted: sy always quotes remote arguments.")
-    var oldArgs = false
-    @Flag(name: .customLong("trust-sender"), help: "Accepted: sy always checks the sender's paths.")
-    var trustSender = false
-    @Option(name: [.customLong("checksum-choice"), .customLong("cc")], help: "Checksum algorithm: xxh128, xxh3 or auto (sy uses XXH3).")
-    var checksumChoice: String?
-    @Option(name: [.customLong("compress-choice"), .customLong("zc")], help: "Compression: zstd, auto or none.")
-    var compressChoice: String?
-    @Option(name: .customLong("skip-compress"), help: "Accepted: sy samples data and sends what does not compress raw.")
-    var skipCompress: String?
-    @Option(name: .customLong("max-alloc"), help: "Accepted: sy's memory use is bounded by design.")
-    var maxAlloc: String?
-    @Option(name: .customLong("outbuf"), help: "Output buffering: N, L or B (sy writes whole lines).")
-    var outbuf: String?
-    @Option(name: .customLong("debug"), help: "Accepted and ignored (sy has no debug categories).")
-    var debug: [String] = []
-    @Option(name: .customLong("stderr"), help: "Where messages go: errors, all or client (sy: errors to stderr).")
-    var stderrMode: String?
     @Flag(name: [.customShort("R"), .customLong("relative")], help: "Use relative path names.")
     var relative = false
     @Flag(name: .customLong("no-implied-dirs"), help: "Don't send implied dirs with --relative.")
     var noImpliedDirs = false
-    @Option(name: .customLong("files-from"), help: "Read list of source-file names from FILE ('-': stdin).")
-    var filesFrom: String?
-    @Flag(name: [.customShort("0"), .customLong("from0")], help: "All *-from/filter files are delimited by 0s.")
-    var from0 = false
+    @Flag(name: [.customShort("d"), .customLong("dirs")], help: "Transfer directories without recursing.")
+    var dirs = false
+}
 
-    // Deletion.
+/// Deletion and backups (a group of `sy --help`).
+struct DeletionOptions: ParsableArguments {
     @Flag(name: [.customLong("delete"), .customLong("del")], help: "Delete extraneous files from destination dirs.")
     var delete = false
     @Flag(name: .customLong("delete-before"), help: "Receiver deletes before transfer.")
@@ -146,62 +269,76 @@ struct SyncCommand: ParsableCommand {
     var deleteDelay = false
     @Flag(name: .customLong("delete-after"), help: "Receiver deletes after transfer.")
     var deleteAfter = false
+    @Flag(name: .customLong("delete-excluded"), help: "Also delete excluded files from destination dirs.")
+    var deleteExcluded = false
     @Flag(name: .customLong("force"), help: "Force deletion of directories even if not empty.")
     var force = false
+    @Option(name: .customLong("max-delete"), help: "Don't delete more than NUM files (exit 25 past it).")
+    var maxDelete: Int?
+    @Flag(name: .customLong("ignore-errors"), help: "Delete even if there are I/O errors.")
+    var ignoreErrors = false
+    @Flag(name: .customLong("ignore-missing-args"), help: "Ignore missing source args without error.")
+    var ignoreMissingArgs = false
+    @Flag(name: .customLong("delete-missing-args"), help: "Delete missing source args from destination.")
+    var deleteMissingArgs = false
+    @Flag(name: .customLong("remove-source-files"), help: "Sender removes synchronized files (non-dir).")
+    var removeSourceFiles = false
     @Flag(name: [.customShort("b"), .customLong("backup")], help: "Make backups (see --suffix & --backup-dir).")
     var backup = false
     @Option(name: .customLong("backup-dir"), help: "Make backups into hierarchy based in DIR.")
     var backupDir: String?
     @Option(name: .customLong("suffix"), help: "Backup suffix (default ~ w/o --backup-dir).")
     var suffix: String?
-    @Option(name: .customLong("timeout"), help: "Set I/O timeout in seconds (exit 30 when nothing arrives for that long).")
-    var timeout: Int?
-    @Option(name: .customLong("chmod"), help: "Affect file and/or directory permissions (rsync's syntax).")
-    var chmod: [String] = []
-    @Option(name: [.customLong("modify-window"), .customShort("@")], help: "Set the accuracy for mod-time comparisons (seconds).")
-    var modifyWindow: Int64?
-    @Flag(name: [.customShort("O"), .customLong("omit-dir-times")], help: "Omit directories from --times.")
-    var omitDirTimes = false
-    @Flag(name: .customLong("ignore-errors"), help: "Delete even if there are I/O errors.")
-    var ignoreErrors = false
-    @Flag(name: [.customShort("d"), .customLong("dirs")], help: "Transfer directories without recursing.")
-    var dirs = false
-    @Option(name: .customLong("min-size"), help: "Don't transfer any file smaller than SIZE.")
-    var minSize: String?
-    @Option(name: .customLong("max-size"), help: "Don't transfer any file larger than SIZE.")
-    var maxSize: String?
-    @Option(name: .customLong("max-delete"), help: "Don't delete more than NUM files (exit 25 past it).")
-    var maxDelete: Int?
-    @Flag(name: .customLong("delete-excluded"), help: "Also delete excluded files from destination dirs.")
-    var deleteExcluded = false
-    @Flag(name: [.customShort("C"), .customLong("cvs-exclude")], help: "Auto-ignore files in the same way CVS does.")
-    var cvsExclude = false
+}
 
-    // Comparison.
+/// Which files to transfer (a group of `sy --help`).
+struct SelectionOptions: ParsableArguments {
     @Flag(name: [.customShort("c"), .customLong("checksum")], help: "Skip based on checksum, not mod-time & size.")
     var checksum = false
     @Flag(name: [.customShort("I"), .customLong("ignore-times")], help: "Don't skip files that match size and time.")
     var ignoreTimes = false
     @Flag(name: .customLong("size-only"), help: "Skip files that match in size.")
     var sizeOnly = false
+    @Option(name: [.customLong("modify-window"), .customShort("@")], help: "Set the accuracy for mod-time comparisons (seconds).")
+    var modifyWindow: Int64?
     @Flag(name: [.customShort("u"), .customLong("update")], help: "Skip files that are newer on the receiver.")
     var update = false
     @Flag(name: .customLong("ignore-existing"), help: "Skip updating files that exist on receiver.")
     var ignoreExisting = false
     @Flag(name: [.customLong("existing"), .customLong("ignore-non-existing")], help: "Skip creating new files on receiver.")
     var existing = false
+    @Option(name: .customLong("min-size"), help: "Don't transfer any file smaller than SIZE.")
+    var minSize: String?
+    @Option(name: .customLong("max-size"), help: "Don't transfer any file larger than SIZE.")
+    var maxSize: String?
+    @Option(name: .customLong("files-from"), help: "Read list of source-file names from FILE ('-': stdin).")
+    var filesFrom: String?
+    @Flag(name: [.customShort("0"), .customLong("from0")], help: "All *-from/filter files are delimited by 0s.")
+    var from0 = false
+    @Flag(name: [.customShort("C"), .customLong("cvs-exclude")], help: "Auto-ignore files in the same way CVS does.")
+    var cvsExclude = false
+    @Flag(name: [.customShort("m"), .customLong("prune-empty-dirs")], help: "Prune empty directory chains from file-list.")
+    var pruneEmptyDirs = false
+}
 
-    // Transfer.
+/// How files are written (a group of `sy --help`).
+struct TransferOptions: ParsableArguments {
     @Flag(name: [.customShort("W"), .customLong("whole-file")], help: "Copy files whole (the default when local).")
     var wholeFile = false
     @Flag(name: .customLong("inplace"), help: "Update destination files in-place.")
     var inplace = false
+    @Flag(name: .customLong("append"), help: "Append data onto shorter files.")
+    var append = false
+    @Flag(name: .customLong("append-verify"), help: "--append w/old data in file checksum.")
+    var appendVerify = false
     @Flag(name: .customLong("partial"), help: "Keep partially transferred files (in .sy-partial) and resume from them.")
     var partial = false
     @Option(name: .customLong("partial-dir"), help: "Put a partially transferred file into DIR (a plain name).")
     var partialDir: String?
     @Flag(name: .customShort("P"), help: "Same as --partial --progress.")
     var partialProgress = false
+    @Flag(name: .customLong("delay-updates"), help: "Put all updated files into place at end.")
+    var delayUpdates = false
     @Option(name: .customLong("link-dest"), help: "Hardlink to files in DIR when unchanged (up to 20).")
     var linkDest: [String] = []
     @Option(name: .customLong("compare-dest"), help: "Also compare destination files relative to DIR.")
@@ -210,10 +347,22 @@ struct SyncCommand: ParsableCommand {
     var copyDest: [String] = []
     @Option(name: [.customShort("B"), .customLong("block-size")], help: "Force a fixed checksum block-size.")
     var blockSize: Int?
+    @Flag(name: [.customShort("S"), .customLong("sparse")], help: "Turn sequences of nulls into sparse blocks.")
+    var sparse = false
+    @Flag(name: .customLong("preallocate"), help: "Allocate dest files before writing them.")
+    var preallocate = false
+    @Flag(name: .customLong("fsync"), help: "Fsync every written file.")
+    var fsync = false
     @Flag(name: .customLong("mkpath"), help: "Create the destination's path component.")
     var mkpath = false
     @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Perform a trial run with no changes made.")
     var dryRun = false
+    @Option(name: .customLong("timeout"), help: "Set I/O timeout in seconds (exit 30 when nothing arrives for that long).")
+    var timeout: Int?
+}
+
+/// Remote shell and network (a group of `sy --help`).
+struct RemoteOptions: ParsableArguments {
     @Flag(name: [.customShort("z"), .customLong("compress")], help: "Compress file data during the transfer (zstd).")
     var compress = false
     @Option(name: .customLong("compress-level"), help: "Explicitly set compression level (1-22).")
@@ -224,8 +373,18 @@ struct SyncCommand: ParsableCommand {
     var remoteSy: String?
     @Option(name: .customLong("bwlimit"), help: "Limit the transfer rate (KiB/s, or with a B/K/M/G suffix).")
     var bwlimit: String?
+    @Flag(name: .customShort("4"), help: "Prefer IPv4 (passed to ssh).")
+    var ipv4 = false
+    @Flag(name: .customShort("6"), help: "Prefer IPv6 (passed to ssh).")
+    var ipv6 = false
+    @Flag(name: .customLong("ipv4"), help: "Same as -4.")
+    var ipv4Long = false
+    @Flag(name: .customLong("ipv6"), help: "Same as -6.")
+    var ipv6Long = false
+}
 
-    // Output.
+/// Output (a group of `sy --help`).
+struct OutputFlags: ParsableArguments {
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Increase verbosity.")
     var verbose: Int
     @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Suppress non-error messages.")
@@ -250,170 +409,34 @@ struct SyncCommand: ParsableCommand {
     var listOnly = false
     @Flag(name: .customLong("json"), help: "JSON Lines events on stdout, then a summary.")
     var json = false
-
-    // Filter options (--exclude, --include, --filter/-f, --exclude-from, --include-from) are
-    // taken out of the command line before parsing, in order; see RsyncArgs.extractFilters.
-
-    @Argument(help: "Sources, then the destination.")
-    var paths: [String] = []
-
-    func validate() throws {
-        if paths.isEmpty { throw ValidationError("a source and a destination are required") }
-        if chown != nil && (usermap != nil || groupmap != nil) {
-            throw ValidationError("--chown cannot be combined with --usermap or --groupmap")
-        }
-        if let c = checksumChoice, !["xxh128", "xxh3", "auto"].contains(c.split(separator: ",").first.map(String.init) ?? c) {
-            throw ValidationError("--checksum-choice=\(c): sy checksums with XXH3 (xxh128, xxh3 or auto)")
-        }
-        if let c = compressChoice, !["zstd", "auto", "none"].contains(c) {
-            throw ValidationError("--compress-choice=\(c): sy compresses with zstd (zstd, auto or none)")
-        }
-        if let o = outbuf, !["N", "L", "B", "n", "l", "b"].contains(String(o.prefix(1))) { throw ValidationError("--outbuf=\(o): use N, L or B") }
-        if let m = stderrMode, !["e", "a", "c"].contains(String(m.prefix(1))) { throw ValidationError("--stderr=\(m): use errors, all or client") }
-        if relative && filesFrom == nil {
-            for s in paths.dropLast() where RelativeSources.clean(RelativeSources.split(s.pathBytes).1) == nil {
-                throw ValidationError("found \"..\" dir in relative path: \(s)")
-            }
-        }
-        if filesFrom != nil && paths.count != 2 {
-            throw ValidationError("--files-from takes exactly one source directory and a destination")
-        }
-        if let b = blockSize, b < SignatureLimits.minBlock || b > SignatureLimits.maxBlock {
-            throw ValidationError("--block-size=\(b) is out of range \(SignatureLimits.minBlock)...\(SignatureLimits.maxBlock)")
-        }
-        if let l = compressLevel, !(1...22).contains(l) { throw ValidationError("--compress-level=\(l) is out of range 1...22") }
-        let deletes = [deleteBefore, deleteDuring, deleteDelay, deleteAfter].filter { $0 }.count
-        if deletes > 1 { throw ValidationError("you may not combine multiple --delete-WHEN options") }
-        if sizeOnly && checksum { throw ValidationError("--size-only conflicts with --checksum") }
-        for c in chmod where ChmodSpec(c) == nil { throw ValidationError("--chmod=\(c): invalid permission change") }
-        for v in [minSize, maxSize].compactMap({ $0 }) where SizeArg.parse(v) == nil {
-            throw ValidationError("--min-size/--max-size: invalid size '\(v)'")
-        }
-        if let m = maxDelete, m < 0 { throw ValidationError("--max-delete=\(m) must not be negative") }
-        if !copyDest.isEmpty && !(linkDest.isEmpty && compareDest.isEmpty) {
-            throw ValidationError("you may not mix --copy-dest with --compare-dest or --link-dest")
-        }
-        if linkDest.count + compareDest.count + copyDest.count > 20 { throw ValidationError("too many --link-dest/--compare-dest args (at most 20)") }
-        if let d = partialDir, d.isEmpty || d.contains("/") || d == "." || d == ".." {
-            throw ValidationError("--partial-dir=\(d): sy takes a plain directory name (kept beside each file)")
-        }
-        if let b = bwlimit, RateLimiter.parse(b) == nil { throw ValidationError("--bwlimit=\(b): invalid rate") }
-        for i in info.flatMap({ $0.split(separator: ",") }) where !InfoFlags.known.contains(String(i)) {
-            throw ValidationError("unknown --info item '\(i)'")
-        }
-    }
-
-    /// The request, after `--no-OPTION` negations (applied last, as rsync does).
-    func request(negated: Set<String>) -> SyncRequest {
-        var r = SyncRequest()
-        r.sources = paths.count == 1 ? paths : Array(paths.dropLast())
-        r.destination = paths.count == 1 ? "" : paths.last!
-        func on(_ flag: Bool, _ names: String...) -> Bool { flag && !names.contains(where: negated.contains) }
-        r.recursive = on(recursive || archive, "recursive", "r")
-        r.links = on(links || archive, "links", "l")
-        r.perms = on(perms || archive, "perms", "p")
-        r.times = on(times || archive, "times", "t")
-        r.group = on(group || archive, "group", "g")
-        r.owner = on(owner || archive, "owner", "o")
-        r.devices = on(devices || devicesAndSpecials || archive, "devices", "D")
-        r.specials = on(specials || devicesAndSpecials || archive, "specials", "D")
-        r.hardLinks = on(hardLinks, "hard-links", "H")
-        r.oneFileSystem = on(oneFileSystem, "one-file-system", "x")
-        r.numericIds = numericIds
-        r.symlinks = copyLinks ? .follow : copyUnsafeLinks ? .followUnsafe : copyDirlinks ? .followDirs : safeLinks ? .skipUnsafe : .keep
-        // --files-from implies -R and -d, and -a no longer implies -r.
-        r.relative = (relative || filesFrom != nil) && !negated.contains("relative")
-        r.impliedDirs = !noImpliedDirs && !negated.contains("implied-dirs")
-        if filesFrom != nil {
-            r.recursive = on(recursive, "recursive", "r")
-            r.dirs = true
-        }
-        r.delete = on(delete || deleteBefore || deleteDuring || deleteDelay || deleteAfter, "delete")
-        if deleteBefore { r.deleteMode = .before } else if deleteAfter { r.deleteMode = .after } else if deleteDelay { r.deleteMode = .delay }
-        r.force = on(force, "force")
-        r.deleteExcluded = deleteExcluded
-        r.maxDelete = maxDelete
-        r.minSize = minSize
-        r.modifyWindow = max(0, modifyWindow ?? 0)
-        r.chmod = chmod
-        r.timeout = timeout ?? 0
-        r.omitDirTimes = on(omitDirTimes, "omit-dir-times", "O")
-        r.ignoreErrors = ignoreErrors
-        r.dirs = dirs || filesFrom != nil
-        r.maxSize = maxSize
-        if on(backup || backupDir != nil, "backup", "b") {
-            r.backupSuffix = suffix ?? (backupDir == nil ? "~" : "")
-            r.backupDir = backupDir
-        }
-        if deleteExcluded { r.delete = true }
-        r.checksum = on(checksum, "checksum", "c")
-        r.ignoreTimes = on(ignoreTimes, "ignore-times", "I")
-        r.sizeOnly = sizeOnly
-        r.update = on(update, "update", "u")
-        r.ignoreExisting = ignoreExisting
-        r.existing = existing
-        if wholeFile { r.wholeFile = true }
-        if negated.contains("whole-file") || negated.contains("W") { r.wholeFile = false }
-        r.inplace = on(inplace, "inplace")
-        r.linkDests = linkDest + copyDest
-        r.copyDest = !copyDest.isEmpty
-        r.compareDests = compareDest
-        if (partial || partialProgress || partialDir != nil) && !negated.contains("partial") {
-            r.partialDir = partialDir ?? ".sy-partial"
-        }
-        r.blockSize = blockSize
-        r.mkpath = on(mkpath, "mkpath")
-        r.dryRun = dryRun
-        r.compress = on(compress || compressLevel != nil, "compress", "z")
-        r.compressLevel = r.compress ? compressLevel : nil
-        r.rsh = rsh
-        if ipv4 || ipv4Long || ipv6 || ipv6Long {
-            r.sshOptions = [ipv6 || ipv6Long ? "-6" : "-4"]
-        }
-        r.executability = executability
-        r.omitLinkTimes = omitLinkTimes
-        r.fsync = fsync
-        r.removeSourceFiles = removeSourceFiles
-        r.appendVerify = appendVerify && !negated.contains("append")
-        r.append = (append || appendVerify) && !negated.contains("append")
-        // --delay-updates holds files in the partial dir (rsync's default name .~tmp~).
-        r.delayUpdates = on(delayUpdates, "delay-updates") && !r.inplace
-        if r.delayUpdates && r.partialDir == nil { r.partialDir = ".~tmp~" }
-        r.sparse = on(sparse, "sparse", "S")
-        r.preallocate = preallocate
-        r.outFormat = outFormat
-        // rsync writes the log where it runs: sy gives it an absolute path for the receiver.
-        r.logFile = logFile.map { $0.hasPrefix("/") ? $0 : currentDirectory() + "/" + $0 }
-        r.logFileFormat = logFileFormat
-        r.usermap = usermap
-        r.groupmap = groupmap
-        if let c = chown {
-            // --chown=USER:GROUP is --usermap=*:USER --groupmap=*:GROUP, with -o/-g implied.
-            let parts = c.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            if !parts[0].isEmpty { r.usermap = "*:" + parts[0]; r.owner = true }
-            if parts.count > 1 && !parts[1].isEmpty { r.groupmap = "*:" + parts[1]; r.group = true }
-        }
-        r.pruneEmptyDirs = on(pruneEmptyDirs, "prune-empty-dirs", "m")
-        r.ignoreMissingArgs = ignoreMissingArgs
-        r.deleteMissingArgs = deleteMissingArgs
-        if compressChoice == "none" { r.compress = false }
-        r.remoteSy = remoteSy
-        r.bwlimit = bwlimit.flatMap(RateLimiter.parse) ?? 0
-        r.verbose = negated.contains("verbose") || negated.contains("v") ? 0 : verbose
-        r.quiet = quiet
-        r.itemize = on(itemize, "itemize-changes", "i")
-        let infos = Set(info.flatMap { $0.split(separator: ",").map(String.init) })
-        r.stats = on(stats || infos.contains("stats") || infos.contains("stats2"), "stats")
-        r.progress = on(progress || partialProgress || infos.contains("progress1"), "progress")
-        r.progress2 = infos.contains("progress2")
-        r.humanReadable = on(humanReadable, "human-readable", "h")
-        r.json = json
-        return r
-    }
+    @Flag(name: [.customShort("8"), .customLong("8-bit-output")], help: "Leave high-bit chars unescaped in output.")
+    var eightBit = false
 }
 
-/// `--info` items sy understands.
-enum InfoFlags {
-    static let known: Set<String> = ["progress0", "progress1", "progress2", "stats", "stats0", "stats1", "stats2",
-                                     "name", "name0", "name1", "name2", "none"]
+/// Accepted for rsync scripts (a group of `sy --help`).
+struct AcceptedOptions: ParsableArguments {
+    @Flag(name: [.customLong("inc-recursive"), .customLong("i-r")], help: "Accepted: sy always streams the file list.")
+    var incRecursive = false
+    @Flag(name: .customLong("blocking-io"), help: "Accepted: sy's pipes to ssh always block.")
+    var blockingIO = false
+    @Flag(name: [.customShort("s"), .customLong("secluded-args"), .customLong("protect-args")], help: "Accepted: sy always quotes remote arguments.")
+    var secludedArgs = false
+    @Flag(name: .customLong("old-args"), help: "Accepted: sy always quotes remote arguments.")
+    var oldArgs = false
+    @Flag(name: .customLong("trust-sender"), help: "Accepted: sy always checks the sender's paths.")
+    var trustSender = false
+    @Option(name: [.customLong("checksum-choice"), .customLong("cc")], help: "Checksum algorithm: xxh128, xxh3 or auto (sy uses XXH3).")
+    var checksumChoice: String?
+    @Option(name: [.customLong("compress-choice"), .customLong("zc")], help: "Compression: zstd, auto or none.")
+    var compressChoice: String?
+    @Option(name: .customLong("skip-compress"), help: "Accepted: zstd stores incompressible blocks raw.")
+    var skipCompress: String?
+    @Option(name: .customLong("max-alloc"), help: "Accepted: sy's memory use is bounded by design.")
+    var maxAlloc: String?
+    @Option(name: .customLong("outbuf"), help: "Output buffering: N, L or B (sy writes whole lines).")
+    var outbuf: String?
+    @Option(name: .customLong("debug"), help: "Accepted and ignored (sy has no debug categories).")
+    var debug: [String] = []
+    @Option(name: .customLong("stderr"), help: "Where messages go: errors, all or client (sy: errors to stderr).")
+    var stderrMode: String?
 }

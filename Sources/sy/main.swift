@@ -29,14 +29,14 @@ do { filtered = try RsyncArgs.extractFilters(rest) } catch {
 }
 toolMain(SyncCommand.self, name: "sy", arguments: filtered.0) { cmd in
     var request = cmd.request(negated: negated)
-    if let f = cmd.filesFrom {
-        let names = try FilesFrom.read(f, nulSeparated: cmd.from0)
+    if let f = cmd.sel.filesFrom {
+        let names = try FilesFrom.read(f, nulSeparated: cmd.sel.from0)
         request.filesFrom = Array(names.map { $0 + [0] }.joined())
     }
     request.filters = filtered.1
     // -C: rsync's CVS list and per-directory .cvsignore files, after the other rules.
-    if cmd.cvsExclude { request.filters = try FilterList(parsing: filtered.1 + [":C", "-C"]).texts }
+    if cmd.sel.cvsExclude { request.filters = try FilterList(parsing: filtered.1 + [":C", "-C"]).texts }
     // One path: list it, as rsync does.
-    if cmd.paths.count == 1 || cmd.listOnly { return try Transfer(request).list() }
+    if cmd.paths.count == 1 || cmd.out.listOnly { return try Transfer(request).list() }
     return try Transfer(request).run()
 }

@@ -153,6 +153,26 @@ struct EverydayOptionsTests {
         }
     }
 
+    @Test func helpIsGroupedAndCompletionsAreGenerated() throws {
+        let help = run(["sy", "--help"])
+        #expect(help.code == 0)
+        for group in ["WHAT TO COPY AND PRESERVE:", "DELETION AND BACKUPS:", "WHICH FILES TO TRANSFER:",
+                      "HOW FILES ARE WRITTEN:", "REMOTE SHELL AND NETWORK:", "OUTPUT:"] {
+            #expect(help.out.contains(group), "\(group)")
+        }
+        let t = TempDir("everyday")
+        for sh in ["bash", "zsh", "fish"] {
+            let r = run(["sy", "--generate-completion-script", sh])
+            #expect(r.code == 0 && r.out.contains("delete-excluded") && r.out.contains("files-from"), "\(sh): \(r.err)")
+            writeFile(t.sub("sy." + sh), Array(r.out.utf8))
+        }
+        // The bash script parses, and completes an option prefix.
+        let script = "source \(shellQuote(t.sub("sy.bash"))); COMP_WORDS=(sy --delete-ex); COMP_CWORD=1; " +
+            "COMP_LINE='sy --delete-ex'; COMP_POINT=${#COMP_LINE}; _sy sy --delete-ex sy; printf '%s\\n' \"${COMPREPLY[@]}\""
+        let check = run(["bash", "-c", script])
+        #expect(check.code == 0 && check.out == "--delete-excluded\n", "\(check)")
+    }
+
     @Test func listOnlyAndRejectedOptions() {
         let t = TempDir("everyday")
         tree(t)
