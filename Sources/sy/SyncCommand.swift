@@ -293,6 +293,10 @@ struct DeletionOptions: ParsableArguments {
 
 /// Which files to transfer (a group of `sy --help`).
 struct SelectionOptions: ParsableArguments {
+    @Flag(name: .customLong("gitignore"), help: "Leave out what .gitignore files (and .git/info/exclude) ignore, with git's rules.")
+    var gitignore = false
+    @Flag(name: .customLong("syignore"), help: "Leave out what each directory's .syignore lists (gitignore syntax).")
+    var syignore = false
     @Flag(name: [.customShort("c"), .customLong("checksum")], help: "Skip based on checksum, not mod-time & size.")
     var checksum = false
     @Flag(name: [.customShort("I"), .customLong("ignore-times")], help: "Don't skip files that match size and time.")

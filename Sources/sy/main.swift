@@ -35,7 +35,12 @@ toolMain(SyncCommand.self, name: "sy", arguments: filtered.0) { cmd in
     }
     request.filters = filtered.1
     // -C: rsync's CVS list and per-directory .cvsignore files, after the other rules.
-    if cmd.sel.cvsExclude { request.filters = try FilterList(parsing: filtered.1 + [":C", "-C"]).texts }
+    // sy's own per-directory ignore files (git's syntax), then -C, after the other rules.
+    var extra: [String] = []
+    if cmd.sel.gitignore { extra.append(":g .gitignore") }
+    if cmd.sel.syignore { extra.append(":g .syignore") }
+    if cmd.sel.cvsExclude { extra += [":C", "-C"] }
+    if !extra.isEmpty { request.filters = try FilterList(parsing: filtered.1 + extra).texts }
     // One path: list it, as rsync does.
     if cmd.paths.count == 1 || cmd.out.listOnly { return try Transfer(request).list() }
     return try Transfer(request).run()

@@ -122,7 +122,12 @@ public struct FilterList: Sendable {
         guard hasDirMerge else { return }
         while let l = layers.last, !(l.dir.isEmpty || l.dir == dir || PathOps.isInside(dir, l.dir)) { layers.removeLast() }
         for (slot, r) in rules.enumerated() where r.action == .dirMerge {
-            guard let bytes = read(PathOps.base(r.pattern)) else { continue }
+            var bytes = read(PathOps.base(r.pattern))
+            // A repository's own excludes count below its .gitignore (git's order).
+            if r.gitStyle, let info = read(Array(".git/info/exclude".utf8)) {
+                bytes = info + [0x0A] + (bytes ?? [])
+            }
+            guard let bytes else { continue }
             pushLayer(slot: slot, rule: r, dir: dir, bytes: bytes, anchorPrefix: dir == [0x2E] ? [] : dir + [0x2F])
         }
     }
@@ -153,9 +158,13 @@ public struct FilterList: Sendable {
     private mutating func pushLayer(slot: Int, rule: FilterRule, dir: PathBytes, bytes: [UInt8],
                                     anchorPrefix: PathBytes = [], anchorStrip: PathBytes = []) {
         let parsed: [FilterRule]
-        do { parsed = try FilterList.rules(in: bytes, merge: rule) } catch {
-            warn(error.message)
-            return
+        if rule.gitStyle {
+            parsed = GitIgnore.rules(in: bytes, template: rule)
+        } else {
+            do { parsed = try FilterList.rules(in: bytes, merge: rule) } catch {
+                warn(error.message)
+                return
+            }
         }
         var layer = Layer(slot: slot, dir: dir, rules: [], inherit: !rule.noInherit, clears: false)
         for var r in parsed {

@@ -34,6 +34,8 @@ public struct FilterRule: Sendable, Equatable {
     public var excludeSelf = false
     public var cvs = false
     public var linesAre: Action?
+    /// `g` (sy's own modifier): the file has git's ignore syntax and precedence (`--gitignore`).
+    public var gitStyle = false
 
     /// A pattern rule.
     public init(include: Bool, pattern: String) {
@@ -111,6 +113,7 @@ public struct FilterRule: Sendable, Equatable {
             case 0x6E where isMerge: r.noInherit = true                         // n
             case 0x77 where isMerge: r.wordSplit = true                         // w
             case 0x65 where isMerge: r.excludeSelf = true                       // e
+            case 0x67 where isMerge: r.gitStyle = true                          // g
             case 0x2B where isMerge: r.linesAre = .include                      // +
             case 0x2D where isMerge: r.linesAre = .exclude                      // -
             default: throw bad(text, "invalid modifier '\(Character(UnicodeScalar(m)))'")
@@ -199,6 +202,7 @@ public struct FilterRule: Sendable, Equatable {
         if wordSplit && !cvs { mods += "w" }
         if excludeSelf { mods += "e" }
         if cvs { mods += "C" }
+        if gitStyle { mods += "g" }
         if let l = linesAre, !cvs { mods += l == .include ? "+" : "-" }
         if cvs && (action == .exclude) { return "-" + mods }
         var body = pattern
