@@ -69,6 +69,8 @@ struct SySum: ParsableCommand {
     @Option(name: .customLong("compare-dest"), help: "Skip files unchanged in this directory (repeatable; relative to DST).")
     var compareDest: [String] = []
 
+    @Option(name: [.customShort("j"), .customLong("jobs")], help: "Threads that sign one file at once (default 2).")
+    var jobs: Int?
     @Flag(name: .customLong("append"), help: "Send only the data past the destination's end (files that grew).")
     var append = false
     @Flag(name: .customLong("append-verify"), help: "Like --append, and check the whole file (redone whole if it differs).")
@@ -112,6 +114,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.omitDirTimes = cmd.omitDirTimes
     o.numericIds = cmd.preserve.numericIds
     o.reportUnchanged = cmd.reportUnchanged
+    if let j = cmd.jobs { BlockSigner.maxLanes = max(1, min(64, j)) }
     o.append = cmd.append
     o.appendVerify = cmd.appendVerify
     o.appendSecondPass = cmd.appendSecondPass

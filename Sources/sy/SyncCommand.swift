@@ -40,6 +40,7 @@ struct SyncCommand: ParsableCommand {
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("a source and a destination are required") }
+        if let j = xfer.jobs, !(1...64).contains(j) { throw ValidationError("--jobs=\(j) is out of range 1...64") }
         if pres.chown != nil && (pres.usermap != nil || pres.groupmap != nil) {
             throw ValidationError("--chown cannot be combined with --usermap or --groupmap")
         }
@@ -154,6 +155,7 @@ struct SyncCommand: ParsableCommand {
         r.executability = pres.executability
         r.omitLinkTimes = pres.omitLinkTimes
         r.fsync = xfer.fsync
+        r.jobs = xfer.jobs
         r.removeSourceFiles = del.removeSourceFiles
         r.appendVerify = xfer.appendVerify && !negated.contains("append")
         r.append = (xfer.append || xfer.appendVerify) && !negated.contains("append")
@@ -327,6 +329,8 @@ struct SelectionOptions: ParsableArguments {
 
 /// How files are written (a group of `sy --help`).
 struct TransferOptions: ParsableArguments {
+    @Option(name: [.customShort("j"), .customLong("jobs")], help: "Threads sy-sum uses to sign one file (default 2).")
+    var jobs: Int?
     @Flag(name: [.customShort("W"), .customLong("whole-file")], help: "Copy files whole (the default when local).")
     var wholeFile = false
     @Flag(name: .customLong("inplace"), help: "Update destination files in-place.")

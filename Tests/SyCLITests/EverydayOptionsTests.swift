@@ -173,6 +173,27 @@ struct EverydayOptionsTests {
         #expect(check.code == 0 && check.out == "--delete-excluded\n", "\(check)")
     }
 
+    /// -j sets how many threads sign a file: the delta is the same whatever the count.
+    @Test func jobsGiveTheSameDelta() throws {
+        let t = TempDir("everyday")
+        var rng = SeededRandom(seed: 9)
+        var data = (0..<(20 << 20)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        mkdir(t.sub("src"), 0o755)
+        var outputs: [String] = []
+        for j in ["1", "2", "5"] {
+            writeFile(t.sub("src/big"), data)
+            #expect(run(["sy", "-a", "src/", "d" + j + "/"], cwd: t.path).code == 0)
+            for k in stride(from: 1000, to: data.count, by: 3_000_000) { data[k] ^= 0xFF }
+            writeFile(t.sub("src/big"), data)
+            let r = run(["sy", "-a", "--no-W", "--stats", "-j", j, "src/", "d" + j + "/"], cwd: t.path)
+            #expect(r.code == 0 && readFile(t.sub("d" + j + "/big")) == data, "\(r)")
+            outputs.append(r.out.split(separator: "\n").filter { $0.hasPrefix("Literal") || $0.hasPrefix("Matched") }.joined(separator: ","))
+            for k in stride(from: 1000, to: data.count, by: 3_000_000) { data[k] ^= 0xFF }
+        }
+        #expect(Set(outputs).count == 1 && outputs[0].contains("Matched"), "\(outputs)")
+        #expect(run(["sy", "-a", "-j", "0", "src/", "x/"], cwd: t.path).code == 1)
+    }
+
     @Test func listOnlyAndRejectedOptions() {
         let t = TempDir("everyday")
         tree(t)

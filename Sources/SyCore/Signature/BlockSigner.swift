@@ -35,6 +35,9 @@ public enum BlockSigner {
         withUnsafeBytes(of: &h) { out.copyMemory(from: $0.baseAddress!, byteCount: length) }
     }
 
+    /// How many threads sign one file at once (`sy -j`; default 2, the cores measured here).
+    nonisolated(unsafe) public static var maxLanes = 2
+
     /// Reads the basis `fd` once and emits BLOCKS records for it to `out`.
     ///
     /// Two lanes read and sum alternate 4 MiB stretches at once (the other stages wait for
@@ -42,7 +45,8 @@ public enum BlockSigner {
     public static func emitBlocks(fd: Int32, info: SignatureInfo, out: StreamWriter) throws(SyError) {
         let bs = info.blockSize, sl = info.strongLength
         let chunkBlocks = max(1, (4 << 20) / bs)
-        let lanes = info.basisSize > Int64(chunkBlocks * bs) ? 2 : 1
+        let chunks = Int((info.basisSize + Int64(chunkBlocks * bs) - 1) / Int64(chunkBlocks * bs))
+        let lanes = max(1, min(maxLanes, chunks))
         let work = SignLanes(lanes: lanes, chunkBytes: chunkBlocks * bs, chunkBlocks: chunkBlocks, strongLength: sl)
         defer { work.deallocate() }
         let perRecord = max(1, min(8192, (Wire.maxPayload - 16) / (4 + sl)))

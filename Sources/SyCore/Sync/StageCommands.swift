@@ -75,6 +75,7 @@ public struct StageCommands: Sendable {
         // rsync protects backups kept beside the files from --delete (`P *~`).
         if let sfx = r.backupSuffix, r.backupDir == nil, !sfx.isEmpty { sum.append("--protect=*" + sfx) }
         if let b = r.blockSize { sum += ["-B", String(b)] }
+        if let j = r.jobs { sum += ["--jobs", String(j)] }
         if r.dryRun { sum.append("-n") }
         if r.removeSourceFiles && !r.dryRun { sum.append("--report-unchanged") }
         // The second pass sends the files that failed verification whole.

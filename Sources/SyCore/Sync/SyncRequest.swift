@@ -60,6 +60,8 @@ public struct SyncRequest: Sendable {
     public var dryRun = false
     public var executability = false
     public var sparse = false
+    /// `-j`: threads sy-sum uses to sign a file.
+    public var jobs: Int?
     /// `--append` / `--append-verify`.
     public var append = false
     public var appendVerify = false
