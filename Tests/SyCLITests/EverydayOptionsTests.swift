@@ -194,6 +194,24 @@ struct EverydayOptionsTests {
         #expect(run(["sy", "-a", "-j", "0", "src/", "x/"], cwd: t.path).code == 1)
     }
 
+    /// --inplace with --backup: the backup is a copy made before the file changes in place.
+    @Test(arguments: [["-b"], ["--backup-dir=../bk"], ["-b", "--suffix=.old"]])
+    func inplaceBackups(args: [String]) throws {
+        let t = TempDir("everyday")
+        mkdir(t.sub("src"), 0o755); mkdir(t.sub("dst"), 0o755)
+        let old = Array((1...5000).map { "old \($0)\n" }.joined().utf8)
+        writeFile(t.sub("src/f"), Array((1...5000).map { "new \($0)\n" }.joined().utf8))
+        writeFile(t.sub("dst/f"), old)
+        _ = system(script: "touch -d '2020-01-01' \(shellQuote(t.sub("dst/f")))")
+        let ino = lstat(t.sub("dst/f"))?.ino
+        let r = run(["sy", "-a", "--inplace", "--no-W"] + args + ["src/", "dst/"], cwd: t.path)
+        #expect(r.code == 0, "\(r)")
+        #expect(readFile(t.sub("dst/f")) == readFile(t.sub("src/f")) && lstat(t.sub("dst/f"))?.ino == ino)
+        let backup = args.contains("-b") ? t.sub(args.contains("--suffix=.old") ? "dst/f.old" : "dst/f~") : t.sub("bk/f")
+        #expect(readFile(backup) == old, "backup at \(backup)")
+        #expect(lstat(backup)?.mtimeSec == lstat(t.sub("dst/f")).map { _ in Int64(1577836800) }, "the backup keeps the old time")
+    }
+
     @Test func listOnlyAndRejectedOptions() {
         let t = TempDir("everyday")
         tree(t)

@@ -64,6 +64,10 @@ extension Applier {
         let inplace = (options.inplace || p.flags.contains(.append)) && p.action == .update && oldPerms != nil
         var outFd: Int32 = -1
         var tmp: PathBytes = []
+        if inplace && !backupCopy(dir: dir, name: name, path: e.path) {
+            try receiver.discard(input)
+            return
+        }
         do {
             if inplace {
                 outFd = try Sys.openat(dir, name, O_RDWR | O_NOFOLLOW)
