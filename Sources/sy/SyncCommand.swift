@@ -40,6 +40,8 @@ struct SyncCommand: ParsableCommand {
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("a source and a destination are required") }
+        if let m = xfer.stopAfter, m <= 0 { throw ValidationError("--stop-after=\(m) must be a positive number of minutes") }
+        if let a = xfer.stopAt, StopTime.parse(a) == nil { throw ValidationError("--stop-at=\(a): not a future time of the form y-m-dTh:m") }
         if let j = xfer.jobs, !(1...64).contains(j) { throw ValidationError("--jobs=\(j) is out of range 1...64") }
         if pres.chown != nil && (pres.usermap != nil || pres.groupmap != nil) {
             throw ValidationError("--chown cannot be combined with --usermap or --groupmap")
@@ -156,6 +158,8 @@ struct SyncCommand: ParsableCommand {
         r.omitLinkTimes = pres.omitLinkTimes
         r.fsync = xfer.fsync
         r.jobs = xfer.jobs
+        if let m = xfer.stopAfter { r.stopAt = wallNanos() + UInt64(m * 60e9) }
+        if let a = xfer.stopAt { r.stopAt = StopTime.parse(a) }
         r.removeSourceFiles = del.removeSourceFiles
         r.appendVerify = xfer.appendVerify && !negated.contains("append")
         r.append = (xfer.append || xfer.appendVerify) && !negated.contains("append")
@@ -329,6 +333,10 @@ struct SelectionOptions: ParsableArguments {
 
 /// How files are written (a group of `sy --help`).
 struct TransferOptions: ParsableArguments {
+    @Option(name: [.customLong("stop-after"), .customLong("time-limit")], help: "Stop after MINS minutes have elapsed (exit 30; fractions allowed).")
+    var stopAfter: Double?
+    @Option(name: .customLong("stop-at"), help: "Stop at the specified point in time (y-m-dTh:m, local time).")
+    var stopAt: String?
     @Option(name: [.customShort("j"), .customLong("jobs")], help: "Threads sy-sum uses to sign one file (default 2).")
     var jobs: Int?
     @Flag(name: [.customShort("W"), .customLong("whole-file")], help: "Copy files whole (the default when local).")

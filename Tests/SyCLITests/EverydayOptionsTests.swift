@@ -212,6 +212,21 @@ struct EverydayOptionsTests {
         #expect(lstat(backup)?.mtimeSec == lstat(t.sub("dst/f")).map { _ in Int64(1577836800) }, "the backup keeps the old time")
     }
 
+    /// --stop-after stops the stages (kept partial data, exit 30); a rerun finishes the job.
+    @Test func stopAfterStopsAndARerunFinishes() throws {
+        let t = TempDir("everyday")
+        mkdir(t.sub("src"), 0o755)
+        var rng = SeededRandom(seed: 4)
+        let big = (0..<(8 << 20)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        writeFile(t.sub("src/big"), big)
+        let r = run(["sy", "-a", "--partial", "--bwlimit=2M", "--stop-after=0.02", "src/", "dst/"], cwd: t.path)
+        #expect(r.code == 30 && r.err.contains("stopping at requested limit"), "\(r)")
+        #expect(!exists(t.sub("dst/big")), "no partial file under the final name")
+        let again = run(["sy", "-a", "--partial", "src/", "dst/"], cwd: t.path)
+        #expect(again.code == 0 && readFile(t.sub("dst/big")) == big, "\(again)")
+        #expect(run(["sy", "-a", "--stop-at=2001-01-01T00:00", "src/", "x/"], cwd: t.path).code == 1)
+    }
+
     @Test func listOnlyAndRejectedOptions() {
         let t = TempDir("everyday")
         tree(t)

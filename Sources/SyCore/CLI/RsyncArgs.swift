@@ -27,7 +27,7 @@ public enum RsyncArgs {
         (["--daemon", "--address", "--port", "--sockopts", "--password-file", "--early-input", "--no-motd",
           "--contimeout", "--config", "--dparam"], "sy has no daemon mode; use ssh"),
         (["-M", "--remote-option"], "not implemented"),
-        (["--stop-after", "--stop-at", "-T", "--temp-dir", "-y", "--fuzzy"], "not implemented yet"),
+        (["-T", "--temp-dir", "-y", "--fuzzy"], "not implemented yet"),
     ]
 
     /// A usage error for an rsync option sy does not implement, if `args` has one.

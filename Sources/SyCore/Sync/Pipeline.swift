@@ -18,6 +18,9 @@ public struct Pipeline {
     /// The first stage's standard input and the last one's standard output.
     public var input: Int32 = 0
     public var output: Int32 = 1
+    /// `--stop-after`/`--stop-at`: wall-clock time (ns since the epoch) at which the stages
+    /// are stopped with SIGTERM (they remove their temp files or keep partial data).
+    public var deadline: UInt64?
     public init(stages: [Stage]) { self.stages = stages }
 
     /// The exit code of every stage, in order.
@@ -40,7 +43,22 @@ public struct Pipeline {
             if !last { Glibc.close(pipe.write) }
             input = pipe.read
         }
-        return children.map { $0.wait() }
+        let running = RunningSet(children.map(\.pid))
+        if let deadline {
+            Thread.detach {
+                while wallNanos() < deadline && !running.isEmpty {
+                    let left = deadline - wallNanos()
+                    var ts = timespec(tv_sec: 0, tv_nsec: Int(min(left, 200_000_000)))
+                    nanosleep(&ts, nil)
+                }
+                running.signalAll(SIGTERM)
+            }
+        }
+        return children.enumerated().map { i, c in
+            let code = c.wait()
+            running.remove(i)
+            return code
+        }
     }
 
     /// Combines stage exit codes: the stage that really failed (not one that only saw its
@@ -77,6 +95,16 @@ public struct Pipeline {
         if codes.contains(ExitStatus.redo.rawValue) { return (.redo, nil) }
         return (s, nil)
     }
+}
+
+/// The stages not reaped yet (only those may be signalled: a reaped pid can be reused).
+final class RunningSet: @unchecked Sendable {
+    private var pids: [pid_t?]
+    private let lock = NSLockLite()
+    init(_ pids: [pid_t]) { self.pids = pids }
+    var isEmpty: Bool { lock.withLock { pids.allSatisfy { $0 == nil } } }
+    func remove(_ i: Int) { lock.withLock { pids[i] = nil } }
+    func signalAll(_ sig: Int32) { lock.withLock { for p in pids.compactMap({ $0 }) { kill(p, sig) } } }
 }
 
 extension ExitStatus {

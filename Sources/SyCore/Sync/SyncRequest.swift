@@ -60,6 +60,8 @@ public struct SyncRequest: Sendable {
     public var dryRun = false
     public var executability = false
     public var sparse = false
+    /// `--stop-after` / `--stop-at`: when to stop (ns since the epoch).
+    public var stopAt: UInt64?
     /// `-j`: threads sy-sum uses to sign a file.
     public var jobs: Int?
     /// `--append` / `--append-verify`.

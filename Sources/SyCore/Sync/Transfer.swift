@@ -83,6 +83,7 @@ public struct Transfer {
             stages[3].extraFds = [(side.read, 3)]
         }
         var pipeline = Pipeline(stages: stages)
+        pipeline.deadline = request.stopAt
         if let list = request.filesFrom {
             // The --files-from names (NUL-separated) go to sy-scan's stdin from a writer thread.
             let p = try makePipe()
@@ -109,6 +110,10 @@ public struct Transfer {
             throw error
         }
         var (status, stage) = pipeline.outcome(codes)
+        if let d = request.stopAt, wallNanos() >= d, status != .ok {
+            warn("stopping at requested limit")
+            return (.timeout, nil)
+        }
         if let relay {
             close(pipeline.output)
             let done = relay.finish()
