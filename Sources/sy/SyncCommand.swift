@@ -82,8 +82,8 @@ struct SyncCommand: ParsableCommand {
             throw ValidationError("--partial-dir=\(d): sy takes a plain directory name (kept beside each file)")
         }
         if let b = net.bwlimit, RateLimiter.parse(b) == nil { throw ValidationError("--bwlimit=\(b): invalid rate") }
-        for i in out.info.flatMap({ $0.split(separator: ",") }) where !InfoFlags.known.contains(String(i)) {
-            throw ValidationError("unknown --info item '\(i)'")
+        for i in out.info.flatMap({ $0.split(separator: ",") }) where !InfoFlags.isKnown(String(i)) {
+            throw ValidationError("Unknown --info item: \"\(i)\"")
         }
     }
 
@@ -201,8 +201,15 @@ struct SyncCommand: ParsableCommand {
 
 /// `--info` items sy understands.
 enum InfoFlags {
-    static let known: Set<String> = ["progress0", "progress1", "progress2", "stats", "stats0", "stats1", "stats2",
-                                     "name", "name0", "name1", "name2", "none"]
+    /// rsync's categories; sy acts on progress, stats and name and accepts the rest.
+    static let categories: Set<String> = ["backup", "copy", "del", "flist", "misc", "mount", "name", "nonreg", "progress",
+                                          "remove", "skip", "stats", "symsafe", "all", "none"]
+
+    static func isKnown(_ item: String) -> Bool {
+        let name = item.lowercased().drop(while: { $0 == "-" }).prefix(while: { $0.isLetter })
+        let level = item.lowercased().drop(while: { $0 == "-" }).dropFirst(name.count)
+        return categories.contains(String(name)) && level.allSatisfy(\.isNumber) && level.count <= 1
+    }
 }
 
 /// What to copy and preserve (a group of `sy --help`).
