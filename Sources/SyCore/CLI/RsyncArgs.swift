@@ -42,7 +42,7 @@ public enum RsyncArgs {
             }
             for n in names {
                 if let u = unsupported.first(where: { $0.names.contains(n) }) {
-                    return SyError("\(n): not supported by sy (\(u.why))", status: .syntax)
+                    return SyError("\(n): unknown option (not supported by sy: \(u.why))", status: .syntax)
                 }
             }
         }

@@ -22,7 +22,10 @@ public final class PrefetchWalker: @unchecked Sendable {
     /// Starts walking below `rootFd` (which stays open for the consumer).
     public init(rootFd: Int32, onProblem: @escaping @Sendable (SyError) -> Void) {
         self.rootFd = rootFd
-        notFull = DispatchSemaphore(value: 64)
+        // Created at 0 and raised to 64: libdispatch traps when a semaphore is freed below its
+        // initial value, which happens when the consumer stops early (a bad stream).
+        notFull = DispatchSemaphore(value: 0)
+        for _ in 0..<64 { notFull.signal() }
         dirs = DirStack(rootFd: rootFd)
         let walkFd = dup(rootFd)
         Thread.detach { [self] in
