@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/xattr.h>
 
 _Static_assert(sizeof(off_t) == 8, "64-bit off_t expected");
 
@@ -139,3 +140,12 @@ void sy_install_temp_cleanup(void) {
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
 }
+
+long sy_llistxattr(const char *path, char *list, unsigned long size) { return llistxattr(path, list, size); }
+long sy_lgetxattr(const char *path, const char *name, void *value, unsigned long size) { return lgetxattr(path, name, value, size); }
+int sy_lsetxattr(const char *path, const char *name, const void *value, unsigned long size) { return lsetxattr(path, name, value, size, 0); }
+int sy_lremovexattr(const char *path, const char *name) { return lremovexattr(path, name); }
+long sy_flistxattr(int fd, char *list, unsigned long size) { return flistxattr(fd, list, size); }
+long sy_fgetxattr(int fd, const char *name, void *value, unsigned long size) { return fgetxattr(fd, name, value, size); }
+int sy_fsetxattr(int fd, const char *name, const void *value, unsigned long size) { return fsetxattr(fd, name, value, size, 0); }
+int sy_fremovexattr(int fd, const char *name) { return fremovexattr(fd, name); }

@@ -128,6 +128,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.maxDelete = cmd.maxDelete
     o.omitDirTimes = cmd.omitDirTimes
     o.omitLinkTimes = cmd.preserve.omitLinkTimes
+    o.xattrSelection = cmd.preserve.xattrSelection
     o.executability = cmd.preserve.executability
     if cmd.backup || cmd.backupDir != nil {
         o.backup = BackupPolicy(suffix: (cmd.suffix ?? (cmd.backupDir == nil ? "~" : "")).pathBytes,

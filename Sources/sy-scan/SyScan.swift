@@ -43,6 +43,10 @@ struct SyScan: ParsableCommand {
     @Flag(name: .customLong("safe-links"), help: "Leave out symlinks that point outside the tree.")
     var safeLinks = false
 
+    @Flag(name: [.customShort("X"), .customLong("xattrs")], help: "List extended attributes (user.*; as root also trusted.* and security.*).")
+    var xattrs = false
+    @Flag(name: [.customShort("A"), .customLong("acls")], help: "List POSIX ACLs.")
+    var acls = false
     @Flag(name: [.customShort("m"), .customLong("prune-empty-dirs")], help: "Leave out directories with no files below them.")
     var pruneEmptyDirs = false
     @Flag(name: .customLong("ignore-missing-args"), help: "A source that does not exist is no error.")
@@ -86,6 +90,7 @@ toolMain(SyScan.self, name: "sy-scan") { cmd in
     options.relative = cmd.relative
     options.ignoreMissing = cmd.ignoreMissingArgs
     options.pruneEmptyDirs = cmd.pruneEmptyDirs
+    options.xattrSelection = XattrSelection(xattrs: cmd.xattrs, acls: cmd.acls)
     options.deleteMissing = cmd.deleteMissingArgs
     options.symlinks = cmd.copyLinks ? .follow : cmd.copyUnsafeLinks ? .followUnsafe : cmd.copyDirlinks ? .followDirs
         : cmd.safeLinks ? .skipUnsafe : .keep

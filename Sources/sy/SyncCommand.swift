@@ -155,6 +155,9 @@ struct SyncCommand: ParsableCommand {
             r.sshOptions = [net.ipv6 || net.ipv6Long ? "-6" : "-4"]
         }
         r.executability = pres.executability
+        r.xattrs = on(pres.xattrs, "xattrs", "X")
+        r.acls = on(pres.acls, "acls", "A")
+        if r.acls { r.perms = true }
         r.omitLinkTimes = pres.omitLinkTimes
         r.fsync = xfer.fsync
         r.jobs = xfer.jobs
@@ -246,6 +249,10 @@ struct PreservationOptions: ParsableArguments {
     var groupmap: String?
     @Option(name: .customLong("chown"), help: "Simple username/groupname mapping.")
     var chown: String?
+    @Flag(name: [.customShort("A"), .customLong("acls")], help: "Preserve ACLs (implies --perms).")
+    var acls = false
+    @Flag(name: [.customShort("X"), .customLong("xattrs")], help: "Preserve extended attributes.")
+    var xattrs = false
     @Flag(name: [.customShort("E"), .customLong("executability")], help: "Preserve executability.")
     var executability = false
     @Flag(name: [.customShort("J"), .customLong("omit-link-times")], help: "Omit symlinks from --times.")

@@ -32,6 +32,15 @@ void sy_weak_sum(const uint8_t *p, size_t n, uint32_t *s1, uint32_t *s2);
 void sy_install_temp_cleanup(void);
 /* With partial_dir and final_name, the temp file is kept as partial_dir/final_name instead. */
 void sy_set_current_temp(int dirfd, const char *name, const char *partial_dir, const char *final_name);
+/* Extended attributes of a path's last component (never followed) or of an open fd. */
+long sy_llistxattr(const char *path, char *list, unsigned long size);
+long sy_lgetxattr(const char *path, const char *name, void *value, unsigned long size);
+int sy_lsetxattr(const char *path, const char *name, const void *value, unsigned long size);
+int sy_lremovexattr(const char *path, const char *name);
+long sy_flistxattr(int fd, char *list, unsigned long size);
+long sy_fgetxattr(int fd, const char *name, void *value, unsigned long size);
+int sy_fsetxattr(int fd, const char *name, const void *value, unsigned long size);
+int sy_fremovexattr(int fd, const char *name);
 /* pipe2(fds, O_CLOEXEC). */
 int sy_pipe_cloexec(int fds[2]);
 

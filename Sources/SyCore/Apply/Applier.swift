@@ -36,6 +36,7 @@ public final class Applier {
     var referenceStacks: [Int: DirStack] = [:]
     /// Entries --max-delete kept.
     var deletionsSkipped = 0
+    var xattrsUnsupportedNoted = false
     /// `--delay-updates`: files waiting in their directory's holding dir, and the times of
     /// those directories (set again after the files move in).
     var delayed: [(dir: PathBytes, name: PathBytes)] = []
@@ -79,7 +80,9 @@ public final class Applier {
             switch rec {
             case .plan(let p): try handle(p)
             case .summary(let items): stats.absorb(items)
-            case .message(_, let text): warn(text)
+            case .message(let level, let text):
+                // Level 0 is rsync's informational output (stdout), higher levels are warnings.
+                if level == 0 { reporter.info(text) } else { warn(text) }
             default:
                 throw SyError.stream("\(rec.type.name) record outside a file", offset: input.payloadOffset)
             }
@@ -203,6 +206,7 @@ public final class Applier {
             if let mode { do { try Sys.fchmod(fd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) } }
         }
         if d.isNew || d.plan.flags.contains(.owner) || d.plan.flags.contains(.group) { chown(fd: fd, e) }
+        if d.isNew || !d.plan.flags.isDisjoint(with: [.xattrs, .acl]) { applyXattrs(e, .fd(fd)) }
         if options.times && !options.omitDirTimes && (d.isNew || d.touched || d.plan.flags.contains(.time)) {
             do { try Sys.futimens(fd, e.mtimeSec, e.mtimeNsec) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
             if delayedDirs.contains(e.path) { delayedDirTimes[e.path] = (e.mtimeSec, e.mtimeNsec) }
@@ -241,6 +245,22 @@ public final class Applier {
             guard let dfd = try? stack.fd(for: dirPath) else { continue }
             try? Sys.unlinkat(dfd, hd, isDir: true)
             if let (sec, nsec) = delayedDirTimes[dirPath] { try? Sys.futimens(dfd, sec, nsec) }
+        }
+    }
+
+    /// -X/-A: gives the entry exactly the source's selected extended attributes. A filesystem
+    /// without them is noted once, not failed on.
+    func applyXattrs(_ e: Entry, _ target: XattrIO.Target) {
+        guard !options.xattrSelection.isEmpty, !options.dryRun, let xs = e.xattrs else { return }
+        do { try XattrIO.write(xs, to: target, options.xattrSelection) } catch {
+            if error.code == ENOTSUP || error.code == EOPNOTSUPP {
+                if !xattrsUnsupportedNoted {
+                    xattrsUnsupportedNoted = true
+                    warn("extended attributes are not supported on the destination filesystem: not copied")
+                }
+                return
+            }
+            report(SyError.sys("cannot set extended attributes of", e.path, error.code, status: .partial))
         }
     }
 
@@ -397,6 +417,7 @@ public final class Applier {
             return
         }
         lchown(dir: dir, name: tmp, e)
+        if e.kind != .symlink { applyXattrs(e, .at(dir, tmp)) }
         if e.kind != .symlink && options.perms { try? Sys.fchmodat(dir, tmp, mode_t(e.perms)) }
         if options.times && !(options.omitLinkTimes && e.kind == .symlink) { try? Sys.lutimensat(dir, tmp, e.mtimeSec, e.mtimeNsec) }
         if !backup(dir: dir, name: name, path: e.path, move: false) {
@@ -430,6 +451,7 @@ public final class Applier {
             guard off == e.size else { throw Errno(EIO) }
             try Sys.fchmod(out, mode_t(options.perms ? e.perms : e.perms & ~UInt32(umask)))
             chown(fd: out, e)
+            applyXattrs(e, .fd(out))
             if options.times { try Sys.futimens(out, e.mtimeSec, e.mtimeNsec) }
             try Sys.renameat(dir, tmp, dir, name)
             return true
@@ -495,6 +517,7 @@ public final class Applier {
             do { try Sys.fchmodat(dir, name, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
         }
         if p.flags.contains(.owner) || p.flags.contains(.group) { lchown(dir: dir, name: name, e) }
+        if !p.flags.isDisjoint(with: [.xattrs, .acl]) && e.kind != .symlink { applyXattrs(e, .at(dir, name)) }
         if p.flags.contains(.time) && options.times {
             do { try Sys.lutimensat(dir, name, e.mtimeSec, e.mtimeNsec) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
         }

@@ -11,6 +11,8 @@ public struct ApplyOptions: Sendable {
     /// `--delay-updates`: finished files wait in the partial directory (`.~tmp~` by default)
     /// and all move into place at the end.
     public var delayUpdates = false
+    /// `-X`/`-A`: extended attributes set from the entries.
+    public var xattrSelection = XattrSelection()
     /// `--copy-dest`: the `linkDests` references are copied, not linked.
     public var copyReferences = false
     /// `-S`: leave holes for zero blocks; `--preallocate`: reserve each file's space first.

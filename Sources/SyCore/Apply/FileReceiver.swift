@@ -113,6 +113,7 @@ extension Applier {
             if !options.perms && options.executability, let old = oldPerms { mode = PermissionRules.executability(old, source: e.perms) }
             do { try Sys.fchmod(outFd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
             chown(fd: outFd, e)
+            applyXattrs(e, .fd(outFd))
             if options.times {
                 do { try Sys.futimens(outFd, e.mtimeSec, e.mtimeNsec) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
             }

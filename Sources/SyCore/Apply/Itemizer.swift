@@ -32,7 +32,9 @@ public enum Itemizer {
         s.append(f.contains(.perms) ? "p" : ".")
         s.append(f.contains(.owner) ? "o" : ".")
         s.append(f.contains(.group) ? "g" : ".")
-        s += "..."
+        s += "."
+        s.append(f.contains(.acl) ? "a" : ".")
+        s.append(f.contains(.xattrs) ? "x" : ".")
         return s
     }
 

@@ -62,6 +62,15 @@ public final class Reporter {
         }
     }
 
+    /// An informational note (`skipping non-regular file "x"`): stdout, not with -q; an event in JSON.
+    func info(_ text: String) {
+        if options.json {
+            line(JSON.object([("event", .string("note")), ("message", .string(text))]).text)
+            return
+        }
+        if !options.quiet { line(text) }
+    }
+
     /// An error as a JSON event (text errors go to stderr through `warn`).
     func error(_ e: SyError) {
         if options.json {

@@ -24,6 +24,10 @@ public struct PreserveOptions: ParsableArguments {
     public var hardLinks = false
     @Flag(name: .customLong("numeric-ids"), help: "Keep numeric uid/gid (always the case locally).")
     public var numericIds = false
+    @Flag(name: [.customShort("X"), .customLong("xattrs")], help: "Extended attributes (user.*; as root also trusted.* and security.*).")
+    public var xattrs = false
+    @Flag(name: [.customShort("A"), .customLong("acls")], help: "POSIX ACLs (implies -p).")
+    public var acls = false
     @Flag(name: [.customShort("E"), .customLong("executability")], help: "Preserve executability (without -p).")
     public var executability = false
     @Flag(name: [.customShort("J"), .customLong("omit-link-times")], help: "Omit symlinks from --times.")
@@ -31,7 +35,8 @@ public struct PreserveOptions: ParsableArguments {
 
     public init() {}
 
-    public var p: Bool { perms || archive }
+    public var p: Bool { perms || archive || acls }
+    public var xattrSelection: XattrSelection { XattrSelection(xattrs: xattrs, acls: acls) }
     public var t: Bool { times || archive }
     public var o: Bool { owner || archive }
     public var g: Bool { group || archive }

@@ -7,14 +7,12 @@ public enum RsyncArgs {
         "recursive", "r", "links", "l", "perms", "p", "times", "t", "group", "g", "owner", "o", "devices", "specials", "D",
         "hard-links", "H", "one-file-system", "x", "whole-file", "W", "inplace", "delete", "force", "checksum", "c",
         "ignore-times", "I", "update", "u", "mkpath", "compress", "z", "verbose", "v", "itemize-changes", "i",
-        "stats", "progress", "human-readable", "h", "inc-recursive", "i-r", "implied-dirs", "relative", "R", "prune-empty-dirs", "m", "sparse", "S", "delay-updates", "append", "numeric-ids", "partial", "backup", "b", "omit-dir-times", "O", "dirs", "d",
+        "stats", "progress", "human-readable", "h", "inc-recursive", "i-r", "implied-dirs", "relative", "R", "prune-empty-dirs", "m", "sparse", "S", "delay-updates", "append", "xattrs", "X", "acls", "A", "numeric-ids", "partial", "backup", "b", "omit-dir-times", "O", "dirs", "d",
     ]
 
     /// rsync options sy knows but does not implement, and why; they fail with exit 1 rather
     /// than being accepted without effect.
     static let unsupported: [(names: [String], why: String)] = [
-        (["-X", "--xattrs"], "extended attributes are not copied"),
-        (["-A", "--acls"], "ACLs are not copied"),
         (["-U", "--atimes", "--open-noatime"], "access times are not preserved"),
         (["-N", "--crtimes"], "creation times are not preserved"),
         (["-K", "--keep-dirlinks"], "sy never follows symlinks in the destination"),

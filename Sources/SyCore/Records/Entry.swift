@@ -27,6 +27,8 @@ public struct Entry: Sendable, Equatable {
     public var noContents: Bool = false
     /// `--delete-missing-args`: a source argument that does not exist; the receiver deletes its path.
     public var missing: Bool = false
+    /// `-X`/`-A`: the selected extended attributes, sorted by name (nil: not collected).
+    public var xattrs: [Xattr]?
 
     public init(path: PathBytes, kind: EntryKind, perms: UInt32 = 0o644, uid: UInt32 = 0, gid: UInt32 = 0,
                 size: Int64 = 0, mtimeSec: Int64 = 0, mtimeNsec: Int64 = 0, nlink: UInt64 = 1,
@@ -62,8 +64,12 @@ extension Entry {
         out.appendVarint(ino)
         out.appendVarint(rdev)
         out.appendBytes(target)
-        out.appendVarint((checksum != nil ? 1 : 0) | (unreadable ? 2 : 0) | (noContents ? 4 : 0) | (missing ? 8 : 0))
+        out.appendVarint((checksum != nil ? 1 : 0) | (unreadable ? 2 : 0) | (noContents ? 4 : 0) | (missing ? 8 : 0) | (xattrs != nil ? 16 : 0))
         if let c = checksum { out.append(contentsOf: c.bytes) }
+        if let xs = xattrs {
+            out.appendVarint(UInt64(xs.count))
+            for x in xs { out.appendBytes(x.name); out.appendBytes(x.value) }
+        }
     }
 
     static func decode(_ r: inout PayloadReader) throws(SyError) -> Entry {
@@ -84,7 +90,7 @@ extension Entry {
         let target = try r.bytes(max: Wire.maxPath)
         if kind == .symlink && target.isEmpty { throw r.fail("symlink with empty target") }
         if target.contains(0) { throw r.fail("NUL byte in symlink target") }
-        let flags = try r.count(max: 15, "entry flags")
+        let flags = try r.count(max: 31, "entry flags")
         var e = Entry(path: path, kind: kind, perms: UInt32(perms), uid: UInt32(uid), gid: UInt32(gid),
                       size: Int64(size), mtimeSec: sec, mtimeNsec: Int64(nsec), nlink: nlink,
                       dev: dev, ino: ino, rdev: rdev, target: target)
@@ -92,6 +98,16 @@ extension Entry {
         e.unreadable = flags & 2 != 0
         e.noContents = flags & 4 != 0
         e.missing = flags & 8 != 0
+        if flags & 16 != 0 {
+            let n = try r.count(max: 4096, "xattr count")
+            var xs: [Xattr] = []
+            for _ in 0..<n {
+                let name = try r.bytes(max: 255)
+                if name.isEmpty || name.contains(0) { throw r.fail("bad xattr name") }
+                xs.append(Xattr(name: name, value: try r.bytes(max: 65536)))
+            }
+            e.xattrs = xs
+        }
         return e
     }
 }

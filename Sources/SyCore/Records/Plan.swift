@@ -62,6 +62,9 @@ public struct ItemFlags: OptionSet, Sendable, Hashable {
     /// the destination's; with `appendVerify` the whole result is checked against the source.
     public static let append = ItemFlags(rawValue: 1 << 11)
     public static let appendVerify = ItemFlags(rawValue: 1 << 12)
+    /// Extended attributes (`x`) or POSIX ACLs (`a`) differ (`-X`, `-A`).
+    public static let xattrs = ItemFlags(rawValue: 1 << 13)
+    public static let acl = ItemFlags(rawValue: 1 << 14)
 
     /// The `--link-dest` directory a `.linkDest` plan refers to (bits 16-20).
     public var referenceIndex: Int { Int((rawValue >> 16) & 31) }
@@ -71,7 +74,7 @@ public struct ItemFlags: OptionSet, Sendable, Hashable {
     static let names: [(ItemFlags, String)] = [
         (.checksum, "checksum"), (.size, "size"), (.time, "time"), (.perms, "perms"), (.owner, "owner"),
         (.group, "group"), (.replace, "replace"), (.value, "value"), (.timeNow, "time-now"), (.partialBasis, "partial-basis"), (.linkDest, "link-dest"),
-        (.append, "append"), (.appendVerify, "append-verify"),
+        (.append, "append"), (.appendVerify, "append-verify"), (.xattrs, "xattrs"), (.acl, "acl"),
     ]
 
     public var names: [String] { ItemFlags.names.filter { contains($0.0) }.map(\.1) }

@@ -22,6 +22,8 @@ public struct ScanOptions: Sendable {
     /// `--ignore-missing-args`, and `--delete-missing-args` (missing names are sent as such).
     public var ignoreMissing = false
     public var deleteMissing = false
+    /// `-X`/`-A`: extended attributes listed with each entry.
+    public var xattrSelection = XattrSelection()
     /// `-m`: directories with nothing but (empty) directories below them are left out.
     public var pruneEmptyDirs = false
     /// `--files-from`: names below the one source directory (implies `relative`).
@@ -64,7 +66,8 @@ public enum Scanner {
             if item.kind == .directory && !options.recursive && item.path != [0x2E] && !item.noContents {
                 walker.skipChildren()
                 if !options.dirs {
-                    warn("skipping directory \(item.path.displayName)")
+                    // rsync's note goes to stdout: the receiver prints it.
+                    try out.write(.message(level: 0, text: "skipping directory \(item.path.displayName)"))
                     continue
                 }
             }
@@ -74,6 +77,12 @@ public enum Scanner {
             var entry = Entry(path: item.path, stat: item.stat, kind: item.kind, target: item.target)
             if item.kind != .symlink {
                 for spec in options.chmod { entry.perms = spec.apply(entry.perms, isDirectory: item.kind == .directory) }
+            }
+            if !options.xattrSelection.isEmpty {
+                do { entry.xattrs = try XattrIO.read(.at(item.dirfd, item.name), options.xattrSelection) } catch {
+                    report(.unreadable("cannot read extended attributes of", item.path, error.code))
+                    entry.xattrs = []
+                }
             }
             entry.unreadable = item.unreadable
             entry.noContents = item.noContents

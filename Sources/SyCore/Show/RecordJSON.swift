@@ -30,6 +30,11 @@ public enum RecordJSON {
         if !e.target.isEmpty { f.append(bytesField("target", e.target)) }
         if let c = e.checksum { f.append(("checksum", .string(hex(c.bytes)))) }
         if e.unreadable { f.append(("unreadable", .bool(true))) }
+        if e.noContents { f.append(("no_contents", .bool(true))) }
+        if e.missing { f.append(("missing", .bool(true))) }
+        if let xs = e.xattrs {
+            f.append(("xattrs", .array(xs.map { .object([bytesField("name", $0.name), ("value_b64", .string(Base64.encode($0.value)))]) })))
+        }
         return f
     }
 
@@ -44,6 +49,8 @@ public enum RecordJSON {
             f.append(("flags", .array(p.flags.names.map { .string($0) })))
             f += entryFields(p.entry)
             if !p.linkTo.isEmpty { f.append(bytesField("link_to", p.linkTo)) }
+            if p.flags.contains(.linkDest) { f.append(("reference", num(p.flags.referenceIndex))) }
+            if p.flags.contains(.append) { f.append(("append_from", num(p.appendFrom))) }
             if let s = p.signature {
                 f.append(("signature", .object([("block_size", num(s.blockSize)), ("strong_length", num(s.strongLength)),
                                                 ("basis_size", num(s.basisSize))])))
@@ -135,6 +142,16 @@ public enum RecordJSON {
                           target: try bytes("target", optional: true))
             if json["checksum"] != nil { e.checksum = try hash("checksum") }
             if case .bool(true)? = json["unreadable"] { e.unreadable = true }
+            if case .bool(true)? = json["no_contents"] { e.noContents = true }
+            if case .bool(true)? = json["missing"] { e.missing = true }
+            if case .array(let xs)? = json["xattrs"] {
+                var list: [Xattr] = []
+                for x in xs {
+                    let xf = Fields(json: x, line: line)
+                    list.append(Xattr(name: try xf.bytes("name"), value: try xf.bytes("value")))
+                }
+                e.xattrs = list
+            }
             return e
         }
     }
@@ -158,8 +175,11 @@ public enum RecordJSON {
                 sig = SignatureInfo(blockSize: try sf.int("block_size"), strongLength: try sf.int("strong_length"),
                                     basisSize: try sf.int("basis_size"))
             }
-            return .plan(Plan(action: action, flags: ItemFlags(names: names), entry: try f.entry(),
-                              linkTo: try f.bytes("link_to", optional: true), signature: sig))
+            var flags = ItemFlags(names: names)
+            if json["reference"] != nil { flags.formUnion(.reference(try f.int("reference"))) }
+            var plan = Plan(action: action, flags: flags, entry: try f.entry(), linkTo: try f.bytes("link_to", optional: true), signature: sig)
+            if json["append_from"] != nil { plan.appendFrom = try f.int("append_from") }
+            return .plan(plan)
         case .blocks:
             guard case .array(let ws)? = json["weak"] else { throw f.fail("missing \"weak\"") }
             var weak: [UInt32] = []

@@ -45,6 +45,9 @@ public enum TextFormat {
         if e.kind.isDevice { s += " [rdev \(e.rdev)]" }
         if let c = e.checksum { s += " [xxh128 \(c)]" }
         if e.unreadable { s += " [unreadable]" }
+        if e.noContents { s += " [no contents]" }
+        if e.missing { s += " [missing]" }
+        if let xs = e.xattrs, !xs.isEmpty { s += " [xattrs " + xs.map { escape($0.name) }.joined(separator: ",") + "]" }
         return s
     }
 

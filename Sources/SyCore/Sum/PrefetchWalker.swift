@@ -90,6 +90,11 @@ public final class PrefetchWalker: @unchecked Sendable {
         skipping = path
     }
 
+    /// The directory holding `path` (the root itself for `.`), for calls by name.
+    public func parentFd(_ path: PathBytes) throws(Errno) -> Int32 {
+        path == [0x2E] ? rootFd : try dirs.fd(for: PathOps.parent(path))
+    }
+
     /// Opens `path` (a walked entry) for reading, relative to the root, without following symlinks.
     public func openRelative(_ path: PathBytes) throws(Errno) -> Int32 {
         let dir = try dirs.fd(for: PathOps.parent(path))

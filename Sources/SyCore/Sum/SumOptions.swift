@@ -36,6 +36,8 @@ public struct SumOptions: Sendable {
     public var modifyWindow: Int64 = 0
     /// `-O`: directory times are not preserved.
     public var omitDirTimes = false
+    /// `-X`/`-A`: extended attributes compared.
+    public var xattrSelection = XattrSelection()
     /// `--usermap` / `--groupmap` (also `--chown`).
     public var userMap: IdMap?
     public var groupMap: IdMap?

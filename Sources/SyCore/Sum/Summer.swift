@@ -133,8 +133,10 @@ public final class Summer {
             case .idName(let group, let id, let name):
                 if idNames == nil { idNames = IdNames() }
                 idNames!.learn(group: group, id: id, name: name)
-            case .summary, .message:
+            case .summary:
                 continue
+            case .message:
+                try out.write(rec) // the scan's notes reach sy-apply, which prints them
             default:
                 throw SyError.stream("unexpected \(rec.type.name) record in an entry stream", offset: input.payloadOffset)
             }
@@ -188,7 +190,7 @@ public final class Summer {
 
     func sourceOnly(_ s: Entry) throws(SyError) {
         if s.missing { return }
-        guard wanted(s) else { skipUnwanted(s); return }
+        guard wanted(s) else { try skipUnwanted(s); return }
         if sizeExcluded(s) { return }
         if options.existing {
             if s.kind == .directory { skipPrefix = s.path }
@@ -264,9 +266,9 @@ public final class Summer {
         return true
     }
 
-    func skipUnwanted(_ s: Entry) {
+    func skipUnwanted(_ s: Entry) throws(SyError) {
         if s.path == [0x2E] { return }
-        warn("skipping non-regular file \"\(s.path.displayName)\"")
+        try out.write(.message(level: 0, text: "skipping non-regular file \"\(s.path.displayName)\""))
     }
 
     func destOnly(_ d: WalkItem, _ walker: PrefetchWalker) throws(SyError) {
@@ -299,7 +301,7 @@ public final class Summer {
         }
         guard wanted(s) else {
             if d.kind == .directory { walker.skipChildren(of: d.path) }
-            skipUnwanted(s)
+            try skipUnwanted(s)
             return
         }
         if s.kind != d.kind {
@@ -319,7 +321,12 @@ public final class Summer {
         }
         if options.ignoreExisting && s.kind != .directory { return }
         if sizeExcluded(s) { return }
-        let attrs = attrFlags(s, d.stat)
+        var attrs = attrFlags(s, d.stat)
+        if !options.xattrSelection.isEmpty {
+            attrs.formUnion(xattrFlags(s, d))
+            // An ACL's mask is the mode's group bits: rsync reports that change as `a` only.
+            if attrs.contains(.acl) && attrs.contains(.perms) && (s.perms ^ d.stat.perms) & ~0o070 == 0 { attrs.remove(.perms) }
+        }
         var plan: Plan?
         switch s.kind {
         case .directory:
@@ -410,8 +417,28 @@ public final class Summer {
     /// Attribute differences that the options preserve.
     /// rsync's same_time(): exact with nanoseconds, or within --modify-window seconds.
     func sameTime(_ s: Entry, _ d: FileStat) -> Bool {
+        // Without -t rsync sends no nanoseconds, so only whole seconds count.
+        if !options.times && options.modifyWindow == 0 { return s.mtimeSec == d.mtimeSec }
         if options.modifyWindow == 0 { return s.mtimeSec == d.mtimeSec && s.mtimeNsec == d.mtimeNsec }
         return abs(s.mtimeSec - d.mtimeSec) <= options.modifyWindow
+    }
+
+    /// -X/-A: which of the destination's selected extended attributes differ from the source's.
+    func xattrFlags(_ s: Entry, _ d: WalkItem) -> ItemFlags {
+        guard let want = s.xattrs, let opener = basisOpener else { return [] }
+        let have: [Xattr]
+        do {
+            let dir = try opener.parentFd(d.path)
+            have = try XattrIO.read(.at(dir, d.path == [0x2E] ? [0x2E] : PathOps.base(d.path)), options.xattrSelection)
+        } catch {
+            report(SyError.sys("cannot read extended attributes of", d.path, error.code, status: .partial))
+            return []
+        }
+        if have == want { return [] }
+        var f: ItemFlags = []
+        if have.filter({ XattrSelection.isACL($0.name) }) != want.filter({ XattrSelection.isACL($0.name) }) { f.insert(.acl) }
+        if have.filter({ !XattrSelection.isACL($0.name) }) != want.filter({ !XattrSelection.isACL($0.name) }) { f.insert(.xattrs) }
+        return f
     }
 
     func attrFlags(_ s: Entry, _ d: FileStat) -> ItemFlags {

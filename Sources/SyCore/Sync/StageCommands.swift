@@ -26,6 +26,8 @@ public struct StageCommands: Sendable {
         if let pd = r.partialDir { scan.append("--filter=- " + pd + "/") }
         if let t = topName { scan += ["--top-name", t] }
         if r.relative { scan.append("-R") }
+        if r.xattrs { scan.append("-X") }
+        if r.acls { scan.append("-A") }
         if r.pruneEmptyDirs { scan.append("-m") }
         if r.deleteMissingArgs { scan.append("--delete-missing-args") } else if r.ignoreMissingArgs { scan.append("--ignore-missing-args") }
         let follows = r.symlinks != .keep && r.symlinks != .skipUnsafe
@@ -51,6 +53,8 @@ public struct StageCommands: Sendable {
         if r.group { pres.append("-g") }
         if r.executability && !r.perms { pres.append("-E") }
         if r.omitLinkTimes { pres.append("-J") }
+        if r.xattrs { pres.append("-X") }
+        if r.acls { pres.append("-A") }
 
         var sum = ["sy-sum"] + pres + z
         let sumFlags: [(Bool, String)] = [

@@ -59,6 +59,9 @@ public struct SyncRequest: Sendable {
     public var mkpath = false
     public var dryRun = false
     public var executability = false
+    /// `-X` / `-A`.
+    public var xattrs = false
+    public var acls = false
     public var sparse = false
     /// `--stop-after` / `--stop-at`: when to stop (ns since the epoch).
     public var stopAt: UInt64?

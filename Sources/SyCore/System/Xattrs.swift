@@ -1,0 +1,120 @@
+import CSyLinux
+import Glibc
+
+/// One extended attribute: its full name (`user.mime_type`) and value.
+public struct Xattr: Sendable, Equatable {
+    public var name: [UInt8]
+    public var value: [UInt8]
+    public init(name: [UInt8], value: [UInt8]) { self.name = name; self.value = value }
+}
+
+/// Which extended attributes a transfer copies, as rsync: `-X` the `user.` namespace (as root
+/// also `trusted.` and `security.`), `-A` the POSIX ACLs (`system.posix_acl_access` and
+/// `system.posix_acl_default`).
+public struct XattrSelection: Sendable, Equatable {
+    public var xattrs = false
+    public var acls = false
+    public var root = geteuid() == 0
+    public init(xattrs: Bool = false, acls: Bool = false) { self.xattrs = xattrs; self.acls = acls }
+
+    public var isEmpty: Bool { !xattrs && !acls }
+
+    public func wants(_ name: [UInt8]) -> Bool {
+        if acls && (name == Self.aclAccess || name == Self.aclDefault) { return true }
+        guard xattrs else { return false }
+        if name.starts(with: Array("user.".utf8)) { return true }
+        return root && (name.starts(with: Array("trusted.".utf8)) || name.starts(with: Array("security.".utf8)))
+    }
+
+    /// Whether a name belongs to the ACL part (itemized as `a`, not `x`).
+    public static func isACL(_ name: [UInt8]) -> Bool { name == aclAccess || name == aclDefault }
+    static let aclAccess = Array("system.posix_acl_access".utf8)
+    static let aclDefault = Array("system.posix_acl_default".utf8)
+}
+
+/// Reads and writes extended attributes of an open file, or of a name in a directory (its
+/// last component never followed: `/proc/self/fd/DIR/NAME` with the l* calls).
+public enum XattrIO {
+    public enum Target {
+        case fd(Int32)
+        case at(Int32, PathBytes)
+    }
+
+    static func procPath(_ dirfd: Int32, _ name: PathBytes) -> [CChar] {
+        (Array("/proc/self/fd/\(dirfd)/".utf8) + name + [0]).map { CChar(bitPattern: $0) }
+    }
+
+    /// The selected attributes, sorted by name; none where the filesystem has no xattrs.
+    public static func read(_ target: Target, _ sel: XattrSelection) throws(Errno) -> [Xattr] {
+        guard !sel.isEmpty else { return [] }
+        let path: [CChar] = { if case .at(let d, let n) = target { return procPath(d, n) }; return [] }()
+        func list(_ buf: UnsafeMutablePointer<CChar>?, _ size: Int) -> Int {
+            switch target {
+            case .fd(let fd): return sy_flistxattr(fd, buf, UInt(size))
+            case .at: return path.withUnsafeBufferPointer { sy_llistxattr($0.baseAddress!, buf, UInt(size)) }
+            }
+        }
+        var size = list(nil, 0)
+        if size < 0 { return try unsupportedOr(errno) }
+        var names = [CChar](repeating: 0, count: max(size, 1))
+        size = names.withUnsafeMutableBufferPointer { list($0.baseAddress, $0.count) }
+        if size < 0 { return try unsupportedOr(errno) }
+        var out: [Xattr] = []
+        for raw in names[..<size].split(separator: 0) {
+            let name = raw.map { UInt8(bitPattern: $0) }
+            guard sel.wants(name) else { continue }
+            let cname = Array(raw) + [0]
+            func get(_ buf: UnsafeMutableRawPointer?, _ n: Int) -> Int {
+                cname.withUnsafeBufferPointer { cn in
+                    switch target {
+                    case .fd(let fd): return sy_fgetxattr(fd, cn.baseAddress!, buf, UInt(n))
+                    case .at: return path.withUnsafeBufferPointer { sy_lgetxattr($0.baseAddress!, cn.baseAddress!, buf, UInt(n)) }
+                    }
+                }
+            }
+            let n = get(nil, 0)
+            if n < 0 { if errno == ENODATA { continue }; throw Errno(errno) }
+            var value = [UInt8](repeating: 0, count: n)
+            let got = value.withUnsafeMutableBytes { get($0.baseAddress, $0.count) }
+            if got < 0 { if errno == ENODATA { continue }; throw Errno(errno) }
+            out.append(Xattr(name: name, value: Array(value[..<got])))
+        }
+        out.sort { $0.name.lexicographicallyPrecedes($1.name) }
+        return out
+    }
+
+    private static func unsupportedOr(_ e: Int32) throws(Errno) -> [Xattr] {
+        if e == ENOTSUP || e == EOPNOTSUPP { return [] }
+        throw Errno(e)
+    }
+
+    /// Makes the selected attributes of `target` exactly `want`.
+    public static func write(_ want: [Xattr], to target: Target, _ sel: XattrSelection) throws(Errno) {
+        let have = try read(target, sel)
+        if have == want { return }
+        let path: [CChar] = { if case .at(let d, let n) = target { return procPath(d, n) }; return [] }()
+        func cname(_ n: [UInt8]) -> [CChar] { (n + [0]).map { CChar(bitPattern: $0) } }
+        for old in have where !want.contains(where: { $0.name == old.name }) {
+            let cn = cname(old.name)
+            let rc: Int32 = cn.withUnsafeBufferPointer { c in
+                switch target {
+                case .fd(let fd): return sy_fremovexattr(fd, c.baseAddress!)
+                case .at: return path.withUnsafeBufferPointer { sy_lremovexattr($0.baseAddress!, c.baseAddress!) }
+                }
+            }
+            if rc != 0 && errno != ENODATA { throw Errno(errno) }
+        }
+        for x in want where !have.contains(x) {
+            let cn = cname(x.name)
+            let rc: Int32 = cn.withUnsafeBufferPointer { c in
+                x.value.withUnsafeBytes { v in
+                    switch target {
+                    case .fd(let fd): return sy_fsetxattr(fd, c.baseAddress!, v.baseAddress, UInt(v.count))
+                    case .at: return path.withUnsafeBufferPointer { sy_lsetxattr($0.baseAddress!, c.baseAddress!, v.baseAddress, UInt(v.count)) }
+                    }
+                }
+            }
+            if rc != 0 { throw Errno(errno) }
+        }
+    }
+}
