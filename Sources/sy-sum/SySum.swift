@@ -71,6 +71,8 @@ struct SySum: ParsableCommand {
 
     @Option(name: [.customShort("j"), .customLong("jobs")], help: "Threads that sign one file at once (default 2).")
     var jobs: Int?
+    @Flag(name: [.customShort("y"), .customLong("fuzzy")], help: "Find a similar file in the destination directory as the basis of a new file.")
+    var fuzzy = false
     @Flag(name: .customLong("append"), help: "Send only the data past the destination's end (files that grew).")
     var append = false
     @Flag(name: .customLong("append-verify"), help: "Like --append, and check the whole file (redone whole if it differs).")
@@ -116,6 +118,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.reportUnchanged = cmd.reportUnchanged
     if let j = cmd.jobs { BlockSigner.maxLanes = max(1, min(64, j)) }
     o.append = cmd.append
+    o.fuzzy = cmd.fuzzy
     o.appendVerify = cmd.appendVerify
     o.appendSecondPass = cmd.appendSecondPass
     o.userMap = try cmd.usermap.map { spec throws(SyError) in try IdMap(spec, group: false) }

@@ -161,6 +161,7 @@ struct SyncCommand: ParsableCommand {
         r.omitLinkTimes = pres.omitLinkTimes
         r.fsync = xfer.fsync
         r.jobs = xfer.jobs
+        r.fuzzy = on(xfer.fuzzy, "fuzzy", "y")
         if let m = xfer.stopAfter { r.stopAt = wallNanos() + UInt64(m * 60e9) }
         if let a = xfer.stopAt { r.stopAt = StopTime.parse(a) }
         r.removeSourceFiles = del.removeSourceFiles
@@ -347,6 +348,8 @@ struct SelectionOptions: ParsableArguments {
 
 /// How files are written (a group of `sy --help`).
 struct TransferOptions: ParsableArguments {
+    @Flag(name: [.customShort("y"), .customLong("fuzzy")], help: "Find similar file for basis if no dest file.")
+    var fuzzy = false
     @Option(name: [.customLong("stop-after"), .customLong("time-limit")], help: "Stop after MINS minutes have elapsed (exit 30; fractions allowed).")
     var stopAfter: Double?
     @Option(name: .customLong("stop-at"), help: "Stop at the specified point in time (y-m-dTh:m, local time).")

@@ -227,6 +227,25 @@ struct EverydayOptionsTests {
         #expect(run(["sy", "-a", "--stop-at=2001-01-01T00:00", "src/", "x/"], cwd: t.path).code == 1)
     }
 
+    /// -y: a new file is sent as a delta against a similar one in its directory.
+    @Test func fuzzyUsesASimilarFileAsTheBasis() throws {
+        let t = TempDir("everyday")
+        var rng = SeededRandom(seed: 12)
+        let base = (0..<2_000_000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        var next = base
+        for i in 500_000..<500_100 { next[i] = 7 }
+        mkdir(t.sub("src"), 0o755); mkdir(t.sub("dst"), 0o755)
+        writeFile(t.sub("src/tool-2.0.tar"), next)
+        writeFile(t.sub("src/other.bin"), Array(repeating: 1, count: 1000))
+        writeFile(t.sub("dst/tool-1.0.tar"), base)
+        writeFile(t.sub("dst/unrelated.txt"), base)
+        let r = run(["sy", "-a", "-y", "--no-W", "--stats", "src/", "dst/"], cwd: t.path)
+        #expect(r.code == 0 && readFile(t.sub("dst/tool-2.0.tar")) == next, "\(r)")
+        let literal = r.out.split(separator: "\n").first { $0.hasPrefix("Literal data:") } ?? ""
+        #expect(literal.contains("Literal data: 4,") || literal.contains("Literal data: 3,") || literal.contains("Literal data: 2,"), "\(literal)")
+        #expect(readFile(t.sub("dst/tool-1.0.tar")) == base, "the basis is left alone")
+    }
+
     @Test func listOnlyAndRejectedOptions() {
         let t = TempDir("everyday")
         tree(t)

@@ -55,6 +55,9 @@ extension Applier {
                 basisFd = (try? Sys.openat(dir, name, O_RDONLY | O_NOFOLLOW)) ?? -1
             }
         }
+        if p.flags.contains(.fuzzyBasis), p.signature != nil, basisFd < 0 {
+            basisFd = (try? Sys.openat(dir, p.linkTo, O_RDONLY | O_NOFOLLOW)) ?? -1
+        }
         if p.flags.contains(.partialBasis), let pd = options.partialDir, basisFd < 0,
            let pdir = try? Sys.openDir(dir, pd) {
             basisFd = (try? Sys.openat(pdir, name, O_RDONLY | O_NOFOLLOW)) ?? -1

@@ -7,7 +7,7 @@ public enum RsyncArgs {
         "recursive", "r", "links", "l", "perms", "p", "times", "t", "group", "g", "owner", "o", "devices", "specials", "D",
         "hard-links", "H", "one-file-system", "x", "whole-file", "W", "inplace", "delete", "force", "checksum", "c",
         "ignore-times", "I", "update", "u", "mkpath", "compress", "z", "verbose", "v", "itemize-changes", "i",
-        "stats", "progress", "human-readable", "h", "inc-recursive", "i-r", "implied-dirs", "relative", "R", "prune-empty-dirs", "m", "sparse", "S", "delay-updates", "append", "xattrs", "X", "acls", "A", "numeric-ids", "partial", "backup", "b", "omit-dir-times", "O", "dirs", "d",
+        "stats", "progress", "human-readable", "h", "inc-recursive", "i-r", "implied-dirs", "relative", "R", "prune-empty-dirs", "m", "sparse", "S", "delay-updates", "append", "xattrs", "X", "acls", "A", "fuzzy", "y", "numeric-ids", "partial", "backup", "b", "omit-dir-times", "O", "dirs", "d",
     ]
 
     /// rsync options sy knows but does not implement, and why; they fail with exit 1 rather
@@ -25,7 +25,7 @@ public enum RsyncArgs {
         (["--daemon", "--address", "--port", "--sockopts", "--password-file", "--early-input", "--no-motd",
           "--contimeout", "--config", "--dparam"], "sy has no daemon mode; use ssh"),
         (["-M", "--remote-option"], "not implemented"),
-        (["-T", "--temp-dir", "-y", "--fuzzy"], "not implemented yet"),
+        (["-T", "--temp-dir"], "temporary files are always made beside their final names"),
     ]
 
     /// A usage error for an rsync option sy does not implement, if `args` has one.

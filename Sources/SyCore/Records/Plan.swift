@@ -65,6 +65,8 @@ public struct ItemFlags: OptionSet, Sendable, Hashable {
     /// Extended attributes (`x`) or POSIX ACLs (`a`) differ (`-X`, `-A`).
     public static let xattrs = ItemFlags(rawValue: 1 << 13)
     public static let acl = ItemFlags(rawValue: 1 << 14)
+    /// `-y`: a create whose signature describes `linkTo`, a file in the same destination directory.
+    public static let fuzzyBasis = ItemFlags(rawValue: 1 << 15)
 
     /// The `--link-dest` directory a `.linkDest` plan refers to (bits 16-20).
     public var referenceIndex: Int { Int((rawValue >> 16) & 31) }
@@ -74,7 +76,7 @@ public struct ItemFlags: OptionSet, Sendable, Hashable {
     static let names: [(ItemFlags, String)] = [
         (.checksum, "checksum"), (.size, "size"), (.time, "time"), (.perms, "perms"), (.owner, "owner"),
         (.group, "group"), (.replace, "replace"), (.value, "value"), (.timeNow, "time-now"), (.partialBasis, "partial-basis"), (.linkDest, "link-dest"),
-        (.append, "append"), (.appendVerify, "append-verify"), (.xattrs, "xattrs"), (.acl, "acl"),
+        (.append, "append"), (.appendVerify, "append-verify"), (.xattrs, "xattrs"), (.acl, "acl"), (.fuzzyBasis, "fuzzy-basis"),
     ]
 
     public var names: [String] { ItemFlags.names.filter { contains($0.0) }.map(\.1) }
@@ -145,6 +147,12 @@ public struct Plan: Sendable, Equatable {
         if action == .hardlink {
             if let p = PathCheck.problem(linkTo) ?? (linkTo == [0x2E] ? "link to root" : nil) {
                 throw SyError.stream("unsafe link path '\(linkTo.displayName)': \(p)", offset: linkOffset)
+            }
+        }
+        if flags.contains(.fuzzyBasis) {
+            // A name in the entry's own directory, nothing else.
+            if let p = PathCheck.problem(linkTo) ?? (linkTo.contains(0x2F) || linkTo == [0x2E] ? "not a plain name" : nil) {
+                throw SyError.stream("unsafe basis name '\(linkTo.displayName)': \(p)", offset: linkOffset)
             }
         }
         let bs = try r.count(max: UInt64(SignatureLimits.maxBlock), "block size")

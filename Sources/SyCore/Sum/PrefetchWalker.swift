@@ -90,6 +90,11 @@ public final class PrefetchWalker: @unchecked Sendable {
         skipping = path
     }
 
+    /// The directory `path` itself (opened through the consumer's own descriptors).
+    public func directoryFd(_ path: PathBytes) throws(Errno) -> Int32 {
+        try dirs.fd(for: path)
+    }
+
     /// The directory holding `path` (the root itself for `.`), for calls by name.
     public func parentFd(_ path: PathBytes) throws(Errno) -> Int32 {
         path == [0x2E] ? rootFd : try dirs.fd(for: PathOps.parent(path))

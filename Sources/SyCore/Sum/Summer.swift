@@ -31,6 +31,8 @@ public final class Summer {
     static let walkStatus = NSLockLite()
     nonisolated(unsafe) static var walkWorst = ExitStatus.ok
 
+    /// -y: the current destination directory's candidate basis files.
+    var fuzzy = FuzzyBasis()
     /// The receiver's view of the filter rules, with the destination's per-directory files.
     var filters: FilterList
     var filtersStarted = false
@@ -206,7 +208,29 @@ public final class Summer {
             if let plan { try emit(plan) }
             return
         }
-        try emitResumable(Plan(action: .create, flags: options.times ? [] : [.timeNow], entry: s))
+        let plan = Plan(action: .create, flags: options.times ? [] : [.timeNow], entry: s)
+        if s.kind == .file, options.fuzzy, try emitFuzzy(plan) { return }
+        try emitResumable(plan)
+    }
+
+    /// -y: a new file sent as a delta against a similar file in its destination directory.
+    func emitFuzzy(_ plan: Plan) throws(SyError) -> Bool {
+        guard !options.wholeFile, !options.dryRun, let opener = basisOpener,
+              let (name, st) = fuzzy.find(for: plan.entry, opener: opener) else { return false }
+        let basisPath = PathOps.join(PathOps.parent(plan.entry.path), name)
+        let fd: Int32
+        do { fd = try opener.openRelative(basisPath) } catch { return false }
+        defer { Sys.close(fd) }
+        var p = plan
+        p.flags.insert(.fuzzyBasis)
+        p.linkTo = name
+        let bs = options.blockSize ?? BlockSigner.blockSize(for: st.size)
+        let sig = SignatureInfo(blockSize: bs, strongLength: BlockSigner.strongLength(basisSize: st.size, sourceSize: plan.entry.size, blockSize: bs),
+                                basisSize: st.size)
+        p.signature = sig
+        try emit(p)
+        try BlockSigner.emitBlocks(fd: fd, info: sig, out: out)
+        return true
     }
 
     /// For a new file: `.some(nil)` if a --compare-dest copy makes it unnecessary,

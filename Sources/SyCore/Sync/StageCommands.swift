@@ -80,6 +80,7 @@ public struct StageCommands: Sendable {
         if let sfx = r.backupSuffix, r.backupDir == nil, !sfx.isEmpty { sum.append("--protect=*" + sfx) }
         if let b = r.blockSize { sum += ["-B", String(b)] }
         if let j = r.jobs { sum += ["--jobs", String(j)] }
+        if r.fuzzy { sum.append("--fuzzy") }
         if r.dryRun { sum.append("-n") }
         if r.removeSourceFiles && !r.dryRun { sum.append("--report-unchanged") }
         // The second pass sends the files that failed verification whole.

@@ -63,6 +63,8 @@ public struct SyncRequest: Sendable {
     public var xattrs = false
     public var acls = false
     public var sparse = false
+    /// `-y`: similar destination files as the basis of new ones.
+    public var fuzzy = false
     /// `--stop-after` / `--stop-at`: when to stop (ns since the epoch).
     public var stopAt: UInt64?
     /// `-j`: threads sy-sum uses to sign a file.
