@@ -49,6 +49,8 @@ struct SyScan: ParsableCommand {
     var acls = false
     @Flag(name: [.customShort("m"), .customLong("prune-empty-dirs")], help: "Leave out directories with no files below them.")
     var pruneEmptyDirs = false
+    @Flag(name: .customLong("send-filter-files"), help: "Send the per-directory merge files read (for a receiver deleting after the transfer).")
+    var sendFilterFiles = false
     @Flag(name: .customLong("ignore-missing-args"), help: "A source that does not exist is no error.")
     var ignoreMissingArgs = false
     @Flag(name: .customLong("delete-missing-args"), help: "Send a missing source as a deletion request for its path.")
@@ -90,6 +92,7 @@ toolMain(SyScan.self, name: "sy-scan") { cmd in
     options.relative = cmd.relative
     options.ignoreMissing = cmd.ignoreMissingArgs
     options.pruneEmptyDirs = cmd.pruneEmptyDirs
+    options.sendFilterFiles = cmd.sendFilterFiles
     options.xattrSelection = XattrSelection(xattrs: cmd.xattrs, acls: cmd.acls)
     options.deleteMissing = cmd.deleteMissingArgs
     options.symlinks = cmd.copyLinks ? .follow : cmd.copyUnsafeLinks ? .followUnsafe : cmd.copyDirlinks ? .followDirs

@@ -133,6 +133,9 @@ struct FilterOracleTests {
         ["-C"],
         ["--filter=:C"],
         ["-FF", "--delete-after"],
+        ["-F", "--delete-after"],
+        ["-F", "--delete-delay"],
+        ["--filter=:e .rules", "--delete-after"],
         ["-F", "--delete-excluded"],
     ]
 
@@ -166,7 +169,10 @@ struct FilterOracleTests {
             mkdir(r, 0o755); mkdir(s, 0o755)
             if mode != "plain" {
                 extras(r); extras(s)
-                for d in [r, s] { writeFile(d + "/.rsync-filter", Array("- extra.*\n".utf8)) }
+                for d in [r, s] {
+                    writeFile(d + "/.rsync-filter", Array("- extra.*\n".utf8))
+                    _ = system(script: "touch -d '2023-05-06 07:08:09' \(shellQuote(d + "/.rsync-filter"))")
+                }
             }
             // Relative paths from the directory that holds the top-level filter files.
             let rr = run(["rsync"] + flags + rules + ["src/", "r-" + mode], cwd: t.path)

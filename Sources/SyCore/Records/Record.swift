@@ -8,6 +8,10 @@ public enum Record: Sendable, Equatable {
     /// The name of a user (`group: false`) or group id on the sending side, sent before the
     /// first entry that uses it, so the receiver can map ids by name as rsync does.
     case idName(group: Bool, id: UInt32, name: [UInt8])
+    /// A per-directory merge file as the sender read it (`dir` is the directory's path, `name`
+    /// the file's name), sent just before the directory's entry when the receiver deletes after
+    /// the transfer and must judge by the new rules (rsync's `-F --delete-after`).
+    case filterFile(dir: [UInt8], name: [UInt8], content: [UInt8])
     case literal([UInt8])
     case literalZstd(rawLength: Int, compressed: [UInt8])
     case copy(offset: Int64, length: Int64)
@@ -23,6 +27,7 @@ public enum Record: Sendable, Equatable {
         case .blocks: return .blocks
         case .summary: return .summary
         case .idName: return .idName
+        case .filterFile: return .filterFile
         case .literal: return .literal
         case .literalZstd: return .literalZstd
         case .copy: return .copy
@@ -48,6 +53,8 @@ public enum Record: Sendable, Equatable {
             for i in items { out.appendBytes(Array(i.key.utf8)); out.appendVarint(i.value) }
         case .idName(let group, let id, let name):
             out.append(group ? 2 : 1); out.appendVarint(UInt64(id)); out.appendBytes(name)
+        case .filterFile(let dir, let name, let content):
+            out.appendBytes(dir); out.appendBytes(name); out.appendBytes(content)
         case .literal(let d): out.append(contentsOf: d)
         case .literalZstd(let n, let c): out.appendVarint(UInt64(n)); out.append(contentsOf: c)
         case .copy(let o, let l), .sourceRange(let o, let l): out.appendVarint(UInt64(o)); out.appendVarint(UInt64(l))
@@ -93,6 +100,15 @@ public enum Record: Sendable, Equatable {
             let name = try r.bytes(max: 256)
             try r.expectEnd()
             return .idName(group: k == 2, id: UInt32(id), name: name)
+        case .filterFile:
+            let dirOffset = r.baseOffset + UInt64(r.pos)
+            let dir = try r.bytes(max: Wire.maxPath)
+            let name = try r.bytes(max: 255)
+            let content = try r.bytes(max: 16 << 20)
+            try r.expectEnd()
+            if let p = PathCheck.problem(dir) { throw SyError.stream("unsafe path '\(dir.displayName)': \(p)", offset: dirOffset) }
+            if name.isEmpty || name.contains(0x2F) || name.contains(0) { throw r.fail("bad filter file name") }
+            return .filterFile(dir: dir, name: name, content: content)
         case .literal:
             return .literal(try r.raw(r.remaining))
         case .literalZstd:

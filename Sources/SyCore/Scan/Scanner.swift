@@ -24,6 +24,9 @@ public struct ScanOptions: Sendable {
     public var deleteMissing = false
     /// `-X`/`-A`: extended attributes listed with each entry.
     public var xattrSelection = XattrSelection()
+    /// Send the per-directory merge files read (FILTER-FILE records), for a receiver that
+    /// deletes after the transfer with the new rules.
+    public var sendFilterFiles = false
     /// `-m`: directories with nothing but (empty) directories below them are left out.
     public var pruneEmptyDirs = false
     /// `--files-from`: names below the one source directory (implies `relative`).
@@ -71,8 +74,13 @@ public enum Scanner {
                     continue
                 }
             }
+            var readFiles: [(PathBytes, [UInt8])] = []
             if item.kind == .directory && filters.hasDirMerge && walker.willDescend {
-                filters.enter(directory: item.path) { name in FilterFiles.read(item.dirfd, PathOps.join(item.name, name)) }
+                filters.enter(directory: item.path) { name in
+                    let bytes = FilterFiles.read(item.dirfd, PathOps.join(item.name, name))
+                    if let bytes, options.sendFilterFiles { readFiles.append((name, bytes)) }
+                    return bytes
+                }
             }
             var entry = Entry(path: item.path, stat: item.stat, kind: item.kind, target: item.target)
             if item.kind != .symlink {
@@ -91,6 +99,11 @@ public enum Scanner {
                     report(.unreadable("cannot read", item.path, error.code))
                     continue
                 }
+            }
+            for (name, bytes) in readFiles where !filters.excludes(PathOps.join(item.path, name), isDirectory: false) {
+                // The file goes across too, so the receiver will hold these rules after the
+                // transfer; it learns them before the directory's entry.
+                try out.write(.filterFile(dir: item.path, name: name, content: bytes))
             }
             try sender.send(entry)
         }

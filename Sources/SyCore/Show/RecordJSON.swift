@@ -61,6 +61,8 @@ public enum RecordJSON {
             f.append(("items", .object(items.map { ($0.key, num($0.value)) })))
         case .idName(let group, let id, let name):
             f += [("group", .bool(group)), ("id", num(id)), bytesField("name", name)]
+        case .filterFile(let dir, let name, let content):
+            f += [bytesField("dir", dir), bytesField("name", name), ("content_b64", .string(Base64.encode(content)))]
         case .literal(let d):
             f.append(("data_b64", .string(Base64.encode(d))))
         case .literalZstd(let n, let c):
@@ -199,6 +201,8 @@ public enum RecordJSON {
         case .idName:
             guard case .bool(let g)? = json["group"] else { throw f.fail("missing \"group\"") }
             return .idName(group: g, id: try f.int("id"), name: try f.bytes("name"))
+        case .filterFile:
+            return .filterFile(dir: try f.bytes("dir"), name: try f.bytes("name"), content: try f.bytes("content"))
         case .literal:
             guard let d = Base64.decode(try f.string("data_b64")) else { throw f.fail("bad base64") }
             return .literal(d)

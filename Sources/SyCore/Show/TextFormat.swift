@@ -65,6 +65,7 @@ public enum TextFormat {
         case .blocks(let sl, let weak, _): return "blocks \(weak.count) (strong \(sl) bytes)"
         case .summary(let items): return "summary " + items.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         case .idName(let g, let id, let name): return "id-name \(g ? "group" : "user") \(id) = \(escape(name))"
+        case .filterFile(let dir, let name, let content): return "filter-file \(escape(PathOps.join(dir, name))) (\(content.count) bytes)"
         case .literal(let d): return "literal \(d.count) bytes"
         case .literalZstd(let n, let c): return "literal-zstd \(n) bytes (\(c.count) compressed)"
         case .copy(let o, let l): return "copy basis offset \(o) length \(l)"

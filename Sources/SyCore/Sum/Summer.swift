@@ -33,6 +33,9 @@ public final class Summer {
 
     /// -y: the current destination directory's candidate basis files.
     var fuzzy = FuzzyBasis()
+    /// Per-directory merge files the sender sent (`--delete-after`): the
+    /// rules the destination will hold after the transfer, used instead of its current files.
+    var sentFilterFiles: [PathBytes: [UInt8]] = [:]
     /// The receiver's view of the filter rules, with the destination's per-directory files.
     var filters: FilterList
     var filtersStarted = false
@@ -58,6 +61,7 @@ public final class Summer {
     func enterFilters(_ dir: PathBytes) {
         guard readsFilterFiles, let opener = basisOpener else { return }
         filters.enter(directory: dir) { name in
+            if let sent = sentFilterFiles.removeValue(forKey: PathOps.join(dir, name)) { return sent }
             guard let fd = try? opener.openRelative(PathOps.join(dir, name)) else { return nil }
             defer { Sys.close(fd) }
             return try? Sys.readAll(fd, limit: 16 << 20)
@@ -137,6 +141,8 @@ public final class Summer {
                 idNames!.learn(group: group, id: id, name: name)
             case .summary:
                 continue
+            case .filterFile(let dir, let name, let content):
+                sentFilterFiles[PathOps.join(dir, name)] = content
             case .message:
                 try out.write(rec) // the scan's notes reach sy-apply, which prints them
             default:

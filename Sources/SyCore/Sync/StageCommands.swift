@@ -24,6 +24,11 @@ public struct StageCommands: Sendable {
         if !local && !r.numericIds && (r.owner || r.group) { scan.append("--names") }
         for f in r.filters { scan.append("--filter=" + f) }
         if let pd = r.partialDir { scan.append("--filter=- " + pd + "/") }
+        // rsync's receiver deleting after the transfer judges by the new per-directory files
+        // (--delete-delay finds its deletions during the transfer, by the old ones).
+        if r.delete && r.deleteMode == .after && r.filters.contains(where: { $0.hasPrefix(":") }) {
+            scan.append("--send-filter-files")
+        }
         if let t = topName { scan += ["--top-name", t] }
         if r.relative { scan.append("-R") }
         if r.xattrs { scan.append("-X") }

@@ -41,6 +41,7 @@ public enum RecordType: UInt8, Sendable, CaseIterable {
     case blocks = 0x03
     case summary = 0x04
     case idName = 0x05
+    case filterFile = 0x06
     case literal = 0x10
     case literalZstd = 0x11
     case copy = 0x12
@@ -57,6 +58,7 @@ public enum RecordType: UInt8, Sendable, CaseIterable {
         case .blocks: return "blocks"
         case .summary: return "summary"
         case .idName: return "id-name"
+        case .filterFile: return "filter-file"
         case .literal: return "literal"
         case .literalZstd: return "literal-zstd"
         case .copy: return "copy"
