@@ -5,19 +5,22 @@ public enum PathCheck {
         if path.isEmpty { return "empty path" }
         if path == [0x2E] { return nil }
         if path.first == 0x2F { return "absolute path" }
-        if path.contains(0) { return "NUL byte in path" }
-        var compStart = 0
-        for i in 0...path.count {
-            if i == path.count || path[i] == 0x2F {
+        return path.withUnsafeBufferPointer { p -> String? in
+            let n = p.count
+            var compStart = 0
+            for i in 0...n {
+                let c: UInt8 = i == n ? 0x2F : p[i]
+                if c == 0 { return "NUL byte in path" }
+                guard c == 0x2F else { continue }
                 let len = i - compStart
                 if len == 0 { return "empty path component" }
-                if len == 1 && path[compStart] == 0x2E { return "'.' component" }
-                if len == 2 && path[compStart] == 0x2E && path[compStart + 1] == 0x2E { return "'..' component" }
+                if len == 1 && p[compStart] == 0x2E { return "'.' component" }
+                if len == 2 && p[compStart] == 0x2E && p[compStart + 1] == 0x2E { return "'..' component" }
                 if len > 255 { return "name longer than 255 bytes" }
                 compStart = i + 1
             }
+            return nil
         }
-        return nil
     }
 }
 

@@ -31,6 +31,8 @@ public final class Summer {
     static let walkStatus = NSLockLite()
     nonisolated(unsafe) static var walkWorst = ExitStatus.ok
 
+    /// KEEP plans of the directories enclosing the current entry, sent only when a plan below needs them.
+    var pendingKeeps: [(plan: Plan, sent: Bool)] = []
     /// -y: the current destination directory's candidate basis files.
     var fuzzy = FuzzyBasis()
     /// Per-directory merge files the sender sent (`--delete-after`): the
@@ -174,6 +176,18 @@ public final class Summer {
     }
 
     func emit(_ plan: Plan) throws(SyError) {
+        // A KEEP only frames the plans below its directory: it waits until one comes (a
+        // run with nothing to do then sends no plans at all).
+        while let last = pendingKeeps.last, !PathOps.isInside(plan.entry.path, last.plan.entry.path) { pendingKeeps.removeLast() }
+        if plan.action == .keep {
+            pendingKeeps.append((plan, false))
+            return
+        }
+        for i in pendingKeeps.indices where !pendingKeeps[i].sent {
+            pendingKeeps[i].plan.encode(into: &out.payload)
+            try out.emit(.plan)
+            pendingKeeps[i].sent = true
+        }
         if plan.action.carriesData && plan.entry.kind == .file { totals?.count(entry: false, plannedBytes: plan.entry.size) }
         plan.encode(into: &out.payload)
         try out.emit(.plan)
