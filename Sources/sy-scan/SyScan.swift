@@ -95,7 +95,8 @@ toolMain(SyScan.self, name: "sy-scan") { cmd in
     options.sendFilterFiles = cmd.sendFilterFiles
     options.xattrSelection = XattrSelection(xattrs: cmd.xattrs, acls: cmd.acls)
     options.deleteMissing = cmd.deleteMissingArgs
-    options.symlinks = cmd.copyLinks ? .follow : cmd.copyUnsafeLinks ? .followUnsafe : cmd.copyDirlinks ? .followDirs
+    options.symlinks = cmd.copyLinks ? .follow : cmd.copyUnsafeLinks ? .followUnsafe
+        : cmd.copyDirlinks ? (cmd.safeLinks ? .followDirsSkipUnsafe : .followDirs)
         : cmd.safeLinks ? .skipUnsafe : .keep
     options.impliedDirs = !cmd.noImpliedDirs
     if let f = cmd.filesFrom {

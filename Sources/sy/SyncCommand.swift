@@ -68,7 +68,18 @@ struct SyncCommand: ParsableCommand {
         if let l = net.compressLevel, !(1...22).contains(l) { throw ValidationError("--compress-level=\(l) is out of range 1...22") }
         let deletes = [del.deleteBefore, del.deleteDuring, del.deleteDelay, del.deleteAfter].filter { $0 }.count
         if deletes > 1 { throw ValidationError("you may not combine multiple --delete-WHEN options") }
-        if sel.sizeOnly && sel.checksum { throw ValidationError("--size-only conflicts with --checksum") }
+        // rsync's refusals, in its words.
+        if (xfer.append || xfer.appendVerify) && xfer.wholeFile { throw ValidationError("--append cannot be used with --whole-file") }
+        if xfer.inplace && xfer.delayUpdates { throw ValidationError("--inplace cannot be used with --delay-updates") }
+        if (xfer.append || xfer.appendVerify) && xfer.delayUpdates { throw ValidationError("--append cannot be used with --delay-updates") }
+        if xfer.inplace && xfer.partialDir != nil { throw ValidationError("--inplace cannot be used with --partial-dir") }
+        if !xfer.linkDest.isEmpty && !xfer.compareDest.isEmpty {
+            throw ValidationError("ERROR: the --compare-dest option conflicts with the --link-dest option")
+        }
+        let deleting = del.delete || del.deleteBefore || del.deleteDuring || del.deleteDelay || del.deleteAfter || del.deleteExcluded
+        if deleting && !(pres.recursive || pres.archive || pres.dirs) && sel.filesFrom == nil {
+            throw ValidationError("--delete does not work without --recursive (-r) or --dirs (-d).")
+        }
         for c in pres.chmod where ChmodSpec(c) == nil { throw ValidationError("--chmod=\(c): invalid permission change") }
         for v in [sel.minSize, sel.maxSize].compactMap({ $0 }) where SizeArg.parse(v) == nil {
             throw ValidationError("--min-size/--max-size: invalid size '\(v)'")
@@ -104,7 +115,8 @@ struct SyncCommand: ParsableCommand {
         r.hardLinks = on(pres.hardLinks, "hard-links", "H")
         r.oneFileSystem = on(pres.oneFileSystem, "one-file-system", "x")
         r.numericIds = pres.numericIds
-        r.symlinks = pres.copyLinks ? .follow : pres.copyUnsafeLinks ? .followUnsafe : pres.copyDirlinks ? .followDirs : pres.safeLinks ? .skipUnsafe : .keep
+        r.symlinks = pres.copyLinks ? .follow : pres.copyUnsafeLinks ? .followUnsafe
+            : pres.copyDirlinks ? (pres.safeLinks ? .followDirsSkipUnsafe : .followDirs) : pres.safeLinks ? .skipUnsafe : .keep
         // --files-from implies -R and -d, and -a no longer implies -r.
         r.relative = (pres.relative || sel.filesFrom != nil) && !negated.contains("relative")
         r.impliedDirs = !pres.noImpliedDirs && !negated.contains("implied-dirs")
@@ -160,6 +172,7 @@ struct SyncCommand: ParsableCommand {
         if r.acls { r.perms = true }
         r.omitLinkTimes = pres.omitLinkTimes
         r.fsync = xfer.fsync
+        r.noIncRecursive = negated.contains("inc-recursive") || negated.contains("i-r")
         r.jobs = xfer.jobs
         r.fuzzy = on(xfer.fuzzy, "fuzzy", "y")
         if let m = xfer.stopAfter { r.stopAt = wallNanos() + UInt64(m * 60e9) }

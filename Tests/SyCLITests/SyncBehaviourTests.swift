@@ -108,7 +108,7 @@ struct SyncBehaviourTests {
     }
 
     @Test func unknownAndConflictingOptionsExit1() {
-        for args in [["--no-such-option", "a", "b"], ["--size-only", "-c", "a", "b"], [], ["--delete-before", "--delete-after", "a", "b"]] {
+        for args in [["--no-such-option", "a", "b"], ["--append", "-W", "a", "b"], ["--inplace", "--delay-updates", "a", "b"], ["--delete", "a", "b"], [], ["--delete-before", "--delete-after", "a", "b"]] {
             let r = run(["sy"] + args)
             #expect(r.code == 1, "\(args): \(r)")
             #expect(r.err.hasPrefix("sy: "), "\(r.err)")

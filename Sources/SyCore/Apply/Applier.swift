@@ -37,6 +37,8 @@ public final class Applier {
     /// Entries --max-delete kept.
     var deletionsSkipped = 0
     var xattrsUnsupportedNoted = false
+    /// Notes came from the sender (a skipped directory): the transfer did have sources.
+    var sawNotes = false
     /// `--delay-updates`: files waiting in their directory's holding dir, and the times of
     /// those directories (set again after the files move in).
     var delayed: [(dir: PathBytes, name: PathBytes)] = []
@@ -81,12 +83,16 @@ public final class Applier {
             case .plan(let p): try handle(p)
             case .summary(let items): stats.absorb(items)
             case .message(let level, let text):
+                sawNotes = true
                 // Level 0 is rsync's informational output (stdout), higher levels are warnings.
                 if level == 0 { reporter.info(text) } else { warn(text) }
             default:
                 throw SyError.stream("\(rec.type.name) record outside a file", offset: input.payloadOffset)
             }
         }
+        // rsync makes the destination even when the sources send nothing into it (skipped
+        // directories); with no source at all sy leaves everything alone.
+        if rootFd < 0 && !rootMissing && sawNotes { _ = try ensureRoot() }
         finishAll()
         if !delayed.isEmpty { finishDelayed() }
         if deletionsSkipped > 0 {
@@ -370,6 +376,8 @@ public final class Applier {
             }
             touch(PathOps.parent(p.entry.path))
         } else if p.entry.kind == .directory {
+            // A file making way for a directory is backed up like a deleted one.
+            if options.backup != nil { return backup(dir: dir, name: name, path: p.entry.path, move: true) }
             do { try Sys.unlinkat(dir, name, isDir: false) } catch {
                 report(SyError.sys("cannot remove", p.entry.path, error.code, status: .partial))
                 return false
@@ -498,6 +506,10 @@ public final class Applier {
         let tmp = namer.make(name)
         do {
             try Sys.linkat(ldir, PathOps.base(p.linkTo), dir, tmp)
+            if !backup(dir: dir, name: name, path: p.entry.path, move: false) {
+                try? Sys.unlinkat(dir, tmp, isDir: false)
+                return
+            }
             try Sys.renameat(dir, tmp, dir, name)
         } catch {
             try? Sys.unlinkat(dir, tmp, isDir: false)

@@ -86,8 +86,16 @@ extension Applier {
         }
         let parent = PathOps.parent(path)
         if parent != [0x2E] {
+            var prefix: PathBytes = []
             for comp in parent.split(separator: 0x2F).map(Array.init) {
-                do { try Sys.mkdirat(fd, comp, 0o755) } catch { if error.code != EEXIST { Sys.close(fd); throw error } }
+                prefix = prefix.isEmpty ? comp : prefix + [0x2F] + comp
+                // A new backup directory gets the permissions the source gives that directory, as rsync's.
+                let mode = pending.last(where: { $0.path == prefix }).map { mode_t($0.plan.entry.perms) }
+                    ?? (try? dirs?.fd(for: prefix)).flatMap { try? Sys.fstat($0) }.map { mode_t($0.perms) } ?? 0o755
+                do {
+                    try Sys.mkdirat(fd, comp, mode)
+                    _ = try? Sys.fchmodat(fd, comp, mode)
+                } catch { if error.code != EEXIST { Sys.close(fd); throw error } }
                 let next: Int32
                 do { next = try Sys.openDir(fd, comp) } catch { Sys.close(fd); throw error }
                 Sys.close(fd)

@@ -132,7 +132,7 @@ extension Applier {
                     break
                 }
             } else if !inplace {
-                if p.action == .update && !backup(dir: dir, name: name, path: e.path, move: false) { break }
+                if !backup(dir: dir, name: name, path: e.path, move: false) { break }
                 do { try Sys.renameat(dir, tmp, dir, name) } catch {
                     report(SyError.sys("rename failed for", e.path, error.code, status: .partial))
                     break

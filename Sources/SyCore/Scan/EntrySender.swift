@@ -1,6 +1,7 @@
 /// Writes the scan's entries in stream order: with `--prune-empty-dirs` a directory is held
-/// back until something other than a directory turns up below it; `--delete-missing-args`
-/// names are slotted in where they belong.
+/// back until something other than a directory turns up below it, and so is an implied
+/// directory of `-R` until anything does; `--delete-missing-args` names are slotted in where
+/// they belong.
 final class EntrySender {
     private let out: StreamWriter
     private let names: IdNames?
@@ -12,17 +13,15 @@ final class EntrySender {
         self.out = out; self.names = names; self.prune = prune; self.missing = missing[...]
     }
 
-    func send(_ e: Entry) throws(SyError) {
+    func send(_ e: Entry, implied: Bool = false) throws(SyError) {
         try sendMissing(before: e.path)
-        if prune {
-            while let last = pendingDirs.last, !PathOps.isInside(e.path, last.path) { pendingDirs.removeLast() }
-            if e.kind == .directory && e.path != [0x2E] {
-                pendingDirs.append(e)
-                return
-            }
-            for d in pendingDirs { try write(d) }
-            pendingDirs.removeAll()
+        while let last = pendingDirs.last, !PathOps.isInside(e.path, last.path) { pendingDirs.removeLast() }
+        if implied || (prune && e.kind == .directory && e.path != [0x2E]) {
+            pendingDirs.append(e)
+            return
         }
+        for d in pendingDirs { try write(d) }
+        pendingDirs.removeAll()
         try write(e)
     }
 

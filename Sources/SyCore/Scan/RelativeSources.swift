@@ -25,7 +25,10 @@ public final class RelativeSources {
     /// `--ignore-missing-args`: named items that do not exist are left out without an error.
     let ignoreMissing: Bool
 
-    public init(args: [PathBytes], list: [PathBytes]?, impliedDirs: Bool, ignoreMissing: Bool = false, onProblem: (SyError) -> Void) {
+    /// `skipDirectories`: without -r and -d a named directory is skipped (with its implied
+    /// parents), as rsync does; `onNote` gets rsync's "skipping directory" line.
+    public init(args: [PathBytes], list: [PathBytes]?, impliedDirs: Bool, ignoreMissing: Bool = false,
+                skipDirectories: Bool = false, onNote: (String) -> Void = { _ in }, onProblem: (SyError) -> Void) {
         self.ignoreMissing = ignoreMissing
         var named: [(base: PathBytes, rel: PathBytes)] = []
         if let list, let base = args.first {
@@ -52,6 +55,10 @@ public final class RelativeSources {
                     onProblem(SyError.sys("change_dir failed for", base, error.code, status: .partial))
                     continue
                 }
+            }
+            if skipDirectories, (try? Sys.fstatat(bases[bi!].fd, rel))?.kind == .directory {
+                onNote("skipping directory \(rel.displayName)")
+                continue
             }
             if impliedDirs && rel != [0x2E] {
                 var i = 0
@@ -201,6 +208,7 @@ public final class RelativeWalker: SourceWalk {
             }
             if kind == .directory {
                 item.noContents = true
+                item.implied = !it.explicit
                 lastDir = it.path
             }
             return item

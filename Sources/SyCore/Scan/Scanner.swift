@@ -40,12 +40,17 @@ public enum Scanner {
     public static func run(sources args: [PathBytes], options: ScanOptions, out: StreamWriter) throws(SyError) -> ExitStatus {
         var status = ExitStatus.ok
         let report: (SyError) -> Void = { e in warn(e.message); status = status.merged(with: e.status) }
+        var notes: [String] = []
         let set = SourceSet(args: args, topName: options.topName, relative: options.relative || options.filesFrom != nil,
                             list: options.filesFrom, impliedDirs: options.impliedDirs,
-                            ignoreMissing: options.ignoreMissing || options.deleteMissing, onProblem: report)
+                            ignoreMissing: options.ignoreMissing || options.deleteMissing,
+                            skipDirectories: !options.recursive && !options.dirs,
+                            onNote: { notes.append($0) }, onProblem: report)
+        for n in notes { try out.write(.message(level: 0, text: n)) }
         let sender = EntrySender(out: out, names: options.sendNames ? IdNames() : nil, prune: options.pruneEmptyDirs,
                                  missing: options.deleteMissing ? set.missing : [])
-        let walker = set.walker(recursive: options.recursive, symlinks: options.symlinks, onProblem: report)
+        let walker = set.walker(recursive: options.recursive, contents: options.recursive || options.dirs,
+                                symlinks: options.symlinks, onProblem: report)
         if options.oneFileSystem, let fd = set.rootDir, let st = try? Sys.fstat(fd) {
             walker.oneFileSystemDev = st.dev
         }
@@ -64,6 +69,14 @@ public enum Scanner {
             }
             if !filters.isEmpty && filters.excludes(item.path, isDirectory: item.kind == .directory) {
                 if item.kind == .directory { walker.skipChildren() }
+                continue
+            }
+            if item.noReferent {
+                report(SyError("symlink has no referent: \"\(item.path.displayName)\"", status: .partial))
+                continue
+            }
+            if item.kind == .directory && item.path == [0x2E] && !options.recursive && !options.dirs {
+                try out.write(.message(level: 0, text: "skipping directory ."))
                 continue
             }
             if item.kind == .directory && !options.recursive && item.path != [0x2E] && !item.noContents {
@@ -105,7 +118,7 @@ public enum Scanner {
                 // transfer; it learns them before the directory's entry.
                 try out.write(.filterFile(dir: item.path, name: name, content: bytes))
             }
-            try sender.send(entry)
+            try sender.send(entry, implied: item.implied)
         }
         try sender.finish()
         try out.finish()

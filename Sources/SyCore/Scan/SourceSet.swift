@@ -32,10 +32,12 @@ public final class SourceSet {
     /// Opens the sources. A missing source is reported through `onProblem` and left out.
     /// `relative`: rsync's `-R`, with `list` the `--files-from` names below `args[0]`.
     public init(args: [PathBytes], topName: PathBytes? = nil, relative: Bool = false, list: [PathBytes]? = nil,
-                impliedDirs: Bool = true, ignoreMissing: Bool = false, onProblem: (SyError) -> Void) {
+                impliedDirs: Bool = true, ignoreMissing: Bool = false, skipDirectories: Bool = false,
+                onNote: (String) -> Void = { _ in }, onProblem: (SyError) -> Void) {
         self.ignoreMissing = ignoreMissing
         if relative {
-            let r = RelativeSources(args: args, list: list, impliedDirs: impliedDirs, ignoreMissing: ignoreMissing, onProblem: onProblem)
+            let r = RelativeSources(args: args, list: list, impliedDirs: impliedDirs, ignoreMissing: ignoreMissing,
+                                    skipDirectories: skipDirectories, onNote: onNote, onProblem: onProblem)
             self.relative = r
             if let p = r.firstBasePath { transferRoot = (p, false) }
             return
@@ -94,19 +96,22 @@ public final class SourceSet {
     public var isEmpty: Bool { relative.map { $0.bases.isEmpty } ?? sources.isEmpty }
 
     /// The walk over every source in stream order.
-    public func walker(recursive: Bool, symlinks: SymlinkMode = .keep, onProblem: @escaping (SyError) -> Void) -> any SourceWalk {
+    /// `contents`: list what a `dir/` source holds (without -r and -d rsync skips it whole).
+    public func walker(recursive: Bool, contents: Bool = true, symlinks: SymlinkMode = .keep,
+                       onProblem: @escaping (SyError) -> Void) -> any SourceWalk {
         if let r = relative { return r.walker(recursive: recursive, onProblem: onProblem) }
-        let w = TreeWalker(rootDir: rootDir, roots: walkRoots(onProblem: onProblem))
+        let w = TreeWalker(rootDir: rootDir, roots: walkRoots(contents: contents, onProblem: onProblem))
         w.onProblem = onProblem
         w.symlinks = symlinks
         return w
     }
 
     /// The top-level roots of a walk over all sources.
-    public func walkRoots(onProblem: (SyError) -> Void) -> [WalkRoot] {
+    public func walkRoots(contents: Bool = true, onProblem: (SyError) -> Void) -> [WalkRoot] {
         var roots: [WalkRoot] = []
         for s in sources {
             if s.contents {
+                guard contents else { continue }
                 let names: [PathBytes]
                 do { names = try DirReader.sortedNames(s.dirfd) } catch {
                     onProblem(SyError.sys("cannot read directory", s.arg, error.code, status: .partial))

@@ -16,11 +16,17 @@ public struct WalkItem {
     public var noContents: Bool = false
     /// A symlink the walk followed (`-L` and friends): `stat` describes its referent.
     public var followed: Bool = false
+    /// An implied parent directory of `-R`: sent only if something below it is.
+    public var implied: Bool = false
+    /// A symlink that was to be followed but points nowhere (an error if the filters keep it).
+    public var noReferent: Bool = false
 }
 
 /// What the sending walk does with symlinks (rsync's -l default, -L, -k, --copy-unsafe-links, --safe-links).
 public enum SymlinkMode: Sendable {
     case keep, follow, followDirs, followUnsafe, skipUnsafe
+    /// `-k --safe-links`: links to directories followed, other unsafe links left out.
+    case followDirsSkipUnsafe
 
     /// rsync's test: a target is unsafe if it is absolute or climbs with `..` above the
     /// transfer root from `path` (the link's own transfer path).
@@ -139,12 +145,13 @@ public final class TreeWalker: SourceWalk {
         }
         let st: FileStat
         do { st = try Sys.fstatat(item.dirfd, item.name, follow: true) } catch {
-            if symlinks == .followDirs { return true }
-            onProblem(SyError("symlink has no referent: \"\(item.path.displayName)\"", status: .partial))
-            return false
+            if symlinks == .followDirsSkipUnsafe { return !unsafe }
+            if symlinks != .followDirs { item.noReferent = true }
+            return true
         }
         guard let kind = st.kind else { return false }
         if symlinks == .followDirs && kind != .directory { return true }
+        if symlinks == .followDirsSkipUnsafe && kind != .directory { return !unsafe }
         if kind == .directory && isAncestor(st) {
             onProblem(SyError("symlink loop: \"\(item.path.displayName)\" leads back to a directory above it", status: .partial))
             return false

@@ -31,6 +31,8 @@ public final class Summer {
     static let walkStatus = NSLockLite()
     nonisolated(unsafe) static var walkWorst = ExitStatus.ok
 
+    /// The file decision just made skipped a file that differs (-u, --append): not "unchanged".
+    var skippedNotSame = false
     /// KEEP plans of the directories enclosing the current entry, sent only when a plan below needs them.
     var pendingKeeps: [(plan: Plan, sent: Bool)] = []
     /// -y: the current destination directory's candidate basis files.
@@ -396,7 +398,8 @@ public final class Summer {
             let unchanged = plan == nil || plan!.action == .attrs
             leaders[key] = Leader(path: s.path, destIno: unchanged ? d.stat.ino : nil)
         }
-        if options.reportUnchanged && s.kind != .directory && (plan == nil || plan!.action == .attrs && plan!.flags.subtracting([.timeNow, .checksum]).isEmpty) {
+        defer { skippedNotSame = false }
+        if options.reportUnchanged && !skippedNotSame && s.kind != .directory && (plan == nil || plan!.action == .attrs && plan!.flags.subtracting([.timeNow, .checksum]).isEmpty) {
             try emit(Plan(action: .unchanged, entry: s))
             return
         }
@@ -502,7 +505,7 @@ public final class Summer {
     /// rsync's quick check (or `-c`, `-I`, `--size-only`, `-u`) for a regular file present on both sides.
     func fileDecision(_ s: Entry, _ d: WalkItem, _ attrs: ItemFlags) throws(SyError) -> Plan? {
         let sameTime = self.sameTime(s, d.stat)
-        if options.update && (d.stat.mtimeSec, d.stat.mtimeNsec) > (s.mtimeSec, s.mtimeNsec) { return nil }
+        if options.update && (d.stat.mtimeSec, d.stat.mtimeNsec) > (s.mtimeSec, s.mtimeNsec) { skippedNotSame = true; return nil }
         var flags = attrs
         if s.size != d.stat.size { flags.insert(.size) }
         if !options.times { flags.insert(.timeNow) }
@@ -526,7 +529,7 @@ public final class Summer {
         }
         if (options.append || options.appendVerify) && !(options.appendSecondPass && d.stat.size == s.size) {
             // rsync skips a file whose destination is as long or longer.
-            if d.stat.size >= s.size { return nil }
+            if d.stat.size >= s.size { skippedNotSame = true; return nil }
             var p = Plan(action: .update, flags: flags.union(options.appendVerify ? [.append, .appendVerify] : [.append]), entry: s)
             p.appendFrom = d.stat.size
             return p

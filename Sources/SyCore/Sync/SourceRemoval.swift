@@ -98,8 +98,12 @@ public enum SourceRemover {
         for e in list {
             do throws(Errno) {
                 let (dir, name) = try set.locate(e.path)
-                let st = try Sys.fstatat(dir, name, follow: followLinks)
-                guard st.kind != .directory, st.size == e.size, st.mtimeSec == e.mtimeSec, st.mtimeNsec == e.mtimeNsec else {
+                // The entry describes the name itself, or (a followed link) what it points to.
+                func same(_ st: FileStat) -> Bool {
+                    st.kind != .directory && st.size == e.size && st.mtimeSec == e.mtimeSec && st.mtimeNsec == e.mtimeNsec
+                }
+                let st = try Sys.fstatat(dir, name)
+                guard same(st) || (followLinks && st.kind == .symlink && (try? Sys.fstatat(dir, name, follow: true)).map(same) == true) else {
                     warn("not removing '\(e.path.displayName)': it changed since it was sent")
                     status = status.merged(with: .partial)
                     continue

@@ -40,6 +40,7 @@ public struct StageCommands: Sendable {
         case .keep: break
         case .follow: scan.append("-L")
         case .followDirs: scan.append("-k")
+        case .followDirsSkipUnsafe: scan += ["-k", "--safe-links"]
         case .followUnsafe: scan.append("--copy-unsafe-links")
         case .skipUnsafe: scan.append("--safe-links")
         }

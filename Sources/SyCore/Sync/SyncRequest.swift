@@ -117,7 +117,18 @@ public struct SyncRequest: Sendable {
     public var humanReadable = false
     public var json = false
 
+    /// `--no-inc-recursive`: rsync then builds the whole list first (only its -v header differs).
+    public var noIncRecursive = false
+
     public init() {}
+
+    /// rsync's first -v line: incremental recursion unless an option turns it off; a whole
+    /// list without -r for -d or --files-from; nothing for plain file arguments.
+    public var fileListHeader: String? {
+        if !recursive { return dirs || filesFrom != nil ? "building file list ... done" : nil }
+        let whole = noIncRecursive || pruneEmptyDirs || delayUpdates || (delete && (deleteMode == .before || deleteMode == .after))
+        return whole ? "building file list ... done" : "sending incremental file list"
+    }
 
     /// When deletions happen (all end in the same tree; sy deletes while it walks).
     public enum DeleteMode: String, Sendable { case before, during, after, delay }

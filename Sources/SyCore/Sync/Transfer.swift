@@ -37,8 +37,8 @@ public struct Transfer {
 
         let local = srcHost == nil && dest.host == nil
         let whole = r.wholeFile ?? local
-        if r.verbose > 0 && !r.quiet && !r.json && !r.itemize {
-            printLine("sending incremental file list")
+        if r.verbose > 0 && !r.quiet && !r.json && !r.itemize, let header = r.fileListHeader {
+            printLine(header)
         }
         let start = wallNanos()
         var (status, stage) = try runOnce(sourcePaths, destRoot: destRoot, topName: topName, srcHost: srcHost,
