@@ -71,6 +71,8 @@ struct SySum: ParsableCommand {
 
     @Option(name: [.customShort("j"), .customLong("jobs")], help: "Threads that sign one file at once (default 2).")
     var jobs: Int?
+    @Flag(name: .customLong("safe-links"), help: "Ignore symlinks that point outside the tree (neither made nor deleted).")
+    var safeLinks = false
     @Flag(name: [.customShort("y"), .customLong("fuzzy")], help: "Find a similar file in the destination directory as the basis of a new file.")
     var fuzzy = false
     @Flag(name: .customLong("append"), help: "Send only the data past the destination's end (files that grew).")
@@ -119,6 +121,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     if let j = cmd.jobs { BlockSigner.maxLanes = max(1, min(64, j)) }
     o.append = cmd.append
     o.fuzzy = cmd.fuzzy
+    o.safeLinks = cmd.safeLinks
     o.appendVerify = cmd.appendVerify
     o.appendSecondPass = cmd.appendSecondPass
     o.userMap = try cmd.usermap.map { spec throws(SyError) in try IdMap(spec, group: false) }

@@ -38,6 +38,25 @@ struct SymlinkTests {
         }
     }
 
+    /// A link without referent under -L is an IO error: rsync then deletes nothing (unless
+    /// --ignore-errors); --safe-links leaves unsafe links alone on the receiver, deleting none.
+    @Test(arguments: [["-aL", "--delete"], ["-aL", "--delete", "--ignore-errors"], ["-a", "--safe-links", "--delete"]])
+    func ioErrorsStopDeletionsAsRsync(args: [String]) throws {
+        let t = TempDir("links")
+        tree(t)
+        for d in ["r", "s"] {
+            mkdir(t.sub(d), 0o755)
+            writeFile(t.sub(d + "/extra"), [1])
+            symlink("/etc/hostname", t.sub(d + "/abs"))
+        }
+        let rr = run(["rsync"] + args + ["src/", "r/"], cwd: t.path)
+        let ss = run(["sy"] + args + ["src/", "s/"], cwd: t.path)
+        #expect(rr.code == ss.code, "\(args): rsync \(rr.code) sy \(ss)")
+        #expect(exists(t.sub("r/extra")) == exists(t.sub("s/extra")), "\(args)")
+        #expect(TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true).isEmpty)
+        if rr.out.contains("IO error encountered") { #expect(ss.out.contains("IO error encountered -- skipping file deletion")) }
+    }
+
     @Test func copyLinksOverSSH() throws {
         guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
         let t = TempDir("links")

@@ -242,6 +242,7 @@ public final class Applier {
                 let dfd = try stack.fd(for: dirPath)
                 let hfd = try Sys.openDir(dfd, hd)
                 defer { Sys.close(hfd) }
+                guard backup(dir: dfd, name: name, path: path, move: false) else { continue }
                 try Sys.renameat(hfd, name, dfd, name)
             } catch {
                 report(SyError.sys("rename failed for", path, error.code, status: .partial))

@@ -39,7 +39,19 @@ public enum Scanner {
     /// Walks `sources` and writes one ENTRY per item to `out`. Returns 0, 23 or 24.
     public static func run(sources args: [PathBytes], options: ScanOptions, out: StreamWriter) throws(SyError) -> ExitStatus {
         var status = ExitStatus.ok
-        let report: (SyError) -> Void = { e in warn(e.message); status = status.merged(with: e.status) }
+        // A failure to list (not a vanished file) is rsync's "IO error": the receiver then
+        // deletes nothing more; an IO-ERROR message (level 2) tells it, in stream order.
+        var ioErrors = 0, ioErrorsSent = 0
+        let report: (SyError) -> Void = { e in
+            warn(e.message)
+            status = status.merged(with: e.status)
+            if e.status == .partial { ioErrors += 1 }
+        }
+        func sendIOErrors() throws(SyError) {
+            guard ioErrors > ioErrorsSent else { return }
+            ioErrorsSent = ioErrors
+            try out.write(.message(level: 2, text: "IO error in the sender's file list"))
+        }
         var notes: [String] = []
         let set = SourceSet(args: args, topName: options.topName, relative: options.relative || options.filesFrom != nil,
                             list: options.filesFrom, impliedDirs: options.impliedDirs,
@@ -47,6 +59,7 @@ public enum Scanner {
                             skipDirectories: !options.recursive && !options.dirs,
                             onNote: { notes.append($0) }, onProblem: report)
         for n in notes { try out.write(.message(level: 0, text: n)) }
+        try sendIOErrors()
         let sender = EntrySender(out: out, names: options.sendNames ? IdNames() : nil, prune: options.pruneEmptyDirs,
                                  missing: options.deleteMissing ? set.missing : [])
         let walker = set.walker(recursive: options.recursive, contents: options.recursive || options.dirs,
@@ -79,6 +92,7 @@ public enum Scanner {
                 try out.write(.message(level: 0, text: "skipping directory ."))
                 continue
             }
+            var withoutContents = item.noContents
             if item.kind == .directory && !options.recursive && item.path != [0x2E] && !item.noContents {
                 walker.skipChildren()
                 if !options.dirs {
@@ -86,6 +100,7 @@ public enum Scanner {
                     try out.write(.message(level: 0, text: "skipping directory \(item.path.displayName)"))
                     continue
                 }
+                withoutContents = true // -d: the directory without what is in it
             }
             var readFiles: [(PathBytes, [UInt8])] = []
             if item.kind == .directory && filters.hasDirMerge && walker.willDescend {
@@ -106,13 +121,14 @@ public enum Scanner {
                 }
             }
             entry.unreadable = item.unreadable
-            entry.noContents = item.noContents
+            entry.noContents = withoutContents
             if let hasher, item.kind == .file {
                 do { entry.checksum = try hashFile(item.dirfd, item.name, hasher, follow: item.followed) } catch {
                     report(.unreadable("cannot read", item.path, error.code))
                     continue
                 }
             }
+            try sendIOErrors()
             for (name, bytes) in readFiles where !filters.excludes(PathOps.join(item.path, name), isDirectory: false) {
                 // The file goes across too, so the receiver will hold these rules after the
                 // transfer; it learns them before the directory's entry.
@@ -120,6 +136,7 @@ public enum Scanner {
             }
             try sender.send(entry, implied: item.implied)
         }
+        try sendIOErrors()
         try sender.finish()
         try out.finish()
         return status

@@ -139,19 +139,19 @@ public final class TreeWalker: SourceWalk {
         switch symlinks {
         case .keep: return true
         case .skipUnsafe:
-            return !unsafe
+            return true // the receiver ignores unsafe links (rsync's --safe-links), so they stay listed
         case .followUnsafe where !unsafe: return true
         default: break
         }
         let st: FileStat
         do { st = try Sys.fstatat(item.dirfd, item.name, follow: true) } catch {
-            if symlinks == .followDirsSkipUnsafe { return !unsafe }
+            if symlinks == .followDirsSkipUnsafe { return true }
             if symlinks != .followDirs { item.noReferent = true }
             return true
         }
         guard let kind = st.kind else { return false }
         if symlinks == .followDirs && kind != .directory { return true }
-        if symlinks == .followDirsSkipUnsafe && kind != .directory { return !unsafe }
+        if symlinks == .followDirsSkipUnsafe && kind != .directory { return true }
         if kind == .directory && isAncestor(st) {
             onProblem(SyError("symlink loop: \"\(item.path.displayName)\" leads back to a directory above it", status: .partial))
             return false

@@ -31,6 +31,9 @@ public final class Summer {
     static let walkStatus = NSLockLite()
     nonisolated(unsafe) static var walkWorst = ExitStatus.ok
 
+    /// The sender reported an IO error: deletions stop (unless --ignore-errors), noted once.
+    var ioError = false
+    var ioErrorNoted = false
     /// The file decision just made skipped a file that differs (-u, --append): not "unchanged".
     var skippedNotSame = false
     /// KEEP plans of the directories enclosing the current entry, sent only when a plan below needs them.
@@ -147,6 +150,9 @@ public final class Summer {
                 continue
             case .filterFile(let dir, let name, let content):
                 sentFilterFiles[PathOps.join(dir, name)] = content
+            case .message(let level, _) where level >= 2:
+                // The sender could not list something: rsync then deletes nothing more.
+                ioError = true
             case .message:
                 try out.write(rec) // the scan's notes reach sy-apply, which prints them
             default:
@@ -213,7 +219,7 @@ public final class Summer {
     // MARK: The three cases of the merge
 
     func sourceOnly(_ s: Entry) throws(SyError) {
-        if s.missing { return }
+        if s.missing || ignoredLink(s) { return }
         guard wanted(s) else { try skipUnwanted(s); return }
         if sizeExcluded(s) { return }
         if options.existing {
@@ -322,6 +328,13 @@ public final class Summer {
         if d.kind == .directory { walker.skipChildren(of: d.path) }
         if let pd = options.partialDir, d.kind == .directory, PathOps.base(d.path) == pd { return }
         guard options.delete, deletable(d.path) else { return }
+        if ioError && !options.ignoreErrors {
+            if !ioErrorNoted {
+                ioErrorNoted = true
+                try out.write(.message(level: 0, text: "IO error encountered -- skipping file deletion"))
+            }
+            return
+        }
         if filters.excludes(d.path, isDirectory: d.kind == .directory, side: .receiver) { return }
         if options.protects.excludes(d.path, isDirectory: d.kind == .directory) { return }
         try emit(Plan(action: .delete, entry: Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)))
@@ -334,7 +347,16 @@ public final class Summer {
         return last.deletable
     }
 
+    /// `--safe-links`: an unsafe symlink from the sender is neither made nor lets its path be deleted.
+    func ignoredLink(_ s: Entry) -> Bool {
+        options.safeLinks && s.kind == .symlink && SymlinkMode.isUnsafe(s.target, at: s.path)
+    }
+
     func both(_ s: Entry, _ d: WalkItem, _ walker: PrefetchWalker) throws(SyError) {
+        if ignoredLink(s) {
+            if d.kind == .directory { walker.skipChildren(of: d.path) }
+            return
+        }
         if s.missing {
             // --delete-missing-args: the destination's entry goes (a directory only with --force or --delete).
             if d.kind == .directory { walker.skipChildren(of: d.path) }

@@ -87,6 +87,7 @@ public struct StageCommands: Sendable {
         if let b = r.blockSize { sum += ["-B", String(b)] }
         if let j = r.jobs { sum += ["--jobs", String(j)] }
         if r.fuzzy { sum.append("--fuzzy") }
+        if r.symlinks == .skipUnsafe || r.symlinks == .followDirsSkipUnsafe { sum.append("--safe-links") }
         if r.dryRun { sum.append("-n") }
         if r.removeSourceFiles && !r.dryRun { sum.append("--report-unchanged") }
         // The second pass sends the files that failed verification whole.
