@@ -293,11 +293,11 @@ struct PreservationOptions: ParsableArguments {
 
 /// Deletion and backups (a group of `sy --help`).
 struct DeletionOptions: ParsableArguments {
-    @Flag(name: [.customLong("delete"), .customLong("del")], help: "Delete extraneous files from destination dirs.")
+    @Flag(name: .customLong("delete"), help: "Delete extraneous files from destination dirs.")
     var delete = false
     @Flag(name: .customLong("delete-before"), help: "Receiver deletes before transfer.")
     var deleteBefore = false
-    @Flag(name: .customLong("delete-during"), help: "Receiver deletes during the transfer.")
+    @Flag(name: [.customLong("delete-during"), .customLong("del")], help: "Receiver deletes during the transfer (--del).")
     var deleteDuring = false
     @Flag(name: .customLong("delete-delay"), help: "Find deletions during, delete after.")
     var deleteDelay = false

@@ -55,8 +55,10 @@ extension Applier {
                 basisFd = (try? Sys.openat(dir, name, O_RDONLY | O_NOFOLLOW)) ?? -1
             }
         }
-        if p.flags.contains(.fuzzyBasis), p.signature != nil, basisFd < 0 {
-            basisFd = (try? Sys.openat(dir, p.linkTo, O_RDONLY | O_NOFOLLOW)) ?? -1
+        if p.flags.contains(.fuzzyBasis) {
+            // Without -p rsync gives the new file the basis's permissions.
+            if let st = try? Sys.fstatat(dir, p.linkTo), st.kind == .file { oldPerms = st.perms }
+            if p.signature != nil && basisFd < 0 { basisFd = (try? Sys.openat(dir, p.linkTo, O_RDONLY | O_NOFOLLOW)) ?? -1 }
         }
         if p.flags.contains(.partialBasis), let pd = options.partialDir, basisFd < 0,
            let pdir = try? Sys.openDir(dir, pd) {

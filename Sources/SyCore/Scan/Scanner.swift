@@ -80,6 +80,11 @@ public enum Scanner {
                 rootDev = item.stat.dev
                 walker.oneFileSystemDev = rootDev
             }
+            if item.noReferent && item.isArgument {
+                // rsync follows a source argument before filtering it.
+                report(SyError("link_stat \"\(item.path.displayName)\" failed: \(errnoText(ENOENT))", status: .partial))
+                continue
+            }
             if !filters.isEmpty && filters.excludes(item.path, isDirectory: item.kind == .directory) {
                 if item.kind == .directory { walker.skipChildren() }
                 continue

@@ -119,7 +119,7 @@ public final class SourceSet {
                 }
                 roots += names.map { WalkRoot(dirfd: s.dirfd, fsName: $0, streamName: $0) }
             } else {
-                roots.append(WalkRoot(dirfd: s.dirfd, fsName: s.fsName, streamName: s.streamName))
+                roots.append(WalkRoot(dirfd: s.dirfd, fsName: s.fsName, streamName: s.streamName, isArgument: true))
             }
         }
         return roots

@@ -16,6 +16,8 @@ public struct WalkItem {
     public var noContents: Bool = false
     /// A symlink the walk followed (`-L` and friends): `stat` describes its referent.
     public var followed: Bool = false
+    /// A source argument itself: a link without referent is an error whatever the filters say.
+    public var isArgument: Bool = false
     /// An implied parent directory of `-R`: sent only if something below it is.
     public var implied: Bool = false
     /// A symlink that was to be followed but points nowhere (an error if the filters keep it).
@@ -61,8 +63,10 @@ public struct WalkRoot {
     public var dirfd: Int32
     public var fsName: PathBytes
     public var streamName: PathBytes
-    public init(dirfd: Int32, fsName: PathBytes, streamName: PathBytes) {
-        self.dirfd = dirfd; self.fsName = fsName; self.streamName = streamName
+    /// A source argument itself (not an entry of a `dir/` source).
+    public var isArgument: Bool
+    public init(dirfd: Int32, fsName: PathBytes, streamName: PathBytes, isArgument: Bool = false) {
+        self.dirfd = dirfd; self.fsName = fsName; self.streamName = streamName; self.isArgument = isArgument
     }
 }
 
@@ -203,6 +207,7 @@ public final class TreeWalker: SourceWalk {
             }
             guard let kind = st.kind else { continue }
             var item = WalkItem(path: path, stat: st, kind: kind, target: [], dirfd: dirfd, name: fsName)
+            if let roots = top.roots { item.isArgument = roots[i].isArgument }
             if kind == .symlink && readTargets {
                 do { item.target = try Sys.readlinkat(dirfd, fsName) } catch {
                     onProblem(.unreadable("cannot read symlink", path, error.code))

@@ -243,8 +243,16 @@ public final class Summer {
 
     /// -y: a new file sent as a delta against a similar file in its destination directory.
     func emitFuzzy(_ plan: Plan) throws(SyError) -> Bool {
-        guard !options.wholeFile, !options.dryRun, let opener = basisOpener,
+        guard !options.dryRun, let opener = basisOpener,
               let (name, st) = fuzzy.find(for: plan.entry, opener: opener) else { return false }
+        if options.wholeFile {
+            // No delta, but rsync still takes the basis's permissions for the new file.
+            var p = plan
+            p.flags.insert(.fuzzyBasis)
+            p.linkTo = name
+            try emit(p)
+            return true
+        }
         let basisPath = PathOps.join(PathOps.parent(plan.entry.path), name)
         let fd: Int32
         do { fd = try opener.openRelative(basisPath) } catch { return false }
