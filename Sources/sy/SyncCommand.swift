@@ -139,6 +139,8 @@ struct SyncCommand: ParsableCommand {
         r.maxSize = sel.maxSize
         if on(del.backup || del.backupDir != nil, "backup", "b") {
             r.backupSuffix = del.suffix ?? (del.backupDir == nil ? "~" : "")
+            // rsync: backups beside their files imply -O (directory times are left alone).
+            if del.backupDir == nil { r.omitDirTimes = true }
             r.backupDir = del.backupDir
         }
         if del.deleteExcluded { r.delete = true }

@@ -25,6 +25,10 @@ public enum Itemizer {
             || (plan.action == .hardlink && !plan.flags.contains(.replace))
         if isNew { return String(y) + String(kindLetter(e.kind)) + "+++++++++" }
         let f = plan.flags
+        // rsync: an item identical but for being linked shows spaces, not dots.
+        if plan.action == .hardlink && f.isDisjoint(with: [.checksum, .value, .size, .time, .timeNow, .perms, .owner, .group, .acl, .xattrs]) {
+            return String(y) + String(kindLetter(e.kind)) + String(repeating: " ", count: 9)
+        }
         var s = String(y) + String(kindLetter(e.kind))
         s.append(f.contains(.checksum) || f.contains(.value) ? "c" : ".")
         s.append(f.contains(.size) ? "s" : ".")

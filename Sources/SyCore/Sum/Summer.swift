@@ -122,6 +122,10 @@ public final class Summer {
                 dst = walker!.next()
             }
         }
+        if ioError && options.delete && !options.ignoreErrors && !ioErrorNoted && basisOpener != nil {
+            ioErrorNoted = true
+            try out.write(.message(level: 0, text: "IO error encountered -- skipping file deletion"))
+        }
         try out.write(.summary(counts.items(entryBytes: input.offset)))
         totals?.send(final: true)
         try out.finish()
@@ -487,6 +491,11 @@ public final class Summer {
         if let d = dest {
             flags.insert(.replace)
             if d.kind == .directory { flags.insert(.value) }
+            // rsync itemizes the link against the file it replaces.
+            if d.kind == s.kind {
+                if d.stat.size != s.size { flags.insert(.size) }
+                flags.formUnion(attrFlags(s, d.stat))
+            }
         }
         return Plan(action: .hardlink, flags: flags, entry: s, linkTo: leader.path)
     }
@@ -544,6 +553,7 @@ public final class Summer {
             same = false
         } else if options.checksum {
             same = s.size == d.stat.size
+            if !same { flags.insert(.checksum) } // rsync reports c whenever -c finds the content differs
             if same {
                 let sum = try destChecksum(d)
                 if let a = s.checksum, let b = sum, a != b { same = false; flags.insert(.checksum) }

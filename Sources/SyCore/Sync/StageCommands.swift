@@ -83,7 +83,7 @@ public struct StageCommands: Sendable {
         for d in r.linkDests { sum += ["--link-dest", d] }
         for d in r.compareDests { sum += ["--compare-dest", d] }
         // rsync protects backups kept beside the files from --delete (`P *~`).
-        if let sfx = r.backupSuffix, r.backupDir == nil, !sfx.isEmpty { sum.append("--protect=*" + sfx) }
+        if let sfx = r.backupSuffix, r.backupDir == nil, !sfx.isEmpty, !r.deleteExcluded { sum.append("--protect=*" + sfx) }
         if let b = r.blockSize { sum += ["-B", String(b)] }
         if let j = r.jobs { sum += ["--jobs", String(j)] }
         if r.fuzzy { sum.append("--fuzzy") }
@@ -122,7 +122,7 @@ public struct StageCommands: Sendable {
             apply.append("-b")
             if !sfx.isEmpty { apply.append("--suffix=" + sfx) }
             if let bd = r.backupDir { apply.append("--backup-dir=" + bd) }
-            if r.backupDir == nil && !sfx.isEmpty { apply.append("--protect=*" + sfx) }
+            if r.backupDir == nil && !sfx.isEmpty && !r.deleteExcluded { apply.append("--protect=*" + sfx) }
         }
         for d in r.linkDests { apply += ["--link-dest", d] }
         if r.copyDest { apply.append("--copy-references") }
