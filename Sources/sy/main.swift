@@ -15,6 +15,15 @@ if args.first == "show" {
         return .ok
     }
 }
+// rsync's -h alone is --help, and -V is --version.
+if args == ["-h"] {
+    print(SyncCommand.helpMessage())
+    exit(0)
+}
+if args.contains("-V") {
+    print(versionString("sy"))
+    exit(0)
+}
 if let e = RsyncArgs.unsupportedOption(args) {
     ProgramName.current = "sy"
     warn(e.message)

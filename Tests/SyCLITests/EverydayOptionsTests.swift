@@ -160,6 +160,9 @@ struct EverydayOptionsTests {
                       "HOW FILES ARE WRITTEN:", "REMOTE SHELL AND NETWORK:", "OUTPUT:"] {
             #expect(help.out.contains(group), "\(group)")
         }
+        // rsync's -h alone is the help, -V the version.
+        #expect(run(["sy", "-h"]).out.contains("WHAT TO COPY AND PRESERVE:"))
+        #expect(run(["sy", "-V"]).out.hasPrefix("sy "))
         let t = TempDir("everyday")
         for sh in ["bash", "zsh", "fish"] {
             let r = run(["sy", "--generate-completion-script", sh])
