@@ -247,7 +247,9 @@ public final class Summer {
 
     /// -y: a new file sent as a delta against a similar file in its destination directory.
     func emitFuzzy(_ plan: Plan) throws(SyError) -> Bool {
-        guard !options.dryRun, let opener = basisOpener,
+        // rsync looks for a basis only in directories of the transfer (not beside a lone file argument).
+        let parent = PathOps.parent(plan.entry.path)
+        guard !options.dryRun, let opener = basisOpener, srcDirs.contains(where: { $0.path == parent }),
               let (name, st) = fuzzy.find(for: plan.entry, opener: opener) else { return false }
         if options.wholeFile {
             // No delta, but rsync still takes the basis's permissions for the new file.
@@ -385,6 +387,11 @@ public final class Summer {
             return
         }
         if s.kind != d.kind {
+            // --min-size/--max-size skip a file before anything else, even one replacing another type.
+            if sizeExcluded(s) {
+                if d.kind == .directory { walker.skipChildren(of: d.path) }
+                return
+            }
             try replace(s, d, walker)
             return
         }
