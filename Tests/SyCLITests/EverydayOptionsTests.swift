@@ -249,6 +249,29 @@ struct EverydayOptionsTests {
         #expect(readFile(t.sub("dst/tool-1.0.tar")) == base, "the basis is left alone")
     }
 
+    /// --delay-updates with --backup-dir (and --remove-source-files): backups made when the held
+    /// files move into place, the same as rsync's (this once crashed sy-apply at exit).
+    @Test func delayedUpdatesWithBackupDir() throws {
+        let t = TempDir("everyday")
+        for root in ["src", "src2"] {
+            _ = system(script: "mkdir -p \(shellQuote(t.sub(root + "/d")))")
+            writeFile(t.sub(root + "/a"), Array("new".utf8)); writeFile(t.sub(root + "/d/b"), Array("new2".utf8))
+            _ = system(script: "find \(shellQuote(t.sub(root))) -exec touch -d '2024-01-02 03:04:05' {} +")
+        }
+        for d in ["r", "s"] {
+            _ = system(script: "mkdir -p \(shellQuote(t.sub(d + "/d")))")
+            writeFile(t.sub(d + "/a"), Array("old".utf8)); writeFile(t.sub(d + "/d/b"), Array("old2".utf8))
+            _ = system(script: "touch -d 2020-01-01 \(shellQuote(t.sub(d + "/a"))) \(shellQuote(t.sub(d + "/d/b")))")
+        }
+        let rr = run(["rsync", "-a", "--delay-updates", "--backup-dir=../bk-r", "--remove-source-files", "src/", "r/"], cwd: t.path)
+        let ss = run(["sy", "-a", "--delay-updates", "--backup-dir=../bk-s", "--remove-source-files", "src2/", "s/"], cwd: t.path)
+        #expect(rr.code == 0 && ss.code == 0, "\(ss)")
+        for (a, b) in [("r", "s"), ("bk-r", "bk-s"), ("src", "src2")] {
+            #expect(TreeSnapshot(t.sub(a), rootTimes: false).diff(TreeSnapshot(t.sub(b), rootTimes: false), ignoringDirTimes: true).isEmpty, "\(a)")
+        }
+        #expect(readFile(t.sub("bk-s/d/b")) == Array("old2".utf8))
+    }
+
     @Test func listOnlyAndRejectedOptions() {
         let t = TempDir("everyday")
         tree(t)

@@ -59,6 +59,9 @@ public final class Applier {
     }
 
     deinit {
+        // Directories reopened after the end (a late backup) are only closed here: their
+        // finishing hook refers to this object, which is going away.
+        dirs?.onPop = nil
         dirs?.closeAll()
         linkDirs?.closeAll()
         if rootFd >= 0 { Sys.close(rootFd) }
