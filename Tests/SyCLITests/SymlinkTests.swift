@@ -48,6 +48,7 @@ struct SymlinkTests {
             mkdir(t.sub(d), 0o755)
             writeFile(t.sub(d + "/extra"), [1])
             symlink("/etc/hostname", t.sub(d + "/abs"))
+            _ = system(script: "find \(shellQuote(t.sub(d))) -exec touch -h -d '2023-01-01' {} +")
         }
         let rr = run(["rsync"] + args + ["src/", "r/"], cwd: t.path)
         let ss = run(["sy"] + args + ["src/", "s/"], cwd: t.path)

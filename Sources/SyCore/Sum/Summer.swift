@@ -13,7 +13,12 @@ public final class Summer {
     var counts = SourceCounts()
 
     struct LinkKey: Hashable { var dev: UInt64; var ino: UInt64 }
-    struct Leader { var path: PathBytes; var destIno: UInt64? }
+    struct Leader {
+        var path: PathBytes
+        var destIno: UInt64?
+        /// Left as it was by --append though it differs: the group's other members are judged alone.
+        var skipped = false
+    }
     var leaders: [LinkKey: Leader] = [:]
     /// Source directories seen, innermost last, and whether deleting below them is allowed.
     var srcDirs: [(path: PathBytes, deletable: Bool)] = []
@@ -400,6 +405,17 @@ public final class Summer {
             enterFilters(s.path)
         }
         let key = LinkKey(dev: s.dev, ino: s.ino)
+        // --append leaves a destination file as long as the source alone, unless it is a hard
+        // link to a member of its group that is in place (then it is linked, as rsync does).
+        let linksToLeader = options.hardLinks && s.isLinkCandidate && leaders[key].map { !$0.skipped } == true
+        if (options.append || options.appendVerify) && options.hardLinks && s.isLinkCandidate && d.kind == .file
+            && d.stat.size >= s.size && !(options.appendSecondPass && d.stat.size == s.size) && !linksToLeader {
+            if leaders[key] == nil {
+                leaders[key] = Leader(path: s.path, destIno: d.stat.ino, skipped: !(sameTime(s, d.stat) && d.stat.size == s.size))
+            }
+            if let p = try fileDecision(s, d, attrFlags(s, d.stat)) { try emitWithSignature(p, basis: d) }
+            return
+        }
         if options.hardLinks && s.isLinkCandidate {
             if let plan = linkFollower(s, dest: d) {
                 if plan.action != .unchanged { try emit(plan) }
@@ -490,7 +506,7 @@ public final class Summer {
     /// For a later path of a hard-linked group: a hardlink plan, or nil if this is the group's first path.
     func linkFollower(_ s: Entry, dest: WalkItem?) -> Plan? {
         let key = LinkKey(dev: s.dev, ino: s.ino)
-        guard let leader = leaders[key] else { return nil }
+        guard let leader = leaders[key], !leader.skipped else { return nil }
         if let d = dest, let ino = leader.destIno, d.stat.ino == ino, d.kind == s.kind {
             return Plan(action: .unchanged, entry: s)
         }
@@ -576,6 +592,7 @@ public final class Summer {
         }
         if (options.append || options.appendVerify) && !(options.appendSecondPass && d.stat.size == s.size) {
             // rsync skips a file whose destination is as long or longer.
+            // rsync leaves a destination as long or longer alone, attributes included.
             if d.stat.size >= s.size { skippedNotSame = true; return nil }
             var p = Plan(action: .update, flags: flags.union(options.appendVerify ? [.append, .appendVerify] : [.append]), entry: s)
             p.appendFrom = d.stat.size
