@@ -252,9 +252,7 @@ public final class Summer {
 
     /// -y: a new file sent as a delta against a similar file in its destination directory.
     func emitFuzzy(_ plan: Plan) throws(SyError) -> Bool {
-        // rsync looks for a basis only in directories of the transfer (not beside a lone file argument).
-        let parent = PathOps.parent(plan.entry.path)
-        guard !options.dryRun, let opener = basisOpener, srcDirs.contains(where: { $0.path == parent }),
+        guard !options.dryRun, let opener = basisOpener,
               let (name, st) = fuzzy.find(for: plan.entry, opener: opener) else { return false }
         if options.wholeFile {
             // No delta, but rsync still takes the basis's permissions for the new file.
@@ -572,9 +570,8 @@ public final class Summer {
         if s.size != d.stat.size { flags.insert(.size) }
         if !options.times { flags.insert(.timeNow) }
         var same: Bool
-        if options.ignoreTimes {
-            same = false
-        } else if options.checksum {
+        if options.checksum {
+            // -c decides, even with -I, as in rsync.
             same = s.size == d.stat.size
             if !same { flags.insert(.checksum) } // rsync reports c whenever -c finds the content differs
             if same {
@@ -582,6 +579,8 @@ public final class Summer {
                 if let a = s.checksum, let b = sum, a != b { same = false; flags.insert(.checksum) }
                 if s.checksum == nil || sum == nil { same = false }
             }
+        } else if options.ignoreTimes {
+            same = false
         } else if options.sizeOnly {
             same = s.size == d.stat.size
         } else {
@@ -591,7 +590,6 @@ public final class Summer {
             return attrs.isEmpty ? nil : Plan(action: .attrs, flags: attrs, entry: s)
         }
         if (options.append || options.appendVerify) && !(options.appendSecondPass && d.stat.size == s.size) {
-            // rsync skips a file whose destination is as long or longer.
             // rsync leaves a destination as long or longer alone, attributes included.
             if d.stat.size >= s.size { skippedNotSame = true; return nil }
             var p = Plan(action: .update, flags: flags.union(options.appendVerify ? [.append, .appendVerify] : [.append]), entry: s)
