@@ -69,9 +69,6 @@ struct SyncCommand: ParsableCommand {
         let deletes = [del.deleteBefore, del.deleteDuring, del.deleteDelay, del.deleteAfter].filter { $0 }.count
         if deletes > 1 { throw ValidationError("you may not combine multiple --delete-WHEN options") }
         // rsync's refusals, in its words.
-        if (xfer.append || xfer.appendVerify) && xfer.wholeFile && !CommandLine.arguments.contains(where: { $0 == "--no-W" || $0 == "--no-whole-file" }) {
-            throw ValidationError("--append cannot be used with --whole-file")
-        }
         if xfer.inplace && xfer.delayUpdates { throw ValidationError("--inplace cannot be used with --delay-updates") }
         if (xfer.append || xfer.appendVerify) && xfer.delayUpdates { throw ValidationError("--append cannot be used with --delay-updates") }
         if xfer.inplace && xfer.partialDir != nil { throw ValidationError("--inplace cannot be used with --partial-dir") }

@@ -449,28 +449,42 @@ public final class Applier {
     /// `--copy-dest`: a local copy of the reference file (same content and times as the source's).
     func copyReference(_ p: Plan, from ldir: Int32, dir: Int32, name: PathBytes) -> Bool {
         let e = p.entry
-        var src: Int32 = -1, out: Int32 = -1, tmp: PathBytes = []
-        defer { if src >= 0 { Sys.close(src) }; if out >= 0 { Sys.close(out) } }
         do throws(Errno) {
-            src = try Sys.openat(ldir, PathOps.base(p.linkTo), O_RDONLY | O_NOFOLLOW)
-            (out, tmp) = try namer.create(in: dir, for: name)
+            try copyIntoPlace(from: ldir, PathOps.base(p.linkTo), size: e.size, to: dir, name) { out, copied throws(Errno) in
+                guard copied == e.size else { throw Errno(EIO) }
+                try Sys.fchmod(out, mode_t(options.perms ? e.perms : e.perms & ~UInt32(umask)))
+                chown(fd: out, e)
+                applyXattrs(e, .fd(out))
+                if options.times { try Sys.futimens(out, e.mtimeSec, e.mtimeNsec) }
+            }
+            return true
+        } catch {
+            report(SyError.sys("copy from --copy-dest failed for", e.path, error.code, status: .partial))
+            return false
+        }
+    }
+
+    /// Copies up to `size` bytes of `srcName` (in `srcDir`, never through a symlink) into a new
+    /// temp file beside `name` in `dir`, lets `finish` set its attributes (given the bytes
+    /// copied), and renames it over `name`. The temp file is removed on any failure.
+    func copyIntoPlace(from srcDir: Int32, _ srcName: PathBytes, size: Int64, to dir: Int32, _ name: PathBytes,
+                       finish: (Int32, Int64) throws(Errno) -> Void) throws(Errno) {
+        let src = try Sys.openat(srcDir, srcName, O_RDONLY | O_NOFOLLOW)
+        defer { Sys.close(src) }
+        let (out, tmp) = try namer.create(in: dir, for: name)
+        defer { Sys.close(out) }
+        do throws(Errno) {
             var off: Int64 = 0
-            while off < e.size {
-                let n = try copyRange(src: src, at: off, dst: out, at: off, count: e.size - off)
+            while off < size {
+                let n = try copyRange(src: src, at: off, dst: out, at: off, count: size - off)
                 if n == 0 { break }
                 off += n
             }
-            guard off == e.size else { throw Errno(EIO) }
-            try Sys.fchmod(out, mode_t(options.perms ? e.perms : e.perms & ~UInt32(umask)))
-            chown(fd: out, e)
-            applyXattrs(e, .fd(out))
-            if options.times { try Sys.futimens(out, e.mtimeSec, e.mtimeNsec) }
+            try finish(out, off)
             try Sys.renameat(dir, tmp, dir, name)
-            return true
         } catch {
-            if !tmp.isEmpty { try? Sys.unlinkat(dir, tmp, isDir: false) }
-            report(SyError.sys("copy from --copy-dest failed for", e.path, error.code, status: .partial))
-            return false
+            try? Sys.unlinkat(dir, tmp, isDir: false)
+            throw error
         }
     }
 

@@ -41,32 +41,16 @@ extension Applier {
     func backupCopy(dir: Int32, name: PathBytes, path: PathBytes) -> Bool {
         guard let policy = options.backup else { return true }
         guard let st = try? Sys.fstatat(dir, name), st.kind == .file else { return true }
-        var src: Int32 = -1, out: Int32 = -1
-        var bdir: Int32 = -1, owned = false, tmp: PathBytes = []
-        defer {
-            if src >= 0 { Sys.close(src) }
-            if out >= 0 { Sys.close(out) }
-            if owned { Sys.close(bdir) }
-        }
         do throws(Errno) {
-            let (bd, bname, own) = try backupLocation(policy, dir: dir, name: name, path: path)
-            bdir = bd; owned = own
-            src = try Sys.openat(dir, name, O_RDONLY | O_NOFOLLOW)
-            (out, tmp) = try namer.create(in: bdir, for: bname)
-            var off: Int64 = 0
-            while off < st.size {
-                let n = try copyRange(src: src, at: off, dst: out, at: off, count: st.size - off)
-                if n == 0 { break }
-                off += n
+            let (bdir, bname, owned) = try backupLocation(policy, dir: dir, name: name, path: path)
+            defer { if owned { Sys.close(bdir) } }
+            try copyIntoPlace(from: dir, name, size: st.size, to: bdir, bname) { out, _ throws(Errno) in
+                try Sys.fchmod(out, mode_t(st.perms))
+                if canChown { try? Sys.fchown(out, st.uid, st.gid) }
+                try Sys.futimens(out, st.mtimeSec, st.mtimeNsec)
             }
-            try Sys.fchmod(out, mode_t(st.perms))
-            if canChown { try? Sys.fchown(out, st.uid, st.gid) }
-            try Sys.futimens(out, st.mtimeSec, st.mtimeNsec)
-            try Sys.renameat(bdir, tmp, bdir, bname)
-            tmp = []
             return true
         } catch {
-            if !tmp.isEmpty { try? Sys.unlinkat(bdir, tmp, isDir: false) }
             report(SyError.sys("backup failed for", path, error.code, status: .partial))
             return false
         }

@@ -39,14 +39,15 @@ public struct FilterList: Sendable {
 
     public var isEmpty: Bool { rules.isEmpty }
     /// Whether some rule reads per-directory files (`enter(directory:read:)` matters).
-    public var hasDirMerge: Bool { rules.contains { $0.action == .dirMerge } }
+    /// (Kept as rules are added: the scan asks for every directory.)
+    public private(set) var hasDirMerge = false
     /// The rules in `--filter` syntax, merges expanded.
     public var texts: [String] { rules.map(\.text) }
 
     private mutating func append(_ rule: FilterRule) {
         var r = rule
         if deleteExcluded && !r.sideGiven && (r.action == .include || r.action == .exclude) { r.receiver = false }
-        if r.action == .clear { rules.removeAll(); return }
+        if r.action == .clear { rules.removeAll(); hasDirMerge = false; return }
         if r.action == .exclude && r.cvs {
             for p in FilterList.cvsDefaults() {
                 var c = FilterRule(include: false, pattern: p)
@@ -56,6 +57,7 @@ public struct FilterList: Sendable {
             }
             return
         }
+        if r.action == .dirMerge { hasDirMerge = true }
         rules.append(r)
     }
 

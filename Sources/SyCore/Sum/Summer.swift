@@ -269,13 +269,24 @@ public final class Summer {
         var p = plan
         p.flags.insert(.fuzzyBasis)
         p.linkTo = name
-        let bs = options.blockSize ?? BlockSigner.blockSize(for: st.size)
-        let sig = SignatureInfo(blockSize: bs, strongLength: BlockSigner.strongLength(basisSize: st.size, sourceSize: plan.entry.size, blockSize: bs),
-                                basisSize: st.size)
+        try emitSigned(p, basisFd: fd, basisSize: st.size)
+        return true
+    }
+
+    /// The signature layout for a basis of `basisSize` bytes (`-B`, or grown with the file).
+    func signatureInfo(basisSize: Int64, sourceSize: Int64) -> SignatureInfo {
+        let bs = options.blockSize ?? BlockSigner.blockSize(for: basisSize)
+        return SignatureInfo(blockSize: bs, strongLength: BlockSigner.strongLength(basisSize: basisSize, sourceSize: sourceSize, blockSize: bs),
+                             basisSize: basisSize)
+    }
+
+    /// Emits `plan` with the signature of the open basis `fd`: the plan, then its BLOCKS.
+    func emitSigned(_ plan: Plan, basisFd fd: Int32, basisSize: Int64) throws(SyError) {
+        var p = plan
+        let sig = signatureInfo(basisSize: basisSize, sourceSize: plan.entry.size)
         p.signature = sig
         try emit(p)
         try BlockSigner.emitBlocks(fd: fd, info: sig, out: out)
-        return true
     }
 
     /// For a new file: `.some(nil)` if a --compare-dest copy makes it unnecessary,
@@ -326,12 +337,7 @@ public final class Summer {
         p.signature = nil
         guard let st = try? Sys.fstat(fd), st.kind == .file, st.size > 0 else { try emit(p); return true }
         p.flags.insert(.partialBasis)
-        let bs = options.blockSize ?? BlockSigner.blockSize(for: st.size)
-        let sig = SignatureInfo(blockSize: bs, strongLength: BlockSigner.strongLength(basisSize: st.size, sourceSize: plan.entry.size, blockSize: bs),
-                                basisSize: st.size)
-        p.signature = sig
-        try emit(p)
-        try BlockSigner.emitBlocks(fd: fd, info: sig, out: out)
+        try emitSigned(p, basisFd: fd, basisSize: st.size)
         return true
     }
 
@@ -598,10 +604,7 @@ public final class Summer {
         }
         var plan = Plan(action: .update, flags: flags, entry: s)
         if !options.wholeFile && d.stat.size > 0 && !options.dryRun {
-            let bs = options.blockSize ?? BlockSigner.blockSize(for: d.stat.size)
-            plan.signature = SignatureInfo(blockSize: bs,
-                                           strongLength: BlockSigner.strongLength(basisSize: d.stat.size, sourceSize: s.size, blockSize: bs),
-                                           basisSize: d.stat.size)
+            plan.signature = signatureInfo(basisSize: d.stat.size, sourceSize: s.size)
         }
         return plan
     }
