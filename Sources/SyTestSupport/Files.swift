@@ -58,3 +58,16 @@ public func setMtime(_ path: PathBytes, _ sec: Int64, _ nsec: Int64) {
 public func exists(_ path: String) -> Bool { (try? Sys.fstatat(Sys.atFDCWD, path.pathBytes)) != nil }
 
 public func lstat(_ path: String) -> FileStat? { try? Sys.fstatat(Sys.atFDCWD, path.pathBytes) }
+
+/// Writes a file, making its missing parent directories first.
+@discardableResult
+public func makeFile(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) -> Bool {
+    let parent = PathOps.parent(path.pathBytes)
+    if parent != [0x2E] { _ = system(script: "mkdir -p \(shellQuote(parent.displayName))") }
+    return writeFile(path, bytes, mode: mode)
+}
+
+/// Gives everything below (and including) `root` the time `date` (touch -d syntax), symlinks too.
+public func touchTree(_ root: String, _ date: String) {
+    _ = system(script: "find \(shellQuote(root)) -exec touch -h -d \(shellQuote(date)) {} +")
+}

@@ -17,7 +17,7 @@ struct BackupTests {
             writeFile(t.sub(n + "/sub/deep"), Array("deep".utf8))
             _ = system(script: "cp -p \(shellQuote(t.sub("src/same"))) \(shellQuote(t.sub(n)))/")
         }
-        _ = system(script: "find \(shellQuote(t.path)) -exec touch -h -d '2024-05-06 07:08:09' {} +")
+        touchTree(t.path, "2024-05-06 07:08:09")
         _ = system(script: "touch -d '2024-06-01' \(shellQuote(t.sub("src/changed")))")
     }
 

@@ -28,13 +28,12 @@ struct EverydayOptionsTests {
     func tree(_ t: TempDir) {
         for (f, text, mode) in [("src/run.sh", "#!/bin/sh\n", 0o755), ("src/data", "data", 0o644), ("src/x.o", "o", 0o644),
                                 ("src/d/f", "f", 0o644), ("src/only.o/keep", "k", 0o600)] as [(String, String, mode_t)] {
-            _ = system(script: "mkdir -p \(shellQuote(String(t.sub(f).dropLast(PathOps.base(f.pathBytes).count + 1))))")
-            writeFile(t.sub(f), Array(text.utf8), mode: mode)
+            makeFile(t.sub(f), Array(text.utf8), mode: mode)
         }
         _ = system(script: "mkdir -p \(shellQuote(t.sub("src/empty/deeper/deepest"))) \(shellQuote(t.sub("src/objs")))")
         writeFile(t.sub("src/objs/a.o"), [1])
         symlink("data", t.sub("src/link"))
-        _ = system(script: "find \(shellQuote(t.sub("src"))) -exec touch -h -d '2024-01-02 03:04:05' {} +")
+        touchTree(t.sub("src"), "2024-01-02 03:04:05")
     }
 
     /// A destination that already holds some of it, with other modes and extra entries.
@@ -44,7 +43,7 @@ struct EverydayOptionsTests {
         writeFile(d + "/data", Array("data".utf8), mode: 0o755)
         writeFile(d + "/gone", [1])
         writeFile(d + "/gdir/sub/x", [2])
-        _ = system(script: "find \(shellQuote(d)) -exec touch -h -d '2023-01-01 00:00:00' {} +")
+        touchTree(d, "2023-01-01 00:00:00")
     }
 
     @Test(arguments: Array(0..<cases.count))
@@ -297,7 +296,7 @@ struct RemoveSourceFilesTests {
         writeFile(root + "/d/b", Array(repeating: 3, count: 100_000))
         writeFile(root + "/same", Array("same".utf8))
         symlink("a", root + "/l")
-        _ = system(script: "find \(shellQuote(root)) -exec touch -h -d '2024-01-02 03:04:05' {} +")
+        touchTree(root, "2024-01-02 03:04:05")
     }
 
     func prepare(_ t: TempDir, _ names: [String]) {

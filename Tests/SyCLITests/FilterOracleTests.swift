@@ -61,20 +61,18 @@ struct FilterOracleTests {
                      "src/sub/x.c", "src/sub/deep/d.txt", "src/sub/deep/e.c", "docs/readme", "docs/deep/f.txt", "m.txt", "q.h"]
         for f in files {
             let p = root + "/" + f
-            _ = system(script: "mkdir -p \(shellQuote(String(p[..<p.lastIndex(of: "/")!])))")
-            writeFile(p, Array(f.utf8))
+            makeFile(p, Array(f.utf8))
         }
-        _ = system(script: "find \(shellQuote(root)) -exec touch -h -d '2024-01-02 03:04:05' {} +")
+        touchTree(root, "2024-01-02 03:04:05")
     }
 
     /// Destination contents that --delete must keep or remove according to the rules.
     func extras(_ dst: String) {
         for f in ["extra.o", "extra.txt", "build/extra", "src/extra.c", "old/thing", "top.txt"] {
             let p = dst + "/" + f
-            _ = system(script: "mkdir -p \(shellQuote(String(p[..<p.lastIndex(of: "/")!])))")
-            writeFile(p, [9])
+            makeFile(p, [9])
         }
-        _ = system(script: "find \(shellQuote(dst)) -exec touch -h -d '2023-05-06 07:08:09' {} +")
+        touchTree(dst, "2023-05-06 07:08:09")
     }
 
     @Test(arguments: Array(0..<ruleSets.count))
@@ -156,7 +154,7 @@ struct FilterOracleTests {
             ("src/core", "core file"), ("src/lib.so", "so"),
         ]
         for (f, text) in files { writeFile(t.sub(f), Array(text.utf8)) }
-        _ = system(script: "find \(shellQuote(t.sub("src"))) -exec touch -h -d '2024-01-02 03:04:05' {} +")
+        touchTree(t.sub("src"), "2024-01-02 03:04:05")
     }
 
     @Test(arguments: Array(0..<mergeCases.count))

@@ -27,8 +27,7 @@ struct GitIgnoreTests {
         mkdir(repo, 0o755)
         #expect(run(["git", "init", "-q", repo]).code == 0)
         for f in Self.files {
-            _ = system(script: "mkdir -p \(shellQuote(repo + "/" + String(f.dropLast(PathOps.base(f.pathBytes).count))))")
-            writeFile(repo + "/" + f, Array(f.utf8))
+            makeFile(repo + "/" + f, Array(f.utf8))
         }
         writeFile(repo + "/.gitignore", Array(root.utf8))
         if !sub.isEmpty { writeFile(repo + "/a/.gitignore", Array(sub.utf8)) }
@@ -51,8 +50,7 @@ struct GitIgnoreTests {
     @Test func syignoreFilesAndDeleteProtection() throws {
         let t = TempDir("gitignore")
         for f in ["src/a.tmp", "src/b", "src/d/c.tmp", "src/d/e"] {
-            _ = system(script: "mkdir -p \(shellQuote(String(t.sub(f).dropLast(PathOps.base(f.pathBytes).count))))")
-            writeFile(t.sub(f), [1])
+            makeFile(t.sub(f), [1])
         }
         writeFile(t.sub("src/.syignore"), Array("*.tmp\n".utf8))
         writeFile(t.sub("src/d/.syignore"), Array("!c.tmp\n".utf8))

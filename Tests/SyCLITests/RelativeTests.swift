@@ -28,22 +28,20 @@ struct RelativeTests {
     func tree(_ t: TempDir) {
         for (f, text) in [("src/a/b/f", "1"), ("src/a/g", "2"), ("src/a/b/c/deep", "3"), ("src/top", "4"),
                           ("other/h", "5"), ("other/sub/i", "6")] {
-            _ = system(script: "mkdir -p \(shellQuote(String(t.sub(f).dropLast(PathOps.base(f.pathBytes).count + 1))))")
-            writeFile(t.sub(f), Array(text.utf8))
+            makeFile(t.sub(f), Array(text.utf8))
         }
         symlink("b/f", t.sub("src/a/l"))
         chmod(t.sub("src/a"), 0o700)
         writeFile(t.sub("list"), Array("a/b/f\n\n# a comment\n/top\na/b/c\n".utf8))
         writeFile(t.sub("list0"), Array("a/g\0a/b/c\0".utf8))
-        _ = system(script: "find \(shellQuote(t.sub("src"))) \(shellQuote(t.sub("other"))) -exec touch -h -d '2024-01-02 03:04:05' {} +")
+        for d in ["src", "other"] { touchTree(t.sub(d), "2024-01-02 03:04:05") }
     }
 
     func extras(_ dst: String) {
         for f in ["src/x", "src/a/y", "src/a/b/z", "src/a/b/c/w", "a/b/v", "a/u"] {
-            _ = system(script: "mkdir -p \(shellQuote(String((dst + "/" + f).dropLast(PathOps.base(f.pathBytes).count + 1))))")
-            writeFile(dst + "/" + f, [7])
+            makeFile(dst + "/" + f, [7])
         }
-        _ = system(script: "find \(shellQuote(dst)) -exec touch -h -d '2023-05-06 07:08:09' {} +")
+        touchTree(dst, "2023-05-06 07:08:09")
     }
 
     @Test(arguments: Array(0..<cases.count))

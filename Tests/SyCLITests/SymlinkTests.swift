@@ -20,7 +20,7 @@ struct SymlinkTests {
                                ("nope", "dangling"), ("../src", "d/loop"), ("../../out", "d/updir")] {
             symlink(target, t.sub("src/" + name))
         }
-        _ = system(script: "find \(shellQuote(t.path)) -exec touch -h -d '2024-01-02 03:04:05' {} +")
+        touchTree(t.path, "2024-01-02 03:04:05")
     }
 
     @Test(arguments: Array(0..<cases.count))
@@ -48,7 +48,7 @@ struct SymlinkTests {
             mkdir(t.sub(d), 0o755)
             writeFile(t.sub(d + "/extra"), [1])
             symlink("/etc/hostname", t.sub(d + "/abs"))
-            _ = system(script: "find \(shellQuote(t.sub(d))) -exec touch -h -d '2023-01-01' {} +")
+            touchTree(t.sub(d), "2023-01-01")
         }
         let rr = run(["rsync"] + args + ["src/", "r/"], cwd: t.path)
         let ss = run(["sy"] + args + ["src/", "s/"], cwd: t.path)
