@@ -158,4 +158,19 @@ struct MatcherPropertyTests {
             }
         }
     }
+
+    /// The vectorized sum equals rsync's definition, byte by byte, for every length and alignment
+    /// around the 32- and 64-byte steps, and with all-0xFF bytes (the largest lane sums).
+    @Test func weakSumMatchesDefinition() {
+        var rng = SeededRandom(seed: 11)
+        let data = Self.bytes(&rng, 70_000) + [UInt8](repeating: 0xFF, count: 70_000)
+        data.withUnsafeBufferPointer { p in
+            for (start, n) in (0..<300).map({ ($0 % 37, $0) }) + [(3, 65_537), (70_000, 65_536), (70_001, 69_999)] {
+                var s1: UInt32 = 0, s2: UInt32 = 0
+                for i in start..<(start + n) { s1 &+= UInt32(p[i]); s2 &+= s1 }
+                let rc = RollingChecksum(p.baseAddress! + start, count: n)
+                #expect(rc.s1 == s1 && rc.s2 == s2, "length \(n) at \(start)")
+            }
+        }
+    }
 }
