@@ -52,7 +52,7 @@ struct SySum: ParsableCommand {
     var deleteExcluded = false
     @Option(name: .customLong("partial-dir"), help: "Resume from data kept in this directory by an interrupted run.")
     var partialDir: String?
-    @Option(name: .customLong("modify-window"), help: "Compare mtimes with this many seconds of tolerance.")
+    @Option(name: .customLong("modify-window"), help: "Mtimes this many seconds apart count as equal (0: whole seconds; negative: nanoseconds too).")
     var modifyWindow: Int64 = 0
     @Flag(name: [.customShort("O"), .customLong("omit-dir-times")], help: "Do not compare directory times.")
     var omitDirTimes = false

@@ -129,7 +129,7 @@ struct SyncCommand: ParsableCommand {
         r.deleteExcluded = del.deleteExcluded
         r.maxDelete = del.maxDelete
         r.minSize = sel.minSize
-        r.modifyWindow = max(0, sel.modifyWindow ?? 0)
+        r.modifyWindow = sel.modifyWindow ?? 0
         r.chmod = pres.chmod
         r.timeout = xfer.timeout ?? 0
         r.omitDirTimes = on(pres.omitDirTimes, "omit-dir-times", "O")

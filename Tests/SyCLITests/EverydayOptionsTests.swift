@@ -59,6 +59,38 @@ struct EverydayOptionsTests {
         #expect(d.isEmpty, "\(args): \(d.prefix(8))")
     }
 
+    /// rsync's quick check compares whole seconds unless --modify-window is negative; a window
+    /// of N seconds makes times N apart equal; -u compares the same way.
+    @Test(arguments: [[], ["--modify-window=-1"], ["-@", "-1"], ["-@-1"], ["-u"], ["-u", "-@-1"], ["-@", "2"]])
+    func mtimeComparisonMatchesRsync(extra: [String]) throws {
+        let t = TempDir("mtime")
+        // (name, source text, source time, destination text, destination time)
+        let files = [("same-second", "aaaa", "00:00:00.5", "bbbb", "00:00:00.2"),
+                     ("newer-dest", "aaaa", "00:00:00.2", "bbbbbb", "00:00:00.7"),
+                     ("two-apart", "aaaa", "00:00:03", "bbbb", "00:00:01"),
+                     ("three-apart", "aaaa", "00:00:04", "bbbb", "00:00:01")]
+        for side in ["r", "s"] {
+            for (name, _, _, text, time) in files {
+                makeFile(t.sub("\(side)/\(name)"), Array(text.utf8))
+                _ = system(script: "touch -d '2026-01-01 \(time)' \(shellQuote(t.sub("\(side)/\(name)")))")
+            }
+        }
+        for (name, text, time, _, _) in files {
+            makeFile(t.sub("src/\(name)"), Array(text.utf8))
+            _ = system(script: "touch -d '2026-01-01 \(time)' \(shellQuote(t.sub("src/\(name)")))")
+        }
+        _ = system(script: "mkdir -p \(shellQuote(t.sub("src/d"))) \(shellQuote(t.sub("r/d"))) \(shellQuote(t.sub("s/d"))) && "
+                   + "touch -d '2026-01-01 00:00:00.5' \(shellQuote(t.sub("src/d"))) && "
+                   + "touch -d '2026-01-01 00:00:00.2' \(shellQuote(t.sub("r/d"))) \(shellQuote(t.sub("s/d")))")
+        let rr = run(["rsync", "-ai"] + extra + ["src/", "r/"], cwd: t.path)
+        let ss = run(["sy", "-ai"] + extra + ["src/", "s/"], cwd: t.path)
+        #expect(ss.code == 0 && rr.code == 0, "\(extra): rsync \(rr), sy \(ss)")
+        let lines = { (r: RunResult) in r.out.split(separator: "\n").filter { !$0.hasPrefix(".d") || $0.hasSuffix("d/") }.sorted() }
+        #expect(lines(ss) == lines(rr), "\(extra): rsync \(rr.out), sy \(ss.out)")
+        let d = TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false))
+        #expect(d.isEmpty, "\(extra): \(d.prefix(8))")
+    }
+
     @Test func outFormatAndLogFile() throws {
         let t = TempDir("everyday")
         tree(t)
@@ -187,6 +219,7 @@ struct EverydayOptionsTests {
             #expect(run(["sy", "-a", "src/", "d" + j + "/"], cwd: t.path).code == 0)
             for k in stride(from: 1000, to: data.count, by: 3_000_000) { data[k] ^= 0xFF }
             writeFile(t.sub("src/big"), data)
+            touchTree(t.sub("src/big"), "2024-01-01 00:00:00") // same size: the time must differ in whole seconds
             let r = run(["sy", "-a", "--no-W", "--stats", "-j", j, "src/", "d" + j + "/"], cwd: t.path)
             #expect(r.code == 0 && readFile(t.sub("d" + j + "/big")) == data, "\(r)")
             outputs.append(r.out.split(separator: "\n").filter { $0.hasPrefix("Literal") || $0.hasPrefix("Matched") }.joined(separator: ","))

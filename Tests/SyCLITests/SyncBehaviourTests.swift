@@ -175,9 +175,10 @@ struct SyncBehaviourTests {
         data[100_000] ^= 1
         data += [1, 2, 3]
         writeFile(t.sub("src/f"), data)
-        for extra in [["--inplace"], ["--inplace", "--no-W"]] {
+        for (k, extra) in [["--inplace"], ["--inplace", "--no-W"]].enumerated() {
             data[50] ^= 1
             writeFile(t.sub("src/f"), data)
+            touchTree(t.sub("src/f"), "2024-01-0\(k + 1) 00:00:00") // same size: the time must differ in whole seconds
             let r = run(["sy", "-a"] + extra + [t.sub("src") + "/", t.sub("dst")])
             #expect(r.code == 0, "\(r)")
             #expect(readFile(t.sub("dst/f")) == data)

@@ -159,6 +159,9 @@ extension Applier {
             status = status.merged(with: err == ENOENT ? .vanished : .partial)
         case .mismatch(let why):
             redo.append(e.path)
+            // A file changed in place but not verified must never pass a quick check (whole
+            // seconds) as up to date: the second pass, or a later run, sends it again.
+            if inplace && outFd >= 0 { try? Sys.futimens(outFd, e.mtimeSec > 1 << 20 ? 0 : 1 << 30, 0) }
             // rsync's words: the new data is discarded (or, written in place, retained) and sent again.
             report(SyError("WARNING: \(e.path.displayName) failed verification (\(why)) -- update \(inplace ? "retained" : "discarded") (will try again)", status: .partial), redo: true)
         case .failed(let err):

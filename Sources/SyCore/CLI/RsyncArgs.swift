@@ -47,13 +47,22 @@ public enum RsyncArgs {
         return nil
     }
 
-    /// Removes `--no-NAME` arguments (before a `--`), returning the rest and the negated names.
+    /// Removes `--no-NAME` arguments (before a `--`), returning the rest and the negated names;
+    /// writes `-@ N` as `--modify-window=N`.
     public static func splitNegations(_ args: [String]) -> ([String], Set<String>) {
         var out: [String] = []
         var negated: Set<String> = []
         var done = false
-        for a in args {
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            i += 1
             if !done && a == "--" { done = true }
+            // --modify-window's value may be negative (-@ -1, -@-1), which a generic parser takes for an option.
+            if !done && (a == "-@" || a == "--modify-window") && i < args.count {
+                out.append("--modify-window=" + args[i]); i += 1; continue
+            }
+            if !done && a.hasPrefix("-@") && a.count > 2 { out.append("--modify-window=" + a.dropFirst(2)); continue }
             if !done && a.hasPrefix("--no-") {
                 let name = String(a.dropFirst(5))
                 if negatable.contains(name) { negated.insert(name); continue }

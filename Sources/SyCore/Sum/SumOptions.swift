@@ -32,7 +32,8 @@ public struct SumOptions: Sendable {
     /// `--link-dest` (hard-link unchanged files from these) and `--compare-dest` (skip files
     /// unchanged there) directories; relative ones are relative to the destination.
     public var linkDests: [PathBytes] = []
-    /// `--modify-window`: mtimes this many seconds apart count as equal (0: exact, with ns).
+    /// `--modify-window`: mtimes this many seconds apart count as equal (0: whole seconds,
+    /// negative: nanoseconds too), as rsync.
     public var modifyWindow: Int64 = 0
     /// `-O`: directory times are not preserved.
     public var omitDirTimes = false

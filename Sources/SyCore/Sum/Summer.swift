@@ -296,7 +296,7 @@ public final class Summer {
         for ref in references! {
             guard let dir = try? ref.stack.fd(for: PathOps.parent(s.path)),
                   let st = try? Sys.fstatat(dir, PathOps.base(s.path)), st.kind == .file,
-                  st.size == s.size, st.mtimeSec == s.mtimeSec, st.mtimeNsec == s.mtimeNsec else { continue }
+                  st.size == s.size, sameTime(s, st) else { continue }
             if !ref.link { return .some(nil) }
             // rsync links only files identical in every preserved attribute.
             if !attrFlags(s, st).subtracting(.time).isEmpty { continue }
@@ -527,14 +527,23 @@ public final class Summer {
         return Plan(action: .hardlink, flags: flags, entry: s, linkTo: leader.path)
     }
 
-    /// Attribute differences that the options preserve.
-    /// rsync's same_time(): exact with nanoseconds, or within --modify-window seconds.
-    func sameTime(_ s: Entry, _ d: FileStat) -> Bool {
-        // Without -t rsync sends no nanoseconds, so only whole seconds count.
-        if !options.times && options.modifyWindow == 0 { return s.mtimeSec == d.mtimeSec }
-        if options.modifyWindow == 0 { return s.mtimeSec == d.mtimeSec && s.mtimeNsec == d.mtimeNsec }
-        return abs(s.mtimeSec - d.mtimeSec) <= options.modifyWindow
+    /// rsync's cmp_time(): -1, 0 or 1 as the source's mtime is older, equal or newer than the
+    /// destination's. Whole seconds by default (rsync's --modify-window=0), within the window
+    /// when it is positive, and with nanoseconds when it is negative. Without -t rsync sends no
+    /// nanoseconds, so the source's count as 0.
+    func compareTime(_ s: Entry, _ d: FileStat) -> Int {
+        let w = options.modifyWindow
+        if s.mtimeSec != d.mtimeSec {
+            if w > 0 && abs(s.mtimeSec - d.mtimeSec) <= w { return 0 }
+            return s.mtimeSec < d.mtimeSec ? -1 : 1
+        }
+        guard w < 0 else { return 0 }
+        let sn = options.times ? s.mtimeNsec : 0
+        return sn == d.mtimeNsec ? 0 : (sn < d.mtimeNsec ? -1 : 1)
     }
+
+    /// rsync's same_time().
+    func sameTime(_ s: Entry, _ d: FileStat) -> Bool { compareTime(s, d) == 0 }
 
     /// -X/-A: which of the destination's selected extended attributes differ from the source's.
     func xattrFlags(_ s: Entry, _ d: WalkItem) -> ItemFlags {
@@ -571,7 +580,8 @@ public final class Summer {
     /// rsync's quick check (or `-c`, `-I`, `--size-only`, `-u`) for a regular file present on both sides.
     func fileDecision(_ s: Entry, _ d: WalkItem, _ attrs: ItemFlags) throws(SyError) -> Plan? {
         let sameTime = self.sameTime(s, d.stat)
-        if options.update && (d.stat.mtimeSec, d.stat.mtimeNsec) > (s.mtimeSec, s.mtimeNsec) { skippedNotSame = true; return nil }
+        // rsync: skip when `file->modtime - st_mtime < modify_window`, whole seconds.
+        if options.update && s.mtimeSec - d.stat.mtimeSec < options.modifyWindow { skippedNotSame = true; return nil }
         var flags = attrs
         if s.size != d.stat.size { flags.insert(.size) }
         if !options.times { flags.insert(.timeNow) }

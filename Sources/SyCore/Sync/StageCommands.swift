@@ -75,7 +75,7 @@ public struct StageCommands: Sendable {
         if let m = r.usermap { sum.append("--usermap=" + m) }
         if let m = r.groupmap { sum.append("--groupmap=" + m) }
         if r.numericIds { sum.append("--numeric-ids") }
-        if r.modifyWindow > 0 { sum.append("--modify-window=\(r.modifyWindow)") }
+        if r.modifyWindow != 0 { sum.append("--modify-window=\(r.modifyWindow)") }
         if r.omitDirTimes { sum.append("-O") }
         if r.ignoreErrors { sum.append("--ignore-errors") }
         if let v = r.maxSize { sum.append("--max-size=" + v) }
