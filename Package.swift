@@ -21,8 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // C libraries and the Linux shim.
-        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
+        // C libraries and the Linux shim. The shim also compiles libxxhash-dev's xxhash.h
+        // inline (XXH_INLINE_ALL), with AVX2 where the CPU has it: twice the shared library's speed.
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .target(name: "CSyLinux", cSettings: [.define("_GNU_SOURCE"), .unsafeFlags(["-O3"])]),
 
@@ -30,7 +30,7 @@ let package = Package(
         .target(
             name: "SyCore",
             dependencies: [
-                "CXXHash", "CZstd", "CSyLinux",
+                "CZstd", "CSyLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -28,6 +28,18 @@ int sy_fset_mtime(int fd, int64_t sec, int64_t nsec);
 
 /* rsync weak checksum sums of n bytes (s1, s2 modulo 2^32). */
 void sy_weak_sum(const uint8_t *p, size_t n, uint32_t *s1, uint32_t *s2);
+
+/* XXH3, inline and with AVX2 where the CPU has it (xxh_dispatch.c). */
+typedef struct { uint64_t low, high; } sy_hash128;
+sy_hash128 sy_xxh3_128(const void *p, size_t n);
+void *sy_xxh3_state_new(void);
+void sy_xxh3_state_free(void *state);
+void sy_xxh3_128_reset(void *state);
+void sy_xxh3_128_update(void *state, const void *p, size_t n);
+sy_hash128 sy_xxh3_128_digest(const void *state);
+void sy_xxh3_64_reset(void *state);
+void sy_xxh3_64_update(void *state, const void *p, size_t n);
+uint64_t sy_xxh3_64_digest(const void *state);
 /* Remove the current temporary file and exit 20 on SIGINT/SIGTERM/SIGHUP. */
 void sy_install_temp_cleanup(void);
 /* With partial_dir and final_name, the temp file is kept as partial_dir/final_name instead. */

@@ -1,21 +1,21 @@
-import CXXHash
+import CSyLinux
 
 /// A running XXH3-64 over stream bytes.
 struct StreamHash: ~Copyable {
-    private let state: OpaquePointer
+    private let state: UnsafeMutableRawPointer
 
     init() {
-        state = XXH3_createState()
-        XXH3_64bits_reset(state)
+        state = sy_xxh3_state_new()
+        sy_xxh3_64_reset(state)
     }
 
-    deinit { XXH3_freeState(state) }
+    deinit { sy_xxh3_state_free(state) }
 
     func update(_ p: UnsafeRawPointer, _ n: Int) {
-        if n > 0 { XXH3_64bits_update(state, p, n) }
+        if n > 0 { sy_xxh3_64_update(state, p, n) }
     }
 
-    var digest: UInt64 { XXH3_64bits_digest(state) }
+    var digest: UInt64 { sy_xxh3_64_digest(state) }
 }
 
 /// A 128-bit whole-file hash (XXH3-128).
@@ -39,24 +39,24 @@ public struct Hash128: Equatable, Sendable, CustomStringConvertible {
 
 /// Streaming XXH3-128 over file contents.
 public final class FileHasher {
-    private let state: OpaquePointer
+    private let state: UnsafeMutableRawPointer
 
     public init() {
-        state = XXH3_createState()
-        XXH3_128bits_reset(state)
+        state = sy_xxh3_state_new()
+        sy_xxh3_128_reset(state)
     }
 
-    deinit { XXH3_freeState(state) }
+    deinit { sy_xxh3_state_free(state) }
 
-    public func reset() { XXH3_128bits_reset(state) }
+    public func reset() { sy_xxh3_128_reset(state) }
 
     public func update(_ p: UnsafeRawPointer, _ n: Int) {
-        if n > 0 { XXH3_128bits_update(state, p, n) }
+        if n > 0 { sy_xxh3_128_update(state, p, n) }
     }
 
     public var digest: Hash128 {
-        let h = XXH3_128bits_digest(state)
-        return Hash128(low: h.low64, high: h.high64)
+        let h = sy_xxh3_128_digest(state)
+        return Hash128(low: h.low, high: h.high)
     }
 }
 
@@ -64,7 +64,7 @@ public final class FileHasher {
 public enum QuickHash {
     @inline(__always)
     public static func xxh128(_ p: UnsafeRawPointer, _ n: Int) -> Hash128 {
-        let h = XXH3_128bits(p, n)
-        return Hash128(low: h.low64, high: h.high64)
+        let h = sy_xxh3_128(p, n)
+        return Hash128(low: h.low, high: h.high)
     }
 }
