@@ -188,18 +188,20 @@ public final class TreeWalker: SourceWalk {
             }
             frames.append(Frame(fd: p.fd, path: p.path, names: names))
         }
-        while let top = frames.last {
-            if top.index >= top.names.count {
+        while !frames.isEmpty {
+            // Fields are read in place: copying the frame would retain and release its arrays per item.
+            let t = frames.count - 1
+            let i = frames[t].index
+            if i >= frames[t].names.count {
                 let f = frames.removeLast()
                 if f.roots == nil && f.path != [0x2E] { Sys.close(f.fd) }
                 continue
             }
-            let i = top.index
-            frames[frames.count - 1].index += 1
-            let streamName = top.names[i]
+            frames[t].index += 1
+            let streamName = frames[t].names[i]
             let dirfd: Int32, fsName: PathBytes
-            if let roots = top.roots { dirfd = roots[i].dirfd; fsName = roots[i].fsName } else { dirfd = top.fd; fsName = streamName }
-            let path = PathOps.join(top.path, streamName)
+            if let roots = frames[t].roots { dirfd = roots[i].dirfd; fsName = roots[i].fsName } else { dirfd = frames[t].fd; fsName = streamName }
+            let path = PathOps.join(frames[t].path, streamName)
             let st: FileStat
             do { st = try Sys.fstatat(dirfd, fsName) } catch {
                 onProblem(.unreadable("cannot stat", path, error.code))
@@ -207,7 +209,7 @@ public final class TreeWalker: SourceWalk {
             }
             guard let kind = st.kind else { continue }
             var item = WalkItem(path: path, stat: st, kind: kind, target: [], dirfd: dirfd, name: fsName)
-            if let roots = top.roots { item.isArgument = roots[i].isArgument }
+            if let roots = frames[t].roots { item.isArgument = roots[i].isArgument }
             if kind == .symlink && readTargets {
                 do { item.target = try Sys.readlinkat(dirfd, fsName) } catch {
                     onProblem(.unreadable("cannot read symlink", path, error.code))
