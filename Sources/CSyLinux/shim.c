@@ -133,6 +133,29 @@ static void sy_weak_sum_avx2(const uint8_t *p, size_t n, uint32_t *s1out, uint32
     *s2out = s2;
 }
 
+/* The matcher's inner loop: rolls the weak sum (s1, s2 over a window of bs bytes at pos) one
+ * byte at a time until the bitmap prefilter may hold the sum at pos, or pos reaches limit.
+ * The bitmap bit of a sum w is (w * 0x9E3779B1) >> shift, as in BlockIndex. Needs
+ * buf[pos ..< limit + bs]. About three times the speed of the same loop in Swift. */
+size_t sy_roll_scan(const uint8_t *buf, size_t pos, size_t limit, size_t bs,
+                    uint32_t *s1p, uint32_t *s2p, const uint64_t *bitmap, unsigned shift) {
+    uint32_t s1 = *s1p, s2 = *s2p;
+    const uint32_t len = (uint32_t)bs;
+    for (;;) {
+        uint32_t w = (s1 & 0xFFFF) | (s2 << 16);
+        uint32_t bi = (w * 0x9E3779B1u) >> shift;
+        if (bitmap[bi >> 6] & (1ull << (bi & 63))) break;
+        if (pos >= limit) break;
+        uint32_t out = buf[pos], in = buf[pos + bs];
+        s1 = s1 - out + in;
+        s2 = s2 - len * out + s1;
+        pos++;
+    }
+    *s1p = s1;
+    *s2p = s2;
+    return pos;
+}
+
 void sy_weak_sum(const uint8_t *p, size_t n, uint32_t *s1out, uint32_t *s2out) {
     if (__builtin_cpu_supports("avx2")) sy_weak_sum_avx2(p, n, s1out, s2out);
     else sy_weak_sum_scalar(p, n, s1out, s2out);

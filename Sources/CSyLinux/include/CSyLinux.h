@@ -28,6 +28,9 @@ int sy_fset_mtime(int fd, int64_t sec, int64_t nsec);
 
 /* rsync weak checksum sums of n bytes (s1, s2 modulo 2^32). */
 void sy_weak_sum(const uint8_t *p, size_t n, uint32_t *s1, uint32_t *s2);
+/* Rolls the weak sum from pos until the prefilter bitmap may hold it or pos reaches limit. */
+size_t sy_roll_scan(const uint8_t *buf, size_t pos, size_t limit, size_t bs,
+                    uint32_t *s1, uint32_t *s2, const uint64_t *bitmap, unsigned shift);
 
 /* XXH3, inline and with AVX2 where the CPU has it (xxh_dispatch.c). */
 typedef struct { uint64_t low, high; } sy_hash128;

@@ -7,8 +7,9 @@ final class BlockIndex {
     let basisSize: Int64
     private(set) var weak: [UInt32]
     private(set) var strong: [UInt8]
-    private var bitmap: [UInt64]
-    private let bitmapShift: UInt32
+    /// The prefilter: bit `(w * 0x9E3779B1) >> bitmapShift` is set for every block's weak sum.
+    let bitmap: UnsafeMutablePointer<UInt64>
+    let bitmapShift: UInt32
     /// Slot -> first block index + 1 (0 = empty); keyed by the weak sum.
     private var slots: [Int32]
     private let slotMask: Int
@@ -25,7 +26,8 @@ final class BlockIndex {
         var bits: UInt32 = 16
         while bits < 24 && (1 << bits) < count * 8 { bits += 1 }
         bitmapShift = 32 - bits
-        bitmap = [UInt64](repeating: 0, count: (1 << Int(bits)) / 64)
+        bitmap = .allocate(capacity: (1 << Int(bits)) / 64)
+        bitmap.initialize(repeating: 0, count: (1 << Int(bits)) / 64)
         var cap = 16
         while cap < count * 2 { cap <<= 1 }
         slots = [Int32](repeating: 0, count: cap)
@@ -38,6 +40,8 @@ final class BlockIndex {
             i -= 1
         }
     }
+
+    deinit { bitmap.deallocate() }
 
     @inline(__always)
     private func mix(_ w: UInt32) -> Int { Int(truncatingIfNeeded: (w &* 0x9E37_79B1) >> 7) }

@@ -1,4 +1,5 @@
 import Glibc
+import CSyLinux
 
 /// The sender's block matcher: rolls the weak sum over the source byte by byte where it does
 /// not match and jumps a block where it does. Memory: the index plus one window.
@@ -83,6 +84,12 @@ enum Matcher {
             }
             if avail - pos < bs { break }
             if !haveSum { rc = RollingChecksum(bytes + pos, count: bs); haveSum = true }
+            // Roll in C up to a position the prefilter may know, short of the window's last
+            // position (which refills first) and of a full literal chunk.
+            let limit = min(avail - bs - 1, litStart + Wire.literalChunk)
+            if limit > pos {
+                pos = sy_roll_scan(bytes, pos, limit, bs, &rc.s1, &rc.s2, index.bitmap, index.bitmapShift)
+            }
             let w = rc.value
             if index.mayContain(w), let b = index.find(w, buf + pos, bs, preferred: lastBlock + 1, minOffset: inplace ? fileOffset + Int64(pos) : 0) {
                 try sink.literal(buf + litStart, pos - litStart)
