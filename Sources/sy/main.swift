@@ -3,6 +3,8 @@ import SyCore
 
 /// `sy`: dispatches `sy show` and otherwise runs a sync with rsync's options.
 let args = Array(CommandLine.arguments.dropFirst())
+// The remote end of a sync over ssh: the stages of one host in one session.
+if args.first == "mux-server" { exit(MuxServer.run(Array(args.dropFirst()))) }
 if args.first == "show" {
     toolMain(ShowCommand.self, name: "sy", arguments: Array(args.dropFirst())) { cmd in
         var fd: Int32 = 0

@@ -86,8 +86,34 @@ struct SSHTests {
         writeFile(t.sub("src/f"), [1])
         let r = run(["sy", "-a", "-e", server.rsh, "--remote-sy", t.sub("nowhere"), t.sub("src") + "/", remote(server, t.sub("dst"))])
         #expect(r.code == 5, "\(r)")
-        #expect(r.err.contains("127.0.0.1: sy-sum not found"), "\(r.err)")
+        #expect(r.err.contains("127.0.0.1: sy not found"), "\(r.err)")
         #expect(!exists(t.sub("dst")))
+        // sy there, one of its tools not.
+        mkdir(t.sub("partial"), 0o755)
+        for tool in ["sy", "sy-scan", "sy-delta", "sy-apply"] {
+            _ = system(script: "ln -s \(shellQuote(Tools.path(tool))) \(shellQuote(t.sub("partial/" + tool)))")
+        }
+        let r2 = run(["sy", "-a", "-e", server.rsh, "--remote-sy", t.sub("partial"), t.sub("src") + "/", remote(server, t.sub("dst"))])
+        #expect(r2.code == 5, "\(r2)")
+        #expect(r2.err.contains("127.0.0.1: sy-sum not found"), "\(r2.err)")
+        #expect(!exists(t.sub("dst")))
+    }
+
+    /// Both stages of a host share one session: lots of itemized output back while file data
+    /// goes out, and plans back while entries go out, in both directions, without stalling.
+    @Test(arguments: ["push", "pull"])
+    func oneSessionCarriesBothStagesUnderLoad(direction: String) throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        for d in 0..<30 { mkdir(t.sub("src/d\(d)"), 0o755) }
+        for i in 0..<3000 { writeFile(t.sub("src/d\(i % 30)/f\(i)"), [UInt8(truncatingIfNeeded: i)]) }
+        _ = system(script: "head -c 6000000 /dev/urandom > \(shellQuote(t.sub("src/big")))")
+        let args = direction == "push" ? [t.sub("src") + "/", remote(server, t.sub("dst"))] : [remote(server, t.sub("src") + "/"), t.sub("dst")]
+        let r = sy(server, ["-a", "-i", "--delete"] + args)
+        #expect(r.code == 0, "\(r.err)")
+        #expect(r.out.split(separator: "\n").count >= 3031, "every entry itemized")
+        #expect(TreeSnapshot(t.sub("src")).diff(TreeSnapshot(t.sub("dst"))).isEmpty)
     }
 
     @Test func versionMismatchChangesNothing() throws {
@@ -98,7 +124,7 @@ struct SSHTests {
         // A "remote" sy-scan of a future format version.
         mkdir(t.sub("future"), 0o755)
         writeFile(t.sub("future/sy-scan"), Array("#!/bin/sh\nprintf 'sy\\r\\n\\002\\001\\000'\n".utf8), mode: 0o755)
-        for tool in ["sy-sum", "sy-delta", "sy-apply"] {
+        for tool in ["sy", "sy-sum", "sy-delta", "sy-apply"] {
             _ = system(script: "ln -s \(shellQuote(Tools.path(tool))) \(shellQuote(t.sub("future/" + tool)))")
         }
         let r = run(["sy", "-a", "-e", server.rsh, "--remote-sy", t.sub("future"), remote(server, t.sub("src") + "/"), t.sub("dst")])
@@ -118,7 +144,7 @@ struct SSHTests {
         try w.finish()
         close(fd)
         writeFile(t.sub("evil/sy-scan"), Array("#!/bin/sh\ncat \(shellQuote(t.sub("evil/stream")))\n".utf8), mode: 0o755)
-        for tool in ["sy-sum", "sy-delta", "sy-apply"] {
+        for tool in ["sy", "sy-sum", "sy-delta", "sy-apply"] {
             _ = system(script: "ln -s \(shellQuote(Tools.path(tool))) \(shellQuote(t.sub("evil/" + tool)))")
         }
         mkdir(t.sub("dst"), 0o755)

@@ -60,7 +60,6 @@ extension Transfer {
         argv += ["--", src.path]
         let remote = RemoteShell(request)
         defer { remote.close() }
-        if let h = src.host { try remote.connect([h]) }
         let stage = remote.stage(argv, host: src.host)
         let pipe = try makePipe()
         let child: Child
@@ -72,6 +71,8 @@ extension Transfer {
         do { try Lister.list(fd: pipe.read, showTargets: request.links) } catch { listError = error }
         close(pipe.read)
         let code = child.wait()
+        if code == 255, let h = src.host { throw SyError("cannot connect to \(h), or the connection was lost", status: .socketIO) }
+        if code == 127, let h = src.host { throw SyError("\(h): sy-scan not found (use --remote-sy DIR to say where the sy tools are)", status: .startClient) }
         if let e = listError, code == 0 { throw e }
         return code == 0 ? .ok : (ExitStatus(rawValue: code) ?? .partial)
     }

@@ -11,6 +11,9 @@ public struct Pipeline {
         public var extraFds: [(from: Int32, to: Int32)] = []
         /// The host a remote stage runs on.
         public var host: String?
+        /// A remote stage: the session that carries it, and its channel there.
+        public var mux: MuxConnection?
+        public var channel = 0
         public init(name: String, argv: [String]) { self.name = name; self.argv = argv }
     }
 
@@ -25,25 +28,42 @@ public struct Pipeline {
 
     /// The exit code of every stage, in order.
     public func run() throws(SyError) -> [Int32] {
-        var children: [Child] = []
+        var children: [Child?] = []
         var input = self.input
         for (i, stage) in stages.enumerated() {
             let last = i == stages.count - 1
             var pipe: (read: Int32, write: Int32) = (-1, output)
             if !last { pipe = try makePipe() }
+            if let mux = stage.mux {
+                // The session takes both ends (copies of the pipeline's own input and output).
+                // A remote first stage reads nothing from sy's own standard input.
+                let given = input != self.input ? input : (input == 0 ? open("/dev/null", O_RDONLY | O_CLOEXEC) : dup(input))
+                mux.attach(stage.channel, input: given, output: last ? dup(pipe.write) : pipe.write)
+                children.append(nil)
+                input = pipe.read
+                continue
+            }
             do {
                 children.append(try Child.spawn(stage.argv, name: stage.name, stdin: input, stdout: pipe.write, extraFds: stage.extraFds))
             } catch {
                 if input != 0 { Glibc.close(input) }
                 if !last { Glibc.close(pipe.read); Glibc.close(pipe.write) }
-                for c in children { kill(c.pid, SIGTERM); _ = c.wait() }
+                for c in children.compactMap({ $0 }) { kill(c.pid, SIGTERM); _ = c.wait() }
+                for s in stages { s.mux?.terminate() }
                 throw error
             }
             if input != 0 && input != self.input { Glibc.close(input) }
             if !last { Glibc.close(pipe.write) }
             input = pipe.read
         }
-        let running = RunningSet(children.map(\.pid))
+        var started: Set<ObjectIdentifier> = []
+        for s in stages { if let m = s.mux, started.insert(ObjectIdentifier(m)).inserted { m.start() } }
+        let stoppers: [@Sendable () -> Void] = zip(stages, children).map { stage, child in
+            if let m = stage.mux { return { m.terminate() } }
+            let pid = child!.pid
+            return { kill(pid, SIGTERM) }
+        }
+        let running = RunningSet(stoppers)
         if let deadline {
             Thread.detach {
                 while wallNanos() < deadline && !running.isEmpty {
@@ -51,11 +71,11 @@ public struct Pipeline {
                     var ts = timespec(tv_sec: 0, tv_nsec: Int(min(left, 200_000_000)))
                     nanosleep(&ts, nil)
                 }
-                running.signalAll(SIGTERM)
+                running.stopAll()
             }
         }
-        return children.enumerated().map { i, c in
-            let code = c.wait()
+        return stages.indices.map { i in
+            let code = stages[i].mux.map { $0.wait(stages[i].channel) } ?? children[i]!.wait()
             running.remove(i)
             return code
         }
@@ -97,14 +117,14 @@ public struct Pipeline {
     }
 }
 
-/// The stages not reaped yet (only those may be signalled: a reaped pid can be reused).
+/// The stages not reaped yet and how to stop each (only those may be signalled: a reaped pid can be reused).
 final class RunningSet: @unchecked Sendable {
-    private var pids: [pid_t?]
+    private var stoppers: [(@Sendable () -> Void)?]
     private let lock = NSLockLite()
-    init(_ pids: [pid_t]) { self.pids = pids }
-    var isEmpty: Bool { lock.withLock { pids.allSatisfy { $0 == nil } } }
-    func remove(_ i: Int) { lock.withLock { pids[i] = nil } }
-    func signalAll(_ sig: Int32) { lock.withLock { for p in pids.compactMap({ $0 }) { kill(p, sig) } } }
+    init(_ stoppers: [@Sendable () -> Void]) { self.stoppers = stoppers }
+    var isEmpty: Bool { lock.withLock { stoppers.allSatisfy { $0 == nil } } }
+    func remove(_ i: Int) { lock.withLock { stoppers[i] = nil } }
+    func stopAll() { lock.withLock { for s in stoppers.compactMap({ $0 }) { s() } } }
 }
 
 extension ExitStatus {

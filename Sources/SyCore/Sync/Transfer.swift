@@ -63,7 +63,6 @@ public struct Transfer {
                                  whole: whole, startNanos: start, redo: redo)
         let remote = RemoteShell(request)
         defer { remote.close() }
-        try remote.connect(Array(Set([srcHost, destHost].compactMap { $0 })).sorted())
         var sum = cmds.sum, apply = cmds.apply
         var side: (read: Int32, write: Int32)?
         if (request.progress || request.progress2) && destHost == nil {
@@ -72,12 +71,7 @@ public struct Transfer {
             sum.insert(contentsOf: ["--totals-fd", "3"], at: 1)
             apply.insert(contentsOf: ["--totals-fd", "3"], at: 1)
         }
-        var stages = [
-            remote.stage(cmds.scan, host: srcHost),
-            remote.stage(sum, host: destHost),
-            remote.stage(cmds.delta, host: srcHost),
-            remote.stage(apply, host: destHost),
-        ]
+        var stages = try remote.stages([(cmds.scan, srcHost), (sum, destHost), (cmds.delta, srcHost), (apply, destHost)])
         if let side {
             stages[1].extraFds = [(side.write, 3)]
             stages[3].extraFds = [(side.read, 3)]

@@ -2,17 +2,16 @@ import Glibc
 
 /// Starts stages locally (the tools next to `sy`) or on a host through the remote shell.
 ///
-/// With ssh, one master connection per host is opened first (`ssh -M -S SOCKET -N`), and every
-/// remote stage runs as a session over it (`ssh -S SOCKET`): one TCP connection and one
-/// authentication per host, while each stage keeps its own flow-controlled channel. The control
-/// socket lives in a private temporary directory that `close()` removes.
+/// The stages a sync runs on one host share one remote-shell session: `sy mux-server` there
+/// starts them and carries their streams over the session's standard input and output (see
+/// `MuxConnection`). So a host costs one connection and one remote shell start-up, as rsync's
+/// single ssh does, with no control socket to set up or leave behind.
 public final class RemoteShell {
     let request: SyncRequest
     let toolDir: String
     /// The remote shell command split into words (`-e 'ssh -p 2222'`).
     let rshWords: [String]
-    var masters: [String: (child: Child, socket: String)] = [:]
-    var socketDir: String?
+    var connections: [MuxConnection] = []
 
     public init(_ request: SyncRequest) {
         self.request = request
@@ -35,69 +34,58 @@ public final class RemoteShell {
 
     deinit { close() }
 
-    var isSSH: Bool { rshWords.first.map { PathOps.base(Array($0.utf8)).starts(with: Array("ssh".utf8)) } ?? false }
-
     var remoteToolDir: String? {
         request.remoteSy ?? getenv("SY_REMOTE_SY").map { String(cString: $0) }
     }
 
-    /// Opens one master connection per host (ssh only); throws naming the host that failed.
-    public func connect(_ hosts: [String]) throws(SyError) {
-        guard isSSH, !hosts.isEmpty else { return }
-        var template = Array("/tmp/sy-ssh.XXXXXX".utf8CString)
-        guard let d = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw SyError("cannot create a directory for the ssh control socket: \(errnoText(errno))", status: .ipc)
+    /// A tool's name as the remote side runs it: in --remote-sy DIR, else found on its PATH.
+    func remoteTool(_ tool: String) -> String {
+        (remoteToolDir.map { $0.hasSuffix("/") ? $0 : $0 + "/" } ?? "") + tool
+    }
+
+    /// The pipeline's stages: local ones run here; those on a host go through one session per
+    /// host, opened now (throws naming the host if it cannot be reached or has no sy).
+    public func stages(_ list: [(argv: [String], host: String?)]) throws(SyError) -> [Pipeline.Stage] {
+        var hosts: [String] = []
+        for case let h? in list.map(\.host) where !hosts.contains(h) { hosts.append(h) }
+        var byHost: [String: MuxConnection] = [:]
+        for host in hosts {
+            let mine = list.filter { $0.host == host }
+            var words = [remoteTool("sy"), "mux-server"]
+            for s in mine { words += [String(s.argv.count), remoteTool(s.argv[0])] + s.argv.dropFirst() }
+            var command = words.map(shellQuote).joined(separator: " ")
+            if request.timeout > 0 { command = "SY_TIMEOUT=\(request.timeout) " + command }
+            let conn = try MuxConnection(host: host, argv: resolve(rshWords + [host, command]), channels: mine.count)
+            connections.append(conn)
+            byHost[host] = conn
         }
-        socketDir = String(cString: d)
-        let devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        defer { Glibc.close(devnull) }
-        for (i, host) in hosts.enumerated() where masters[host] == nil {
-            let socket = socketDir! + "/\(i)"
-            let argv = rshWords + ["-M", "-S", socket, "-N", "-o", "ControlPersist=no", host]
-            let child = try Child.spawn(resolve(argv), name: "ssh \(host)", stdin: devnull, stdout: devnull)
-            masters[host] = (child, socket)
-        }
-        // Wait until every master's socket exists, or its ssh has exited.
-        for (host, m) in masters {
-            while true {
-                if let st = try? Sys.fstatat(Sys.atFDCWD, Array(m.socket.utf8)), st.kind == .socket { break }
-                if let code = m.child.poll() {
-                    masters[host] = nil
-                    throw SyError("cannot connect to \(host): \(rshWords[0]) exited with \(code)", status: .socketIO)
-                }
-                usleep(2000)
-            }
+        var next: [String: Int] = [:]
+        return list.map { s in
+            guard let host = s.host else { return Pipeline.Stage(name: s.argv[0], argv: [toolDir + "/" + s.argv[0]] + s.argv.dropFirst()) }
+            var stage = Pipeline.Stage(name: "\(s.argv[0]) on \(host)", argv: [])
+            stage.host = host
+            stage.mux = byHost[host]
+            stage.channel = next[host, default: 0]
+            next[host, default: 0] += 1
+            return stage
         }
     }
 
-    /// Ends the master connections and removes the control sockets.
+    /// Ends sessions still open (after a failure); their remote stages see their input end.
     public func close() {
-        for (_, m) in masters {
-            kill(m.child.pid, SIGTERM)
-            var waited = 0
-            while m.child.poll() == nil {
-                if waited > 2000 { kill(m.child.pid, SIGKILL); _ = m.child.wait(); break }
-                usleep(1000)
-                waited += 1
-            }
-            unlink(m.socket)
-        }
-        masters = [:]
-        if let d = socketDir { rmdir(d); socketDir = nil }
+        for c in connections { c.terminate() }
+        connections = []
     }
 
-    /// The stage for `argv` (whose first word is the tool name) on `host` (nil: here).
+    /// One command alone on `host` (nil: here), in a session of its own.
     public func stage(_ argv: [String], host: String?) -> Pipeline.Stage {
         let tool = argv[0]
         guard let host else {
             return Pipeline.Stage(name: tool, argv: [toolDir + "/" + tool] + argv.dropFirst())
         }
-        let remoteTool = (remoteToolDir.map { $0.hasSuffix("/") ? $0 : $0 + "/" } ?? "") + tool
-        var command = ([remoteTool] + argv.dropFirst()).map(shellQuote).joined(separator: " ")
+        var command = ([remoteTool(tool)] + argv.dropFirst()).map(shellQuote).joined(separator: " ")
         if request.timeout > 0 { command = "SY_TIMEOUT=\(request.timeout) " + command }
-        var words = rshWords
-        if let m = masters[host] { words += ["-S", m.socket, "-o", "ControlMaster=no"] }
-        var stage = Pipeline.Stage(name: "\(tool) on \(host)", argv: resolve(words + [host, command]))
+        var stage = Pipeline.Stage(name: "\(tool) on \(host)", argv: resolve(rshWords + [host, command]))
         stage.host = host
         return stage
     }

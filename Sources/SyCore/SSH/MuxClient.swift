@@ -1,0 +1,118 @@
+import Glibc
+
+/// The local end of a multiplexed session: one remote-shell process running `sy mux-server`
+/// for the stages a sync runs on one host. Each stage is a channel: its input is read from an
+/// fd here and sent, its output arrives and is written to an fd here.
+public final class MuxConnection: @unchecked Sendable {
+    public let host: String
+    let ssh: Child
+    private let fromRemote: Int32
+    private let writer: FrameWriter
+    private let channels: Int
+    private var sinks: [ChannelSink] = []
+    private var credits: [Credit] = []
+    private var exits: [Int32?]
+    private let lock = NSLockLite()
+    private let ended = Latch()
+    private var sshCode: Int32?
+    private var reaped = false
+    private var pumping = 0
+
+    /// Starts `argv` (the remote shell running the server) and waits for the server's greeting.
+    /// Throws naming the host when the connection or the remote sy fails first.
+    public init(host: String, argv: [String], channels: Int) throws(SyError) {
+        self.host = host
+        self.channels = channels
+        exits = Array(repeating: nil, count: channels)
+        let up = try makePipe(), down = try makePipe()
+        do { ssh = try Child.spawn(argv, name: "ssh \(host)", stdin: up.read, stdout: down.write) } catch {
+            for fd in [up.read, up.write, down.read, down.write] { Glibc.close(fd) }
+            throw error
+        }
+        Glibc.close(up.read); Glibc.close(down.write)
+        fromRemote = down.read
+        writer = FrameWriter(fd: up.write)
+        if !FrameReader(fd: fromRemote).expectGreeting() {
+            writer.close(); Glibc.close(fromRemote)
+            let code = ssh.wait()
+            reaped = true
+            if code == 127 || code == 126 {
+                throw SyError("\(host): sy not found (use --remote-sy DIR to say where the sy tools are)", status: .startClient)
+            }
+            if code == 255 || code == 0 {
+                throw SyError("cannot connect to \(host): \(PathOps.base(Array(argv[0].utf8)).displayName) exited with \(code)", status: .socketIO)
+            }
+            throw SyError("\(host): the remote sy failed to start (exit \(code)); is it the same version as this one?", status: .startClient)
+        }
+        for _ in 0..<channels { sinks.append(ChannelSink()); credits.append(Credit(Mux.window)) }
+        // The writer closes when every channel's input has been sent and the server has finished
+        // (until then the sinks still grant it room for their output).
+        pumping = channels + 1
+    }
+
+    /// Connects channel `k`: its stage reads what arrives on `input`, its output goes to `output`.
+    /// Both fds now belong to the connection.
+    public func attach(_ k: Int, input: Int32, output: Int32) {
+        let channel = UInt8(k), w = writer
+        sinks[k].start(fd: output) { n in _ = w.send(.window, channel, u32: UInt32(n)) }
+        let credit = credits[k]
+        Thread.detach { [self] in
+            pumpChannel(fd: input, channel: channel, credit: credit, writer: w)
+            release()
+        }
+    }
+
+    /// One holder of the writer is done; the last closes it, and the server sees its input end.
+    private func release() {
+        if lock.withLock({ pumping -= 1; return pumping == 0 }) { writer.close() }
+    }
+
+    /// Starts reading the server's frames (after every channel is attached).
+    public func start() {
+        Thread.detach { [self] in
+            let reader = FrameReader(fd: fromRemote)
+            while let f = reader.next() {
+                let k = Int(f.channel)
+                guard k < channels else { break }
+                switch f.type {
+                case .data: sinks[k].push(f.payload)
+                case .eof: sinks[k].end()
+                case .window:
+                    guard f.payload.count == 4 else { break }
+                    credits[k].give(Int(f.payload[0]) | Int(f.payload[1]) << 8 | Int(f.payload[2]) << 16 | Int(f.payload[3]) << 24)
+                case .exit:
+                    guard f.payload.count == 4 else { break }
+                    let v = UInt32(f.payload[0]) | UInt32(f.payload[1]) << 8 | UInt32(f.payload[2]) << 16 | UInt32(f.payload[3]) << 24
+                    lock.withLock { exits[k] = Int32(bitPattern: v) }
+                default: break
+                }
+                if lock.withLock({ exits.allSatisfy { $0 != nil } }) { break }
+            }
+            for s in sinks { s.end() }
+            for c in credits { c.close() }
+            release()
+            let code = ssh.wait()
+            lock.withLock { sshCode = code; reaped = true }
+            Glibc.close(fromRemote)
+            ended.open()
+        }
+    }
+
+    /// The exit code of channel `k`'s stage: its own, or the remote shell's (255 for a lost
+    /// connection) when the session ended without one.
+    public func wait(_ k: Int) -> Int32 {
+        ended.wait()
+        sinks[k].waitFinished()
+        return lock.withLock {
+            // A remote stage killed by a signal reads as a lost connection, as through ssh itself.
+            if let e = exits[k] { return e > 128 ? 255 : e }
+            let c = sshCode ?? 255
+            return c == 0 ? 255 : c
+        }
+    }
+
+    /// Ends the session early (--stop-at, a failure elsewhere): the remote stages see their input end.
+    public func terminate() {
+        lock.withLock { if !reaped { kill(ssh.pid, SIGTERM) } }
+    }
+}

@@ -1,0 +1,219 @@
+import Glibc
+
+/// The framing of `sy mux-server`: one remote-shell session carries the two stages a sync runs
+/// on a host, each with its own input and output, so a host costs one connection and one
+/// remote shell start-up (as rsync's single ssh does).
+///
+/// Both directions are frames: type (1 byte), channel (1 byte), payload length (u32 LE),
+/// payload. Flow control is by credit, as ssh's own channels: a side sends DATA on a channel
+/// only while the other has granted room (WINDOW), so neither side's reader ever blocks on one
+/// channel while the other waits behind it, and memory stays at one window per channel.
+enum MuxFrame: UInt8 {
+    /// Server to client, first: the greeting (`Mux.greeting`).
+    case hello = 0x48
+    /// Bytes for a channel's stage input (client to server) or from its output (server to client).
+    case data = 0x01
+    /// No more data on the channel.
+    case eof = 0x02
+    /// Payload u32 LE: the receiver has room for this many more bytes of the channel's data.
+    case window = 0x03
+    /// Server to client, payload i32 LE: the channel's stage exited with this code (after its EOF).
+    case exit = 0x04
+}
+
+enum Mux {
+    static let greeting = Array("sy-mux 1\n".utf8)
+    /// Room granted at the start, per channel and direction.
+    static let window = 1 << 20
+    /// The largest DATA payload.
+    static let maxData = 64 << 10
+}
+
+/// Writes whole frames to an fd; safe from several threads.
+final class FrameWriter: @unchecked Sendable {
+    let fd: Int32
+    private let lock = NSLockLite()
+    private var broken = false
+    private var closed = false
+
+    init(fd: Int32) { self.fd = fd }
+
+    /// Sends one frame; false once the fd is broken (the other side is gone).
+    @discardableResult
+    func send(_ type: MuxFrame, _ channel: UInt8, _ payload: UnsafeRawPointer? = nil, _ count: Int = 0) -> Bool {
+        let header: [UInt8] = [type.rawValue, channel, UInt8(truncatingIfNeeded: count), UInt8(truncatingIfNeeded: count >> 8),
+                               UInt8(truncatingIfNeeded: count >> 16), UInt8(truncatingIfNeeded: count >> 24)]
+        return lock.withLock {
+            if broken { return false }
+            let ok = header.withUnsafeBytes { (try? Sys.writeAll(fd, $0.baseAddress!, 6)) != nil }
+                && (payload == nil || count == 0 || (try? Sys.writeAll(fd, payload!, count)) != nil)
+            if !ok { broken = true }
+            return ok
+        }
+    }
+
+    func send(_ type: MuxFrame, _ channel: UInt8, u32 value: UInt32) -> Bool {
+        var v = value.littleEndian
+        return withUnsafeBytes(of: &v) { send(type, channel, $0.baseAddress!, 4) }
+    }
+
+    /// Closes the fd; later sends do nothing (so a late grant never writes to a reused fd).
+    func close() {
+        lock.withLock {
+            if fd >= 0 && !closed { Glibc.close(fd) }
+            closed = true; broken = true
+        }
+    }
+
+    func sendGreeting() -> Bool {
+        Mux.greeting.withUnsafeBytes { b in
+            lock.withLock { (try? Sys.writeAll(fd, b.baseAddress!, b.count)) != nil }
+        }
+    }
+}
+
+/// Reads frames from an fd (one thread).
+struct FrameReader {
+    let fd: Int32
+
+    /// Reads exactly `n` bytes; false at end of input or on an error.
+    func readFull(_ p: UnsafeMutableRawPointer, _ n: Int) -> Bool {
+        var got = 0
+        while got < n {
+            guard let r = try? Sys.read(fd, p + got, n - got), r > 0 else { return false }
+            got += r
+        }
+        return true
+    }
+
+    /// The next frame, or nil at the end of input (or a malformed frame).
+    func next() -> (type: MuxFrame, channel: UInt8, payload: [UInt8])? {
+        var h = [UInt8](repeating: 0, count: 6)
+        guard h.withUnsafeMutableBytes({ readFull($0.baseAddress!, 6) }), let type = MuxFrame(rawValue: h[0]) else { return nil }
+        let n = Int(h[2]) | Int(h[3]) << 8 | Int(h[4]) << 16 | Int(h[5]) << 24
+        guard n <= Mux.maxData else { return nil }
+        var payload = [UInt8](repeating: 0, count: n)
+        if n > 0 { guard payload.withUnsafeMutableBytes({ readFull($0.baseAddress!, n) }) else { return nil } }
+        return (type, h[1], payload)
+    }
+
+    /// Waits for the greeting; false if the input ends or differs first.
+    func expectGreeting() -> Bool {
+        var g = [UInt8](repeating: 0, count: Mux.greeting.count)
+        return g.withUnsafeMutableBytes { readFull($0.baseAddress!, Mux.greeting.count) } && g == Mux.greeting
+    }
+}
+
+/// Send credit for one channel: what the other side has room for.
+final class Credit: @unchecked Sendable {
+    private var m = pthread_mutex_t()
+    private var c = pthread_cond_t()
+    private var available: Int
+    private var closed = false
+
+    init(_ initial: Int) {
+        available = initial
+        pthread_mutex_init(&m, nil); pthread_cond_init(&c, nil)
+    }
+    deinit { pthread_cond_destroy(&c); pthread_mutex_destroy(&m) }
+
+    /// Up to `max` bytes of credit, waiting for some; 0 once closed.
+    func take(_ max: Int) -> Int {
+        pthread_mutex_lock(&m); defer { pthread_mutex_unlock(&m) }
+        while available == 0 && !closed { pthread_cond_wait(&c, &m) }
+        if closed { return 0 }
+        let n = min(max, available)
+        available -= n
+        return n
+    }
+
+    func give(_ n: Int) {
+        pthread_mutex_lock(&m); available += n; pthread_cond_broadcast(&c); pthread_mutex_unlock(&m)
+    }
+
+    func close() {
+        pthread_mutex_lock(&m); closed = true; pthread_cond_broadcast(&c); pthread_mutex_unlock(&m)
+    }
+}
+
+/// Data that arrived for one channel, written to its fd by a thread of its own; each chunk
+/// written is granted back to the sender. Holds at most the window granted.
+final class ChannelSink: @unchecked Sendable {
+    private var m = pthread_mutex_t()
+    private var c = pthread_cond_t()
+    private var chunks: [[UInt8]] = []
+    private var ended = false
+    private var finished = false
+
+    init() { pthread_mutex_init(&m, nil); pthread_cond_init(&c, nil) }
+    deinit { pthread_cond_destroy(&c); pthread_mutex_destroy(&m) }
+
+    func push(_ chunk: [UInt8]) {
+        pthread_mutex_lock(&m); chunks.append(chunk); pthread_cond_signal(&c); pthread_mutex_unlock(&m)
+    }
+
+    func end() {
+        pthread_mutex_lock(&m); ended = true; pthread_cond_signal(&c); pthread_mutex_unlock(&m)
+    }
+
+    /// Starts the writer: chunks go to `fd` (closed at the end); `granted` runs after each.
+    /// A broken fd (its reader is gone) drops the rest but still grants, so the sender never stalls.
+    func start(fd: Int32, granted: @escaping @Sendable (Int) -> Void) {
+        Thread.detach { [self] in
+            var broken = false
+            while true {
+                pthread_mutex_lock(&m)
+                while chunks.isEmpty && !ended { pthread_cond_wait(&c, &m) }
+                if chunks.isEmpty { pthread_mutex_unlock(&m); break }
+                let chunk = chunks.removeFirst()
+                pthread_mutex_unlock(&m)
+                if !broken {
+                    chunk.withUnsafeBytes { b in if (try? Sys.writeAll(fd, b.baseAddress!, b.count)) == nil { broken = true } }
+                }
+                granted(chunk.count)
+            }
+            Glibc.close(fd)
+            pthread_mutex_lock(&m); finished = true; pthread_cond_broadcast(&c); pthread_mutex_unlock(&m)
+        }
+    }
+
+    /// Waits until the writer has written everything and closed its fd.
+    func waitFinished() {
+        pthread_mutex_lock(&m)
+        while !finished { pthread_cond_wait(&c, &m) }
+        pthread_mutex_unlock(&m)
+    }
+}
+
+/// Reads a stage's data from `fd` and sends it as DATA frames within the channel's credit,
+/// then EOF; closes `fd`. Returns when done.
+func pumpChannel(fd: Int32, channel: UInt8, credit: Credit, writer: FrameWriter) {
+    let buf = UnsafeMutableRawPointer.allocate(byteCount: Mux.maxData, alignment: 16)
+    defer { buf.deallocate(); Glibc.close(fd) }
+    while true {
+        let room = credit.take(Mux.maxData)
+        if room == 0 { return } // the connection is gone
+        guard let n = try? Sys.read(fd, buf, room), n > 0 else { break }
+        if n < room { credit.give(room - n) }
+        if !writer.send(.data, channel, buf, n) { return }
+    }
+    writer.send(.eof, channel)
+}
+
+/// A one-shot gate: `wait()` returns once `open()` has been called.
+final class Latch: @unchecked Sendable {
+    private var m = pthread_mutex_t()
+    private var c = pthread_cond_t()
+    private var isOpen = false
+
+    init() { pthread_mutex_init(&m, nil); pthread_cond_init(&c, nil) }
+    deinit { pthread_cond_destroy(&c); pthread_mutex_destroy(&m) }
+
+    func open() { pthread_mutex_lock(&m); isOpen = true; pthread_cond_broadcast(&c); pthread_mutex_unlock(&m) }
+
+    func wait() {
+        pthread_mutex_lock(&m)
+        while !isOpen { pthread_cond_wait(&c, &m) }
+        pthread_mutex_unlock(&m)
+    }
+}

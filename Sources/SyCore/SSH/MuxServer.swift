@@ -1,0 +1,88 @@
+import Glibc
+
+/// `sy mux-server COUNT ARGV... COUNT ARGV...`: the remote end of a multiplexed session. Starts
+/// the stages (sy tools next to this executable), connects channel k to the k-th stage's
+/// standard input and output, and reports each stage's exit code. Standard error is shared.
+public enum MuxServer {
+    /// Splits `COUNT ARGV...` groups.
+    static func parse(_ args: [String]) -> [[String]]? {
+        var out: [[String]] = []
+        var i = 0
+        while i < args.count {
+            guard let n = Int(args[i]), n > 0, i + 1 + n <= args.count else { return nil }
+            out.append(Array(args[(i + 1)...(i + n)]))
+            i += 1 + n
+        }
+        return out.isEmpty || out.count > 8 ? nil : out
+    }
+
+    /// Runs the session on stdin/stdout; returns the process exit code.
+    public static func run(_ args: [String]) -> Int32 {
+        signal(SIGPIPE, SIG_IGN)
+        ProgramName.current = "sy mux-server"
+        guard let stages = parse(args) else {
+            warn("mux-server: expected COUNT ARGV... groups")
+            return ExitStatus.syntax.rawValue
+        }
+        let out = FrameWriter(fd: 1)
+        guard out.sendGreeting() else { return ExitStatus.socketIO.rawValue }
+        let dir = executableDirectory()
+        let sinks = stages.map { _ in ChannelSink() }
+        let credits = stages.map { _ in Credit(Mux.window) }
+        var children: [Child?] = []
+        var pumps: [Latch] = []
+        for (k, argv) in stages.enumerated() {
+            // A path as given (--remote-sy), else the tool next to this sy, else on PATH.
+            var tool = argv[0]
+            if !tool.contains("/") {
+                let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin"
+                tool = ([dir] + path.split(separator: ":").map(String.init)).map { $0 + "/" + argv[0] }
+                    .first { access($0, X_OK) == 0 } ?? argv[0]
+            }
+            guard let input = try? makePipe(), let output = try? makePipe() else { return ExitStatus.ipc.rawValue }
+            let child = access(tool, X_OK) == 0
+                ? try? Child.spawn([tool] + argv.dropFirst(), name: argv[0], stdin: input.read, stdout: output.write)
+                : nil
+            // A missing tool exits 127, which the client names with the host.
+            Glibc.close(input.read); Glibc.close(output.write)
+            children.append(child)
+            let channel = UInt8(k)
+            sinks[k].start(fd: input.write) { n in _ = out.send(.window, channel, u32: UInt32(n)) }
+            let done = Latch()
+            pumps.append(done)
+            let credit = credits[k]
+            let readFd = output.read
+            Thread.detach {
+                pumpChannel(fd: readFd, channel: channel, credit: credit, writer: out)
+                done.open()
+            }
+        }
+        // Input from the client: stage data, end marks and room for the output.
+        let sinksCopy = sinks, creditsCopy = credits
+        Thread.detach {
+            let reader = FrameReader(fd: 0)
+            while let f = reader.next() {
+                let k = Int(f.channel)
+                guard k < sinksCopy.count else { break }
+                switch f.type {
+                case .data: sinksCopy[k].push(f.payload)
+                case .eof: sinksCopy[k].end()
+                case .window:
+                    guard f.payload.count == 4 else { break }
+                    creditsCopy[k].give(Int(f.payload[0]) | Int(f.payload[1]) << 8 | Int(f.payload[2]) << 16 | Int(f.payload[3]) << 24)
+                default: break
+                }
+            }
+            // The client is gone (or done): end every input, stop waiting for room.
+            for s in sinksCopy { s.end() }
+            for c in creditsCopy { c.close() }
+        }
+        for (k, child) in children.enumerated() {
+            let code = child?.wait() ?? 127
+            pumps[k].wait() // the output's last frame goes before the exit code
+            var v = UInt32(bitPattern: code).littleEndian
+            _ = withUnsafeBytes(of: &v) { out.send(.exit, UInt8(k), $0.baseAddress!, 4) }
+        }
+        return 0
+    }
+}
