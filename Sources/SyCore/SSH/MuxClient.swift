@@ -18,11 +18,14 @@ public final class MuxConnection: @unchecked Sendable {
     private var reaped = false
     private var pumping = 0
 
-    /// Starts `argv` (the remote shell running the server) and waits for the server's greeting.
-    /// Throws naming the host when the connection or the remote sy fails first.
+    private let argv0: String
+    private var greeted = false
+
+    /// Starts `argv` (the remote shell running the server); `ready()` waits for the server.
     public init(host: String, argv: [String], channels: Int) throws(SyError) {
         self.host = host
         self.channels = channels
+        argv0 = argv[0]
         exits = Array(repeating: nil, count: channels)
         let up = try makePipe(), down = try makePipe()
         do { ssh = try Child.spawn(argv, name: "ssh \(host)", stdin: up.read, stdout: down.write) } catch {
@@ -32,22 +35,27 @@ public final class MuxConnection: @unchecked Sendable {
         Glibc.close(up.read); Glibc.close(down.write)
         fromRemote = down.read
         writer = FrameWriter(fd: up.write)
-        if !FrameReader(fd: fromRemote).expectGreeting() {
-            writer.close(); Glibc.close(fromRemote)
-            let code = ssh.wait()
-            reaped = true
-            if code == 127 || code == 126 {
-                throw SyError("\(host): sy not found (use --remote-sy DIR to say where the sy tools are)", status: .startClient)
-            }
-            if code == 255 || code == 0 {
-                throw SyError("cannot connect to \(host): \(PathOps.base(Array(argv[0].utf8)).displayName) exited with \(code)", status: .socketIO)
-            }
-            throw SyError("\(host): the remote sy failed to start (exit \(code)); is it the same version as this one?", status: .startClient)
-        }
         for _ in 0..<channels { sinks.append(ChannelSink()); credits.append(Credit(Mux.window)) }
         // The writer closes when every channel's input has been sent and the server has finished
         // (until then the sinks still grant it room for their output).
         pumping = channels + 1
+    }
+
+    /// Waits for the server's greeting (the connection is up and the remote sy runs); throws
+    /// naming the host when the connection or the remote sy fails first.
+    public func ready() throws(SyError) {
+        if greeted { return }
+        if FrameReader(fd: fromRemote).expectGreeting() { greeted = true; return }
+        writer.close(); Glibc.close(fromRemote)
+        let code = ssh.wait()
+        lock.withLock { reaped = true }
+        if code == 127 || code == 126 {
+            throw SyError("\(host): sy not found (use --remote-sy DIR to say where the sy tools are)", status: .startClient)
+        }
+        if code == 255 || code == 0 {
+            throw SyError("cannot connect to \(host): \(PathOps.base(Array(argv0.utf8)).displayName) exited with \(code)", status: .socketIO)
+        }
+        throw SyError("\(host): the remote sy failed to start (exit \(code)); is it the same version as this one?", status: .startClient)
     }
 
     /// Connects channel `k`: its stage reads what arrives on `input`, its output goes to `output`.

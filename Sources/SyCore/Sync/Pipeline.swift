@@ -35,6 +35,15 @@ public struct Pipeline {
             var pipe: (read: Int32, write: Int32) = (-1, output)
             if !last { pipe = try makePipe() }
             if let mux = stage.mux {
+                // Local stages before the first remote one are already running (a push's scan
+                // overlaps the connection's set-up); the rest wait for the host.
+                do { try mux.ready() } catch {
+                    if input != self.input { Glibc.close(input) }
+                    if !last { Glibc.close(pipe.read); Glibc.close(pipe.write) }
+                    for c in children.compactMap({ $0 }) { kill(c.pid, SIGTERM); _ = c.wait() }
+                    for s in stages { s.mux?.terminate() }
+                    throw error
+                }
                 // The session takes both ends (copies of the pipeline's own input and output).
                 // A remote first stage reads nothing from sy's own standard input.
                 let given = input != self.input ? input : (input == 0 ? open("/dev/null", O_RDONLY | O_CLOEXEC) : dup(input))
