@@ -3,8 +3,9 @@ import SyCore
 
 /// `sy`: dispatches `sy show` and otherwise runs a sync with rsync's options.
 let args = Array(CommandLine.arguments.dropFirst())
-// The remote end of a sync over ssh: the stages of one host in one session.
-if args.first == "mux-server" { exit(MuxServer.run(Array(args.dropFirst()))) }
+// The remote end of a sync over ssh: the stages of one host in one session (an option, so
+// that an older sy without it refuses the command instead of taking its words for paths).
+if args.first == "--mux-server" { exit(MuxServer.run(Array(args.dropFirst()))) }
 if args.first == "show" {
     toolMain(ShowCommand.self, name: "sy", arguments: Array(args.dropFirst())) { cmd in
         var fd: Int32 = 0

@@ -1,6 +1,6 @@
 import Glibc
 
-/// The local end of a multiplexed session: one remote-shell process running `sy mux-server`
+/// The local end of a multiplexed session: one remote-shell process running `sy --mux-server`
 /// for the stages a sync runs on one host. Each stage is a channel: its input is read from an
 /// fd here and sent, its output arrives and is written to an fd here.
 public final class MuxConnection: @unchecked Sendable {

@@ -1,6 +1,6 @@
 import Glibc
 
-/// The framing of `sy mux-server`: one remote-shell session carries the two stages a sync runs
+/// The framing of `sy --mux-server`: one remote-shell session carries the two stages a sync runs
 /// on a host, each with its own input and output, so a host costs one connection and one
 /// remote shell start-up (as rsync's single ssh does).
 ///

@@ -1,6 +1,6 @@
 import Glibc
 
-/// `sy mux-server COUNT ARGV... COUNT ARGV...`: the remote end of a multiplexed session. Starts
+/// `sy --mux-server COUNT ARGV... COUNT ARGV...`: the remote end of a multiplexed session. Starts
 /// the stages (sy tools next to this executable), connects channel k to the k-th stage's
 /// standard input and output, and reports each stage's exit code. Standard error is shared.
 public enum MuxServer {
@@ -19,9 +19,9 @@ public enum MuxServer {
     /// Runs the session on stdin/stdout; returns the process exit code.
     public static func run(_ args: [String]) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
-        ProgramName.current = "sy mux-server"
+        ProgramName.current = "sy --mux-server"
         guard let stages = parse(args) else {
-            warn("mux-server: expected COUNT ARGV... groups")
+            warn("--mux-server: expected COUNT ARGV... groups")
             return ExitStatus.syntax.rawValue
         }
         let out = FrameWriter(fd: 1)

@@ -2,7 +2,7 @@ import Glibc
 
 /// Starts stages locally (the tools next to `sy`) or on a host through the remote shell.
 ///
-/// The stages a sync runs on one host share one remote-shell session: `sy mux-server` there
+/// The stages a sync runs on one host share one remote-shell session: `sy --mux-server` there
 /// starts them and carries their streams over the session's standard input and output (see
 /// `MuxConnection`). So a host costs one connection and one remote shell start-up, as rsync's
 /// single ssh does, with no control socket to set up or leave behind.
@@ -51,7 +51,7 @@ public final class RemoteShell {
         var byHost: [String: MuxConnection] = [:]
         for host in hosts {
             let mine = list.filter { $0.host == host }
-            var words = [remoteTool("sy"), "mux-server"]
+            var words = [remoteTool("sy"), "--mux-server"]
             for s in mine { words += [String(s.argv.count), remoteTool(s.argv[0])] + s.argv.dropFirst() }
             var command = words.map(shellQuote).joined(separator: " ")
             if request.timeout > 0 { command = "SY_TIMEOUT=\(request.timeout) " + command }

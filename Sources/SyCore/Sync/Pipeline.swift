@@ -83,11 +83,21 @@ public struct Pipeline {
                 running.stopAll()
             }
         }
-        return stages.indices.map { i in
-            let code = stages[i].mux.map { $0.wait(stages[i].channel) } ?? children[i]!.wait()
+        // Local stages first: if one fails (a timeout, a bad stream), the sessions are ended so
+        // that waiting for a remote stage cannot hang.
+        var codes = [Int32](repeating: 0, count: stages.count)
+        for i in stages.indices where stages[i].mux == nil {
+            codes[i] = children[i]!.wait()
             running.remove(i)
-            return code
+            if codes[i] != 0 && codes[i] != 23 && codes[i] != 24 && codes[i] != ExitStatus.redo.rawValue {
+                for s in stages { s.mux?.terminate() }
+            }
         }
+        for i in stages.indices where stages[i].mux != nil {
+            codes[i] = stages[i].mux!.wait(stages[i].channel)
+            running.remove(i)
+        }
+        return codes
     }
 
     /// Combines stage exit codes: the stage that really failed (not one that only saw its
