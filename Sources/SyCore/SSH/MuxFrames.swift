@@ -136,7 +136,7 @@ final class Credit: @unchecked Sendable {
     }
 }
 
-/// Data that arrived for one channel, written to its fd by a thread of its own; each chunk
+/// Data that arrived for one channel, written to its fd by a thread of its own; what is
 /// written is granted back to the sender. Holds at most the window granted.
 final class ChannelSink: @unchecked Sendable {
     private var m = pthread_mutex_t()
@@ -161,6 +161,9 @@ final class ChannelSink: @unchecked Sendable {
     func start(fd: Int32, granted: @escaping @Sendable (Int) -> Void) {
         Thread.detach { [self] in
             var broken = false
+            // Room is granted back a quarter window at a time (one small frame per 256 KiB, not
+            // per chunk); the sender keeps at least three quarters, so it never waits on this.
+            var ungranted = 0
             while true {
                 pthread_mutex_lock(&m)
                 while chunks.isEmpty && !ended { pthread_cond_wait(&c, &m) }
@@ -170,7 +173,8 @@ final class ChannelSink: @unchecked Sendable {
                 if !broken {
                     chunk.withUnsafeBytes { b in if (try? Sys.writeAll(fd, b.baseAddress!, b.count)) == nil { broken = true } }
                 }
-                granted(chunk.count)
+                ungranted += chunk.count
+                if ungranted >= Mux.window / 4 { granted(ungranted); ungranted = 0 }
             }
             Glibc.close(fd)
             pthread_mutex_lock(&m); finished = true; pthread_cond_broadcast(&c); pthread_mutex_unlock(&m)
