@@ -21,13 +21,13 @@ public enum BlockSigner {
     }
 
     /// Bytes of strong sum per block: enough that the chance of a false match in a file stays
-    /// below 2^-20, counting 16 of the weak sum's 32 bits (rsync counts all 32 and aims at about
-    /// 2^-10): log2(blocks) + log2(source bytes) + 20 - 16 bits, 4 to 16 bytes. A false match is
+    /// below 2^-16, counting 16 of the weak sum's 32 bits (rsync counts all 32 and aims at about
+    /// 2^-10): log2(blocks) + log2(source bytes) + 16 - 16 bits, 4 to 16 bytes. A false match is
     /// still caught by the whole-file hash, and the file is sent again whole.
     public static func strongLength(basisSize: Int64, sourceSize: Int64, blockSize: Int) -> Int {
         func log2(_ v: Int64) -> Int { v <= 1 ? 0 : 64 - (v - 1).leadingZeroBitCount }
         let blocks = max(1, (basisSize + Int64(blockSize) - 1) / Int64(blockSize))
-        let bits = log2(blocks) + log2(max(sourceSize, 1)) + 20 - 16
+        let bits = log2(blocks) + log2(max(sourceSize, 1)) + 16 - 16
         return min(16, max(4, (bits + 7) / 8))
     }
 
