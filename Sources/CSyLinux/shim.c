@@ -157,7 +157,7 @@ size_t sy_roll_scan(const uint8_t *buf, size_t pos, size_t limit, size_t bs,
 }
 
 void sy_weak_sum(const uint8_t *p, size_t n, uint32_t *s1out, uint32_t *s2out) {
-    if (__builtin_cpu_supports("avx2")) sy_weak_sum_avx2(p, n, s1out, s2out);
+    if (sy_has_avx2()) sy_weak_sum_avx2(p, n, s1out, s2out);
     else sy_weak_sum_scalar(p, n, s1out, s2out);
 }
 

@@ -5,7 +5,12 @@
 #include "xxh_internal.h"
 #include "CSyLinux.h"
 
-static int sy_has_avx2(void) { return __builtin_cpu_supports("avx2"); }
+/* AVX2 if the CPU has it, unless SY_NO_AVX2 is set (the tests run the baseline code that way). */
+int sy_has_avx2(void) {
+    static int cached = -1;
+    if (cached < 0) cached = __builtin_cpu_supports("avx2") && !getenv("SY_NO_AVX2");
+    return cached;
+}
 
 sy_hash128 sy_xxh3_128(const void *p, size_t n) {
     XXH128_hash_t h = sy_has_avx2() ? sy_xxh3_128_avx2(p, n) : XXH3_128bits(p, n);

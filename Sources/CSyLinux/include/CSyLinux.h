@@ -32,6 +32,9 @@ void sy_weak_sum(const uint8_t *p, size_t n, uint32_t *s1, uint32_t *s2);
 size_t sy_roll_scan(const uint8_t *buf, size_t pos, size_t limit, size_t bs,
                     uint32_t *s1, uint32_t *s2, const uint64_t *bitmap, unsigned shift);
 
+/* Whether the AVX2 code runs: the CPU has it and SY_NO_AVX2 is not set. */
+int sy_has_avx2(void);
+
 /* XXH3, inline and with AVX2 where the CPU has it (xxh_dispatch.c). */
 typedef struct { uint64_t low, high; } sy_hash128;
 sy_hash128 sy_xxh3_128(const void *p, size_t n);
