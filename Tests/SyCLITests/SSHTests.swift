@@ -133,6 +133,23 @@ struct SSHTests {
         #expect(!exists(t.sub("dst")))
     }
 
+    /// A remote shell that prints before sy starts (a chatty start-up file) is named, not hung on.
+    @Test func uncleanRemoteShellIsNamed() throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        writeFile(t.sub("src/f"), [1])
+        mkdir(t.sub("chatty"), 0o755)
+        writeFile(t.sub("chatty/sy"), Array("#!/bin/sh\necho 'Welcome to the machine'\nexec \(shellQuote(Tools.path("sy"))) \"$@\"\n".utf8), mode: 0o755)
+        for tool in ["sy-scan", "sy-sum", "sy-delta", "sy-apply"] {
+            _ = system(script: "ln -s \(shellQuote(Tools.path(tool))) \(shellQuote(t.sub("chatty/" + tool)))")
+        }
+        let r = run(["timeout", "30", "sy", "-a", "-e", server.rsh, "--remote-sy", t.sub("chatty"), t.sub("src") + "/", remote(server, t.sub("dst"))])
+        #expect(r.code == 2, "\(r)")
+        #expect(r.err.contains("127.0.0.1: unexpected output \"Welcome t\""), "\(r.err)")
+        #expect(!exists(t.sub("dst")))
+    }
+
     @Test func hostileRemotePathIsRefused() throws {
         guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
         let t = TempDir()

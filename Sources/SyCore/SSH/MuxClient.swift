@@ -45,7 +45,17 @@ public final class MuxConnection: @unchecked Sendable {
     /// naming the host when the connection or the remote sy fails first.
     public func ready() throws(SyError) {
         if greeted { return }
-        if FrameReader(fd: fromRemote).expectGreeting() { greeted = true; return }
+        guard let other = FrameReader(fd: fromRemote).expectGreeting() else { greeted = true; return }
+        if !other.isEmpty {
+            // Something else speaks first: a remote shell whose start-up files print, or another program.
+            kill(ssh.pid, SIGTERM)
+            writer.close(); Glibc.close(fromRemote)
+            _ = ssh.wait()
+            lock.withLock { reaped = true }
+            let shown = String(decoding: other.map { $0 >= 0x20 && $0 < 0x7F ? $0 : 0x3F }, as: UTF8.self)
+            throw SyError("\(host): unexpected output \"\(shown)\" before sy started (is the remote shell clean? its start-up files must not print)",
+                          status: .protocolIncompatible)
+        }
         writer.close(); Glibc.close(fromRemote)
         let code = ssh.wait()
         lock.withLock { reaped = true }

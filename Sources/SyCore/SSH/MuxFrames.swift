@@ -97,10 +97,16 @@ struct FrameReader {
         return (type, h[1], payload)
     }
 
-    /// Waits for the greeting; false if the input ends or differs first.
-    func expectGreeting() -> Bool {
+    /// Waits for the greeting: nil when it came, else what came instead (empty: the input ended).
+    func expectGreeting() -> [UInt8]? {
         var g = [UInt8](repeating: 0, count: Mux.greeting.count)
-        return g.withUnsafeMutableBytes { readFull($0.baseAddress!, Mux.greeting.count) } && g == Mux.greeting
+        var got = 0
+        while got < g.count {
+            let r = g.withUnsafeMutableBytes { b in (try? Sys.read(fd, b.baseAddress! + got, b.count - got)) ?? 0 }
+            if r <= 0 { break }
+            got += r
+        }
+        return got == g.count && g == Mux.greeting ? nil : Array(g[0..<got])
     }
 }
 
