@@ -164,6 +164,24 @@ struct SyncBehaviourTests {
         #expect(statsFigures(d.out)["Matched data"] != "0 bytes", "delta run matched nothing: \(d.out)")
     }
 
+    /// A new file's name is not looked at before the transfer: a directory that appeared there
+    /// since sy-sum planned the create is removed if empty, else reported, and no temp file stays.
+    @Test func createOverADirectoryThatAppeared() {
+        let t = TempDir()
+        makeFile(t.sub("src/f"), Array("new".utf8))
+        mkdir(t.sub("empty"), 0o755)
+        let plan = run(["sh", "-c", "sy-scan src/ | sy-sum -a empty/ | sy-delta src/ > delta"], cwd: t.path)
+        #expect(plan.code == 0, "\(plan)")
+        makeFile(t.sub("dst/f/sub/y"), [1])
+        let blocked = run(["sy-apply", "-a", "dst/"], stdin: readFile(t.sub("delta")) ?? [], cwd: t.path)
+        #expect(blocked.code == 23 && blocked.err.contains("cannot delete non-empty directory: f"), "\(blocked)")
+        #expect(lstat(t.sub("dst/f"))?.kind == .directory)
+        #expect((try? DirReader.sortedNames(open(t.sub("dst"), O_RDONLY | O_DIRECTORY))) == [Array("f".utf8)], "no temp file left")
+        _ = system(script: "rm -r \(shellQuote(t.sub("dst/f/sub")))")
+        let cleared = run(["sy-apply", "-a", "dst/"], stdin: readFile(t.sub("delta")) ?? [], cwd: t.path)
+        #expect(cleared.code == 0 && readFile(t.sub("dst/f")) == Array("new".utf8), "\(cleared)")
+    }
+
     @Test func inplaceKeepsTheInode() throws {
         let t = TempDir()
         mkdir(t.sub("src"), 0o755)

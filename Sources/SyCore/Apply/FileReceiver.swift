@@ -46,7 +46,9 @@ extension Applier {
     /// Receives a file's data into a temp file (or in place) and renames it into place.
     func receiveFile(_ p: Plan, dir: Int32, name: PathBytes) throws(SyError) {
         let e = p.entry
-        guard clearWay(p, dir: dir, name: name) else { try receiver.discard(input); return }
+        // A new file's name was free when sy-sum looked, so it is not looked at again here; a
+        // directory that appeared since makes the rename fail, and the way is cleared then.
+        guard p.action == .create || clearWay(p, dir: dir, name: name) else { try receiver.discard(input); return }
         var basisFd: Int32 = -1
         var oldPerms: UInt32?
         if p.action == .update, let st = try? Sys.fstatat(dir, name), st.kind == .file {
@@ -135,7 +137,13 @@ extension Applier {
                 }
             } else if !inplace {
                 if !backup(dir: dir, name: name, path: e.path, move: false) { break }
-                do { try Sys.renameat(dir, tmp, dir, name) } catch {
+                do throws(Errno) {
+                    do { try Sys.renameat(dir, tmp, dir, name) } catch {
+                        guard p.action == .create && [EISDIR, ENOTEMPTY, EEXIST].contains(error.code) else { throw error }
+                        guard clearWay(p, dir: dir, name: name) else { break } // reported there
+                        try Sys.renameat(dir, tmp, dir, name)
+                    }
+                } catch {
                     report(SyError.sys("rename failed for", e.path, error.code, status: .partial))
                     break
                 }
