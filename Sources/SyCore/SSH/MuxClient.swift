@@ -16,7 +16,7 @@ public final class MuxConnection: @unchecked Sendable {
     private let ended = Latch()
     private var sshCode: Int32?
     private var reaped = false
-    private var pumping = 0
+    private var writerHolders = 0
 
     private let argv0: String
     private var greeted = false
@@ -38,7 +38,7 @@ public final class MuxConnection: @unchecked Sendable {
         for _ in 0..<channels { sinks.append(ChannelSink()); credits.append(Credit(Mux.window)) }
         // The writer closes when every channel's input has been sent and the server has finished
         // (until then the sinks still grant it room for their output).
-        pumping = channels + 1
+        writerHolders = channels + 1
     }
 
     /// Waits for the server's greeting (the connection is up and the remote sy runs); throws
@@ -82,7 +82,7 @@ public final class MuxConnection: @unchecked Sendable {
 
     /// One holder of the writer is done; the last closes it, and the server sees its input end.
     private func release() {
-        if lock.withLock({ pumping -= 1; return pumping == 0 }) { writer.close() }
+        if lock.withLock({ writerHolders -= 1; return writerHolders == 0 }) { writer.close() }
     }
 
     /// Starts reading the server's frames (after every channel is attached).
@@ -96,12 +96,9 @@ public final class MuxConnection: @unchecked Sendable {
                 case .data: sinks[k].push(f.payload)
                 case .eof: sinks[k].end()
                 case .window:
-                    guard f.payload.count == 4 else { break }
-                    credits[k].give(Int(f.payload[0]) | Int(f.payload[1]) << 8 | Int(f.payload[2]) << 16 | Int(f.payload[3]) << 24)
+                    if let n = muxU32(f.payload) { credits[k].give(Int(n)) }
                 case .exit:
-                    guard f.payload.count == 4 else { break }
-                    let v = UInt32(f.payload[0]) | UInt32(f.payload[1]) << 8 | UInt32(f.payload[2]) << 16 | UInt32(f.payload[3]) << 24
-                    lock.withLock { exits[k] = Int32(bitPattern: v) }
+                    if let v = muxU32(f.payload) { lock.withLock { exits[k] = Int32(bitPattern: v) } }
                 default: break
                 }
                 if lock.withLock({ exits.allSatisfy { $0 != nil } }) { break }

@@ -72,6 +72,12 @@ final class FrameWriter: @unchecked Sendable {
     }
 }
 
+/// A u32 payload (WINDOW, EXIT), little-endian; nil if it is not 4 bytes.
+func muxU32(_ payload: [UInt8]) -> UInt32? {
+    guard payload.count == 4 else { return nil }
+    return UInt32(payload[0]) | UInt32(payload[1]) << 8 | UInt32(payload[2]) << 16 | UInt32(payload[3]) << 24
+}
+
 /// Reads frames from an fd (one thread).
 struct FrameReader {
     let fd: Int32

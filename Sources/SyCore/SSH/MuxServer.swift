@@ -68,8 +68,7 @@ public enum MuxServer {
                 case .data: sinksCopy[k].push(f.payload)
                 case .eof: sinksCopy[k].end()
                 case .window:
-                    guard f.payload.count == 4 else { break }
-                    creditsCopy[k].give(Int(f.payload[0]) | Int(f.payload[1]) << 8 | Int(f.payload[2]) << 16 | Int(f.payload[3]) << 24)
+                    if let n = muxU32(f.payload) { creditsCopy[k].give(Int(n)) }
                 default: break
                 }
             }
@@ -80,8 +79,7 @@ public enum MuxServer {
         for (k, child) in children.enumerated() {
             let code = child?.wait() ?? 127
             pumps[k].wait() // the output's last frame goes before the exit code
-            var v = UInt32(bitPattern: code).littleEndian
-            _ = withUnsafeBytes(of: &v) { out.send(.exit, UInt8(k), $0.baseAddress!, 4) }
+            _ = out.send(.exit, UInt8(k), u32: UInt32(bitPattern: code))
         }
         return 0
     }
