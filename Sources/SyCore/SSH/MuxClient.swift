@@ -68,11 +68,12 @@ public final class MuxConnection: @unchecked Sendable {
         throw SyError("\(host): the remote sy failed to start (exit \(code)); is it the same version as this one?", status: .startClient)
     }
 
-    /// Connects channel `k`: its stage reads what arrives on `input`, its output goes to `output`.
-    /// Both fds now belong to the connection.
-    public func attach(_ k: Int, input: Int32, output: Int32) {
+    /// Connects channel `k`: its stage reads what arrives on `input`, its output goes to `output`
+    /// (`ownPipe`: a pipe of the pipeline's, which may be made non-blocking). Both fds now
+    /// belong to the connection.
+    public func attach(_ k: Int, input: Int32, output: Int32, ownPipe: Bool) {
         let channel = UInt8(k), w = writer
-        sinks[k].start(fd: output) { n in _ = w.send(.window, channel, u32: UInt32(n)) }
+        sinks[k].start(fd: output, direct: ownPipe) { n in _ = w.send(.window, channel, u32: UInt32(n)) }
         let credit = credits[k]
         Thread.detach { [self] in
             pumpChannel(fd: input, channel: channel, credit: credit, writer: w)
@@ -89,16 +90,18 @@ public final class MuxConnection: @unchecked Sendable {
     public func start() {
         Thread.detach { [self] in
             let reader = FrameReader(fd: fromRemote)
-            while let f = reader.next() {
+            let buf = UnsafeMutableRawPointer.allocate(byteCount: Mux.maxData, alignment: 16)
+            defer { buf.deallocate() }
+            while let f = reader.next(into: buf) {
                 let k = Int(f.channel)
                 guard k < channels else { break }
                 switch f.type {
-                case .data: sinks[k].push(f.payload)
+                case .data: sinks[k].deliver(buf, f.count)
                 case .eof: sinks[k].end()
                 case .window:
-                    if let n = muxU32(f.payload) { credits[k].give(Int(n)) }
+                    if let n = muxU32(buf, f.count) { credits[k].give(Int(n)) }
                 case .exit:
-                    if let v = muxU32(f.payload) { lock.withLock { exits[k] = Int32(bitPattern: v) } }
+                    if let v = muxU32(buf, f.count) { lock.withLock { exits[k] = Int32(bitPattern: v) } }
                 default: break
                 }
                 if lock.withLock({ exits.allSatisfy { $0 != nil } }) { break }

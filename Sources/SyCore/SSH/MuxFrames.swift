@@ -73,9 +73,9 @@ final class FrameWriter: @unchecked Sendable {
 }
 
 /// A u32 payload (WINDOW, EXIT), little-endian; nil if it is not 4 bytes.
-func muxU32(_ payload: [UInt8]) -> UInt32? {
-    guard payload.count == 4 else { return nil }
-    return UInt32(payload[0]) | UInt32(payload[1]) << 8 | UInt32(payload[2]) << 16 | UInt32(payload[3]) << 24
+func muxU32(_ p: UnsafeRawPointer, _ count: Int) -> UInt32? {
+    guard count == 4 else { return nil }
+    return UInt32(littleEndian: p.loadUnaligned(as: UInt32.self))
 }
 
 /// Reads frames from an fd (one thread).
@@ -92,15 +92,14 @@ struct FrameReader {
         return true
     }
 
-    /// The next frame, or nil at the end of input (or a malformed frame).
-    func next() -> (type: MuxFrame, channel: UInt8, payload: [UInt8])? {
-        var h = [UInt8](repeating: 0, count: 6)
-        guard h.withUnsafeMutableBytes({ readFull($0.baseAddress!, 6) }), let type = MuxFrame(rawValue: h[0]) else { return nil }
-        let n = Int(h[2]) | Int(h[3]) << 8 | Int(h[4]) << 16 | Int(h[5]) << 24
-        guard n <= Mux.maxData else { return nil }
-        var payload = [UInt8](repeating: 0, count: n)
-        if n > 0 { guard payload.withUnsafeMutableBytes({ readFull($0.baseAddress!, n) }) else { return nil } }
-        return (type, h[1], payload)
+    /// The next frame with its payload in `buf` (`Mux.maxData` bytes), or nil at the end of
+    /// input (or a malformed frame).
+    func next(into buf: UnsafeMutableRawPointer) -> (type: MuxFrame, channel: UInt8, count: Int)? {
+        var h: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0)
+        guard withUnsafeMutableBytes(of: &h, { readFull($0.baseAddress!, 6) }), let type = MuxFrame(rawValue: h.0) else { return nil }
+        let n = Int(h.2) | Int(h.3) << 8 | Int(h.4) << 16 | Int(h.5) << 24
+        guard n <= Mux.maxData, n == 0 || readFull(buf, n) else { return nil }
+        return (type, h.1, n)
     }
 
     /// Waits for the greeting: nil when it came, else what came instead (empty: the input ended).
@@ -148,49 +147,107 @@ final class Credit: @unchecked Sendable {
     }
 }
 
-/// Data that arrived for one channel, written to its fd by a thread of its own; what is
-/// written is granted back to the sender. Holds at most the window granted.
+/// Data that arrived for one channel, for its fd: written at once when nothing is queued and
+/// the pipe has room (no copy, no thread hand-off), else queued for a writer thread of its own.
+/// What is written is granted back to the sender, a quarter window at a time. Holds at most the
+/// window granted. A broken fd (its reader is gone) drops the rest but still grants, so the
+/// sender never stalls.
 final class ChannelSink: @unchecked Sendable {
     private var m = pthread_mutex_t()
     private var c = pthread_cond_t()
     private var chunks: [[UInt8]] = []
     private var ended = false
     private var finished = false
+    private var broken = false
+    /// The writer thread is writing a chunk it took off the queue.
+    private var writing = false
+    private var ungranted = 0
+    private var fd: Int32 = -1
+    private var granted: (@Sendable (Int) -> Void)?
 
     init() { pthread_mutex_init(&m, nil); pthread_cond_init(&c, nil) }
     deinit { pthread_cond_destroy(&c); pthread_mutex_destroy(&m) }
 
-    func push(_ chunk: [UInt8]) {
-        pthread_mutex_lock(&m); chunks.append(chunk); pthread_cond_signal(&c); pthread_mutex_unlock(&m)
+    /// Counts `n` bytes written (or dropped); returns what to grant now. Under the lock.
+    private func account(_ n: Int) -> Int {
+        ungranted += n
+        guard ungranted >= Mux.window / 4 else { return 0 }
+        defer { ungranted = 0 }
+        return ungranted
+    }
+
+    /// Bytes that arrived for the channel.
+    func deliver(_ p: UnsafeRawPointer, _ n: Int) {
+        var done = 0, grant = 0
+        pthread_mutex_lock(&m)
+        if chunks.isEmpty && !writing && fd >= 0 {
+            if broken { done = n }
+            while done < n {
+                let r = Glibc.write(fd, p + done, n - done)
+                if r > 0 { done += r; continue }
+                if r < 0 && errno == EINTR { continue }
+                if r < 0 && errno == EAGAIN { break }
+                broken = true; done = n
+            }
+            grant = account(done)
+        }
+        if done < n {
+            chunks.append(Array(UnsafeRawBufferPointer(start: p + done, count: n - done)))
+            pthread_cond_signal(&c)
+        }
+        pthread_mutex_unlock(&m)
+        if grant > 0 { granted?(grant) }
     }
 
     func end() {
         pthread_mutex_lock(&m); ended = true; pthread_cond_signal(&c); pthread_mutex_unlock(&m)
     }
 
-    /// Starts the writer: chunks go to `fd` (closed at the end); `granted` runs after each.
-    /// A broken fd (its reader is gone) drops the rest but still grants, so the sender never stalls.
-    func start(fd: Int32, granted: @escaping @Sendable (Int) -> Void) {
+    /// Starts writing to `fd` (closed at the end); `granted` sends room back. With `direct`
+    /// (a pipe of sy's own), the fd is made non-blocking and data is written at once when it
+    /// fits; otherwise (a descriptor shared with others, such as sy's standard output, whose
+    /// flags must not change) everything goes through the writer thread.
+    func start(fd: Int32, direct: Bool, granted: @escaping @Sendable (Int) -> Void) {
+        if direct { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+        pthread_mutex_lock(&m); self.fd = direct ? fd : -1; self.granted = granted; pthread_mutex_unlock(&m)
         Thread.detach { [self] in
-            var broken = false
-            // Room is granted back a quarter window at a time (one small frame per 256 KiB, not
-            // per chunk); the sender keeps at least three quarters, so it never waits on this.
-            var ungranted = 0
             while true {
                 pthread_mutex_lock(&m)
                 while chunks.isEmpty && !ended { pthread_cond_wait(&c, &m) }
                 if chunks.isEmpty { pthread_mutex_unlock(&m); break }
                 let chunk = chunks.removeFirst()
+                writing = true
+                var ok = !broken
                 pthread_mutex_unlock(&m)
-                if !broken {
-                    chunk.withUnsafeBytes { b in if (try? Sys.writeAll(fd, b.baseAddress!, b.count)) == nil { broken = true } }
-                }
-                ungranted += chunk.count
-                if ungranted >= Mux.window / 4 { granted(ungranted); ungranted = 0 }
+                if ok { ok = chunk.withUnsafeBytes { ChannelSink.writeWaiting(fd, $0.baseAddress!, $0.count) } }
+                pthread_mutex_lock(&m)
+                writing = false
+                if !ok { broken = true }
+                let grant = account(chunk.count)
+                pthread_mutex_unlock(&m)
+                if grant > 0 { granted(grant) }
             }
+            pthread_mutex_lock(&m); self.fd = -1; pthread_mutex_unlock(&m)
             Glibc.close(fd)
             pthread_mutex_lock(&m); finished = true; pthread_cond_broadcast(&c); pthread_mutex_unlock(&m)
         }
+    }
+
+    /// Writes all of it to a non-blocking fd, waiting for room; false if the fd is broken.
+    static func writeWaiting(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Bool {
+        var done = 0
+        while done < n {
+            let r = Glibc.write(fd, p + done, n - done)
+            if r > 0 { done += r; continue }
+            if r < 0 && errno == EINTR { continue }
+            if r < 0 && errno == EAGAIN {
+                var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&pfd, 1, -1)
+                continue
+            }
+            return false
+        }
+        return true
     }
 
     /// Waits until the writer has written everything and closed its fd.

@@ -47,7 +47,7 @@ public enum MuxServer {
             Glibc.close(input.read); Glibc.close(output.write)
             children.append(child)
             let channel = UInt8(k)
-            sinks[k].start(fd: input.write) { n in _ = out.send(.window, channel, u32: UInt32(n)) }
+            sinks[k].start(fd: input.write, direct: true) { n in _ = out.send(.window, channel, u32: UInt32(n)) }
             let done = Latch()
             pumps.append(done)
             let credit = credits[k]
@@ -61,14 +61,16 @@ public enum MuxServer {
         let sinksCopy = sinks, creditsCopy = credits
         Thread.detach {
             let reader = FrameReader(fd: 0)
-            while let f = reader.next() {
+            let buf = UnsafeMutableRawPointer.allocate(byteCount: Mux.maxData, alignment: 16)
+            defer { buf.deallocate() }
+            while let f = reader.next(into: buf) {
                 let k = Int(f.channel)
                 guard k < sinksCopy.count else { break }
                 switch f.type {
-                case .data: sinksCopy[k].push(f.payload)
+                case .data: sinksCopy[k].deliver(buf, f.count)
                 case .eof: sinksCopy[k].end()
                 case .window:
-                    if let n = muxU32(f.payload) { creditsCopy[k].give(Int(n)) }
+                    if let n = muxU32(buf, f.count) { creditsCopy[k].give(Int(n)) }
                 default: break
                 }
             }

@@ -47,7 +47,7 @@ public struct Pipeline {
                 // The session takes both ends (copies of the pipeline's own input and output).
                 // A remote first stage reads nothing from sy's own standard input.
                 let given = input != self.input ? input : (input == 0 ? open("/dev/null", O_RDONLY | O_CLOEXEC) : dup(input))
-                mux.attach(stage.channel, input: given, output: last ? dup(pipe.write) : pipe.write)
+                mux.attach(stage.channel, input: given, output: last ? dup(pipe.write) : pipe.write, ownPipe: !last)
                 children.append(nil)
                 input = pipe.read
                 continue
