@@ -12,6 +12,12 @@ struct SSHTests {
 
     func remote(_ server: SSHServer, _ path: String) -> String { "\(server.host):\(path)" }
 
+    /// A --remote-sy directory holding links to the built `tools` (the test adds the others).
+    func toolDir(_ dir: String, linking tools: [String]) {
+        _ = system(script: "mkdir -p \(shellQuote(dir))")
+        for tool in tools { _ = system(script: "ln -s \(shellQuote(Tools.path(tool))) \(shellQuote(dir + "/" + tool))") }
+    }
+
     @Test("oracle over ssh: push and pull match rsync -e ssh", arguments: [51, 52] as [UInt64])
     func oracleOverSSH(seed: UInt64) throws {
         guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
@@ -89,10 +95,7 @@ struct SSHTests {
         #expect(r.err.contains("127.0.0.1: sy not found"), "\(r.err)")
         #expect(!exists(t.sub("dst")))
         // sy there, one of its tools not.
-        mkdir(t.sub("partial"), 0o755)
-        for tool in ["sy", "sy-scan", "sy-delta", "sy-apply"] {
-            _ = system(script: "ln -s \(shellQuote(Tools.path(tool))) \(shellQuote(t.sub("partial/" + tool)))")
-        }
+        toolDir(t.sub("partial"), linking: ["sy", "sy-scan", "sy-delta", "sy-apply"])
         let r2 = run(["sy", "-a", "-e", server.rsh, "--remote-sy", t.sub("partial"), t.sub("src") + "/", remote(server, t.sub("dst"))])
         #expect(r2.code == 5, "\(r2)")
         #expect(r2.err.contains("127.0.0.1: sy-sum not found"), "\(r2.err)")
@@ -122,11 +125,8 @@ struct SSHTests {
         mkdir(t.sub("src"), 0o755)
         writeFile(t.sub("src/f"), [1])
         // A "remote" sy-scan of a future format version.
-        mkdir(t.sub("future"), 0o755)
+        toolDir(t.sub("future"), linking: ["sy", "sy-sum", "sy-delta", "sy-apply"])
         writeFile(t.sub("future/sy-scan"), Array("#!/bin/sh\nprintf 'sy\\r\\n\\002\\001\\000'\n".utf8), mode: 0o755)
-        for tool in ["sy", "sy-sum", "sy-delta", "sy-apply"] {
-            _ = system(script: "ln -s \(shellQuote(Tools.path(tool))) \(shellQuote(t.sub("future/" + tool)))")
-        }
         let r = run(["sy", "-a", "-e", server.rsh, "--remote-sy", t.sub("future"), remote(server, t.sub("src") + "/"), t.sub("dst")])
         #expect(r.code == 2, "\(r)")
         #expect(r.err.contains("version 2 is not supported"), "\(r.err)")
@@ -139,11 +139,8 @@ struct SSHTests {
         let t = TempDir()
         mkdir(t.sub("src"), 0o755)
         writeFile(t.sub("src/f"), [1])
-        mkdir(t.sub("chatty"), 0o755)
+        toolDir(t.sub("chatty"), linking: ["sy-scan", "sy-sum", "sy-delta", "sy-apply"])
         writeFile(t.sub("chatty/sy"), Array("#!/bin/sh\necho 'Welcome to the machine'\nexec \(shellQuote(Tools.path("sy"))) \"$@\"\n".utf8), mode: 0o755)
-        for tool in ["sy-scan", "sy-sum", "sy-delta", "sy-apply"] {
-            _ = system(script: "ln -s \(shellQuote(Tools.path(tool))) \(shellQuote(t.sub("chatty/" + tool)))")
-        }
         let r = run(["timeout", "30", "sy", "-a", "-e", server.rsh, "--remote-sy", t.sub("chatty"), t.sub("src") + "/", remote(server, t.sub("dst"))])
         #expect(r.code == 2, "\(r)")
         #expect(r.err.contains("127.0.0.1: unexpected output \"Welcome t\""), "\(r.err)")
@@ -154,16 +151,13 @@ struct SSHTests {
         guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
         let t = TempDir()
         // A "remote" sy-scan that sends an entry for ../escaped.
-        mkdir(t.sub("evil"), 0o755)
+        toolDir(t.sub("evil"), linking: ["sy", "sy-sum", "sy-delta", "sy-apply"])
         let fd = open(t.sub("evil/stream"), O_WRONLY | O_CREAT, 0o644)
         let w = try StreamWriter(fd: fd, kind: .entries, producer: "evil")
         try w.write(.entry(Entry(path: Array("../escaped".utf8), kind: .file)))
         try w.finish()
         close(fd)
         writeFile(t.sub("evil/sy-scan"), Array("#!/bin/sh\ncat \(shellQuote(t.sub("evil/stream")))\n".utf8), mode: 0o755)
-        for tool in ["sy", "sy-sum", "sy-delta", "sy-apply"] {
-            _ = system(script: "ln -s \(shellQuote(Tools.path(tool))) \(shellQuote(t.sub("evil/" + tool)))")
-        }
         mkdir(t.sub("dst"), 0o755)
         let r = run(["sy", "-a", "-e", server.rsh, "--remote-sy", t.sub("evil"), remote(server, "/whatever/"), t.sub("dst")])
         #expect(r.code == 12, "\(r)")

@@ -60,7 +60,7 @@ public final class MuxConnection: @unchecked Sendable {
         let code = ssh.wait()
         lock.withLock { reaped = true }
         if code == 127 || code == 126 {
-            throw SyError("\(host): sy not found (use --remote-sy DIR to say where the sy tools are)", status: .startClient)
+            throw SyError(RemoteShell.notFound("sy", on: host), status: .startClient)
         }
         if code == 255 || code == 0 {
             throw SyError("cannot connect to \(host): \(PathOps.base(Array(argv0.utf8)).displayName) exited with \(code)", status: .socketIO)
@@ -89,25 +89,9 @@ public final class MuxConnection: @unchecked Sendable {
     /// Starts reading the server's frames (after every channel is attached).
     public func start() {
         Thread.detach { [self] in
-            let reader = FrameReader(fd: fromRemote)
-            let buf = UnsafeMutableRawPointer.allocate(byteCount: Mux.maxData, alignment: 16)
-            defer { buf.deallocate() }
-            while let f = reader.next(into: buf) {
-                let k = Int(f.channel)
-                guard k < channels else { break }
-                switch f.type {
-                case .data: sinks[k].deliver(buf, f.count)
-                case .eof: sinks[k].end()
-                case .window:
-                    if let n = muxU32(buf, f.count) { credits[k].give(Int(n)) }
-                case .exit:
-                    if let v = muxU32(buf, f.count) { lock.withLock { exits[k] = Int32(bitPattern: v) } }
-                default: break
-                }
-                if lock.withLock({ exits.allSatisfy { $0 != nil } }) { break }
+            demuxFrames(fd: fromRemote, sinks: sinks, credits: credits) { k, code in
+                lock.withLock { exits[k] = code; return exits.allSatisfy { $0 != nil } }
             }
-            for s in sinks { s.end() }
-            for c in credits { c.close() }
             release()
             let code = ssh.wait()
             lock.withLock { sshCode = code; reaped = true }

@@ -258,6 +258,30 @@ final class ChannelSink: @unchecked Sendable {
     }
 }
 
+/// Reads frames from `fd` until it ends, a frame is malformed or names an unknown channel, or
+/// `onExit` (given a channel and its exit code) returns true: DATA goes to the channel's sink,
+/// EOF ends it, WINDOW adds to its credit. Then every sink is ended and every credit closed.
+func demuxFrames(fd: Int32, sinks: [ChannelSink], credits: [Credit], onExit: (Int, Int32) -> Bool = { _, _ in false }) {
+    let reader = FrameReader(fd: fd)
+    let buf = UnsafeMutableRawPointer.allocate(byteCount: Mux.maxData, alignment: 16)
+    defer { buf.deallocate() }
+    loop: while let f = reader.next(into: buf) {
+        let k = Int(f.channel)
+        guard k < sinks.count else { break }
+        switch f.type {
+        case .data: sinks[k].deliver(buf, f.count)
+        case .eof: sinks[k].end()
+        case .window:
+            if let n = muxU32(buf, f.count) { credits[k].give(Int(n)) }
+        case .exit:
+            if let v = muxU32(buf, f.count), onExit(k, Int32(bitPattern: v)) { break loop }
+        case .hello: break
+        }
+    }
+    for s in sinks { s.end() }
+    for c in credits { c.close() }
+}
+
 /// Reads a stage's data from `fd` and sends it as DATA frames within the channel's credit,
 /// then EOF; closes `fd`. Returns when done.
 func pumpChannel(fd: Int32, channel: UInt8, credit: Credit, writer: FrameWriter) {

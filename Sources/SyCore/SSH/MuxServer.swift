@@ -33,12 +33,7 @@ public enum MuxServer {
         var pumps: [Latch] = []
         for (k, argv) in stages.enumerated() {
             // A path as given (--remote-sy), else the tool next to this sy, else on PATH.
-            var tool = argv[0]
-            if !tool.contains("/") {
-                let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin"
-                tool = ([dir] + path.split(separator: ":").map(String.init)).map { $0 + "/" + argv[0] }
-                    .first { access($0, X_OK) == 0 } ?? argv[0]
-            }
+            let tool = findExecutable(argv[0], firstIn: [dir])
             guard let input = try? makePipe(), let output = try? makePipe() else { return ExitStatus.ipc.rawValue }
             let child = access(tool, X_OK) == 0
                 ? try? Child.spawn([tool] + argv.dropFirst(), name: argv[0], stdin: input.read, stdout: output.write)
@@ -57,27 +52,9 @@ public enum MuxServer {
                 done.open()
             }
         }
-        // Input from the client: stage data, end marks and room for the output.
-        let sinksCopy = sinks, creditsCopy = credits
-        Thread.detach {
-            let reader = FrameReader(fd: 0)
-            let buf = UnsafeMutableRawPointer.allocate(byteCount: Mux.maxData, alignment: 16)
-            defer { buf.deallocate() }
-            while let f = reader.next(into: buf) {
-                let k = Int(f.channel)
-                guard k < sinksCopy.count else { break }
-                switch f.type {
-                case .data: sinksCopy[k].deliver(buf, f.count)
-                case .eof: sinksCopy[k].end()
-                case .window:
-                    if let n = muxU32(buf, f.count) { creditsCopy[k].give(Int(n)) }
-                default: break
-                }
-            }
-            // The client is gone (or done): end every input, stop waiting for room.
-            for s in sinksCopy { s.end() }
-            for c in creditsCopy { c.close() }
-        }
+        // Input from the client: stage data, end marks and room for the output; when the client
+        // is gone (or done), every input ends and nothing waits for room any more.
+        Thread.detach { demuxFrames(fd: 0, sinks: sinks, credits: credits) }
         for (k, child) in children.enumerated() {
             let code = child?.wait() ?? 127
             pumps[k].wait() // the output's last frame goes before the exit code

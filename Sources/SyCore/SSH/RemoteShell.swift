@@ -53,9 +53,7 @@ public final class RemoteShell {
             let mine = list.filter { $0.host == host }
             var words = [remoteTool("sy"), "--mux-server"]
             for s in mine { words += [String(s.argv.count), remoteTool(s.argv[0])] + s.argv.dropFirst() }
-            var command = words.map(shellQuote).joined(separator: " ")
-            if request.timeout > 0 { command = "SY_TIMEOUT=\(request.timeout) " + command }
-            let conn = try MuxConnection(host: host, argv: resolve(rshWords + [host, command]), channels: mine.count)
+            let conn = try MuxConnection(host: host, argv: remoteShell(host, words), channels: mine.count)
             connections.append(conn)
             byHost[host] = conn
         }
@@ -83,23 +81,31 @@ public final class RemoteShell {
         guard let host else {
             return Pipeline.Stage(name: tool, argv: [toolDir + "/" + tool] + argv.dropFirst())
         }
-        var command = ([remoteTool(tool)] + argv.dropFirst()).map(shellQuote).joined(separator: " ")
-        if request.timeout > 0 { command = "SY_TIMEOUT=\(request.timeout) " + command }
-        var stage = Pipeline.Stage(name: "\(tool) on \(host)", argv: resolve(rshWords + [host, command]))
+        var stage = Pipeline.Stage(name: "\(tool) on \(host)", argv: remoteShell(host, [remoteTool(tool)] + argv.dropFirst()))
         stage.host = host
         return stage
     }
 
-    /// posix_spawn needs a path: look the program up on PATH.
-    func resolve(_ argv: [String]) -> [String] {
-        guard let prog = argv.first, !prog.contains("/") else { return argv }
-        let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin"
-        for dir in path.split(separator: ":") {
-            let candidate = String(dir) + "/" + prog
-            if access(candidate, X_OK) == 0 { return [candidate] + argv.dropFirst() }
-        }
-        return argv
+    /// The remote shell's argv running `words` on `host` (quoted; with --timeout for the tools too).
+    func remoteShell(_ host: String, _ words: [String]) -> [String] {
+        var command = words.map(shellQuote).joined(separator: " ")
+        if request.timeout > 0 { command = "SY_TIMEOUT=\(request.timeout) " + command }
+        // posix_spawn needs a path.
+        return [findExecutable(rshWords[0])] + rshWords.dropFirst() + [host, command]
     }
+
+    /// The message for a tool (or sy itself) missing on `host`.
+    static func notFound(_ tool: String, on host: String) -> String {
+        "\(host): \(tool) not found (use --remote-sy DIR to say where the sy tools are)"
+    }
+}
+
+/// `name` as an executable path: as given if it has a slash, else the first executable
+/// `DIR/name` in `dirs` and then on PATH (unchanged if none).
+func findExecutable(_ name: String, firstIn dirs: [String] = []) -> String {
+    guard !name.contains("/") else { return name }
+    let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin"
+    return (dirs + path.split(separator: ":").map(String.init)).map { $0 + "/" + name }.first { access($0, X_OK) == 0 } ?? name
 }
 
 /// The first 64 KiB of a small text file.

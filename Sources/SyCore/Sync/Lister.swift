@@ -72,7 +72,7 @@ extension Transfer {
         close(pipe.read)
         let code = child.wait()
         if code == 255, let h = src.host { throw SyError("cannot connect to \(h), or the connection was lost", status: .socketIO) }
-        if code == 127, let h = src.host { throw SyError("\(h): sy-scan not found (use --remote-sy DIR to say where the sy tools are)", status: .startClient) }
+        if code == 127, let h = src.host { throw SyError(RemoteShell.notFound("sy-scan", on: h), status: .startClient) }
         if let e = listError, code == 0 { throw e }
         return code == 0 ? .ok : (ExitStatus(rawValue: code) ?? .partial)
     }

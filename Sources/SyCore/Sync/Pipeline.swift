@@ -34,16 +34,18 @@ public struct Pipeline {
             let last = i == stages.count - 1
             var pipe: (read: Int32, write: Int32) = (-1, output)
             if !last { pipe = try makePipe() }
+            /// A stage could not start: everything started so far is stopped.
+            func abandon(_ error: SyError) -> SyError {
+                if input != self.input { Glibc.close(input) }
+                if !last { Glibc.close(pipe.read); Glibc.close(pipe.write) }
+                for c in children.compactMap({ $0 }) { kill(c.pid, SIGTERM); _ = c.wait() }
+                for s in stages { s.mux?.terminate() }
+                return error
+            }
             if let mux = stage.mux {
                 // Local stages before the first remote one are already running (a push's scan
                 // overlaps the connection's set-up); the rest wait for the host.
-                do { try mux.ready() } catch {
-                    if input != self.input { Glibc.close(input) }
-                    if !last { Glibc.close(pipe.read); Glibc.close(pipe.write) }
-                    for c in children.compactMap({ $0 }) { kill(c.pid, SIGTERM); _ = c.wait() }
-                    for s in stages { s.mux?.terminate() }
-                    throw error
-                }
+                do { try mux.ready() } catch { throw abandon(error) }
                 // The session takes both ends (copies of the pipeline's own input and output).
                 // A remote first stage reads nothing from sy's own standard input.
                 let given = input != self.input ? input : (input == 0 ? open("/dev/null", O_RDONLY | O_CLOEXEC) : dup(input))
@@ -55,11 +57,7 @@ public struct Pipeline {
             do {
                 children.append(try Child.spawn(stage.argv, name: stage.name, stdin: input, stdout: pipe.write, extraFds: stage.extraFds))
             } catch {
-                if input != 0 { Glibc.close(input) }
-                if !last { Glibc.close(pipe.read); Glibc.close(pipe.write) }
-                for c in children.compactMap({ $0 }) { kill(c.pid, SIGTERM); _ = c.wait() }
-                for s in stages { s.mux?.terminate() }
-                throw error
+                throw abandon(error)
             }
             if input != 0 && input != self.input { Glibc.close(input) }
             if !last { Glibc.close(pipe.write) }
@@ -89,7 +87,7 @@ public struct Pipeline {
         for i in stages.indices where stages[i].mux == nil {
             codes[i] = children[i]!.wait()
             running.remove(i)
-            if codes[i] != 0 && codes[i] != 23 && codes[i] != 24 && codes[i] != ExitStatus.redo.rawValue {
+            if !Pipeline.softCodes.contains(codes[i]) {
                 for s in stages { s.mux?.terminate() }
             }
         }
@@ -100,10 +98,14 @@ public struct Pipeline {
         return codes
     }
 
+    /// Exit codes of a stage that finished its part: success, some files failed or vanished,
+    /// files to redo.
+    static let softCodes: Set<Int32> = [0, 23, 24, ExitStatus.redo.rawValue]
+
     /// Combines stage exit codes: the stage that really failed (not one that only saw its
     /// neighbour's stream break), else 23/24. Returns the status and the failing stage's name.
     public func outcome(_ codes: [Int32]) -> (ExitStatus, String?) {
-        let soft: Set<Int32> = [0, 23, 24, ExitStatus.redo.rawValue]
+        let soft = Pipeline.softCodes
         // Followers only saw a neighbour go away: a stream error, SIGPIPE, or ssh's 255 (which
         // it also returns when the remote command died of a signal, e.g. SIGPIPE).
         func follower(_ i: Int, _ c: Int32) -> Bool {

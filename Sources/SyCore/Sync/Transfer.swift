@@ -116,7 +116,7 @@ public struct Transfer {
         // Name what is missing or incompatible on a remote host.
         for (i, code) in codes.enumerated() where (code == 127 || code == 126) && stages[i].host != nil {
             let tool = stages[i].name.split(separator: " ").first.map(String.init) ?? ""
-            warn("\(stages[i].host!): \(tool) not found (use --remote-sy DIR to say where the sy tools are)")
+            warn(RemoteShell.notFound(tool, on: stages[i].host!))
             status = .startClient
             stage = stages[i].name
         }
