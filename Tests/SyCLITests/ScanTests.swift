@@ -77,13 +77,17 @@ struct ScanTests {
         let root = t.sub("tree")
         oddTree(root)
         let out = run(["sh", "-c", "sy-scan \(shellQuote(root))/ | sy show --json"])
-        var paths: [PathBytes] = []
+        var paths: [(PathBytes, Bool)] = []
         for line in out.stdout.split(separator: 0x0A) {
             let json = try JSONParser.parse(Array(line))
-            if case .entry(let e)? = try? RecordJSON.record(json, line: 0) { paths.append(e.path) }
+            if case .entry(let e)? = try? RecordJSON.record(json, line: 0) { paths.append((e.path, e.kind == .directory)) }
         }
-        #expect(paths.first == [0x2E])
-        for i in 1..<paths.count { #expect(PathOps.compare(paths[i - 1], paths[i]) < 0) }
+        #expect(paths.first?.0 == [0x2E])
+        #expect(paths.count > 10)
+        for i in 1..<paths.count {
+            let (a, ad) = paths[i - 1], (b, bd) = paths[i]
+            #expect(PathOps.compare(a, isDir: ad, b, isDir: bd) < 0, "\(a.displayName) before \(b.displayName)")
+        }
     }
 
     @Test func showJSONRoundTripIsByteIdentical() throws {

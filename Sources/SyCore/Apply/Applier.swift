@@ -311,7 +311,7 @@ public final class Applier {
         }
         if p.action == .delete {
             guard let dir = try parentFd(e.path) else { return }
-            removeEntry(dir: dir, path: e.path)
+            removeEntry(dir: dir, path: e.path, quiet: p.flags.contains(.replace))
             return
         }
         let carries = p.action.carriesData && e.kind == .file
@@ -342,7 +342,7 @@ public final class Applier {
         }
     }
 
-    func removeEntry(dir: Int32, path: PathBytes) {
+    func removeEntry(dir: Int32, path: PathBytes, quiet: Bool = false) {
         var remover = Remover(dryRun: options.dryRun, onRemoved: { [unowned self] e in
             self.stats.deleted.add(e.kind)
             self.reporter.change(Plan(action: .delete, entry: e))
@@ -364,7 +364,7 @@ public final class Applier {
             }
             return false
         }
-        remover.remove(dir: dir, name: PathOps.base(path), path: path)
+        remover.remove(dir: dir, name: PathOps.base(path), path: path, quiet: quiet)
         touch(PathOps.parent(path))
     }
 
@@ -566,9 +566,10 @@ public final class Applier {
         case .delete:
             // The root was opened (if it exists) when the dry run began.
             if let dirs, let dir = try? dirs.fd(for: PathOps.parent(e.path)) {
-                removeEntry(dir: dir, path: e.path)
+                removeEntry(dir: dir, path: e.path, quiet: p.flags.contains(.replace))
                 return
             }
+            if p.flags.contains(.replace) { return }
             stats.deleted.add(e.kind)
             reporter.change(p)
         case .keep, .unchanged:

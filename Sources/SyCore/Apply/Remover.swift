@@ -12,9 +12,10 @@ struct Remover {
     /// `--backup`: moves a file away instead of unlinking it; false if that failed.
     var keepFile: ((Int32, PathBytes, PathBytes) -> Bool)?
 
-    /// Removes `name` (stream path `path`) in `dir`; false if something was kept.
+    /// Removes `name` (stream path `path`) in `dir`; false if something was kept. `quiet`: the
+    /// entry itself is not reported (a directory making room for another kind, as rsync).
     @discardableResult
-    func remove(dir: Int32, name: PathBytes, path: PathBytes) -> Bool {
+    func remove(dir: Int32, name: PathBytes, path: PathBytes, quiet: Bool = false) -> Bool {
         let st: FileStat
         do { st = try Sys.fstatat(dir, name) } catch {
             if error.code != ENOENT { onError(SyError.sys("cannot stat", path, error.code, status: .partial)) }
@@ -30,12 +31,12 @@ struct Remover {
                 return false
             }
             let names: [PathBytes]
-            do { names = try DirReader.sortedNames(fd) } catch {
+            do { names = try DirReader.deletionOrder(fd) } catch {
                 Sys.close(fd)
                 onError(SyError.sys("cannot read directory", path, error.code, status: .partial))
                 return false
             }
-            for child in names.reversed() where !remove(dir: fd, name: child, path: PathOps.join(path, child)) {
+            for child in names where !remove(dir: fd, name: child, path: PathOps.join(path, child)) {
                 kept = true
             }
             Sys.close(fd)
@@ -56,7 +57,7 @@ struct Remover {
                 return false
             }
         }
-        onRemoved(Entry(path: path, stat: st, kind: kind))
+        if !quiet { onRemoved(Entry(path: path, stat: st, kind: kind)) }
         return true
     }
 }

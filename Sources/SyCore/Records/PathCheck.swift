@@ -44,35 +44,64 @@ public enum PathOps {
         return dir + [0x2F] + name
     }
 
+    /// Whether `name` cannot be one component of a path (empty, `.`, `..`, `/` or NUL in it).
+    public static func isBadName(_ name: PathBytes) -> Bool {
+        name.isEmpty || name == [0x2E] || name == [0x2E, 0x2E] || name.contains(0x2F) || name.contains(0)
+    }
+
+    /// Whether `p` is an entry directly in directory `dir` (`.` for the top level).
+    @inline(__always)
+    public static func isChild(_ p: PathBytes, of dir: PathBytes) -> Bool {
+        if dir == [0x2E] { return p != [0x2E] && !p.contains(0x2F) }
+        guard p.count > dir.count + 1, p[dir.count] == 0x2F, p.starts(with: dir) else { return false }
+        return !p[(dir.count + 1)...].contains(0x2F)
+    }
+
     /// Whether `p` lies strictly below directory `dir` (`.` contains everything else).
     public static func isInside(_ p: PathBytes, _ dir: PathBytes) -> Bool {
         if dir == [0x2E] { return p != [0x2E] }
         return p.count > dir.count && p[dir.count] == 0x2F && p.starts(with: dir)
     }
 
-    /// The order of every sy stream: `.` first, then component by component, bytewise.
+    /// The order of every sy stream, rsync's file-list order (its f_name_cmp): `.` first; a
+    /// directory comes right before what it holds; among the entries of one directory, the
+    /// non-directories (bytewise by name) come before the directories (bytewise by name
+    /// followed by "/", so `a.x` comes before `a`).
     ///
-    /// Equal to a bytewise comparison in which `/` sorts below every other byte, so a
-    /// depth-first walk that visits names in bytewise order emits paths in this order.
+    /// `aDir`/`bDir` say whether the paths themselves are directories (every component above
+    /// the last one is). The same path as a directory and as a non-directory are not equal:
+    /// the non-directory comes first.
     @inline(__always)
-    public static func compare(_ a: PathBytes, _ b: PathBytes) -> Int {
+    public static func compare(_ a: PathBytes, isDir aDir: Bool, _ b: PathBytes, isDir bDir: Bool) -> Int {
         let aRoot = a == [0x2E], bRoot = b == [0x2E]
         if aRoot || bRoot { return aRoot == bRoot ? 0 : (aRoot ? -1 : 1) }
         return a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
-                let n = min(pa.count, pb.count)
+                let na = pa.count, nb = pb.count, n = min(na, nb)
                 var i = 0
-                while i < n {
-                    var x = pa[i], y = pb[i]
-                    if x != y {
-                        if x == 0x2F { x = 0 }
-                        if y == 0x2F { y = 0 }
-                        return x < y ? -1 : 1
-                    }
-                    i += 1
-                }
-                return pa.count == pb.count ? 0 : (pa.count < pb.count ? -1 : 1)
+                while i < n && pa[i] == pb[i] { i += 1 }
+                if i == na && i == nb { return aDir == bDir ? 0 : (aDir ? 1 : -1) }
+                // One is a directory above the other.
+                if i == na && pb[i] == 0x2F { return -1 }
+                if i == nb && pa[i] == 0x2F { return 1 }
+                // The differing component: a directory on either side if more follows it.
+                var ea = i, eb = i
+                while ea < na && pa[ea] != 0x2F { ea += 1 }
+                while eb < nb && pb[eb] != 0x2F { eb += 1 }
+                let ad = ea < na || aDir, bd = eb < nb || bDir
+                if ad != bd { return ad ? 1 : -1 }
+                // Directories compare as if their names ended in "/", other names bytewise.
+                let x: UInt8 = i == ea ? (ad ? 0x2F : 0) : pa[i]
+                let y: UInt8 = i == eb ? (bd ? 0x2F : 0) : pb[i]
+                if x == y { return i == ea ? -1 : 1 }
+                return x < y ? -1 : 1
             }
         }
+    }
+
+    /// The order of directories in a stream: `compare(_:isDir:_:isDir:)` with both directories.
+    @inline(__always)
+    public static func compare(_ a: PathBytes, _ b: PathBytes) -> Int {
+        compare(a, isDir: true, b, isDir: true)
     }
 }

@@ -12,6 +12,11 @@ public enum Record: Sendable, Equatable {
     /// the file's name), sent just before the directory's entry when the receiver deletes after
     /// the transfer and must judge by the new rules (rsync's `-F --delete-after`).
     case filterFile(dir: [UInt8], name: [UInt8], content: [UInt8])
+    /// The names of the subdirectories the sender will list in directory `dir` (bytewise
+    /// order), sent right after the directory's entry: with the non-directories that follow
+    /// it, the receiver knows every name of the directory before its first subdirectory comes,
+    /// and can delete what the source lacks first, as rsync does.
+    case dirNames(dir: [UInt8], names: [[UInt8]])
     case literal([UInt8])
     case literalZstd(rawLength: Int, compressed: [UInt8])
     case copy(offset: Int64, length: Int64)
@@ -28,6 +33,7 @@ public enum Record: Sendable, Equatable {
         case .summary: return .summary
         case .idName: return .idName
         case .filterFile: return .filterFile
+        case .dirNames: return .dirNames
         case .literal: return .literal
         case .literalZstd: return .literalZstd
         case .copy: return .copy
@@ -55,6 +61,10 @@ public enum Record: Sendable, Equatable {
             out.append(group ? 2 : 1); out.appendVarint(UInt64(id)); out.appendBytes(name)
         case .filterFile(let dir, let name, let content):
             out.appendBytes(dir); out.appendBytes(name); out.appendBytes(content)
+        case .dirNames(let dir, let names):
+            out.appendBytes(dir)
+            out.appendVarint(UInt64(names.count))
+            for n in names { out.appendBytes(n) }
         case .literal(let d): out.append(contentsOf: d)
         case .literalZstd(let n, let c): out.appendVarint(UInt64(n)); out.append(contentsOf: c)
         case .copy(let o, let l), .sourceRange(let o, let l): out.appendVarint(UInt64(o)); out.appendVarint(UInt64(l))
@@ -109,6 +119,20 @@ public enum Record: Sendable, Equatable {
             if let p = PathCheck.problem(dir) { throw SyError.stream("unsafe path '\(dir.displayName)': \(p)", offset: dirOffset) }
             if name.isEmpty || name.contains(0x2F) || name.contains(0) { throw r.fail("bad filter file name") }
             return .filterFile(dir: dir, name: name, content: content)
+        case .dirNames:
+            let dirOffset = r.baseOffset + UInt64(r.pos)
+            let dir = try r.bytes(max: Wire.maxPath)
+            if let p = PathCheck.problem(dir) { throw SyError.stream("unsafe path '\(dir.displayName)': \(p)", offset: dirOffset) }
+            let n = try r.count(max: UInt64(r.remaining), "name count")
+            var names: [[UInt8]] = []
+            names.reserveCapacity(n)
+            for _ in 0..<n {
+                let name = try r.bytes(max: 255)
+                if PathOps.isBadName(name) { throw r.fail("bad name in dir-names") }
+                names.append(name)
+            }
+            try r.expectEnd()
+            return .dirNames(dir: dir, names: names)
         case .literal:
             return .literal(try r.raw(r.remaining))
         case .literalZstd:

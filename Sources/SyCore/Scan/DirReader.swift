@@ -28,6 +28,21 @@ public enum DirReader {
     }
 }
 
+extension DirReader {
+    /// Names in `fd` in rsync's order for deleting a directory's contents (the reverse of
+    /// its file-list order): subdirectories last first (names compared with a "/" after
+    /// them), then the rest last name first.
+    public static func deletionOrder(_ fd: Int32) throws(Errno) -> [PathBytes] {
+        let names = try sortedNames(fd)
+        var dirs: [PathBytes] = [], others: [PathBytes] = []
+        for n in names.reversed() {
+            if (try? Sys.fstatat(fd, n))?.kind == .directory { dirs.append(n) } else { others.append(n) }
+        }
+        dirs.sort { PathOps.compare($0, isDir: true, $1, isDir: true) > 0 }
+        return dirs + others
+    }
+}
+
 /// Bytewise order of two names via memcmp (much cheaper than the generic comparison).
 @inline(__always)
 func bytesLess(_ a: PathBytes, _ b: PathBytes) -> Bool {

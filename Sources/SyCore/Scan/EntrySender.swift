@@ -14,7 +14,7 @@ final class EntrySender {
     }
 
     func send(_ e: Entry, implied: Bool = false) throws(SyError) {
-        try sendMissing(before: e.path)
+        try sendMissing(before: e.path, isDir: e.kind == .directory)
         while let last = pendingDirs.last, !PathOps.isInside(e.path, last.path) { pendingDirs.removeLast() }
         if implied || (prune && e.kind == .directory && e.path != [0x2E]) {
             pendingDirs.append(e)
@@ -27,8 +27,15 @@ final class EntrySender {
 
     func finish() throws(SyError) { try sendMissing(before: nil) }
 
-    private func sendMissing(before path: PathBytes?) throws(SyError) {
-        while let m = missing.first, path == nil || PathOps.compare(m, path!) < 0 {
+    /// The DIR-NAMES record of a directory just sent (nothing while directories are held back).
+    func sendDirNames(_ dir: PathBytes, _ names: [PathBytes]) throws(SyError) {
+        guard pendingDirs.isEmpty else { return }
+        Record.dirNames(dir: dir, names: names).encode(into: &out.payload)
+        try out.emit(.dirNames)
+    }
+
+    private func sendMissing(before path: PathBytes?, isDir: Bool = false) throws(SyError) {
+        while let m = missing.first, path == nil || PathOps.compare(m, isDir: false, path!, isDir: isDir) < 0 {
             missing.removeFirst()
             var e = Entry(path: m, kind: .file)
             e.missing = true

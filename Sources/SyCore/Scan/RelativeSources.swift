@@ -70,8 +70,16 @@ public final class RelativeSources {
             raw.append(Item(path: rel, base: bi!, explicit: true))
         }
         // Stream order; for one path the first argument wins, and an explicit name beats an implied one.
+        // Implied directories are directories; a named item's kind decides its place too.
+        let isDir = raw.map { it -> Bool in
+            guard it.explicit else { return true }
+            if it.path == [0x2E] { return true }
+            let b = bases[it.base]
+            guard let dir = try? b.stack.fd(for: PathOps.parent(it.path)) else { return false }
+            return (try? Sys.fstatat(dir, PathOps.base(it.path)))?.kind == .directory
+        }
         let order = raw.indices.sorted { a, b in
-            let c = PathOps.compare(raw[a].path, raw[b].path)
+            let c = PathOps.compare(raw[a].path, isDir: isDir[a], raw[b].path, isDir: isDir[b])
             if c != 0 { return c < 0 }
             if raw[a].explicit != raw[b].explicit { return raw[a].explicit }
             return a < b
@@ -147,6 +155,8 @@ public final class RelativeWalker: SourceWalk {
     }
 
     public var willDescend: Bool { fromSub ? sub?.willDescend ?? false : lastDir != nil }
+
+    public func childItems() -> [WalkItem]? { fromSub ? sub?.childItems() : nil }
 
     public func skipChildren() {
         if fromSub { sub?.skipChildren(); return }

@@ -140,6 +140,19 @@ public enum Scanner {
                 try out.write(.filterFile(dir: item.path, name: name, content: bytes))
             }
             try sender.send(entry, implied: item.implied)
+            if item.kind == .directory && walker.willDescend && !options.pruneEmptyDirs, let kids = walker.childItems() {
+                // The names of the subdirectories that will be listed, so the receiver can
+                // delete what is gone before it sees them (rsync deletes at a directory's start).
+                try sendIOErrors()
+                if !item.unreadable {
+                    var names: [PathBytes] = []
+                    for k in kids where k.kind == .directory && !k.noReferent
+                        && (filters.isEmpty || !filters.excludes(k.path, isDirectory: true)) {
+                        names.append(k.name)
+                    }
+                    try sender.sendDirNames(item.path, names)
+                }
+            }
         }
         try sendIOErrors()
         try sender.finish()

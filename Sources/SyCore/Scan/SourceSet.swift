@@ -75,7 +75,7 @@ public final class SourceSet {
                 }
             }
         }
-        missing.sort { PathOps.compare($0, $1) < 0 }
+        missing.sort { PathOps.compare($0, isDir: false, $1, isDir: false) < 0 }
     }
 
     static func absolute(_ path: PathBytes) -> PathBytes? {

@@ -14,6 +14,8 @@ public struct WalkItem {
     public var unreadable: Bool = false
     /// A directory listed without its contents (see `Entry.noContents`).
     public var noContents: Bool = false
+    /// A destination walk's directory: its entries, in walk order (see `PrefetchWalker`).
+    public var children: [WalkItem]? = nil
     /// A symlink the walk followed (`-L` and friends): `stat` describes its referent.
     public var followed: Bool = false
     /// A source argument itself: a link without referent is an error whatever the filters say.
@@ -54,6 +56,9 @@ public protocol SourceWalk: AnyObject {
     func skipChildren()
     /// Whether the children of the directory just returned come next.
     var willDescend: Bool { get }
+    /// The entries of the directory just returned, in walk order, if the walk goes into it
+    /// (nil when it does not or cannot tell).
+    func childItems() -> [WalkItem]?
     /// Device to stay on (`--one-file-system`).
     var oneFileSystemDev: UInt64? { get set }
 }
@@ -70,22 +75,32 @@ public struct WalkRoot {
     }
 }
 
-/// A lazy depth-first walk in stream order (see `PathOps.compare`), never following symlinks.
+/// A lazy depth-first walk in stream order (see `PathOps.compare(_:isDir:_:isDir:)`),
+/// never following symlinks unless asked to.
 ///
 /// `next()` yields items one at a time; after a directory, its children come next unless
-/// `skipChildren()` is called first. Memory is one sorted listing per open directory level.
+/// `skipChildren()` is called first. A directory's entries are stat'ed when it is entered
+/// (their kinds decide the order: non-directories first). Memory is one listing per open level.
 public final class TreeWalker: SourceWalk {
     private struct Frame {
         var fd: Int32
         var path: PathBytes
-        var names: [PathBytes]
+        var items: [WalkItem]
         var index = 0
-        var roots: [WalkRoot]? = nil
+        /// The top level: its items carry their own directory fds.
+        var isRoots = false
     }
 
     private var frames: [Frame] = []
     private var pending: (fd: Int32, path: PathBytes)?
+    /// The pending directory's listing, when `childItems()` read it early.
+    private var pendingItems: [WalkItem]?
     private var rootItem: WalkItem?
+    private var roots: [WalkRoot] = []
+    /// Whether the top level (the roots, or the directory's entries) is in `frames` yet.
+    private var topListed = false
+    private var rootDirFd: Int32?
+    private let prefix: PathBytes
     /// Device of the root, for `--one-file-system`.
     public var oneFileSystemDev: UInt64?
     /// Read symlink targets (the scan does; a destination walk only needs them for symlinks).
@@ -101,10 +116,11 @@ public final class TreeWalker: SourceWalk {
     /// `prefix`: the stream path the roots are listed under (`.`, the top, by default).
     public init(rootDir: Int32?, roots: [WalkRoot], prefix: PathBytes = [0x2E]) {
         var sorted = roots
-        sorted.sort { $0.streamName.lexicographicallyPrecedes($1.streamName) }
+        sorted.sort { bytesLess($0.streamName, $1.streamName) }
         var dedup: [WalkRoot] = []
         for r in sorted where dedup.last?.streamName != r.streamName { dedup.append(r) }
-        frames.append(Frame(fd: -1, path: prefix, names: dedup.map(\.streamName), roots: dedup))
+        self.roots = dedup
+        self.prefix = prefix
         if let fd = rootDir, let st = try? Sys.fstat(fd) {
             rootItem = WalkItem(path: [0x2E], stat: st, kind: .directory, target: [], dirfd: fd, name: [0x2E])
         }
@@ -113,17 +129,13 @@ public final class TreeWalker: SourceWalk {
     /// A walk of everything below the directory `fd`, starting with `.` itself.
     public convenience init(directory fd: Int32) {
         self.init(rootDir: fd, roots: [])
-        let names: [PathBytes]
-        do { names = try DirReader.sortedNames(fd) } catch {
-            onProblem(SyError.sys("cannot read directory", ".", error.code, status: .partial))
-            rootItem?.unreadable = true
-            names = []
-        }
-        frames[0] = Frame(fd: fd, path: [0x2E], names: names)
+        rootDirFd = fd
+        topListed = true
+        frames.append(Frame(fd: fd, path: [0x2E], items: list(fd: fd, path: [0x2E])))
     }
 
     deinit {
-        for f in frames where f.roots == nil && f.fd >= 0 && f.path != [0x2E] { Sys.close(f.fd) }
+        for f in frames where !f.isRoots && f.fd >= 0 && f.path != [0x2E] { Sys.close(f.fd) }
         if let p = pending { Sys.close(p.fd) }
     }
 
@@ -134,7 +146,22 @@ public final class TreeWalker: SourceWalk {
     /// Do not descend into the directory just returned.
     public func skipChildren() {
         returnedRoot = false
-        if let p = pending { Sys.close(p.fd); pending = nil }
+        if let p = pending { Sys.close(p.fd) }
+        pending = nil
+        pendingItems = nil
+    }
+
+    /// The entries of the directory just returned, in walk order, if the walk goes into it.
+    public func childItems() -> [WalkItem]? {
+        if let p = pending {
+            if pendingItems == nil { pendingItems = list(fd: p.fd, path: p.path) }
+            return pendingItems
+        }
+        if returnedRoot {
+            listTop()
+            return frames.last?.items
+        }
+        return nil
     }
 
     /// Applies `symlinks` to a symlink item; false if it is left out.
@@ -169,62 +196,117 @@ public final class TreeWalker: SourceWalk {
 
     /// Whether `st` is one of the directories being walked (a followed link back up).
     private func isAncestor(_ st: FileStat) -> Bool {
-        for f in frames where f.fd >= 0 {
-            if let s = try? Sys.fstat(f.fd), s.dev == st.dev, s.ino == st.ino { return true }
+        var fds = frames.map(\.fd)
+        if let p = pending { fds.append(p.fd) }
+        if let r = rootDirFd { fds.append(r) }
+        for fd in fds where fd >= 0 {
+            if let s = try? Sys.fstat(fd), s.dev == st.dev, s.ino == st.ino { return true }
         }
         return false
+    }
+
+    /// One entry found under `dirfd` as `fsName`, listed as `path`; nil if it is left out.
+    private func makeItem(dirfd: Int32, fsName: PathBytes, path: PathBytes) -> WalkItem? {
+        let st: FileStat
+        do { st = try Sys.fstatat(dirfd, fsName) } catch {
+            onProblem(.unreadable("cannot stat", path, error.code))
+            return nil
+        }
+        guard let kind = st.kind else { return nil }
+        var item = WalkItem(path: path, stat: st, kind: kind, target: [], dirfd: dirfd, name: fsName)
+        if kind == .symlink && readTargets {
+            do { item.target = try Sys.readlinkat(dirfd, fsName) } catch {
+                onProblem(.unreadable("cannot read symlink", path, error.code))
+                return nil
+            }
+            if symlinks != .keep {
+                guard resolve(&item) else { return nil }
+            }
+        }
+        return item
+    }
+
+    /// Non-directories bytewise by name (as the input comes), then directories by name + "/".
+    private static func ordered(_ items: [WalkItem]) -> [WalkItem] {
+        guard items.contains(where: { $0.kind == .directory }) else { return items }
+        var out: [WalkItem] = []
+        out.reserveCapacity(items.count)
+        for it in items where it.kind != .directory { out.append(it) }
+        let firstDir = out.count
+        for it in items where it.kind == .directory { out.append(it) }
+        if out.count - firstDir > 1 {
+            out[firstDir...].sort { PathOps.compare($0.name, isDir: true, $1.name, isDir: true) < 0 }
+        }
+        return out
+    }
+
+    /// The entries of the directory `fd` (stream path `path`), in walk order.
+    private func list(fd: Int32, path: PathBytes) -> [WalkItem] {
+        let names: [PathBytes]
+        do { names = try DirReader.sortedNames(fd) } catch {
+            onProblem(SyError.sys("cannot read directory", path, error.code, status: .partial))
+            if path == [0x2E] { rootItem?.unreadable = true }
+            return []
+        }
+        var items: [WalkItem] = []
+        items.reserveCapacity(names.count)
+        for name in names {
+            if let it = makeItem(dirfd: fd, fsName: name, path: PathOps.join(path, name)) { items.append(it) }
+        }
+        return TreeWalker.ordered(items)
+    }
+
+    /// Puts the top level into `frames` (once).
+    private func listTop() {
+        guard !topListed else { return }
+        topListed = true
+        frames.append(Frame(fd: -1, path: prefix, items: listRoots(), isRoots: true))
+    }
+
+    private func listRoots() -> [WalkItem] {
+        var items: [WalkItem] = []
+        for r in roots {
+            guard var it = makeItem(dirfd: r.dirfd, fsName: r.fsName, path: PathOps.join(prefix, r.streamName)) else { continue }
+            it.isArgument = r.isArgument
+            items.append(it)
+        }
+        roots = []
+        return TreeWalker.ordered(items)
     }
 
     /// The next item, or nil when the walk is done.
     public func next() -> WalkItem? {
         returnedRoot = false
-        if let r = rootItem { rootItem = nil; returnedRoot = true; return r }
+        if let r = rootItem {
+            rootItem = nil
+            returnedRoot = true
+            return r
+        }
         if let p = pending {
             pending = nil
-            let names: [PathBytes]
-            do { names = try DirReader.sortedNames(p.fd) } catch {
-                onProblem(SyError.sys("cannot read directory", p.path, error.code, status: .partial))
-                names = []
-            }
-            frames.append(Frame(fd: p.fd, path: p.path, names: names))
+            let items = pendingItems ?? list(fd: p.fd, path: p.path)
+            pendingItems = nil
+            frames.append(Frame(fd: p.fd, path: p.path, items: items))
+        } else {
+            listTop()
         }
         while !frames.isEmpty {
             // Fields are read in place: copying the frame would retain and release its arrays per item.
             let t = frames.count - 1
             let i = frames[t].index
-            if i >= frames[t].names.count {
+            if i >= frames[t].items.count {
                 let f = frames.removeLast()
-                if f.roots == nil && f.path != [0x2E] { Sys.close(f.fd) }
+                if !f.isRoots && f.path != [0x2E] { Sys.close(f.fd) }
                 continue
             }
             frames[t].index += 1
-            let streamName = frames[t].names[i]
-            let dirfd: Int32, fsName: PathBytes
-            if let roots = frames[t].roots { dirfd = roots[i].dirfd; fsName = roots[i].fsName } else { dirfd = frames[t].fd; fsName = streamName }
-            let path = PathOps.join(frames[t].path, streamName)
-            let st: FileStat
-            do { st = try Sys.fstatat(dirfd, fsName) } catch {
-                onProblem(.unreadable("cannot stat", path, error.code))
-                continue
-            }
-            guard let kind = st.kind else { continue }
-            var item = WalkItem(path: path, stat: st, kind: kind, target: [], dirfd: dirfd, name: fsName)
-            if let roots = frames[t].roots { item.isArgument = roots[i].isArgument }
-            if kind == .symlink && readTargets {
-                do { item.target = try Sys.readlinkat(dirfd, fsName) } catch {
-                    onProblem(.unreadable("cannot read symlink", path, error.code))
-                    continue
-                }
-                if symlinks != .keep {
-                    guard resolve(&item) else { continue }
-                }
-            }
+            var item = frames[t].items[i]
             if item.kind == .directory && recursive && (oneFileSystemDev == nil || oneFileSystemDev == item.stat.dev) {
                 do {
-                    let fd = item.followed ? try Sys.openat(dirfd, fsName, O_RDONLY | O_DIRECTORY) : try Sys.openDir(dirfd, fsName)
-                    pending = (fd, path)
+                    let fd = item.followed ? try Sys.openat(item.dirfd, item.name, O_RDONLY | O_DIRECTORY) : try Sys.openDir(item.dirfd, item.name)
+                    pending = (fd, item.path)
                 } catch {
-                    onProblem(.unreadable("cannot open directory", path, error.code))
+                    onProblem(.unreadable("cannot open directory", item.path, error.code))
                     if error.code == ENOENT { continue }
                     item.unreadable = true
                 }

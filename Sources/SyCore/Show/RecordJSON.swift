@@ -63,6 +63,14 @@ public enum RecordJSON {
             f += [("group", .bool(group)), ("id", num(id)), bytesField("name", name)]
         case .filterFile(let dir, let name, let content):
             f += [bytesField("dir", dir), bytesField("name", name), ("content_b64", .string(Base64.encode(content)))]
+        case .dirNames(let dir, let names):
+            f.append(bytesField("dir", dir))
+            let text = names.compactMap { String(validating: $0, as: UTF8.self) }
+            if text.count == names.count {
+                f.append(("names", .array(text.map { .string($0) })))
+            } else {
+                f.append(("names_b64", .array(names.map { .string(Base64.encode($0)) })))
+            }
         case .literal(let d):
             f.append(("data_b64", .string(Base64.encode(d))))
         case .literalZstd(let n, let c):
@@ -203,6 +211,22 @@ public enum RecordJSON {
             return .idName(group: g, id: try f.int("id"), name: try f.bytes("name"))
         case .filterFile:
             return .filterFile(dir: try f.bytes("dir"), name: try f.bytes("name"), content: try f.bytes("content"))
+        case .dirNames:
+            var names: [[UInt8]] = []
+            if case .array(let a)? = json["names"] {
+                for v in a {
+                    guard case .string(let s) = v else { throw f.fail("bad name in \"names\"") }
+                    names.append(Array(s.utf8))
+                }
+            } else if case .array(let a)? = json["names_b64"] {
+                for v in a {
+                    guard case .string(let s) = v, let b = Base64.decode(s) else { throw f.fail("bad name in \"names_b64\"") }
+                    names.append(b)
+                }
+            } else {
+                throw f.fail("missing \"names\"")
+            }
+            return .dirNames(dir: try f.bytes("dir"), names: names)
         case .literal:
             guard let d = Base64.decode(try f.string("data_b64")) else { throw f.fail("bad base64") }
             return .literal(d)

@@ -66,6 +66,7 @@ public enum TextFormat {
         case .summary(let items): return "summary " + items.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         case .idName(let g, let id, let name): return "id-name \(g ? "group" : "user") \(id) = \(escape(name))"
         case .filterFile(let dir, let name, let content): return "filter-file \(escape(PathOps.join(dir, name))) (\(content.count) bytes)"
+        case .dirNames(let dir, let names): return "dir-names \(escape(dir)): " + names.map { escape($0) }.joined(separator: " ")
         case .literal(let d): return "literal \(d.count) bytes"
         case .literalZstd(let n, let c): return "literal-zstd \(n) bytes (\(c.count) compressed)"
         case .copy(let o, let l): return "copy basis offset \(o) length \(l)"

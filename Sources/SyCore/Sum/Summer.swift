@@ -48,6 +48,15 @@ public final class Summer {
     /// Per-directory merge files the sender sent (`--delete-after`): the
     /// rules the destination will hold after the transfer, used instead of its current files.
     var sentFilterFiles: [PathBytes: [UInt8]] = [:]
+    /// Destination directories being merged, outermost first (see `DestLevel`).
+    var levels: [DestLevel] = []
+    /// Destination entries dealt with before their turn, not yet passed by the walk.
+    var outOfTurn = 0
+    /// Source entries read ahead (a directory's non-directories, to learn its names).
+    var sourceAhead: [Entry] = []
+    var sourceAheadIndex = 0
+    /// The last DIR-NAMES record: the subdirectories the sender lists in `dir`.
+    var dirNames: (dir: PathBytes, names: [PathBytes])?
     /// The receiver's view of the filter rules, with the destination's per-directory files.
     var filters: FilterList
     var filtersStarted = false
@@ -108,25 +117,46 @@ public final class Summer {
         var src = try nextSource()
         var dst = walker?.next()
         while src != nil || dst != nil {
+            if let d = dst, outOfTurn > 0, takeOutOfTurn(d) {
+                // Deleted or replaced already: it and what is below it are done.
+                if d.kind == .directory { walker!.skipChildren(of: d.path) }
+                dst = walker!.next()
+                continue
+            }
             let c: Int
-            if let s = src, let d = dst { c = PathOps.compare(s.path, d.path) } else { c = src == nil ? 1 : -1 }
+            if let s = src, let d = dst {
+                c = PathOps.compare(s.path, isDir: s.kind == .directory, d.path, isDir: d.kind == .directory)
+            } else { c = src == nil ? 1 : -1 }
             if c < 0 {
-                try sourceOnly(src!)
+                let s = src!
+                try leaveLevels(for: s.path)
+                if let d = takeOtherKind(of: s) {
+                    // The same name as a directory and a non-directory: the source's kind replaces it.
+                    try both(s, d, walker!)
+                } else {
+                    try sourceOnly(s)
+                }
                 src = try nextSource()
             } else if c > 0 {
-                if let s = src, dst!.kind == .directory, PathOps.isInside(s.path, dst!.path) {
-                    // A directory the stream does not list but has entries below (-R --no-implied-dirs).
+                let d = dst!
+                try leaveLevels(for: d.path)
+                if let s = src, d.kind == .directory, PathOps.isInside(s.path, d.path) {
+                    // A directory the stream does not list but has entries below (-R --no-implied-dirs,
+                    // or the top when the sources are named): its names can still be looked up.
+                    if let kids = d.children { levels.append(DestLevel(path: d.path, children: kids)) }
                     dst = walker!.next()
                     continue
                 }
-                try destOnly(dst!, walker!)
+                if !deferForOtherKind(d) { try destOnly(d, walker!) }
                 dst = walker!.next()
             } else {
+                try leaveLevels(for: src!.path)
                 try both(src!, dst!, walker!)
                 src = try nextSource()
                 dst = walker!.next()
             }
         }
+        try leaveLevels(for: nil)
         if ioError && options.delete && !options.ignoreErrors && !ioErrorNoted && basisOpener != nil {
             ioErrorNoted = true
             try out.write(.message(level: 0, text: "IO error encountered -- skipping file deletion"))
@@ -138,6 +168,17 @@ public final class Summer {
     }
 
     func nextSource() throws(SyError) -> Entry? {
+        if sourceAheadIndex < sourceAhead.count {
+            let e = sourceAhead[sourceAheadIndex]
+            sourceAheadIndex += 1
+            if sourceAheadIndex == sourceAhead.count { sourceAhead.removeAll(keepingCapacity: true); sourceAheadIndex = 0 }
+            return e
+        }
+        return try readSource()
+    }
+
+    /// The next entry from the stream (records between entries are dealt with on the way).
+    func readSource() throws(SyError) -> Entry? {
         while let rec = try input.nextRecord() {
             switch rec {
             case .entry(var e):
@@ -159,6 +200,8 @@ public final class Summer {
                 continue
             case .filterFile(let dir, let name, let content):
                 sentFilterFiles[PathOps.join(dir, name)] = content
+            case .dirNames(let dir, let names):
+                dirNames = (dir, names)
             case .message(let level, _) where level >= 2:
                 // The sender could not list something: rsync then deletes nothing more.
                 ioError = true
@@ -349,6 +392,11 @@ public final class Summer {
     func destOnly(_ d: WalkItem, _ walker: PrefetchWalker) throws(SyError) {
         if d.path == [0x2E] { return }
         if d.kind == .directory { walker.skipChildren(of: d.path) }
+        try deleteExtra(d)
+    }
+
+    /// Deletes a destination entry the source does not have, if --delete and the filters allow.
+    func deleteExtra(_ d: WalkItem) throws(SyError) {
         if let pd = options.partialDir, d.kind == .directory, PathOps.base(d.path) == pd { return }
         guard options.delete, deletable(d.path) else { return }
         if ioError && !options.ignoreErrors {
@@ -363,8 +411,10 @@ public final class Summer {
         try emit(Plan(action: .delete, entry: Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)))
     }
 
-    func deletable(_ path: PathBytes) -> Bool {
-        let parent = PathOps.parent(path)
+    func deletable(_ path: PathBytes) -> Bool { deletable(inside: PathOps.parent(path)) }
+
+    /// Whether --delete may remove entries directly in source directory `parent`.
+    func deletable(inside parent: PathBytes) -> Bool {
         while let last = srcDirs.last, !(last.path == parent || PathOps.isInside(parent, last.path)) { srcDirs.removeLast() }
         guard let last = srcDirs.last, last.path == parent else { return false }
         return last.deletable
@@ -464,11 +514,11 @@ public final class Summer {
             try emit(Plan(action: .unchanged, entry: s))
             return
         }
-        if var p = plan {
-            if p.action == .attrs && p.flags.subtracting([.timeNow, .checksum]).isEmpty { return }
+        if var p = plan, !(p.action == .attrs && p.flags.subtracting([.timeNow, .checksum]).isEmpty) {
             if p.action == .attrs && !options.times { p.flags.remove(.timeNow) }
             try emitWithSignature(p, basis: d)
         }
+        if s.kind == .directory { try enterDirectory(s.path, d) }
     }
 
     /// Emits a plan; for one with a signature, the basis's BLOCKS records follow.
@@ -493,7 +543,8 @@ public final class Summer {
         if d.kind == .directory {
             walker.skipChildren(of: d.path)
             if options.delete || options.force {
-                try emit(Plan(action: .delete, entry: Entry(path: d.path, stat: d.stat, kind: d.kind)))
+                // rsync lists what was in the directory, not the directory itself.
+                try emit(Plan(action: .delete, flags: [.replace], entry: Entry(path: d.path, stat: d.stat, kind: d.kind)))
             }
         }
         if options.ignoreExisting { return }
@@ -631,4 +682,141 @@ public final class Summer {
     }
 
     lazy var hasher = FileHasher()
+
+    // MARK: Directories in the merge
+
+    /// A directory on both sides: its destination entries join the merge, and with --delete
+    /// the ones the source lacks go first, last name first, as rsync's delete_in_dir does.
+    func enterDirectory(_ dir: PathBytes, _ d: WalkItem) throws(SyError) {
+        guard let kids = d.children else { return }
+        levels.append(DestLevel(path: dir, children: kids))
+        guard options.delete, !kids.isEmpty, !(ioError && !options.ignoreErrors), deletable(inside: dir),
+              let names = try sourceNames(of: dir) else { return }
+        let li = levels.count - 1
+        var extras: [Int] = []
+        for j in kids.indices where !Summer.sortedContains(names, kids[j].name) { extras.append(j) }
+        levels[li].namesKnown = true
+        for j in extras.reversed() {
+            levels[li].markDone(j)
+            outOfTurn += 1
+            try deleteExtra(kids[j])
+        }
+    }
+
+    /// Every name the source lists in `dir` (bytewise), read ahead: the directory's
+    /// non-directories follow its entry, its DIR-NAMES record names the rest. Nil if the
+    /// stream does not say (no DIR-NAMES record: a hand-made stream, `-R`, `-m`).
+    func sourceNames(of dir: PathBytes) throws(SyError) -> [PathBytes]? {
+        guard sourceAheadIndex >= sourceAhead.count else { return nil }
+        dirNames = nil
+        var files: [PathBytes] = []
+        while let e = try readSource() {
+            sourceAhead.append(e)
+            guard e.kind != .directory, PathOps.isChild(e.path, of: dir) else { break }
+            files.append(PathOps.base(e.path))
+        }
+        guard let dn = dirNames, dn.dir == dir else { return nil }
+        dirNames = nil
+        if files.isEmpty { return dn.names }
+        if dn.names.isEmpty { return files }
+        var all = files + dn.names
+        all.sort(by: bytesLess)
+        return all
+    }
+
+    static func sortedContains(_ names: [PathBytes], _ name: PathBytes) -> Bool {
+        var lo = 0, hi = names.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if bytesLess(names[mid], name) { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < names.count && names[lo] == name
+    }
+
+    /// The level holding `path` directly, if its directory is being merged.
+    func levelIndex(parentOf path: PathBytes) -> Int? {
+        var i = levels.count - 1
+        while i >= 0 {
+            if PathOps.isChild(path, of: levels[i].path) { return i }
+            i -= 1
+        }
+        return nil
+    }
+
+    /// Leaves the directories that do not hold `path` (all of them for nil). A destination
+    /// entry left for a source entry of the other kind that never came is deleted now.
+    func leaveLevels(for path: PathBytes?) throws(SyError) {
+        while let last = levels.last, path == nil || !(last.path == path! || PathOps.isInside(path!, last.path)) {
+            for j in last.waiting where !last.isDone(j) { try deleteExtra(last.children[j]) }
+            outOfTurn -= last.marks
+            levels.removeLast()
+        }
+    }
+
+    /// Whether the walk's `d` was dealt with before its turn (it and its contents are skipped).
+    func takeOutOfTurn(_ d: WalkItem) -> Bool {
+        guard let li = levelIndex(parentOf: d.path), levels[li].marks > 0,
+              let j = levels[li].index(of: d.name) else { return false }
+        return levels[li].isDone(j)
+    }
+
+    /// The destination entry of the same name as `s` but of the other kind (directory or
+    /// not), which the order puts elsewhere; it is taken out of the walk.
+    func takeOtherKind(of s: Entry) -> WalkItem? {
+        guard let li = levelIndex(parentOf: s.path), !levels[li].children.isEmpty,
+              let j = levels[li].index(of: PathOps.base(s.path)), !levels[li].isDone(j) else { return nil }
+        let d = levels[li].children[j]
+        guard (d.kind == .directory) != (s.kind == .directory) else { return nil }
+        levels[li].markDone(j)
+        outOfTurn += 1
+        return d
+    }
+
+    /// A destination entry the source lacks at its turn: when the directory's names are known,
+    /// the source has it as the other kind, later (see `takeOtherKind`); it waits for that.
+    func deferForOtherKind(_ d: WalkItem) -> Bool {
+        guard let li = levelIndex(parentOf: d.path), levels[li].namesKnown,
+              let j = levels[li].index(of: d.name) else { return false }
+        levels[li].waiting.append(j)
+        return true
+    }
+}
+
+/// A destination directory in the merge: its entries as the walk listed them, and which of
+/// them were dealt with before their turn in the stream order (deleted at the directory's
+/// start, or replaced by a source entry of the other kind, which the order puts elsewhere).
+struct DestLevel {
+    let path: PathBytes
+    let children: [WalkItem]
+    /// Indices of `children` by name, built on the first lookup.
+    private var byName: [Int32] = []
+    private var done: [Bool] = []
+    private(set) var marks = 0
+    /// Every name the source lists here is known: what it lacks was deleted at the start.
+    var namesKnown = false
+    /// Entries kept for a source entry of the same name and the other kind.
+    var waiting: [Int] = []
+
+    init(path: PathBytes, children: [WalkItem]) { self.path = path; self.children = children }
+
+    mutating func index(of name: PathBytes) -> Int? {
+        if byName.count != children.count {
+            byName = children.indices.map { Int32($0) }
+            byName.sort { bytesLess(children[Int($0)].name, children[Int($1)].name) }
+        }
+        var lo = 0, hi = byName.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if bytesLess(children[Int(byName[mid])].name, name) { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo < byName.count, children[Int(byName[lo])].name == name else { return nil }
+        return Int(byName[lo])
+    }
+
+    mutating func markDone(_ i: Int) {
+        if done.isEmpty { done = Array(repeating: false, count: children.count) }
+        if !done[i] { done[i] = true; marks += 1 }
+    }
+
+    func isDone(_ i: Int) -> Bool { !done.isEmpty && done[i] }
 }

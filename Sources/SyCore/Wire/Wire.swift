@@ -3,7 +3,7 @@ public enum Wire {
     /// `s y \r \n`: catches text-mode mangling of a binary stream.
     public static let magic: [UInt8] = [0x73, 0x79, 0x0D, 0x0A]
     /// The format version this build reads and writes.
-    public static let version: UInt8 = 1
+    public static let version: UInt8 = 2
     /// Largest record payload accepted: 16 MiB.
     public static let maxPayload = 1 << 24
     /// Largest path accepted in a record.
@@ -42,6 +42,7 @@ public enum RecordType: UInt8, Sendable, CaseIterable {
     case summary = 0x04
     case idName = 0x05
     case filterFile = 0x06
+    case dirNames = 0x07
     case literal = 0x10
     case literalZstd = 0x11
     case copy = 0x12
@@ -59,6 +60,7 @@ public enum RecordType: UInt8, Sendable, CaseIterable {
         case .summary: return "summary"
         case .idName: return "id-name"
         case .filterFile: return "filter-file"
+        case .dirNames: return "dir-names"
         case .literal: return "literal"
         case .literalZstd: return "literal-zstd"
         case .copy: return "copy"

@@ -131,9 +131,9 @@ struct StreamRoundTripTests {
         let cases: [([UInt8], String)] = [
             (Array("hello world".utf8), "bad magic"),
             ([0x73, 0x79, 0x0D, 0x0A, 9, 1, 0], "version 9"),
-            ([0x73, 0x79, 0x0D, 0x0A, 1, 77, 0], "unknown stream kind"),
-            ([0x73, 0x79, 0x0D, 0x0A, 1, 3, 0, 0x55, 0], "unknown record type 0x55"),
-            ([0x73, 0x79, 0x0D, 0x0A, 1, 3, 0, 0x10, 0xFF, 0xFF, 0xFF, 0x7F], "exceeds the maximum"),
+            ([0x73, 0x79, 0x0D, 0x0A, Wire.version, 77, 0], "unknown stream kind"),
+            ([0x73, 0x79, 0x0D, 0x0A, Wire.version, 3, 0, 0x55, 0], "unknown record type 0x55"),
+            ([0x73, 0x79, 0x0D, 0x0A, Wire.version, 3, 0, 0x10, 0xFF, 0xFF, 0xFF, 0x7F], "exceeds the maximum"),
         ]
         for (bytes, expected) in cases {
             writeFile(t.sub("s"), bytes)
