@@ -60,8 +60,10 @@ struct EverydayOptionsTests {
     }
 
     /// rsync's quick check compares whole seconds unless --modify-window is negative; a window
-    /// of N seconds makes times N apart equal; -u compares the same way.
-    @Test(arguments: [[], ["--modify-window=-1"], ["-@", "-1"], ["-@-1"], ["-u"], ["-u", "-@-1"], ["-@", "2"]])
+    /// of N seconds makes times N apart equal; -u compares the same way; --size-only decides
+    /// before -I does, whichever comes first.
+    @Test(arguments: [[], ["--modify-window=-1"], ["-@", "-1"], ["-@-1"], ["-u"], ["-u", "-@-1"], ["-@", "2"],
+                      ["--size-only", "-I"], ["-I", "--size-only"], ["-I"]])
     func mtimeComparisonMatchesRsync(extra: [String]) throws {
         let t = TempDir("mtime")
         // (name, source text, source time, destination text, destination time)

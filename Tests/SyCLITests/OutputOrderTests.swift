@@ -79,4 +79,28 @@ struct OutputOrderTests {
         #expect(real.code == 0)
         #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s"))).isEmpty)
     }
+
+    /// --delete-after and --delete-delay delete when everything else is done, in the same
+    /// order, and the directories keep their times.
+    @Test(arguments: ["--delete-after", "--delete-delay"])
+    func deleteAfterDeletesLast(mode: String) throws {
+        let t = TempDir()
+        let build = """
+            mkdir -p src/a/b src/c dst/a/b dst/c/old.d dst/z.d
+            for f in src/n1 src/a/n2 src/a/b/n3 src/c/n4 dst/g1 dst/a/g2 dst/a/b/g3 dst/c/old.d/g4 dst/z.d/g5; do echo "$f" > "$f"; done
+            touch -d 2020-01-01 src/a/b src/a src/c src
+            cp -a dst r && cp -a dst s
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        sleep(1) // rsync leaves a directory's time alone if it changed within the last second
+        let r = run(["rsync", "-ai", mode, "src/", "r/"], cwd: t.path)
+        let s = run(["sy", "-ai", mode, "src/", "s/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0, "\(r)\n\(s)")
+        let sl = lines(s), rl = lines(r)
+        let firstDelete = sl.firstIndex { $0.hasPrefix("*deleting") } ?? sl.count
+        #expect(firstDelete < sl.count && sl[firstDelete...].allSatisfy { $0.hasPrefix("*deleting") }, "sy:\n\(s.out)")
+        #expect(sl.filter { $0.hasPrefix("*deleting") } == rl.filter { $0.hasPrefix("*deleting") }, "rsync:\n\(r.out)\nsy:\n\(s.out)")
+        #expect(Set(sl) == Set(rl), "rsync:\n\(r.out)\nsy:\n\(s.out)")
+        #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s"))).isEmpty)
+    }
 }

@@ -348,9 +348,13 @@ struct SyncBehaviourTests {
         chmod(t.sub("src/a"), 0o600); chmod(t.sub("src/d/x"), 0o751)
         _ = system(script: "find \(shellQuote(t.sub("src"))) -exec touch -d '2022-02-02' {} +")
         sleep(1) // rsync leaves a directory's time alone if it changed within the last second
-        for (i, spec) in ["D755,F644", "ug+rwX", "o-rwx,g=r", "Fu+x", "a+r,go-w", "D2775", "u=rwx,go=rX"].enumerated() {
-            let r = run(["rsync", "-a", "--chmod=" + spec, t.sub("src") + "/", t.sub("r\(i)")])
-            let s = run(["sy", "-a", "--chmod=" + spec, t.sub("src") + "/", t.sub("s\(i)")])
+        // Several --chmod options: X looks at the mode before all of them, as in rsync.
+        let specs = [["D755,F644"], ["ug+rwX"], ["o-rwx,g=r"], ["Fu+x"], ["a+r,go-w"], ["D2775"], ["u=rwx,go=rX"],
+                     ["D750,F640", "ug+rwX,o-w"], ["F600", "a+X"]]
+        for (i, spec) in specs.enumerated() {
+            let opts = spec.map { "--chmod=" + $0 }
+            let r = run(["rsync", "-a"] + opts + [t.sub("src") + "/", t.sub("r\(i)")])
+            let s = run(["sy", "-a"] + opts + [t.sub("src") + "/", t.sub("s\(i)")])
             #expect(r.code == 0 && s.code == 0, "\(spec): \(s)")
             let d = TreeSnapshot(t.sub("r\(i)")).diff(TreeSnapshot(t.sub("s\(i)")))
             #expect(d.isEmpty, "\(spec): \(d)")

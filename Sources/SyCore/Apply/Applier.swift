@@ -44,6 +44,11 @@ public final class Applier {
     var delayed: [(dir: PathBytes, name: PathBytes)] = []
     var delayedDirs: Set<PathBytes> = []
     var delayedDirTimes: [PathBytes: (Int64, Int64)] = [:]
+    /// `--delete-after`: the deletions, in stream order, and the times of the directories
+    /// they are in (set again after them).
+    var deferredDeletes: [Plan] = []
+    var deferredParents: Set<PathBytes> = []
+    var deferredDirTimes: [PathBytes: (Int64, Int64)] = [:]
     lazy var limiter: RateLimiter? = options.bwlimit.flatMap { $0 > 0 ? RateLimiter(bytesPerSecond: $0) : nil }
 
     public init(destination: PathBytes, options: ApplyOptions, input: StreamReader, reporter: Reporter) {
@@ -98,6 +103,7 @@ public final class Applier {
         if rootFd < 0 && !rootMissing && sawNotes { _ = try ensureRoot() }
         finishAll()
         if !delayed.isEmpty { finishDelayed() }
+        if !deferredDeletes.isEmpty { finishDeletes() }
         if deletionsSkipped > 0 {
             warn("Deletions stopped due to --max-delete limit (\(deletionsSkipped) skipped)")
             status = status.merged(with: .deleteLimit)
@@ -219,6 +225,28 @@ public final class Applier {
         if options.times && !options.omitDirTimes && (d.isNew || d.touched || d.plan.flags.contains(.time)) {
             do { try Sys.futimens(fd, e.mtimeSec, e.mtimeNsec) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
             if delayedDirs.contains(e.path) { delayedDirTimes[e.path] = (e.mtimeSec, e.mtimeNsec) }
+            if deferredParents.contains(e.path) { deferredDirTimes[e.path] = (e.mtimeSec, e.mtimeNsec) }
+        }
+    }
+
+    /// `--delete-after`: carries out the deletions held back, then gives their directories
+    /// their times again (rsync touches them up after its deletion pass).
+    func finishDeletes() {
+        guard rootFd >= 0 else {
+            // A dry run into a destination that does not exist: only the report.
+            for p in deferredDeletes { try? dryRun(p) }
+            return
+        }
+        let stack = DirStack(rootFd: rootFd)
+        defer { stack.closeAll() }
+        for p in deferredDeletes {
+            guard let dir = try? stack.fd(for: PathOps.parent(p.entry.path)) else { continue }
+            removeEntry(dir: dir, path: p.entry.path)
+        }
+        guard !options.dryRun else { return }
+        for (path, (sec, nsec)) in deferredDirTimes {
+            guard let fd = try? stack.fd(for: path) else { continue }
+            try? Sys.futimens(fd, sec, nsec)
         }
     }
 
@@ -296,6 +324,11 @@ public final class Applier {
 
     func handle(_ p: Plan) throws(SyError) {
         let e = p.entry
+        if p.action == .delete && options.deleteAfter && !p.flags.contains(.replace) {
+            deferredDeletes.append(p)
+            deferredParents.insert(PathOps.parent(e.path))
+            return
+        }
         if options.dryRun {
             try dryRun(p)
             return

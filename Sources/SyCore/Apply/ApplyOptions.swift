@@ -50,6 +50,8 @@ public struct ApplyOptions: Sendable {
     public var backup: BackupPolicy?
     /// `--max-delete`: delete no more than this many entries (exit 25 past it).
     public var maxDelete: Int?
+    /// `--delete-after`/`--delete-delay`: deletions wait until every file is in place.
+    public var deleteAfter = false
     /// `--link-dest` directories that `.linkDest` hard-link plans point into.
     public var linkDests: [PathBytes] = []
     /// `--bwlimit` for local copies (bytes per second).

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Checks that a path from a stream is safe to use under a destination root.
 public enum PathCheck {
     /// Why `path` is unsafe, or nil if it is a clean relative path (or `.`, the root).
@@ -52,15 +54,27 @@ public enum PathOps {
     /// Whether `p` is an entry directly in directory `dir` (`.` for the top level).
     @inline(__always)
     public static func isChild(_ p: PathBytes, of dir: PathBytes) -> Bool {
-        if dir == [0x2E] { return p != [0x2E] && !p.contains(0x2F) }
-        guard p.count > dir.count + 1, p[dir.count] == 0x2F, p.starts(with: dir) else { return false }
-        return !p[(dir.count + 1)...].contains(0x2F)
+        p.withUnsafeBufferPointer { pp in
+            dir.withUnsafeBufferPointer { pd in
+                let np = pp.count, nd = pd.count
+                if np == 0 || nd == 0 { return false }
+                if nd == 1 && pd[0] == 0x2E {
+                    if np == 1 && pp[0] == 0x2E { return false }
+                    return memchr(pp.baseAddress!, 0x2F, np) == nil
+                }
+                guard np > nd + 1, pp[nd] == 0x2F, memcmp(pp.baseAddress!, pd.baseAddress!, nd) == 0 else { return false }
+                return memchr(pp.baseAddress! + nd + 1, 0x2F, np - nd - 1) == nil
+            }
+        }
     }
 
     /// Whether `p` lies strictly below directory `dir` (`.` contains everything else).
     public static func isInside(_ p: PathBytes, _ dir: PathBytes) -> Bool {
-        if dir == [0x2E] { return p != [0x2E] }
-        return p.count > dir.count && p[dir.count] == 0x2F && p.starts(with: dir)
+        if dir.count == 1 && dir[0] == 0x2E { return !(p.count == 1 && p[0] == 0x2E) }
+        guard !dir.isEmpty, p.count > dir.count && p[dir.count] == 0x2F else { return false }
+        return p.withUnsafeBufferPointer { pp in
+            dir.withUnsafeBufferPointer { memcmp(pp.baseAddress!, $0.baseAddress!, $0.count) == 0 }
+        }
     }
 
     /// The order of every sy stream, rsync's file-list order (its f_name_cmp): `.` first; a

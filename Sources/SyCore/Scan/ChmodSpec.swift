@@ -45,11 +45,11 @@ public struct ChmodSpec: Sendable {
         }
     }
 
-    /// The permissions after every item that applies to this kind of entry.
-    public func apply(_ perms: UInt32, isDirectory: Bool) -> UInt32 {
+    /// The permissions after every item that applies to this kind of entry. As in rsync, X
+    /// looks at the mode before any change of any --chmod (`original`, when other specs ran first).
+    public func apply(_ perms: UInt32, isDirectory: Bool, original: UInt32? = nil) -> UInt32 {
         var p = perms
-        // As rsync: X looks at the mode before any of these changes.
-        let originallyExecutable = perms & 0o111 != 0
+        let originallyExecutable = (original ?? perms) & 0o111 != 0
         for item in items {
             if item.target == .dirs && !isDirectory { continue }
             if item.target == .files && isDirectory { continue }

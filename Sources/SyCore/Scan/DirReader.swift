@@ -7,6 +7,46 @@ public enum DirReader {
 
     /// Names in `fd` other than `.` and `..`, sorted bytewise.
     public static func sortedNames(_ fd: Int32) throws(Errno) -> [PathBytes] {
+        var names = try read(fd, withType: false)
+        names.sort(by: bytesLess)
+        return names
+    }
+
+    /// Names in `fd` in walk order as far as the directory itself tells: the entries it
+    /// does not mark as directories bytewise, then the ones it does (names compared as if
+    /// ending in "/"), with each one's d_type (`DT_UNKNOWN` ones are placed as non-directories:
+    /// the caller checks those).
+    public static func walkOrder(_ fd: Int32) throws(Errno) -> (names: [PathBytes], types: [UInt8]) {
+        // Each name carries its d_type as one more byte while it is sorted: one sort, in place.
+        var names = try read(fd, withType: true)
+        names.sort(by: walkLess)
+        var types: [UInt8] = []
+        types.reserveCapacity(names.count)
+        for i in names.indices { types.append(names[i].removeLast()) }
+        return (names, types)
+    }
+
+    /// Walk order of two names that end in their d_type byte.
+    private static func walkLess(_ a: PathBytes, _ b: PathBytes) -> Bool {
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                let la = pa.count - 1, lb = pb.count - 1
+                let aDir = pa[la] == UInt8(DT_DIR), bDir = pb[lb] == UInt8(DT_DIR)
+                if aDir != bDir { return bDir }
+                let n = min(la, lb)
+                let c = n == 0 ? 0 : memcmp(pa.baseAddress!, pb.baseAddress!, n)
+                if c != 0 { return c < 0 }
+                if la == lb { return false }
+                guard aDir else { return la < lb }
+                // Directories compare as if their names ended in "/".
+                let x: UInt8 = la == n ? 0x2F : pa[n], y: UInt8 = lb == n ? 0x2F : pb[n]
+                return x == y ? la < lb : x < y
+            }
+        }
+    }
+
+    /// Reads every name, with its d_type byte appended if `withType`, in the directory's order.
+    private static func read(_ fd: Int32, withType: Bool) throws(Errno) -> [PathBytes] {
         var names: [PathBytes] = []
         let buf = UnsafeMutableRawPointer.allocate(byteCount: bufSize, alignment: 8)
         defer { buf.deallocate() }
@@ -19,11 +59,15 @@ public enum DirReader {
                 let namePtr = (buf + off + 19).assumingMemoryBound(to: UInt8.self)
                 let len = strlen(UnsafeRawPointer(namePtr).assumingMemoryBound(to: CChar.self))
                 let isDot = (len == 1 && namePtr[0] == 0x2E) || (len == 2 && namePtr[0] == 0x2E && namePtr[1] == 0x2E)
-                if !isDot { names.append(PathBytes(UnsafeBufferPointer(start: namePtr, count: len))) }
+                if !isDot {
+                    // With the type byte, the name's own terminating NUL's place holds it.
+                    var name = PathBytes(UnsafeBufferPointer(start: namePtr, count: withType ? len + 1 : len))
+                    if withType { name[len] = buf.load(fromByteOffset: off + 18, as: UInt8.self) }
+                    names.append(name)
+                }
                 off += reclen
             }
         }
-        names.sort(by: bytesLess)
         return names
     }
 }

@@ -156,7 +156,7 @@ public final class RelativeWalker: SourceWalk {
 
     public var willDescend: Bool { fromSub ? sub?.willDescend ?? false : lastDir != nil }
 
-    public func childItems() -> [WalkItem]? { fromSub ? sub?.childItems() : nil }
+    public func childListing() -> DirListing? { fromSub ? sub?.childListing() : nil }
 
     public func skipChildren() {
         if fromSub { sub?.skipChildren(); return }

@@ -117,7 +117,8 @@ public enum Scanner {
             }
             var entry = Entry(path: item.path, stat: item.stat, kind: item.kind, target: item.target)
             if item.kind != .symlink {
-                for spec in options.chmod { entry.perms = spec.apply(entry.perms, isDirectory: item.kind == .directory) }
+                let original = entry.perms
+                for spec in options.chmod { entry.perms = spec.apply(entry.perms, isDirectory: item.kind == .directory, original: original) }
             }
             if !options.xattrSelection.isEmpty {
                 do { entry.xattrs = try XattrIO.read(.at(item.dirfd, item.name), options.xattrSelection) } catch {
@@ -140,15 +141,15 @@ public enum Scanner {
                 try out.write(.filterFile(dir: item.path, name: name, content: bytes))
             }
             try sender.send(entry, implied: item.implied)
-            if item.kind == .directory && walker.willDescend && !options.pruneEmptyDirs, let kids = walker.childItems() {
+            if item.kind == .directory && walker.willDescend && !options.pruneEmptyDirs, let kids = walker.childListing() {
                 // The names of the subdirectories that will be listed, so the receiver can
                 // delete what is gone before it sees them (rsync deletes at a directory's start).
                 try sendIOErrors()
                 if !item.unreadable {
                     var names: [PathBytes] = []
-                    for k in kids where k.kind == .directory && !k.noReferent
-                        && (filters.isEmpty || !filters.excludes(k.path, isDirectory: true)) {
-                        names.append(k.name)
+                    for i in kids.names.indices where kids.isDir[i]
+                        && (filters.isEmpty || !filters.excludes(PathOps.join(item.path, kids.names[i]), isDirectory: true)) {
+                        names.append(kids.names[i])
                     }
                     try sender.sendDirNames(item.path, names)
                 }

@@ -15,7 +15,7 @@ public struct WalkItem {
     /// A directory listed without its contents (see `Entry.noContents`).
     public var noContents: Bool = false
     /// A destination walk's directory: its entries, in walk order (see `PrefetchWalker`).
-    public var children: [WalkItem]? = nil
+    public var listing: DirListing? = nil
     /// A symlink the walk followed (`-L` and friends): `stat` describes its referent.
     public var followed: Bool = false
     /// A source argument itself: a link without referent is an error whatever the filters say.
@@ -24,6 +24,14 @@ public struct WalkItem {
     public var implied: Bool = false
     /// A symlink that was to be followed but points nowhere (an error if the filters keep it).
     public var noReferent: Bool = false
+}
+
+/// A directory's entries in walk order: their names and which are directories.
+public struct DirListing: Sendable {
+    public var names: [PathBytes]
+    public var isDir: [Bool]
+    public init(names: [PathBytes], isDir: [Bool]) { self.names = names; self.isDir = isDir }
+    public var count: Int { names.count }
 }
 
 /// What the sending walk does with symlinks (rsync's -l default, -L, -k, --copy-unsafe-links, --safe-links).
@@ -58,7 +66,7 @@ public protocol SourceWalk: AnyObject {
     var willDescend: Bool { get }
     /// The entries of the directory just returned, in walk order, if the walk goes into it
     /// (nil when it does not or cannot tell).
-    func childItems() -> [WalkItem]?
+    func childListing() -> DirListing?
     /// Device to stay on (`--one-file-system`).
     var oneFileSystemDev: UInt64? { get set }
 }
@@ -85,7 +93,10 @@ public final class TreeWalker: SourceWalk {
     private struct Frame {
         var fd: Int32
         var path: PathBytes
-        var items: [WalkItem]
+        var listing: DirListing
+        /// Entries already stat'ed (the roots, or a directory whose kinds had to be checked
+        /// to place them); otherwise each is stat'ed when its turn comes.
+        var items: [WalkItem]?
         var index = 0
         /// The top level: its items carry their own directory fds.
         var isRoots = false
@@ -93,8 +104,8 @@ public final class TreeWalker: SourceWalk {
 
     private var frames: [Frame] = []
     private var pending: (fd: Int32, path: PathBytes)?
-    /// The pending directory's listing, when `childItems()` read it early.
-    private var pendingItems: [WalkItem]?
+    /// The pending directory's listing, when `childListing()` read it early.
+    private var pendingFrame: Frame?
     private var rootItem: WalkItem?
     private var roots: [WalkRoot] = []
     /// Whether the top level (the roots, or the directory's entries) is in `frames` yet.
@@ -131,7 +142,7 @@ public final class TreeWalker: SourceWalk {
         self.init(rootDir: fd, roots: [])
         rootDirFd = fd
         topListed = true
-        frames.append(Frame(fd: fd, path: [0x2E], items: list(fd: fd, path: [0x2E])))
+        frames.append(list(fd: fd, path: [0x2E]))
     }
 
     deinit {
@@ -148,18 +159,18 @@ public final class TreeWalker: SourceWalk {
         returnedRoot = false
         if let p = pending { Sys.close(p.fd) }
         pending = nil
-        pendingItems = nil
+        pendingFrame = nil
     }
 
     /// The entries of the directory just returned, in walk order, if the walk goes into it.
-    public func childItems() -> [WalkItem]? {
+    public func childListing() -> DirListing? {
         if let p = pending {
-            if pendingItems == nil { pendingItems = list(fd: p.fd, path: p.path) }
-            return pendingItems
+            if pendingFrame == nil { pendingFrame = list(fd: p.fd, path: p.path) }
+            return pendingFrame!.listing
         }
         if returnedRoot {
             listTop()
-            return frames.last?.items
+            return frames.last?.listing
         }
         return nil
     }
@@ -226,41 +237,44 @@ public final class TreeWalker: SourceWalk {
         return item
     }
 
-    /// Non-directories bytewise by name (as the input comes), then directories by name + "/".
+    /// Walk order by each item's kind: non-directories, then directories.
     private static func ordered(_ items: [WalkItem]) -> [WalkItem] {
-        guard items.contains(where: { $0.kind == .directory }) else { return items }
-        var out: [WalkItem] = []
-        out.reserveCapacity(items.count)
-        for it in items where it.kind != .directory { out.append(it) }
-        let firstDir = out.count
-        for it in items where it.kind == .directory { out.append(it) }
-        if out.count - firstDir > 1 {
-            out[firstDir...].sort { PathOps.compare($0.name, isDir: true, $1.name, isDir: true) < 0 }
-        }
-        return out
+        items.sorted { PathOps.compare($0.name, isDir: $0.kind == .directory, $1.name, isDir: $1.kind == .directory) < 0 }
     }
 
-    /// The entries of the directory `fd` (stream path `path`), in walk order.
-    private func list(fd: Int32, path: PathBytes) -> [WalkItem] {
-        let names: [PathBytes]
-        do { names = try DirReader.sortedNames(fd) } catch {
+    /// A frame of stat'ed items.
+    private static func frame(fd: Int32, path: PathBytes, items: [WalkItem], isRoots: Bool = false) -> Frame {
+        let listing = DirListing(names: items.map(\.name), isDir: items.map { $0.kind == .directory })
+        return Frame(fd: fd, path: path, listing: listing, items: items, isRoots: isRoots)
+    }
+
+    /// The entries of the directory `fd` (stream path `path`), in walk order. Placed by the
+    /// types the directory reports; an entry of unknown type, or a symlink that may be
+    /// followed, is stat'ed now to be placed by what it is.
+    private func list(fd: Int32, path: PathBytes) -> Frame {
+        let names: [PathBytes], types: [UInt8]
+        do { (names, types) = try DirReader.walkOrder(fd) } catch {
             onProblem(SyError.sys("cannot read directory", path, error.code, status: .partial))
             if path == [0x2E] { rootItem?.unreadable = true }
-            return []
+            return Frame(fd: fd, path: path, listing: DirListing(names: [], isDir: []), items: nil)
+        }
+        let unknown = types.contains(UInt8(DT_UNKNOWN)) || (symlinks != .keep && types.contains(UInt8(DT_LNK)))
+        guard unknown else {
+            return Frame(fd: fd, path: path, listing: DirListing(names: names, isDir: types.map { $0 == UInt8(DT_DIR) }), items: nil)
         }
         var items: [WalkItem] = []
         items.reserveCapacity(names.count)
-        for name in names {
-            if let it = makeItem(dirfd: fd, fsName: name, path: PathOps.join(path, name)) { items.append(it) }
+        for n in names {
+            if let it = makeItem(dirfd: fd, fsName: n, path: PathOps.join(path, n)) { items.append(it) }
         }
-        return TreeWalker.ordered(items)
+        return TreeWalker.frame(fd: fd, path: path, items: TreeWalker.ordered(items))
     }
 
     /// Puts the top level into `frames` (once).
     private func listTop() {
         guard !topListed else { return }
         topListed = true
-        frames.append(Frame(fd: -1, path: prefix, items: listRoots(), isRoots: true))
+        frames.append(TreeWalker.frame(fd: -1, path: prefix, items: listRoots(), isRoots: true))
     }
 
     private func listRoots() -> [WalkItem] {
@@ -284,9 +298,8 @@ public final class TreeWalker: SourceWalk {
         }
         if let p = pending {
             pending = nil
-            let items = pendingItems ?? list(fd: p.fd, path: p.path)
-            pendingItems = nil
-            frames.append(Frame(fd: p.fd, path: p.path, items: items))
+            frames.append(pendingFrame ?? list(fd: p.fd, path: p.path))
+            pendingFrame = nil
         } else {
             listTop()
         }
@@ -294,13 +307,20 @@ public final class TreeWalker: SourceWalk {
             // Fields are read in place: copying the frame would retain and release its arrays per item.
             let t = frames.count - 1
             let i = frames[t].index
-            if i >= frames[t].items.count {
+            if i >= frames[t].listing.count {
                 let f = frames.removeLast()
                 if !f.isRoots && f.path != [0x2E] { Sys.close(f.fd) }
                 continue
             }
             frames[t].index += 1
-            var item = frames[t].items[i]
+            var item: WalkItem
+            if frames[t].items != nil {
+                item = frames[t].items![i]
+            } else {
+                let name = frames[t].listing.names[i]
+                guard let it = makeItem(dirfd: frames[t].fd, fsName: name, path: PathOps.join(frames[t].path, name)) else { continue }
+                item = it
+            }
             if item.kind == .directory && recursive && (oneFileSystemDev == nil || oneFileSystemDev == item.stat.dev) {
                 do {
                     let fd = item.followed ? try Sys.openat(item.dirfd, item.name, O_RDONLY | O_DIRECTORY) : try Sys.openDir(item.dirfd, item.name)

@@ -3,7 +3,7 @@ import Glibc
 
 /// A destination walk that runs ahead on its own thread, so the kernel's stat work overlaps
 /// the merge. Items arrive in stream order through a bounded queue of batches; a directory
-/// the walk goes into carries its entries (`WalkItem.children`).
+/// the walk goes into carries its entries' names (`WalkItem.listing`).
 ///
 /// `skipChildren()` cannot stop a walk that already happened: the items below a skipped
 /// directory are dropped as they arrive. Item `dirfd`s are not valid on the consumer side
@@ -36,7 +36,7 @@ public final class PrefetchWalker: @unchecked Sendable {
             batch.reserveCapacity(512)
             while var item = walker.next() {
                 // A directory carries its listing: the merge looks names up in it.
-                if item.kind == .directory && walker.willDescend { item.children = walker.childItems() }
+                if item.kind == .directory && walker.willDescend { item.listing = walker.childListing() }
                 batch.append(item)
                 if batch.count == 512 { push(batch); batch.removeAll(keepingCapacity: true) }
             }

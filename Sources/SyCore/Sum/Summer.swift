@@ -143,7 +143,7 @@ public final class Summer {
                 if let s = src, d.kind == .directory, PathOps.isInside(s.path, d.path) {
                     // A directory the stream does not list but has entries below (-R --no-implied-dirs,
                     // or the top when the sources are named): its names can still be looked up.
-                    if let kids = d.children { levels.append(DestLevel(path: d.path, children: kids)) }
+                    if let kids = d.listing { levels.append(DestLevel(path: d.path, children: kids)) }
                     dst = walker!.next()
                     continue
                 }
@@ -422,7 +422,8 @@ public final class Summer {
 
     /// `--safe-links`: an unsafe symlink from the sender is neither made nor lets its path be deleted.
     func ignoredLink(_ s: Entry) -> Bool {
-        options.safeLinks && s.kind == .symlink && SymlinkMode.isUnsafe(s.target, at: s.path)
+        // Without -l a symlink is a "non-regular file" whatever it points to, as in rsync.
+        options.safeLinks && options.links && s.kind == .symlink && SymlinkMode.isUnsafe(s.target, at: s.path)
     }
 
     func both(_ s: Entry, _ d: WalkItem, _ walker: PrefetchWalker) throws(SyError) {
@@ -646,10 +647,11 @@ public final class Summer {
                 if let a = s.checksum, let b = sum, a != b { same = false; flags.insert(.checksum) }
                 if s.checksum == nil || sum == nil { same = false }
             }
+        } else if options.sizeOnly {
+            // rsync's quick_check_ok(): --size-only decides before -I is looked at.
+            same = s.size == d.stat.size
         } else if options.ignoreTimes {
             same = false
-        } else if options.sizeOnly {
-            same = s.size == d.stat.size
         } else {
             same = s.size == d.stat.size && sameTime
         }
@@ -688,49 +690,80 @@ public final class Summer {
     /// A directory on both sides: its destination entries join the merge, and with --delete
     /// the ones the source lacks go first, last name first, as rsync's delete_in_dir does.
     func enterDirectory(_ dir: PathBytes, _ d: WalkItem) throws(SyError) {
-        guard let kids = d.children else { return }
+        guard let kids = d.listing else { return }
         levels.append(DestLevel(path: dir, children: kids))
-        guard options.delete, !kids.isEmpty, !(ioError && !options.ignoreErrors), deletable(inside: dir),
-              let names = try sourceNames(of: dir) else { return }
-        let li = levels.count - 1
+        guard options.delete, kids.count > 0, !(ioError && !options.ignoreErrors), deletable(inside: dir),
+              let (files, dirs) = try sourceNames(of: dir) else { return }
+        let off = dir == [0x2E] ? 0 : dir.count + 1
+        // Both sides are in walk order: one pass over each kind, a lookup for a kind change.
         var extras: [Int] = []
-        for j in kids.indices where !Summer.sortedContains(names, kids[j].name) { extras.append(j) }
+        var fi = 0, di = 0
+        for j in 0..<kids.count {
+            let name = kids.names[j]
+            var found: Bool
+            if !kids.isDir[j] {
+                while fi < files && Summer.nameCompare(sourceAhead[fi].path, off, name) < 0 { fi += 1 }
+                found = fi < files && Summer.nameCompare(sourceAhead[fi].path, off, name) == 0
+                if !found { found = Summer.search(dirs.count, name) { PathOps.compare(dirs[$0], isDir: true, name, isDir: true) } }
+            } else {
+                while di < dirs.count && PathOps.compare(dirs[di], isDir: true, name, isDir: true) < 0 { di += 1 }
+                found = di < dirs.count && dirs[di] == name
+                if !found { found = Summer.search(files, name) { Summer.nameCompare(sourceAhead[$0].path, off, name) } }
+            }
+            if !found { extras.append(j) }
+        }
+        let li = levels.count - 1
         levels[li].namesKnown = true
         for j in extras.reversed() {
             levels[li].markDone(j)
             outOfTurn += 1
-            try deleteExtra(kids[j])
+            try deleteExtra(levels[li].item(j))
         }
     }
 
-    /// Every name the source lists in `dir` (bytewise), read ahead: the directory's
-    /// non-directories follow its entry, its DIR-NAMES record names the rest. Nil if the
-    /// stream does not say (no DIR-NAMES record: a hand-made stream, `-R`, `-m`).
-    func sourceNames(of dir: PathBytes) throws(SyError) -> [PathBytes]? {
+    /// What the source lists in `dir`, read ahead: how many of the entries read ahead are the
+    /// directory's non-directories (they follow its entry), and its DIR-NAMES record's names.
+    /// Nil if the stream does not say (no DIR-NAMES record: a hand-made stream, `-R`, `-m`)
+    /// or says it out of order.
+    func sourceNames(of dir: PathBytes) throws(SyError) -> (files: Int, dirs: [PathBytes])? {
         guard sourceAheadIndex >= sourceAhead.count else { return nil }
         dirNames = nil
-        var files: [PathBytes] = []
+        var files = 0
         while let e = try readSource() {
             sourceAhead.append(e)
             guard e.kind != .directory, PathOps.isChild(e.path, of: dir) else { break }
-            files.append(PathOps.base(e.path))
+            files += 1
         }
         guard let dn = dirNames, dn.dir == dir else { return nil }
         dirNames = nil
-        if files.isEmpty { return dn.names }
-        if dn.names.isEmpty { return files }
-        var all = files + dn.names
-        all.sort(by: bytesLess)
-        return all
+        for i in dn.names.indices.dropFirst() where PathOps.compare(dn.names[i - 1], isDir: true, dn.names[i], isDir: true) >= 0 {
+            return nil
+        }
+        return (files, dn.names)
     }
 
-    static func sortedContains(_ names: [PathBytes], _ name: PathBytes) -> Bool {
-        var lo = 0, hi = names.count
+    /// Bytewise comparison of `path` from byte `offset` (an entry's name) with `name`.
+    static func nameCompare(_ path: PathBytes, _ offset: Int, _ name: PathBytes) -> Int {
+        path.withUnsafeBufferPointer { p in
+            name.withUnsafeBufferPointer { q in
+                let a = p.count - offset, b = q.count, n = min(a, b)
+                let c = n == 0 ? 0 : memcmp(p.baseAddress! + offset, q.baseAddress!, n)
+                if c != 0 { return c < 0 ? -1 : 1 }
+                return a == b ? 0 : (a < b ? -1 : 1)
+            }
+        }
+    }
+
+    /// Binary search over `count` sorted items: whether one compares equal (`cmp` against the target).
+    static func search(_ count: Int, _ name: PathBytes, _ cmp: (Int) -> Int) -> Bool {
+        var lo = 0, hi = count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if bytesLess(names[mid], name) { lo = mid + 1 } else { hi = mid }
+            let c = cmp(mid)
+            if c == 0 { return true }
+            if c < 0 { lo = mid + 1 } else { hi = mid }
         }
-        return lo < names.count && names[lo] == name
+        return false
     }
 
     /// The level holding `path` directly, if its directory is being merged.
@@ -747,7 +780,7 @@ public final class Summer {
     /// entry left for a source entry of the other kind that never came is deleted now.
     func leaveLevels(for path: PathBytes?) throws(SyError) {
         while let last = levels.last, path == nil || !(last.path == path! || PathOps.isInside(path!, last.path)) {
-            for j in last.waiting where !last.isDone(j) { try deleteExtra(last.children[j]) }
+            for j in last.waiting where !last.isDone(j) { try deleteExtra(last.item(j)) }
             outOfTurn -= last.marks
             levels.removeLast()
         }
@@ -763,12 +796,17 @@ public final class Summer {
     /// The destination entry of the same name as `s` but of the other kind (directory or
     /// not), which the order puts elsewhere; it is taken out of the walk.
     func takeOtherKind(of s: Entry) -> WalkItem? {
-        guard let li = levelIndex(parentOf: s.path), !levels[li].children.isEmpty,
-              let j = levels[li].index(of: PathOps.base(s.path)), !levels[li].isDone(j) else { return nil }
-        let d = levels[li].children[j]
-        guard (d.kind == .directory) != (s.kind == .directory) else { return nil }
+        guard let li = levelIndex(parentOf: s.path), levels[li].children.count > 0,
+              let j = levels[li].index(of: PathOps.base(s.path)), !levels[li].isDone(j),
+              levels[li].children.isDir[j] != (s.kind == .directory) else { return nil }
         levels[li].markDone(j)
         outOfTurn += 1
+        // What it is now (the listing knows only its name and whether it is a directory).
+        let listed = levels[li].item(j)
+        guard let opener = basisOpener, let dir = try? opener.parentFd(listed.path),
+              let st = try? Sys.fstatat(dir, listed.name), let kind = st.kind else { return listed }
+        var d = WalkItem(path: listed.path, stat: st, kind: kind, target: [], dirfd: -1, name: listed.name)
+        if kind == .symlink { d.target = (try? Sys.readlinkat(dir, listed.name)) ?? [] }
         return d
     }
 
@@ -787,7 +825,7 @@ public final class Summer {
 /// start, or replaced by a source entry of the other kind, which the order puts elsewhere).
 struct DestLevel {
     let path: PathBytes
-    let children: [WalkItem]
+    let children: DirListing
     /// Indices of `children` by name, built on the first lookup.
     private var byName: [Int32] = []
     private var done: [Bool] = []
@@ -797,20 +835,31 @@ struct DestLevel {
     /// Entries kept for a source entry of the same name and the other kind.
     var waiting: [Int] = []
 
-    init(path: PathBytes, children: [WalkItem]) { self.path = path; self.children = children }
+    init(path: PathBytes, children: DirListing) { self.path = path; self.children = children }
 
     mutating func index(of name: PathBytes) -> Int? {
-        if byName.count != children.count {
-            byName = children.indices.map { Int32($0) }
-            byName.sort { bytesLess(children[Int($0)].name, children[Int($1)].name) }
+        let names = children.names
+        if byName.count != names.count {
+            byName = names.indices.map { Int32($0) }
+            byName.sort { bytesLess(names[Int($0)], names[Int($1)]) }
         }
         var lo = 0, hi = byName.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if bytesLess(children[Int(byName[mid])].name, name) { lo = mid + 1 } else { hi = mid }
+            if bytesLess(names[Int(byName[mid])], name) { lo = mid + 1 } else { hi = mid }
         }
-        guard lo < byName.count, children[Int(byName[lo])].name == name else { return nil }
+        guard lo < byName.count, names[Int(byName[lo])] == name else { return nil }
         return Int(byName[lo])
+    }
+
+    /// Entry `j` as far as the listing knows it: its path, and directory or not (a
+    /// deletion needs no more; the receiver looks at what is there).
+    func item(_ j: Int) -> WalkItem {
+        let name = children.names[j]
+        var st = FileStat.none
+        st.kind = children.isDir[j] ? .directory : .file
+        return WalkItem(path: PathOps.join(path, name), stat: st, kind: children.isDir[j] ? .directory : .file,
+                        target: [], dirfd: -1, name: name)
     }
 
     mutating func markDone(_ i: Int) {

@@ -67,6 +67,15 @@ public struct FileStat: Sendable, Equatable {
     public var nlink: UInt64
     public var rdev: UInt64
 
+    /// Nothing known (an entry seen only by name).
+    public static let none = FileStat(kind: nil, perms: 0, uid: 0, gid: 0, size: 0, mtimeSec: 0, mtimeNsec: 0, dev: 0, ino: 0, nlink: 0, rdev: 0)
+
+    init(kind: EntryKind?, perms: UInt32, uid: UInt32, gid: UInt32, size: Int64, mtimeSec: Int64, mtimeNsec: Int64,
+         dev: UInt64, ino: UInt64, nlink: UInt64, rdev: UInt64) {
+        self.kind = kind; self.perms = perms; self.uid = uid; self.gid = gid; self.size = size
+        self.mtimeSec = mtimeSec; self.mtimeNsec = mtimeNsec; self.dev = dev; self.ino = ino; self.nlink = nlink; self.rdev = rdev
+    }
+
     init(_ st: stat) {
         var s = st
         kind = EntryKind(mode: st.st_mode)
