@@ -1,7 +1,7 @@
 import Glibc
 
 /// One item of a walk: its stream path and what `lstat` said.
-public struct WalkItem {
+public struct WalkItem: Sendable {
     public var path: PathBytes
     public var stat: FileStat
     public var kind: EntryKind
