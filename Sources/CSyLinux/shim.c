@@ -22,6 +22,15 @@ long sy_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out
     return copy_file_range(fd_in, (off_t *)off_in, fd_out, (off_t *)off_out, len, 0);
 }
 
+long sy_splice_pipes(int fd_in, int fd_out, unsigned long len, int nonblock) {
+    return splice(fd_in, NULL, fd_out, NULL, len, SPLICE_F_MOVE | (nonblock ? SPLICE_F_NONBLOCK : 0));
+}
+
+int sy_pipe_available(int fd) {
+    int n = 0;
+    return ioctl(fd, FIONREAD, &n) < 0 ? -1 : n;
+}
+
 int sy_ficlone(int dst, int src) {
 #ifdef FICLONE
     return ioctl(dst, FICLONE, src);

@@ -103,8 +103,9 @@ struct SSHTests {
     }
 
     /// Both stages of a host share one session: lots of itemized output back while file data
-    /// goes out, and plans back while entries go out, in both directions, without stalling.
-    @Test(arguments: ["push", "pull"])
+    /// goes out, and plans back while entries go out, in both directions, without stalling;
+    /// with stage data spliced from pipe to pipe (the default) and copied (SY_NO_SPLICE on both ends).
+    @Test(arguments: ["push", "pull", "push copied", "pull copied"])
     func oneSessionCarriesBothStagesUnderLoad(direction: String) throws {
         guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
         let t = TempDir()
@@ -112,8 +113,16 @@ struct SSHTests {
         for d in 0..<30 { mkdir(t.sub("src/d\(d)"), 0o755) }
         for i in 0..<3000 { writeFile(t.sub("src/d\(i % 30)/f\(i)"), [UInt8(truncatingIfNeeded: i)]) }
         _ = system(script: "head -c 6000000 /dev/urandom > \(shellQuote(t.sub("src/big")))")
-        let args = direction == "push" ? [t.sub("src") + "/", remote(server, t.sub("dst"))] : [remote(server, t.sub("src") + "/"), t.sub("dst")]
-        let r = sy(server, ["-a", "-i", "--delete"] + args)
+        let args = direction.hasPrefix("push") ? [t.sub("src") + "/", remote(server, t.sub("dst"))] : [remote(server, t.sub("src") + "/"), t.sub("dst")]
+        var r: RunResult
+        if direction.hasSuffix("copied") {
+            // The remote sy runs with SY_NO_SPLICE too, through a wrapper in its --remote-sy directory.
+            toolDir(t.sub("nosplice"), linking: ["sy-scan", "sy-sum", "sy-delta", "sy-apply"])
+            writeFile(t.sub("nosplice/sy"), Array("#!/bin/sh\nSY_NO_SPLICE=1 exec \(shellQuote(Tools.path("sy"))) \"$@\"\n".utf8), mode: 0o755)
+            r = run(["env", "SY_NO_SPLICE=1", "sy", "-e", server.rsh, "--remote-sy", t.sub("nosplice"), "-a", "-i", "--delete"] + args)
+        } else {
+            r = sy(server, ["-a", "-i", "--delete"] + args)
+        }
         #expect(r.code == 0, "\(r.err)")
         #expect(r.out.split(separator: "\n").count >= 3031, "every entry itemized")
         #expect(TreeSnapshot(t.sub("src")).diff(TreeSnapshot(t.sub("dst"))).isEmpty)
@@ -189,6 +198,37 @@ struct SSHTests {
         let again = sy(server, ["-a", "--delete", "--stats", t.sub("src") + "/", remote(server, t.sub("dst"))])
         #expect(again.code == 0, "\(again)")
         #expect(new.diff(TreeSnapshot(t.sub("dst"))).isEmpty)
+    }
+
+    /// ssh left to its defaults (chacha20-poly1305 first) is asked for AES-GCM first on a CPU
+    /// with AES instructions; a cipher list from the ssh configuration or the command is kept.
+    @Test func aesGCMFirstOnlyWhereTheConfigurationIsSilent() throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir("cipher")
+        mkdir(t.sub("src"), 0o755)
+        writeFile(t.sub("src/f"), Array(repeating: 7, count: 100_000))
+        // An "ssh" that notes its arguments, then runs the real one.
+        let log = t.sub("argv.log")
+        mkdir(t.sub("bin"), 0o755)
+        writeFile(t.sub("bin/ssh"), Array("#!/bin/sh\necho \"$*\" >> \(shellQuote(log))\nexec /usr/bin/ssh \"$@\"\n".utf8), mode: 0o755)
+        let options = String(server.rsh.dropFirst(4))
+        writeFile(t.sub("config"), Array("Host *\n  Ciphers aes256-ctr,chacha20-poly1305@openssh.com\n".utf8))
+        let cases: [(rsh: String, expectAES: Bool)] = [
+            ("\(t.sub("bin/ssh")) \(options)", RemoteShell.cpuHasAES),
+            ("\(t.sub("bin/ssh")) -F \(t.sub("config")) \(options)", false),
+            ("\(t.sub("bin/ssh")) -c chacha20-poly1305@openssh.com \(options)", false),
+        ]
+        for (i, c) in cases.enumerated() {
+            _ = unlink(log)
+            let r = run(["sy", "-a", "-e", c.rsh, "--remote-sy", Tools.dir, t.sub("src") + "/", remote(server, t.sub("dst\(i)"))])
+            #expect(r.code == 0, "\(c.rsh): \(r)")
+            #expect(TreeSnapshot(t.sub("src")).diff(TreeSnapshot(t.sub("dst\(i)"))).isEmpty)
+            let calls = String(decoding: readFile(log) ?? [], as: UTF8.self).split(separator: "\n")
+            let session = calls.filter { !$0.contains(" -G ") }
+            #expect(session.count == 1, "one session: \(calls)")
+            #expect(session.allSatisfy { $0.hasPrefix("-c aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com") } == c.expectAES,
+                    "\(c.rsh): \(calls)")
+        }
     }
 }
 

@@ -11,6 +11,10 @@ long sy_getdents64(int fd, void *buf, unsigned long len);
 long sy_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out, unsigned long len);
 /* ioctl(FICLONE): reflink the whole of src into dst; 0 or -1 with errno. */
 int sy_ficlone(int dst, int src);
+/* splice(2) between pipes (no offsets); nonblock adds SPLICE_F_NONBLOCK. Bytes moved or -1. */
+long sy_splice_pipes(int fd_in, int fd_out, unsigned long len, int nonblock);
+/* ioctl(FIONREAD): bytes waiting in a pipe, or -1. */
+int sy_pipe_available(int fd);
 /* fcntl(F_SETPIPE_SZ); returns the new size or -1. */
 int sy_set_pipe_size(int fd, int size);
 /* renameat2(2). */

@@ -1,4 +1,5 @@
 import Glibc
+import CSyLinux
 
 /// The framing of `sy --mux-server`: one remote-shell session carries the two stages a sync runs
 /// on a host, each with its own input and output, so a host costs one connection and one
@@ -27,6 +28,10 @@ enum Mux {
     static let window = 1 << 20
     /// The largest DATA payload.
     static let maxData = 64 << 10
+    /// Stage data moves from pipe to pipe by splice(2) where both ends are pipes;
+    /// `SY_NO_SPLICE=1` copies it through sy instead (the way for other descriptors; tests
+    /// and measurements use it to run that way everywhere).
+    static let splices = getenv("SY_NO_SPLICE") == nil
 }
 
 /// Writes whole frames to an fd; safe from several threads.
@@ -47,6 +52,25 @@ final class FrameWriter: @unchecked Sendable {
             if broken { return false }
             let ok = header.withUnsafeBytes { (try? Sys.writeAll(fd, $0.baseAddress!, 6)) != nil }
                 && (payload == nil || count == 0 || (try? Sys.writeAll(fd, payload!, count)) != nil)
+            if !ok { broken = true }
+            return ok
+        }
+    }
+
+    /// Sends a DATA frame whose `count` payload bytes are moved from the pipe `source` into
+    /// this fd (a pipe too) by splice(2), without passing through this process. The bytes must
+    /// be waiting in `source` already. False once the fd is broken.
+    func sendSpliced(_ channel: UInt8, from source: Int32, _ count: Int) -> Bool {
+        let header: [UInt8] = [MuxFrame.data.rawValue, channel, UInt8(truncatingIfNeeded: count), UInt8(truncatingIfNeeded: count >> 8),
+                               UInt8(truncatingIfNeeded: count >> 16), UInt8(truncatingIfNeeded: count >> 24)]
+        return lock.withLock {
+            if broken { return false }
+            var ok = header.withUnsafeBytes { (try? Sys.writeAll(fd, $0.baseAddress!, 6)) != nil }
+            var moved = 0
+            while ok && moved < count {
+                let r = sy_splice_pipes(source, fd, UInt(count - moved), 0)
+                if r > 0 { moved += r } else if !(r < 0 && errno == EINTR) { ok = false }
+            }
             if !ok { broken = true }
             return ok
         }
@@ -92,13 +116,13 @@ struct FrameReader {
         return true
     }
 
-    /// The next frame with its payload in `buf` (`Mux.maxData` bytes), or nil at the end of
-    /// input (or a malformed frame).
-    func next(into buf: UnsafeMutableRawPointer) -> (type: MuxFrame, channel: UInt8, count: Int)? {
+    /// The next frame's header (its payload still waiting in the fd), or nil at the end of
+    /// input (or a malformed header).
+    func header() -> (type: MuxFrame, channel: UInt8, count: Int)? {
         var h: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0)
         guard withUnsafeMutableBytes(of: &h, { readFull($0.baseAddress!, 6) }), let type = MuxFrame(rawValue: h.0) else { return nil }
         let n = Int(h.2) | Int(h.3) << 8 | Int(h.4) << 16 | Int(h.5) << 24
-        guard n <= Mux.maxData, n == 0 || readFull(buf, n) else { return nil }
+        guard n <= Mux.maxData else { return nil }
         return (type, h.1, n)
     }
 
@@ -199,6 +223,30 @@ final class ChannelSink: @unchecked Sendable {
         if grant > 0 { granted?(grant) }
     }
 
+    /// `n` bytes for the channel waiting in the pipe `source`: spliced straight into the
+    /// channel's pipe as far as it has room, the rest read into `scratch` and delivered. False
+    /// if the source ended first.
+    func deliverSpliced(from source: Int32, _ n: Int, scratch: UnsafeMutableRawPointer, reader: FrameReader) -> Bool {
+        var done = 0, grant = 0
+        pthread_mutex_lock(&m)
+        if chunks.isEmpty && !writing && fd >= 0 && !broken {
+            while done < n {
+                let r = sy_splice_pipes(source, fd, UInt(n - done), 1)
+                if r > 0 { done += r; continue }
+                if r < 0 && errno == EINTR { continue }
+                if r < 0 && errno == EPIPE { broken = true }
+                break // no room, not all of it here yet, or the end: the rest goes the plain way
+            }
+            grant = account(done)
+        }
+        pthread_mutex_unlock(&m)
+        if grant > 0 { granted?(grant) }
+        guard done < n else { return true }
+        guard reader.readFull(scratch, n - done) else { return false }
+        deliver(scratch, n - done)
+        return true
+    }
+
     func end() {
         pthread_mutex_lock(&m); ended = true; pthread_cond_signal(&c); pthread_mutex_unlock(&m)
     }
@@ -265,9 +313,16 @@ func demuxFrames(fd: Int32, sinks: [ChannelSink], credits: [Credit], onExit: (In
     let reader = FrameReader(fd: fd)
     let buf = UnsafeMutableRawPointer.allocate(byteCount: Mux.maxData, alignment: 16)
     defer { buf.deallocate() }
-    loop: while let f = reader.next(into: buf) {
+    // From a pipe, DATA payloads are spliced into the channels' pipes, not copied through here.
+    let splicing = Mux.splices && isPipe(fd)
+    loop: while let f = reader.header() {
         let k = Int(f.channel)
         guard k < sinks.count else { break }
+        if f.type == .data && splicing && f.count > 0 {
+            guard sinks[k].deliverSpliced(from: fd, f.count, scratch: buf, reader: reader) else { break }
+            continue
+        }
+        guard f.count == 0 || reader.readFull(buf, f.count) else { break }
         switch f.type {
         case .data: sinks[k].deliver(buf, f.count)
         case .eof: sinks[k].end()
@@ -285,6 +340,10 @@ func demuxFrames(fd: Int32, sinks: [ChannelSink], credits: [Credit], onExit: (In
 /// Reads a stage's data from `fd` and sends it as DATA frames within the channel's credit,
 /// then EOF; closes `fd`. Returns when done.
 func pumpChannel(fd: Int32, channel: UInt8, credit: Credit, writer: FrameWriter) {
+    if Mux.splices && isPipe(fd) && isPipe(writer.fd) {
+        spliceChannel(fd: fd, channel: channel, credit: credit, writer: writer)
+        return
+    }
     let buf = UnsafeMutableRawPointer.allocate(byteCount: Mux.maxData, alignment: 16)
     defer { buf.deallocate(); Glibc.close(fd) }
     while true {
@@ -295,6 +354,34 @@ func pumpChannel(fd: Int32, channel: UInt8, credit: Credit, writer: FrameWriter)
         if !writer.send(.data, channel, buf, n) { return }
     }
     writer.send(.eof, channel)
+}
+
+/// `pumpChannel` between two pipes: waits for data, frames as much as is waiting (within
+/// the credit) and splices it across, so the bytes never enter this process.
+private func spliceChannel(fd: Int32, channel: UInt8, credit: Credit, writer: FrameWriter) {
+    defer { Glibc.close(fd) }
+    while true {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let pr = poll(&pfd, 1, -1)
+        if pr < 0 && errno == EINTR { continue }
+        let waiting = Int(sy_pipe_available(fd))
+        if waiting <= 0 {
+            // Nothing waiting after a wake-up: the writer closed its end.
+            if pr > 0 && pfd.revents & Int16(POLLIN) == 0 || waiting < 0 { break }
+            if pfd.revents & Int16(POLLHUP) != 0 { break }
+            continue
+        }
+        let room = credit.take(min(waiting, Mux.maxData))
+        if room == 0 { return } // the connection is gone
+        if !writer.sendSpliced(channel, from: fd, room) { return }
+    }
+    writer.send(.eof, channel)
+}
+
+/// Whether `fd` is a pipe (splice needs one on a side).
+func isPipe(_ fd: Int32) -> Bool {
+    var st = stat()
+    return fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFIFO
 }
 
 /// A one-shot gate: `wait()` returns once `open()` has been called.

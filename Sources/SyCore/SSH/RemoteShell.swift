@@ -12,22 +12,67 @@ public final class RemoteShell {
     /// The remote shell command split into words (`-e 'ssh -p 2222'`).
     let rshWords: [String]
     var connections: [MuxConnection] = []
+    /// ssh may be asked to prefer AES-GCM (see `cipherWords(for:)`).
+    let mayPreferAES: Bool
+    private var cipherChoice: [String: [String]] = [:]
 
     public init(_ request: SyncRequest) {
         self.request = request
         toolDir = executableDirectory()
         let given = request.rsh ?? getenv("SY_RSH").map { String(cString: $0) }
-        var words = splitShellWords(given ?? "ssh")
-        if given == nil && RemoteShell.cpuHasAES {
-            // With AES instructions, AES-GCM moves about a third more data per core than
-            // chacha20 (measured on loopback); the list still ends in what every server has.
-            words += ["-c", "aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr,aes256-ctr"]
+        let words = splitShellWords(given ?? "ssh")
+        let program = words.first.map { PathOps.base(Array($0.utf8)) } ?? []
+        rshWords = words + (program.starts(with: Array("ssh".utf8)) ? request.sshOptions : [])
+        let isSSH = program == Array("ssh".utf8)
+        mayPreferAES = isSSH && RemoteShell.cpuHasAES && !rshWords.dropFirst().contains { w in
+            w.hasPrefix("-c") || w.lowercased().contains("ciphers") || w == "-G"
         }
-        rshWords = words + (words.first.map { PathOps.base(Array($0.utf8)).starts(with: Array("ssh".utf8)) } == true ? request.sshOptions : [])
+    }
+
+    /// `-c LIST` when ssh, left to its configuration, would put chacha20-poly1305 first for
+    /// `host`: the same ciphers with AES-GCM first. With AES instructions, OpenSSH's AES-GCM
+    /// costs about a third less CPU per byte than its chacha20 (a 662 MB push over loopback
+    /// took 3.1 s instead of 4.3 s). A cipher list set in the ssh configuration or on the
+    /// command line is left alone; `ssh -G` (no connection) tells what the configuration says.
+    func cipherWords(for host: String) -> [String] {
+        guard mayPreferAES else { return [] }
+        if let known = cipherChoice[host] { return known }
+        var words: [String] = []
+        if let out = RemoteShell.capture([findExecutable(rshWords[0])] + rshWords.dropFirst() + ["-G", host]) {
+            let line = out.split(separator: "\n").first { $0.hasPrefix("ciphers ") }
+            let list = line.map { $0.dropFirst(8).split(separator: ",").map(String.init) } ?? []
+            let gcm = list.filter { $0.hasPrefix("aes") && $0.hasSuffix("-gcm@openssh.com") }
+            if list.first == "chacha20-poly1305@openssh.com" && !gcm.isEmpty {
+                words = ["-c", (gcm + list.filter { !gcm.contains($0) }).joined(separator: ",")]
+            }
+        }
+        cipherChoice[host] = words
+        return words
+    }
+
+    /// The standard output of a short command (its input and errors go to /dev/null), or nil
+    /// if it cannot start or fails.
+    static func capture(_ argv: [String]) -> String? {
+        guard let pipe = try? makePipe() else { return nil }
+        let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer { if null >= 0 { Glibc.close(null) } }
+        let child = try? Child.spawn(argv, name: argv[0], stdin: null >= 0 ? null : 0, stdout: pipe.write,
+                                     extraFds: null >= 0 ? [(null, Int32(2))] : [])
+        Glibc.close(pipe.write)
+        defer { Glibc.close(pipe.read) }
+        guard let child else { return nil }
+        var out: [UInt8] = []
+        let buf = UnsafeMutableRawPointer.allocate(byteCount: 16384, alignment: 8)
+        defer { buf.deallocate() }
+        while let n = try? Sys.read(pipe.read, buf, 16384), n > 0, out.count < 1 << 20 {
+            out.append(contentsOf: UnsafeRawBufferPointer(start: buf, count: n))
+        }
+        guard child.wait() == 0 else { return nil }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Whether the CPU has AES instructions (x86 "aes" flag).
-    static let cpuHasAES: Bool = {
+    public static let cpuHasAES: Bool = {
         guard let text = try? readSmallFile("/proc/cpuinfo") else { return false }
         return text.split(separator: "\n").contains { $0.hasPrefix("flags") && $0.split(separator: " ").contains("aes") }
     }()
@@ -91,7 +136,7 @@ public final class RemoteShell {
         var command = words.map(shellQuote).joined(separator: " ")
         if request.timeout > 0 { command = "SY_TIMEOUT=\(request.timeout) " + command }
         // posix_spawn needs a path.
-        return [findExecutable(rshWords[0])] + rshWords.dropFirst() + [host, command]
+        return [findExecutable(rshWords[0])] + cipherWords(for: host) + rshWords.dropFirst() + [host, command]
     }
 
     /// The message for a tool (or sy itself) missing on `host`.
