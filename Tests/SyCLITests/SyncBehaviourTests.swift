@@ -370,4 +370,36 @@ extension String {
         while s.last == " " { s = s.dropLast() }
         return String(s)
     }
+
+    /// A delta that rebuilds the destination file byte for byte (touched, -I) leaves the file
+    /// where it is and only sets what changed, where a new copy would come out the same; a
+    /// file with other hard links or extended attributes gets a new copy, as with rsync.
+    @Test func touchedFileKeepsItsInodeWhereRsyncsCopyWouldEqualIt() throws {
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        for n in ["plain", "linked", "xattr", "tiny"] {
+            writeFile(t.sub("src/" + n), n == "tiny" ? [1, 2, 3] : (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        }
+        _ = system(script: "touch -d '2024-01-01' \(shellQuote(t.sub("src")))/*")
+        for d in ["r", "s"] { _ = run(["rsync", "-a", t.sub("src") + "/", t.sub(d)]) }
+        for d in ["r", "s"] {
+            _ = system(script: "ln \(shellQuote(t.sub(d + "/linked"))) \(shellQuote(t.sub(d + "/other")))")
+            _ = system(script: "setfattr -n user.note -v x \(shellQuote(t.sub(d + "/xattr"))) 2>/dev/null")
+        }
+        _ = system(script: "touch -d '2025-02-02' \(shellQuote(t.sub("src")))/* && chmod 600 \(shellQuote(t.sub("src/plain")))")
+        let before = ["plain", "linked", "xattr", "tiny"].map { lstat(t.sub("s/" + $0))?.ino }
+        sleep(1)
+        let r = run(["rsync", "-ai", "--no-W", t.sub("src") + "/", t.sub("r")])
+        let s = run(["sy", "-ai", "--no-W", t.sub("src") + "/", t.sub("s")])
+        #expect(r.code == 0 && s.code == 0, "\(s)")
+        #expect(Set(r.out.split(separator: "\n")) == Set(s.out.split(separator: "\n")), "rsync:\n\(r.out)\nsy:\n\(s.out)")
+        let d = TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s")))
+        #expect(d.isEmpty, "\(d)")
+        let after = ["plain", "linked", "xattr", "tiny"].map { lstat(t.sub("s/" + $0))?.ino }
+        #expect(after[0] == before[0] && after[3] == before[3], "rebuilt whole: kept")
+        #expect(after[1] != before[1], "another link: a new copy")
+        let hasXattr = system(script: "getfattr -n user.note \(shellQuote(t.sub("r/xattr"))) >/dev/null 2>&1") == 0
+        #expect(system(script: "getfattr -n user.note \(shellQuote(t.sub("s/xattr"))) >/dev/null 2>&1") == (hasXattr ? 0 : 1))
+        #expect(lstat(t.sub("s/plain"))?.perms == 0o600 && lstat(t.sub("s/plain"))?.mtimeSec == lstat(t.sub("src/plain"))?.mtimeSec)
+    }
 }

@@ -37,6 +37,8 @@ final class FileReceiver {
 /// The outcome of receiving one file.
 enum ReceiveOutcome {
     case done(size: Int64, literal: Int64, matched: Int64)
+    /// The delta rebuilt the basis itself, byte for byte (a touched file): nothing was written.
+    case identical(size: Int64, matched: Int64)
     case aborted(errno: Int32)
     case mismatch(String)
     case failed(SyError)
@@ -105,7 +107,8 @@ extension Applier {
             }
         }
         let outcome: ReceiveOutcome
-        do { outcome = try receiveData(p, outFd: outFd, basisFd: basisFd, inplace: inplace) } catch {
+        let keepable = !inplace && basisFd >= 0 && basisIsKeepable(p, dir: dir, basisFd: basisFd)
+        do { outcome = try receiveData(p, outFd: outFd, basisFd: basisFd, inplace: inplace, identityFirst: keepable) } catch {
             // The stream broke inside this file: the old file stays; the data received so far
             // is kept for next time with --partial, else dropped.
             Sys.close(outFd)
@@ -114,6 +117,22 @@ extension Applier {
         }
         var ok = false
         switch outcome {
+        case .identical(let size, let matched):
+            // The file keeps its inode; it gets the attributes a new copy would have.
+            var mode: UInt32 = options.perms ? e.perms : (oldPerms ?? (e.perms & ~UInt32(umask)))
+            if !options.perms && options.executability, let old = oldPerms { mode = PermissionRules.executability(old, source: e.perms) }
+            do { try Sys.fchmod(basisFd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
+            chown(fd: basisFd, e)
+            applyXattrs(e, .fd(basisFd))
+            if options.times {
+                do { try Sys.futimens(basisFd, e.mtimeSec, e.mtimeNsec) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
+            }
+            ok = false // the temp file goes
+            touch(PathOps.parent(e.path))
+            stats.transferred += 1
+            stats.transferredSize += UInt64(size)
+            stats.matched += UInt64(matched)
+            reporter.change(p, literal: 0, matched: matched)
         case .done(let size, let literal, let matched):
             if inplace || options.sparse { try? Sys.ftruncate(outFd, size) }
             var mode: UInt32 = options.perms ? e.perms : (oldPerms ?? (e.perms & ~UInt32(umask)))
@@ -182,6 +201,23 @@ extension Applier {
         if !ok && !tmp.isEmpty { try? Sys.unlinkat(dir, tmp, isDir: false) }
     }
 
+    /// Whether the destination file could stay as it is if the delta rebuilds it exactly: it is
+    /// the basis itself, alone (no other hard links), without extended attributes, owned as a
+    /// new file would be, and nothing else (backups, held updates, holes) needs a new file.
+    func basisIsKeepable(_ p: Plan, dir: Int32, basisFd: Int32) -> Bool {
+        guard p.action == .update, p.signature != nil, !p.flags.contains(.fuzzyBasis), !p.flags.contains(.partialBasis),
+              !p.flags.contains(.append), options.backup == nil, !options.delayUpdates, !options.sparse,
+              let st = try? Sys.fstat(basisFd), st.kind == .file, st.nlink == 1, st.size == p.entry.size else { return false }
+        if !(options.owner && canChown) && st.uid != geteuid() { return false }
+        if !options.group {
+            // A new file takes the directory's group when the directory is set-group-ID.
+            guard let d = try? Sys.fstat(dir) else { return false }
+            let newGid = d.perms & 0o2000 != 0 ? d.gid : getegid()
+            if st.gid != newGid { return false }
+        }
+        return sy_flistxattr(basisFd, nil, 0) == 0
+    }
+
     /// With --partial, moves an interrupted temp file to the partial directory; else removes it.
     func keepPartial(dir: Int32, tmp: PathBytes, name: PathBytes) {
         if let pd = options.partialDir {
@@ -197,10 +233,14 @@ extension Applier {
     }
 
     /// Consumes the data records of one file and writes them to `outFd`.
-    func receiveData(_ p: Plan, outFd: Int32, basisFd: Int32, inplace: Bool) throws(SyError) -> ReceiveOutcome {
+    /// `identityFirst`: while the delta copies the basis to the same offsets, nothing is
+    /// written (the data is only hashed); if it rebuilds the basis whole, the outcome is
+    /// `.identical`; at the first other record the part so far is copied into `outFd`.
+    func receiveData(_ p: Plan, outFd: Int32, basisFd: Int32, inplace: Bool, identityFirst: Bool = false) throws(SyError) -> ReceiveOutcome {
         let r = receiver
         r.hasher.reset()
         var off: Int64 = 0
+        var identity = identityFirst
         var literal: Int64 = 0, matched: Int64 = 0
         var failure: SyError?
         var srcFd: Int32 = -1
@@ -222,7 +262,32 @@ extension Applier {
             }
             off += Int64(n)
         }
+        /// Leaves identity mode: what was only hashed so far is copied into the new file.
+        func materialize() {
+            identity = false
+            guard off > 0, failure == nil else { return }
+            do throws(Errno) {
+                // read + write, as the copies of the basis go (see `kernelCopies`).
+                var done: Int64 = 0
+                while done < off {
+                    let want = Int(min(Int64(r.bufferSize), off - done))
+                    let got = try Sys.preadFull(basisFd, r.buffer, want, done)
+                    if got < want { throw Errno(EIO) }
+                    try Sys.pwriteAll(outFd, r.buffer, got, done)
+                    done += Int64(got)
+                }
+            } catch {
+                failure = SyError.sys("cannot copy from basis of", p.entry.path, error.code, status: .partial)
+            }
+        }
         while let rec = try input.nextRecord() {
+            if identity {
+                switch rec {
+                case .copy(let o, _) where o == off: break
+                case .fileEnd, .fileAbort: break
+                default: materialize()
+                }
+            }
             switch rec {
             case .literal(let d):
                 d.withUnsafeBytes { write($0.baseAddress ?? UnsafeRawPointer(r.buffer), d.count) }
@@ -251,8 +316,8 @@ extension Applier {
                         got = want
                         meter.advance(got)
                         off += Int64(got)
-                    } else if inplace && o + done == off {
-                        // Already in place: only hash it.
+                    } else if (inplace || identity) && o + done == off {
+                        // Already in place (or, in identity mode, not written yet): only hash it.
                         do { got = try Sys.preadFull(basisFd, r.buffer, want, o + done) } catch {
                             failure = SyError.sys("cannot read basis of", p.entry.path, error.code, status: .partial); break
                         }
@@ -333,6 +398,12 @@ extension Applier {
                 if let failure { return .failed(failure) }
                 guard off == size else { return .mismatch("received \(off) bytes, expected \(size)") }
                 if let h = hash, h != r.hasher.digest { return .mismatch("checksum mismatch after transfer") }
+                if identity {
+                    // Rebuilt the basis whole, if the basis has no more than that.
+                    if let st = try? Sys.fstat(basisFd), st.size == size { return .identical(size: size, matched: matched) }
+                    materialize()
+                    if let failure { return .failed(failure) }
+                }
                 if usedRange, let before = srcBefore {
                     let after = try? Sys.fstat(srcFd)
                     if after?.size != before.size || after?.mtimeSec != before.mtimeSec || after?.mtimeNsec != before.mtimeNsec || before.size != size {
