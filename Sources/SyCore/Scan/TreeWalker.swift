@@ -317,9 +317,23 @@ public final class TreeWalker: SourceWalk {
             if frames[t].items != nil {
                 item = frames[t].items![i]
             } else {
-                let name = frames[t].listing.names[i]
-                guard let it = makeItem(dirfd: frames[t].fd, fsName: name, path: PathOps.join(frames[t].path, name)) else { continue }
-                item = it
+                // Built here, in place (as makeItem does, without the symlink following this
+                // walk does not need: a directory that may hold followed links is listed stat'ed).
+                let dirfd = frames[t].fd, name = frames[t].listing.names[i]
+                let path = PathOps.join(frames[t].path, name)
+                let st: FileStat
+                do { st = try Sys.fstatat(dirfd, name) } catch {
+                    onProblem(.unreadable("cannot stat", path, error.code))
+                    continue
+                }
+                guard let kind = st.kind else { continue }
+                item = WalkItem(path: path, stat: st, kind: kind, target: [], dirfd: dirfd, name: name)
+                if kind == .symlink && readTargets {
+                    do { item.target = try Sys.readlinkat(dirfd, name) } catch {
+                        onProblem(.unreadable("cannot read symlink", path, error.code))
+                        continue
+                    }
+                }
             }
             if item.kind == .directory && recursive && (oneFileSystemDev == nil || oneFileSystemDev == item.stat.dev) {
                 do {
