@@ -98,8 +98,10 @@ struct SyApply: ParsableCommand {
     var omitDirTimes = false
     @Option(name: .customLong("max-delete"), help: "Delete no more than this many entries (exit 25 past it).")
     var maxDelete: Int?
-    @Flag(name: .customLong("delete-after"), help: "Carry out deletions after everything else (rsync's --delete-after and --delete-delay).")
+    @Flag(name: .customLong("delete-after"), help: "Carry out deletions after everything else, none if the sender reported an IO error.")
     var deleteAfter = false
+    @Flag(name: .customLong("delete-delay"), help: "Carry out deletions after everything else.")
+    var deleteDelay = false
     @Option(name: .customLong("link-dest"), help: "A --link-dest directory, in sy-sum's order (relative to DST).")
     var linkDest: [String] = []
 
@@ -128,7 +130,8 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.partialDir = cmd.partialDir?.pathBytes
     o.linkDests = cmd.linkDest.map(\.pathBytes)
     o.maxDelete = cmd.maxDelete
-    o.deleteAfter = cmd.deleteAfter
+    o.deleteAfter = cmd.deleteAfter || cmd.deleteDelay
+    o.keepDeletesOnIOError = cmd.deleteDelay && !cmd.deleteAfter
     o.omitDirTimes = cmd.omitDirTimes
     o.omitLinkTimes = cmd.preserve.omitLinkTimes
     o.xattrSelection = cmd.preserve.xattrSelection

@@ -402,4 +402,25 @@ extension String {
         #expect(system(script: "getfattr -n user.note \(shellQuote(t.sub("s/xattr"))) >/dev/null 2>&1") == (hasXattr ? 0 : 1))
         #expect(lstat(t.sub("s/plain"))?.perms == 0o600 && lstat(t.sub("s/plain"))?.mtimeSec == lstat(t.sub("src/plain"))?.mtimeSec)
     }
+
+    /// A sender's IO error (-L on a dangling link in a later directory) stops deletions as in
+    /// rsync: from there on while deleting during the walk, all of them with --delete-after,
+    /// none of those already found with --delete-delay.
+    @Test(arguments: ["--delete", "--delete-after", "--delete-delay"])
+    func ioErrorStopsDeletionsAsRsync(mode: String) throws {
+        let t = TempDir()
+        let build = """
+            mkdir -p src/a src/z dst/a dst/z && echo 1 > src/f && echo 2 > src/a/g && ln -s /nonexistent/x src/z/dangle
+            echo x > dst/extra && echo y > dst/a/extra2 && echo w > dst/z/extra3
+            cp -a dst r && cp -a dst s
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        let r = run(["rsync", "-aL", mode, "src/", "r/"], cwd: t.path)
+        let s = run(["sy", "-aL", mode, "src/", "s/"], cwd: t.path)
+        #expect(r.code == 23 && s.code == 23, "rsync \(r.code), sy \(s)")
+        #expect(s.out.contains("IO error encountered -- skipping file deletion"), "\(s)")
+        for f in ["extra", "a/extra2", "z/extra3"] {
+            #expect(exists(t.sub("r/" + f)) == exists(t.sub("s/" + f)), "\(mode): \(f)")
+        }
+    }
 }

@@ -89,7 +89,10 @@ public final class Applier {
         while let rec = try input.nextRecord() {
             switch rec {
             case .plan(let p): try handle(p)
-            case .summary(let items): stats.absorb(items)
+            case .summary(let items):
+                stats.absorb(items)
+                // --delete-after: the sender's IO error (rsync's io_error) cancels the deletion pass.
+                if !options.keepDeletesOnIOError && items.contains(where: { $0.key == "io_error" && $0.value != 0 }) { deferredDeletes = [] }
             case .message(let level, let text):
                 sawNotes = true
                 // Level 0 is rsync's informational output (stdout), higher levels are warnings.

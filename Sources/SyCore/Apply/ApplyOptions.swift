@@ -52,6 +52,9 @@ public struct ApplyOptions: Sendable {
     public var maxDelete: Int?
     /// `--delete-after`/`--delete-delay`: deletions wait until every file is in place.
     public var deleteAfter = false
+    /// `--delete-delay`: what was found to delete is deleted even after a sender's IO error
+    /// (rsync's --delete-after makes its whole pass only without one).
+    public var keepDeletesOnIOError = false
     /// `--link-dest` directories that `.linkDest` hard-link plans point into.
     public var linkDests: [PathBytes] = []
     /// `--bwlimit` for local copies (bytes per second).

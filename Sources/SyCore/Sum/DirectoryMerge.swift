@@ -10,6 +10,8 @@ extension Summer {
         levels.append(DestLevel(path: dir, children: kids))
         guard options.delete, kids.count > 0, !(ioError && !options.ignoreErrors), deletable(inside: dir),
               let (files, dirs) = try sourceNames(of: dir) else { return }
+        // The sender may have failed to list something of this very directory (read ahead).
+        if ioError && !options.ignoreErrors { return }
         let off = dir == [0x2E] ? 0 : dir.count + 1
         // Both sides are in walk order: one pass over each kind, a lookup for a kind change.
         var extras: [Int] = []

@@ -161,7 +161,10 @@ public final class Summer {
             ioErrorNoted = true
             try out.write(.message(level: 0, text: "IO error encountered -- skipping file deletion"))
         }
-        try out.write(.summary(counts.items(entryBytes: input.offset)))
+        var summary = counts.items(entryBytes: input.offset)
+        // The sender could not list everything: a receiver that deletes at the end deletes nothing.
+        if ioError && !options.ignoreErrors { summary.append(SummaryItem(key: "io_error", value: 1)) }
+        try out.write(.summary(summary))
         totals?.send(final: true)
         try out.finish()
         return Summer.walkStatus.withLock { status.merged(with: Summer.walkWorst) }

@@ -135,7 +135,8 @@ public struct StageCommands: Sendable {
         if let t = topName { apply += ["--top-name", t] }
         if r.delete {
             if let m = r.maxDelete { apply.append("--max-delete=\(m)") }
-            if r.deleteMode == .after || r.deleteMode == .delay { apply.append("--delete-after") }
+            if r.deleteMode == .after { apply.append("--delete-after") }
+            if r.deleteMode == .delay { apply.append("--delete-delay") }
             for f in r.filters { apply.append("--filter=" + f) }
             if r.deleteExcluded { apply.append("--delete-excluded") }
         }
