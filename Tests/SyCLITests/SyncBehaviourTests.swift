@@ -423,4 +423,23 @@ extension String {
             #expect(exists(t.sub("r/" + f)) == exists(t.sub("s/" + f)), "\(mode): \(f)")
         }
     }
+
+    /// -x: a directory on another filesystem is copied as a directory, nothing in it is sent,
+    /// and nothing in the destination's copy of it is deleted (rsync). Needs root to mount a tmpfs.
+    @Test func oneFileSystemLeavesAMountPointsContents() throws {
+        let t = TempDir()
+        let build = """
+            mkdir -p src/mnt dst/mnt && echo top > src/top && echo old > dst/mnt/old && mount -t tmpfs none src/mnt 2>/dev/null
+            """
+        guard system(script: "cd \(shellQuote(t.path)) && \(build)") == 0 else { return } // no mount here: nothing to test
+        defer { _ = system(script: "umount \(shellQuote(t.sub("src/mnt")))") }
+        writeFile(t.sub("src/mnt/inner"), [1])
+        #expect(system(script: "cd \(shellQuote(t.path)) && cp -a dst r && cp -a dst s") == 0)
+        let r = run(["rsync", "-axi", "--delete", "src/", "r/"], cwd: t.path)
+        let s = run(["sy", "-axi", "--delete", "src/", "s/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0, "\(s)")
+        #expect(exists(t.sub("s/mnt/old")) && exists(t.sub("r/mnt/old")), "rsync:\n\(r.out)\nsy:\n\(s.out)")
+        #expect(!exists(t.sub("s/mnt/inner")) && !exists(t.sub("r/mnt/inner")))
+        #expect(Set(r.out.split(separator: "\n")) == Set(s.out.split(separator: "\n")), "rsync:\n\(r.out)\nsy:\n\(s.out)")
+    }
 }

@@ -119,14 +119,7 @@ extension Applier {
         switch outcome {
         case .identical(let size, let matched):
             // The file keeps its inode; it gets the attributes a new copy would have.
-            var mode: UInt32 = options.perms ? e.perms : (oldPerms ?? (e.perms & ~UInt32(umask)))
-            if !options.perms && options.executability, let old = oldPerms { mode = PermissionRules.executability(old, source: e.perms) }
-            do { try Sys.fchmod(basisFd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
-            chown(fd: basisFd, e)
-            applyXattrs(e, .fd(basisFd))
-            if options.times {
-                do { try Sys.futimens(basisFd, e.mtimeSec, e.mtimeNsec) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
-            }
+            setNewFileAttributes(e, fd: basisFd, oldPerms: oldPerms)
             ok = false // the temp file goes
             touch(PathOps.parent(e.path))
             stats.transferred += 1
@@ -135,14 +128,7 @@ extension Applier {
             reporter.change(p, literal: 0, matched: matched)
         case .done(let size, let literal, let matched):
             if inplace || options.sparse { try? Sys.ftruncate(outFd, size) }
-            var mode: UInt32 = options.perms ? e.perms : (oldPerms ?? (e.perms & ~UInt32(umask)))
-            if !options.perms && options.executability, let old = oldPerms { mode = PermissionRules.executability(old, source: e.perms) }
-            do { try Sys.fchmod(outFd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
-            chown(fd: outFd, e)
-            applyXattrs(e, .fd(outFd))
-            if options.times {
-                do { try Sys.futimens(outFd, e.mtimeSec, e.mtimeNsec) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
-            }
+            setNewFileAttributes(e, fd: outFd, oldPerms: oldPerms)
             if options.fsync && Glibc.fsync(outFd) != 0 {
                 report(SyError.sys("fsync failed for", e.path, errno, status: .partial))
             }
@@ -199,6 +185,19 @@ extension Applier {
         }
         if outFd >= 0 { Sys.close(outFd) }
         if !ok && !tmp.isEmpty { try? Sys.unlinkat(dir, tmp, isDir: false) }
+    }
+
+    /// Mode, owner, extended attributes and time of a received file (`oldPerms`: the file it
+    /// replaces, for the mode without -p).
+    func setNewFileAttributes(_ e: Entry, fd: Int32, oldPerms: UInt32?) {
+        var mode: UInt32 = options.perms ? e.perms : (oldPerms ?? (e.perms & ~UInt32(umask)))
+        if !options.perms && options.executability, let old = oldPerms { mode = PermissionRules.executability(old, source: e.perms) }
+        do { try Sys.fchmod(fd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
+        chown(fd: fd, e)
+        applyXattrs(e, .fd(fd))
+        if options.times {
+            do { try Sys.futimens(fd, e.mtimeSec, e.mtimeNsec) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
+        }
     }
 
     /// Whether the destination file could stay as it is if the delta rebuilds it exactly: it is

@@ -344,6 +344,9 @@ public final class TreeWalker: SourceWalk {
                     if error.code == ENOENT { continue }
                     item.unreadable = true
                 }
+            } else if item.kind == .directory && recursive {
+                // Another filesystem (-x): listed, not walked, and nothing below it is deleted (rsync).
+                item.noContents = true
             }
             return item
         }
