@@ -29,7 +29,7 @@ struct StreamRoundTripTests {
                       dev: rng.next(), ino: rng.next(), rdev: rng.next())
         if e.kind == .symlink { e.target = randomBytes(&rng, Int.random(in: 1...40, using: &rng)).map { $0 == 0 ? 1 : $0 } }
         if Bool.random(using: &rng) { e.checksum = Hash128(low: rng.next(), high: rng.next()) }
-        switch Int.random(in: 0..<9, using: &rng) {
+        switch Int.random(in: 0..<10, using: &rng) {
         case 0: return .entry(e)
         case 1:
             let sig = Bool.random(using: &rng) ? SignatureInfo(blockSize: 700, strongLength: 8, basisSize: 5000) : nil
@@ -42,6 +42,12 @@ struct StreamRoundTripTests {
         case 5: return .copy(offset: Int64.random(in: 0...1 << 40, using: &rng), length: Int64.random(in: 0...1 << 30, using: &rng))
         case 6: return .fileEnd(size: Int64.random(in: 0...1 << 40, using: &rng), hash: Bool.random(using: &rng) ? Hash128(low: 1, high: 2) : nil)
         case 7: return .fileAbort(errno: 2, message: "gone")
+        case 8:
+            // Names without "/" or NUL, one of them not UTF-8.
+            let names = (0..<Int.random(in: 0...6, using: &rng)).map { i in
+                i == 1 ? [0xFF, 0x41] : randomBytes(&rng, Int.random(in: 1...12, using: &rng)).map { $0 == 0 || $0 == 0x2F ? 0x61 : $0 }
+            }
+            return .dirNames(dir: randomPath(&rng), names: names.filter { !PathOps.isBadName($0) })
         default: return .message(level: 1, text: "hello")
         }
     }
