@@ -103,4 +103,21 @@ struct OutputOrderTests {
         #expect(Set(sl) == Set(rl), "rsync:\n\(r.out)\nsy:\n\(s.out)")
         #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s"))).isEmpty)
     }
+
+    /// A directory larger than sy-sum reads ahead (50,000 entries) still loses exactly its
+    /// extras; they go when the merge meets them instead of at the directory's start.
+    @Test func hugeDirectoryDeletesItsExtrasAll() throws {
+        let t = TempDir()
+        let build = """
+            mkdir -p src/big dst/big/zz-dir && cd src/big && seq -f 'f%06g' 1 50010 | xargs touch && cd ../..
+            touch dst/big/a-extra dst/big/zzz-extra dst/big/f000007 dst/big/zz-dir/inner && cp -a dst r && cp -a dst s
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        let r = run(["rsync", "-ai", "--delete", "src/", "r/"], cwd: t.path)
+        let s = run(["sy", "-ai", "--delete", "src/", "s/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0, "\(s.err)")
+        let deletions = { (x: RunResult) in Set(x.out.split(separator: "\n").filter { $0.hasPrefix("*deleting") }) }
+        #expect(deletions(s) == deletions(r) && deletions(s).count == 4, "\(deletions(s))")
+        #expect(TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false)).isEmpty)
+    }
 }

@@ -51,6 +51,8 @@ extension Summer {
             sourceAhead.append(e)
             guard e.kind != .directory, PathOps.isChild(e.path, of: dir) else { break }
             files += 1
+            // Memory stays bounded: a directory this large deletes as the merge meets its extras.
+            if files >= Summer.readAheadLimit { return nil }
         }
         guard let dn = dirNames, dn.dir == dir else { return nil }
         dirNames = nil
@@ -59,6 +61,9 @@ extension Summer {
         }
         return (files, dn.names)
     }
+
+    /// How many of a directory's entries sy-sum reads ahead to learn its names.
+    static let readAheadLimit = 50_000
 
     /// Bytewise comparison of `path` from byte `offset` (an entry's name) with `name`.
     static func nameCompare(_ path: PathBytes, _ offset: Int, _ name: PathBytes) -> Int {
