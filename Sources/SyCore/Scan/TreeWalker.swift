@@ -87,8 +87,10 @@ public struct WalkRoot {
 /// never following symlinks unless asked to.
 ///
 /// `next()` yields items one at a time; after a directory, its children come next unless
-/// `skipChildren()` is called first. A directory's entries are stat'ed when it is entered
-/// (their kinds decide the order: non-directories first). Memory is one listing per open level.
+/// `skipChildren()` is called first. A directory's entries are placed by the types its
+/// listing reports (non-directories first) and stat'ed one by one as their turn comes; only
+/// a listing with an unknown type, or symlinks that may be followed, is stat'ed whole first.
+/// Memory is one listing per open level.
 public final class TreeWalker: SourceWalk {
     private struct Frame {
         var fd: Int32
