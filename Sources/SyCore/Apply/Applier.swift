@@ -410,8 +410,21 @@ public final class Applier {
         if st.kind == .directory {
             if p.entry.kind == .directory { return true }
             do { try Sys.unlinkat(dir, name, isDir: true) } catch {
-                let why = error.code == ENOTEMPTY || error.code == EEXIST ? "cannot delete non-empty directory" : "cannot remove directory"
-                report(SyError("\(why): \(p.entry.path.displayName): could not make way for new \(p.entry.kind.name)", status: .partial, errno: error.code))
+                // rsync's two lines: why the directory stays, then what could not be made.
+                if error.code == ENOTEMPTY || error.code == EEXIST {
+                    warn("cannot delete non-empty directory: \(p.entry.path.displayName)")
+                } else {
+                    warn("delete_file: rmdir(\(p.entry.path.displayName)) failed: \(errnoText(error.code)) (\(error.code))")
+                }
+                let noun: String
+                switch p.entry.kind {
+                case .file: noun = "regular file"
+                case .directory: noun = "directory"
+                case .symlink: noun = "symlink"
+                case .charDevice, .blockDevice: noun = "device file"
+                case .fifo, .socket: noun = "special file"
+                }
+                report(SyError("could not make way for new \(noun): \(p.entry.path.displayName)", status: .partial, errno: error.code))
                 return false
             }
             touch(PathOps.parent(p.entry.path))
