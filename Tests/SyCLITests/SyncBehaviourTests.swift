@@ -94,6 +94,13 @@ struct SyncBehaviourTests {
         #expect(r.code == 23, "\(r)")
         #expect(!exists(t.sub("dst")))
         #expect(r.err.contains("nope"))
+        // Told once, by the stage that lists the sources (as rsync's sender), not by every stage.
+        #expect(r.err.split(separator: "\n").filter { $0.contains("nope") }.count == 1, "\(r.err)")
+        // Beside a source that exists, the others still sync.
+        mkdir(t.sub("src"), 0o755); writeFile(t.sub("src/f"), [1])
+        let both = run(["sy", "-a", t.sub("nope") + "/", t.sub("src") + "/", t.sub("dst2")])
+        #expect(both.code == 23 && exists(t.sub("dst2/f")), "\(both)")
+        #expect(both.err.split(separator: "\n").filter { $0.contains("nope") }.count == 1, "\(both.err)")
     }
 
     @Test func missingDestinationParentNeedsMkpath() {

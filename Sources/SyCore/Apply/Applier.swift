@@ -58,7 +58,8 @@ public final class Applier {
         umask = m
         receiver = FileReceiver()
         if let args = options.copyFrom {
-            sources = SourceSet(args: args, topName: options.topName, relative: options.relative, ignoreMissing: true) { warn($0.message) }
+            // A source that cannot be opened is sy-scan's to report; a file copied from it fails when opened.
+            sources = SourceSet(args: args, topName: options.topName, relative: options.relative, ignoreMissing: true) { _ in }
             sources?.followLinks = options.followLinks
         }
     }

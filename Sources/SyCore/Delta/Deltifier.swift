@@ -29,11 +29,11 @@ public final class Deltifier {
 
     public init(sources args: [PathBytes], options: DeltaOptions, input: StreamReader, output: StreamWriter) {
         self.options = options; self.input = input; self.out = output
-        var problems: [SyError] = []
-        sources = SourceSet(args: args, topName: options.topName, relative: options.relative, ignoreMissing: true) { problems.append($0) }
+        // A source that cannot be opened is sy-scan's to report (once, as rsync); here a file
+        // wanted from it fails when it is opened, and says so then.
+        sources = SourceSet(args: args, topName: options.topName, relative: options.relative, ignoreMissing: true) { _ in }
         sources.followLinks = options.followLinks
         sink = DeltaSink(out: output, compressor: options.compressLevel.map { ZstdCompressor(level: $0) })
-        for p in problems { report(p) }
     }
 
     func report(_ e: SyError) {
