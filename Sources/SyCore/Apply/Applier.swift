@@ -43,12 +43,12 @@ public final class Applier {
     /// those directories (set again after the files move in).
     var delayed: [(dir: PathBytes, name: PathBytes)] = []
     var delayedDirs: Set<PathBytes> = []
-    var delayedDirTimes: [PathBytes: (Int64, Int64)] = [:]
-    /// `--delete-after`: the deletions, in stream order, and the times of the directories
-    /// they are in (set again after them).
+    /// `--delete-after`: the deletions, in stream order.
     var deferredDeletes: [Plan] = []
-    var deferredParents: Set<PathBytes> = []
-    var deferredDirTimes: [PathBytes: (Int64, Int64)] = [:]
+    /// Directories that change again after they were finished (held updates move in, held
+    /// deletions happen), and the times they were given then, given again at the very end.
+    var lateDirs: Set<PathBytes> = []
+    var lateDirTimes: [PathBytes: (Int64, Int64)] = [:]
     lazy var limiter: RateLimiter? = options.bwlimit.flatMap { $0 > 0 ? RateLimiter(bytesPerSecond: $0) : nil }
 
     public init(destination: PathBytes, options: ApplyOptions, input: StreamReader, reporter: Reporter) {
@@ -108,6 +108,7 @@ public final class Applier {
         finishAll()
         if !delayed.isEmpty { finishDelayed() }
         if !deferredDeletes.isEmpty { finishDeletes() }
+        if !lateDirTimes.isEmpty && !options.dryRun { retouchLateDirs() }
         if deletionsSkipped > 0 {
             warn("Deletions stopped due to --max-delete limit (\(deletionsSkipped) skipped)")
             status = status.merged(with: .deleteLimit)
@@ -228,13 +229,23 @@ public final class Applier {
         if d.isNew || !d.plan.flags.isDisjoint(with: [.xattrs, .acl]) { applyXattrs(e, .fd(fd)) }
         if options.times && !options.omitDirTimes && (d.isNew || d.touched || d.plan.flags.contains(.time)) {
             do { try Sys.futimens(fd, e.mtimeSec, e.mtimeNsec) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
-            if delayedDirs.contains(e.path) { delayedDirTimes[e.path] = (e.mtimeSec, e.mtimeNsec) }
-            if deferredParents.contains(e.path) { deferredDirTimes[e.path] = (e.mtimeSec, e.mtimeNsec) }
+            if lateDirs.contains(e.path) { lateDirTimes[e.path] = (e.mtimeSec, e.mtimeNsec) }
         }
     }
 
-    /// `--delete-after`: carries out the deletions held back, then gives their directories
-    /// their times again (rsync touches them up after its deletion pass).
+    /// Gives the directories changed after they were finished their times again (rsync
+    /// touches them up after its deletion pass and its delayed updates).
+    func retouchLateDirs() {
+        guard rootFd >= 0 else { return }
+        let stack = DirStack(rootFd: rootFd)
+        defer { stack.closeAll() }
+        for (path, (sec, nsec)) in lateDirTimes {
+            guard let fd = try? stack.fd(for: path) else { continue }
+            try? Sys.futimens(fd, sec, nsec)
+        }
+    }
+
+    /// `--delete-after`: carries out the deletions held back.
     func finishDeletes() {
         guard rootFd >= 0 else {
             // A dry run into a destination that does not exist: only the report.
@@ -247,11 +258,6 @@ public final class Applier {
             guard let dir = try? stack.fd(for: PathOps.parent(p.entry.path)) else { continue }
             removeEntry(dir: dir, path: p.entry.path)
         }
-        guard !options.dryRun else { return }
-        for (path, (sec, nsec)) in deferredDirTimes {
-            guard let fd = try? stack.fd(for: path) else { continue }
-            try? Sys.futimens(fd, sec, nsec)
-        }
     }
 
     /// `--delay-updates`: puts a finished temp file into the holding directory for now.
@@ -263,9 +269,10 @@ public final class Applier {
         try Sys.renameat(dir, tmp, hfd, name)
         delayed.append((PathOps.parent(path), name))
         delayedDirs.insert(PathOps.parent(path))
+        lateDirs.insert(PathOps.parent(path))
     }
 
-    /// `--delay-updates`: moves every held file into place, then restores the directories' times.
+    /// `--delay-updates`: moves every held file into place and removes the holding directories.
     func finishDelayed() {
         guard rootFd >= 0 else { return }
         let hd = options.partialDir ?? Array(".~tmp~".utf8)
@@ -286,7 +293,6 @@ public final class Applier {
         for dirPath in delayedDirs {
             guard let dfd = try? stack.fd(for: dirPath) else { continue }
             try? Sys.unlinkat(dfd, hd, isDir: true)
-            if let (sec, nsec) = delayedDirTimes[dirPath] { try? Sys.futimens(dfd, sec, nsec) }
         }
     }
 
@@ -330,7 +336,7 @@ public final class Applier {
         let e = p.entry
         if p.action == .delete && options.deleteAfter && !p.flags.contains(.replace) {
             deferredDeletes.append(p)
-            deferredParents.insert(PathOps.parent(e.path))
+            lateDirs.insert(PathOps.parent(e.path))
             return
         }
         if options.dryRun {

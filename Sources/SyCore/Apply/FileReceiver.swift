@@ -267,14 +267,7 @@ extension Applier {
             guard off > 0, failure == nil else { return }
             do throws(Errno) {
                 // read + write, as the copies of the basis go (see `kernelCopies`).
-                var done: Int64 = 0
-                while done < off {
-                    let want = Int(min(Int64(r.bufferSize), off - done))
-                    let got = try Sys.preadFull(basisFd, r.buffer, want, done)
-                    if got < want { throw Errno(EIO) }
-                    try Sys.pwriteAll(outFd, r.buffer, got, done)
-                    done += Int64(got)
-                }
+                if try readWriteCopy(src: basisFd, at: 0, dst: outFd, at: 0, count: off) < off { throw Errno(EIO) }
             } catch {
                 failure = SyError.sys("cannot copy from basis of", p.entry.path, error.code, status: .partial)
             }
@@ -426,6 +419,12 @@ extension Applier {
         } catch {
             guard error.code == EXDEV || error.code == EINVAL || error.code == ENOSYS || error.code == EOPNOTSUPP else { throw error }
         }
+        return try readWriteCopy(src: src, at: so, dst: dst, at: dof, count: count)
+    }
+
+    /// Copies through the receive buffer with pread and pwrite; the bytes copied (fewer at
+    /// the source's end).
+    func readWriteCopy(src: Int32, at so: Int64, dst: Int32, at dof: Int64, count: Int64) throws(Errno) -> Int64 {
         var done: Int64 = 0
         while done < count {
             let want = Int(min(Int64(receiver.bufferSize), count - done))

@@ -46,12 +46,19 @@ final class FrameWriter: @unchecked Sendable {
     /// Sends one frame; false once the fd is broken (the other side is gone).
     @discardableResult
     func send(_ type: MuxFrame, _ channel: UInt8, _ payload: UnsafeRawPointer? = nil, _ count: Int = 0) -> Bool {
+        sendFrame(type, channel, count) {
+            payload == nil || count == 0 || (try? Sys.writeAll(fd, payload!, count)) != nil
+        }
+    }
+
+    /// Writes a frame's header, then `payload` writes its `count` bytes; under the lock, so
+    /// frames never interleave. False (and broken from then on) if either fails.
+    private func sendFrame(_ type: MuxFrame, _ channel: UInt8, _ count: Int, payload: () -> Bool) -> Bool {
         let header: [UInt8] = [type.rawValue, channel, UInt8(truncatingIfNeeded: count), UInt8(truncatingIfNeeded: count >> 8),
                                UInt8(truncatingIfNeeded: count >> 16), UInt8(truncatingIfNeeded: count >> 24)]
         return lock.withLock {
             if broken { return false }
-            let ok = header.withUnsafeBytes { (try? Sys.writeAll(fd, $0.baseAddress!, 6)) != nil }
-                && (payload == nil || count == 0 || (try? Sys.writeAll(fd, payload!, count)) != nil)
+            let ok = header.withUnsafeBytes { (try? Sys.writeAll(fd, $0.baseAddress!, 6)) != nil } && payload()
             if !ok { broken = true }
             return ok
         }
@@ -61,18 +68,13 @@ final class FrameWriter: @unchecked Sendable {
     /// this fd (a pipe too) by splice(2), without passing through this process. The bytes must
     /// be waiting in `source` already. False once the fd is broken.
     func sendSpliced(_ channel: UInt8, from source: Int32, _ count: Int) -> Bool {
-        let header: [UInt8] = [MuxFrame.data.rawValue, channel, UInt8(truncatingIfNeeded: count), UInt8(truncatingIfNeeded: count >> 8),
-                               UInt8(truncatingIfNeeded: count >> 16), UInt8(truncatingIfNeeded: count >> 24)]
-        return lock.withLock {
-            if broken { return false }
-            var ok = header.withUnsafeBytes { (try? Sys.writeAll(fd, $0.baseAddress!, 6)) != nil }
+        sendFrame(.data, channel, count) {
             var moved = 0
-            while ok && moved < count {
+            while moved < count {
                 let r = sy_splice_pipes(source, fd, UInt(count - moved), 0)
-                if r > 0 { moved += r } else if !(r < 0 && errno == EINTR) { ok = false }
+                if r > 0 { moved += r } else if !(r < 0 && errno == EINTR) { return false }
             }
-            if !ok { broken = true }
-            return ok
+            return true
         }
     }
 
@@ -362,14 +364,17 @@ private func spliceChannel(fd: Int32, channel: UInt8, credit: Credit, writer: Fr
     defer { Glibc.close(fd) }
     while true {
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let pr = poll(&pfd, 1, -1)
-        if pr < 0 && errno == EINTR { continue }
+        if poll(&pfd, 1, -1) < 0 {
+            if errno == EINTR { continue }
+            break
+        }
         let waiting = Int(sy_pipe_available(fd))
-        if waiting <= 0 {
-            // Nothing waiting after a wake-up: the writer closed its end.
-            if pr > 0 && pfd.revents & Int16(POLLIN) == 0 || waiting < 0 { break }
-            if pfd.revents & Int16(POLLHUP) != 0 { break }
-            continue
+        if waiting < 0 { break }
+        if waiting == 0 {
+            // Woken with nothing waiting: the writer closed its end (a wake-up with POLLIN
+            // and no data is a race that passed: wait again).
+            if pfd.revents & Int16(POLLIN) != 0 { continue }
+            break
         }
         let room = credit.take(min(waiting, Mux.maxData))
         if room == 0 { return } // the connection is gone

@@ -77,13 +77,13 @@ extension DirReader {
     /// its file-list order): subdirectories last first (names compared with a "/" after
     /// them), then the rest last name first.
     public static func deletionOrder(_ fd: Int32) throws(Errno) -> [PathBytes] {
-        let names = try sortedNames(fd)
-        var dirs: [PathBytes] = [], others: [PathBytes] = []
-        for n in names.reversed() {
-            if (try? Sys.fstatat(fd, n))?.kind == .directory { dirs.append(n) } else { others.append(n) }
+        let (names, types) = try walkOrder(fd)
+        guard types.contains(UInt8(DT_UNKNOWN)) else { return names.reversed() }
+        // The directory did not say what some entries are: look, then order by what they are.
+        let isDir = names.indices.map { i in
+            types[i] == UInt8(DT_DIR) || (types[i] == UInt8(DT_UNKNOWN) && (try? Sys.fstatat(fd, names[i]))?.kind == .directory)
         }
-        dirs.sort { PathOps.compare($0, isDir: true, $1, isDir: true) > 0 }
-        return dirs + others
+        return names.indices.sorted { PathOps.compare(names[$0], isDir: isDir[$0], names[$1], isDir: isDir[$1]) > 0 }.map { names[$0] }
     }
 }
 

@@ -8,10 +8,10 @@ extension Summer {
     func enterDirectory(_ dir: PathBytes, _ d: WalkItem) throws(SyError) {
         guard let kids = d.listing else { return }
         levels.append(DestLevel(path: dir, children: kids))
-        guard options.delete, kids.count > 0, !(ioError && !options.ignoreErrors), deletable(inside: dir),
+        guard options.delete, kids.count > 0, deletable(inside: dir),
               let (files, dirs) = try sourceNames(of: dir) else { return }
-        // The sender may have failed to list something of this very directory (read ahead).
-        if ioError && !options.ignoreErrors { return }
+        // After reading ahead: the sender may have failed to list something of this very directory.
+        if deletionsStopped { return }
         let off = dir == [0x2E] ? 0 : dir.count + 1
         // Both sides are in walk order: one pass over each kind, a lookup for a kind change.
         var extras: [Int] = []
@@ -33,8 +33,7 @@ extension Summer {
         let li = levels.count - 1
         levels[li].namesKnown = true
         for j in extras.reversed() {
-            levels[li].markDone(j)
-            outOfTurn += 1
+            markOutOfTurn(li, j)
             try deleteExtra(levels[li].item(j))
         }
     }
@@ -112,6 +111,11 @@ extension Summer {
         }
     }
 
+    /// Entry `j` of level `li` is dealt with before its turn: the walk skips it when it comes.
+    func markOutOfTurn(_ li: Int, _ j: Int) {
+        if levels[li].markDone(j) { outOfTurn += 1 }
+    }
+
     /// Whether the walk's `d` was dealt with before its turn (it and its contents are skipped).
     func takeOutOfTurn(_ d: WalkItem) -> Bool {
         guard let li = levelIndex(parentOf: d.path), levels[li].marks > 0,
@@ -125,8 +129,7 @@ extension Summer {
         guard let li = levelIndex(parentOf: s.path), levels[li].children.count > 0,
               let j = levels[li].index(of: PathOps.base(s.path)), !levels[li].isDone(j),
               levels[li].children.isDir[j] != (s.kind == .directory) else { return nil }
-        levels[li].markDone(j)
-        outOfTurn += 1
+        markOutOfTurn(li, j)
         // What it is now (the listing knows only its name and whether it is a directory).
         let listed = levels[li].item(j)
         guard let opener = basisOpener, let dir = try? opener.parentFd(listed.path),
@@ -188,9 +191,13 @@ struct DestLevel {
                         target: [], dirfd: -1, name: name)
     }
 
-    mutating func markDone(_ i: Int) {
+    /// Marks entry `i` done; false if it already was.
+    mutating func markDone(_ i: Int) -> Bool {
         if done.isEmpty { done = Array(repeating: false, count: children.count) }
-        if !done[i] { done[i] = true; marks += 1 }
+        if done[i] { return false }
+        done[i] = true
+        marks += 1
+        return true
     }
 
     func isDone(_ i: Int) -> Bool { !done.isEmpty && done[i] }

@@ -38,6 +38,8 @@ public final class Summer {
 
     /// The sender reported an IO error: deletions stop (unless --ignore-errors), noted once.
     var ioError = false
+    /// No more deletions: the sender could not list everything (rsync's io_error).
+    var deletionsStopped: Bool { ioError && !options.ignoreErrors }
     var ioErrorNoted = false
     /// The file decision just made skipped a file that differs (-u, --append): not "unchanged".
     var skippedNotSame = false
@@ -157,13 +159,13 @@ public final class Summer {
             }
         }
         try leaveLevels(for: nil)
-        if ioError && options.delete && !options.ignoreErrors && !ioErrorNoted && basisOpener != nil {
+        if deletionsStopped && options.delete && !ioErrorNoted && basisOpener != nil {
             ioErrorNoted = true
             try out.write(.message(level: 0, text: "IO error encountered -- skipping file deletion"))
         }
         var summary = counts.items(entryBytes: input.offset)
         // The sender could not list everything: a receiver that deletes at the end deletes nothing.
-        if ioError && !options.ignoreErrors { summary.append(SummaryItem(key: "io_error", value: 1)) }
+        if deletionsStopped { summary.append(SummaryItem(key: "io_error", value: 1)) }
         try out.write(.summary(summary))
         totals?.send(final: true)
         try out.finish()
@@ -402,7 +404,7 @@ public final class Summer {
     func deleteExtra(_ d: WalkItem) throws(SyError) {
         if let pd = options.partialDir, d.kind == .directory, PathOps.base(d.path) == pd { return }
         guard options.delete, deletable(d.path) else { return }
-        if ioError && !options.ignoreErrors {
+        if deletionsStopped {
             if !ioErrorNoted {
                 ioErrorNoted = true
                 try out.write(.message(level: 0, text: "IO error encountered -- skipping file deletion"))
