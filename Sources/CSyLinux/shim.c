@@ -22,6 +22,10 @@ long sy_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out
     return copy_file_range(fd_in, (off_t *)off_in, fd_out, (off_t *)off_out, len, 0);
 }
 
+int sy_start_writeback(int fd, int64_t off, int64_t len) {
+    return sync_file_range(fd, off, len, SYNC_FILE_RANGE_WRITE);
+}
+
 long sy_splice_pipes(int fd_in, int fd_out, unsigned long len, int nonblock) {
     return splice(fd_in, NULL, fd_out, NULL, len, SPLICE_F_MOVE | (nonblock ? SPLICE_F_NONBLOCK : 0));
 }

@@ -371,14 +371,7 @@ struct SyncBehaviourTests {
     }
 }
 
-extension String {
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while s.first == " " { s = s.dropFirst() }
-        while s.last == " " { s = s.dropLast() }
-        return String(s)
-    }
-
+extension SyncBehaviourTests {
     /// A delta that rebuilds the destination file byte for byte (touched, -I) leaves the file
     /// where it is and only sets what changed, where a new copy would come out the same; a
     /// file with other hard links or extended attributes gets a new copy, as with rsync.
@@ -409,6 +402,50 @@ extension String {
         let hasXattr = system(script: "getfattr -n user.note \(shellQuote(t.sub("r/xattr"))) >/dev/null 2>&1") == 0
         #expect(system(script: "getfattr -n user.note \(shellQuote(t.sub("s/xattr"))) >/dev/null 2>&1") == (hasXattr ? 0 : 1))
         #expect(lstat(t.sub("s/plain"))?.perms == 0o600 && lstat(t.sub("s/plain"))?.mtimeSec == lstat(t.sub("src/plain"))?.mtimeSec)
+    }
+
+    /// A large file that replaces another (whole or by delta) has its writeback started while
+    /// it is written (sync_file_range, seen with strace), comes out as the source, and is a new
+    /// file; a file under a new name gets no such call (nothing is renamed over there).
+    @Test(arguments: [[], ["--no-W"]])
+    func largeReplacingFileStartsItsWritebackEarly(args: [String]) throws {
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755); mkdir(t.sub("dst"), 0o755)
+        var rng = SeededRandom(seed: 11)
+        var data = (0..<(70 << 20)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        writeFile(t.sub("dst/big"), data)
+        for k in stride(from: 5000, to: data.count, by: 7_000_000) { data[k] ^= 0x5A }
+        writeFile(t.sub("src/big"), data)
+        writeFile(t.sub("src/new"), Array(data[0..<(40 << 20)]))
+        _ = system(script: "touch -d '2024-01-01' \(shellQuote(t.sub("src")))/*")
+        let ino = lstat(t.sub("dst/big"))?.ino
+        let traced = system(script: "command -v strace >/dev/null") == 0
+        let log = t.sub("trace")
+        let cmd = (traced ? ["strace", "-f", "-qq", "-e", "trace=sync_file_range,openat", "-o", log] : [])
+            + ["sy", "-a"] + args + ["src/", "dst/"]
+        let r = run(cmd, cwd: t.path)
+        #expect(r.code == 0, "\(r)")
+        #expect(readFile(t.sub("dst/big")) == data && lstat(t.sub("dst/big"))?.ino != ino)
+        #expect(readFile(t.sub("dst/new")) == Array(data[0..<(40 << 20)]))
+        #expect(lstat(t.sub("dst/big"))?.mtimeSec == lstat(t.sub("src/big"))?.mtimeSec)
+        if traced {
+            // Which temp file each fd is, then which fds got writeback started.
+            let lines = String(decoding: readFile(log) ?? [], as: UTF8.self).split(separator: "\n")
+            var files: [String: String] = [:] // "pid fd" -> temp name
+            var started: Set<String> = []
+            for l in lines {
+                let w = l.split(separator: " ", maxSplits: 1)
+                guard w.count == 2 else { continue }
+                if w[1].hasPrefix("openat("), w[1].contains("O_EXCL"), let q = w[1].split(separator: "\"").dropFirst().first,
+                   let fd = w[1].split(separator: "=").last.map({ String($0).trimmingSpaces() }) {
+                    files["\(w[0]) \(fd)"] = String(q)
+                } else if w[1].hasPrefix("sync_file_range("), let fd = w[1].dropFirst(16).split(separator: ",").first {
+                    if let f = files["\(w[0]) \(fd)"] { started.insert(f) }
+                }
+            }
+            #expect(started.contains { $0.hasPrefix(".big.") }, "writeback of the replacing file: \(started)")
+            #expect(!started.contains { $0.hasPrefix(".new.") }, "none for a new name: \(started)")
+        }
     }
 
     /// A sender's IO error (-L on a dangling link in a later directory) stops deletions as in
@@ -449,5 +486,14 @@ extension String {
         #expect(exists(t.sub("s/mnt/old")) && exists(t.sub("r/mnt/old")), "rsync:\n\(r.out)\nsy:\n\(s.out)")
         #expect(!exists(t.sub("s/mnt/inner")) && !exists(t.sub("r/mnt/inner")))
         #expect(Set(r.out.split(separator: "\n")) == Set(s.out.split(separator: "\n")), "rsync:\n\(r.out)\nsy:\n\(s.out)")
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
     }
 }

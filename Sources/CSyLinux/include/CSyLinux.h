@@ -9,6 +9,8 @@
 long sy_getdents64(int fd, void *buf, unsigned long len);
 /* copy_file_range(2) with explicit offsets. */
 long sy_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out, unsigned long len);
+/* sync_file_range(SYNC_FILE_RANGE_WRITE): start writeback of a range, without waiting. */
+int sy_start_writeback(int fd, int64_t off, int64_t len);
 /* ioctl(FICLONE): reflink the whole of src into dst; 0 or -1 with errno. */
 int sy_ficlone(int dst, int src);
 /* splice(2) between pipes (no offsets); nonblock adds SPLICE_F_NONBLOCK. Bytes moved or -1. */

@@ -16,6 +16,9 @@ final class FileReceiver {
 
     deinit { buffer.deallocate(); zbuffer.deallocate() }
 
+    /// How much of a replacing file is written before its writeback is started (see receiveData).
+    static let writeBehindStep: Int64 = 32 << 20
+
     /// Copy basis runs with copy_file_range and hash them back from the new file (SY_COPY=kernel),
     /// instead of pread + pwrite. Measured on ext4 here: pread + pwrite 1.7 s per GiB, kernel
     /// copies 2.0-3.3 s, so read/write is the default.
@@ -108,7 +111,8 @@ extension Applier {
         }
         let outcome: ReceiveOutcome
         let keepable = !inplace && basisFd >= 0 && basisIsKeepable(p, dir: dir, basisFd: basisFd)
-        do { outcome = try receiveData(p, outFd: outFd, basisFd: basisFd, inplace: inplace, identityFirst: keepable) } catch {
+        do { outcome = try receiveData(p, outFd: outFd, basisFd: basisFd, inplace: inplace, identityFirst: keepable,
+                                                  replacing: !inplace && oldPerms != nil) } catch {
             // The stream broke inside this file: the old file stays; the data received so far
             // is kept for next time with --partial, else dropped.
             Sys.close(outFd)
@@ -235,7 +239,7 @@ extension Applier {
     /// `identityFirst`: while the delta copies the basis to the same offsets, nothing is
     /// written (the data is only hashed); if it rebuilds the basis whole, the outcome is
     /// `.identical`; at the first other record the part so far is copied into `outFd`.
-    func receiveData(_ p: Plan, outFd: Int32, basisFd: Int32, inplace: Bool, identityFirst: Bool = false) throws(SyError) -> ReceiveOutcome {
+    func receiveData(_ p: Plan, outFd: Int32, basisFd: Int32, inplace: Bool, identityFirst: Bool = false, replacing: Bool = false) throws(SyError) -> ReceiveOutcome {
         let r = receiver
         r.hasher.reset()
         var off: Int64 = 0
@@ -250,6 +254,16 @@ extension Applier {
         meter.beginFile(p)
         defer { meter.endFile() }
         let sparse = options.sparse && !inplace
+        // Write-behind for a new file that will replace an existing one: ext4 (auto_da_alloc)
+        // allocates and flushes a file renamed over another at the rename, all at once; started
+        // while the file is written, that disk work overlaps the writing (1 GiB update: 0.8 s
+        // instead of 1.2 s here). A new name needs no rename-over, so nothing is started there.
+        var flushed: Int64 = 0
+        func writeBehind(_ end: Int64) {
+            guard replacing, end - flushed >= FileReceiver.writeBehindStep else { return }
+            _ = sy_start_writeback(outFd, flushed, end - flushed)
+            flushed = end
+        }
         func write(_ ptr: UnsafeRawPointer, _ n: Int) {
             guard failure == nil else { return }
             meter.advance(n)
@@ -260,6 +274,7 @@ extension Applier {
                 failure = SyError.sys("write failed for", p.entry.path, error.code, status: .partial)
             }
             off += Int64(n)
+            writeBehind(off)
         }
         /// Leaves identity mode: what was only hashed so far is copied into the new file.
         func materialize() {
@@ -271,6 +286,7 @@ extension Applier {
             } catch {
                 failure = SyError.sys("cannot copy from basis of", p.entry.path, error.code, status: .partial)
             }
+            writeBehind(off)
         }
         while let rec = try input.nextRecord() {
             if identity {
@@ -329,6 +345,7 @@ extension Applier {
                         r.hasher.update(r.buffer, got)
                         meter.advance(got)
                         off += Int64(got)
+                        writeBehind(off)
                     } else {
                         do { got = try Sys.preadFull(basisFd, r.buffer, want, o + done) } catch {
                             failure = SyError.sys("cannot read basis of", p.entry.path, error.code, status: .partial); break
@@ -378,6 +395,7 @@ extension Applier {
                         let n = try copyRange(src: srcFd, at: o + done, dst: outFd, at: off + done, count: piece)
                         meter.advance(Int(n))
                         done += n
+                        writeBehind(off + done)
                         if n < piece { break }
                     }
                     if done != l { failure = SyError("file has vanished or shrunk: '\(p.entry.path.displayName)'", status: .vanished) }
