@@ -18,6 +18,8 @@ public final class StreamWriter {
     public var limiter: RateLimiter?
 
     private var compressor: ZstdStreamCompressor?
+    /// Compresses and writes the body behind the producer (compressed streams only).
+    private var worker: CompressWorker?
 
     /// Starts a stream; with `compressLevel`, everything after the header is one zstd stream.
     public init(fd: Int32, kind: StreamKind, producer: String, compressLevel: Int? = nil) throws(SyError) {
@@ -31,7 +33,12 @@ public final class StreamWriter {
         buffer.appendBytes(Array(producer.utf8.prefix(Wire.maxProducer)))
         if let level = compressLevel {
             try flush()
-            compressor = ZstdStreamCompressor(level: level)
+            let c = ZstdStreamCompressor(level: level)
+            compressor = c
+            worker = CompressWorker { [weak self] (b: UnsafeRawBufferPointer) throws(SyError) in
+                guard let self else { throw SyError("", status: .streamIO) } // abandoned mid-stream
+                try c.compress(b, end: false) { (piece: UnsafeRawBufferPointer) throws(SyError) in try self.writeOut(piece) }
+            }
         }
     }
 
@@ -68,6 +75,16 @@ public final class StreamWriter {
     private func flush(end: Bool) throws(SyError) {
         if let c = compressor {
             let n = buffer.count
+            if let worker {
+                if !end {
+                    guard n > 0 else { return }
+                    buffer.withUnsafeBytes { hash.update($0.baseAddress!, n) }
+                    try worker.submit(&buffer)
+                    bytesWritten += UInt64(n)
+                    return
+                }
+                try worker.drain() // the end is compressed here, after everything before it
+            }
             let failure: SyError? = buffer.withUnsafeBytes { b in
                 if n > 0 { hash.update(b.baseAddress!, n) }
                 do throws(SyError) {

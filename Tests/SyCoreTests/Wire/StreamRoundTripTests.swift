@@ -53,11 +53,11 @@ struct StreamRoundTripTests {
     }
 
     /// Writes records to a temp file and returns its path.
-    func writeStream(_ t: TempDir, _ records: [Record], kind: StreamKind = .delta) throws -> String {
+    func writeStream(_ t: TempDir, _ records: [Record], kind: StreamKind = .delta, compressLevel: Int? = nil) throws -> String {
         let path = t.sub("stream")
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         defer { close(fd) }
-        let w = try StreamWriter(fd: fd, kind: kind, producer: "test 1")
+        let w = try StreamWriter(fd: fd, kind: kind, producer: "test 1", compressLevel: compressLevel)
         for r in records { try w.write(r) }
         try w.finish()
         return path
@@ -98,6 +98,38 @@ struct StreamRoundTripTests {
         let t = TempDir()
         let path = try writeStream(t, records)
         #expect(try readStream(path) == records)
+    }
+
+    /// A compressed stream of many buffers (compressed on the writer's worker thread, one
+    /// buffer behind) reads back record for record.
+    @Test(arguments: [1, 3, 19])
+    func compressedStreamsRoundTrip(level: Int) throws {
+        var rng = SeededRandom(seed: UInt64(level))
+        let records = (0..<600).map { _ in randomRecord(&rng) } // about 4 MB: 15 buffers
+        let t = TempDir()
+        let path = try writeStream(t, records, compressLevel: level)
+        #expect(try readStream(path) == records)
+    }
+
+    /// A compressed stream whose reader went away fails with an error at the next hand-off or at
+    /// the end, instead of hanging or going on.
+    @Test func compressedStreamToAClosedPipeFails() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        signal(SIGPIPE, SIG_IGN)
+        defer { close(fds[1]) }
+        var rng = SeededRandom(seed: 9)
+        let chunk = randomBytes(&rng, 100_000)
+        var failed = false
+        do {
+            let w = try StreamWriter(fd: fds[1], kind: .delta, producer: "test 1", compressLevel: 3)
+            close(fds[0]) // the header went in; everything after it finds no reader
+            for _ in 0..<100 { try w.write(.literal(chunk)) }
+            try w.finish()
+        } catch {
+            failed = true
+        }
+        #expect(failed)
     }
 
     @Test func everyTruncationIsACleanError() throws {
