@@ -22,6 +22,8 @@ public final class Applier {
     var rootMissing = false
     var dirs: DirStack?
     var linkDirs: DirStack?
+    /// Directories of out-of-turn plans, opened beside the walk's own (see `handleOutOfTurn`).
+    var outOfTurnDirs: DirStack?
     var pending: [PendingDir] = []
     var rootPending: PendingDir?
     public internal(set) var stats = ApplyStats()
@@ -155,6 +157,7 @@ public final class Applier {
         }
         dirs = d
         linkDirs = DirStack(rootFd: rootFd)
+        outOfTurnDirs = DirStack(rootFd: rootFd)
         return rootFd
     }
 
@@ -343,6 +346,10 @@ public final class Applier {
             try dryRun(p)
             return
         }
+        if p.flags.contains(.outOfTurn) {
+            try handleOutOfTurn(p)
+            return
+        }
         if e.path == [0x2E] {
             guard e.kind == .directory else { throw SyError.stream("the transfer root must be a directory", offset: input.payloadOffset) }
             guard try ensureRoot() != nil else { return }
@@ -383,6 +390,31 @@ public final class Applier {
         case .delete:
             break
         }
+    }
+
+    /// A hard-link group member placed after a later member (rsync's order): its directory is
+    /// opened beside the walk's, which stays where it is; one already finished keeps its time.
+    func handleOutOfTurn(_ p: Plan) throws(SyError) {
+        let e = p.entry
+        let carries = p.action == .create && e.kind == .file
+        guard e.kind == .file, p.action == .hardlink || carries, e.path != [0x2E] else {
+            throw SyError.stream("an out-of-turn plan must place a regular file", offset: input.payloadOffset)
+        }
+        let parent = PathOps.parent(e.path)
+        guard try ensureRoot() != nil, let stack = outOfTurnDirs else {
+            if carries { try receiver.discard(input) }
+            return
+        }
+        let dir: Int32
+        do { dir = try stack.fd(for: parent) } catch {
+            report(SyError.sys("cannot open directory", parent, error.code, status: .partial))
+            if carries { try receiver.discard(input) }
+            return
+        }
+        let finished = parent == [0x2E] ? rootPending == nil : !pending.contains { $0.path == parent }
+        let before = finished && options.times && !options.omitDirTimes ? try? Sys.fstat(dir) : nil
+        if carries { try receiveFile(p, dir: dir, name: PathOps.base(e.path)) } else { try hardlink(p, dir: dir, name: PathOps.base(e.path)) }
+        if let st = before { try? Sys.futimens(dir, st.mtimeSec, st.mtimeNsec) }
     }
 
     func removeEntry(dir: Int32, path: PathBytes, quiet: Bool = false) {

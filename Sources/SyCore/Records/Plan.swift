@@ -67,6 +67,9 @@ public struct ItemFlags: OptionSet, Sendable, Hashable {
     public static let acl = ItemFlags(rawValue: 1 << 14)
     /// `-y`: a create whose signature describes `linkTo`, a file in the same destination directory.
     public static let fuzzyBasis = ItemFlags(rawValue: 1 << 15)
+    /// Out of stream order: a hard-link group member linked (or its leader created) when a
+    /// later member came into place, as rsync does; its directory may be finished already.
+    public static let outOfTurn = ItemFlags(rawValue: 1 << 21)
 
     /// The `--link-dest` directory a `.linkDest` plan refers to (bits 16-20).
     public var referenceIndex: Int { Int((rawValue >> 16) & 31) }
@@ -77,6 +80,7 @@ public struct ItemFlags: OptionSet, Sendable, Hashable {
         (.checksum, "checksum"), (.size, "size"), (.time, "time"), (.perms, "perms"), (.owner, "owner"),
         (.group, "group"), (.replace, "replace"), (.value, "value"), (.timeNow, "time-now"), (.partialBasis, "partial-basis"), (.linkDest, "link-dest"),
         (.append, "append"), (.appendVerify, "append-verify"), (.xattrs, "xattrs"), (.acl, "acl"), (.fuzzyBasis, "fuzzy-basis"),
+        (.outOfTurn, "out-of-turn"),
     ]
 
     public var names: [String] { ItemFlags.names.filter { contains($0.0) }.map(\.1) }

@@ -20,6 +20,10 @@ public final class Summer {
         var skipped = false
     }
     var leaders: [LinkKey: Leader] = [:]
+    /// New members of hard-link groups that have no member in place yet, in stream order per
+    /// group (see `HardLinkOrder.swift`), and the groups in the order they were first held.
+    var heldMembers: [LinkKey: [HeldMember]] = [:]
+    var heldGroups: [LinkKey] = []
     /// Source directories seen, innermost last, and whether deleting below them is allowed.
     var srcDirs: [(path: PathBytes, deletable: Bool)] = []
     /// A source subtree being skipped (e.g. `--existing` for a new directory).
@@ -159,6 +163,7 @@ public final class Summer {
             }
         }
         try leaveLevels(for: nil)
+        try placeUnplacedGroups()
         if deletionsStopped && options.delete && !ioErrorNoted && basisOpener != nil {
             ioErrorNoted = true
             try out.write(.message(level: 0, text: "IO error encountered -- skipping file deletion"))
@@ -288,6 +293,7 @@ public final class Summer {
             try emit(plan)
             return
         }
+        if try holdMember(s, flags: []) { return }
         if options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)] = Leader(path: s.path, destIno: nil) }
         if s.kind == .file, let plan = referencePlan(s) {
             if let plan { try emit(plan) }
@@ -296,6 +302,7 @@ public final class Summer {
         let plan = Plan(action: .create, flags: options.times ? [] : [.timeNow], entry: s)
         if s.kind == .file, options.fuzzy, try emitFuzzy(plan) { return }
         try emitResumable(plan)
+        try placeHeldMembers(of: s)
     }
 
     /// -y: a new file sent as a delta against a similar file in its destination directory.
@@ -518,12 +525,14 @@ public final class Summer {
         defer { skippedNotSame = false }
         if options.reportUnchanged && !skippedNotSame && s.kind != .directory && (plan == nil || plan!.action == .attrs && plan!.flags.subtracting([.timeNow, .checksum]).isEmpty) {
             try emit(Plan(action: .unchanged, entry: s))
+            try placeHeldMembers(of: s)
             return
         }
         if var p = plan, !(p.action == .attrs && p.flags.subtracting([.timeNow, .checksum]).isEmpty) {
             if p.action == .attrs && !options.times { p.flags.remove(.timeNow) }
             try emitWithSignature(p, basis: d)
         }
+        if options.hardLinks && s.isLinkCandidate { try placeHeldMembers(of: s) }
         if s.kind == .directory { try enterDirectory(s.path, d) }
     }
 
@@ -560,8 +569,10 @@ public final class Summer {
             try emit(plan)
             return
         }
+        if try holdMember(s, flags: d.kind == .directory ? [.replace, .value] : [.replace]) { return }
         if options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)] = Leader(path: s.path, destIno: nil) }
         try emit(Plan(action: .create, flags: [.replace], entry: s))
+        try placeHeldMembers(of: s)
     }
 
     /// For a later path of a hard-linked group: a hardlink plan, or nil if this is the group's first path.

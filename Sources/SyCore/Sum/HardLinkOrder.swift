@@ -1,0 +1,66 @@
+/// rsync's order for a hard-link group: its generator skips a new member while no member of the
+/// group is in place and the member is not the group's last in the list; the first member that
+/// is in place (up to date or updated), or else the last one (which gets the data), becomes the
+/// one the skipped members are linked to, last skipped first. sy-sum holds such members and
+/// sends their plans, flagged out-of-turn, right after that member's plan, or at the end of the
+/// stream for a group whose last member cannot be told (links outside the transfer).
+extension Summer {
+    /// A member held until a later member of its group is in place; `flags` are those of
+    /// its eventual link (`replace` when another type is in the way).
+    struct HeldMember {
+        var entry: Entry
+        var flags: ItemFlags
+    }
+
+    /// Whether rsync's rule applies: plain -H, without the options that make rsync skip or
+    /// look elsewhere for members (`--existing`, `--ignore-existing`, `-u`, `--append`, the
+    /// reference directories, `-y`), where the first member leads.
+    var holdsLinkMembers: Bool {
+        options.hardLinks && !options.existing && !options.ignoreExisting && !options.update && !options.append
+            && !options.appendVerify && options.linkDests.isEmpty && options.compareDests.isEmpty && !options.fuzzy
+    }
+
+    /// Holds `s` (true) when it is a new regular file of a group with no member in place and
+    /// not the group's last member; false when it is to be placed now.
+    func holdMember(_ s: Entry, flags: ItemFlags) throws(SyError) -> Bool {
+        guard holdsLinkMembers, s.kind == .file, s.isLinkCandidate else { return false }
+        let key = LinkKey(dev: s.dev, ino: s.ino)
+        guard leaders[key] == nil else { return false }
+        let held = heldMembers[key]?.count ?? 0
+        if UInt64(held + 1) >= s.nlink { return false } // the last link: it leads
+        if held == 0 { heldGroups.append(key) }
+        heldMembers[key, default: []].append(HeldMember(entry: s, flags: flags))
+        return true
+    }
+
+    /// Links the held members of `s`'s group to `s`, whose plan was just sent.
+    func placeHeldMembers(of s: Entry) throws(SyError) {
+        let key = LinkKey(dev: s.dev, ino: s.ino)
+        guard heldMembers[key] != nil, let held = heldMembers.removeValue(forKey: key) else { return }
+        for m in held.reversed() {
+            try emitOutOfTurn(Plan(action: .hardlink, flags: m.flags.union(.outOfTurn), entry: m.entry, linkTo: s.path))
+        }
+    }
+
+    /// At the end of the stream: each group still held gets its data at its last member.
+    func placeUnplacedGroups() throws(SyError) {
+        for key in heldGroups {
+            guard var held = heldMembers.removeValue(forKey: key), let last = held.popLast() else { continue }
+            var flags = last.flags.intersection(.replace).union(.outOfTurn)
+            if !options.times { flags.insert(.timeNow) }
+            try emitOutOfTurn(Plan(action: .create, flags: flags, entry: last.entry))
+            leaders[key] = Leader(path: last.entry.path, destIno: nil)
+            heldMembers[key] = held
+            try placeHeldMembers(of: last.entry)
+        }
+        heldGroups = []
+    }
+
+    /// Sends a plan outside the stream's order: the KEEP frames of the current directories are
+    /// left as they are (the plan is not inside them).
+    func emitOutOfTurn(_ plan: Plan) throws(SyError) {
+        if plan.action.carriesData && plan.entry.kind == .file { totals?.count(entry: false, plannedBytes: plan.entry.size) }
+        plan.encode(into: &out.payload)
+        try out.emit(.plan)
+    }
+}
