@@ -82,13 +82,23 @@ public struct Pipeline {
             }
         }
         // Local stages first: if one fails (a timeout, a bad stream), the sessions are ended so
-        // that waiting for a remote stage cannot hang.
+        // that waiting for a remote stage cannot hang. One that only saw its input end gives the
+        // remote stage that ended it 3 s to report why (e.g. a tool missing there) first.
         var codes = [Int32](repeating: 0, count: stages.count)
+        let muxes = stages.compactMap(\.mux)
         for i in stages.indices where stages[i].mux == nil {
             codes[i] = children[i]!.wait()
             running.remove(i)
             if !Pipeline.softCodes.contains(codes[i]) {
-                for s in stages { s.mux?.terminate() }
+                if codes[i] == ExitStatus.streamIO.rawValue || codes[i] == 128 + SIGPIPE {
+                    Thread.detach {
+                        var ts = timespec(tv_sec: 3, tv_nsec: 0)
+                        nanosleep(&ts, nil)
+                        if !running.isEmpty { for m in muxes { m.terminate() } }
+                    }
+                } else {
+                    for m in muxes { m.terminate() }
+                }
             }
         }
         for i in stages.indices where stages[i].mux != nil {
