@@ -45,6 +45,10 @@ public final class Applier {
     /// those directories (set again after the files move in).
     var delayed: [(dir: PathBytes, name: PathBytes)] = []
     var delayedDirs: Set<PathBytes> = []
+    /// Paths of the files held back by --delay-updates (a hard link to one is made to the held file).
+    var delayedPaths: Set<PathBytes> = []
+    /// Where --delay-updates holds a directory's files until the end.
+    var holdingDir: PathBytes { options.partialDir ?? Array(".~tmp~".utf8) }
     /// `--delete-after`: the deletions, in stream order.
     var deferredDeletes: [Plan] = []
     /// Directories that change again after they were finished (held updates move in, held
@@ -265,12 +269,13 @@ public final class Applier {
 
     /// `--delay-updates`: puts a finished temp file into the holding directory for now.
     func hold(dir: Int32, tmp: PathBytes, name: PathBytes, path: PathBytes) throws(Errno) {
-        let hd = options.partialDir ?? Array(".~tmp~".utf8)
+        let hd = holdingDir
         do { try Sys.mkdirat(dir, hd, 0o700) } catch { if error.code != EEXIST { throw error } }
         let hfd = try Sys.openDir(dir, hd)
         defer { Sys.close(hfd) }
         try Sys.renameat(dir, tmp, hfd, name)
         delayed.append((PathOps.parent(path), name))
+        delayedPaths.insert(path)
         delayedDirs.insert(PathOps.parent(path))
         lateDirs.insert(PathOps.parent(path))
     }
@@ -278,7 +283,7 @@ public final class Applier {
     /// `--delay-updates`: moves every held file into place and removes the holding directories.
     func finishDelayed() {
         guard rootFd >= 0 else { return }
-        let hd = options.partialDir ?? Array(".~tmp~".utf8)
+        let hd = holdingDir
         let stack = DirStack(rootFd: rootFd)
         defer { stack.closeAll() }
         for (dirPath, name) in delayed {
@@ -609,9 +614,12 @@ public final class Applier {
             reporter.done(p.entry) // rsync itemizes against the reference: an unchanged copy prints nothing
             return
         }
+        // A file held back by --delay-updates is linked where it waits (its inode goes into place).
+        let heldDir = !external && delayedPaths.contains(p.linkTo) ? ((try? Sys.openDir(ldir, holdingDir)) ?? -1) : -1
+        defer { if heldDir >= 0 { Sys.close(heldDir) } }
         let tmp = namer.make(name)
         do {
-            try Sys.linkat(ldir, PathOps.base(p.linkTo), dir, tmp)
+            try Sys.linkat(heldDir >= 0 ? heldDir : ldir, PathOps.base(p.linkTo), dir, tmp)
             if !backup(dir: dir, name: name, path: p.entry.path, move: false) {
                 try? Sys.unlinkat(dir, tmp, isDir: false)
                 return

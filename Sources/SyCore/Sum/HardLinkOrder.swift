@@ -5,11 +5,11 @@
 /// sends their plans, flagged out-of-turn, right after that member's plan, or at the end of the
 /// stream for a group whose last member cannot be told (links outside the transfer).
 extension Summer {
-    /// A member held until a later member of its group is in place; `flags` are those of
-    /// its eventual link (`replace` when another type is in the way).
+    /// A member held until a later member of its group is in place, with the flags its link
+    /// is itemized with (in a dry run, against what is in the way, which was not removed).
     struct HeldMember {
         var entry: Entry
-        var flags: ItemFlags
+        var flags: ItemFlags = []
     }
 
     /// Whether rsync's rule applies: plain -H, without the options that make rsync skip or
@@ -21,16 +21,34 @@ extension Summer {
     }
 
     /// Holds `s` (true) when it is a new regular file of a group with no member in place and
-    /// not the group's last member; false when it is to be placed now.
-    func holdMember(_ s: Entry, flags: ItemFlags) throws(SyError) -> Bool {
+    /// not the group's last member; false when it is to be placed now. `inTheWay`: another
+    /// type at its path, which rsync removes at the member's turn (a directory with contents
+    /// only with --delete or --force), so that the link later is a new file.
+    func holdMember(_ s: Entry, inTheWay d: WalkItem? = nil) throws(SyError) -> Bool {
         guard holdsLinkMembers, s.kind == .file, s.isLinkCandidate else { return false }
+        let removesDirs = options.delete || options.force
+        // A directory that cannot go (not empty, no --delete) stays in the way: placed now, it fails as rsync's does.
+        if let d, d.kind == .directory && !removesDirs && !destDirectoryIsEmpty(d) { return false }
         let key = LinkKey(dev: s.dev, ino: s.ino)
         guard leaders[key] == nil else { return false }
         let held = heldMembers[key]?.count ?? 0
         if UInt64(held + 1) >= s.nlink { return false } // the last link: it leads
+        if let d, d.kind != .directory || !removesDirs { // (with --delete a directory went already)
+            try emit(Plan(action: .delete, flags: [.replace], entry: Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)))
+        }
         if held == 0 { heldGroups.append(key) }
+        var flags: ItemFlags = []
+        if let d, options.dryRun { flags = attrFlags(s, d.stat).union(d.stat.size != s.size ? [.replace, .size] : .replace) }
         heldMembers[key, default: []].append(HeldMember(entry: s, flags: flags))
         return true
+    }
+
+    /// Whether the destination directory `d` holds nothing (read only in this rare case).
+    func destDirectoryIsEmpty(_ d: WalkItem) -> Bool {
+        if let l = d.listing { return l.count == 0 }
+        guard let opener = basisOpener, let fd = try? opener.openRelative(d.path) else { return false }
+        defer { Sys.close(fd) }
+        return (try? DirReader.sortedNames(fd))?.isEmpty ?? false
     }
 
     /// Links the held members of `s`'s group to `s`, whose plan was just sent.
@@ -46,7 +64,7 @@ extension Summer {
     func placeUnplacedGroups() throws(SyError) {
         for key in heldGroups {
             guard var held = heldMembers.removeValue(forKey: key), let last = held.popLast() else { continue }
-            var flags = last.flags.intersection(.replace).union(.outOfTurn)
+            var flags: ItemFlags = .outOfTurn
             if !options.times { flags.insert(.timeNow) }
             try emitOutOfTurn(Plan(action: .create, flags: flags, entry: last.entry))
             leaders[key] = Leader(path: last.entry.path, destIno: nil)

@@ -293,7 +293,7 @@ public final class Summer {
             try emit(plan)
             return
         }
-        if try holdMember(s, flags: []) { return }
+        if try holdMember(s) { return }
         if options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)] = Leader(path: s.path, destIno: nil) }
         if s.kind == .file, let plan = referencePlan(s) {
             if let plan { try emit(plan) }
@@ -569,7 +569,7 @@ public final class Summer {
             try emit(plan)
             return
         }
-        if try holdMember(s, flags: d.kind == .directory ? [.replace, .value] : [.replace]) { return }
+        if try holdMember(s, inTheWay: d) { return }
         if options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)] = Leader(path: s.path, destIno: nil) }
         try emit(Plan(action: .create, flags: [.replace], entry: s))
         try placeHeldMembers(of: s)
