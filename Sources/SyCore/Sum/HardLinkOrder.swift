@@ -54,7 +54,7 @@ extension Summer {
     /// Links the held members of `s`'s group to `s`, whose plan was just sent.
     func placeHeldMembers(of s: Entry) throws(SyError) {
         let key = LinkKey(dev: s.dev, ino: s.ino)
-        guard heldMembers[key] != nil, let held = heldMembers.removeValue(forKey: key) else { return }
+        guard let held = heldMembers.removeValue(forKey: key) else { return }
         for m in held.reversed() {
             try emitOutOfTurn(Plan(action: .hardlink, flags: m.flags.union(.outOfTurn), entry: m.entry, linkTo: s.path))
         }
