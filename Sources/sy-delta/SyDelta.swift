@@ -39,6 +39,8 @@ struct SyDelta: ParsableCommand {
 
     @Flag(name: .customLong("remove-source-files"), help: "Instead of a delta: remove the files named by DONE lines on stdin (sy --remove-source-files), if unchanged.")
     var removeSourceFiles = false
+    @Flag(name: .customLong("copy-links"), help: "With --remove-source-files: symlinks were sent as what they point to (-L), so that must be unchanged; without it a sent symlink is judged by itself, as rsync's sender does.")
+    var copyLinks = false
 
     @Argument(help: "Source files or directories, as given to sy-scan.")
     var sources: [String]
@@ -57,7 +59,7 @@ toolMain(SyDelta.self, name: "sy-delta") { cmd in
             throw SyError("cannot read the list of files to remove: \(errnoText(error.code))", status: .fileIO)
         }
         return SourceRemover.remove(DoneLine.decodeAll(list), sources: cmd.sources.map(\.pathBytes), topName: cmd.topName?.pathBytes,
-                                    relative: cmd.relative, followLinks: cmd.followLinks)
+                                    relative: cmd.relative, followLinks: cmd.followLinks, copyLinks: cmd.copyLinks)
     }
     var o = DeltaOptions()
     o.localSource = cmd.local

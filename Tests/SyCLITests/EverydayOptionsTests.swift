@@ -357,6 +357,31 @@ struct RemoveSourceFilesTests {
         #expect(n.code == 0 && exists(t.sub("n-src/a")) && exists(t.sub("n-src/d/b")), "\(n)")
     }
 
+    /// A symlink sent as what it points to: with -L the link goes when its target is unchanged;
+    /// with --copy-unsafe-links rsync's sender judges the link itself, finds it "changed", keeps
+    /// it and exits 23. The same source trees and exit codes as rsync.
+    @Test(arguments: [["-L"], ["--copy-unsafe-links"]])
+    func followedLinksAsRsync(mode: [String]) {
+        let t = TempDir("remove")
+        let build = """
+            for s in r s; do mkdir -p $s-src $s-dst && echo f > $s-src/f && ln -s f $s-src/in && echo o > $s-outside && ln -s ../$s-outside $s-src/out; done
+            touch -h -d '2024-01-02' r-src/* s-src/* r-outside s-outside
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        let r = run(["rsync", "-a", "--remove-source-files"] + mode + ["r-src/", "r-dst/"], cwd: t.path)
+        let s = run(["sy", "-a", "--remove-source-files"] + mode + ["s-src/", "s-dst/"], cwd: t.path)
+        #expect(r.code == s.code, "rsync \(r.code): \(r.err)\nsy: \(s)")
+        for name in ["f", "in", "out"] {
+            #expect(lstat(t.sub("r-src/" + name)) == nil ? lstat(t.sub("s-src/" + name)) == nil : lstat(t.sub("s-src/" + name)) != nil, "\(mode) \(name)")
+        }
+        if mode == ["--copy-unsafe-links"] {
+            #expect(s.err.contains("ERROR: Skipping sender remove for changed file: out"), "\(s.err)")
+        } else {
+            // The link's target went first: rsync notes it on stdout and goes on.
+            #expect(s.out.contains("sender file already removed: in") == r.out.contains("sender file already removed: in"), "\(s.out)")
+        }
+    }
+
     @Test func overSSHPushAndPull() throws {
         guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
         let t = TempDir("remove")

@@ -90,27 +90,36 @@ public final class OutputRelay: @unchecked Sendable {
 /// Removes sent source files that still have the size and mtime they were sent with.
 public enum SourceRemover {
     /// Removes each listed file below `sources`; returns 0 or 23 (some could not be removed).
+    /// `followLinks`: directories on the way may be symlinks (-L, -k, --copy-unsafe-links);
+    /// `copyLinks` (-L): a symlink itself was sent as its target, which is compared. Otherwise,
+    /// as rsync's sender re-lstats, a link sent as its target (--copy-unsafe-links) counts as
+    /// changed and stays.
     public static func remove(_ list: [Entry], sources: [PathBytes], topName: PathBytes?, relative: Bool,
-                              followLinks: Bool) -> ExitStatus {
+                              followLinks: Bool, copyLinks: Bool) -> ExitStatus {
         var status = ExitStatus.ok
         let set = SourceSet(args: sources, topName: topName, relative: relative, ignoreMissing: true) { _ in }
         set.followLinks = followLinks
         for e in list {
             do throws(Errno) {
                 let (dir, name) = try set.locate(e.path)
-                // The entry describes the name itself, or (a followed link) what it points to.
+                // The entry describes the name itself, or with -L what a link points to.
                 func same(_ st: FileStat) -> Bool {
                     st.kind != .directory && st.size == e.size && st.mtimeSec == e.mtimeSec && st.mtimeNsec == e.mtimeNsec
                 }
-                let st = try Sys.fstatat(dir, name)
-                guard same(st) || (followLinks && st.kind == .symlink && (try? Sys.fstatat(dir, name, follow: true)).map(same) == true) else {
-                    warn("not removing '\(e.path.displayName)': it changed since it was sent")
+                let st = try Sys.fstatat(dir, name, follow: copyLinks)
+                guard same(st) else {
+                    warn("ERROR: Skipping sender remove for changed file: \(e.path.displayName)")
                     status = status.merged(with: .partial)
                     continue
                 }
                 try Sys.unlinkat(dir, name, isDir: false)
             } catch {
-                if error.code == ENOENT { continue }
+                if error.code == ENOENT {
+                    // rsync's note (stdout): gone already, or a link whose target went first.
+                    let line = Array("sender file already removed: \(e.path.displayName)\n".utf8)
+                    _ = try? Sys.writeAll(1, line, line.count)
+                    continue
+                }
                 warn("cannot remove source file '\(e.path.displayName)': \(errnoText(error.code))")
                 status = status.merged(with: .partial)
             }

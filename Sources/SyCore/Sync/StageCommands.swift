@@ -160,6 +160,7 @@ public struct StageCommands: Sendable {
         if let t = topName { remove += ["--top-name", t] }
         if r.relative { remove.append("-R") }
         if follows { remove.append("--follow-links") }
+        if r.symlinks == .follow { remove.append("--copy-links") }
         self.remove = remove + ["--"] + relativeArgs
     }
 }
