@@ -465,7 +465,8 @@ extension SyncBehaviourTests {
             echo three > d1/x && ln d1/x d2/x && ln d1/x d3/x
             echo four > o1 && ln o1 o2 && ln o1 ../outside
             echo five > m/p && ln m/p m/q && ln m/p m/r
-            touch -d '2024-03-03' L2 d1/x m/p o1 a/b1 && touch -d '2024-04-04' a d1 d2 d3 z m . && cd ..
+            mkdir k && echo six > k/g1 && ln k/g1 k/g2 && ln k/g1 ../outside2
+            touch -d '2024-03-03' L2 d1/x m/p o1 a/b1 k/g1 && touch -d '2024-04-04' a d1 d2 d3 z m k . && cd ..
             cp -a src/c3 dst/c3 && echo old > dst/m/q && touch -d '2020-01-01' dst/m/q
             mkdir -p dst/d1 dst/d2/x && ln -s nowhere dst/d1/x
             cp -a dst r && cp -a dst s && cp -a dst rn && cp -a dst sn

@@ -419,7 +419,11 @@ public final class Applier {
         let finished = parent == [0x2E] ? rootPending == nil : !pending.contains { $0.path == parent }
         let before = finished && options.times && !options.omitDirTimes ? try? Sys.fstat(dir) : nil
         if carries { try receiveFile(p, dir: dir, name: PathOps.base(e.path)) } else { try hardlink(p, dir: dir, name: PathOps.base(e.path)) }
-        if let st = before { try? Sys.futimens(dir, st.mtimeSec, st.mtimeNsec) }
+        if let st = before {
+            try? Sys.futimens(dir, st.mtimeSec, st.mtimeNsec)
+            // A file held by --delay-updates moves in at the end: the time is set again then.
+            if options.delayUpdates && lateDirTimes[parent] == nil { lateDirTimes[parent] = (st.mtimeSec, st.mtimeNsec) }
+        }
     }
 
     func removeEntry(dir: Int32, path: PathBytes, quiet: Bool = false) {
