@@ -12,12 +12,21 @@ extension Summer {
         var flags: ItemFlags = []
     }
 
-    /// Whether rsync's rule applies: plain -H, without the options that make rsync skip or
-    /// look elsewhere for members (`--existing`, `--ignore-existing`, `-u`, `--append`, the
-    /// reference directories, `-y`), where the first member leads.
+    /// Whether rsync's rule applies: -H, without the options that make rsync look elsewhere
+    /// for members or keep what is there (`--existing`, `--append`, the reference
+    /// directories, `-y`), where the first member leads.
     var holdsLinkMembers: Bool {
-        options.hardLinks && !options.existing && !options.ignoreExisting && !options.update && !options.append
-            && !options.appendVerify && options.linkDests.isEmpty && options.compareDests.isEmpty && !options.fuzzy
+        options.hardLinks && !options.existing && !options.append && !options.appendVerify
+            && options.linkDests.isEmpty && options.compareDests.isEmpty && !options.fuzzy
+    }
+
+    /// A member rsync skips (`-u`, `--ignore-existing`): it neither leads nor waits, and is not
+    /// linked later, but it counts toward telling the group's last member.
+    func noteSkippedMember(_ s: Entry) {
+        guard holdsLinkMembers, s.kind == .file, s.isLinkCandidate else { return }
+        let key = LinkKey(dev: s.dev, ino: s.ino)
+        guard leaders[key] == nil else { return }
+        skippedMembers[key, default: 0] += 1
     }
 
     /// Holds `s` (true) when it is a new regular file of a group with no member in place and
@@ -32,7 +41,7 @@ extension Summer {
         let key = LinkKey(dev: s.dev, ino: s.ino)
         guard leaders[key] == nil else { return false }
         let held = heldMembers[key]?.count ?? 0
-        if UInt64(held + 1) >= s.nlink { return false } // the last link: it leads
+        if UInt64(held + (skippedMembers[key] ?? 0) + 1) >= s.nlink { return false } // the last link: it leads
         if let d, d.kind != .directory || !removesDirs { // (with --delete a directory went already)
             try emit(Plan(action: .delete, flags: [.replace], entry: Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)))
         }
@@ -51,10 +60,10 @@ extension Summer {
         return (try? DirReader.sortedNames(fd))?.isEmpty ?? false
     }
 
-    /// Links the held members of `s`'s group to `s`, whose plan was just sent.
+    /// Links the held members of `s`'s group to `s`, whose plan was just sent (if it leads).
     func placeHeldMembers(of s: Entry) throws(SyError) {
         let key = LinkKey(dev: s.dev, ino: s.ino)
-        guard let held = heldMembers.removeValue(forKey: key) else { return }
+        guard leaders[key]?.path == s.path, let held = heldMembers.removeValue(forKey: key) else { return }
         for m in held.reversed() {
             try emitOutOfTurn(Plan(action: .hardlink, flags: m.flags.union(.outOfTurn), entry: m.entry, linkTo: s.path))
         }

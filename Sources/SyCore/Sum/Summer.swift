@@ -24,6 +24,8 @@ public final class Summer {
     /// group (see `HardLinkOrder.swift`), and the groups in the order they were first held.
     var heldMembers: [LinkKey: [HeldMember]] = [:]
     var heldGroups: [LinkKey] = []
+    /// Members of groups with no member in place that -u or --ignore-existing skipped.
+    var skippedMembers: [LinkKey: Int] = [:]
     /// Source directories seen, innermost last, and whether deleting below them is allowed.
     var srcDirs: [(path: PathBytes, deletable: Bool)] = []
     /// A source subtree being skipped (e.g. `--existing` for a new directory).
@@ -489,7 +491,10 @@ public final class Summer {
                 return
             }
         }
-        if options.ignoreExisting && s.kind != .directory { return }
+        if options.ignoreExisting && s.kind != .directory {
+            noteSkippedMember(s)
+            return
+        }
         if sizeExcluded(s) { return }
         var attrs = attrFlags(s, d.stat)
         if !options.xattrSelection.isEmpty {
@@ -519,8 +524,12 @@ public final class Summer {
             if !attrs.isEmpty { plan = Plan(action: .attrs, flags: attrs, entry: s) }
         }
         if options.hardLinks && s.isLinkCandidate {
-            let unchanged = plan == nil || plan!.action == .attrs
-            leaders[key] = Leader(path: s.path, destIno: unchanged ? d.stat.ino : nil)
+            if skippedNotSame && options.update && holdsLinkMembers {
+                noteSkippedMember(s) // newer here: left alone, not a member in place
+            } else {
+                let unchanged = plan == nil || plan!.action == .attrs
+                leaders[key] = Leader(path: s.path, destIno: unchanged ? d.stat.ino : nil)
+            }
         }
         defer { skippedNotSame = false }
         if options.reportUnchanged && !skippedNotSame && s.kind != .directory && (plan == nil || plan!.action == .attrs && plan!.flags.subtracting([.timeNow, .checksum]).isEmpty) {
@@ -562,7 +571,10 @@ public final class Summer {
                 try emit(Plan(action: .delete, flags: [.replace], entry: Entry(path: d.path, stat: d.stat, kind: d.kind)))
             }
         }
-        if options.ignoreExisting { return }
+        if options.ignoreExisting {
+            noteSkippedMember(s)
+            return
+        }
         if s.kind == .directory { noteSourceDir(s) }
         if options.hardLinks && s.isLinkCandidate, var plan = linkFollower(s, dest: nil) {
             plan.flags.insert(.replace)
