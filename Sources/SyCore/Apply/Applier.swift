@@ -433,6 +433,7 @@ public final class Applier {
         }, onError: { [unowned self] err in self.report(err) })
         if options.backup != nil {
             remover.keepFile = { [unowned self] dir, name, path in self.backup(dir: dir, name: name, path: path, move: true) }
+            remover.onNote = { [unowned self] text in self.reporter.info(text) }
         }
         let filters = options.filters
         let limit = options.maxDelete

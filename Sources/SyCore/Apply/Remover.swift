@@ -11,6 +11,8 @@ struct Remover {
     var protects: (PathBytes, Bool) -> Bool = { _, _ in false }
     /// `--backup`: moves a file away instead of unlinking it; false if that failed.
     var keepFile: ((Int32, PathBytes, PathBytes) -> Bool)?
+    /// rsync's informational lines (stdout), such as a directory its backups keep.
+    var onNote: (String) -> Void = { _ in }
 
     /// Removes `name` (stream path `path`) in `dir`; false if something was kept. `quiet`: the
     /// entry itself is not reported (a directory making room for another kind, as rsync).
@@ -40,14 +42,17 @@ struct Remover {
                 kept = true
             }
             Sys.close(fd)
-            if kept { return false }
+            // With backups rsync still tries the directory (and says why it stays, below).
+            if kept && (keepFile == nil || dryRun) { return false }
         }
         if !dryRun, kind != .directory, let keepFile {
             guard keepFile(dir, name, path) else { return false }
         } else if !dryRun {
             do { try Sys.unlinkat(dir, name, isDir: kind == .directory) } catch {
                 if (error.code == ENOTEMPTY || error.code == EEXIST) && keepFile != nil {
-                    return false // backups kept beside their files keep the directory, as rsync does
+                    // Backups kept beside their files keep the directory; rsync says so, not as an error.
+                    onNote("cannot delete non-empty directory: \(path.displayName)")
+                    return false
                 }
                 if error.code == ENOTEMPTY || error.code == EEXIST {
                     onError(SyError("cannot delete non-empty directory: \(path.displayName)", status: .partial, errno: error.code))
