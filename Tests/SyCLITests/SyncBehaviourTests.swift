@@ -494,6 +494,30 @@ extension SyncBehaviourTests {
         #expect(again.code == 0 && again.out.isEmpty, "\(again)")
     }
 
+    /// A tree whose every file has a hard link outside the transfer (a snapshot made with
+    /// --link-dest), and a group whose second member is more than rsync's lookahead (about
+    /// 1,000 entries) after its first: a member is placed once no other of its group is in
+    /// sight, so memory stays bounded and the result is rsync's (tree, directory times, -i lines,
+    /// `a/f1` carrying the data of its group, as rsync's lookahead has it).
+    @Test func snapshotTreeWithLinksOutsideIsPlacedAsRsync() throws {
+        let t = TempDir()
+        let build = """
+            mkdir -p src/a src/b src/c outside && for d in a b c; do for i in $(seq 1 500); do echo $d$i > src/$d/f$i && ln src/$d/f$i outside/$d$i; done; done
+            ln src/a/f1 src/c/also && touch -d '2024-05-05' src/*/* && touch -d '2024-06-06' src/a src/b src/c src
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        sleep(1)
+        let r = run(["rsync", "-aHi", "src/", "r/"], cwd: t.path)
+        let s = run(["sy", "-aHi", "src/", "s/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0, "\(s.err)")
+        let lines = { (x: RunResult) in Set(x.out.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("created directory") }) }
+        let differ = lines(r).symmetricDifference(lines(s))
+        #expect(differ.isEmpty, "\(differ.sorted().prefix(6))")
+        #expect(s.out.contains("hf+++++++++ c/also => a/f1"), "\(s.out.suffix(300))")
+        let d = TreeSnapshot(t.sub("r"), rootTimes: true).diff(TreeSnapshot(t.sub("s"), rootTimes: true))
+        #expect(d.isEmpty, "\(d.prefix(5))")
+    }
+
     /// A sender's IO error (-L on a dangling link in a later directory) stops deletions as in
     /// rsync: from there on while deleting during the walk, all of them with --delete-after,
     /// none of those already found with --delete-delay.

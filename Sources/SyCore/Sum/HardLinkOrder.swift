@@ -4,7 +4,15 @@
 /// one the skipped members are linked to, last skipped first. sy-sum holds such members and
 /// sends their plans, flagged out-of-turn, right after that member's plan, or at the end of the
 /// stream for a group whose last member cannot be told (links outside the transfer).
+///
+/// rsync's generator can only see as far as its sender has listed, about 1,000 entries ahead
+/// (MIN_FILECNT_LOOKAHEAD, whole directories at a time): a member with no other member of its
+/// group in sight is the group's last. sy does the same: a group whose last held member is
+/// `lookahead` entries behind is placed then, at that member. This also bounds memory (a
+/// snapshot tree whose every file has a link outside the transfer is never held whole).
 extension Summer {
+    static let lookahead = 1000
+
     /// A member held until a later member of its group is in place, with the flags its link
     /// is itemized with (in a dry run, against what is in the way, which was not removed).
     struct HeldMember {
@@ -45,11 +53,26 @@ extension Summer {
         if let d, d.kind != .directory || !removesDirs { // (with --delete a directory went already)
             try emit(Plan(action: .delete, flags: [.replace], entry: Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)))
         }
-        if held == 0 { heldGroups.append(key) }
         var flags: ItemFlags = []
         if let d, options.dryRun { flags = attrFlags(s, d.stat).union(d.stat.size != s.size ? [.replace, .size] : .replace) }
         heldMembers[key, default: []].append(HeldMember(entry: s, flags: flags))
+        heldAt[key] = sourcePosition
+        heldQueue.append((key, sourcePosition))
         return true
+    }
+
+    /// Places the groups whose last held member is out of rsync's sight (see `lookahead`);
+    /// called before each source entry is merged.
+    func placeGroupsOutOfSight() throws(SyError) {
+        while heldQueueStart < heldQueue.count, heldQueue[heldQueueStart].position + Summer.lookahead < sourcePosition {
+            let (key, position) = heldQueue[heldQueueStart]
+            heldQueueStart += 1
+            if heldAt[key] == position { try placeGroupAtItsLastHeld(key) }
+        }
+        if heldQueueStart > 4096 && heldQueueStart * 2 > heldQueue.count {
+            heldQueue.removeFirst(heldQueueStart)
+            heldQueueStart = 0
+        }
     }
 
     /// Whether the destination directory `d` holds nothing (read only in this rare case).
@@ -64,6 +87,7 @@ extension Summer {
     func placeHeldMembers(of s: Entry) throws(SyError) {
         let key = LinkKey(dev: s.dev, ino: s.ino)
         guard leaders[key]?.path == s.path, let held = heldMembers.removeValue(forKey: key) else { return }
+        heldAt[key] = nil
         for m in held.reversed() {
             try emitOutOfTurn(Plan(action: .hardlink, flags: m.flags.union(.outOfTurn), entry: m.entry, linkTo: s.path))
         }
@@ -71,16 +95,20 @@ extension Summer {
 
     /// At the end of the stream: each group still held gets its data at its last member.
     func placeUnplacedGroups() throws(SyError) {
-        for key in heldGroups {
-            guard var held = heldMembers.removeValue(forKey: key), let last = held.popLast() else { continue }
-            var flags: ItemFlags = .outOfTurn
-            if !options.times { flags.insert(.timeNow) }
-            try emitOutOfTurn(Plan(action: .create, flags: flags, entry: last.entry))
-            leaders[key] = Leader(path: last.entry.path, destIno: nil)
-            heldMembers[key] = held
-            try placeHeldMembers(of: last.entry)
-        }
-        heldGroups = []
+        for (key, position) in heldQueue[heldQueueStart...] where heldAt[key] == position { try placeGroupAtItsLastHeld(key) }
+        heldQueue = []
+        heldQueueStart = 0
+    }
+
+    /// Gives a held group's data to its last held member and links the others to it.
+    func placeGroupAtItsLastHeld(_ key: LinkKey) throws(SyError) {
+        guard var held = heldMembers[key], let last = held.popLast() else { return }
+        var flags: ItemFlags = .outOfTurn
+        if !options.times { flags.insert(.timeNow) }
+        try emitOutOfTurn(Plan(action: .create, flags: flags, entry: last.entry))
+        leaders[key] = Leader(path: last.entry.path, destIno: nil)
+        heldMembers[key] = held
+        try placeHeldMembers(of: last.entry)
     }
 
     /// Sends a plan outside the stream's order: the KEEP frames of the current directories are

@@ -21,9 +21,14 @@ public final class Summer {
     }
     var leaders: [LinkKey: Leader] = [:]
     /// New members of hard-link groups that have no member in place yet, in stream order per
-    /// group (see `HardLinkOrder.swift`), and the groups in the order they were first held.
+    /// group (see `HardLinkOrder.swift`).
     var heldMembers: [LinkKey: [HeldMember]] = [:]
-    var heldGroups: [LinkKey] = []
+    /// Each hold, in stream order (from `heldQueueStart` on), and each group's latest one.
+    var heldQueue: [(key: LinkKey, position: Int)] = []
+    var heldQueueStart = 0
+    var heldAt: [LinkKey: Int] = [:]
+    /// Source entries merged so far (the stream position rsync's lookahead counts in).
+    var sourcePosition = 0
     /// Members of groups with no member in place that -u or --ignore-existing skipped.
     var skippedMembers: [LinkKey: Int] = [:]
     /// Source directories seen, innermost last, and whether deleting below them is allowed.
@@ -135,6 +140,10 @@ public final class Summer {
             if let s = src, let d = dst {
                 c = PathOps.compare(s.path, isDir: s.kind == .directory, d.path, isDir: d.kind == .directory)
             } else { c = src == nil ? 1 : -1 }
+            if c <= 0 {
+                sourcePosition += 1
+                if !heldQueue.isEmpty { try placeGroupsOutOfSight() }
+            }
             if c < 0 {
                 let s = src!
                 try leaveLevels(for: s.path)
@@ -457,7 +466,8 @@ public final class Summer {
         }
         guard wanted(s) else {
             if d.kind == .directory { walker.skipChildren(of: d.path) }
-            try skipUnwanted(s)
+            // rsync's generator looks at --ignore-existing first: something is there, so nothing is said.
+            if !options.ignoreExisting { try skipUnwanted(s) }
             return
         }
         if s.kind != d.kind {
