@@ -421,7 +421,7 @@ extension SyncBehaviourTests {
         let ino = lstat(t.sub("dst/big"))?.ino
         let traced = system(script: "command -v strace >/dev/null") == 0
         let log = t.sub("trace")
-        let cmd = (traced ? ["strace", "-f", "-qq", "-e", "trace=sync_file_range,openat", "-o", log] : [])
+        let cmd = (traced ? ["strace", "-f", "-qq", "-y", "-e", "trace=sync_file_range", "-o", log] : [])
             + ["sy", "-a"] + args + ["src/", "dst/"]
         let r = run(cmd, cwd: t.path)
         #expect(r.code == 0, "\(r)")
@@ -429,19 +429,12 @@ extension SyncBehaviourTests {
         #expect(readFile(t.sub("dst/new")) == Array(data[0..<(40 << 20)]))
         #expect(lstat(t.sub("dst/big"))?.mtimeSec == lstat(t.sub("src/big"))?.mtimeSec)
         if traced {
-            // Which temp file each fd is, then which fds got writeback started.
+            // strace -y names each fd's file: the temp files that got writeback started.
             let lines = String(decoding: readFile(log) ?? [], as: UTF8.self).split(separator: "\n")
-            var files: [String: String] = [:] // "pid fd" -> temp name
             var started: Set<String> = []
-            for l in lines {
-                let w = l.split(separator: " ", maxSplits: 1)
-                guard w.count == 2 else { continue }
-                if w[1].hasPrefix("openat("), w[1].contains("O_EXCL"), let q = w[1].split(separator: "\"").dropFirst().first,
-                   let fd = w[1].split(separator: "=").last.map({ String($0).trimmingSpaces() }) {
-                    files["\(w[0]) \(fd)"] = String(q)
-                } else if w[1].hasPrefix("sync_file_range("), let fd = w[1].dropFirst(16).split(separator: ",").first {
-                    if let f = files["\(w[0]) \(fd)"] { started.insert(f) }
-                }
+            for l in lines where l.contains("sync_file_range(") {
+                guard let open = l.firstIndex(of: "<"), let close = l[open...].firstIndex(of: ">") else { continue }
+                started.insert(String(l[l.index(after: open)..<close].split(separator: "/").last ?? ""))
             }
             #expect(started.contains { $0.hasPrefix(".big.") }, "writeback of the replacing file: \(started)")
             #expect(!started.contains { $0.hasPrefix(".new.") }, "none for a new name: \(started)")
