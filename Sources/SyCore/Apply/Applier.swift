@@ -398,7 +398,8 @@ public final class Applier {
     }
 
     /// A hard-link group member placed after a later member (rsync's order): its directory is
-    /// opened beside the walk's, which stays where it is; one already finished keeps its time.
+    /// opened beside the walk's, which stays where it is; one already finished keeps its time
+    /// (set again with the other late directories, see `retouchLateDirs`).
     func handleOutOfTurn(_ p: Plan) throws(SyError) {
         let e = p.entry
         let carries = p.action == .create && e.kind == .file
@@ -416,14 +417,12 @@ public final class Applier {
             if carries { try receiver.discard(input) }
             return
         }
+        // A directory already finished gets the time it has now again at the very end.
         let finished = parent == [0x2E] ? rootPending == nil : !pending.contains { $0.path == parent }
-        let before = finished && options.times && !options.omitDirTimes ? try? Sys.fstat(dir) : nil
-        if carries { try receiveFile(p, dir: dir, name: PathOps.base(e.path)) } else { try hardlink(p, dir: dir, name: PathOps.base(e.path)) }
-        if let st = before {
-            try? Sys.futimens(dir, st.mtimeSec, st.mtimeNsec)
-            // A file held by --delay-updates moves in at the end: the time is set again then.
-            if options.delayUpdates && lateDirTimes[parent] == nil { lateDirTimes[parent] = (st.mtimeSec, st.mtimeNsec) }
+        if finished && options.times && !options.omitDirTimes && lateDirTimes[parent] == nil, let st = try? Sys.fstat(dir) {
+            lateDirTimes[parent] = (st.mtimeSec, st.mtimeNsec)
         }
+        if carries { try receiveFile(p, dir: dir, name: PathOps.base(e.path)) } else { try hardlink(p, dir: dir, name: PathOps.base(e.path)) }
     }
 
     func removeEntry(dir: Int32, path: PathBytes, quiet: Bool = false) {

@@ -17,7 +17,9 @@ extension Summer {
     /// is itemized with (in a dry run, against what is in the way, which was not removed).
     struct HeldMember {
         var entry: Entry
-        var flags: ItemFlags = []
+        var flags: ItemFlags
+        /// Where it was in the stream (`sourcePosition`).
+        var position: Int
     }
 
     /// Whether rsync's rule applies: -H, without the options that make rsync look elsewhere
@@ -55,8 +57,7 @@ extension Summer {
         }
         var flags: ItemFlags = []
         if let d, options.dryRun { flags = attrFlags(s, d.stat).union(d.stat.size != s.size ? [.replace, .size] : .replace) }
-        heldMembers[key, default: []].append(HeldMember(entry: s, flags: flags))
-        heldAt[key] = sourcePosition
+        heldMembers[key, default: []].append(HeldMember(entry: s, flags: flags, position: sourcePosition))
         heldQueue.append((key, sourcePosition))
         return true
     }
@@ -67,12 +68,17 @@ extension Summer {
         while heldQueueStart < heldQueue.count, heldQueue[heldQueueStart].position + Summer.lookahead < sourcePosition {
             let (key, position) = heldQueue[heldQueueStart]
             heldQueueStart += 1
-            if heldAt[key] == position { try placeGroupAtItsLastHeld(key) }
+            if isLastHold(key, position) { try placeGroupAtItsLastHeld(key) }
         }
         if heldQueueStart > 4096 && heldQueueStart * 2 > heldQueue.count {
             heldQueue.removeFirst(heldQueueStart)
             heldQueueStart = 0
         }
+    }
+
+    /// Whether the hold at `position` is still the latest of the group `key`'s held members.
+    func isLastHold(_ key: LinkKey, _ position: Int) -> Bool {
+        heldMembers[key]?.last?.position == position
     }
 
     /// Whether the destination directory `d` holds nothing (read only in this rare case).
@@ -87,7 +93,6 @@ extension Summer {
     func placeHeldMembers(of s: Entry) throws(SyError) {
         let key = LinkKey(dev: s.dev, ino: s.ino)
         guard leaders[key]?.path == s.path, let held = heldMembers.removeValue(forKey: key) else { return }
-        heldAt[key] = nil
         for m in held.reversed() {
             try emitOutOfTurn(Plan(action: .hardlink, flags: m.flags.union(.outOfTurn), entry: m.entry, linkTo: s.path))
         }
@@ -95,7 +100,7 @@ extension Summer {
 
     /// At the end of the stream: each group still held gets its data at its last member.
     func placeUnplacedGroups() throws(SyError) {
-        for (key, position) in heldQueue[heldQueueStart...] where heldAt[key] == position { try placeGroupAtItsLastHeld(key) }
+        for (key, position) in heldQueue[heldQueueStart...] where isLastHold(key, position) { try placeGroupAtItsLastHeld(key) }
         heldQueue = []
         heldQueueStart = 0
     }

@@ -23,10 +23,9 @@ public final class Summer {
     /// New members of hard-link groups that have no member in place yet, in stream order per
     /// group (see `HardLinkOrder.swift`).
     var heldMembers: [LinkKey: [HeldMember]] = [:]
-    /// Each hold, in stream order (from `heldQueueStart` on), and each group's latest one.
+    /// Each hold, in stream order (from `heldQueueStart` on).
     var heldQueue: [(key: LinkKey, position: Int)] = []
     var heldQueueStart = 0
-    var heldAt: [LinkKey: Int] = [:]
     /// Source entries merged so far (the stream position rsync's lookahead counts in).
     var sourcePosition = 0
     /// Members of groups with no member in place that -u or --ignore-existing skipped.
