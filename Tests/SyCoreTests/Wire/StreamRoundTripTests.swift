@@ -114,17 +114,21 @@ struct StreamRoundTripTests {
     /// A compressed stream whose reader went away fails with an error at the next hand-off or at
     /// the end, instead of hanging or going on.
     @Test func compressedStreamToAClosedPipeFails() throws {
-        var fds: [Int32] = [0, 0]
-        #expect(pipe(&fds) == 0)
+        // Close-on-exec: a child spawned meanwhile by a test running in parallel (sshd) must not
+        // hold the read end open, or the writes would find a reader.
+        let (readEnd, writeEnd) = try makePipe()
         signal(SIGPIPE, SIG_IGN)
-        defer { close(fds[1]) }
+        defer { close(writeEnd) }
         var rng = SeededRandom(seed: 9)
-        let chunk = randomBytes(&rng, 100_000)
+        // Incompressible and all different: about 10 MB must reach the pipe, far beyond its buffer.
+        let chunks = (0..<100).map { _ in
+            (0..<12_500).flatMap { _ in withUnsafeBytes(of: rng.next()) { Array($0) } }
+        }
         var failed = false
         do {
-            let w = try StreamWriter(fd: fds[1], kind: .delta, producer: "test 1", compressLevel: 3)
-            close(fds[0]) // the header went in; everything after it finds no reader
-            for _ in 0..<100 { try w.write(.literal(chunk)) }
+            let w = try StreamWriter(fd: writeEnd, kind: .delta, producer: "test 1", compressLevel: 3)
+            close(readEnd) // the header went in; everything after it finds no reader
+            for chunk in chunks { try w.write(.literal(chunk)) }
             try w.finish()
         } catch {
             failed = true
