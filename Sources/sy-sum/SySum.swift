@@ -19,6 +19,9 @@ struct SySum: ParsableCommand {
 
     @Flag(name: .customLong("delete"), help: "Plan deletion of entries not in the source.")
     var delete = false
+
+    @Flag(name: .customLong("delete-before"), help: "With --delete: plan every deletion before the first transfer (spools the entry stream to $TMPDIR).")
+    var deleteBefore = false
     @Flag(name: .customLong("force"), help: "Replace a non-empty directory by a non-directory.")
     var force = false
     @Flag(name: [.customShort("c"), .customLong("checksum")], help: "Compare contents by XXH3-128 (the scan must use -c).")
@@ -133,9 +136,13 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.maxSize = cmd.maxSize.flatMap(SizeArg.parse)
     o.protects = FilterList(cmd.protect.map { FilterRule(include: false, pattern: $0) })
     o.compareDests = cmd.compareDest.map(\.pathBytes)
-    let input = try StreamReader(fd: 0, expecting: [.entries])
     let out = try StreamWriter(fd: 1, kind: .plans, producer: versionString("sy-sum"),
                                compressLevel: cmd.compressLevel ?? (cmd.compress ? 3 : nil))
+    if cmd.deleteBefore && cmd.delete {
+        return try Summer.runDeletingFirst(options: o, inputFd: 0, output: out, totals: cmd.totalsFd.map(TotalsChannel.init),
+                                           destination: cmd.destination.pathBytes)
+    }
+    let input = try StreamReader(fd: 0, expecting: [.entries])
     let summer = Summer(options: o, input: input, output: out)
     summer.totals = cmd.totalsFd.map(TotalsChannel.init)
     return try summer.run(destination: cmd.destination.pathBytes)

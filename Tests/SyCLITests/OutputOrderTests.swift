@@ -104,6 +104,59 @@ struct OutputOrderTests {
         #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s"))).isEmpty)
     }
 
+    /// --delete-before deletes everything before the first transfer, in rsync's order; a
+    /// directory it deleted in is then listed with its time to set (rsync's generator finds it
+    /// changed), except in a dry run; a name of another kind is replaced, not deleted first.
+    @Test(arguments: [["-ai"], ["-ain"], ["-av"]])
+    func deleteBeforeDeletesFirst(flags: [String]) throws {
+        let t = TempDir()
+        let build = """
+            mkdir -p src/a/b src/c dst/a/b dst/c/old.d dst/z.d dst/c/n4.d
+            for f in src/n1 src/a/n2 src/a/b/n3 src/c/n4.d dst/g1 dst/a/g2 dst/a/b/g3 dst/c/old.d/g4 dst/z.d/g5 dst/c/n4.d/in; do echo "$f" > "$f"; done
+            touch -d 2020-01-01 src/a/b src/a src/c src dst/a/b dst/a dst/c dst
+            cp -a dst r && cp -a dst s
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        sleep(1) // rsync leaves a directory's time alone if it changed within the last second
+        let r = run(["rsync"] + flags + ["--delete-before", "src/", "r/"], cwd: t.path)
+        let s = run(["sy"] + flags + ["--delete-before", "src/", "s/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0, "\(r)\n\(s)")
+        let listing = { (r: RunResult) in
+            self.lines(r).filter { !$0.hasPrefix("sent ") && !$0.hasPrefix("total size") && !$0.hasPrefix("building file list") && !$0.isEmpty }
+        }
+        let sl = listing(s), rl = listing(r)
+        let deletion = { (l: String) in l.hasPrefix("*deleting") || l.hasPrefix("deleting ") }
+        // The deletion pass: the seven extras (the directory replaced by a file is emptied in
+        // the transfer pass, whose lines interleave with rsync's generator's as timing has it).
+        #expect(rl.prefix(7).allSatisfy(deletion), "rsync:\n\(r.out)")
+        #expect(sl.prefix(7) == rl.prefix(7), "rsync:\n\(r.out)\nsy:\n\(s.out)")
+        #expect(Set(sl) == Set(rl), "rsync:\n\(r.out)\nsy:\n\(s.out)")
+        if flags == ["-ai"] { #expect(sl.contains(".d..t...... a/b/")) }
+        #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s"))).isEmpty)
+    }
+
+    /// -v and --out-format=%n name a directory whose time or mode changes, not a file whose
+    /// only change is its mode (rsync's sender logs directories with significant item flags).
+    @Test(arguments: [["-av"], ["-a", "--out-format=%n"], ["-rlptv"]])
+    func verboseNamesChangedDirectories(flags: [String]) throws {
+        let t = TempDir()
+        let build = """
+            mkdir -p src/a/b src/c src/d && for f in src/f src/a/g src/a/b/h src/c/i; do echo "$f" > "$f"; done
+            touch -d 2020-01-01 src/a/b src/a src/c src/d src
+            rsync -a src/ r/ && rsync -a src/ s/
+            for d in r s; do touch $d/a $d/a/b && chmod 700 $d/c && chmod 600 $d/f $d/a/g; done
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        let r = run(["rsync"] + flags + ["src/", "r/"], cwd: t.path)
+        let s = run(["sy"] + flags + ["src/", "s/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0, "\(r)\n\(s)")
+        let listing = { (r: RunResult) in
+            self.lines(r).filter { !$0.hasPrefix("sent ") && !$0.hasPrefix("total size") && !$0.isEmpty }
+        }
+        #expect(listing(r).contains("a/b/") && listing(r).contains("c/"), "rsync:\n\(r.out)")
+        #expect(listing(s) == listing(r), "rsync:\n\(r.out)\nsy:\n\(s.out)")
+    }
+
     /// A directory larger than sy-sum reads ahead (50,000 entries) still loses exactly its
     /// extras; they go when the merge meets them instead of at the directory's start.
     @Test func hugeDirectoryDeletesItsExtrasAll() throws {

@@ -512,9 +512,9 @@ extension SyncBehaviourTests {
     }
 
     /// A sender's IO error (-L on a dangling link in a later directory) stops deletions as in
-    /// rsync: from there on while deleting during the walk, all of them with --delete-after,
-    /// none of those already found with --delete-delay.
-    @Test(arguments: ["--delete", "--delete-after", "--delete-delay"])
+    /// rsync: from there on while deleting during the walk, all of them with --delete-before and
+    /// --delete-after, none of those already found with --delete-delay.
+    @Test(arguments: ["--delete", "--delete-before", "--delete-after", "--delete-delay"])
     func ioErrorStopsDeletionsAsRsync(mode: String) throws {
         let t = TempDir()
         let build = """

@@ -44,7 +44,8 @@ public final class Reporter {
         }
         if options.quiet { return }
         if let f = options.outFormat {
-            if plan.action == .delete || OutFormat.itemizes(f) || plan.action.carriesData || plan.action == .hardlink {
+            if plan.action == .delete || OutFormat.itemizes(f) || plan.action.carriesData || plan.action == .hardlink
+                || Reporter.directoryChanged(plan) {
                 line(OutFormat.render(f, plan, literal: literal, matched: matched, dryRun: dryRun))
             }
             return
@@ -57,9 +58,18 @@ public final class Reporter {
             switch plan.action {
             case .delete: line("deleting \(Itemizer.name(plan))")
             case .create, .update, .hardlink: line(Itemizer.nameWithLink(plan))
+            case .attrs where Reporter.directoryChanged(plan): line(Itemizer.name(plan))
             default: break
             }
         }
+    }
+
+    /// A directory whose attributes change is named by -v and --out-format without %i, as
+    /// rsync's sender logs a directory with significant item flags (a file with only new
+    /// attributes is not named).
+    static func directoryChanged(_ plan: Plan) -> Bool {
+        plan.action == .attrs && plan.entry.kind == .directory
+            && !plan.flags.isDisjoint(with: [.time, .perms, .owner, .group, .acl, .xattrs])
     }
 
     /// An informational note (`skipping non-regular file "x"`): stdout, not with -q; an event in JSON.

@@ -8,7 +8,7 @@ extension Summer {
     func enterDirectory(_ dir: PathBytes, _ d: WalkItem) throws(SyError) {
         guard let kids = d.listing else { return }
         levels.append(DestLevel(path: dir, children: kids))
-        guard options.delete, kids.count > 0, deletable(inside: dir),
+        guard options.delete, pass != .transfers, kids.count > 0, deletable(inside: dir),
               let (files, dirs) = try sourceNames(of: dir) else { return }
         // After reading ahead: the sender may have failed to list something of this very directory.
         if deletionsStopped { return }

@@ -72,6 +72,10 @@ public final class Summer {
     /// The receiver's view of the filter rules, with the destination's per-directory files.
     var filters: FilterList
     var filtersStarted = false
+    /// Which part of the work this merge does (`--delete-before` runs two, see `DeleteBefore.swift`).
+    var pass = Pass.whole
+    /// Directories the deletion pass deleted in (their times changed).
+    var changedDirs: Set<PathBytes> = []
 
     public init(options: SumOptions, input: StreamReader, output: StreamWriter) {
         self.options = options; self.input = input; self.out = output
@@ -108,13 +112,22 @@ public final class Summer {
 
     /// Runs the merge; returns 0, 23 or 24.
     public func run(destination: PathBytes) throws(SyError) -> ExitStatus {
+        try merge(destination: destination)
+        return try finish()
+    }
+
+    /// The merge of the whole stream with the destination's walk: writes the plans.
+    func merge(destination: PathBytes) throws(SyError) {
         self.destination = destination
         var walker: PrefetchWalker?
         var rootFd: Int32 = -1
         do {
             rootFd = try Sys.openat(Sys.atFDCWD, destination, O_RDONLY | O_DIRECTORY)
             walker = PrefetchWalker(rootFd: rootFd) { e in
-                // Problems in the destination walk are reported from the walker thread.
+                // Problems in the destination walk are reported from the walker thread. An
+                // entry gone before its stat (removed by hand, or by sy-apply's deletion pass
+                // under --delete-before) is no problem of the transfer: rsync says nothing.
+                if e.errno == ENOENT { return }
                 warn(e.message)
                 Summer.walkStatus.withLock { Summer.walkWorst = Summer.walkWorst.merged(with: e.status) }
             }
@@ -174,6 +187,10 @@ public final class Summer {
         }
         try leaveLevels(for: nil)
         try placeUnplacedGroups()
+    }
+
+    /// After the (last) merge: the IO-error note, the SUMMARY, the end of the stream.
+    func finish() throws(SyError) -> ExitStatus {
         if deletionsStopped && options.delete && !ioErrorNoted && basisOpener != nil {
             ioErrorNoted = true
             try out.write(.message(level: 0, text: "IO error encountered -- skipping file deletion"))
@@ -226,7 +243,9 @@ public final class Summer {
                 // The sender could not list something: rsync then deletes nothing more.
                 ioError = true
             case .message:
-                try out.write(rec) // the scan's notes reach sy-apply, which prints them
+                // The scan's notes reach sy-apply, which prints them (the spooling pass of
+                // --delete-before passed them on already).
+                if pass == .whole { try out.write(rec) }
             default:
                 throw SyError.stream("unexpected \(rec.type.name) record in an entry stream", offset: input.payloadOffset)
             }
@@ -291,6 +310,7 @@ public final class Summer {
     // MARK: The three cases of the merge
 
     func sourceOnly(_ s: Entry) throws(SyError) {
+        if pass == .deletions { return } // nothing of the destination lies below it
         if s.missing || ignoredLink(s) { return }
         guard wanted(s) else { try skipUnwanted(s); return }
         if sizeExcluded(s) { return }
@@ -419,6 +439,7 @@ public final class Summer {
 
     /// Deletes a destination entry the source does not have, if --delete and the filters allow.
     func deleteExtra(_ d: WalkItem) throws(SyError) {
+        if pass == .transfers { return } // the deletion pass saw to it
         if let pd = options.partialDir, d.kind == .directory, PathOps.base(d.path) == pd { return }
         guard options.delete, deletable(d.path) else { return }
         if deletionsStopped {
@@ -431,6 +452,7 @@ public final class Summer {
         if filters.excludes(d.path, isDirectory: d.kind == .directory, side: .receiver) { return }
         if options.protects.excludes(d.path, isDirectory: d.kind == .directory) { return }
         try emit(Plan(action: .delete, entry: Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)))
+        if pass == .deletions && !options.dryRun { changedDirs.insert(PathOps.parent(d.path)) }
     }
 
     func deletable(_ path: PathBytes) -> Bool { deletable(inside: PathOps.parent(path)) }
@@ -449,6 +471,7 @@ public final class Summer {
     }
 
     func both(_ s: Entry, _ d: WalkItem, _ walker: PrefetchWalker) throws(SyError) {
+        if pass == .deletions { try deletionsBelow(s, d, walker); return }
         if ignoredLink(s) {
             if d.kind == .directory { walker.skipChildren(of: d.path) }
             return
@@ -506,6 +529,10 @@ public final class Summer {
         }
         if sizeExcluded(s) { return }
         var attrs = attrFlags(s, d.stat)
+        if s.kind == .directory && changedDirs.contains(s.path) && options.times && !options.omitDirTimes {
+            // The deletion pass changed it: rsync's generator then finds its time differs.
+            attrs.insert(.time)
+        }
         if !options.xattrSelection.isEmpty {
             attrs.formUnion(xattrFlags(s, d))
             // An ACL's mask is the mode's group bits: rsync reports that change as `a` only.

@@ -1,0 +1,106 @@
+import Glibc
+
+/// `--delete-before`, as rsync does it: every deletion comes before the first transfer (which
+/// frees space first), and a sender that could not list everything (its IO error) makes the
+/// pass delete nothing. The entry stream is spooled to an unlinked temporary file (memory stays
+/// bounded) and merged twice: once for deletions only, once for everything else.
+extension Summer {
+    /// What a merge does.
+    enum Pass {
+        /// Everything, in one pass (every mode but --delete-before).
+        case whole
+        /// Deletions only: the directories present on both sides are visited for their extras.
+        case deletions
+        /// Everything but deleting extras (the deletion pass came first).
+        case transfers
+    }
+
+    /// Runs sy-sum with --delete-before over the entry stream on `inputFd`.
+    public static func runDeletingFirst(options: SumOptions, inputFd: Int32, output: StreamWriter,
+                                        totals: TotalsChannel?, destination: PathBytes) throws(SyError) -> ExitStatus {
+        let spool = try spoolStream(from: inputFd)
+        defer { Sys.close(spool) }
+        // The sender's notes go on first, and whether it had an IO error is known before deleting.
+        let ioError = try forwardNotes(spool, to: output)
+
+        try rewind(spool)
+        let first = Summer(options: options, input: try StreamReader(fd: spool, expecting: [.entries]), output: output)
+        first.pass = .deletions
+        first.ioError = ioError
+        try first.merge(destination: destination)
+        if first.deletionsStopped && !first.ioErrorNoted && first.basisOpener != nil {
+            first.ioErrorNoted = true
+            try output.write(.message(level: 0, text: "IO error encountered -- skipping file deletion"))
+        }
+
+        try rewind(spool)
+        let second = Summer(options: options, input: try StreamReader(fd: spool, expecting: [.entries]), output: output)
+        second.pass = .transfers
+        second.changedDirs = first.changedDirs
+        second.ioErrorNoted = first.ioErrorNoted
+        second.totals = totals
+        try second.merge(destination: destination)
+        let status = try second.finish()
+        return status.merged(with: first.status)
+    }
+
+    /// The deletion pass's view of an entry on both sides: a directory on both is visited for
+    /// its extras; anything else waits for the transfer pass (rsync's delete pass matches names
+    /// whatever their kinds, so a kind change is no deletion here).
+    func deletionsBelow(_ s: Entry, _ d: WalkItem, _ walker: PrefetchWalker) throws(SyError) {
+        guard d.kind == .directory else { return }
+        guard s.kind == .directory, !s.missing else {
+            walker.skipChildren(of: d.path)
+            return
+        }
+        noteSourceDir(s)
+        enterFilters(s.path)
+        try enterDirectory(s.path, d)
+    }
+
+    /// Copies everything on `fd` into an unlinked file under $TMPDIR (or /tmp); returns it.
+    static func spoolStream(from fd: Int32) throws(SyError) -> Int32 {
+        let dir = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        var template = Array((dir + "/sy-sum-spool.XXXXXX").utf8CString)
+        let spool = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard spool >= 0 else { throw SyError("cannot make a spool file in \(dir): \(errnoText(errno))", status: .fileIO) }
+        _ = fcntl(spool, F_SETFD, FD_CLOEXEC)
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        let cap = 1 << 20
+        let buf = UnsafeMutableRawPointer.allocate(byteCount: cap, alignment: 16)
+        defer { buf.deallocate() }
+        while true {
+            let n: Int
+            do throws(Errno) { n = try Sys.read(fd, buf, cap) } catch {
+                Sys.close(spool)
+                throw SyError("cannot read the entry stream: \(errnoText(error.code))", status: .streamIO)
+            }
+            if n == 0 { break }
+            do throws(Errno) { try Sys.writeAll(spool, buf, n) } catch {
+                Sys.close(spool)
+                throw SyError("cannot spool the entry stream in \(dir): \(errnoText(error.code))", status: .fileIO)
+            }
+        }
+        return spool
+    }
+
+    static func rewind(_ fd: Int32) throws(SyError) {
+        guard lseek(fd, 0, SEEK_SET) == 0 else { throw SyError("cannot rewind the spooled stream: \(errnoText(errno))", status: .fileIO) }
+    }
+
+    /// Passes the stream's notes on and tells whether it reports an IO error (a warning or
+    /// worse: the sender could not list something). Checks the whole stream on the way.
+    static func forwardNotes(_ fd: Int32, to out: StreamWriter) throws(SyError) -> Bool {
+        try rewind(fd)
+        let r = try StreamReader(fd: fd, expecting: [.entries])
+        var ioError = false
+        while let t = try r.next() {
+            guard t == .message else { continue }
+            var p = r.reader()
+            let rec = try Record.decode(t, &p)
+            guard case .message(let level, _) = rec else { continue }
+            if level >= 2 { ioError = true } else { try out.write(rec) }
+        }
+        return ioError
+    }
+}
