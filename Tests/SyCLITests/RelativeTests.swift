@@ -23,6 +23,12 @@ struct RelativeTests {
         ["-a", "--delete", "--files-from=list", "src"],
         ["-ar", "--delete", "--files-from=list", "src"],
         ["-a", "--no-implied-dirs", "--files-from=list", "src"],
+        // Links named or met below a named directory, followed as the mode says.
+        ["-aRL", "src/a/l"],
+        ["-aRL", "src/a"],
+        ["-aRL", "--delete", "src/dl"],
+        ["-aRk", "src/dl", "src/a/l"],
+        ["-aR", "--copy-unsafe-links", "src/ul", "src/dl"],
     ]
 
     func tree(_ t: TempDir) {
@@ -31,6 +37,8 @@ struct RelativeTests {
             makeFile(t.sub(f), Array(text.utf8))
         }
         symlink("b/f", t.sub("src/a/l"))
+        symlink("a", t.sub("src/dl"))
+        symlink(t.sub("other"), t.sub("src/ul"))
         chmod(t.sub("src/a"), 0o700)
         writeFile(t.sub("list"), Array("a/b/f\n\n# a comment\n/top\na/b/c\n".utf8))
         writeFile(t.sub("list0"), Array("a/g\0a/b/c\0".utf8))

@@ -16,6 +16,8 @@ public final class RelativeSources {
     }
 
     private(set) var bases: [Base] = []
+    /// Open through symlinked directories on the way (the scan followed them: -L, -k).
+    var followLinks = false { didSet { for b in bases { b.stack.followLinks = followLinks } } }
     /// Every item to send, implied directories included, in stream order.
     private(set) var items: [Item] = []
     /// Absolute path of the first base (for `dir-merge /NAME` files above the transfer).
@@ -69,14 +71,26 @@ public final class RelativeSources {
             }
             raw.append(Item(path: rel, base: bi!, explicit: true))
         }
-        // Stream order; for one path the first argument wins, and an explicit name beats an implied one.
-        // Implied directories are directories; a named item's kind decides its place too.
+        self.raw = raw
+        order(symlinks: .keep)
+    }
+
+    /// Every item as given, implied directories included (`items` is them in stream order).
+    private var raw: [Item] = []
+
+    /// Puts the items in stream order; for one path the first argument wins, and an explicit
+    /// name beats an implied one. Implied directories are directories; a named item's kind
+    /// decides its place too: a link the walk will follow to a directory is one.
+    private func order(symlinks: SymlinkMode) {
         let isDir = raw.map { it -> Bool in
             guard it.explicit else { return true }
             if it.path == [0x2E] { return true }
             let b = bases[it.base]
-            guard let dir = try? b.stack.fd(for: PathOps.parent(it.path)) else { return false }
-            return (try? Sys.fstatat(dir, PathOps.base(it.path)))?.kind == .directory
+            let name = PathOps.base(it.path)
+            guard let dir = try? b.stack.fd(for: PathOps.parent(it.path)), let st = try? Sys.fstatat(dir, name) else { return false }
+            guard st.kind == .symlink && symlinks != .keep, let target = try? Sys.readlinkat(dir, name) else { return st.kind == .directory }
+            var item = WalkItem(path: it.path, stat: st, kind: .symlink, target: target, dirfd: dir, name: name)
+            return TreeWalker.resolve(&item, symlinks, isAncestor: { _ in false }, onProblem: { _ in }) && item.kind == .directory
         }
         let order = raw.indices.sorted { a, b in
             let c = PathOps.compare(raw[a].path, isDir: isDir[a], raw[b].path, isDir: isDir[b])
@@ -84,6 +98,7 @@ public final class RelativeSources {
             if raw[a].explicit != raw[b].explicit { return raw[a].explicit }
             return a < b
         }
+        items = []
         for i in order where items.last?.path != raw[i].path { items.append(raw[i]) }
     }
 
@@ -130,8 +145,9 @@ public final class RelativeSources {
     }
 
     /// A walk over the items in stream order; `recursive` descends into named directories.
-    public func walker(recursive: Bool, onProblem: @escaping (SyError) -> Void) -> RelativeWalker {
-        RelativeWalker(self, recursive: recursive, onProblem: onProblem)
+    public func walker(recursive: Bool, symlinks: SymlinkMode = .keep, onProblem: @escaping (SyError) -> Void) -> RelativeWalker {
+        if symlinks != .keep { order(symlinks: symlinks) }
+        return RelativeWalker(self, recursive: recursive, symlinks: symlinks, onProblem: onProblem)
     }
 }
 
@@ -140,6 +156,8 @@ public final class RelativeSources {
 public final class RelativeWalker: SourceWalk {
     private let src: RelativeSources
     private let recursive: Bool
+    /// What the walk does with symlinks (-L, -k, --copy-unsafe-links) below and at the named items.
+    private let symlinks: SymlinkMode
     private let onProblem: (SyError) -> Void
     private var index = 0
     private var sub: TreeWalker?
@@ -150,8 +168,18 @@ public final class RelativeWalker: SourceWalk {
     private var skipPrefix: PathBytes?
     public var oneFileSystemDev: UInt64? { didSet { sub?.oneFileSystemDev = oneFileSystemDev } }
 
-    init(_ src: RelativeSources, recursive: Bool, onProblem: @escaping (SyError) -> Void) {
-        self.src = src; self.recursive = recursive; self.onProblem = onProblem
+    init(_ src: RelativeSources, recursive: Bool, symlinks: SymlinkMode, onProblem: @escaping (SyError) -> Void) {
+        self.src = src; self.recursive = recursive; self.symlinks = symlinks; self.onProblem = onProblem
+    }
+
+    /// A walk of a named directory (or a link the mode may follow to one) and what it holds.
+    private func startSub(_ w: TreeWalker, covering path: PathBytes) -> WalkItem? {
+        covered = path
+        w.onProblem = onProblem
+        w.oneFileSystemDev = oneFileSystemDev
+        w.symlinks = symlinks
+        sub = w
+        return next()
     }
 
     public var willDescend: Bool { fromSub ? sub?.willDescend ?? false : lastDir != nil }
@@ -177,12 +205,7 @@ public final class RelativeWalker: SourceWalk {
             if let c = covered, c == [0x2E] || PathOps.isInside(it.path, c) { continue }
             let base = src.bases[it.base]
             if it.path == [0x2E] && it.explicit && recursive {
-                covered = it.path
-                let w = TreeWalker(directory: base.fd)
-                w.onProblem = onProblem
-                w.oneFileSystemDev = oneFileSystemDev
-                sub = w
-                return next()
+                return startSub(TreeWalker(directory: base.fd), covering: it.path)
             }
             let dirfd: Int32, name: PathBytes
             do {
@@ -200,23 +223,22 @@ public final class RelativeWalker: SourceWalk {
                 continue
             }
             guard let kind = st.kind else { continue }
-            if kind == .directory && it.explicit && recursive {
-                covered = it.path
-                let w = TreeWalker(rootDir: nil, roots: [WalkRoot(dirfd: dirfd, fsName: name, streamName: name)],
-                                   prefix: PathOps.parent(it.path))
-                w.onProblem = onProblem
-                w.oneFileSystemDev = oneFileSystemDev
-                sub = w
-                return next()
+            let follows = kind == .symlink && it.explicit && symlinks != .keep && symlinks != .skipUnsafe
+            if (kind == .directory || follows) && it.explicit && recursive {
+                // The sub-walk follows a named link as the mode says, into a directory too.
+                let root = WalkRoot(dirfd: dirfd, fsName: name, streamName: name, isArgument: true)
+                return startSub(TreeWalker(rootDir: nil, roots: [root], prefix: PathOps.parent(it.path)), covering: it.path)
             }
             var item = WalkItem(path: it.path, stat: st, kind: kind, target: [], dirfd: dirfd, name: name)
+            item.isArgument = it.explicit
             if kind == .symlink {
                 do { item.target = try Sys.readlinkat(dirfd, name) } catch {
                     onProblem(.unreadable("cannot read symlink", it.path, error.code))
                     continue
                 }
+                if follows { guard TreeWalker.resolve(&item, symlinks, isAncestor: { _ in false }, onProblem: onProblem) else { continue } }
             }
-            if kind == .directory {
+            if item.kind == .directory {
                 item.noContents = true
                 item.implied = !it.explicit
                 lastDir = it.path

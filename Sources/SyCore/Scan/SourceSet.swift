@@ -25,7 +25,7 @@ public final class SourceSet {
     public let ignoreMissing: Bool
     public private(set) var missing: [PathBytes] = []
     /// Open source files and directories through symlinks (the scan followed them: -L, -k, --copy-unsafe-links).
-    public var followLinks = false
+    public var followLinks = false { didSet { relative?.followLinks = followLinks } }
     /// `-R`: the sources are named by their paths (see `RelativeSources`).
     public private(set) var relative: RelativeSources?
 
@@ -99,7 +99,7 @@ public final class SourceSet {
     /// `contents`: list what a `dir/` source holds (without -r and -d rsync skips it whole).
     public func walker(recursive: Bool, contents: Bool = true, symlinks: SymlinkMode = .keep,
                        onProblem: @escaping (SyError) -> Void) -> any SourceWalk {
-        if let r = relative { return r.walker(recursive: recursive, onProblem: onProblem) }
+        if let r = relative { return r.walker(recursive: recursive, symlinks: symlinks, onProblem: onProblem) }
         let w = TreeWalker(rootDir: rootDir, roots: walkRoots(contents: contents, onProblem: onProblem))
         w.onProblem = onProblem
         w.symlinks = symlinks

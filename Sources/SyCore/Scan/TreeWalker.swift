@@ -179,6 +179,13 @@ public final class TreeWalker: SourceWalk {
 
     /// Applies `symlinks` to a symlink item; false if it is left out.
     private func resolve(_ item: inout WalkItem) -> Bool {
+        TreeWalker.resolve(&item, symlinks, isAncestor: isAncestor, onProblem: onProblem)
+    }
+
+    /// Applies `symlinks` to the symlink `item` (its target read): follows it where the mode
+    /// says so (`isAncestor` tells a directory being walked, a loop); false if it is left out.
+    static func resolve(_ item: inout WalkItem, _ symlinks: SymlinkMode, isAncestor: (FileStat) -> Bool,
+                        onProblem: (SyError) -> Void) -> Bool {
         let unsafe = SymlinkMode.isUnsafe(item.target, at: item.path)
         switch symlinks {
         case .keep: return true
