@@ -46,11 +46,15 @@ struct SyncCommand: ParsableCommand {
         if pres.chown != nil && (pres.usermap != nil || pres.groupmap != nil) {
             throw ValidationError("--chown cannot be combined with --usermap or --groupmap")
         }
-        if let c = compat.checksumChoice, !["xxh128", "xxh3", "auto"].contains(c.split(separator: ",").first.map(String.init) ?? c) {
-            throw ValidationError("--checksum-choice=\(c): sy checksums with XXH3 (xxh128, xxh3 or auto)")
+        // rsync's names are accepted (scripts carry them); the choice changes no result: sy
+        // checksums with XXH3 and compresses with zstd whatever is named.
+        let sums = ["auto", "xxh128", "xxh3", "xxh64", "xxhash", "md5", "md4", "sha1", "none"]
+        if let c = compat.checksumChoice, c.split(separator: ",", omittingEmptySubsequences: false).contains(where: { !sums.contains(String($0)) }) {
+            throw ValidationError("--checksum-choice=\(c): unknown checksum name (rsync's are \(sums.joined(separator: ", ")))")
         }
-        if let c = compat.compressChoice, !["zstd", "auto", "none"].contains(c) {
-            throw ValidationError("--compress-choice=\(c): sy compresses with zstd (zstd, auto or none)")
+        let zips = ["auto", "zstd", "lz4", "zlibx", "zlib", "none"]
+        if let c = compat.compressChoice, !zips.contains(c) {
+            throw ValidationError("--compress-choice=\(c): unknown compression name (rsync's are \(zips.joined(separator: ", ")))")
         }
         if let o = compat.outbuf, !["N", "L", "B", "n", "l", "b"].contains(String(o.prefix(1))) { throw ValidationError("--outbuf=\(o): use N, L or B") }
         if let m = compat.stderrMode, !["e", "a", "c"].contains(String(m.prefix(1))) { throw ValidationError("--stderr=\(m): use errors, all or client") }
@@ -161,7 +165,7 @@ struct SyncCommand: ParsableCommand {
         r.blockSize = xfer.blockSize
         r.mkpath = on(xfer.mkpath, "mkpath")
         r.dryRun = xfer.dryRun
-        r.compress = on(net.compress || net.compressLevel != nil, "compress", "z")
+        r.compress = on(net.compress || net.compressLevel != nil || compat.oldCompress, "compress", "z")
         r.compressLevel = r.compress ? net.compressLevel : nil
         r.rsh = net.rsh
         if net.ipv4 || net.ipv4Long || net.ipv6 || net.ipv6Long {
@@ -316,7 +320,7 @@ struct DeletionOptions: ParsableArguments {
     var ignoreMissingArgs = false
     @Flag(name: .customLong("delete-missing-args"), help: "Delete missing source args from destination.")
     var deleteMissingArgs = false
-    @Flag(name: .customLong("remove-source-files"), help: "Sender removes synchronized files (non-dir).")
+    @Flag(name: [.customLong("remove-source-files"), .customLong("remove-sent-files")], help: "Sender removes synchronized files (non-dir).")
     var removeSourceFiles = false
     @Flag(name: [.customShort("b"), .customLong("backup")], help: "Make backups (see --suffix & --backup-dir).")
     var backup = false
@@ -472,10 +476,22 @@ struct AcceptedOptions: ParsableArguments {
     var oldArgs = false
     @Flag(name: .customLong("trust-sender"), help: "Accepted: sy always checks the sender's paths.")
     var trustSender = false
-    @Option(name: [.customLong("checksum-choice"), .customLong("cc")], help: "Checksum algorithm: xxh128, xxh3 or auto (sy uses XXH3).")
+    @Option(name: [.customLong("checksum-choice"), .customLong("cc")], help: "Accepted with rsync's names: sy checksums with XXH3.")
     var checksumChoice: String?
-    @Option(name: [.customLong("compress-choice"), .customLong("zc")], help: "Compression: zstd, auto or none.")
+    @Option(name: [.customLong("compress-choice"), .customLong("zc")], help: "Accepted with rsync's names: sy compresses with zstd (none: no compression).")
     var compressChoice: String?
+    @Option(name: .customLong("checksum-seed"), help: "Accepted: XXH3 sums take no seed.")
+    var checksumSeed: Int?
+    @Flag(name: [.customLong("new-compress"), .customLong("old-compress")], help: "Same as -z (rsync's zlib variants; sy uses zstd).")
+    var oldCompress = false
+    @Flag(name: .customLong("implied-dirs"), help: "Accepted: the default (see --no-implied-dirs).")
+    var impliedDirs = false
+    @Flag(name: .customLong("no-motd"), help: "Accepted: only a daemon has a message of the day.")
+    var noMotd = false
+    @Flag(name: .customLong("no-iconv"), help: "Accepted: sy copies names as bytes.")
+    var noIconv = false
+    @Flag(name: [.customLong("msgs2stderr"), .customLong("no-msgs2stderr")], help: "Accepted: sy's errors go to stderr, its listing to stdout.")
+    var msgs2stderr = false
     @Option(name: .customLong("skip-compress"), help: "Accepted: zstd stores incompressible blocks raw.")
     var skipCompress: String?
     @Option(name: .customLong("max-alloc"), help: "Accepted: sy's memory use is bounded by design.")

@@ -306,6 +306,24 @@ struct EverydayOptionsTests {
         #expect(readFile(t.sub("bk-s/d/b")) == Array("old2".utf8))
     }
 
+    /// Options rsync scripts carry that change nothing copied are accepted with rsync's values
+    /// and give rsync's tree (and the alias --remove-sent-files removes what was sent).
+    @Test func scriptOptionsAreAccepted() {
+        let t = TempDir("everyday")
+        tree(t)
+        for args in [["--cc=md5"], ["--checksum-choice=md4,sha1", "-c"], ["-z", "--zc=zlib"], ["--new-compress"],
+                     ["--checksum-seed=7"], ["--no-motd", "--no-iconv", "--implied-dirs", "--msgs2stderr"]] {
+            let r = run(["rsync", "-a"] + args + ["src/", "r/"], cwd: t.path)
+            let s = run(["sy", "-a"] + args + ["src/", "s/"], cwd: t.path)
+            #expect(r.code == 0 && s.code == 0, "\(args): \(s)")
+            #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s"))).isEmpty, "\(args)")
+            _ = system(script: "rm -rf \(shellQuote(t.sub("r"))) \(shellQuote(t.sub("s")))")
+        }
+        _ = system(script: "cp -a \(shellQuote(t.sub("src"))) \(shellQuote(t.sub("src2")))")
+        let s = run(["sy", "-a", "--remove-sent-files", "src2/", "s/"], cwd: t.path)
+        #expect(s.code == 0 && !exists(t.sub("src2/data")) && exists(t.sub("s/data")), "\(s)")
+    }
+
     @Test func listOnlyAndRejectedOptions() {
         let t = TempDir("everyday")
         tree(t)
@@ -315,7 +333,8 @@ struct EverydayOptionsTests {
         #expect(rl.out.split(separator: "\n").sorted() == sl.out.split(separator: "\n").sorted(), "\(rl.out)\n\(sl.out)")
         for (args, text) in [(["--frobnicate"], "--frobnicate: unknown option"), (["-aK"], "-K: unknown option (not supported"),
                              (["--iconv=utf8"], "--iconv: unknown option (not supported"), (["--port=873"], "--port: unknown option"),
-                             (["--chown=a:b", "--usermap=x:y"], "cannot be combined"), (["--checksum-choice=md5"], "checksum-choice")] {
+                             (["--chown=a:b", "--usermap=x:y"], "cannot be combined"), (["--checksum-choice=md6"], "checksum-choice"),
+                             (["--zc=brotli"], "compress-choice")] {
             let r = run(["sy"] + args + ["src/", "x/"], cwd: t.path)
             #expect(r.code == 1 && r.err.contains(text) && !exists(t.sub("x")), "\(args): \(r)")
         }
