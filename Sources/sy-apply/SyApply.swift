@@ -96,6 +96,8 @@ struct SyApply: ParsableCommand {
     var protect: [String] = []
     @Flag(name: [.customShort("O"), .customLong("omit-dir-times")], help: "Leave directory times alone.")
     var omitDirTimes = false
+    @Flag(name: [.customShort("K"), .customLong("keep-dirlinks")], help: "Follow a symlink to a directory on the way (not one this run made).")
+    var keepDirlinks = false
     @Option(name: .customLong("max-delete"), help: "Delete no more than this many entries (exit 25 past it).")
     var maxDelete: Int?
     @Flag(name: .customLong("delete-after"), help: "Carry out deletions after everything else, none if the sender reported an IO error.")
@@ -133,6 +135,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.deleteAfter = cmd.deleteAfter || cmd.deleteDelay
     o.keepDeletesOnIOError = cmd.deleteDelay && !cmd.deleteAfter
     o.omitDirTimes = cmd.omitDirTimes
+    o.keepDirlinks = cmd.keepDirlinks
     o.omitLinkTimes = cmd.preserve.omitLinkTimes
     o.xattrSelection = cmd.preserve.xattrSelection
     o.executability = cmd.preserve.executability

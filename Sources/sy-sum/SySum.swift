@@ -59,6 +59,8 @@ struct SySum: ParsableCommand {
     var modifyWindow: Int64 = 0
     @Flag(name: [.customShort("O"), .customLong("omit-dir-times")], help: "Do not compare directory times.")
     var omitDirTimes = false
+    @Flag(name: [.customShort("K"), .customLong("keep-dirlinks")], help: "Walk a destination symlink to a directory as that directory.")
+    var keepDirlinks = false
     @Flag(name: .customLong("ignore-errors"), help: "Delete even below unreadable source directories.")
     var ignoreErrors = false
     @Option(name: .customLong("min-size"), help: "Don't transfer files smaller than SIZE.")
@@ -119,6 +121,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.minSize = cmd.minSize.flatMap(SizeArg.parse)
     o.modifyWindow = cmd.modifyWindow
     o.omitDirTimes = cmd.omitDirTimes
+    o.keepDirlinks = cmd.keepDirlinks
     o.numericIds = cmd.preserve.numericIds
     o.reportUnchanged = cmd.reportUnchanged
     if let j = cmd.jobs { BlockSigner.maxLanes = max(1, min(64, j)) }

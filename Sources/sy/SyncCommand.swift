@@ -137,6 +137,7 @@ struct SyncCommand: ParsableCommand {
         r.chmod = pres.chmod
         r.timeout = xfer.timeout ?? 0
         r.omitDirTimes = on(pres.omitDirTimes, "omit-dir-times", "O")
+        r.keepDirlinks = on(pres.keepDirlinks, "keep-dirlinks", "K")
         r.ignoreErrors = del.ignoreErrors
         r.dirs = pres.dirs || sel.filesFrom != nil
         r.maxSize = sel.maxSize
@@ -278,6 +279,8 @@ struct PreservationOptions: ParsableArguments {
     var omitLinkTimes = false
     @Flag(name: [.customShort("O"), .customLong("omit-dir-times")], help: "Omit directories from --times.")
     var omitDirTimes = false
+    @Flag(name: [.customShort("K"), .customLong("keep-dirlinks")], help: "Treat symlinked dir on receiver as dir.")
+    var keepDirlinks = false
     @Option(name: .customLong("chmod"), help: "Affect file and/or directory permissions (rsync's syntax).")
     var chmod: [String] = []
     @Flag(name: [.customShort("L"), .customLong("copy-links")], help: "Transform symlink into referent file/dir.")

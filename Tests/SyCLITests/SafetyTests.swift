@@ -46,12 +46,12 @@ struct SafetyTests {
     }
 
     /// Builds a delta stream from JSON lines and feeds it to sy-apply.
-    func applyJSON(_ lines: [String], dst: String) -> RunResult {
+    func applyJSON(_ lines: [String], dst: String, flags: String = "-a") -> RunResult {
         let header = #"{"type":"header","stream":"delta","version":2,"producer":"hostile"}"#
         let text = ([header] + lines).joined(separator: "\n") + "\n"
         let t = TempDir()
         writeFile(t.sub("in.jsonl"), Array(text.utf8))
-        return sh("sy show --encode \(shellQuote(t.sub("in.jsonl"))) | sy-apply -a \(shellQuote(dst))")
+        return sh("sy show --encode \(shellQuote(t.sub("in.jsonl"))) | sy-apply \(flags) \(shellQuote(dst))")
     }
 
     func planJSON(_ path: String, kind: String = "file", action: String = "create", size: Int = 3, extra: String = "") -> String {
@@ -98,6 +98,25 @@ struct SafetyTests {
         let h = applyJSON([planJSON("stolen", action: "hardlink", extra: #","link_to":"link/secret""#)], dst: t.sub("dst"))
         #expect(h.code == 23, "\(h)")
         #expect(!exists(t.sub("dst/stolen")))
+    }
+
+    /// -K follows the destination's own links to directories, never one the stream just made:
+    /// a sender cannot send `x -> /outside` and then `x/pwned`.
+    @Test func keepDirlinksNeverFollowsALinkTheStreamMade() throws {
+        let t = TempDir()
+        mkdir(t.sub("dst"), 0o755); mkdir(t.sub("outside"), 0o755); mkdir(t.sub("mine"), 0o755)
+        let made = #","target":"\#(t.sub("outside"))""#
+        let r = applyJSON([planJSON("x", kind: "symlink", extra: made), planJSON("x/pwned"), #"{"type":"literal","data_b64":"YWJj"}"#,
+                           #"{"type":"file-end","size":3,"hash":null}"#], dst: t.sub("dst"), flags: "-aK")
+        #expect(r.code == 23, "\(r)")
+        #expect(!exists(t.sub("outside/pwned")))
+        #expect((try? Sys.fstatat(Sys.atFDCWD, t.sub("dst/x").pathBytes))?.kind == .symlink)
+        // A link that was there before is the user's: -K goes through it.
+        try Sys.symlinkat(t.sub("mine").pathBytes, Sys.atFDCWD, t.sub("dst/y").pathBytes)
+        let ok = applyJSON([planJSON("y/f"), #"{"type":"literal","data_b64":"YWJj"}"#, #"{"type":"file-end","size":3,"hash":null}"#],
+                           dst: t.sub("dst"), flags: "-aK")
+        #expect(ok.code == 0, "\(ok)")
+        #expect(readFile(t.sub("mine/f")) == Array("abc".utf8))
     }
 
     @Test func truncatedOrCorruptStreamsLeaveTheDestinationAlone() throws {

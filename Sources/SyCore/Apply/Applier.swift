@@ -12,6 +12,9 @@ public final class Applier {
         var plan: Plan
         var isNew: Bool
         var touched = false
+        /// -K: the directory was reached through the destination's symlink, which lives in this
+        /// directory (a dup'ed fd): as rsync, its time and owner go to the link.
+        var linkParent: Int32 = -1
     }
 
     let options: ApplyOptions
@@ -21,6 +24,8 @@ public final class Applier {
     var rootFd: Int32 = -1
     var rootMissing = false
     var dirs: DirStack?
+    /// -K: the symlinks this run made (never followed as directories).
+    var madeLinks: Set<PathBytes> = []
     var linkDirs: DirStack?
     /// Directories of out-of-turn plans, opened beside the walk's own (see `handleOutOfTurn`).
     var outOfTurnDirs: DirStack?
@@ -152,7 +157,7 @@ public final class Applier {
                 throw SyError.sys("cannot open destination", destination, error.code)
             }
         }
-        let d = DirStack(rootFd: rootFd)
+        let d = destinationStack()
         d.onPop = { [unowned self] path, fd in
             if let last = self.pending.last, last.path == path {
                 self.pending.removeLast()
@@ -160,8 +165,8 @@ public final class Applier {
             }
         }
         dirs = d
-        linkDirs = DirStack(rootFd: rootFd)
-        outOfTurnDirs = DirStack(rootFd: rootFd)
+        linkDirs = destinationStack()
+        outOfTurnDirs = destinationStack()
         return rootFd
     }
 
@@ -228,6 +233,10 @@ public final class Applier {
 
     func finalizeDir(_ d: PendingDir, fd: Int32) {
         let e = d.plan.entry
+        if d.linkParent >= 0 {
+            finalizeLinkedDir(d, fd: fd)
+            return
+        }
         if d.isNew || d.plan.flags.contains(.perms) {
             let mode = options.perms ? e.perms : (d.isNew ? e.perms & ~UInt32(umask) : nil)
             if let mode { do { try Sys.fchmod(fd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) } }
@@ -240,11 +249,25 @@ public final class Applier {
         }
     }
 
+    /// -K: a directory reached through a symlink gets its mode like any other (chmod follows
+    /// the link), while its time and owner go to the link, as rsync sets them without following.
+    func finalizeLinkedDir(_ d: PendingDir, fd: Int32) {
+        defer { Sys.close(d.linkParent) }
+        let e = d.plan.entry, name = PathOps.base(e.path)
+        if d.plan.flags.contains(.perms) && options.perms {
+            do { try Sys.fchmod(fd, mode_t(e.perms)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
+        }
+        if d.plan.flags.contains(.owner) || d.plan.flags.contains(.group) { lchown(dir: d.linkParent, name: name, e) }
+        if options.times && !options.omitDirTimes && (d.touched || d.plan.flags.contains(.time)) {
+            try? Sys.lutimensat(d.linkParent, name, e.mtimeSec, e.mtimeNsec)
+        }
+    }
+
     /// Gives the directories changed after they were finished their times again (rsync
     /// touches them up after its deletion pass and its delayed updates).
     func retouchLateDirs() {
         guard rootFd >= 0 else { return }
-        let stack = DirStack(rootFd: rootFd)
+        let stack = destinationStack()
         defer { stack.closeAll() }
         for (path, (sec, nsec)) in lateDirTimes {
             guard let fd = try? stack.fd(for: path) else { continue }
@@ -259,7 +282,7 @@ public final class Applier {
             for p in deferredDeletes { try? dryRun(p) }
             return
         }
-        let stack = DirStack(rootFd: rootFd)
+        let stack = destinationStack()
         defer { stack.closeAll() }
         for p in deferredDeletes {
             guard let dir = try? stack.fd(for: PathOps.parent(p.entry.path)) else { continue }
@@ -284,7 +307,7 @@ public final class Applier {
     func finishDelayed() {
         guard rootFd >= 0 else { return }
         let hd = holdingDir
-        let stack = DirStack(rootFd: rootFd)
+        let stack = destinationStack()
         defer { stack.closeAll() }
         for (dirPath, name) in delayed {
             let path = PathOps.join(dirPath, name)
@@ -487,14 +510,37 @@ public final class Applier {
         return true
     }
 
+    /// A stack of directories below the destination root; with -K it follows a symlink to a
+    /// directory on the way, unless this run made the symlink (a sender cannot lead the
+    /// receiver out through a link it just sent).
+    func destinationStack() -> DirStack {
+        let d = DirStack(rootFd: rootFd)
+        if options.keepDirlinks { d.followsDirLink = { [unowned self] path in !self.madeLinks.contains(path) } }
+        return d
+    }
+
     func openDir(_ p: Plan, dir: Int32, name: PathBytes, isNew: Bool) {
         let fd: Int32
-        do { fd = try Sys.openDir(dir, name) } catch {
+        do { fd = try DirStack.openDir(dir, name, path: p.entry.path, isNew ? nil : dirs?.followsDirLink) } catch {
+            if options.keepDirlinks && !isNew, (try? Sys.fstatat(dir, name))?.kind == .symlink {
+                // -K: the link's directory is gone (deleted by this run): rsync makes the directory.
+                do { try Sys.unlinkat(dir, name, isDir: false); try Sys.mkdirat(dir, name, 0o700) } catch {
+                    report(SyError.sys("mkdir failed for", p.entry.path, error.code, status: .partial))
+                    return
+                }
+                var made = p
+                made.action = .create
+                made.flags = []
+                openDir(made, dir: dir, name: name, isNew: true)
+                return
+            }
             report(SyError.sys("cannot open directory", p.entry.path, error.code, status: .partial))
             return
         }
         dirs?.push(p.entry.path, fd: fd)
-        pending.append(PendingDir(path: p.entry.path, plan: p, isNew: isNew))
+        var d = PendingDir(path: p.entry.path, plan: p, isNew: isNew)
+        if options.keepDirlinks && !isNew, (try? Sys.fstatat(dir, name))?.kind == .symlink { d.linkParent = dup(dir) }
+        pending.append(d)
         if isNew { stats.created.add(.directory) }
         if isNew || p.action == .attrs { reporter.change(p) }
     }
@@ -516,6 +562,7 @@ public final class Applier {
             return
         }
         let tmp = namer.make(name)
+        if e.kind == .symlink && options.keepDirlinks { madeLinks.insert(e.path) }
         do {
             switch e.kind {
             case .symlink: try Sys.symlinkat(e.target, dir, tmp)
@@ -596,6 +643,7 @@ public final class Applier {
     }
 
     func hardlink(_ p: Plan, dir: Int32, name: PathBytes) throws(SyError) {
+        if p.entry.kind == .symlink && options.keepDirlinks { madeLinks.insert(p.entry.path) }
         guard let linkDirs else { return }
         let external = p.flags.contains(.linkDest)
         if external && p.linkTo != p.entry.path {

@@ -37,6 +37,8 @@ public struct ApplyOptions: Sendable {
     public var partialDir: PathBytes?
     /// `-O`: leave directory times alone.
     public var omitDirTimes = false
+    /// `-K`: a symlink to a directory on the way is followed, unless this run made it.
+    public var keepDirlinks = false
     /// `-J`: symlink times are left alone.
     public var omitLinkTimes = false
     /// `-E`: without -p, files follow the source's executable bit.

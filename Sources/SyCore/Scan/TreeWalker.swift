@@ -140,8 +140,9 @@ public final class TreeWalker: SourceWalk {
     }
 
     /// A walk of everything below the directory `fd`, starting with `.` itself.
-    public convenience init(directory fd: Int32) {
+    public convenience init(directory fd: Int32, symlinks: SymlinkMode = .keep) {
         self.init(rootDir: fd, roots: [])
+        self.symlinks = symlinks
         rootDirFd = fd
         topListed = true
         frames.append(list(fd: fd, path: [0x2E]))

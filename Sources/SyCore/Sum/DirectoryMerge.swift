@@ -131,7 +131,12 @@ extension Summer {
               levels[li].children.isDir[j] != (s.kind == .directory) else { return nil }
         markOutOfTurn(li, j)
         // What it is now (the listing knows only its name and whether it is a directory).
-        let listed = levels[li].item(j)
+        return current(levels[li].item(j))
+    }
+
+    /// What the destination entry `listed` is now, by lstat (a `-K` walk took a symlink to a
+    /// directory for the directory; the listing knows only names and directory or not).
+    func current(_ listed: WalkItem) -> WalkItem {
         guard let opener = basisOpener, let dir = try? opener.parentFd(listed.path),
               let st = try? Sys.fstatat(dir, listed.name), let kind = st.kind else { return listed }
         var d = WalkItem(path: listed.path, stat: st, kind: kind, target: [], dirfd: -1, name: listed.name)

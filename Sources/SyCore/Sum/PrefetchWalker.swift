@@ -20,17 +20,18 @@ public final class PrefetchWalker: @unchecked Sendable {
     let rootFd: Int32
     private let dirs: DirStack
 
-    /// Starts walking below `rootFd` (which stays open for the consumer).
-    public init(rootFd: Int32, onProblem: @escaping @Sendable (SyError) -> Void) {
+    /// Starts walking below `rootFd` (which stays open for the consumer). `followDirLinks`
+    /// (`-K`): a symlink to a directory is walked as the directory (the item says `followed`).
+    public init(rootFd: Int32, followDirLinks: Bool = false, onProblem: @escaping @Sendable (SyError) -> Void) {
         self.rootFd = rootFd
         // Created at 0 and raised to 64: libdispatch traps when a semaphore is freed below its
         // initial value, which happens when the consumer stops early (a bad stream).
         notFull = DispatchSemaphore(value: 0)
         for _ in 0..<64 { notFull.signal() }
-        dirs = DirStack(rootFd: rootFd)
+        dirs = DirStack(rootFd: rootFd, followLinks: followDirLinks)
         let walkFd = dup(rootFd)
         Thread.detach { [self] in
-            let walker = TreeWalker(directory: walkFd)
+            let walker = TreeWalker(directory: walkFd, symlinks: followDirLinks ? .followDirs : .keep)
             walker.onProblem = onProblem
             var batch: [WalkItem] = []
             batch.reserveCapacity(512)

@@ -37,6 +37,8 @@ public struct SumOptions: Sendable {
     public var modifyWindow: Int64 = 0
     /// `-O`: directory times are not preserved.
     public var omitDirTimes = false
+    /// `-K`: the destination walk takes a symlink to a directory for the directory.
+    public var keepDirlinks = false
     /// `--safe-links`: symlinks pointing outside the tree are ignored (neither made nor deleted).
     public var safeLinks = false
     /// `-y`: new files may use a similar file in their destination directory as the basis.

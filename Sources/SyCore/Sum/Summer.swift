@@ -123,7 +123,7 @@ public final class Summer {
         var rootFd: Int32 = -1
         do {
             rootFd = try Sys.openat(Sys.atFDCWD, destination, O_RDONLY | O_DIRECTORY)
-            walker = PrefetchWalker(rootFd: rootFd) { e in
+            walker = PrefetchWalker(rootFd: rootFd, followDirLinks: options.keepDirlinks) { e in
                 // Problems in the destination walk are reported from the walker thread. An
                 // entry gone before its stat (removed by hand, or by sy-apply's deletion pass
                 // under --delete-before) is no problem of the transfer: rsync says nothing.
@@ -438,8 +438,10 @@ public final class Summer {
     }
 
     /// Deletes a destination entry the source does not have, if --delete and the filters allow.
-    func deleteExtra(_ d: WalkItem) throws(SyError) {
+    func deleteExtra(_ walked: WalkItem) throws(SyError) {
         if pass == .transfers { return } // the deletion pass saw to it
+        // -K: a symlink walked as its directory goes as the symlink it is (rsync's delete looks with lstat).
+        let d = options.keepDirlinks && walked.kind == .directory ? current(walked) : walked
         if let pd = options.partialDir, d.kind == .directory, PathOps.base(d.path) == pd { return }
         guard options.delete, deletable(d.path) else { return }
         if deletionsStopped {

@@ -77,6 +77,7 @@ public struct StageCommands: Sendable {
         if r.numericIds { sum.append("--numeric-ids") }
         if r.modifyWindow != 0 { sum.append("--modify-window=\(r.modifyWindow)") }
         if r.omitDirTimes { sum.append("-O") }
+        if r.keepDirlinks { sum.append("-K") }
         if r.ignoreErrors { sum.append("--ignore-errors") }
         if let v = r.maxSize { sum.append("--max-size=" + v) }
         if let pd = r.partialDir { sum += ["--partial-dir", pd] }
@@ -109,6 +110,7 @@ public struct StageCommands: Sendable {
         var apply = ["sy-apply"] + pres
         if r.dryRun { apply.append("-n") }
         if r.omitDirTimes { apply.append("-O") }
+        if r.keepDirlinks { apply.append("-K") }
         if r.inplace { apply.append("--inplace") }
         if r.mkpath { apply.append("--mkpath") }
         if r.fsync { apply.append("--fsync") }

@@ -32,6 +32,8 @@ public struct SyncRequest: Sendable {
     /// `--timeout` seconds (0: none).
     public var timeout = 0
     public var omitDirTimes = false
+    /// `-K`: a symlink to a directory in the destination stands for the directory the source sends.
+    public var keepDirlinks = false
     public var ignoreErrors = false
     /// `-d`: without -r, directories themselves are sent (not skipped).
     public var dirs = false

@@ -13,6 +13,8 @@ public final class DirStack {
 
     /// Follow symlinks to directories (only for reading a sender's tree with `-L` and friends).
     public var followLinks = false
+    /// `-K`: whether the symlink at this path may be followed to a directory (nil: never).
+    public var followsDirLink: ((PathBytes) -> Bool)?
 
     public init(rootFd: Int32, followLinks: Bool = false) { self.rootFd = rootFd; self.followLinks = followLinks }
 
@@ -45,12 +47,22 @@ public final class DirStack {
             var end = start
             while end < dir.count && dir[end] != 0x2F { end += 1 }
             let name = Array(dir[start..<end])
-            let fd = followLinks ? try Sys.openat(cur, name, O_RDONLY | O_DIRECTORY) : try Sys.openDir(cur, name)
+            let fd = followLinks ? try Sys.openat(cur, name, O_RDONLY | O_DIRECTORY)
+                                 : try DirStack.openDir(cur, name, path: Array(dir[0..<end]), followsDirLink)
             paths.append(Array(dir[0..<end])); fds.append(fd)
             cur = fd
             start = end + 1
         }
         return cur
+    }
+
+    /// Opens directory `name` under `dir` without following a symlink, unless `follows` allows
+    /// following the one at `path` (`-K`).
+    public static func openDir(_ dir: Int32, _ name: PathBytes, path: PathBytes, _ follows: ((PathBytes) -> Bool)?) throws(Errno) -> Int32 {
+        do { return try Sys.openDir(dir, name) } catch {
+            guard error.code == ELOOP || error.code == ENOTDIR, let follows, follows(path) else { throw error }
+            return try Sys.openat(dir, name, O_RDONLY | O_DIRECTORY)
+        }
     }
 
     /// Records an fd the caller already opened for `dir` (a child of the current top).
