@@ -331,7 +331,7 @@ struct EverydayOptionsTests {
         let sl = run(["sy", "-a", "--list-only", "src/", "nowhere/"], cwd: t.path)
         #expect(sl.code == 0 && !exists(t.sub("nowhere")))
         #expect(rl.out.split(separator: "\n").sorted() == sl.out.split(separator: "\n").sorted(), "\(rl.out)\n\(sl.out)")
-        for (args, text) in [(["--frobnicate"], "--frobnicate: unknown option"), (["-aK"], "-K: unknown option (not supported"),
+        for (args, text) in [(["--frobnicate"], "--frobnicate: unknown option"), (["-aU"], "-U: unknown option (not supported"),
                              (["--iconv=utf8"], "--iconv: unknown option (not supported"), (["--port=873"], "--port: unknown option"),
                              (["--chown=a:b", "--usermap=x:y"], "cannot be combined"), (["--checksum-choice=md6"], "checksum-choice"),
                              (["--zc=brotli"], "compress-choice")] {

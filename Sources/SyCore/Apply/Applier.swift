@@ -258,9 +258,8 @@ public final class Applier {
             do { try Sys.fchmod(fd, mode_t(e.perms)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
         }
         if d.plan.flags.contains(.owner) || d.plan.flags.contains(.group) { lchown(dir: d.linkParent, name: name, e) }
-        if options.times && !options.omitDirTimes && (d.touched || d.plan.flags.contains(.time)) {
-            try? Sys.lutimensat(d.linkParent, name, e.mtimeSec, e.mtimeNsec)
-        }
+        // rsync looks at the link's own time when it touches directories up at the end.
+        if options.times && !options.omitDirTimes { try? Sys.lutimensat(d.linkParent, name, e.mtimeSec, e.mtimeNsec) }
     }
 
     /// Gives the directories changed after they were finished their times again (rsync

@@ -37,6 +37,7 @@ extension Summer {
         let second = Summer(options: options, input: try StreamReader(fd: spool, expecting: [.entries]), output: output)
         second.pass = .transfers
         second.changedDirs = first.changedDirs
+        second.deletedDirs = first.deletedDirs
         second.ioErrorNoted = first.ioErrorNoted
         second.totals = totals
         try second.merge(destination: destination)

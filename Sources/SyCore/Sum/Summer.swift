@@ -74,6 +74,8 @@ public final class Summer {
     var filtersStarted = false
     /// Which part of the work this merge does (`--delete-before` runs two, see `DeleteBefore.swift`).
     var pass = Pass.whole
+    /// -K: directories deleted in this run (a link to one is no directory any more).
+    var deletedDirs: Set<LinkKey> = []
     /// Directories the deletion pass deleted in (their times changed).
     var changedDirs: Set<PathBytes> = []
 
@@ -282,14 +284,28 @@ public final class Summer {
             pendingKeeps.append((plan, false))
             return
         }
+        try sendPendingKeeps()
+        if plan.action.carriesData && plan.entry.kind == .file { totals?.count(entry: false, plannedBytes: plan.entry.size) }
+        plan.encode(into: &out.payload)
+        try out.emit(.plan)
+    }
+
+    /// Sends the KEEP plans of the directories around the next plan (or of a directory whose
+    /// own plan must go out though it changes nothing that is itemized).
+    func sendPendingKeeps() throws(SyError) {
         for i in pendingKeeps.indices where !pendingKeeps[i].sent {
             pendingKeeps[i].plan.encode(into: &out.payload)
             try out.emit(.plan)
             pendingKeeps[i].sent = true
         }
-        if plan.action.carriesData && plan.entry.kind == .file { totals?.count(entry: false, plannedBytes: plan.entry.size) }
-        plan.encode(into: &out.payload)
-        try out.emit(.plan)
+    }
+
+    /// -K: whether the destination's link that stands for directory `s` has another time than
+    /// `s` (rsync touches it up at the end: it sets the time on the link itself).
+    func linkTimeDiffers(_ s: Entry, _ d: WalkItem) -> Bool {
+        guard d.followed && options.times && !options.omitDirTimes else { return false }
+        let link = current(d)
+        return link.kind == .symlink && !sameTime(s, link.stat)
     }
 
     /// Whether a kind is part of this transfer (`-l`, `-D`, `--specials`).
@@ -442,6 +458,7 @@ public final class Summer {
         if pass == .transfers { return } // the deletion pass saw to it
         // -K: a symlink walked as its directory goes as the symlink it is (rsync's delete looks with lstat).
         let d = options.keepDirlinks && walked.kind == .directory ? current(walked) : walked
+        if options.keepDirlinks && d.kind == .directory { deletedDirs.insert(LinkKey(dev: d.stat.dev, ino: d.stat.ino)) }
         if let pd = options.partialDir, d.kind == .directory, PathOps.base(d.path) == pd { return }
         guard options.delete, deletable(d.path) else { return }
         if deletionsStopped {
@@ -472,7 +489,13 @@ public final class Summer {
         options.safeLinks && options.links && s.kind == .symlink && SymlinkMode.isUnsafe(s.target, at: s.path)
     }
 
-    func both(_ s: Entry, _ d: WalkItem, _ walker: PrefetchWalker) throws(SyError) {
+    func both(_ s: Entry, _ walked: WalkItem, _ walker: PrefetchWalker) throws(SyError) {
+        var d = walked
+        if d.followed && deletedDirs.contains(LinkKey(dev: d.stat.dev, ino: d.stat.ino)) {
+            // -K: the link's directory goes in this run: the link is a link again (rsync finds it dangling).
+            walker.skipChildren(of: d.path)
+            d = current(d)
+        }
         if pass == .deletions { try deletionsBelow(s, d, walker); return }
         if ignoredLink(s) {
             if d.kind == .directory { walker.skipChildren(of: d.path) }
@@ -580,6 +603,7 @@ public final class Summer {
             try emitWithSignature(p, basis: d)
         }
         if options.hardLinks && s.isLinkCandidate { try placeHeldMembers(of: s) }
+        if s.kind == .directory && linkTimeDiffers(s, d) { try sendPendingKeeps() }
         if s.kind == .directory { try enterDirectory(s.path, d) }
     }
 
