@@ -455,12 +455,11 @@ public final class Summer {
 
     /// Deletes a destination entry the source does not have, if --delete and the filters allow.
     func deleteExtra(_ walked: WalkItem) throws(SyError) {
-        if pass == .transfers { return } // the deletion pass saw to it
+        if pass == .transfers || !options.delete { return } // (the deletion pass saw to it)
         // -K: a symlink walked as its directory goes as the symlink it is (rsync's delete looks with lstat).
         let d = options.keepDirlinks && walked.kind == .directory ? current(walked) : walked
-        if options.keepDirlinks && d.kind == .directory { deletedDirs.insert(LinkKey(dev: d.stat.dev, ino: d.stat.ino)) }
         if let pd = options.partialDir, d.kind == .directory, PathOps.base(d.path) == pd { return }
-        guard options.delete, deletable(d.path) else { return }
+        guard deletable(d.path) else { return }
         if deletionsStopped {
             if !ioErrorNoted {
                 ioErrorNoted = true
@@ -471,6 +470,7 @@ public final class Summer {
         if filters.excludes(d.path, isDirectory: d.kind == .directory, side: .receiver) { return }
         if options.protects.excludes(d.path, isDirectory: d.kind == .directory) { return }
         try emit(Plan(action: .delete, entry: Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)))
+        if options.keepDirlinks && d.kind == .directory { deletedDirs.insert(LinkKey(dev: d.stat.dev, ino: d.stat.ino)) }
         if pass == .deletions && !options.dryRun { changedDirs.insert(PathOps.parent(d.path)) }
     }
 
@@ -634,6 +634,8 @@ public final class Summer {
             }
         }
         if options.ignoreExisting {
+            // Something is there: nothing is made, and nothing below a directory it stands for.
+            if s.kind == .directory { skipPrefix = s.path }
             noteSkippedMember(s)
             return
         }
