@@ -283,6 +283,35 @@ struct EverydayOptionsTests {
         #expect(readFile(t.sub("dst/tool-1.0.tar")) == base, "the basis is left alone")
     }
 
+    /// -y picks the basis rsync picks: its weighted name distance with rsync's suffix rules
+    /// (dot included, leading dots, `~`, `.bak`/`.old`/`.orig`, digit suffixes) and limit. Without
+    /// -p a new file takes its basis's mode, so each candidate's own mode shows which was chosen.
+    @Test func fuzzyChoosesRsyncsBasis() throws {
+        let t = TempDir("everyday")
+        let candidates = ["b3", "d13", "extra8", "z.keep2", ".rsync-filter2", "report.c.12", "notes.txt~", "data.csv.bak",
+                          "lib.so.1", "main.c", "main.h", "Makefile", "conf.orig", "a.tar.gz", "x"]
+        let wanted = ["y.c1", "main.cc", "report.c.13", "notes.txt", "data.csv", "lib.so.2", "makefile", "conf",
+                      "a.tar.bz2", "xy", "b4", "totally-different-name.json", ".hidden1", "Q"]
+        mkdir(t.sub("src"), 0o755); mkdir(t.sub("r"), 0o755)
+        for (i, c) in candidates.enumerated() {
+            writeFile(t.sub("r/" + c), Array(repeating: UInt8(i), count: 100 + i))
+            chmod(t.sub("r/" + c), mode_t(0o700 | (i & 0o77)))
+        }
+        for (i, w) in wanted.enumerated() { writeFile(t.sub("src/" + w), Array(repeating: 0x41, count: 3000 + i)) }
+        #expect(system(script: "cd \(shellQuote(t.path)) && cp -a r s") == 0)
+        for args in [["-r", "-y"], ["-r", "-y", "--no-W"]] {
+            let r = run(["rsync"] + args + ["src/", "r/"], cwd: t.path)
+            let s = run(["sy"] + args + ["src/", "s/"], cwd: t.path)
+            #expect(r.code == 0 && s.code == 0, "\(s)")
+            for w in wanted {
+                let rm = try Sys.fstatat(Sys.atFDCWD, t.sub("r/" + w).pathBytes).perms
+                let sm = try Sys.fstatat(Sys.atFDCWD, t.sub("s/" + w).pathBytes).perms
+                #expect(rm == sm, "\(args) \(w): rsync's basis gave \(String(rm, radix: 8)), sy's \(String(sm, radix: 8))")
+            }
+            _ = system(script: "cd \(shellQuote(t.path)) && rm -f \(wanted.map { "r/" + shellQuote($0) + " s/" + shellQuote($0) }.joined(separator: " "))")
+        }
+    }
+
     /// --delay-updates with --backup-dir (and --remove-source-files): backups made when the held
     /// files move into place, the same as rsync's (this once crashed sy-apply at exit).
     @Test func delayedUpdatesWithBackupDir() throws {

@@ -29,18 +29,44 @@ struct FuzzyBasis {
         var best: (PathBytes, FileStat)?
         for f in files where f.name != name {
             if f.stat.size == s.size && f.stat.mtimeSec == s.mtimeSec { return (f.name, f.stat) }
-            let d = FuzzyBasis.distance(f.name[...], name[...])
-            let sd = FuzzyBasis.distance(FuzzyBasis.suffix(f.name), suffix)
-            let (dist, over) = d.addingReportingOverflow(sd.multipliedReportingOverflow(by: 10).partialValue)
-            if !over && dist <= lowest { lowest = dist; best = (f.name, f.stat) }
+            var dist = FuzzyBasis.distance(f.name[...], name[...])
+            // The suffixes weigh in only for a name not already out of the running (as rsync).
+            if dist < lowest {
+                let sd = FuzzyBasis.distance(FuzzyBasis.suffix(f.name), suffix)
+                let (sum, over) = dist.addingReportingOverflow(sd.multipliedReportingOverflow(by: 10).partialValue)
+                dist = over ? UInt32.max : sum
+            }
+            if dist <= lowest { lowest = dist; best = (f.name, f.stat) }
         }
         return best
     }
 
-    /// The name's suffix from its last dot (none for a leading dot only).
+    /// The name's significant suffix as rsync finds it, dot included: leading dots are no
+    /// suffix, a trailing `~` is ignored, `.bak`, `.old` and `.orig` are looked through (and,
+    /// after a `~`, a suffix starting with a digit), an all-digit suffix only counts when no
+    /// earlier one does (`foo.c.12` weighs as `.c`); none if the name has no dot.
     static func suffix(_ n: PathBytes) -> ArraySlice<UInt8> {
-        guard let dot = n.lastIndex(of: 0x2E), dot > 0 else { return [] }
-        return n[(dot + 1)...]
+        var start = 0
+        while start < n.count && n[start] == 0x2E { start += 1 }
+        var end = n.count
+        var tilde = false
+        if end - start > 1 && n[end - 1] == 0x7E { end -= 1; tilde = true }
+        var found: ArraySlice<UInt8> = []
+        while end - start > 1 {
+            var dot = end - 1
+            while dot > start && n[dot] != 0x2E { dot -= 1 }
+            if dot == start { break }
+            let suf = n[dot..<end]
+            end = dot
+            let word = Array(suf.dropFirst())
+            if word == Array("bak".utf8) || word == Array("old".utf8) || word == Array("orig".utf8) { continue }
+            if suf.count > 2 && tilde && (0x30...0x39).contains(word[0]) { continue }
+            found = suf
+            if suf.count == 1 { break }
+            if !word.allSatisfy({ (0x30...0x39).contains($0) }) { return found }
+            // An all-digit suffix is not that significant: an earlier one may replace it.
+        }
+        return found
     }
 
     /// rsync's fuzzy_distance: an edit distance in which changing, adding or dropping a byte
