@@ -27,7 +27,7 @@ extension Summer {
     /// directories, `-y`), where the first member leads.
     var holdsLinkMembers: Bool {
         options.hardLinks && !options.existing && !options.append && !options.appendVerify
-            && options.linkDests.isEmpty && options.compareDests.isEmpty && !options.fuzzy
+            && options.linkDests.isEmpty && options.compareDests.isEmpty
     }
 
     /// A member rsync skips (`-u`, `--ignore-existing`): it neither leads nor waits, and is not

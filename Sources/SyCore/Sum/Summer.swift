@@ -346,8 +346,8 @@ public final class Summer {
             return
         }
         let plan = Plan(action: .create, flags: options.times ? [] : [.timeNow], entry: s)
-        if s.kind == .file, options.fuzzy, try emitFuzzy(plan) { return }
-        try emitResumable(plan)
+        let fuzzySent = s.kind == .file && options.fuzzy ? try emitFuzzy(plan) : false
+        if !fuzzySent { try emitResumable(plan) }
         try placeHeldMembers(of: s)
     }
 
