@@ -20,6 +20,9 @@ struct SySum: ParsableCommand {
     @Flag(name: .customLong("delete"), help: "Plan deletion of entries not in the source.")
     var delete = false
 
+    @Flag(name: .customLong("delete-after"), help: "With --delete: the receiver deletes at the end (so -y may take an extra as its basis).")
+    var deleteAfter = false
+
     @Flag(name: .customLong("delete-before"), help: "With --delete: plan every deletion before the first transfer (spools the entry stream to $TMPDIR).")
     var deleteBefore = false
     @Flag(name: .customLong("force"), help: "Replace a non-empty directory by a non-directory.")
@@ -122,6 +125,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.modifyWindow = cmd.modifyWindow
     o.omitDirTimes = cmd.omitDirTimes
     o.keepDirlinks = cmd.keepDirlinks
+    o.deleteLater = cmd.deleteAfter
     o.numericIds = cmd.preserve.numericIds
     o.reportUnchanged = cmd.reportUnchanged
     if let j = cmd.jobs { BlockSigner.maxLanes = max(1, min(64, j)) }

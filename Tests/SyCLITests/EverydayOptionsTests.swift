@@ -292,14 +292,16 @@ struct EverydayOptionsTests {
                           "lib.so.1", "main.c", "main.h", "Makefile", "conf.orig", "a.tar.gz", "x"]
         let wanted = ["y.c1", "main.cc", "report.c.13", "notes.txt", "data.csv", "lib.so.2", "makefile", "conf",
                       "a.tar.bz2", "xy", "b4", "totally-different-name.json", ".hidden1", "Q"]
-        mkdir(t.sub("src"), 0o755); mkdir(t.sub("r"), 0o755)
+        mkdir(t.sub("src"), 0o755); mkdir(t.sub("dst"), 0o755)
         for (i, c) in candidates.enumerated() {
-            writeFile(t.sub("r/" + c), Array(repeating: UInt8(i), count: 100 + i))
-            chmod(t.sub("r/" + c), mode_t(0o700 | (i & 0o77)))
+            writeFile(t.sub("dst/" + c), Array(repeating: UInt8(i), count: 100 + i))
+            chmod(t.sub("dst/" + c), mode_t(0o700 | (i & 0o77)))
         }
         for (i, w) in wanted.enumerated() { writeFile(t.sub("src/" + w), Array(repeating: 0x41, count: 3000 + i)) }
-        #expect(system(script: "cd \(shellQuote(t.path)) && cp -a r s") == 0)
-        for args in [["-r", "-y"], ["-r", "-y", "--no-W"]] {
+        // With --delete the candidates (extras all) are gone before the files come; not so
+        // when deleting at the end.
+        for args in [["-r", "-y"], ["-r", "-y", "--no-W"], ["-r", "-y", "--delete"], ["-r", "-y", "--delete-after"]] {
+            #expect(system(script: "cd \(shellQuote(t.path)) && rm -rf r s && cp -a dst r && cp -a dst s") == 0)
             let r = run(["rsync"] + args + ["src/", "r/"], cwd: t.path)
             let s = run(["sy"] + args + ["src/", "s/"], cwd: t.path)
             #expect(r.code == 0 && s.code == 0, "\(s)")
@@ -308,7 +310,6 @@ struct EverydayOptionsTests {
                 let sm = try Sys.fstatat(Sys.atFDCWD, t.sub("s/" + w).pathBytes).perms
                 #expect(rm == sm, "\(args) \(w): rsync's basis gave \(String(rm, radix: 8)), sy's \(String(sm, radix: 8))")
             }
-            _ = system(script: "cd \(shellQuote(t.path)) && rm -f \(wanted.map { "r/" + shellQuote($0) + " s/" + shellQuote($0) }.joined(separator: " "))")
         }
     }
 

@@ -7,7 +7,18 @@ import Glibc
 struct FuzzyBasis {
     private var dir: PathBytes?
     private var files: [(name: PathBytes, stat: FileStat)] = []
+    /// Entries of one directory deleted before its files come (rsync's list no longer has them).
+    private var goneDir: PathBytes?
+    private var gone: Set<PathBytes> = []
     static let unit: UInt32 = 1 << 16
+
+    /// `path` is deleted before the files of its directory: it is no candidate.
+    mutating func forget(_ path: PathBytes) {
+        let parent = PathOps.parent(path)
+        if goneDir != parent { goneDir = parent; gone = [] }
+        gone.insert(PathOps.base(path))
+        if dir == parent { files.removeAll { $0.name == PathOps.base(path) } }
+    }
 
     /// The basis name for `s` in its directory (listed once per directory), or nil.
     mutating func find(for s: Entry, opener: PrefetchWalker) -> (PathBytes, FileStat)? {
@@ -19,7 +30,7 @@ struct FuzzyBasis {
             guard let dfd = try? opener.directoryFd(parent), let fd = try? Sys.openat(dfd, [0x2E], O_RDONLY | O_DIRECTORY) else { return nil }
             defer { Sys.close(fd) }
             guard let names = try? DirReader.sortedNames(fd) else { return nil }
-            for n in names {
+            for n in names where !(goneDir == parent && gone.contains(n)) {
                 if let st = try? Sys.fstatat(fd, n), st.kind == .file, st.size > 0 { files.append((n, st)) }
             }
         }

@@ -471,6 +471,7 @@ public final class Summer {
         if options.protects.excludes(d.path, isDirectory: d.kind == .directory) { return }
         try emit(Plan(action: .delete, entry: Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)))
         if options.keepDirlinks && d.kind == .directory { deletedDirs.insert(LinkKey(dev: d.stat.dev, ino: d.stat.ino)) }
+        if options.fuzzy && !options.deleteLater { fuzzy.forget(d.path) }
         if pass == .deletions && !options.dryRun { changedDirs.insert(PathOps.parent(d.path)) }
     }
 
