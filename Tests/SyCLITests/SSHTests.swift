@@ -28,7 +28,7 @@ struct SSHTests {
         gen.populate(src)
         for round in 0..<3 {
             sleep(1)
-            let flags = round == 2 ? ["-aH", "--delete", "-z"] : ["-aH", "--delete"]
+            let flags = [["-aH", "--delete"], ["-aH", "--delete-before", "-K"], ["-aH", "--delete", "-z"]][round]
             let r = run(["rsync", "-e", server.rsh] + flags + [src + "/", remote(server, t.sub("rsync"))])
             #expect(r.code == 0, "rsync: \(r)")
             let push = sy(server, flags + [src + "/", remote(server, t.sub("push"))])
