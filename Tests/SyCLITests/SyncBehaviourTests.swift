@@ -532,6 +532,40 @@ extension SyncBehaviourTests {
         }
     }
 
+    /// Named sources (no `dir/`): sy-sum looks at those names in the destination, not at all of
+    /// it (a file copied into a big directory, or under a new name, once walked all of it); the
+    /// result is rsync's, and nothing else there is touched or deleted.
+    @Test func namedSourcesLookOnlyAtTheirNames() throws {
+        let t = TempDir()
+        let build = """
+            mkdir -p src/a/b dst/a && echo 1 > src/a/b/f && echo 2 > src/f && echo old > dst/a/gone
+            for d in $(seq 1 20); do mkdir -p dst/other$d; for f in $(seq 1 100); do echo $f > dst/other$d/x$f; done; done
+            cp -a dst r
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        let traced = system(script: "command -v strace >/dev/null") == 0
+        let log = t.sub("trace")
+        let trace = traced ? ["strace", "-f", "-qq", "-e", "trace=newfstatat,statx,fstatat64", "-o", log] : []
+        let s = run(trace + ["sy", "-a", "--delete", "src/a", "src/f", "dst/"], cwd: t.path)
+        let r = run(["rsync", "-a", "--delete", "src/a", "src/f", "r/"], cwd: t.path)
+        #expect(s.code == 0 && r.code == 0, "\(s)")
+        // (The top directory got f at another moment in each run.)
+        #expect(TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("dst"), rootTimes: false)).isEmpty)
+        #expect(!exists(t.sub("dst/a/gone")) && exists(t.sub("dst/other20/x100")))
+        if traced {
+            let stats = String(decoding: readFile(log) ?? [], as: UTF8.self).split(separator: "\n").filter { $0.contains("stat") }
+            // The 2,000 other entries are never looked at; the tools' own start-up and the sources are.
+            #expect(stats.count < 1000, "\(stats.count) stat calls")
+        }
+        // One file under a new name beside the 2,000.
+        let one = run(trace + ["sy", "-a", "src/f", "dst/renamed"], cwd: t.path)
+        #expect(one.code == 0 && readFile(t.sub("dst/renamed")) == Array("2\n".utf8), "\(one)")
+        if traced {
+            let stats = String(decoding: readFile(log) ?? [], as: UTF8.self).split(separator: "\n").filter { $0.contains("stat") }
+            #expect(stats.count < 1000, "\(stats.count) stat calls")
+        }
+    }
+
     /// -K: a destination symlink to a directory stands for the directory the source sends
     /// (its target gets the files and loses its extras); a source symlink still replaces one;
     /// --delete removes an extra link, never what it points to; without -K the link goes.

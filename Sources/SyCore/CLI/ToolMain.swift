@@ -43,12 +43,21 @@ public func toolMain<Command: ParsableCommand>(_ type: Command.Type, name: Strin
         // The next stage closed its end: exit as a writer killed by SIGPIPE would, so the
         // pipeline can tell a follower from the stage that failed first.
         if e.errno == EPIPE { exit(128 + SIGPIPE) }
+        // A stage of sy's own pipeline whose input is empty: the stage before it failed and said why.
+        if e.errno == ENODATA && getenv(ToolEnvironment.stage) != nil { exit(e.status.rawValue) }
         if !e.message.isEmpty { warn(e.message) }
         exit(e.status.rawValue)
     } catch {
         warn("\(error)")
         exit(ExitStatus.fileIO.rawValue)
     }
+}
+
+/// Environment variables sy sets for the tools it runs.
+public enum ToolEnvironment {
+    /// Set for the stages of a sync (`sy` and `sy --mux-server` set it): a stage whose input
+    /// stream is empty exits without a message, the stage before it having reported why.
+    public static let stage = "SY_STAGE"
 }
 
 extension String {

@@ -20,6 +20,7 @@ public enum MuxServer {
     public static func run(_ args: [String]) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
         ProgramName.current = "sy --mux-server"
+        setenv(ToolEnvironment.stage, "1", 1)
         guard let stages = parse(args) else {
             warn("--mux-server: expected COUNT ARGV... groups")
             return ExitStatus.syntax.rawValue

@@ -62,6 +62,8 @@ public enum Scanner {
         try sendIOErrors()
         let sender = EntrySender(out: out, names: options.sendNames ? IdNames() : nil, prune: options.pruneEmptyDirs,
                                  missing: options.deleteMissing ? set.missing : [])
+        // Named sources only: the receiver looks at those names in the destination, not at all of it.
+        if let top = set.topNames { try sender.sendDirNames([0x2E], top) }
         let walker = set.walker(recursive: options.recursive, contents: options.recursive || options.dirs,
                                 symlinks: options.symlinks, onProblem: report)
         if options.oneFileSystem, let fd = set.rootDir, let st = try? Sys.fstat(fd) {

@@ -92,6 +92,15 @@ public final class SourceSet {
         owned.forEach { Sys.close($0) }
     }
 
+    /// The stream's top-level names when every source is named (no `dir/` contents and no
+    /// `-R`): the stream has no `.`, and the receiver need look at nothing else at the top.
+    public var topNames: [PathBytes]? {
+        guard relative == nil, rootDir == nil, !sources.contains(where: \.contents) else { return nil }
+        var names = Set(sources.map(\.streamName))
+        names.formUnion(missing)
+        return names.sorted(by: bytesLess)
+    }
+
     /// Whether any source was found.
     public var isEmpty: Bool { relative.map { $0.bases.isEmpty } ?? sources.isEmpty }
 

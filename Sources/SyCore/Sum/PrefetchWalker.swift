@@ -22,7 +22,8 @@ public final class PrefetchWalker: @unchecked Sendable {
 
     /// Starts walking below `rootFd` (which stays open for the consumer). `followDirLinks`
     /// (`-K`): a symlink to a directory is walked as the directory (the item says `followed`).
-    public init(rootFd: Int32, followDirLinks: Bool = false, onProblem: @escaping @Sendable (SyError) -> Void) {
+    /// `only`: the names at the top to walk (`.` itself is listed with them alone), nil for all.
+    public init(rootFd: Int32, only: [PathBytes]? = nil, followDirLinks: Bool = false, onProblem: @escaping @Sendable (SyError) -> Void) {
         self.rootFd = rootFd
         // Created at 0 and raised to 64: libdispatch traps when a semaphore is freed below its
         // initial value, which happens when the consumer stops early (a bad stream).
@@ -31,7 +32,14 @@ public final class PrefetchWalker: @unchecked Sendable {
         dirs = DirStack(rootFd: rootFd, followLinks: followDirLinks)
         let walkFd = dup(rootFd)
         Thread.detach { [self] in
-            let walker = TreeWalker(directory: walkFd, symlinks: followDirLinks ? .followDirs : .keep)
+            let mode: SymlinkMode = followDirLinks ? .followDirs : .keep
+            let walker: TreeWalker
+            if let only {
+                walker = TreeWalker(rootDir: walkFd, roots: only.map { WalkRoot(dirfd: walkFd, fsName: $0, streamName: $0) })
+                walker.symlinks = mode
+            } else {
+                walker = TreeWalker(directory: walkFd, symlinks: mode)
+            }
             walker.onProblem = onProblem
             var batch: [WalkItem] = []
             batch.reserveCapacity(512)

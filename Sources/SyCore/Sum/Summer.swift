@@ -67,6 +67,10 @@ public final class Summer {
     /// Source entries read ahead (a directory's non-directories, to learn its names).
     var sourceAhead: [Entry] = []
     var sourceAheadIndex = 0
+    /// The stream's top-level names, when it says them (named sources): the destination walk
+    /// looks at these only.
+    var topNames: [PathBytes]?
+    var sawEntry = false
     /// The last DIR-NAMES record: the subdirectories the sender lists in `dir`.
     var dirNames: (dir: PathBytes, names: [PathBytes])?
     /// The receiver's view of the filter rules, with the destination's per-directory files.
@@ -123,9 +127,11 @@ public final class Summer {
         self.destination = destination
         var walker: PrefetchWalker?
         var rootFd: Int32 = -1
+        // The first entry first: a stream of named sources says their names before it.
+        var src = try nextSource()
         do {
             rootFd = try Sys.openat(Sys.atFDCWD, destination, O_RDONLY | O_DIRECTORY)
-            walker = PrefetchWalker(rootFd: rootFd, followDirLinks: options.keepDirlinks) { e in
+            walker = PrefetchWalker(rootFd: rootFd, only: topNames, followDirLinks: options.keepDirlinks) { e in
                 // Problems in the destination walk are reported from the walker thread. An
                 // entry gone before its stat (removed by hand, or by sy-apply's deletion pass
                 // under --delete-before) is no problem of the transfer: rsync says nothing.
@@ -141,7 +147,6 @@ public final class Summer {
         }
         defer { if rootFd >= 0 { Sys.close(rootFd) } }
 
-        var src = try nextSource()
         var dst = walker?.next()
         while src != nil || dst != nil {
             if let d = dst, outOfTurn > 0, takeOutOfTurn(d) {
@@ -221,6 +226,7 @@ public final class Summer {
         while let rec = try input.nextRecord() {
             switch rec {
             case .entry(var e):
+                sawEntry = true
                 if let p = skipPrefix, PathOps.isInside(e.path, p) { continue }
                 let (uid, gid) = (e.uid, e.gid)
                 idNames?.map(&e)
@@ -240,7 +246,8 @@ public final class Summer {
             case .filterFile(let dir, let name, let content):
                 sentFilterFiles[PathOps.join(dir, name)] = content
             case .dirNames(let dir, let names):
-                dirNames = (dir, names)
+                // Before any entry, for `.`: the stream's top-level names (named sources, no `.`).
+                if dir == [0x2E] && !sawEntry { topNames = names } else { dirNames = (dir, names) }
             case .message(let level, _) where level >= 2:
                 // The sender could not list something: rsync then deletes nothing more.
                 ioError = true

@@ -10,6 +10,7 @@ public struct Transfer {
     public func run() throws(SyError) -> ExitStatus {
         let r = request
         if r.timeout > 0 { setenv("SY_TIMEOUT", String(r.timeout), 1) }
+        setenv(ToolEnvironment.stage, "1", 1)
         let dest = Endpoint(r.destination)
         let srcs = r.sources.map(Endpoint.init)
         let srcHosts = Set(srcs.map(\.host))

@@ -100,7 +100,11 @@ public final class StreamReader {
     private func peekByte(_ i: Int) -> UInt8 { buf.load(fromByteOffset: start + i, as: UInt8.self) }
 
     private func readHeader(_ kinds: [StreamKind]) throws(SyError) {
-        guard try fill(1) else { throw SyError.stream("empty input, expected an sy stream", offset: 0) }
+        guard try fill(1) else {
+            var e = SyError.stream("empty input, expected an sy stream", offset: 0)
+            e.errno = ENODATA // (a stage of sy's pipeline exits quietly: the one before it failed and said why)
+            throw e
+        }
         let have = try fill(6) ? 6 : end - start
         for i in 0..<min(have, 4) where peekByte(i) != Wire.magic[i] {
             throw SyError.stream("not an sy stream (bad magic)", offset: UInt64(i))
