@@ -31,6 +31,10 @@ struct SyApply: ParsableCommand {
     var copyFrom: [String] = []
     @Option(name: .customLong("top-name"), help: "A single source was sent under this name.")
     var topName: String?
+    @Flag(name: .customLong("dest-may-be-file"), help: "A first plan for one file named as the destination is written as the destination (sy-sum --dest-may-be-file).")
+    var destMayBeFile = false
+    @Option(name: .customLong("show-name"), help: "List the one file written under --top-name (or named after the destination) by this name, as rsync does.")
+    var showName: String?
     @Flag(name: [.customShort("R"), .customLong("relative")], help: "The --copy-from sources are named by their paths (sy-scan -R).")
     var relative = false
     @Option(name: .customLong("out-format"), help: "One line per change in this format (rsync's %-escapes).")
@@ -117,6 +121,8 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.dryRun = cmd.dryRun; o.inplace = cmd.inplace; o.mkpath = cmd.mkpath
     o.copyFrom = cmd.copyFrom.isEmpty ? nil : cmd.copyFrom.map(\.pathBytes)
     o.topName = cmd.topName?.pathBytes
+    o.destMayBeFile = cmd.destMayBeFile
+    o.shownName = cmd.showName?.pathBytes
     o.relative = cmd.relative
     o.createParents = cmd.noImpliedDirs
     o.followLinks = cmd.followLinks

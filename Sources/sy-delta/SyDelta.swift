@@ -29,6 +29,8 @@ struct SyDelta: ParsableCommand {
     var dryRun = false
     @Option(name: .customLong("top-name"), help: "A single source was sent under this name.")
     var topName: String?
+    @Option(name: .customLong("dest-name"), help: "A single file source may come back under this name (the receiver named it after the destination).")
+    var destName: String?
     @Option(name: .customLong("bwlimit"), help: "Limit the output rate (KiB/s, or with a B/K/M/G suffix).")
     var bwlimit: String?
 
@@ -59,7 +61,7 @@ toolMain(SyDelta.self, name: "sy-delta") { cmd in
             throw SyError("cannot read the list of files to remove: \(errnoText(error.code))", status: .fileIO)
         }
         return SourceRemover.remove(DoneLine.decodeAll(list), sources: cmd.sources.map(\.pathBytes), topName: cmd.topName?.pathBytes,
-                                    relative: cmd.relative, followLinks: cmd.followLinks, copyLinks: cmd.copyLinks)
+                                    alias: cmd.destName?.pathBytes, relative: cmd.relative, followLinks: cmd.followLinks, copyLinks: cmd.copyLinks)
     }
     var o = DeltaOptions()
     o.localSource = cmd.local
@@ -67,6 +69,7 @@ toolMain(SyDelta.self, name: "sy-delta") { cmd in
     o.inplace = cmd.inplace
     o.dryRun = cmd.dryRun
     o.topName = cmd.topName?.pathBytes
+    o.destName = cmd.destName?.pathBytes
     o.relative = cmd.relative
     o.followLinks = cmd.followLinks
     let input = try StreamReader(fd: 0, expecting: [.plans])

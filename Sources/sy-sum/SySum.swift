@@ -20,6 +20,9 @@ struct SySum: ParsableCommand {
     @Flag(name: .customLong("delete"), help: "Plan deletion of entries not in the source.")
     var delete = false
 
+    @Flag(name: .customLong("dest-may-be-file"), help: "If the stream is one file and the destination no directory, write the file as the destination (rsync's rule for one file).")
+    var destMayBeFile = false
+
     @Flag(name: .customLong("delete-after"), help: "With --delete: the receiver deletes at the end (so -y may take an extra as its basis).")
     var deleteAfter = false
 
@@ -126,6 +129,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.omitDirTimes = cmd.omitDirTimes
     o.keepDirlinks = cmd.keepDirlinks
     o.deleteLater = cmd.deleteAfter
+    o.destMayBeFile = cmd.destMayBeFile
     o.numericIds = cmd.preserve.numericIds
     o.reportUnchanged = cmd.reportUnchanged
     if let j = cmd.jobs { BlockSigner.maxLanes = max(1, min(64, j)) }

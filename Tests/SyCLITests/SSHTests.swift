@@ -42,6 +42,40 @@ struct SSHTests {
         }
     }
 
+    /// One file to a path that is no directory names the file there, pushed or pulled, as
+    /// rsync does (sy made a directory of the name, or failed on an existing file); a directory
+    /// source or an existing directory keeps the name inside. Listed by the source's name,
+    /// under rsync's "receiving" header for a pull.
+    @Test func oneFileToANamedPathAsRsync() throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir("sshfile")
+        mkdir(t.sub("src"), 0o755); mkdir(t.sub("src/d"), 0o755)
+        writeFile(t.sub("src/f"), Array("new\n".utf8)); writeFile(t.sub("src/d/g"), [7])
+        let cases: [(String, String, String?)] = [
+            // (source, destination name, what is there before: "file", "dir" or nil)
+            ("f", "new-name", nil), ("f", "old-file", "file"), ("f", "a-dir", "dir"), ("d", "new-dir", nil),
+        ]
+        for pull in [false, true] {
+            for (src, name, before) in cases {
+                for side in ["r", "s"] {
+                    let p = t.sub("\(side)-\(name)")
+                    _ = system(script: "rm -rf \(shellQuote(p))")
+                    if before == "file" { writeFile(p, Array("old\n".utf8)) }
+                    if before == "dir" { mkdir(p, 0o755) }
+                }
+                let from = { (side: String) in pull ? self.remote(server, t.sub("src/" + src)) : t.sub("src/" + src) }
+                let to = { (side: String) in pull ? t.sub("\(side)-\(name)") : self.remote(server, t.sub("\(side)-\(name)")) }
+                let r = run(["rsync", "-av", "-e", server.rsh, from("r"), to("r")])
+                let s = sy(server, ["-av", from("s"), to("s")])
+                #expect(r.code == 0 && s.code == 0, "\(src) -> \(name): \(s)")
+                let d = TreeSnapshot(t.sub("r-\(name)"), rootTimes: false).diff(TreeSnapshot(t.sub("s-\(name)"), rootTimes: false))
+                #expect(d.isEmpty, "pull \(pull) \(src) -> \(name) (\(before ?? "nothing")): \(d)")
+                let listing = { (x: RunResult) in x.out.split(separator: "\n").filter { !$0.hasPrefix("sent ") && !$0.hasPrefix("total size") && !$0.hasPrefix("created directory") } }
+                #expect(listing(r) == listing(s), "pull \(pull) \(src) -> \(name):\nrsync:\n\(r.out)\nsy:\n\(s.out)")
+            }
+        }
+    }
+
     @Test func hostToHostAndOneConnectionPerHost() throws {
         guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
         let t = TempDir()

@@ -20,7 +20,9 @@ public final class Applier {
     let options: ApplyOptions
     let input: StreamReader
     let reporter: Reporter
-    let destination: PathBytes
+    private(set) var destination: PathBytes
+    /// Whether the first plan was looked at for `--dest-may-be-file`.
+    var targetChecked = false
     var rootFd: Int32 = -1
     var rootMissing = false
     var dirs: DirStack?
@@ -64,6 +66,7 @@ public final class Applier {
 
     public init(destination: PathBytes, options: ApplyOptions, input: StreamReader, reporter: Reporter) {
         self.destination = destination; self.options = options; self.input = input; self.reporter = reporter
+        if let top = options.topName, let shown = options.shownName { reporter.shownName = (top, shown) }
         let m = Glibc.umask(0o022)
         _ = Glibc.umask(m)
         umask = m
@@ -113,9 +116,9 @@ public final class Applier {
                 throw SyError.stream("\(rec.type.name) record outside a file", offset: input.payloadOffset)
             }
         }
-        // rsync makes the destination even when the sources send nothing into it (skipped
-        // directories); with no source at all sy leaves everything alone.
-        if rootFd < 0 && !rootMissing && sawNotes { _ = try ensureRoot() }
+        // rsync makes a destination given as `dir/` even when the sources send nothing into it
+        // (skipped directories); without the slash, or with no source at all, nothing is made.
+        if rootFd < 0 && !rootMissing && sawNotes && destination.last == 0x2F { _ = try ensureRoot() }
         finishAll()
         if !delayed.isEmpty { finishDelayed() }
         if !deferredDeletes.isEmpty { finishDeletes() }
@@ -364,6 +367,14 @@ public final class Applier {
 
     func handle(_ p: Plan) throws(SyError) {
         let e = p.entry
+        if options.destMayBeFile && !targetChecked {
+            targetChecked = true
+            // sy-sum named the one file after the destination: write it as that path.
+            if let t = PathOps.fileTarget(destination, for: e, topNames: [e.path]), t.name == e.path {
+                destination = t.dir
+                if let shown = options.shownName { reporter.shownName = (t.name, shown) }
+            }
+        }
         if p.action == .delete && options.deleteAfter && !p.flags.contains(.replace) {
             deferredDeletes.append(p)
             lateDirs.insert(PathOps.parent(e.path))

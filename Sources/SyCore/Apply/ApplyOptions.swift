@@ -25,6 +25,10 @@ public struct ApplyOptions: Sendable {
     /// Local sources that SOURCE-RANGE records copy from (same arguments as sy-scan).
     public var copyFrom: [PathBytes]?
     public var topName: PathBytes?
+    /// One file may have been named after the destination by sy-sum (`PathOps.fileTarget`).
+    public var destMayBeFile = false
+    /// The source's own name for that one file, in listings (`--show-name`).
+    public var shownName: PathBytes?
     /// `-R`: the `copyFrom` sources are named by their paths.
     public var relative = false
     /// Create missing parent directories of entries (`-R --no-implied-dirs`).

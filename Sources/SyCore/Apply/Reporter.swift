@@ -26,8 +26,14 @@ public final class Reporter {
                                  overall: options.progress2 && !options.json && !options.quiet, out: out, totals: totals)
     }
 
+    /// One file written under another name (rsync's one file to a named path): listed by the
+    /// source's name, as rsync lists it.
+    var shownName: (path: PathBytes, shown: PathBytes)?
+
     /// One change. `literal`/`matched` are the file's data counts.
-    func change(_ plan: Plan, literal: Int64 = 0, matched: Int64 = 0) {
+    func change(_ given: Plan, literal: Int64 = 0, matched: Int64 = 0) {
+        var plan = given
+        if let s = shownName, plan.entry.path == s.path { plan.entry.path = s.shown }
         if reportDone && plan.action != .delete { done(plan.entry) }
         if options.json {
             var f: [(String, JSON)] = [("event", .string("change")), RecordJSON.bytesField("path", plan.entry.path),

@@ -10,6 +10,8 @@ public struct DeltaOptions: Sendable {
     /// The receiver writes in place: only match blocks at or after the current offset.
     public var inplace = false
     public var topName: PathBytes?
+    /// A single file source may come back under this name (see `SourceSet.alias`).
+    public var destName: PathBytes?
     /// `-R`: the sources are named by their paths.
     public var relative = false
     /// Open sources through symlinks (the scan followed them).
@@ -33,6 +35,7 @@ public final class Deltifier {
         // wanted from it fails when it is opened, and says so then.
         sources = SourceSet(args: args, topName: options.topName, relative: options.relative, ignoreMissing: true) { _ in }
         sources.followLinks = options.followLinks
+        sources.alias = options.destName
         sink = DeltaSink(out: output, compressor: options.compressLevel.map { ZstdCompressor(level: $0) })
     }
 

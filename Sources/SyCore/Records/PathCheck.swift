@@ -28,6 +28,21 @@ public enum PathCheck {
 
 /// Path helpers on raw bytes.
 public enum PathOps {
+    /// rsync's rule for one file sent to `destination` (a path as given, on this host): when
+    /// the stream's only entry is `first`, no directory, and `destination` does not end in `/`
+    /// and is no directory, the file is written as `destination` itself. Returns the directory
+    /// to work in and the file's name there, or nil to work inside `destination`.
+    public static func fileTarget(_ destination: PathBytes, for first: Entry, topNames: [PathBytes]?) -> (dir: PathBytes, name: PathBytes)? {
+        guard first.kind != .directory, let top = topNames, top.count == 1, top[0] == first.path,
+              destination.last != 0x2F, !destination.isEmpty,
+              (try? Sys.fstatat(Sys.atFDCWD, destination, follow: true))?.kind != .directory else { return nil }
+        let name = base(destination)
+        guard name != [0x2E], name != [0x2E, 0x2E] else { return nil }
+        var dir = destination.lastIndex(of: 0x2F).map { Array(destination[..<$0]) } ?? [0x2E]
+        if dir.isEmpty { dir = [0x2F] }
+        return (dir, name)
+    }
+
     /// The parent of a relative path (`.` for a top-level name).
     public static func parent(_ p: PathBytes) -> PathBytes {
         guard let i = p.lastIndex(of: 0x2F) else { return [0x2E] }

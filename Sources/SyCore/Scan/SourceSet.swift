@@ -26,6 +26,9 @@ public final class SourceSet {
     public private(set) var missing: [PathBytes] = []
     /// Open source files and directories through symlinks (the scan followed them: -L, -k, --copy-unsafe-links).
     public var followLinks = false { didSet { relative?.followLinks = followLinks } }
+    /// A one-file transfer whose receiver named the file after the destination (`--dest-name`):
+    /// that name stands for the one source too.
+    public var alias: PathBytes?
     /// `-R`: the sources are named by their paths (see `RelativeSources`).
     public private(set) var relative: RelativeSources?
 
@@ -147,6 +150,7 @@ public final class SourceSet {
             guard let r = rootDir else { throw Errno(ENOENT) }
             return (r, [0x2E])
         }
+        if let a = alias, path == a, sources.count == 1, !sources[0].contents { return (sources[0].dirfd, sources[0].fsName) }
         let top: PathBytes = path.firstIndex(of: 0x2F).map { Array(path[..<$0]) } ?? path
         let rest: PathBytes? = path.firstIndex(of: 0x2F).map { Array(path[($0 + 1)...]) }
         for s in sources {

@@ -39,6 +39,8 @@ public struct SumOptions: Sendable {
     public var omitDirTimes = false
     /// `-K`: the destination walk takes a symlink to a directory for the directory.
     public var keepDirlinks = false
+    /// One file may be sent to a destination path that names it (see `PathOps.fileTarget`).
+    public var destMayBeFile = false
     /// --delete-after/--delete-delay: extras stay until the end (a -y basis may be one).
     public var deleteLater = false
     /// `--safe-links`: symlinks pointing outside the tree are ignored (neither made nor deleted).

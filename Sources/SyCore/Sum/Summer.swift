@@ -129,6 +129,13 @@ public final class Summer {
         var rootFd: Int32 = -1
         // The first entry first: a stream of named sources says their names before it.
         var src = try nextSource()
+        if options.destMayBeFile, let s = src, let target = PathOps.fileTarget(destination, for: s, topNames: topNames) {
+            // One file sent to a path that is no directory: that path names it (rsync's rule).
+            self.destination = target.dir
+            src!.path = target.name
+            topNames = [target.name]
+        }
+        let destination = self.destination
         do {
             rootFd = try Sys.openat(Sys.atFDCWD, destination, O_RDONLY | O_DIRECTORY)
             walker = PrefetchWalker(rootFd: rootFd, only: topNames, followDirLinks: options.keepDirlinks) { e in
@@ -141,6 +148,10 @@ public final class Summer {
             }
             basisOpener = walker
         } catch {
+            if error.code == ENOTDIR {
+                // (One file would have been written as the destination: see `PathOps.fileTarget`.)
+                throw SyError("ERROR: destination must be a directory when copying more than 1 file", status: .fileSelect)
+            }
             if error.code != ENOENT {
                 throw SyError.sys("cannot open destination", destination, error.code, status: .fileIO)
             }

@@ -94,10 +94,11 @@ public enum SourceRemover {
     /// `copyLinks` (-L): a symlink itself was sent as its target, which is compared. Otherwise,
     /// as rsync's sender re-lstats, a link sent as its target (--copy-unsafe-links) counts as
     /// changed and stays.
-    public static func remove(_ list: [Entry], sources: [PathBytes], topName: PathBytes?, relative: Bool,
+    public static func remove(_ list: [Entry], sources: [PathBytes], topName: PathBytes?, alias: PathBytes? = nil, relative: Bool,
                               followLinks: Bool, copyLinks: Bool) -> ExitStatus {
         var status = ExitStatus.ok
         let set = SourceSet(args: sources, topName: topName, relative: relative, ignoreMissing: true) { _ in }
+        set.alias = alias
         set.followLinks = followLinks
         for e in list {
             do throws(Errno) {

@@ -9,7 +9,9 @@ public struct StageCommands: Sendable {
 
     /// Builds the stages. `sourceArgs` and `destRoot` are the paths as the stages see them;
     /// `local` means both trees are on one machine (source ranges instead of bytes).
-    public init(_ r: SyncRequest, sourceArgs: [String], destRoot: String, topName: String?, local: Bool,
+    /// `destName`: one file may be written as the destination path, whose last name this is
+    /// (decided on the receiving side, where the destination is; see `PathOps.fileTarget`).
+    public init(_ r: SyncRequest, sourceArgs: [String], destRoot: String, topName: String?, destName: String? = nil, local: Bool,
                 whole: Bool, startNanos: UInt64, redo: Bool) {
         // Compression only pays where a stream crosses the network.
         var z: [String] = []
@@ -95,6 +97,7 @@ public struct StageCommands: Sendable {
         // The second pass sends the files that failed verification whole.
         if r.appendVerify { sum.append("--append-verify") } else if r.append { sum.append("--append") }
         if (r.append || r.appendVerify) && !redo { sum.append("--append-second-pass") }
+        if destName != nil { sum.append("--dest-may-be-file") }
         sum += ["--", destRoot]
 
         var delta = ["sy-delta"] + z
@@ -103,6 +106,7 @@ public struct StageCommands: Sendable {
         if r.bwlimit > 0 { delta.append("--bwlimit=\(r.bwlimit)B") }
         if r.dryRun { delta.append("-n") }
         if let t = topName { delta += ["--top-name", t] }
+        if let n = destName { delta += ["--dest-name", n] }
         if r.relative { delta.append("-R") }
         if follows { delta.append("--follow-links") }
         delta.append("--")
@@ -136,6 +140,12 @@ public struct StageCommands: Sendable {
             if follows { apply.append("--follow-links") }
         }
         if let t = topName { apply += ["--top-name", t] }
+        if destName != nil { apply.append("--dest-may-be-file") }
+        if topName != nil || destName != nil, sourceArgs.count == 1 {
+            var s = sourceArgs[0].pathBytes
+            while s.count > 1 && s.last == 0x2F { s.removeLast() }
+            apply += ["--show-name", PathOps.base(s).displayName]
+        }
         if r.delete {
             if let m = r.maxDelete { apply.append("--max-delete=\(m)") }
             if r.deleteMode == .after { apply.append("--delete-after") }
@@ -161,6 +171,7 @@ public struct StageCommands: Sendable {
         self.scan = scan; self.sum = sum; self.delta = delta; self.apply = apply
         var remove = ["sy-delta", "--remove-source-files"]
         if let t = topName { remove += ["--top-name", t] }
+        if let n = destName { remove += ["--dest-name", n] }
         if r.relative { remove.append("-R") }
         if follows { remove.append("--follow-links") }
         if r.symlinks == .follow { remove.append("--copy-links") }

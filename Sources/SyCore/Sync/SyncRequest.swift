@@ -125,11 +125,13 @@ public struct SyncRequest: Sendable {
     public init() {}
 
     /// rsync's first -v line: incremental recursion unless an option turns it off; a whole
-    /// list without -r for -d or --files-from; nothing for plain file arguments.
-    public var fileListHeader: String? {
-        if !recursive { return dirs || filesFrom != nil ? "building file list ... done" : nil }
+    /// list without -r for -d or --files-from; nothing for plain file arguments. A pull
+    /// (`pull`) receives the list instead of building or sending it.
+    public func fileListHeader(pull: Bool = false) -> String? {
+        let built = pull ? "receiving file list ... done" : "building file list ... done"
+        if !recursive { return dirs || filesFrom != nil ? built : nil }
         let whole = noIncRecursive || pruneEmptyDirs || delayUpdates || (delete && (deleteMode == .before || deleteMode == .after))
-        return whole ? "building file list ... done" : "sending incremental file list"
+        return whole ? built : (pull ? "receiving incremental file list" : "sending incremental file list")
     }
 
     /// When deletions happen (all end in the same tree; sy deletes while it walks).

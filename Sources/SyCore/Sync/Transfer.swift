@@ -36,17 +36,31 @@ public struct Transfer {
             }
         }
 
+        // Across hosts the receiving side decides that rule (it sees the destination), for one
+        // source that may be a file, sent to a path without a trailing slash.
+        var destName: String?
+        if (srcHost != nil || dest.host != nil) && sourcePaths.count == 1 && !dest.path.hasSuffix("/") && !r.relative
+            && r.filesFrom == nil {
+            let s = sourcePaths[0]
+            let isDirContents = s.hasSuffix("/") || s == "." || s.hasSuffix("/.") || s.isEmpty
+            let localSourceIsDir = srcHost == nil && (try? Sys.fstatat(Sys.atFDCWD, s.pathBytes))?.kind == .directory
+            let localDestIsDir = dest.host == nil && (try? Sys.fstatat(Sys.atFDCWD, dest.path.pathBytes, follow: true))?.kind == .directory
+            let name = PathOps.base(dest.path.pathBytes)
+            if !isDirContents && !localSourceIsDir && !localDestIsDir && !dest.path.isEmpty && name != [0x2E] && name != [0x2E, 0x2E] {
+                destName = name.displayName
+            }
+        }
         let local = srcHost == nil && dest.host == nil
         let whole = r.wholeFile ?? local
-        if r.verbose > 0 && !r.quiet && !r.json && !r.itemize, let header = r.fileListHeader {
+        if r.verbose > 0 && !r.quiet && !r.json && !r.itemize, let header = r.fileListHeader(pull: srcHost != nil && dest.host == nil) {
             printLine(header)
         }
         let start = wallNanos()
-        var (status, stage) = try runOnce(sourcePaths, destRoot: destRoot, topName: topName, srcHost: srcHost,
+        var (status, stage) = try runOnce(sourcePaths, destRoot: destRoot, topName: topName, destName: destName, srcHost: srcHost,
                                           destHost: dest.host, local: local, whole: whole, start: start, redo: true)
         if status == .redo {
             warn("some files failed verification; redoing them whole")
-            (status, stage) = try runOnce(sourcePaths, destRoot: destRoot, topName: topName, srcHost: srcHost,
+            (status, stage) = try runOnce(sourcePaths, destRoot: destRoot, topName: topName, destName: destName, srcHost: srcHost,
                                           destHost: dest.host, local: local, whole: true, start: start, redo: false)
             if status == .redo { status = .partial }
         }
@@ -58,9 +72,9 @@ public struct Transfer {
         return status
     }
 
-    func runOnce(_ sources: [String], destRoot: String, topName: String?, srcHost: String?, destHost: String?,
+    func runOnce(_ sources: [String], destRoot: String, topName: String?, destName: String? = nil, srcHost: String?, destHost: String?,
                  local: Bool, whole: Bool, start: UInt64, redo: Bool) throws(SyError) -> (ExitStatus, String?) {
-        let cmds = StageCommands(request, sourceArgs: sources, destRoot: destRoot, topName: topName, local: local,
+        let cmds = StageCommands(request, sourceArgs: sources, destRoot: destRoot, topName: topName, destName: destName, local: local,
                                  whole: whole, startNanos: start, redo: redo)
         let remote = RemoteShell(request)
         defer { remote.close() }
