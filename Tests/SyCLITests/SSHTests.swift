@@ -76,6 +76,23 @@ struct SSHTests {
         }
     }
 
+    /// `host:~/path` is in the remote user's home, as with rsync (the remote shell expands the
+    /// `~`; the rest stays quoted).
+    @Test func tildeIsTheRemoteHome() throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir("sshtilde")
+        writeFile(t.sub("f"), [1, 2, 3])
+        guard let pw = getpwuid(geteuid()) else { return }
+        let home = String(cString: pw.pointee.pw_dir)
+        let name = "sy-tilde-\(getpid()) x"
+        defer { _ = system(script: "rm -rf \(shellQuote(home + "/" + name)) \(shellQuote(home + "/~"))") }
+        let push = sy(server, [t.sub("f"), remote(server, "~/" + name)])
+        #expect(push.code == 0, "\(push)")
+        #expect(readFile(home + "/" + name) == [1, 2, 3])
+        let pull = sy(server, [remote(server, "~/" + name), t.sub("back")])
+        #expect(pull.code == 0 && readFile(t.sub("back")) == [1, 2, 3], "\(pull)")
+    }
+
     @Test func hostToHostAndOneConnectionPerHost() throws {
         guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
         let t = TempDir()

@@ -133,7 +133,7 @@ public final class RemoteShell {
 
     /// The remote shell's argv running `words` on `host` (quoted; with --timeout for the tools too).
     func remoteShell(_ host: String, _ words: [String]) -> [String] {
-        var command = words.map(shellQuote).joined(separator: " ")
+        var command = words.map(remoteWordQuote).joined(separator: " ")
         if request.timeout > 0 { command = "SY_TIMEOUT=\(request.timeout) " + command }
         // posix_spawn needs a path.
         return [findExecutable(rshWords[0])] + cipherWords(for: host) + rshWords.dropFirst() + [host, command]
@@ -191,6 +191,18 @@ public func splitShellWords(_ s: String) -> [String] {
     }
     if inWord { words.append(cur) }
     return words
+}
+
+/// Quotes a word for the remote shell, leaving a leading `~` or `~user` (before a `/` or the
+/// end) unquoted so that the remote shell expands it, as rsync leaves it: `host:~/dir`.
+func remoteWordQuote(_ s: String) -> String {
+    guard s.first == "~" else { return shellQuote(s) }
+    let user = s.dropFirst().prefix { $0.isLetter || $0.isNumber || "._-".contains($0) }
+    let rest = s.dropFirst(1 + user.count)
+    guard rest.isEmpty || rest.first == "/" else { return shellQuote(s) }
+    // The slash stays unquoted too: a quoted one would make the whole prefix a user name.
+    let tail = rest.dropFirst()
+    return "~" + user + (rest.isEmpty ? "" : "/") + (tail.isEmpty ? "" : shellQuote(String(tail)))
 }
 
 /// Quotes a word for a POSIX shell.
