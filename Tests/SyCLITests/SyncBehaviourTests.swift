@@ -539,6 +539,7 @@ extension SyncBehaviourTests {
         let t = TempDir()
         let build = """
             mkdir -p src/a/b dst/a && echo 1 > src/a/b/f && echo 2 > src/f && echo old > dst/a/gone
+            touch -d 2020-01-01 src/a/b src/a
             for d in $(seq 1 20); do mkdir -p dst/other$d; for f in $(seq 1 100); do echo $f > dst/other$d/x$f; done; done
             cp -a dst r
             """
