@@ -135,6 +135,29 @@ struct OutputOrderTests {
         #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s"))).isEmpty)
     }
 
+    /// -m with --delete: a directory pruned for holding nothing is left out of its parent's
+    /// names, so its namesake goes at the parent's start, as rsync deletes it (rsync's list
+    /// never had it); a name of the other kind is replaced, not deleted.
+    @Test func prunedDirectoriesDeleteAsRsync() throws {
+        let t = TempDir()
+        let build = """
+            mkdir -p src/a/empty src/a/full src/b src/c && echo 1 > src/a/full/f && echo 2 > src/b/g && echo 3 > src/c/k
+            mkdir -p dst/a/empty dst/a/old dst/zz dst/c && echo x > dst/a/old/x && echo y > dst/a/extra && echo z > dst/zz/z
+            echo c > dst/c/k.d && ln -s nowhere dst/b2 && echo file > dst/c/kk && echo was-a-file > dst/b
+            touch -d 2020-01-01 src/a/empty src/a/full src/a src/b src/c src dst/a dst/c dst
+            cp -a dst r && cp -a dst s
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        sleep(1)
+        let r = run(["rsync", "-aim", "--delete", "src/", "r/"], cwd: t.path)
+        let s = run(["sy", "-aim", "--delete", "src/", "s/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0, "\(s)")
+        let del = { (x: RunResult) in self.lines(x).filter { $0.hasPrefix("*deleting") } }
+        #expect(del(s) == del(r), "rsync:\n\(r.out)\nsy:\n\(s.out)")
+        #expect(Set(lines(s)) == Set(lines(r)), "rsync:\n\(r.out)\nsy:\n\(s.out)")
+        #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s"))).isEmpty)
+    }
+
     /// -v and --out-format=%n name a directory whose time or mode changes, not a file whose
     /// only change is its mode (rsync's sender logs directories with significant item flags).
     @Test(arguments: [["-av"], ["-a", "--out-format=%n"], ["-rlptv"]])

@@ -6,7 +6,9 @@ final class EntrySender {
     private let out: StreamWriter
     private let names: IdNames?
     private let prune: Bool
+    /// Directories held back, each with its DIR-NAMES record's names once known (sent with it).
     private var pendingDirs: [Entry] = []
+    private var pendingNames: [[PathBytes]?] = []
     private var missing: ArraySlice<PathBytes>
 
     init(out: StreamWriter, names: IdNames?, prune: Bool, missing: [PathBytes]) {
@@ -15,21 +17,43 @@ final class EntrySender {
 
     func send(_ e: Entry, implied: Bool = false) throws(SyError) {
         try sendMissing(before: e.path, isDir: e.kind == .directory)
-        while let last = pendingDirs.last, !PathOps.isInside(e.path, last.path) { pendingDirs.removeLast() }
+        while let last = pendingDirs.last, !PathOps.isInside(e.path, last.path) {
+            // Pruned: a parent still held back no longer names it (the receiver then deletes
+            // its namesake at the parent's start, as rsync, whose list never had it).
+            pendingDirs.removeLast()
+            pendingNames.removeLast()
+            if let i = pendingNames.indices.last, pendingDirs[i].path == PathOps.parent(last.path) {
+                pendingNames[i]?.removeAll { $0 == PathOps.base(last.path) }
+            }
+        }
         if implied || (prune && e.kind == .directory && e.path != [0x2E]) {
             pendingDirs.append(e)
+            pendingNames.append(nil)
             return
         }
-        for d in pendingDirs { try write(d) }
+        for (d, names) in zip(pendingDirs, pendingNames) {
+            try write(d)
+            if let names { try writeDirNames(d.path, names) }
+        }
         pendingDirs.removeAll()
+        pendingNames.removeAll()
         try write(e)
     }
 
     func finish() throws(SyError) { try sendMissing(before: nil) }
 
-    /// The DIR-NAMES record of a directory just sent (nothing while directories are held back).
+    /// The DIR-NAMES record of a directory just sent, or held back with it (`-m`: it goes
+    /// right after the directory's entry when that is sent; a subdirectory it names may still
+    /// be pruned, and the receiver then deletes its namesake where the merge meets it).
     func sendDirNames(_ dir: PathBytes, _ names: [PathBytes]) throws(SyError) {
-        guard pendingDirs.isEmpty else { return }
+        if let last = pendingDirs.last {
+            if last.path == dir { pendingNames[pendingNames.count - 1] = names }
+            return
+        }
+        try writeDirNames(dir, names)
+    }
+
+    private func writeDirNames(_ dir: PathBytes, _ names: [PathBytes]) throws(SyError) {
         Record.dirNames(dir: dir, names: names).encode(into: &out.payload)
         try out.emit(.dirNames)
     }

@@ -143,7 +143,7 @@ public enum Scanner {
                 try out.write(.filterFile(dir: item.path, name: name, content: bytes))
             }
             try sender.send(entry, implied: item.implied)
-            if item.kind == .directory && walker.willDescend && !options.pruneEmptyDirs, let kids = walker.childListing() {
+            if item.kind == .directory && walker.willDescend, let kids = walker.childListing() {
                 // The names of the subdirectories that will be listed, so the receiver can
                 // delete what is gone before it sees them (rsync deletes at a directory's start).
                 try sendIOErrors()
