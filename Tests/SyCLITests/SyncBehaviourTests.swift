@@ -575,11 +575,12 @@ extension SyncBehaviourTests {
         let t = TempDir()
         let build = """
             mkdir -p src/data/sub src/other src/top && echo 1 > src/data/f && echo 2 > src/data/sub/g && echo 3 > src/other/h
-            echo 4 > src/top/t && ln -s nowhere src/lnk && touch -d 2020-01-01 src/data/sub src/data src/other src/top src
+            echo 4 > src/top/t && ln -s nowhere src/lnk && ln -s .. src/data/up && touch -d 2020-01-01 src/data/sub src/data src/other src/top src
             mkdir -p r/store/data/old r/store/other r/keep r/real2
             echo old > r/store/data/old/x && echo stale > r/store/data/f && echo k > r/keep/k && echo o > r/real2/o
             ln -s store/data r/data && ln -s store/other r/other && ln -s keep r/lnk && ln -s keep r/extra
             ln -s real2 r/top # a sibling that --delete removes: the link then makes way for a directory
+            ln -s .. r/store/data/up # a link back up stays a link (no loop error)
             cp -a r s
             """
         #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)

@@ -140,9 +140,10 @@ public final class TreeWalker: SourceWalk {
     }
 
     /// A walk of everything below the directory `fd`, starting with `.` itself.
-    public convenience init(directory fd: Int32, symlinks: SymlinkMode = .keep) {
+    public convenience init(directory fd: Int32, symlinks: SymlinkMode = .keep, loopsStayLinks: Bool = false) {
         self.init(rootDir: fd, roots: [])
         self.symlinks = symlinks
+        self.loopsStayLinks = loopsStayLinks
         rootDirFd = fd
         topListed = true
         frames.append(list(fd: fd, path: [0x2E]))
@@ -180,13 +181,17 @@ public final class TreeWalker: SourceWalk {
 
     /// Applies `symlinks` to a symlink item; false if it is left out.
     private func resolve(_ item: inout WalkItem) -> Bool {
-        TreeWalker.resolve(&item, symlinks, isAncestor: isAncestor, onProblem: onProblem)
+        TreeWalker.resolve(&item, symlinks, isAncestor: isAncestor, onProblem: onProblem, loopsStayLinks: loopsStayLinks)
     }
+
+    /// A link back to a directory being walked stays a link, quietly (the destination walk of
+    /// `-K`, which follows links only in case the source sends a directory there).
+    public var loopsStayLinks = false
 
     /// Applies `symlinks` to the symlink `item` (its target read): follows it where the mode
     /// says so (`isAncestor` tells a directory being walked, a loop); false if it is left out.
     static func resolve(_ item: inout WalkItem, _ symlinks: SymlinkMode, isAncestor: (FileStat) -> Bool,
-                        onProblem: (SyError) -> Void) -> Bool {
+                        onProblem: (SyError) -> Void, loopsStayLinks: Bool = false) -> Bool {
         let unsafe = SymlinkMode.isUnsafe(item.target, at: item.path)
         switch symlinks {
         case .keep: return true
@@ -205,6 +210,7 @@ public final class TreeWalker: SourceWalk {
         if symlinks == .followDirs && kind != .directory { return true }
         if symlinks == .followDirsSkipUnsafe && kind != .directory { return true }
         if kind == .directory && isAncestor(st) {
+            if loopsStayLinks { return true }
             onProblem(SyError("symlink loop: \"\(item.path.displayName)\" leads back to a directory above it", status: .partial))
             return false
         }

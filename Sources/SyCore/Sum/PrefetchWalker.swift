@@ -38,8 +38,9 @@ public final class PrefetchWalker: @unchecked Sendable {
                 walker = TreeWalker(rootDir: walkFd, roots: only.map { WalkRoot(dirfd: walkFd, fsName: $0, streamName: $0) })
                 walker.symlinks = mode
             } else {
-                walker = TreeWalker(directory: walkFd, symlinks: mode)
+                walker = TreeWalker(directory: walkFd, symlinks: mode, loopsStayLinks: true)
             }
+            walker.loopsStayLinks = true
             walker.onProblem = onProblem
             var batch: [WalkItem] = []
             batch.reserveCapacity(512)
