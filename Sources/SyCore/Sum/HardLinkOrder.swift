@@ -26,7 +26,7 @@ extension Summer {
     /// for members or keep what is there (`--existing`, `--append`, the reference
     /// directories, `-y`), where the first member leads.
     var holdsLinkMembers: Bool {
-        options.hardLinks && !options.existing && !options.append && !options.appendVerify
+        options.hardLinks && !options.existing
             && options.linkDests.isEmpty && options.compareDests.isEmpty
     }
 

@@ -559,6 +559,8 @@ public final class Summer {
                 leaders[key] = Leader(path: s.path, destIno: d.stat.ino, skipped: !(sameTime(s, d.stat) && d.stat.size == s.size))
             }
             if let p = try fileDecision(s, d, attrFlags(s, d.stat)) { try emitWithSignature(p, basis: d) }
+            // In place and up to date: the members waiting for one are linked to it.
+            if leaders[key]?.skipped == false { try placeHeldMembers(of: s) }
             return
         }
         if options.hardLinks && s.isLinkCandidate {
