@@ -221,6 +221,11 @@ struct SyncBehaviourTests {
         #expect(p.code == 0, "\(p)")
         #expect(p.out.contains("big\n") && p.out.contains("small\n"), "\(p.out)")
         #expect(p.out.contains("3,000,000 100%") && p.out.contains("(xfr#2, to-chk=0/3)"), "\(p.out)")
+        // --progress brings rsync's file-list and name lines (--info=flist2,name), and its time
+        // field is rsync's %4d:%02d:%02d.
+        #expect(p.out.hasPrefix("sending incremental file list\ncreated directory "), "\(p.out)")
+        let last = p.out.split(separator: "\n").first { $0.contains("(xfr#2") } ?? ""
+        #expect(last.contains("B/s    0:00:0"), "\(last)")
         let o = run(["sy", "-a", "--info=progress2", t.sub("src") + "/", t.sub("d2")])
         #expect(o.code == 0, "\(o)")
         #expect(o.out.hasSuffix("(xfr#2, to-chk=0/3)\n") && o.out.contains("3,000,001 100%"), "\(o.out)")

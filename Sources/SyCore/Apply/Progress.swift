@@ -120,9 +120,9 @@ final class ProgressMeter {
         for (d, u) in units where rate >= d { r = rate / d; unit = u; break }
         let rs = fixed2(r)
         let t = Int(seconds.rounded())
-        let time = "\(t / 3600):\(two((t / 60) % 60)):\(two(t % 60))"
+        let time = "\(t / 3600):\(two((t / 60) % 60)):\(two(t % 60))" // rsync's %4d:%02d:%02d
         return pad + b + " " + String(repeating: " ", count: max(0, 3 - p.count)) + p + "% "
-            + String(repeating: " ", count: max(0, 7 - rs.count)) + rs + unit + " " + String(repeating: " ", count: max(0, 7 - time.count)) + time
+            + String(repeating: " ", count: max(0, 7 - rs.count)) + rs + unit + " " + String(repeating: " ", count: max(0, 10 - time.count)) + time
     }
 
     private func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }

@@ -52,7 +52,8 @@ public struct Transfer {
         }
         let local = srcHost == nil && dest.host == nil
         let whole = r.wholeFile ?? local
-        if r.verbose > 0 && !r.quiet && !r.json && !r.itemize, let header = r.fileListHeader(pull: srcHost != nil && dest.host == nil) {
+        // --progress implies rsync's file-list and name output (--info=flist2,name,progress).
+        if (r.verbose > 0 || r.progress) && !r.quiet && !r.json && (!r.itemize || r.progress), let header = r.fileListHeader(pull: srcHost != nil && dest.host == nil) {
             printLine(header)
         }
         let start = wallNanos()
