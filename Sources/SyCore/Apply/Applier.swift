@@ -531,8 +531,8 @@ public final class Applier {
     }
 
     func openDir(_ p: Plan, dir: Int32, name: PathBytes, isNew: Bool) {
-        let fd: Int32
-        do { fd = try DirStack.openDir(dir, name, path: p.entry.path, isNew ? nil : dirs?.followsDirLink) } catch {
+        let fd: Int32, viaLink: Bool
+        do { (fd, viaLink) = try DirStack.openDir(dir, name, path: p.entry.path, isNew ? nil : dirs?.followsDirLink) } catch {
             if options.keepDirlinks && !isNew, (try? Sys.fstatat(dir, name))?.kind == .symlink {
                 // -K: the link's directory is gone (deleted by this run): rsync makes the directory.
                 do { try Sys.unlinkat(dir, name, isDir: false); try Sys.mkdirat(dir, name, 0o700) } catch {
@@ -550,7 +550,7 @@ public final class Applier {
         }
         dirs?.push(p.entry.path, fd: fd)
         var d = PendingDir(path: p.entry.path, plan: p, isNew: isNew)
-        if options.keepDirlinks && !isNew, (try? Sys.fstatat(dir, name))?.kind == .symlink { d.linkParent = dup(dir) }
+        if viaLink { d.linkParent = dup(dir) }
         pending.append(d)
         if isNew { stats.created.add(.directory) }
         if isNew || p.action == .attrs { reporter.change(p) }

@@ -38,8 +38,8 @@ public enum PathOps {
               (try? Sys.fstatat(Sys.atFDCWD, destination, follow: true))?.kind != .directory else { return nil }
         let name = base(destination)
         guard name != [0x2E], name != [0x2E, 0x2E] else { return nil }
-        var dir = destination.lastIndex(of: 0x2F).map { Array(destination[..<$0]) } ?? [0x2E]
-        if dir.isEmpty { dir = [0x2F] }
+        var dir = parent(destination)
+        if dir.isEmpty { dir = [0x2F] } // (`/name`)
         return (dir, name)
     }
 

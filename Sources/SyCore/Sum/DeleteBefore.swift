@@ -28,10 +28,7 @@ extension Summer {
         first.pass = .deletions
         first.ioError = ioError
         try first.merge(destination: destination)
-        if first.deletionsStopped && !first.ioErrorNoted && first.basisOpener != nil {
-            first.ioErrorNoted = true
-            try output.write(.message(level: 0, text: "IO error encountered -- skipping file deletion"))
-        }
+        if first.deletionsStopped && first.basisOpener != nil { try first.noteDeletionsSkipped() }
 
         try rewind(spool)
         let second = Summer(options: options, input: try StreamReader(fd: spool, expecting: [.entries]), output: output)

@@ -23,8 +23,8 @@ extension Summer {
     }
 
     /// Whether rsync's rule applies: -H, without the options that make rsync look elsewhere
-    /// for members or keep what is there (`--existing`, `--append`, the reference
-    /// directories, `-y`), where the first member leads.
+    /// for members or create nothing new (`--existing`, the reference directories), where the
+    /// first member leads.
     var holdsLinkMembers: Bool {
         options.hardLinks && !options.existing
             && options.linkDests.isEmpty && options.compareDests.isEmpty

@@ -37,10 +37,10 @@ public final class PrefetchWalker: @unchecked Sendable {
             if let only {
                 walker = TreeWalker(rootDir: walkFd, roots: only.map { WalkRoot(dirfd: walkFd, fsName: $0, streamName: $0) })
                 walker.symlinks = mode
+                walker.loopsStayLinks = true
             } else {
                 walker = TreeWalker(directory: walkFd, symlinks: mode, loopsStayLinks: true)
             }
-            walker.loopsStayLinks = true
             walker.onProblem = onProblem
             var batch: [WalkItem] = []
             batch.reserveCapacity(512)

@@ -209,10 +209,7 @@ public final class Summer {
 
     /// After the (last) merge: the IO-error note, the SUMMARY, the end of the stream.
     func finish() throws(SyError) -> ExitStatus {
-        if deletionsStopped && options.delete && !ioErrorNoted && basisOpener != nil {
-            ioErrorNoted = true
-            try out.write(.message(level: 0, text: "IO error encountered -- skipping file deletion"))
-        }
+        if deletionsStopped && options.delete && basisOpener != nil { try noteDeletionsSkipped() }
         var summary = counts.items(entryBytes: input.offset)
         // The sender could not list everything: a receiver that deletes at the end deletes nothing.
         if deletionsStopped { summary.append(SummaryItem(key: "io_error", value: 1)) }
@@ -479,10 +476,7 @@ public final class Summer {
         if let pd = options.partialDir, d.kind == .directory, PathOps.base(d.path) == pd { return }
         guard deletable(d.path) else { return }
         if deletionsStopped {
-            if !ioErrorNoted {
-                ioErrorNoted = true
-                try out.write(.message(level: 0, text: "IO error encountered -- skipping file deletion"))
-            }
+            try noteDeletionsSkipped()
             return
         }
         if filters.excludes(d.path, isDirectory: d.kind == .directory, side: .receiver) { return }
@@ -491,6 +485,13 @@ public final class Summer {
         if options.keepDirlinks && d.kind == .directory { deletedDirs.insert(LinkKey(dev: d.stat.dev, ino: d.stat.ino)) }
         if options.fuzzy && !options.deleteLater { fuzzy.forget(d.path) }
         if pass == .deletions && !options.dryRun { changedDirs.insert(PathOps.parent(d.path)) }
+    }
+
+    /// rsync's note, once, that the sender's IO error stops deletions.
+    func noteDeletionsSkipped() throws(SyError) {
+        guard !ioErrorNoted else { return }
+        ioErrorNoted = true
+        try out.write(.message(level: 0, text: "IO error encountered -- skipping file deletion"))
     }
 
     func deletable(_ path: PathBytes) -> Bool { deletable(inside: PathOps.parent(path)) }

@@ -134,6 +134,7 @@ public struct SyncRequest: Sendable {
         return whole ? built : (pull ? "receiving incremental file list" : "sending incremental file list")
     }
 
-    /// When deletions happen (all end in the same tree; sy deletes while it walks).
+    /// When deletions happen: before every transfer (a pass of its own), while walking, or
+    /// after everything else is in place (all end in the same tree, as rsync's).
     public enum DeleteMode: String, Sendable { case before, during, after, delay }
 }

@@ -19,35 +19,26 @@ public struct Transfer {
         }
         let sourcePaths = srcs.map(\.path)
 
-        // rsync: a single non-directory source copied to a DST that is not a directory names the file.
+        // rsync: a single non-directory source copied to a DST that is not a directory names the
+        // file. Locally that is settled here (`topName`); across hosts the receiving side, which
+        // sees the destination, decides (`destName`, see `PathOps.fileTarget`).
         var destRoot = dest.path
-        var topName: String?
-        if srcHost == nil && dest.host == nil && sourcePaths.count == 1 && !dest.path.hasSuffix("/") && !r.relative {
+        var topName: String?, destName: String?
+        if sourcePaths.count == 1, !dest.path.hasSuffix("/"), !dest.path.isEmpty, !r.relative, r.filesFrom == nil {
             let s = sourcePaths[0]
-            let isDirContents = s.hasSuffix("/") || s == "." || s.hasSuffix("/.")
-            if !isDirContents, let st = try? Sys.fstatat(Sys.atFDCWD, s.pathBytes), st.kind != .directory {
-                let dst = try? Sys.fstatat(Sys.atFDCWD, dest.path.pathBytes, follow: true)
-                if dst?.kind != .directory {
-                    let p = dest.path.pathBytes
+            let isDirContents = s.isEmpty || s.hasSuffix("/") || s == "." || s.hasSuffix("/.")
+            let sourceKind = srcHost == nil ? (try? Sys.fstatat(Sys.atFDCWD, s.pathBytes))?.kind : nil
+            let destIsDir = dest.host == nil && (try? Sys.fstatat(Sys.atFDCWD, dest.path.pathBytes, follow: true))?.kind == .directory
+            let p = dest.path.pathBytes
+            let name = PathOps.base(p)
+            if !isDirContents && sourceKind != .directory && !destIsDir && name != [0x2E] && name != [0x2E, 0x2E] {
+                if srcHost != nil || dest.host != nil {
+                    destName = name.displayName
+                } else if sourceKind != nil {
                     destRoot = PathOps.parent(p).displayName
                     if dest.path.hasPrefix("/") && !dest.path.dropFirst().contains("/") { destRoot = "/" }
-                    topName = PathOps.base(p).displayName
+                    topName = name.displayName
                 }
-            }
-        }
-
-        // Across hosts the receiving side decides that rule (it sees the destination), for one
-        // source that may be a file, sent to a path without a trailing slash.
-        var destName: String?
-        if (srcHost != nil || dest.host != nil) && sourcePaths.count == 1 && !dest.path.hasSuffix("/") && !r.relative
-            && r.filesFrom == nil {
-            let s = sourcePaths[0]
-            let isDirContents = s.hasSuffix("/") || s == "." || s.hasSuffix("/.") || s.isEmpty
-            let localSourceIsDir = srcHost == nil && (try? Sys.fstatat(Sys.atFDCWD, s.pathBytes))?.kind == .directory
-            let localDestIsDir = dest.host == nil && (try? Sys.fstatat(Sys.atFDCWD, dest.path.pathBytes, follow: true))?.kind == .directory
-            let name = PathOps.base(dest.path.pathBytes)
-            if !isDirContents && !localSourceIsDir && !localDestIsDir && !dest.path.isEmpty && name != [0x2E] && name != [0x2E, 0x2E] {
-                destName = name.displayName
             }
         }
         let local = srcHost == nil && dest.host == nil

@@ -48,7 +48,7 @@ public final class DirStack {
             while end < dir.count && dir[end] != 0x2F { end += 1 }
             let name = Array(dir[start..<end])
             let fd = followLinks ? try Sys.openat(cur, name, O_RDONLY | O_DIRECTORY)
-                                 : try DirStack.openDir(cur, name, path: Array(dir[0..<end]), followsDirLink)
+                                 : try DirStack.openDir(cur, name, path: Array(dir[0..<end]), followsDirLink).fd
             paths.append(Array(dir[0..<end])); fds.append(fd)
             cur = fd
             start = end + 1
@@ -57,11 +57,12 @@ public final class DirStack {
     }
 
     /// Opens directory `name` under `dir` without following a symlink, unless `follows` allows
-    /// following the one at `path` (`-K`).
-    public static func openDir(_ dir: Int32, _ name: PathBytes, path: PathBytes, _ follows: ((PathBytes) -> Bool)?) throws(Errno) -> Int32 {
-        do { return try Sys.openDir(dir, name) } catch {
+    /// following the one at `path` (`-K`); `followed` says whether it went through a link.
+    public static func openDir(_ dir: Int32, _ name: PathBytes, path: PathBytes,
+                               _ follows: ((PathBytes) -> Bool)?) throws(Errno) -> (fd: Int32, followed: Bool) {
+        do { return (try Sys.openDir(dir, name), false) } catch {
             guard error.code == ELOOP || error.code == ENOTDIR, let follows, follows(path) else { throw error }
-            return try Sys.openat(dir, name, O_RDONLY | O_DIRECTORY)
+            return (try Sys.openat(dir, name, O_RDONLY | O_DIRECTORY), true)
         }
     }
 
