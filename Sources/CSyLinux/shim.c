@@ -176,6 +176,8 @@ void sy_weak_sum(const uint8_t *p, size_t n, uint32_t *s1out, uint32_t *s2out) {
 
 /* The temporary file being written, removed if the process is told to stop. */
 static volatile int sy_tmp_dirfd = -1;
+/* The directory the partial directory is in (the file's own; the temp file may be in -T's). */
+static volatile int sy_partial_base = -1;
 static char sy_tmp_name[512];
 /* With --partial: the partial directory and the path to keep the data under. */
 static char sy_partial_dir[512];
@@ -185,22 +187,23 @@ static void sy_on_signal(int sig) {
     (void)sig;
     if (sy_tmp_dirfd >= 0) {
         if (sy_partial_path[0]) {
-            mkdirat(sy_tmp_dirfd, sy_partial_dir, 0700);
-            if (renameat(sy_tmp_dirfd, sy_tmp_name, sy_tmp_dirfd, sy_partial_path) == 0) _exit(20);
+            mkdirat(sy_partial_base, sy_partial_dir, 0700);
+            if (renameat(sy_tmp_dirfd, sy_tmp_name, sy_partial_base, sy_partial_path) == 0) _exit(20);
         }
         unlinkat(sy_tmp_dirfd, sy_tmp_name, 0);
     }
     _exit(20);
 }
 
-void sy_set_current_temp(int dirfd, const char *name, const char *partial_dir, const char *final_name) {
+void sy_set_current_temp(int dirfd, const char *name, int partial_base, const char *partial_dir, const char *final_name) {
     sy_tmp_dirfd = -1;
     sy_partial_path[0] = 0;
     if (dirfd >= 0 && name) {
         size_t n = strlen(name);
         if (n >= sizeof(sy_tmp_name)) return;
         memcpy(sy_tmp_name, name, n + 1);
-        if (partial_dir && final_name && strlen(partial_dir) + strlen(final_name) + 2 < sizeof(sy_partial_path)
+        sy_partial_base = partial_base;
+        if (partial_dir && final_name && partial_base >= 0 && strlen(partial_dir) + strlen(final_name) + 2 < sizeof(sy_partial_path)
             && strlen(partial_dir) < sizeof(sy_partial_dir)) {
             strcpy(sy_partial_dir, partial_dir);
             strcpy(sy_partial_path, partial_dir);

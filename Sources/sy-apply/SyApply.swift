@@ -90,6 +90,8 @@ struct SyApply: ParsableCommand {
     var deleteExcluded = false
     @Option(name: .customLong("partial-dir"), help: "Keep the data of an interrupted file in this directory.")
     var partialDir: String?
+    @Option(name: [.customShort("T"), .customLong("temp-dir")], help: "Write received files in DIR (relative to DST) before moving them into place.")
+    var tempDir: String?
     @Flag(name: [.customShort("b"), .customLong("backup")], help: "Keep replaced and deleted files (NAME~ or under --backup-dir).")
     var backup = false
     @Option(name: .customLong("backup-dir"), help: "Keep backups under this directory (relative to DST), same relative paths.")
@@ -136,6 +138,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.filters = try FilterList(parsing: cmd.filter, deleteExcluded: cmd.deleteExcluded)
     o.deleteExcluded = cmd.deleteExcluded
     o.partialDir = cmd.partialDir?.pathBytes
+    o.tempDir = cmd.tempDir?.pathBytes
     o.linkDests = cmd.linkDest.map(\.pathBytes)
     o.maxDelete = cmd.maxDelete
     o.deleteAfter = cmd.deleteAfter || cmd.deleteDelay

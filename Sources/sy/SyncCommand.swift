@@ -163,6 +163,7 @@ struct SyncCommand: ParsableCommand {
         if (xfer.partial || xfer.partialProgress || xfer.partialDir != nil) && !negated.contains("partial") {
             r.partialDir = xfer.partialDir ?? ".sy-partial"
         }
+        r.tempDir = xfer.tempDir
         r.blockSize = xfer.blockSize
         r.mkpath = on(xfer.mkpath, "mkpath")
         r.dryRun = xfer.dryRun
@@ -389,6 +390,8 @@ struct TransferOptions: ParsableArguments {
     var partial = false
     @Option(name: .customLong("partial-dir"), help: "Put a partially transferred file into DIR (a plain name).")
     var partialDir: String?
+    @Option(name: [.customShort("T"), .customLong("temp-dir")], help: "Create temporary files in directory DIR.")
+    var tempDir: String?
     @Flag(name: .customShort("P"), help: "Same as --partial --progress.")
     var partialProgress = false
     @Flag(name: .customLong("delay-updates"), help: "Put all updated files into place at end.")

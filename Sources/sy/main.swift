@@ -2,7 +2,7 @@ import Glibc
 import SyCore
 
 /// `sy`: dispatches `sy show` and otherwise runs a sync with rsync's options.
-let args = Array(CommandLine.arguments.dropFirst())
+var args = Array(CommandLine.arguments.dropFirst())
 // The remote end of a sync over ssh: the stages of one host in one session (an option, so
 // that an older sy without it refuses the command instead of taking its words for paths).
 if args.first == "--mux-server" { exit(MuxServer.run(Array(args.dropFirst()))) }
@@ -18,6 +18,8 @@ if args.first == "show" {
         return .ok
     }
 }
+// A value written onto its one-letter option (-B700, -Ttmp, -avT/tmp, -essh) as rsync takes it.
+args = RsyncArgs.splitAttachedValues(args)
 // rsync's -h alone is --help, and -V is --version.
 if args == ["-h"] {
     print(SyncCommand.helpMessage())

@@ -336,6 +336,57 @@ struct EverydayOptionsTests {
         #expect(readFile(t.sub("bk-s/d/b")) == Array("old2".utf8))
     }
 
+    /// -T/--temp-dir: files are written in the temp directory (relative to the destination, or
+    /// absolute; on another filesystem the finished file is copied over) and the tree is
+    /// rsync's; the temp directory is left empty; a missing one is rsync's usage error.
+    @Test func tempDirAsRsync() throws {
+        let t = TempDir("everyday")
+        tree(t)
+        let q = shellQuote
+        mkdir(t.sub("abs-r"), 0o755); mkdir(t.sub("abs-s"), 0o755)
+        for args in [["-T", "tmp"], ["--temp-dir=tmp", "--no-W", "-I"], ["-T", "tmp", "--delay-updates"], ["-T", "tmp", "--partial"],
+                     ["--temp-dir", "ABS"]] {
+            for d in ["r", "s"] {
+                _ = system(script: "rm -rf \(q(t.sub(d))) && mkdir -p \(q(t.sub(d + "/tmp")))")
+                destination(t.sub(d))
+            }
+            let r = run(["rsync", "-a", "--delete", "--filter=P /tmp"] + args.map { $0 == "ABS" ? t.sub("abs-r") : $0 } + ["src/", "r/"], cwd: t.path)
+            let s = run(["sy", "-a", "--delete", "--filter=P /tmp"] + args.map { $0 == "ABS" ? t.sub("abs-s") : $0 } + ["src/", "s/"], cwd: t.path)
+            #expect(r.code == 0 && s.code == 0, "\(args): \(s)")
+            #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s")), ignoringDirTimes: true).isEmpty, "\(args)")
+            #expect(TreeSnapshot(t.sub("s/tmp")).nodes.count == 1 && TreeSnapshot(t.sub("abs-s")).nodes.count == 1, "\(args): temp files left")
+        }
+        let missing = run(["sy", "-a", "-T", "nowhere", "src/", "s/"], cwd: t.path)
+        #expect(missing.code == 1 && missing.err.contains("The temp-dir does not exist: nowhere"), "\(missing)")
+        // The data goes through the temp directory: a full one fails the file (the old one
+        // stays), one on another filesystem works through a copy.
+        guard geteuid() == 0, system(script: "mkdir -p \(q(t.sub("full"))) \(q(t.sub("roomy"))) && mount -t tmpfs -o size=1M tmpfs \(q(t.sub("full"))) 2>/dev/null && mount -t tmpfs -o size=16M tmpfs \(q(t.sub("roomy")))") == 0 else { return }
+        defer { _ = system(script: "umount \(q(t.sub("full"))) \(q(t.sub("roomy")))") }
+        var rng = SeededRandom(seed: 4)
+        writeFile(t.sub("src/big"), (0..<3_000_000).map { _ in UInt8.random(in: 0...255, using: &rng) })
+        let full = run(["sy", "-a", "-T", t.sub("full"), "src/", "s/"], cwd: t.path)
+        #expect(full.code == 11 && full.err.contains("No space left on device"), "\(full)")
+        #expect(!exists(t.sub("s/big")) && TreeSnapshot(t.sub("full")).nodes.count == 1)
+        let roomy = run(["sy", "-a", "-T", t.sub("roomy"), "src/", "s/"], cwd: t.path)
+        #expect(roomy.code == 0 && readFile(t.sub("s/big")) == readFile(t.sub("src/big")), "\(roomy)")
+        #expect(TreeSnapshot(t.sub("roomy")).nodes.count == 1)
+    }
+
+    /// A value written onto its one-letter option, alone or ending a cluster, as rsync's
+    /// parser takes it: the same tree as rsync with the same words.
+    @Test func valuesWrittenOntoShortOptions() {
+        let t = TempDir("everyday")
+        tree(t)
+        mkdir(t.sub("tmp"), 0o755)
+        for args in [["-aB700", "--no-W", "-I"], ["-a", "-f- *.o"], ["-avf+ d/", "-f- */"], ["-a", "-T" + t.sub("tmp"), "-@-1"]] {
+            let r = run(["rsync"] + args + ["src/", "r/"], cwd: t.path)
+            let s = run(["sy"] + args + ["src/", "s/"], cwd: t.path)
+            #expect(r.code == 0 && s.code == 0, "\(args): \(s)")
+            #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s"))).isEmpty, "\(args)")
+            _ = system(script: "rm -rf \(shellQuote(t.sub("r"))) \(shellQuote(t.sub("s")))")
+        }
+    }
+
     /// Options rsync scripts carry that change nothing copied are accepted with rsync's values
     /// and give rsync's tree (and the alias --remove-sent-files removes what was sent).
     @Test func scriptOptionsAreAccepted() {

@@ -55,7 +55,7 @@ uint64_t sy_xxh3_64_digest(const void *state);
 /* Remove the current temporary file and exit 20 on SIGINT/SIGTERM/SIGHUP. */
 void sy_install_temp_cleanup(void);
 /* With partial_dir and final_name, the temp file is kept as partial_dir/final_name instead. */
-void sy_set_current_temp(int dirfd, const char *name, const char *partial_dir, const char *final_name);
+void sy_set_current_temp(int dirfd, const char *name, int partial_base, const char *partial_dir, const char *final_name);
 /* Extended attributes of a path's last component (never followed) or of an open fd. */
 long sy_llistxattr(const char *path, char *list, unsigned long size);
 long sy_lgetxattr(const char *path, const char *name, void *value, unsigned long size);

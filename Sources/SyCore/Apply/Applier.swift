@@ -62,6 +62,8 @@ public final class Applier {
     /// deletions happen), and the times they were given then, given again at the very end.
     var lateDirs: Set<PathBytes> = []
     var lateDirTimes: [PathBytes: (Int64, Int64)] = [:]
+    /// `-T`: the directory temp files are made in (-1: beside their final names).
+    var tempDirFd: Int32 = -1
     lazy var limiter: RateLimiter? = options.bwlimit.flatMap { $0 > 0 ? RateLimiter(bytesPerSecond: $0) : nil }
 
     public init(destination: PathBytes, options: ApplyOptions, input: StreamReader, reporter: Reporter) {
@@ -85,6 +87,7 @@ public final class Applier {
         dirs?.closeAll()
         linkDirs?.closeAll()
         if rootFd >= 0 { Sys.close(rootFd) }
+        if tempDirFd >= 0 { Sys.close(tempDirFd) }
     }
 
     /// Whether every per-file failure so far was a verification mismatch.
@@ -101,6 +104,7 @@ public final class Applier {
     public func run() throws(SyError) -> ExitStatus {
         let start = wallNanos()
         if !options.dryRun { sy_install_temp_cleanup() }
+        try openTempDir()
         while let rec = try input.nextRecord() {
             switch rec {
             case .plan(let p): try handle(p)
@@ -160,6 +164,7 @@ public final class Applier {
                 throw SyError.sys("cannot open destination", destination, error.code)
             }
         }
+        try openTempDir()
         let d = destinationStack()
         d.onPop = { [unowned self] path, fd in
             if let last = self.pending.last, last.path == path {
@@ -171,6 +176,21 @@ public final class Applier {
         linkDirs = destinationStack()
         outOfTurnDirs = destinationStack()
         return rootFd
+    }
+
+    /// `-T`: opens the temp directory, relative to the destination as rsync's (its receiver
+    /// works in the destination); checked before anything else, once the destination is there.
+    func openTempDir() throws(SyError) {
+        guard let td = options.tempDir, !options.dryRun, tempDirFd < 0 else { return }
+        let base: Int32
+        if td.first == 0x2F { base = Sys.atFDCWD } else if rootFd >= 0 { base = rootFd } else {
+            guard let fd = try? Sys.openat(Sys.atFDCWD, destination, O_RDONLY | O_DIRECTORY) else { return }
+            base = fd
+        }
+        defer { if base != rootFd && base != Sys.atFDCWD { Sys.close(base) } }
+        do { tempDirFd = try Sys.openat(base, td, O_RDONLY | O_DIRECTORY) } catch {
+            throw SyError("The temp-dir does not exist: \(td.displayName)", status: .syntax)
+        }
     }
 
     func makeDestination() throws(SyError) {
@@ -294,12 +314,12 @@ public final class Applier {
     }
 
     /// `--delay-updates`: puts a finished temp file into the holding directory for now.
-    func hold(dir: Int32, tmp: PathBytes, name: PathBytes, path: PathBytes) throws(Errno) {
+    func hold(tdir: Int32, tmp: PathBytes, dir: Int32, name: PathBytes, path: PathBytes) throws(Errno) {
         let hd = holdingDir
         do { try Sys.mkdirat(dir, hd, 0o700) } catch { if error.code != EEXIST { throw error } }
         let hfd = try Sys.openDir(dir, hd)
         defer { Sys.close(hfd) }
-        try Sys.renameat(dir, tmp, hfd, name)
+        try Sys.renameat(tdir, tmp, hfd, name)
         delayed.append((PathOps.parent(path), name))
         delayedPaths.insert(path)
         delayedDirs.insert(PathOps.parent(path))

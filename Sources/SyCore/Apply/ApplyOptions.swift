@@ -39,6 +39,9 @@ public struct ApplyOptions: Sendable {
     /// `--partial`: an interrupted file's data is kept in this directory (relative to the
     /// file's directory) and used as the basis next time.
     public var partialDir: PathBytes?
+    /// `-T`: received files are written in this directory (relative to the destination) and
+    /// moved into place from there (copied, when it is on another filesystem).
+    public var tempDir: PathBytes?
     /// `-O`: leave directory times alone.
     public var omitDirTimes = false
     /// `-K`: a symlink to a directory on the way is followed, unless this run made it.

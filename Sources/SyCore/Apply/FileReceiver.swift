@@ -76,6 +76,8 @@ extension Applier {
         let inplace = (options.inplace || p.flags.contains(.append)) && p.action == .update && oldPerms != nil
         var outFd: Int32 = -1
         var tmp: PathBytes = []
+        // Where the temp file is made: beside the file, or in the -T directory.
+        var tdir = tempDirFd >= 0 && !inplace ? tempDirFd : dir
         if inplace && !backupCopy(dir: dir, name: name, path: e.path) {
             try receiver.discard(input)
             return
@@ -84,28 +86,20 @@ extension Applier {
             if inplace {
                 outFd = try Sys.openat(dir, name, O_RDWR | O_NOFOLLOW)
             } else {
-                (outFd, tmp) = try namer.create(in: dir, for: name)
+                (outFd, tmp) = try namer.create(in: tdir, for: name)
             }
         } catch {
             report(SyError.sys(inplace ? "cannot open" : "cannot create temporary file for", e.path, error.code, status: .partial))
             try receiver.discard(input)
             return
         }
-        if !tmp.isEmpty {
-            withCPath(tmp) { t in
-                if let pd = options.partialDir {
-                    withCPath(pd) { d in withCPath(name) { n in sy_set_current_temp(dir, t, d, n) } }
-                } else {
-                    sy_set_current_temp(dir, t, nil, nil)
-                }
-            }
-        }
-        defer { sy_set_current_temp(-1, nil, nil, nil) }
+        if !tmp.isEmpty { noteCurrentTemp(tdir, tmp, dir: dir, name: name) }
+        defer { sy_set_current_temp(-1, nil, -1, nil, nil) }
         if options.preallocate && !inplace && e.size > 0 {
             let rc = posix_fallocate(outFd, 0, off_t(e.size))
             if rc == ENOSPC || rc == EDQUOT {
                 Sys.close(outFd)
-                try? Sys.unlinkat(dir, tmp, isDir: false)
+                try? Sys.unlinkat(tdir, tmp, isDir: false)
                 throw SyError.sys("cannot allocate space for", e.path, rc, status: .fileIO)
             }
         }
@@ -116,7 +110,7 @@ extension Applier {
             // The stream broke inside this file: the old file stays; the data received so far
             // is kept for next time with --partial, else dropped.
             Sys.close(outFd)
-            if !tmp.isEmpty { keepPartial(dir: dir, tmp: tmp, name: name) }
+            if !tmp.isEmpty { keepPartial(tdir: tdir, tmp: tmp, dir: dir, name: name) }
             throw error
         }
         var ok = false
@@ -132,6 +126,13 @@ extension Applier {
             reporter.change(p, literal: 0, matched: matched)
         case .done(let size, let literal, let matched):
             if inplace || options.sparse { try? Sys.ftruncate(outFd, size) }
+            if tdir != dir {
+                // Renamed from the -T directory, or copied beside the file where that is another filesystem.
+                do { try moveToOwnFilesystem(&outFd, &tmp, from: &tdir, dir: dir, name: name, size: size) } catch {
+                    report(SyError.sys("cannot copy temporary file of", e.path, error.code, status: .partial))
+                    break
+                }
+            }
             setNewFileAttributes(e, fd: outFd, oldPerms: oldPerms)
             if options.fsync && Glibc.fsync(outFd) != 0 {
                 report(SyError.sys("fsync failed for", e.path, errno, status: .partial))
@@ -140,17 +141,17 @@ extension Applier {
             outFd = -1
             let held = options.delayUpdates && !inplace
             if held {
-                do { try hold(dir: dir, tmp: tmp, name: name, path: e.path) } catch {
+                do { try hold(tdir: tdir, tmp: tmp, dir: dir, name: name, path: e.path) } catch {
                     report(SyError.sys("cannot hold back (--delay-updates)", e.path, error.code, status: .partial))
                     break
                 }
             } else if !inplace {
                 if !backup(dir: dir, name: name, path: e.path, move: false) { break }
                 do throws(Errno) {
-                    do { try Sys.renameat(dir, tmp, dir, name) } catch {
+                    do { try Sys.renameat(tdir, tmp, dir, name) } catch {
                         guard p.action == .create && [EISDIR, ENOTEMPTY, EEXIST].contains(error.code) else { throw error }
                         guard clearWay(p, dir: dir, name: name) else { break } // reported there
-                        try Sys.renameat(dir, tmp, dir, name)
+                        try Sys.renameat(tdir, tmp, dir, name)
                     }
                 } catch {
                     report(SyError.sys("rename failed for", e.path, error.code, status: .partial))
@@ -183,12 +184,49 @@ extension Applier {
             report(SyError("WARNING: \(e.path.displayName) failed verification (\(why)) -- update \(inplace ? "retained" : "discarded") (will try again)", status: .partial), redo: true)
         case .failed(let err):
             if outFd >= 0 { Sys.close(outFd); outFd = -1 }
-            if !tmp.isEmpty { try? Sys.unlinkat(dir, tmp, isDir: false) }
+            if !tmp.isEmpty { try? Sys.unlinkat(tdir, tmp, isDir: false) }
             if err.errno == ENOSPC || err.errno == EDQUOT { throw SyError(err.message, status: .fileIO, errno: err.errno) }
             report(err)
         }
         if outFd >= 0 { Sys.close(outFd) }
-        if !ok && !tmp.isEmpty { try? Sys.unlinkat(dir, tmp, isDir: false) }
+        if !ok && !tmp.isEmpty { try? Sys.unlinkat(tdir, tmp, isDir: false) }
+    }
+
+    /// Tells the signal handler which temp file to remove (or keep as partial data) if sy-apply is stopped.
+    func noteCurrentTemp(_ tdir: Int32, _ tmp: PathBytes, dir: Int32, name: PathBytes) {
+        withCPath(tmp) { t in
+            if let pd = options.partialDir {
+                withCPath(pd) { d in withCPath(name) { n in sy_set_current_temp(tdir, t, dir, d, n) } }
+            } else {
+                sy_set_current_temp(tdir, t, -1, nil, nil)
+            }
+        }
+    }
+
+    /// `-T` with the temp directory on another filesystem than `dir`: copies the finished temp
+    /// file into a new one beside `name` (a rename cannot cross) and drops the first; on the same
+    /// filesystem nothing is done here (the final rename moves it).
+    func moveToOwnFilesystem(_ outFd: inout Int32, _ tmp: inout PathBytes, from tdir: inout Int32,
+                             dir: Int32, name: PathBytes, size: Int64) throws(Errno) {
+        let a = try Sys.fstat(tdir), b = try Sys.fstat(dir)
+        guard a.dev != b.dev else { return }
+        let (out, near) = try namer.create(in: dir, for: name)
+        var off: Int64 = 0
+        do throws(Errno) {
+            while off < size {
+                let n = try copyRange(src: outFd, at: off, dst: out, at: off, count: size - off)
+                if n == 0 { throw Errno(EIO) }
+                off += n
+            }
+        } catch {
+            Sys.close(out)
+            try? Sys.unlinkat(dir, near, isDir: false)
+            throw error
+        }
+        Sys.close(outFd)
+        try? Sys.unlinkat(tdir, tmp, isDir: false)
+        outFd = out; tmp = near; tdir = dir
+        noteCurrentTemp(dir, near, dir: dir, name: name)
     }
 
     /// Mode, owner, extended attributes and time of a received file (`oldPerms`: the file it
@@ -222,17 +260,17 @@ extension Applier {
     }
 
     /// With --partial, moves an interrupted temp file to the partial directory; else removes it.
-    func keepPartial(dir: Int32, tmp: PathBytes, name: PathBytes) {
+    func keepPartial(tdir: Int32, tmp: PathBytes, dir: Int32, name: PathBytes) {
         if let pd = options.partialDir {
             do throws(Errno) {
                 do { try Sys.mkdirat(dir, pd, 0o700) } catch { if error.code != EEXIST { throw error } }
                 let pdir = try Sys.openDir(dir, pd)
                 defer { Sys.close(pdir) }
-                try Sys.renameat(dir, tmp, pdir, name)
+                try Sys.renameat(tdir, tmp, pdir, name)
                 return
             } catch {}
         }
-        try? Sys.unlinkat(dir, tmp, isDir: false)
+        try? Sys.unlinkat(tdir, tmp, isDir: false)
     }
 
     /// Consumes the data records of one file and writes them to `outFd`.

@@ -24,7 +24,6 @@ public enum RsyncArgs {
         (["--daemon", "--address", "--port", "--sockopts", "--password-file", "--early-input",
           "--contimeout", "--config", "--dparam"], "sy has no daemon mode; use ssh"),
         (["-M", "--remote-option"], "not implemented"),
-        (["-T", "--temp-dir"], "temporary files are always made beside their final names"),
     ]
 
     /// A usage error for an rsync option sy does not implement, if `args` has one.
@@ -148,6 +147,26 @@ extension RsyncArgs {
         }
         let list = try FilterList(parsing: rules)
         return (rest, list.texts)
+    }
+
+    /// One-letter options that take a value, which may be written onto them (`-B700`).
+    static let valueShorts = Set("eBTfj@")
+
+    /// Splits a value written onto its one-letter option, also at the end of a cluster, into
+    /// its own argument (`-avB700` is `-av -B 700`), as rsync's option parser allows.
+    public static func splitAttachedValues(_ args: [String]) -> [String] {
+        var out: [String] = []
+        for (i, a) in args.enumerated() {
+            if a == "--" { out += args[i...]; break }
+            guard a.hasPrefix("-"), !a.hasPrefix("--"), a.count > 2 else { out.append(a); continue }
+            let letters = Array(a.dropFirst())
+            guard let k = letters.firstIndex(where: { !shortFlags.contains($0) }), valueShorts.contains(letters[k]),
+                  k > 0 || letters.count > 1 else { out.append(a); continue }
+            if k > 0 { out.append("-" + String(letters[..<k])) }
+            out.append("-" + String(letters[k]))
+            if k + 1 < letters.count { out.append(String(letters[(k + 1)...])) }
+        }
+        return out
     }
 
     /// One-letter options that take no value, which may be clustered with -F.

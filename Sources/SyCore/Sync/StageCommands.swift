@@ -125,6 +125,7 @@ public struct StageCommands: Sendable {
         if r.removeSourceFiles && !r.dryRun { apply.append("--report-done") }
         if r.relative && !r.impliedDirs { apply.append("--no-implied-dirs") }
         if let pd = r.partialDir { apply += ["--partial-dir", pd] }
+        if let td = r.tempDir, !r.inplace { apply += ["--temp-dir", td] }
         if let sfx = r.backupSuffix {
             apply.append("-b")
             if !sfx.isEmpty { apply.append("--suffix=" + sfx) }

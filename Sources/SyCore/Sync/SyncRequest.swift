@@ -52,6 +52,8 @@ public struct SyncRequest: Sendable {
     public var inplace = false
     /// `--partial`: where interrupted files' data is kept (a name inside each directory).
     public var partialDir: String?
+    /// `-T`: the receiver's directory for temporary files.
+    public var tempDir: String?
     /// `--link-dest` and `--compare-dest` directories (relative to the destination).
     public var linkDests: [String] = []
     public var compareDests: [String] = []
