@@ -52,6 +52,7 @@ int sy_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *ne
 
 int64_t sy_stat_mtime_nsec(const struct stat *st) { return st->st_mtim.tv_nsec; }
 int64_t sy_stat_mtime_sec(const struct stat *st) { return st->st_mtim.tv_sec; }
+int64_t sy_stat_atime_sec(const struct stat *st) { return st->st_atim.tv_sec; }
 
 uint64_t sy_makedev(uint32_t ma, uint32_t mi) { return makedev(ma, mi); }
 uint32_t sy_major(uint64_t dev) { return major(dev); }
@@ -62,6 +63,15 @@ int sy_set_mtime(int dirfd, const char *path, int64_t sec, int64_t nsec, int fla
     ts[0].tv_sec = 0; ts[0].tv_nsec = UTIME_OMIT;
     ts[1].tv_sec = sec; ts[1].tv_nsec = nsec;
     return utimensat(dirfd, path, ts, flags);
+}
+
+int sy_set_times(int dirfd, const char *path, int fd, int64_t atime_sec, int64_t sec, int64_t nsec, int flags) {
+    struct timespec ts[2];
+    if (atime_sec >= 0) { ts[0].tv_sec = atime_sec; ts[0].tv_nsec = 0; }
+    else { ts[0].tv_sec = 0; ts[0].tv_nsec = UTIME_OMIT; }
+    if (nsec == UTIME_OMIT) { ts[1].tv_sec = 0; ts[1].tv_nsec = UTIME_OMIT; }
+    else { ts[1].tv_sec = sec; ts[1].tv_nsec = nsec; }
+    return path ? utimensat(dirfd, path, ts, flags) : futimens(fd, ts);
 }
 
 int sy_fset_mtime(int fd, int64_t sec, int64_t nsec) {

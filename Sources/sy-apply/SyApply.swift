@@ -90,6 +90,8 @@ struct SyApply: ParsableCommand {
     var deleteExcluded = false
     @Option(name: .customLong("partial-dir"), help: "Keep the data of an interrupted file in this directory.")
     var partialDir: String?
+    @Flag(name: .customLong("open-noatime"), help: "Read --copy-from sources without changing their access times.")
+    var openNoAtime = false
     @Option(name: [.customShort("T"), .customLong("temp-dir")], help: "Write received files in DIR (relative to DST) before moving them into place.")
     var tempDir: String?
     @Flag(name: [.customShort("b"), .customLong("backup")], help: "Keep replaced and deleted files (NAME~ or under --backup-dir).")
@@ -146,6 +148,8 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.omitDirTimes = cmd.omitDirTimes
     o.keepDirlinks = cmd.keepDirlinks
     o.omitLinkTimes = cmd.preserve.omitLinkTimes
+    o.atimes = cmd.preserve.atimes
+    Sys.openNoAtime = cmd.openNoAtime
     o.xattrSelection = cmd.preserve.xattrSelection
     o.executability = cmd.preserve.executability
     if cmd.backup || cmd.backupDir != nil {

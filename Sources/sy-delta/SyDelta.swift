@@ -36,6 +36,8 @@ struct SyDelta: ParsableCommand {
 
     @Flag(name: [.customShort("R"), .customLong("relative")], help: "The sources are named by their paths, as with sy-scan -R.")
     var relative = false
+    @Flag(name: .customLong("open-noatime"), help: "Read source files without changing their access times.")
+    var openNoAtime = false
     @Flag(name: .customLong("follow-links"), help: "Open sources through symlinks (the scan ran with -L, -k or --copy-unsafe-links).")
     var followLinks = false
 
@@ -63,6 +65,7 @@ toolMain(SyDelta.self, name: "sy-delta") { cmd in
         return SourceRemover.remove(DoneLine.decodeAll(list), sources: cmd.sources.map(\.pathBytes), topName: cmd.topName?.pathBytes,
                                     alias: cmd.destName?.pathBytes, relative: cmd.relative, followLinks: cmd.followLinks, copyLinks: cmd.copyLinks)
     }
+    Sys.openNoAtime = cmd.openNoAtime
     var o = DeltaOptions()
     o.localSource = cmd.local
     o.compressLevel = cmd.literalLevel

@@ -20,6 +20,11 @@ struct SyScan: ParsableCommand {
     @Flag(name: [.customShort("c"), .long], help: "Add a whole-file XXH3-128 to each regular file.")
     var checksum = false
 
+    @Flag(name: [.customShort("U"), .customLong("atimes")], help: "Send each non-directory's access time (whole seconds).")
+    var atimes = false
+    @Flag(name: .customLong("open-noatime"), help: "Read files (-c) without changing their access times.")
+    var openNoAtime = false
+
     @Flag(name: .customLong("no-recursive"), help: "List the top level only; skip directories.")
     var noRecursive = false
     @Flag(name: [.customShort("d"), .customLong("dirs")], help: "With --no-recursive, list directories without their contents.")
@@ -85,6 +90,8 @@ toolMain(SyScan.self, name: "sy-scan") { cmd in
     var options = ScanOptions()
     options.oneFileSystem = cmd.oneFileSystem
     options.checksum = cmd.checksum
+    options.atimes = cmd.atimes
+    Sys.openNoAtime = cmd.openNoAtime
     options.recursive = !cmd.noRecursive
     options.dirs = cmd.dirs
     options.topName = cmd.topName?.pathBytes

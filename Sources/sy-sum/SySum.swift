@@ -141,6 +141,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.userMap = try cmd.usermap.map { spec throws(SyError) in try IdMap(spec, group: false) }
     o.groupMap = try cmd.groupmap.map { spec throws(SyError) in try IdMap(spec, group: true) }
     o.omitLinkTimes = cmd.preserve.omitLinkTimes
+    o.atimes = cmd.preserve.atimes
     o.xattrSelection = cmd.preserve.xattrSelection
     o.executability = cmd.preserve.executability
     o.ignoreErrors = cmd.ignoreErrors

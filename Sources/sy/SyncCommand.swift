@@ -178,6 +178,8 @@ struct SyncCommand: ParsableCommand {
         r.acls = on(pres.acls, "acls", "A")
         if r.acls { r.perms = true }
         r.omitLinkTimes = pres.omitLinkTimes
+        r.atimes = on(pres.atimes, "atimes", "U")
+        r.openNoAtime = on(pres.openNoAtime, "open-noatime")
         r.fsync = xfer.fsync
         r.noIncRecursive = negated.contains("inc-recursive") || negated.contains("i-r")
         r.jobs = xfer.jobs
@@ -278,6 +280,10 @@ struct PreservationOptions: ParsableArguments {
     var executability = false
     @Flag(name: [.customShort("J"), .customLong("omit-link-times")], help: "Omit symlinks from --times.")
     var omitLinkTimes = false
+    @Flag(name: [.customShort("U"), .customLong("atimes")], help: "Preserve access (use) times.")
+    var atimes = false
+    @Flag(name: .customLong("open-noatime"), help: "Avoid changing the atime on opened files.")
+    var openNoAtime = false
     @Flag(name: [.customShort("O"), .customLong("omit-dir-times")], help: "Omit directories from --times.")
     var omitDirTimes = false
     @Flag(name: [.customShort("K"), .customLong("keep-dirlinks")], help: "Treat symlinked dir on receiver as dir.")

@@ -372,6 +372,42 @@ struct EverydayOptionsTests {
         #expect(TreeSnapshot(t.sub("roomy")).nodes.count == 1)
     }
 
+    /// -U/--atimes: files, fifos and devices take the source's access time (whole seconds) and
+    /// an access time that differs is itemized `u`, as rsync; --open-noatime reads the source
+    /// without changing its access times.
+    @Test func accessTimesAsRsync() throws {
+        let t = TempDir("everyday")
+        let q = shellQuote
+        func atimes(_ dir: String) -> String {
+            sh("cd \(q(t.sub(dir))) && find . -mindepth 1 ! -type d ! -type l -printf '%P %A@\\n' | sort").out
+        }
+        _ = system(script: "cd \(q(t.path)) && mkdir -p src/sub && printf a > src/f && printf bb > src/sub/g && mkfifo src/p && ln -s f src/l"
+                   + " && touch -m -d 2020-01-01 src/f src/sub/g src/p && touch -a -d '2019-05-05 05:05:05.5' src/f src/sub/g src/p"
+                   + " && touch -h -d 2020-01-01 src/l src/sub src")
+        let before = atimes("src")
+        #expect(before.contains("f 1557032705.5"), "\(before)")
+        for (round, change) in ["", "touch -a -d 2022-02-02 r/f s/f && touch -m -d 2020-01-04 src/sub/g", ""].enumerated() {
+            if !change.isEmpty { _ = system(script: "cd \(q(t.path)) && " + change) }
+            let r = run(["rsync", "-aUi", "--open-noatime", "src/", "r/"], cwd: t.path)
+            let s = run(["sy", "-aUi", "--open-noatime", "src/", "s/"], cwd: t.path)
+            #expect(r.code == 0 && s.code == 0, "\(s)")
+            #expect(s.out.replacingOccurrences(of: "directory s\n", with: "directory r\n") == r.out, "round \(round): itemized\n\(s.out)rsync:\n\(r.out)")
+            // (Before anything reads the copies, which may change their access times.)
+            let got = atimes("s")
+            #expect(got == atimes("r"), "round \(round)")
+            #expect(got.contains("f 1557032705.0") && got.contains("sub/g 1557032705.0"), "whole seconds, as rsync: \(got)")
+            #expect(atimes("src") == before, "--open-noatime left the source's access times")
+            #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s"))).isEmpty, "round \(round)")
+        }
+        // Without --open-noatime reading changes them (where the mount keeps access times at all:
+        // rsync, reading the same kind of file, shows whether it does).
+        _ = system(script: "cd \(q(t.path)) && cp -a src src2 && touch -a -d 2019-05-05 src/f src2/f")
+        _ = run(["rsync", "-a", "src2/", "r2/"], cwd: t.path)
+        let mountKeepsAtimes = !atimes("src2").contains("f 1557014400")
+        _ = run(["sy", "-a", "src/", "s2/"], cwd: t.path)
+        #expect(atimes("src").contains("f 1557014400") == !mountKeepsAtimes)
+    }
+
     /// A value written onto its one-letter option, alone or ending a cluster, as rsync's
     /// parser takes it: the same tree as rsync with the same words.
     @Test func valuesWrittenOntoShortOptions() {

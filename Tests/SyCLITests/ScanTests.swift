@@ -97,10 +97,10 @@ struct ScanTests {
         writeFile(t.sub("dst/old"), [1])
         let q = shellQuote
         let cmds = [
-            "sy-scan \(q(root))/ > \(q(t.sub("entries")))",
+            "sy-scan -U \(q(root))/ > \(q(t.sub("entries")))",
             "sy-scan -c \(q(root))/ | sy-sum -a --delete \(q(t.sub("dst"))) > \(q(t.sub("plans")))",
             "sy-scan \(q(root))/ | sy-sum -a \(q(t.sub("dst"))) | sy-delta --literal-level 3 \(q(root))/ > \(q(t.sub("delta")))",
-            "sy-scan -z \(q(root))/ > \(q(t.sub("zentries")))",
+            "sy-scan -z -U \(q(root))/ > \(q(t.sub("zentries")))",
         ]
         for c in cmds { #expect(sh(c).code == 0, "\(c)") }
         for name in ["entries", "plans", "delta"] {

@@ -24,6 +24,9 @@ int sy_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *ne
 /* The nanosecond fields of struct stat. */
 int64_t sy_stat_mtime_nsec(const struct stat *st);
 int64_t sy_stat_mtime_sec(const struct stat *st);
+int64_t sy_stat_atime_sec(const struct stat *st);
+/* Times of a file: the access time only if atime_sec >= 0 (nanoseconds 0), else left alone. */
+int sy_set_times(int dirfd, const char *path, int fd, int64_t atime_sec, int64_t sec, int64_t nsec, int flags);
 /* makedev / major / minor. */
 uint64_t sy_makedev(uint32_t major, uint32_t minor);
 uint32_t sy_major(uint64_t dev);

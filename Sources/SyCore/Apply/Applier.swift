@@ -606,7 +606,8 @@ public final class Applier {
         lchown(dir: dir, name: tmp, e)
         if e.kind != .symlink { applyXattrs(e, .at(dir, tmp)) }
         if e.kind != .symlink && options.perms { try? Sys.fchmodat(dir, tmp, mode_t(e.perms)) }
-        if options.times && !(options.omitLinkTimes && e.kind == .symlink) { try? Sys.lutimensat(dir, tmp, e.mtimeSec, e.mtimeNsec) }
+        let mtime = options.times && !(options.omitLinkTimes && e.kind == .symlink) ? (e.mtimeSec, e.mtimeNsec) : nil
+        if mtime != nil || atime(e) != nil { try? Sys.setTimes(dir, tmp, mtime: mtime, atime: atime(e)) }
         if !backup(dir: dir, name: name, path: e.path, move: false) {
             try? Sys.unlinkat(dir, tmp, isDir: false)
             return
@@ -630,7 +631,7 @@ public final class Applier {
                 try Sys.fchmod(out, mode_t(options.perms ? e.perms : e.perms & ~UInt32(umask)))
                 chown(fd: out, e)
                 applyXattrs(e, .fd(out))
-                if options.times { try Sys.futimens(out, e.mtimeSec, e.mtimeNsec) }
+                if options.times || atime(e) != nil { try Sys.setTimes(fd: out, mtime: options.times ? (e.mtimeSec, e.mtimeNsec) : nil, atime: atime(e)) }
             }
             return true
         } catch {
@@ -718,6 +719,9 @@ public final class Applier {
         if !external { reporter.change(p) }
     }
 
+    /// `-U`: the access time to give `e` (never a directory's), or nil to leave it.
+    func atime(_ e: Entry) -> Int64? { options.atimes && e.kind != .directory ? e.atimeSec : nil }
+
     func setAttrs(_ p: Plan, dir: Int32, name: PathBytes) {
         let e = p.entry
         if p.flags.contains(.perms) && e.kind != .symlink && (options.perms || options.executability) {
@@ -727,7 +731,10 @@ public final class Applier {
         }
         if p.flags.contains(.owner) || p.flags.contains(.group) { lchown(dir: dir, name: name, e) }
         if !p.flags.isDisjoint(with: [.xattrs, .acl]) && e.kind != .symlink { applyXattrs(e, .at(dir, name)) }
-        if p.flags.contains(.time) && options.times {
+        if p.flags.contains(.atime), let a = atime(e) {
+            let mtime = p.flags.contains(.time) && options.times ? (e.mtimeSec, e.mtimeNsec) : nil
+            do { try Sys.setTimes(dir, name, mtime: mtime, atime: a) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
+        } else if p.flags.contains(.time) && options.times {
             do { try Sys.lutimensat(dir, name, e.mtimeSec, e.mtimeNsec) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
         }
         reporter.change(p)

@@ -48,6 +48,8 @@ public struct ApplyOptions: Sendable {
     public var keepDirlinks = false
     /// `-J`: symlink times are left alone.
     public var omitLinkTimes = false
+    /// `-U`: access times of non-directories are set from the stream (whole seconds).
+    public var atimes = false
     /// `-E`: without -p, files follow the source's executable bit.
     public var executability = false
     /// `--chown`: owner and group to give every entry (nil: keep the source's).

@@ -237,8 +237,8 @@ extension Applier {
         do { try Sys.fchmod(fd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
         chown(fd: fd, e)
         applyXattrs(e, .fd(fd))
-        if options.times {
-            do { try Sys.futimens(fd, e.mtimeSec, e.mtimeNsec) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
+        if options.times || atime(e) != nil {
+            do { try Sys.setTimes(fd: fd, mtime: options.times ? (e.mtimeSec, e.mtimeNsec) : nil, atime: atime(e)) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
         }
     }
 

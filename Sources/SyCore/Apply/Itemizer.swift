@@ -26,7 +26,7 @@ public enum Itemizer {
         if isNew { return String(y) + String(kindLetter(e.kind)) + "+++++++++" }
         let f = plan.flags
         // rsync: an item identical but for being linked shows spaces, not dots.
-        if plan.action == .hardlink && f.isDisjoint(with: [.checksum, .value, .size, .time, .timeNow, .perms, .owner, .group, .acl, .xattrs]) {
+        if plan.action == .hardlink && f.isDisjoint(with: [.checksum, .value, .size, .time, .timeNow, .perms, .owner, .group, .atime, .acl, .xattrs]) {
             return String(y) + String(kindLetter(e.kind)) + String(repeating: " ", count: 9)
         }
         var s = String(y) + String(kindLetter(e.kind))
@@ -36,7 +36,7 @@ public enum Itemizer {
         s.append(f.contains(.perms) ? "p" : ".")
         s.append(f.contains(.owner) ? "o" : ".")
         s.append(f.contains(.group) ? "g" : ".")
-        s += "."
+        s.append(f.contains(.atime) ? "u" : ".")
         s.append(f.contains(.acl) ? "a" : ".")
         s.append(f.contains(.xattrs) ? "x" : ".")
         return s

@@ -32,6 +32,8 @@ public struct PreserveOptions: ParsableArguments {
     public var executability = false
     @Flag(name: [.customShort("J"), .customLong("omit-link-times")], help: "Omit symlinks from --times.")
     public var omitLinkTimes = false
+    @Flag(name: [.customShort("U"), .customLong("atimes")], help: "Preserve access times (whole seconds; not of directories).")
+    public var atimes = false
 
     public init() {}
 

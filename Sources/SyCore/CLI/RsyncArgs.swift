@@ -7,13 +7,12 @@ public enum RsyncArgs {
         "recursive", "r", "links", "l", "perms", "p", "times", "t", "group", "g", "owner", "o", "devices", "specials", "D",
         "hard-links", "H", "one-file-system", "x", "whole-file", "W", "inplace", "delete", "force", "checksum", "c",
         "ignore-times", "I", "update", "u", "mkpath", "compress", "z", "verbose", "v", "itemize-changes", "i",
-        "stats", "progress", "human-readable", "h", "inc-recursive", "i-r", "implied-dirs", "relative", "R", "prune-empty-dirs", "m", "sparse", "S", "delay-updates", "append", "xattrs", "X", "acls", "A", "fuzzy", "y", "numeric-ids", "partial", "backup", "b", "omit-dir-times", "O", "dirs", "d", "keep-dirlinks", "K",
+        "stats", "progress", "atimes", "U", "open-noatime", "human-readable", "h", "inc-recursive", "i-r", "implied-dirs", "relative", "R", "prune-empty-dirs", "m", "sparse", "S", "delay-updates", "append", "xattrs", "X", "acls", "A", "fuzzy", "y", "numeric-ids", "partial", "backup", "b", "omit-dir-times", "O", "dirs", "d", "keep-dirlinks", "K",
     ]
 
     /// rsync options sy knows but does not implement, and why; they fail with exit 1 rather
     /// than being accepted without effect.
     static let unsupported: [(names: [String], why: String)] = [
-        (["-U", "--atimes", "--open-noatime"], "access times are not preserved"),
         (["-N", "--crtimes"], "creation times are not preserved"),
         (["--super", "--fake-super", "--copy-as"], "privileged attributes are copied only when running as root"),
         (["--copy-devices", "--write-devices"], "device contents are not copied"),

@@ -29,6 +29,8 @@ public struct Entry: Sendable, Equatable {
     public var missing: Bool = false
     /// `-X`/`-A`: the selected extended attributes, sorted by name (nil: not collected).
     public var xattrs: [Xattr]?
+    /// `-U`: the access time in whole seconds, as rsync sends it (never for directories).
+    public var atimeSec: Int64?
 
     public init(path: PathBytes, kind: EntryKind, perms: UInt32 = 0o644, uid: UInt32 = 0, gid: UInt32 = 0,
                 size: Int64 = 0, mtimeSec: Int64 = 0, mtimeNsec: Int64 = 0, nlink: UInt64 = 1,
@@ -64,12 +66,13 @@ extension Entry {
         out.appendVarint(ino)
         out.appendVarint(rdev)
         out.appendBytes(target)
-        out.appendVarint((checksum != nil ? 1 : 0) | (unreadable ? 2 : 0) | (noContents ? 4 : 0) | (missing ? 8 : 0) | (xattrs != nil ? 16 : 0))
+        out.appendVarint((checksum != nil ? 1 : 0) | (unreadable ? 2 : 0) | (noContents ? 4 : 0) | (missing ? 8 : 0) | (xattrs != nil ? 16 : 0) | (atimeSec != nil ? 32 : 0))
         if let c = checksum { out.append(contentsOf: c.bytes) }
         if let xs = xattrs {
             out.appendVarint(UInt64(xs.count))
             for x in xs { out.appendBytes(x.name); out.appendBytes(x.value) }
         }
+        if let a = atimeSec { out.appendSigned(a) }
     }
 
     static func decode(_ r: inout PayloadReader) throws(SyError) -> Entry {
@@ -90,7 +93,7 @@ extension Entry {
         let target = try r.bytes(max: Wire.maxPath)
         if kind == .symlink && target.isEmpty { throw r.fail("symlink with empty target") }
         if target.contains(0) { throw r.fail("NUL byte in symlink target") }
-        let flags = try r.count(max: 31, "entry flags")
+        let flags = try r.count(max: 63, "entry flags")
         var e = Entry(path: path, kind: kind, perms: UInt32(perms), uid: UInt32(uid), gid: UInt32(gid),
                       size: Int64(size), mtimeSec: sec, mtimeNsec: Int64(nsec), nlink: nlink,
                       dev: dev, ino: ino, rdev: rdev, target: target)
@@ -107,6 +110,10 @@ extension Entry {
                 xs.append(Xattr(name: name, value: try r.bytes(max: 65536)))
             }
             e.xattrs = xs
+        }
+        if flags & 32 != 0 {
+            guard kind != .directory else { throw r.fail("access time on a directory") }
+            e.atimeSec = try r.signed()
         }
         return e
     }

@@ -70,6 +70,8 @@ public struct ItemFlags: OptionSet, Sendable, Hashable {
     /// Out of stream order: a hard-link group member linked (or its leader created) when a
     /// later member came into place, as rsync does; its directory may be finished already.
     public static let outOfTurn = ItemFlags(rawValue: 1 << 21)
+    /// `-U`: the access time differs (rsync's `u`).
+    public static let atime = ItemFlags(rawValue: 1 << 22)
 
     /// The `--link-dest` directory a `.linkDest` plan refers to (bits 16-20).
     public var referenceIndex: Int { Int((rawValue >> 16) & 31) }
@@ -80,7 +82,7 @@ public struct ItemFlags: OptionSet, Sendable, Hashable {
         (.checksum, "checksum"), (.size, "size"), (.time, "time"), (.perms, "perms"), (.owner, "owner"),
         (.group, "group"), (.replace, "replace"), (.value, "value"), (.timeNow, "time-now"), (.partialBasis, "partial-basis"), (.linkDest, "link-dest"),
         (.append, "append"), (.appendVerify, "append-verify"), (.xattrs, "xattrs"), (.acl, "acl"), (.fuzzyBasis, "fuzzy-basis"),
-        (.outOfTurn, "out-of-turn"),
+        (.outOfTurn, "out-of-turn"), (.atime, "atime"),
     ]
 
     public var names: [String] { ItemFlags.names.filter { contains($0.0) }.map(\.1) }

@@ -4,6 +4,8 @@ import Glibc
 public struct ScanOptions: Sendable {
     public var oneFileSystem = false
     public var checksum = false
+    /// `-U`: each non-directory carries its access time.
+    public var atimes = false
     public var recursive = true
     /// Without recursion, list directories themselves (rsync's -d, and listing mode).
     public var dirs = false
@@ -129,6 +131,7 @@ public enum Scanner {
                 }
             }
             entry.unreadable = item.unreadable
+            if options.atimes && item.kind != .directory { entry.atimeSec = item.stat.atimeSec }
             entry.noContents = withoutContents
             if let hasher, item.kind == .file {
                 do { entry.checksum = try hashFile(item.dirfd, item.name, hasher, follow: item.followed) } catch {
@@ -165,7 +168,7 @@ public enum Scanner {
 
     /// XXH3-128 of a file's contents.
     public static func hashFile(_ dirfd: Int32, _ name: PathBytes, _ hasher: FileHasher, follow: Bool = false) throws(Errno) -> Hash128 {
-        let fd = try Sys.openat(dirfd, name, follow ? O_RDONLY : O_RDONLY | O_NOFOLLOW)
+        let fd = try Sys.openForReading(dirfd, name, follow ? 0 : O_NOFOLLOW)
         defer { Sys.close(fd) }
         return try hashFD(fd, hasher)
     }

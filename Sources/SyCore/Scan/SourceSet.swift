@@ -140,6 +140,8 @@ public final class SourceSet {
     /// Opens the source file for stream path `path` without following any symlink.
     public func open(_ path: PathBytes, flags: Int32 = O_RDONLY) throws(Errno) -> Int32 {
         let (dirfd, name) = try locate(path)
+        let extra = flags & ~O_ACCMODE
+        if flags & O_ACCMODE == O_RDONLY { return try Sys.openForReading(dirfd, name, followLinks ? extra : extra | O_NOFOLLOW) }
         return try Sys.openat(dirfd, name, followLinks ? flags : flags | O_NOFOLLOW)
     }
 

@@ -32,6 +32,7 @@ public enum RecordJSON {
         if e.unreadable { f.append(("unreadable", .bool(true))) }
         if e.noContents { f.append(("no_contents", .bool(true))) }
         if e.missing { f.append(("missing", .bool(true))) }
+        if let a = e.atimeSec { f.append(("atime_sec", num(a))) }
         if let xs = e.xattrs {
             f.append(("xattrs", .array(xs.map { .object([bytesField("name", $0.name), ("value_b64", .string(Base64.encode($0.value)))]) })))
         }
@@ -154,6 +155,10 @@ public enum RecordJSON {
             if case .bool(true)? = json["unreadable"] { e.unreadable = true }
             if case .bool(true)? = json["no_contents"] { e.noContents = true }
             if case .bool(true)? = json["missing"] { e.missing = true }
+            if json["atime_sec"] != nil {
+                guard kind != .directory else { throw fail("access time on a directory") }
+                e.atimeSec = try int("atime_sec", Int64.self)
+            }
             if case .array(let xs)? = json["xattrs"] {
                 var list: [Xattr] = []
                 for x in xs {

@@ -47,6 +47,7 @@ public enum TextFormat {
         if e.unreadable { s += " [unreadable]" }
         if e.noContents { s += " [no contents]" }
         if e.missing { s += " [missing]" }
+        if let a = e.atimeSec { s += " [atime \(time(a, 0))]" }
         if let xs = e.xattrs, !xs.isEmpty { s += " [xattrs " + xs.map { escape($0.name) }.joined(separator: ",") + "]" }
         return s
     }

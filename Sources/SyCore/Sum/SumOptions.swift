@@ -64,6 +64,8 @@ public struct SumOptions: Sendable {
     public var numericIds = false
     /// `-J`: symlink times are left alone.
     public var omitLinkTimes = false
+    /// `-U`: a file's access time (whole seconds) is compared too (rsync's `u`).
+    public var atimes = false
     /// `-E`: without -p, files follow the source's executable bit.
     public var executability = false
     /// `--ignore-errors`: delete even below directories the source could not read.

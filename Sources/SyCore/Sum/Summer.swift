@@ -740,6 +740,11 @@ public final class Summer {
         }
         if options.owner && options.canChown && s.uid != d.uid { f.insert(.owner) }
         if options.group && s.gid != d.gid { f.insert(.group) }
+        // rsync's same_time() on whole seconds; it looks at files and the like, not directories or symlinks.
+        if options.atimes, s.kind != .directory && s.kind != .symlink, let a = s.atimeSec, a != d.atimeSec,
+           !(options.modifyWindow > 0 && abs(a - d.atimeSec) <= options.modifyWindow) {
+            f.insert(.atime)
+        }
         return f
     }
 

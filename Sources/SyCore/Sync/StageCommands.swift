@@ -18,6 +18,8 @@ public struct StageCommands: Sendable {
         if r.compress && !local { z = r.compressLevel.map { ["--compress-level", String($0)] } ?? ["-z"] }
         var scan = ["sy-scan"] + z
         if r.oneFileSystem { scan.append("-x") }
+        if r.atimes { scan.append("-U") }
+        if r.openNoAtime { scan.append("--open-noatime") }
         if r.checksum { scan.append("-c") }
         if !r.recursive { scan.append("--no-recursive") }
         if !r.recursive && r.dirs { scan.append("--dirs") }
@@ -61,6 +63,7 @@ public struct StageCommands: Sendable {
         if r.group { pres.append("-g") }
         if r.executability && !r.perms { pres.append("-E") }
         if r.omitLinkTimes { pres.append("-J") }
+        if r.atimes { pres.append("-U") }
         if r.xattrs { pres.append("-X") }
         if r.acls { pres.append("-A") }
 
@@ -109,6 +112,7 @@ public struct StageCommands: Sendable {
         if let n = destName { delta += ["--dest-name", n] }
         if r.relative { delta.append("-R") }
         if follows { delta.append("--follow-links") }
+        if r.openNoAtime { delta.append("--open-noatime") }
         delta.append("--")
         delta += relativeArgs
 
@@ -139,6 +143,7 @@ public struct StageCommands: Sendable {
             for s in relativeArgs { apply += ["--copy-from", s] }
             if r.relative { apply.append("-R") }
             if follows { apply.append("--follow-links") }
+            if r.openNoAtime { apply.append("--open-noatime") }
         }
         if let t = topName { apply += ["--top-name", t] }
         if destName != nil { apply.append("--dest-may-be-file") }

@@ -92,6 +92,9 @@ public struct SyncRequest: Sendable {
     public var ignoreMissingArgs = false
     public var deleteMissingArgs = false
     public var omitLinkTimes = false
+    /// `-U`: access times preserved; `--open-noatime`: files read without changing theirs.
+    public var atimes = false
+    public var openNoAtime = false
     public var fsync = false
     /// `-R`: sources sent under their paths; `impliedDirs`: with their parent directories.
     public var relative = false

@@ -66,6 +66,8 @@ public struct FileStat: Sendable, Equatable {
     public var ino: UInt64
     public var nlink: UInt64
     public var rdev: UInt64
+    /// Access time, whole seconds (what `-U` compares and copies, as rsync).
+    public var atimeSec: Int64 = 0
 
     /// Nothing known (an entry seen only by name).
     public static let none = FileStat(kind: nil, perms: 0, uid: 0, gid: 0, size: 0, mtimeSec: 0, mtimeNsec: 0, dev: 0, ino: 0, nlink: 0, rdev: 0)
@@ -89,5 +91,6 @@ public struct FileStat: Sendable, Equatable {
         ino = UInt64(st.st_ino)
         nlink = UInt64(st.st_nlink)
         rdev = UInt64(st.st_rdev)
+        atimeSec = sy_stat_atime_sec(&s)
     }
 }

@@ -195,6 +195,31 @@ public enum Sys {
         _ = try retrying { sy_fset_mtime(fd, sec, nsec) }.get()
     }
 
+    /// Sets the modification time (nil: left alone) and, if given, the access time (whole
+    /// seconds) of `fd`, or of `path` in `dir` without following a symlink when `path` is given.
+    public static func setTimes(fd: Int32 = -1, _ dir: Int32 = -1, _ path: PathBytes? = nil, mtime: (Int64, Int64)?, atime: Int64?) throws(Errno) {
+        let (sec, nsec) = mtime ?? (0, Int64(sy_UTIME_OMIT))
+        if let path {
+            _ = try withCPath(path) { p in retrying { sy_set_times(dir, p, -1, atime ?? -1, sec, nsec, sy_AT_SYMLINK_NOFOLLOW) } }.get()
+        } else {
+            _ = try retrying { sy_set_times(-1, nil, fd, atime ?? -1, sec, nsec, 0) }.get()
+        }
+    }
+
+    /// `--open-noatime`: files are opened for reading with O_NOATIME (where the kernel allows it).
+    nonisolated(unsafe) public static var openNoAtime = false
+
+    /// Opens a file for reading (`flags` add to O_RDONLY), with O_NOATIME under
+    /// `--open-noatime` where permitted (only the owner or root may ask for it).
+    public static func openForReading(_ dir: Int32, _ name: PathBytes, _ flags: Int32 = 0) throws(Errno) -> Int32 {
+        if openNoAtime {
+            do { return try openat(dir, name, O_RDONLY | flags | sy_O_NOATIME) } catch {
+                if error.code != EPERM { throw error }
+            }
+        }
+        return try openat(dir, name, O_RDONLY | flags)
+    }
+
     public static func lutimensat(_ dir: Int32, _ path: PathBytes, _ sec: Int64, _ nsec: Int64) throws(Errno) {
         _ = try withCPath(path) { p in retrying { sy_set_mtime(dir, p, sec, nsec, sy_AT_SYMLINK_NOFOLLOW) } }.get()
     }

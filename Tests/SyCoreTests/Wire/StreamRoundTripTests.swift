@@ -29,6 +29,7 @@ struct StreamRoundTripTests {
                       dev: rng.next(), ino: rng.next(), rdev: rng.next())
         if e.kind == .symlink { e.target = randomBytes(&rng, Int.random(in: 1...40, using: &rng)).map { $0 == 0 ? 1 : $0 } }
         if Bool.random(using: &rng) { e.checksum = Hash128(low: rng.next(), high: rng.next()) }
+        if e.kind != .directory && Bool.random(using: &rng) { e.atimeSec = Int64.random(in: Int64.min / 2...Int64.max / 2, using: &rng) }
         switch Int.random(in: 0..<10, using: &rng) {
         case 0: return .entry(e)
         case 1:
