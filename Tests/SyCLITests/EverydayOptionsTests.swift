@@ -23,6 +23,10 @@ struct EverydayOptionsTests {
         (["-a", "--delay-updates", "--delete", "--no-W"], ["src/"]),
         (["-a", "--delay-updates", "--partial-dir=.hold"], ["src/"]),
         (["-a", "--ignore-non-existing", "--delete"], ["src/"]),
+        (["-lptgoD", "--old-dirs"], ["src/"]),
+        (["-lptgoD", "--old-d", "--delete", "--exclude=x.o"], ["src/"]),
+        (["-aU", "--open-noatime", "--delete"], ["src/"]),
+        (["-a", "-T", ".", "--delete"], ["src/"]),
     ]
 
     func tree(_ t: TempDir) {
@@ -448,7 +452,7 @@ struct EverydayOptionsTests {
         let sl = run(["sy", "-a", "--list-only", "src/", "nowhere/"], cwd: t.path)
         #expect(sl.code == 0 && !exists(t.sub("nowhere")))
         #expect(rl.out.split(separator: "\n").sorted() == sl.out.split(separator: "\n").sorted(), "\(rl.out)\n\(sl.out)")
-        for (args, text) in [(["--frobnicate"], "--frobnicate: unknown option"), (["-aU"], "-U: unknown option (not supported"),
+        for (args, text) in [(["--frobnicate"], "--frobnicate: unknown option"), (["-aN"], "-N: unknown option (not supported"),
                              (["--iconv=utf8"], "--iconv: unknown option (not supported"), (["--port=873"], "--port: unknown option"),
                              (["--chown=a:b", "--usermap=x:y"], "cannot be combined"), (["--checksum-choice=md6"], "checksum-choice"),
                              (["--zc=brotli"], "compress-choice")] {

@@ -86,6 +86,7 @@ extension RsyncArgs {
         var rules: [String] = []
         var i = 0
         var fCount = 0
+        var oldDirs = false
         func value(_ name: String) throws(SyError) -> String {
             let a = args[i]
             if a.hasPrefix(name + "=") { return String(a.dropFirst(name.count + 1)) }
@@ -134,6 +135,9 @@ extension RsyncArgs {
                 try readList(try value("--exclude-from"), include: false)
             } else if a == "--include-from" || a.hasPrefix("--include-from=") {
                 try readList(try value("--include-from"), include: true)
+            } else if a == "--old-dirs" || a == "--old-d" {
+                // rsync's --old-dirs is -r with a last rule that stops below the top level.
+                oldDirs = true
             } else if a.hasPrefix("-") && !a.hasPrefix("--") && a.contains("F") && a.dropFirst().allSatisfy(shortFlags.contains) {
                 // -F, also inside a cluster such as -avF: each F adds its rule here.
                 for _ in a.filter({ $0 == "F" }) { addF() }
@@ -143,6 +147,10 @@ extension RsyncArgs {
                 rest.append(a)
             }
             i += 1
+        }
+        if oldDirs {
+            rules.append("- /*/*")
+            rest.insert("-r", at: 0)
         }
         let list = try FilterList(parsing: rules)
         return (rest, list.texts)
@@ -169,5 +177,5 @@ extension RsyncArgs {
     }
 
     /// One-letter options that take no value, which may be clustered with -F.
-    static let shortFlags = Set("avrlptgoDHxnzcIuWbdOqihCFPSLkKRmyXAEUJ8")
+    static let shortFlags = Set("avrlptgoDHxnzcIuWbdOqihCFPSLkKRmyXAEUJN8")
 }
