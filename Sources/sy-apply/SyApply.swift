@@ -90,6 +90,8 @@ struct SyApply: ParsableCommand {
     var deleteExcluded = false
     @Option(name: .customLong("partial-dir"), help: "Keep the data of an interrupted file in this directory.")
     var partialDir: String?
+    @Option(name: .customLong("role"), help: "Where sy's command line is, for listings as rsync's client shows them: local, push ('<f', the receiver is remote) or pull (%o 'recv').")
+    var role: ClientRole = .local
     @Flag(name: .customLong("open-noatime"), help: "Read --copy-from sources without changing their access times.")
     var openNoAtime = false
     @Option(name: [.customShort("T"), .customLong("temp-dir")], help: "Write received files in DIR (relative to DST) before moving them into place.")
@@ -132,6 +134,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.followLinks = cmd.followLinks
     o.fsync = cmd.fsync
     o.output.outFormat = cmd.outFormat
+    o.output.role = cmd.role
     o.output.itemize = cmd.itemize; o.output.verbose = cmd.verbose; o.output.quiet = cmd.quiet
     o.output.stats = cmd.stats; o.output.summary = cmd.verbose > 0; o.output.humanReadable = cmd.humanReadable
     o.output.json = cmd.json; o.output.startNanos = cmd.startNs
@@ -175,3 +178,4 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     }
     return status
 }
+extension ClientRole: ExpressibleByArgument {}

@@ -123,6 +123,16 @@ struct SSHTests {
         let real = sy(server, ["-ai", "--delete", t.sub("src") + "/", remote(server, t.sub("dst"))])
         #expect(real.code == 0)
         #expect(dry.out == real.out)
+        // As rsync's client lists them: a push sends (`<f`), a pull receives (%o "recv").
+        let rsyncPush = run(["rsync", "-ai", "--delete", "-e", server.rsh, t.sub("src") + "/", remote(server, t.sub("rdst"))])
+        let named = { (x: RunResult) in x.out.split(separator: "\n").filter { !$0.hasPrefix("created directory") } }
+        #expect(rsyncPush.code == 0 && named(rsyncPush) == named(real), "rsync:\n\(rsyncPush.out)\nsy:\n\(real.out)")
+        #expect(real.out.contains("<f+++++++++ "))
+        let format = "--out-format=%i %o %n"
+        let rsyncPull = run(["rsync", "-a", format, "-e", server.rsh, remote(server, t.sub("src") + "/"), t.sub("rback")])
+        let pull = sy(server, ["-a", format, remote(server, t.sub("src") + "/"), t.sub("sback")])
+        #expect(rsyncPull.code == 0 && named(rsyncPull) == named(pull), "rsync:\n\(rsyncPull.out)\nsy:\n\(pull.out)")
+        #expect(pull.out.contains(">f+++++++++ recv "))
         let stats = sy(server, ["-a", "--stats", t.sub("src") + "/", remote(server, t.sub("dst"))])
         #expect(stats.out.contains("Number of regular files transferred: 0"), "\(stats.out)")
     }

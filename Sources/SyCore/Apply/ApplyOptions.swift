@@ -94,5 +94,7 @@ public struct OutputOptions: Sendable {
     public var startNanos: UInt64 = 0
     /// `--out-format`: one line per change in this format instead of -v/-i's.
     public var outFormat: String?
+    /// The side sy's command line is on, as rsync's client (`<f` for a push).
+    public var role = ClientRole.local
     public init() {}
 }

@@ -1,3 +1,9 @@
+/// Which end of a transfer rsync's client would be, which its listings show: a file it sends
+/// to a remote receiver is `<f` (`%o` "send"), one it receives `>f` ("recv"); locally `>f` ("send").
+public enum ClientRole: String, Sendable, CaseIterable {
+    case local, push, pull
+}
+
 /// rsync's `%i` item string (`YXcstpoguax`) for a plan.
 public enum Itemizer {
     /// The type letter: f, d, L, D, S.
@@ -12,12 +18,12 @@ public enum Itemizer {
     }
 
     /// The 11-character item string for a plan (deletions use `*deleting  `).
-    public static func code(_ plan: Plan) -> String {
+    public static func code(_ plan: Plan, role: ClientRole = .local) -> String {
         let e = plan.entry
         if plan.action == .delete { return "*deleting  " }
         var y: Character
         switch plan.action {
-        case .create, .update: y = e.kind == .file ? ">" : "c"
+        case .create, .update: y = e.kind == .file ? (role == .push ? "<" : ">") : "c"
         case .hardlink: y = "h"
         default: y = "."
         }

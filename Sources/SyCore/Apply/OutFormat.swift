@@ -8,7 +8,7 @@ public enum OutFormat {
     /// Whether lines are written for every change (the format has `%i`) or only for transfers.
     public static func itemizes(_ format: String) -> Bool { format.contains("%i") }
 
-    public static func render(_ format: String, _ plan: Plan, literal: Int64, matched: Int64, dryRun: Bool) -> String {
+    public static func render(_ format: String, _ plan: Plan, literal: Int64, matched: Int64, dryRun: Bool, role: ClientRole = .local) -> String {
         var e = plan.entry
         if plan.action == .delete {
             // rsync knows nothing of a deleted file but its name.
@@ -30,8 +30,8 @@ public enum OutFormat {
             case "n": text = Itemizer.name(plan)
             case "L": text = linkPart(plan)
             case "N": text = Itemizer.name(plan) + linkPart(plan)
-            case "i": text = Itemizer.code(plan)
-            case "o": text = plan.action == .delete ? "del." : "send"
+            case "i": text = Itemizer.code(plan, role: role)
+            case "o": text = plan.action == .delete ? "del." : (role == .pull ? "recv" : "send")
             case "l": text = number(plan.action == .delete ? 0 : e.kind == .file ? e.size : e.kind == .symlink ? Int64(e.target.count) : e.kind == .directory ? 4096 : 0)
             case "b", "c": text = number(plan.action == .delete || dryRun ? 0 : literal)
             case "f": text = TextFormat.escapeForLog(e.path)

@@ -38,7 +38,7 @@ public final class Reporter {
         if options.json {
             var f: [(String, JSON)] = [("event", .string("change")), RecordJSON.bytesField("path", plan.entry.path),
                                        ("action", .string(plan.action.name)), ("kind", .string(plan.entry.kind.name)),
-                                       ("item", .string(Itemizer.code(plan)))]
+                                       ("item", .string(Itemizer.code(plan, role: options.role)))]
             if plan.entry.kind == .file && plan.action.carriesData {
                 f += [("literal", .number(String(literal))), ("matched", .number(String(matched)))]
             }
@@ -46,18 +46,18 @@ public final class Reporter {
             return
         }
         if let log, plan.action == .delete || OutFormat.itemizes(log.format) || plan.action.carriesData || plan.action == .hardlink {
-            log.line(OutFormat.render(log.format, plan, literal: literal, matched: matched, dryRun: dryRun))
+            log.line(OutFormat.render(log.format, plan, literal: literal, matched: matched, dryRun: dryRun, role: options.role))
         }
         if options.quiet { return }
         if let f = options.outFormat {
             if plan.action == .delete || OutFormat.itemizes(f) || plan.action.carriesData || plan.action == .hardlink
                 || Reporter.directoryChanged(plan) {
-                line(OutFormat.render(f, plan, literal: literal, matched: matched, dryRun: dryRun))
+                line(OutFormat.render(f, plan, literal: literal, matched: matched, dryRun: dryRun, role: options.role))
             }
             return
         }
         if options.itemize {
-            line("\(Itemizer.code(plan)) \(Itemizer.nameWithLink(plan))")
+            line("\(Itemizer.code(plan, role: options.role)) \(Itemizer.nameWithLink(plan))")
         } else if progress.perFile && plan.entry.kind == .file && plan.action.carriesData {
             return // --progress already printed the name
         } else if options.verbose > 0 || (progress.perFile && plan.action != .attrs) {

@@ -71,6 +71,8 @@ public struct Transfer {
         let remote = RemoteShell(request)
         defer { remote.close() }
         var sum = cmds.sum, apply = cmds.apply
+        // Listings as rsync's client shows them: it sends for a push (`<f`), receives for a pull.
+        if destHost != nil { apply.insert(contentsOf: ["--role", "push"], at: 1) } else if srcHost != nil { apply.insert(contentsOf: ["--role", "pull"], at: 1) }
         var side: (read: Int32, write: Int32)?
         if (request.progress || request.progress2) && destHost == nil {
             // Progress totals travel from sy-sum to sy-apply beside the stream, on fd 3.
