@@ -133,6 +133,21 @@ struct SSHTests {
         let pull = sy(server, ["-a", format, remote(server, t.sub("src") + "/"), t.sub("sback")])
         #expect(rsyncPull.code == 0 && named(rsyncPull) == named(pull), "rsync:\n\(rsyncPull.out)\nsy:\n\(pull.out)")
         #expect(pull.out.contains(">f+++++++++ recv "))
+        // --stats counts bytes as rsync's client does: a push sends the data, a pull receives it.
+        func bytes(_ r: RunResult, _ what: String) -> Int {
+            let line = r.out.split(separator: "\n").first { $0.hasPrefix("Total bytes \(what):") } ?? ""
+            return Int(String(line.filter(\.isNumber))) ?? -1
+        }
+        for direction in ["push", "pull"] {
+            let from = direction == "push" ? t.sub("src") + "/" : remote(server, t.sub("src") + "/")
+            let to = { (d: String) in direction == "push" ? self.remote(server, t.sub(d)) : t.sub(d) }
+            let r = run(["rsync", "-a", "--stats", "-e", server.rsh, from, to("rs-" + direction)])
+            let y = sy(server, ["-a", "--stats", from, to("ys-" + direction)])
+            let (big, small) = direction == "push" ? ("sent", "received") : ("received", "sent")
+            #expect(r.code == 0 && y.code == 0 && bytes(r, big) > 10 * bytes(r, small), "\(r)")
+            #expect(bytes(y, big) > 10 * bytes(y, small), "\(direction): the data is \(big):\n\(y.out)")
+            #expect(abs(bytes(y, big) - bytes(r, big)) < bytes(r, big) / 5, "\(direction): sy \(bytes(y, big)), rsync \(bytes(r, big))")
+        }
         let stats = sy(server, ["-a", "--stats", t.sub("src") + "/", remote(server, t.sub("dst"))])
         #expect(stats.out.contains("Number of regular files transferred: 0"), "\(stats.out)")
     }

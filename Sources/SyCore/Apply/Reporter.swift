@@ -104,7 +104,9 @@ public final class Reporter {
     func finish(_ st: ApplyStats, elapsed: Double) {
         defer { try? out.flush() }
         progress.finish()
-        log?.line("sent \(st.bytesSent) bytes  received \(st.bytesReceived) bytes  total size \(st.totalSize)")
+        // The streams' bytes as rsync's client counts them: a pull's client receives the data.
+        let (sent, received) = options.role == .pull ? (st.bytesReceived, st.bytesSent) : (st.bytesSent, st.bytesReceived)
+        log?.line("sent \(sent) bytes  received \(received) bytes  total size \(st.totalSize)")
         if options.json {
             let n: (UInt64) -> JSON = { .number(String($0)) }
             line(JSON.object([
@@ -113,7 +115,7 @@ public final class Reporter {
                 ("created", n(st.created.total)), ("deleted", n(st.deleted.total)), ("transferred", n(st.transferred)),
                 ("total_size", n(st.totalSize)), ("transferred_size", n(st.transferredSize)),
                 ("literal_data", n(st.literal)), ("matched_data", n(st.matched)),
-                ("bytes_sent", n(st.bytesSent)), ("bytes_received", n(st.bytesReceived)),
+                ("bytes_sent", n(sent)), ("bytes_received", n(received)),
                 ("elapsed", .number(String(format3(elapsed)))), ("dry_run", .bool(dryRun)),
             ]).text)
             return
@@ -132,14 +134,14 @@ public final class Reporter {
             line("Literal data: \(num(st.literal)) bytes")
             line("Matched data: \(num(st.matched)) bytes")
             line("File list size: \(num(st.entryBytes))")
-            line("Total bytes sent: \(num(st.bytesSent))")
-            line("Total bytes received: \(num(st.bytesReceived))")
+            line("Total bytes sent: \(num(sent))")
+            line("Total bytes received: \(num(received))")
         }
         if options.stats || options.summary {
             line("")
-            let rate = elapsed > 0 ? Double(st.bytesSent + st.bytesReceived) / elapsed : 0
-            line("sent \(num(st.bytesSent)) bytes  received \(num(st.bytesReceived)) bytes  \(rateText(rate)) bytes/sec")
-            let total = st.bytesSent + st.bytesReceived
+            let rate = elapsed > 0 ? Double(sent + received) / elapsed : 0
+            line("sent \(num(sent)) bytes  received \(num(received)) bytes  \(rateText(rate)) bytes/sec")
+            let total = sent + received
             let speedup = total > 0 ? Double(st.totalSize) / Double(total) : 0
             line("total size is \(num(st.totalSize))  speedup is \(fixed2(speedup))\(dryRun ? " (DRY RUN)" : "")")
         }
