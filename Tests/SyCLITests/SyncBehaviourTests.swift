@@ -226,9 +226,17 @@ struct SyncBehaviourTests {
         #expect(p.out.hasPrefix("sending incremental file list\ncreated directory "), "\(p.out)")
         let last = p.out.split(separator: "\n").first { $0.contains("(xfr#2") } ?? ""
         #expect(last.contains("B/s    0:00:0"), "\(last)")
+        // The names are -v's, as rsync's: a directory whose attributes change is named too.
+        mkdir(t.sub("src/sub"), 0o755)
+        writeFile(t.sub("src/sub/x"), [3])
+        _ = system(script: "cp -a \(shellQuote(t.sub("d1"))) \(shellQuote(t.sub("r1"))) && touch -d 2020-01-01 \(shellQuote(t.sub("src")))")
+        let names = { (x: RunResult) in x.out.split(separator: "\n").filter { !$0.contains("100%") } }
+        let rp = run(["rsync", "-a", "--progress", t.sub("src") + "/", t.sub("r1")])
+        let sp = run(["sy", "-a", "--progress", t.sub("src") + "/", t.sub("d1")])
+        #expect(rp.code == 0 && names(sp) == names(rp) && names(sp).contains("./"), "rsync:\n\(rp.out)\nsy:\n\(sp.out)")
         let o = run(["sy", "-a", "--info=progress2", t.sub("src") + "/", t.sub("d2")])
         #expect(o.code == 0, "\(o)")
-        #expect(o.out.hasSuffix("(xfr#2, to-chk=0/3)\n") && o.out.contains("3,000,001 100%"), "\(o.out)")
+        #expect(o.out.hasSuffix("(xfr#3, to-chk=0/5)\n") && o.out.contains("3,000,002 100%"), "\(o.out)")
     }
 
     @Test func ownersAreMappedByNameUnlessNumeric() throws {

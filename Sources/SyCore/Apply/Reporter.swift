@@ -60,7 +60,7 @@ public final class Reporter {
             line("\(Itemizer.code(plan, role: options.role)) \(Itemizer.nameWithLink(plan))")
         } else if progress.perFile && plan.entry.kind == .file && plan.action.carriesData {
             return // --progress already printed the name
-        } else if options.verbose > 0 || (progress.perFile && plan.action != .attrs) {
+        } else if options.verbose > 0 || progress.perFile {
             switch plan.action {
             case .delete: line("deleting \(Itemizer.name(plan))")
             case .create, .update, .hardlink: line(Itemizer.nameWithLink(plan))
