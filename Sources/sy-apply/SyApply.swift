@@ -152,6 +152,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.keepDirlinks = cmd.keepDirlinks
     o.omitLinkTimes = cmd.preserve.omitLinkTimes
     o.atimes = cmd.preserve.atimes
+    o.redoFollows = cmd.redoExit
     Sys.openNoAtime = cmd.openNoAtime
     o.xattrSelection = cmd.preserve.xattrSelection
     o.executability = cmd.preserve.executability
@@ -173,9 +174,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     }
     let applier = Applier(destination: cmd.destination.pathBytes, options: o, input: input, reporter: reporter)
     let status = try applier.run()
-    if cmd.redoExit, !applier.redo.isEmpty, status == .partial, applier.onlyRedoFailures {
-        return .redo
-    }
+    if applier.willBeRedone { return .redo }
     return status
 }
 extension ClientRole: ExpressibleByArgument {}

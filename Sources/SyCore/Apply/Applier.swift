@@ -93,6 +93,9 @@ public final class Applier {
     /// Whether every per-file failure so far was a verification mismatch.
     public internal(set) var onlyRedoFailures = true
 
+    /// Whether sy will run a second pass for the files that failed verification (`--redo-exit`).
+    public var willBeRedone: Bool { options.redoFollows && !redo.isEmpty && status == .partial && onlyRedoFailures }
+
     func report(_ e: SyError, redo: Bool = false) {
         if !redo { onlyRedoFailures = false }
         warn(e.message)
@@ -105,7 +108,10 @@ public final class Applier {
         let start = wallNanos()
         if !options.dryRun { sy_install_temp_cleanup() }
         try openTempDir()
+        let began = options.output.startNanos > 0 ? options.output.startNanos : start
         while let rec = try input.nextRecord() {
+            // rsync's "File list generation time": until the first plan, here.
+            if stats.listNanos == 0 { stats.listNanos = max(1, wallNanos() &- began) }
             switch rec {
             case .plan(let p): try handle(p)
             case .summary(let items):
@@ -132,7 +138,9 @@ public final class Applier {
             status = status.merged(with: .deleteLimit)
         }
         stats.deltaBytes = input.offset
-        let began = options.output.startNanos > 0 ? options.output.startNanos : start
+        // A second, whole-file pass follows (sy redoes what failed verification): it gives
+        // the closing figures, once, as rsync's single run does.
+        if willBeRedone { return status }
         reporter.finish(stats, elapsed: Double(wallNanos() &- began) / 1e9)
         return status
     }

@@ -50,6 +50,8 @@ public struct ApplyOptions: Sendable {
     public var omitLinkTimes = false
     /// `-U`: access times of non-directories are set from the stream (whole seconds).
     public var atimes = false
+    /// `--redo-exit`: a second pass redoes the files that fail verification (and reports).
+    public var redoFollows = false
     /// `-E`: without -p, files follow the source's executable bit.
     public var executability = false
     /// `--chown`: owner and group to give every entry (nil: keep the source's).

@@ -134,6 +134,8 @@ public final class Reporter {
             line("Literal data: \(num(st.literal)) bytes")
             line("Matched data: \(num(st.matched)) bytes")
             line("File list size: \(num(st.entryBytes))")
+            line("File list generation time: \(format3(Double(st.listNanos) / 1e9)) seconds")
+            line("File list transfer time: 0.000 seconds")
             line("Total bytes sent: \(num(sent))")
             line("Total bytes received: \(num(received))")
         }
