@@ -73,6 +73,8 @@ struct SyApply: ParsableCommand {
     var json = false
     @Flag(name: .customLong("progress"), help: "Show progress per file.")
     var progress = false
+    @Option(name: .customLong("info"), help: "rsync's --info items (name, del, stats, flist), after -v's defaults.")
+    var info: [String] = []
     @Flag(name: .customLong("progress2"), help: "Show progress for the whole transfer (rsync's --info=progress2).")
     var progress2 = false
     @Option(name: .customLong("bwlimit"), help: "Limit local source-range copying (KiB/s, or with a B/K/M/G suffix).")
@@ -136,7 +138,9 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.output.outFormat = cmd.outFormat
     o.output.role = cmd.role
     o.output.itemize = cmd.itemize; o.output.verbose = cmd.verbose; o.output.quiet = cmd.quiet
-    o.output.stats = cmd.stats; o.output.summary = cmd.verbose > 0; o.output.humanReadable = cmd.humanReadable
+    let levels = InfoLevels(verbose: cmd.verbose, progress: cmd.progress, stats: cmd.stats, quiet: cmd.quiet, items: cmd.info)
+    o.output.stats = levels.fullStats; o.output.summary = levels.summary; o.output.humanReadable = cmd.humanReadable
+    o.output.names = levels.listsNames; o.output.deletions = levels.listsDeletions
     o.output.json = cmd.json; o.output.startNanos = cmd.startNs
     o.output.progress = cmd.progress; o.output.progress2 = cmd.progress2
     o.bwlimit = cmd.bwlimit.flatMap(RateLimiter.parse)

@@ -96,7 +96,7 @@ struct SyncCommand: ParsableCommand {
             throw ValidationError("--partial-dir=\(d): sy takes a plain directory name (kept beside each file)")
         }
         if let b = net.bwlimit, RateLimiter.parse(b) == nil { throw ValidationError("--bwlimit=\(b): invalid rate") }
-        for i in out.info.flatMap({ $0.split(separator: ",") }) where !InfoFlags.isKnown(String(i)) {
+        for i in out.info.flatMap({ $0.split(separator: ",") }) where InfoLevels.parse(String(i)) == nil {
             throw ValidationError("Unknown --info item: \"\(i)\"")
         }
     }
@@ -215,26 +215,14 @@ struct SyncCommand: ParsableCommand {
         r.verbose = negated.contains("verbose") || negated.contains("v") ? 0 : out.verbose
         r.quiet = out.quiet
         r.itemize = on(out.itemize, "itemize-changes", "i")
-        let infos = Set(out.info.flatMap { $0.split(separator: ",").map(String.init) })
-        r.stats = on(out.stats || infos.contains("stats") || infos.contains("stats2"), "stats")
-        r.progress = on(out.progress || xfer.partialProgress || infos.contains("progress1"), "progress")
-        r.progress2 = infos.contains("progress2")
+        r.stats = on(out.stats, "stats")
+        r.info = out.info
+        let levels = InfoLevels(verbose: 0, progress: out.progress || xfer.partialProgress, items: out.info)
+        r.progress = on(levels.progress == 1, "progress")
+        r.progress2 = levels.progress >= 2
         r.humanReadable = on(out.humanReadable, "human-readable", "h")
         r.json = out.json
         return r
-    }
-}
-
-/// `--info` items sy understands.
-enum InfoFlags {
-    /// rsync's categories; sy acts on progress, stats and name and accepts the rest.
-    static let categories: Set<String> = ["backup", "copy", "del", "flist", "misc", "mount", "name", "nonreg", "progress",
-                                          "remove", "skip", "stats", "symsafe", "all", "none"]
-
-    static func isKnown(_ item: String) -> Bool {
-        let name = item.lowercased().drop(while: { $0 == "-" }).prefix(while: { $0.isLetter })
-        let level = item.lowercased().drop(while: { $0 == "-" }).dropFirst(name.count)
-        return categories.contains(String(name)) && level.allSatisfy(\.isNumber) && level.count <= 1
     }
 }
 
@@ -458,7 +446,7 @@ struct OutputFlags: ParsableArguments {
     var stats = false
     @Flag(name: .customLong("progress"), help: "Show progress during transfer.")
     var progress = false
-    @Option(name: .customLong("info"), help: "Fine-grained informational verbosity (progress2, stats, name).")
+    @Option(name: .customLong("info"), help: "Fine-grained informational verbosity (name, del, stats, flist, progress).")
     var info: [String] = []
     @Flag(name: [.customShort("h"), .customLong("human-readable")], help: "Output numbers in a human-readable format.")
     var humanReadable = false

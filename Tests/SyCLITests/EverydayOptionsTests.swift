@@ -415,6 +415,24 @@ struct EverydayOptionsTests {
         #expect(atimes("src").contains("f 1557014400") == !mountKeepsAtimes)
     }
 
+    /// --info items as rsync's: name, del, stats and flist at their levels, over -v's defaults
+    /// whatever their place, and -q over all. The same lines as rsync's (its figures aside).
+    @Test(arguments: [["--info=name1"], ["--info=del1"], ["--info=flist1"], ["--info=stats1"], ["-v", "--info=flist0"],
+                      ["-v", "--info=name0"], ["-v", "--info=stats0"], ["-v", "--info=del0"], ["--info=none", "-v"],
+                      ["--info=name1", "-q"], ["-avi"], ["-v", "--stats"], ["--info=stats2"], ["--info=ALL"]])
+    func infoItemsAsRsync(args: [String]) {
+        let t = TempDir("everyday")
+        tree(t)
+        destination(t.sub("r")); destination(t.sub("s"))
+        let r = run(["rsync", "-a", "--delete"] + args + ["src/", "r/"], cwd: t.path)
+        let s = run(["sy", "-a", "--delete"] + args + ["src/", "s/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0, "\(s)")
+        let figures = ["sent ", "total size", "Total bytes", "File list", "          "]
+        let lines = { (x: RunResult) in Set(x.out.split(separator: "\n").map(String.init).filter { l in !l.contains("100%") && !figures.contains { l.hasPrefix($0) } }) }
+        #expect(lines(s) == lines(r), "\(args)\nrsync:\n\(r.out)\nsy:\n\(s.out)")
+        #expect(s.out.contains("total size is") == r.out.contains("total size is"), "\(args)")
+    }
+
     /// A value written onto its one-letter option, alone or ending a cluster, as rsync's
     /// parser takes it: the same tree as rsync with the same words.
     @Test func valuesWrittenOntoShortOptions() {

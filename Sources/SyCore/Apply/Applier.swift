@@ -221,7 +221,7 @@ public final class Applier {
 
     /// rsync's note when it creates the destination (also in a dry run).
     func announceCreatedDestination() {
-        if (options.output.verbose > 0 || options.output.itemize || options.output.outFormat != nil || options.output.progress)
+        if (options.output.names || options.output.itemize || options.output.outFormat != nil || options.output.progress)
             && !options.output.quiet && !options.output.json {
             var shown = destination
             while shown.count > 1 && shown.last == 0x2F { shown.removeLast() }

@@ -81,6 +81,9 @@ public struct ApplyOptions: Sendable {
 public struct OutputOptions: Sendable {
     public var itemize = false
     public var verbose = 0
+    /// Names of changed entries, and deletions, are listed (rsync's --info=name1, del1; -v).
+    public var names = false
+    public var deletions = false
     public var stats = false
     public var quiet = false
     /// Print rsync's closing "sent ... received ..." lines (`-v` or `--stats`).

@@ -60,9 +60,10 @@ public final class Reporter {
             line("\(Itemizer.code(plan, role: options.role)) \(Itemizer.nameWithLink(plan))")
         } else if progress.perFile && plan.entry.kind == .file && plan.action.carriesData {
             return // --progress already printed the name
-        } else if options.verbose > 0 || progress.perFile {
+        } else if plan.action == .delete {
+            if options.deletions { line("deleting \(Itemizer.name(plan))") }
+        } else if options.names || progress.perFile {
             switch plan.action {
-            case .delete: line("deleting \(Itemizer.name(plan))")
             case .create, .update, .hardlink: line(Itemizer.nameWithLink(plan))
             case .attrs where Reporter.directoryChanged(plan): line(Itemizer.name(plan))
             default: break
@@ -97,7 +98,7 @@ public final class Reporter {
 
     func line(_ s: String) {
         try? out.line(s)
-        if options.itemize || options.verbose > 0 || options.outFormat != nil { try? out.flush() }
+        if options.itemize || options.names || options.deletions || options.outFormat != nil { try? out.flush() }
     }
 
     /// The closing statistics.

@@ -166,6 +166,7 @@ public struct StageCommands: Sendable {
         for _ in 0..<r.verbose { apply.append("-v") }
         if r.quiet { apply.append("-q") }
         if r.stats { apply.append("--stats") }
+        for i in r.info { apply.append("--info=" + i) }
         if r.humanReadable { apply.append("-h") }
         if r.json { apply.append("--json") }
         if r.progress { apply.append("--progress") }

@@ -117,6 +117,10 @@ public struct SyncRequest: Sendable {
     // Output.
     public var itemize = false
     public var verbose = 0
+    /// `--info` items, in order (see `InfoLevels`).
+    public var info: [String] = []
+    /// What the output shows, from -v, -q, --progress, --stats and --info.
+    public var infoLevels: InfoLevels { InfoLevels(verbose: verbose, progress: progress, stats: stats, quiet: quiet, items: info) }
     public var quiet = false
     public var stats = false
     public var progress = false

@@ -44,7 +44,7 @@ public struct Transfer {
         let local = srcHost == nil && dest.host == nil
         let whole = r.wholeFile ?? local
         // --progress implies rsync's file-list and name output (--info=flist2,name,progress).
-        if (r.verbose > 0 || r.progress) && !r.quiet && !r.json && (!r.itemize || r.progress), let header = r.fileListHeader(pull: srcHost != nil && dest.host == nil) {
+        if r.infoLevels.header && !r.json, let header = r.fileListHeader(pull: srcHost != nil && dest.host == nil) {
             printLine(header)
         }
         let start = wallNanos()

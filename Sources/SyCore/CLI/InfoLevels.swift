@@ -1,0 +1,50 @@
+/// rsync's `--info` levels for what sy prints: the defaults `-v` (and `--progress`, `--stats`)
+/// give, then each `--info` item in order, which takes precedence over those defaults
+/// whatever its place on the command line; `-q` silences them all.
+public struct InfoLevels: Sendable, Equatable {
+    public var name = 0, del = 0, stats = 0, flist = 0
+    /// 1: a line per file (`--progress`), 2: one line for the whole transfer.
+    public var progress = 0
+
+    /// rsync's categories; sy acts on name, del, stats, flist (and progress, elsewhere) and accepts the rest.
+    public static let categories: Set<String> = ["backup", "copy", "del", "flist", "misc", "mount", "name", "nonreg", "progress",
+                                                 "remove", "skip", "stats", "symsafe", "all", "none"]
+
+    /// Splits an item (`name2`, `-stats`, `ALL0`) into its category and level; nil if unknown.
+    public static func parse(_ item: String) -> (String, Int)? {
+        let lower = item.lowercased().drop(while: { $0 == "-" })
+        let name = String(lower.prefix(while: { $0.isLetter }))
+        let digits = lower.dropFirst(name.count)
+        guard categories.contains(name), digits.count <= 1, digits.allSatisfy(\.isNumber) else { return nil }
+        return (name, name == "none" ? 0 : Int(String(digits)) ?? 1)
+    }
+
+    public init(verbose: Int, progress: Bool = false, stats: Bool = false, quiet: Bool = false, items: [String] = []) {
+        if verbose >= 1 { name = verbose >= 2 ? 2 : 1; del = 1; self.stats = 1; flist = 1 }
+        if progress { name = max(name, 1); flist = max(flist, 2); self.progress = 1 }
+        if stats { self.stats = max(self.stats, 2) }
+        for item in items.flatMap({ $0.split(separator: ",").map(String.init) }) {
+            guard let (category, level) = InfoLevels.parse(item) else { continue }
+            switch category {
+            case "name": name = level
+            case "del": del = level
+            case "stats": self.stats = level
+            case "flist": flist = level
+            case "progress": self.progress = level
+            case "all", "none": name = level; del = level; self.stats = level; flist = level; self.progress = level
+            default: break
+            }
+        }
+        if quiet { self = InfoLevels(verbose: 0) }
+    }
+
+    /// Names of what changes are listed (`-v`).
+    public var listsNames: Bool { name >= 1 }
+    /// Deletions are listed ("deleting x"): rsync's del or name level.
+    public var listsDeletions: Bool { del >= 1 || name >= 1 }
+    /// The closing "sent ... total size" lines, and the full statistics before them.
+    public var summary: Bool { stats >= 1 }
+    public var fullStats: Bool { stats >= 2 }
+    /// rsync's "sending incremental file list" line.
+    public var header: Bool { flist >= 1 }
+}
