@@ -141,6 +141,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     let levels = InfoLevels(verbose: cmd.verbose, progress: cmd.progress, stats: cmd.stats, quiet: cmd.quiet, items: cmd.info)
     o.output.stats = levels.fullStats; o.output.summary = levels.summary; o.output.humanReadable = cmd.humanReadable
     o.output.names = levels.listsNames; o.output.deletions = levels.listsDeletions
+    o.output.unchanged = levels.listsUnchanged; o.output.deltaTotals = levels.deltaNotes
     o.output.json = cmd.json; o.output.startNanos = cmd.startNs
     o.output.progress = cmd.progress; o.output.progress2 = cmd.progress2
     o.bwlimit = cmd.bwlimit.flatMap(RateLimiter.parse)

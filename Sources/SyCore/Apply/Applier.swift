@@ -453,6 +453,7 @@ public final class Applier {
                 setAttrs(p, dir: dir, name: name)
             } else if p.action == .unchanged {
                 reporter.done(e)
+                reporter.upToDate(p)
             }
         case .delete:
             break
@@ -766,8 +767,10 @@ public final class Applier {
             if p.flags.contains(.replace) { return }
             stats.deleted.add(e.kind)
             reporter.change(p)
-        case .keep, .unchanged:
+        case .keep:
             break
+        case .unchanged:
+            reporter.upToDate(p)
         case .create:
             if !p.flags.contains(.value) { stats.created.add(e.kind) }
             if e.kind == .file { stats.transferred += 1; stats.transferredSize += UInt64(e.size) }

@@ -84,6 +84,9 @@ public struct OutputOptions: Sendable {
     /// Names of changed entries, and deletions, are listed (rsync's --info=name1, del1; -v).
     public var names = false
     public var deletions = false
+    /// `-vv`: "X is uptodate" and names with only new attributes; the matcher's totals.
+    public var unchanged = false
+    public var deltaTotals = false
     public var stats = false
     public var quiet = false
     /// Print rsync's closing "sent ... received ..." lines (`-v` or `--stats`).

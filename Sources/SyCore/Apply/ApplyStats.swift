@@ -11,6 +11,8 @@ public struct ApplyStats: Sendable {
     public var entryBytes: UInt64 = 0
     public var planBytes: UInt64 = 0
     public var deltaBytes: UInt64 = 0
+    /// Runs of the basis the deltas copied (rsync's "matches", at -vv).
+    public var matchedBlocks: UInt64 = 0
     /// Nanoseconds from the start until the first plan arrived (the file list's time, as rsync shows it).
     public var listNanos: UInt64 = 0
 

@@ -348,6 +348,7 @@ extension Applier {
                 literal += Int64(n)
             case .copy(let o, let l):
                 if !p.flags.contains(.append) { matched += l } // rsync counts an append's kept part as nothing
+                if let bs = p.signature?.blockSize, bs > 0 { stats.matchedBlocks += UInt64((l + Int64(bs) - 1) / Int64(bs)) }
                 guard failure == nil else { off += l; continue }
                 guard basisFd >= 0 else { failure = SyError("\(p.entry.path.displayName): delta refers to a basis that is not there", status: .partial); continue }
                 if inplace && o < off {

@@ -65,7 +65,7 @@ public final class Reporter {
         } else if options.names || progress.perFile {
             switch plan.action {
             case .create, .update, .hardlink: line(Itemizer.nameWithLink(plan))
-            case .attrs where Reporter.directoryChanged(plan): line(Itemizer.name(plan))
+            case .attrs where Reporter.directoryChanged(plan) || (options.unchanged && plan.entry.kind != .directory): line(Itemizer.name(plan))
             default: break
             }
         }
@@ -101,6 +101,14 @@ public final class Reporter {
         if options.itemize || options.names || options.deletions || options.outFormat != nil { try? out.flush() }
     }
 
+    /// `-vv`: an entry found up to date, as rsync says it.
+    func upToDate(_ plan: Plan) {
+        guard options.unchanged, !options.itemize, options.outFormat == nil, !options.quiet, !options.json else { return }
+        var plan = plan
+        if let s = shownName, plan.entry.path == s.path { plan.entry.path = s.shown }
+        line("\(Itemizer.name(plan)) is uptodate")
+    }
+
     /// The closing statistics.
     func finish(_ st: ApplyStats, elapsed: Double) {
         defer { try? out.flush() }
@@ -122,6 +130,9 @@ public final class Reporter {
             return
         }
         if options.quiet { return }
+        if options.deltaTotals {
+            line("total: matches=\(st.matchedBlocks)  hash_hits=\(st.matchedBlocks)  false_alarms=0 data=\(st.literal)")
+        }
         if options.stats {
             line("")
             line("Number of files: \(num(st.files))\(kinds(reg: st.reg, dir: st.dir, link: st.link, dev: st.dev, special: st.special))")

@@ -96,7 +96,10 @@ public struct StageCommands: Sendable {
         if r.fuzzy { sum.append("--fuzzy") }
         if r.symlinks == .skipUnsafe || r.symlinks == .followDirsSkipUnsafe { sum.append("--safe-links") }
         if r.dryRun { sum.append("-n") }
-        if r.removeSourceFiles && !r.dryRun { sum.append("--report-unchanged") }
+        // -vv lists what is up to date, as rsync's "X is uptodate" (itemizing shows nothing for it).
+        if (r.removeSourceFiles && !r.dryRun) || (r.infoLevels.listsUnchanged && !r.itemize && r.outFormat == nil && !r.json) {
+            sum.append("--report-unchanged")
+        }
         // The second pass sends the files that failed verification whole.
         if r.appendVerify { sum.append("--append-verify") } else if r.append { sum.append("--append") }
         if (r.append || r.appendVerify) && !redo { sum.append("--append-second-pass") }

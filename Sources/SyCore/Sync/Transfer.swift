@@ -47,6 +47,9 @@ public struct Transfer {
         if r.infoLevels.header && !r.json, let header = r.fileListHeader(pull: srcHost != nil && dest.host == nil) {
             printLine(header)
         }
+        if r.infoLevels.deltaNotes && !r.json {
+            printLine(whole ? "delta-transmission disabled for local transfer or --whole-file" : "delta-transmission enabled")
+        }
         let start = wallNanos()
         var (status, stage) = try runOnce(sourcePaths, destRoot: destRoot, topName: topName, destName: destName, srcHost: srcHost,
                                           destHost: dest.host, local: local, whole: whole, start: start, redo: true)
