@@ -439,6 +439,20 @@ struct EverydayOptionsTests {
         }
     }
 
+    /// Paths that look like options, after `--`, reach every stage as paths.
+    @Test func pathsThatLookLikeOptions() {
+        let t = TempDir("everyday")
+        tree(t)
+        _ = system(script: "cd \(shellQuote(t.path)) && mv src -- -src")
+        for args in [["-a"], ["-a", "--no-W"], ["-aR"], ["-a", "--link-dest=../-src"]] {
+            _ = system(script: "cd \(shellQuote(t.path)) && rm -rf -- r s")
+            let r = run(["rsync"] + args + ["--", "-src/", "r/"], cwd: t.path)
+            let s = run(["sy"] + args + ["--", "-src/", "s/"], cwd: t.path)
+            #expect(r.code == 0 && s.code == 0, "\(args): \(s)")
+            #expect(TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false)).isEmpty, "\(args)")
+        }
+    }
+
     /// A value written onto its one-letter option, alone or ending a cluster, as rsync's
     /// parser takes it: the same tree as rsync with the same words.
     @Test func valuesWrittenOntoShortOptions() {

@@ -33,7 +33,7 @@ public struct StageCommands: Sendable {
         if r.delete && r.deleteMode == .after && r.filters.contains(where: { $0.hasPrefix(":") }) {
             scan.append("--send-filter-files")
         }
-        if let t = topName { scan += ["--top-name", t] }
+        if let t = topName { scan += ["--top-name=" + t] }
         if r.relative { scan.append("-R") }
         if r.xattrs { scan.append("-X") }
         if r.acls { scan.append("-A") }
@@ -86,9 +86,9 @@ public struct StageCommands: Sendable {
         if r.keepDirlinks { sum.append("-K") }
         if r.ignoreErrors { sum.append("--ignore-errors") }
         if let v = r.maxSize { sum.append("--max-size=" + v) }
-        if let pd = r.partialDir { sum += ["--partial-dir", pd] }
-        for d in r.linkDests { sum += ["--link-dest", d] }
-        for d in r.compareDests { sum += ["--compare-dest", d] }
+        if let pd = r.partialDir { sum += ["--partial-dir=" + pd] }
+        for d in r.linkDests { sum += ["--link-dest=" + d] }
+        for d in r.compareDests { sum += ["--compare-dest=" + d] }
         // rsync protects backups kept beside the files from --delete (`P *~`).
         if let sfx = r.backupSuffix, r.backupDir == nil, !sfx.isEmpty, !r.deleteExcluded { sum.append("--protect=*" + sfx) }
         if let b = r.blockSize { sum += ["-B", String(b)] }
@@ -111,8 +111,8 @@ public struct StageCommands: Sendable {
         if r.inplace { delta.append("--inplace") }
         if r.bwlimit > 0 { delta.append("--bwlimit=\(r.bwlimit)B") }
         if r.dryRun { delta.append("-n") }
-        if let t = topName { delta += ["--top-name", t] }
-        if let n = destName { delta += ["--dest-name", n] }
+        if let t = topName { delta += ["--top-name=" + t] }
+        if let n = destName { delta += ["--dest-name=" + n] }
         if r.relative { delta.append("-R") }
         if follows { delta.append("--follow-links") }
         if r.openNoAtime { delta.append("--open-noatime") }
@@ -131,29 +131,29 @@ public struct StageCommands: Sendable {
         if r.preallocate { apply.append("--preallocate") }
         if r.removeSourceFiles && !r.dryRun { apply.append("--report-done") }
         if r.relative && !r.impliedDirs { apply.append("--no-implied-dirs") }
-        if let pd = r.partialDir { apply += ["--partial-dir", pd] }
-        if let td = r.tempDir, !r.inplace { apply += ["--temp-dir", td] }
+        if let pd = r.partialDir { apply += ["--partial-dir=" + pd] }
+        if let td = r.tempDir, !r.inplace { apply += ["--temp-dir=" + td] }
         if let sfx = r.backupSuffix {
             apply.append("-b")
             if !sfx.isEmpty { apply.append("--suffix=" + sfx) }
             if let bd = r.backupDir { apply.append("--backup-dir=" + bd) }
             if r.backupDir == nil && !sfx.isEmpty && !r.deleteExcluded { apply.append("--protect=*" + sfx) }
         }
-        for d in r.linkDests { apply += ["--link-dest", d] }
+        for d in r.linkDests { apply += ["--link-dest=" + d] }
         if r.copyDest { apply.append("--copy-references") }
         if r.bwlimit > 0 && local && whole { apply.append("--bwlimit=\(r.bwlimit)B") }
         if local && whole {
-            for s in relativeArgs { apply += ["--copy-from", s] }
+            for s in relativeArgs { apply += ["--copy-from=" + s] }
             if r.relative { apply.append("-R") }
             if follows { apply.append("--follow-links") }
             if r.openNoAtime { apply.append("--open-noatime") }
         }
-        if let t = topName { apply += ["--top-name", t] }
+        if let t = topName { apply += ["--top-name=" + t] }
         if destName != nil { apply.append("--dest-may-be-file") }
         if topName != nil || destName != nil, sourceArgs.count == 1 {
             var s = sourceArgs[0].pathBytes
             while s.count > 1 && s.last == 0x2F { s.removeLast() }
-            apply += ["--show-name", PathOps.base(s).displayName]
+            apply += ["--show-name=" + PathOps.base(s).displayName]
         }
         if r.delete {
             if let m = r.maxDelete { apply.append("--max-delete=\(m)") }
@@ -180,8 +180,8 @@ public struct StageCommands: Sendable {
 
         self.scan = scan; self.sum = sum; self.delta = delta; self.apply = apply
         var remove = ["sy-delta", "--remove-source-files"]
-        if let t = topName { remove += ["--top-name", t] }
-        if let n = destName { remove += ["--dest-name", n] }
+        if let t = topName { remove += ["--top-name=" + t] }
+        if let n = destName { remove += ["--dest-name=" + n] }
         if r.relative { remove.append("-R") }
         if follows { remove.append("--follow-links") }
         if r.symlinks == .follow { remove.append("--copy-links") }
