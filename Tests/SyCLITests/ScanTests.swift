@@ -100,7 +100,8 @@ struct ScanTests {
             "sy-scan -U \(q(root))/ > \(q(t.sub("entries")))",
             "sy-scan -c \(q(root))/ | sy-sum -a --delete \(q(t.sub("dst"))) > \(q(t.sub("plans")))",
             "sy-scan \(q(root))/ | sy-sum -a \(q(t.sub("dst"))) | sy-delta --literal-level 3 \(q(root))/ > \(q(t.sub("delta")))",
-            "sy-scan -z -U \(q(root))/ > \(q(t.sub("zentries")))",
+            "sy-scan -z \(q(root))/ > \(q(t.sub("zentries")))",
+            "sy-scan \(q(root))/ > \(q(t.sub("plainentries")))",
         ]
         for c in cmds { #expect(sh(c).code == 0, "\(c)") }
         for name in ["entries", "plans", "delta"] {
@@ -113,9 +114,10 @@ struct ScanTests {
         }
         // A compressed stream re-encodes to the same records, uncompressed.
         let z = sh("sy show --json \(q(t.sub("zentries"))) | sy show --encode | sy show --json")
-        let plain = sh("sy show --json \(q(t.sub("entries")))")
+        // (Without -U: reading a symlink may move its access time between two scans.)
+        let plain = sh("sy show --json \(q(t.sub("plainentries")))")
         #expect(z.code == 0 && z.out.split(separator: "\n").dropFirst() == plain.out.split(separator: "\n").dropFirst())
-        #expect(readFile(t.sub("zentries"))!.count < readFile(t.sub("entries"))!.count)
+        #expect(readFile(t.sub("zentries"))!.count < readFile(t.sub("plainentries"))!.count)
     }
 
     @Test func jqStyleFilteringThroughJSON() throws {

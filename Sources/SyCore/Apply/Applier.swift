@@ -62,6 +62,8 @@ public final class Applier {
     /// deletions happen), and the times they were given then, given again at the very end.
     var lateDirs: Set<PathBytes> = []
     var lateDirTimes: [PathBytes: (Int64, Int64)] = [:]
+    /// The last directory a file was created in, and the group such files get there.
+    var createdGroup: (dir: PathBytes, gid: UInt32)?
     /// `-T`: the directory temp files are made in (-1: beside their final names).
     var tempDirFd: Int32 = -1
     lazy var limiter: RateLimiter? = options.bwlimit.flatMap { $0 > 0 ? RateLimiter(bytesPerSecond: $0) : nil }
@@ -263,6 +265,19 @@ public final class Applier {
         if let i = pending.lastIndex(where: { $0.path == dir }) { pending[i].touched = true }
     }
 
+    /// A directory's mode and owner as it is reached, before what goes into it (as rsync's
+    /// generator sets them): a set-group-ID bit, or its removal, and the new group then apply to
+    /// the entries made inside. Without root, u+rwx stay on meanwhile; `finalizeDir` sets all
+    /// again, times included, once the contents are done.
+    func earlyDirAttributes(_ d: PendingDir, fd: Int32) {
+        let e = d.plan.entry
+        if d.isNew || d.plan.flags.contains(.perms), let mode = options.perms ? e.perms : (d.isNew ? e.perms & ~UInt32(umask) : nil) {
+            try? Sys.fchmod(fd, mode_t(canChown ? mode : mode | 0o700))
+        }
+        // (Quietly: finalizeDir reports a failure.)
+        if d.isNew || d.plan.flags.contains(.owner) || d.plan.flags.contains(.group), let (uid, gid) = ownerIds(e) { try? Sys.fchown(fd, uid, gid) }
+    }
+
     func finalizeDir(_ d: PendingDir, fd: Int32) {
         let e = d.plan.entry
         if d.linkParent >= 0 {
@@ -374,19 +389,23 @@ public final class Applier {
         }
     }
 
-    func chown(fd: Int32, _ e: Entry) {
+    /// The owner and group to give `e` (UInt32.max: left as is), nil if neither is preserved.
+    func ownerIds(_ e: Entry) -> (UInt32, UInt32)? {
         let uid: UInt32 = options.owner && canChown ? e.uid : UInt32.max
         let gid: UInt32 = options.group ? e.gid : UInt32.max
-        guard uid != UInt32.max || gid != UInt32.max else { return }
+        return uid != UInt32.max || gid != UInt32.max ? (uid, gid) : nil
+    }
+
+    func chown(fd: Int32, _ e: Entry, has owner: (uid: UInt32, gid: UInt32)? = nil) {
+        guard let (uid, gid) = ownerIds(e) else { return }
+        if let o = owner, uid == UInt32.max || uid == o.uid, gid == UInt32.max || gid == o.gid { return }
         do { try Sys.fchown(fd, uid, gid) } catch {
             if !(error.code == EPERM && !canChown) { report(SyError.sys("chown failed for", e.path, error.code, status: .partial)) }
         }
     }
 
     func lchown(dir: Int32, name: PathBytes, _ e: Entry) {
-        let uid: UInt32 = options.owner && canChown ? e.uid : UInt32.max
-        let gid: UInt32 = options.group ? e.gid : UInt32.max
-        guard uid != UInt32.max || gid != UInt32.max else { return }
+        guard let (uid, gid) = ownerIds(e) else { return }
         do { try Sys.lchownat(dir, name, uid, gid) } catch {
             if !(error.code == EPERM && !canChown) { report(SyError.sys("chown failed for", e.path, error.code, status: .partial)) }
         }
@@ -422,6 +441,7 @@ public final class Applier {
             guard try ensureRoot() != nil else { return }
             dirs?.unwind(to: [0x2E])
             rootPending = PendingDir(path: e.path, plan: p, isNew: rootMissing)
+            if let r = rootPending, rootFd >= 0 { earlyDirAttributes(r, fd: rootFd) }
             if rootMissing { stats.created.add(.directory) }
             if p.action != .keep { reporter.change(p) }
             return
@@ -579,7 +599,7 @@ public final class Applier {
         }
         dirs?.push(p.entry.path, fd: fd)
         var d = PendingDir(path: p.entry.path, plan: p, isNew: isNew)
-        if viaLink { d.linkParent = dup(dir) }
+        if viaLink { d.linkParent = dup(dir) } else { earlyDirAttributes(d, fd: fd) }
         pending.append(d)
         if isNew { stats.created.add(.directory) }
         if isNew || p.action == .attrs { reporter.change(p) }

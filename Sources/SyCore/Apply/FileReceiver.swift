@@ -133,7 +133,9 @@ extension Applier {
                     break
                 }
             }
-            setNewFileAttributes(e, fd: outFd, oldPerms: oldPerms)
+            // A temp file made beside the file is ours, with the directory's group if it is set-group-ID.
+            let owner = tdir == dir && !inplace ? (UInt32(geteuid()), newFileGroup(dir: dir, path: e.path)) : nil
+            setNewFileAttributes(e, fd: outFd, oldPerms: oldPerms, owner: owner)
             if options.fsync && Glibc.fsync(outFd) != 0 {
                 report(SyError.sys("fsync failed for", e.path, errno, status: .partial))
             }
@@ -231,15 +233,27 @@ extension Applier {
 
     /// Mode, owner, extended attributes and time of a received file (`oldPerms`: the file it
     /// replaces, for the mode without -p).
-    func setNewFileAttributes(_ e: Entry, fd: Int32, oldPerms: UInt32?) {
+    /// `owner`: the file's owner and group as created, when known (then a chown to the same is skipped).
+    func setNewFileAttributes(_ e: Entry, fd: Int32, oldPerms: UInt32?, owner: (uid: UInt32, gid: UInt32)? = nil) {
         var mode: UInt32 = options.perms ? e.perms : (oldPerms ?? (e.perms & ~UInt32(umask)))
         if !options.perms && options.executability, let old = oldPerms { mode = PermissionRules.executability(old, source: e.perms) }
         do { try Sys.fchmod(fd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
-        chown(fd: fd, e)
+        chown(fd: fd, e, has: owner)
         applyXattrs(e, .fd(fd))
         if options.times || atime(e) != nil {
             do { try Sys.setTimes(fd: fd, mtime: options.times ? (e.mtimeSec, e.mtimeNsec) : nil, atime: atime(e)) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
         }
+    }
+
+    /// The group of a file created in `dir` (the directory of `path`): the directory's own when
+    /// it is set-group-ID, else ours. Looked up once per directory (plans come grouped by one).
+    func newFileGroup(dir: Int32, path: PathBytes) -> UInt32 {
+        let parent = PathOps.parent(path)
+        if let c = createdGroup, c.dir == parent { return c.gid }
+        var gid = UInt32(getegid())
+        if let st = try? Sys.fstat(dir), st.perms & 0o2000 != 0 { gid = st.gid }
+        createdGroup = (parent, gid)
+        return gid
     }
 
     /// Whether the destination file could stay as it is if the delta rebuilds it exactly: it is
