@@ -439,6 +439,28 @@ struct EverydayOptionsTests {
         }
     }
 
+    /// What a deletion keeps, as rsync: protected entries keep their directories, each said
+    /// "cannot delete non-empty directory" (twice below the top, as rsync says it), and
+    /// --max-delete counts every entry past the limit, directories too, whose contents go first.
+    @Test(arguments: [["--exclude=__pycache__"], ["--max-delete=0"], ["--max-delete=1"], ["--max-delete=2"], ["--max-delete=3"],
+                      ["-n", "--exclude=__pycache__"], ["-n", "--max-delete=2"], ["--exclude=__pycache__", "--max-delete=1"]])
+    func keptDeletionsAsRsync(args: [String]) {
+        let t = TempDir("everyday")
+        let build = """
+            mkdir -p src r/old/sub/__pycache__ r/gone2 r/gone1/sub
+            for f in r/old/sub/__pycache__/x r/old/sub/f r/old/g r/gone2/x r/gone2/y r/gone1/a r/gone1/b r/gone1/sub/c r/top; do echo "$f" > "$f"; done
+            touch -d 2020-01-01 src && cp -a r s
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        let r = run(["rsync", "-ri", "--delete"] + args + ["src/", "r/"], cwd: t.path)
+        let s = run(["sy", "-ri", "--delete"] + args + ["src/", "s/"], cwd: t.path)
+        #expect(s.code == r.code, "\(args): rsync \(r)\nsy \(s)")
+        #expect(s.out == r.out, "\(args)\nrsync:\n\(r.out)\nsy:\n\(s.out)")
+        let limitLine = { (x: RunResult) in x.err.split(separator: "\n").first { $0.contains("Deletions stopped") }.map { String($0.drop { $0 != "D" }) } }
+        #expect(limitLine(s) == limitLine(r), "\(r.err)\n\(s.err)")
+        #expect(TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true).isEmpty, "\(args)")
+    }
+
     /// A set-group-ID destination directory gives new files its group: with -g they still get
     /// the source's, without it they keep the directory's, as with rsync.
     @Test func setGroupIDDirectoriesAsRsync() {

@@ -515,21 +515,18 @@ public final class Applier {
         }, onError: { [unowned self] err in self.report(err) })
         if options.backup != nil {
             remover.keepFile = { [unowned self] dir, name, path in self.backup(dir: dir, name: name, path: path, move: true) }
-            remover.onNote = { [unowned self] text in self.reporter.info(text) }
         }
+        remover.onNote = { [unowned self] text in self.reporter.info(text) }
         let filters = options.filters
-        let limit = options.maxDelete
         let protects = options.protects
-        remover.protects = { [unowned self] p, isDir in
+        remover.protects = { p, isDir in
             // Perishable rules do not keep anything inside a directory being deleted.
-            if filters.excludes(p, isDirectory: isDir, side: .receiver, deleting: p != path) { return true }
-            if protects.excludes(p, isDirectory: isDir) { return true }
-            if let limit, self.stats.deleted.total >= UInt64(limit) {
-                // --max-delete: keep the rest, count it, exit 25 at the end.
-                if !isDir { self.deletionsSkipped += 1 }
-                return true
-            }
-            return false
+            filters.excludes(p, isDirectory: isDir, side: .receiver, deleting: p != path) || protects.excludes(p, isDirectory: isDir)
+        }
+        if let limit = options.maxDelete {
+            // --max-delete: keep the rest, count it, exit 25 at the end.
+            remover.atLimit = { [unowned self] in self.stats.deleted.total >= UInt64(limit) }
+            remover.onSkipped = { [unowned self] in self.deletionsSkipped += 1 }
         }
         remover.remove(dir: dir, name: PathOps.base(path), path: path, quiet: quiet)
         touch(PathOps.parent(path))

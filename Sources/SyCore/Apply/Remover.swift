@@ -2,6 +2,11 @@ import Glibc
 
 /// Deletes a destination entry, a directory with everything below it, reporting each
 /// removed path deepest first (as rsync lists deletions). Never follows symlinks.
+///
+/// It works as rsync's delete_item and delete_dir_contents do: what the rules protect stays
+/// (with the directories holding it, each said "cannot delete non-empty directory" on
+/// stdout), and `--max-delete` is checked for every entry once its contents are gone, a
+/// directory included, each one over the limit counted as skipped.
 struct Remover {
     let dryRun: Bool
     let onRemoved: (Entry) -> Void
@@ -9,13 +14,20 @@ struct Remover {
     /// Entries kept by the filter rules (rsync keeps excluded files inside a deleted directory,
     /// and the directory with them).
     var protects: (PathBytes, Bool) -> Bool = { _, _ in false }
+    /// `--max-delete`: whether the limit is reached (then an entry is kept and `onSkipped` called).
+    var atLimit: () -> Bool = { false }
+    var onSkipped: () -> Void = {}
     /// `--backup`: moves a file away instead of unlinking it; false if that failed.
     var keepFile: ((Int32, PathBytes, PathBytes) -> Bool)?
-    /// rsync's informational lines (stdout), such as a directory its backups keep.
+    /// rsync's informational lines (stdout), such as a directory that keeps what it holds.
     var onNote: (String) -> Void = { _ in }
 
+    /// rsync's delret: how the deletion of one entry went.
+    enum Outcome { case removed, failed, atLimit, notEmpty }
+
     /// Removes `name` (stream path `path`) in `dir`; false if something was kept. `quiet`: the
-    /// entry itself is not reported (a directory making room for another kind, as rsync).
+    /// entry itself is not reported nor counted against --max-delete (a directory making room
+    /// for another kind, as rsync's DEL_MAKE_ROOM; what it holds still is).
     @discardableResult
     func remove(dir: Int32, name: PathBytes, path: PathBytes, quiet: Bool = false) -> Bool {
         let st: FileStat
@@ -25,44 +37,57 @@ struct Remover {
         }
         guard let kind = st.kind else { return false }
         if protects(path, kind == .directory) { return false }
-        var kept = false
-        if kind == .directory {
-            let fd: Int32
-            do { fd = try Sys.openDir(dir, name) } catch {
-                onError(SyError.sys("cannot open directory for deletion", path, error.code, status: .partial))
-                return false
-            }
-            let names: [PathBytes]
-            do { names = try DirReader.deletionOrder(fd) } catch {
-                Sys.close(fd)
-                onError(SyError.sys("cannot read directory", path, error.code, status: .partial))
-                return false
-            }
-            for child in names where !remove(dir: fd, name: child, path: PathOps.join(path, child)) {
-                kept = true
-            }
-            Sys.close(fd)
-            // With backups rsync still tries the directory (and says why it stays, below).
-            if kept && (keepFile == nil || dryRun) { return false }
+        if kind == .directory, contents(dir: dir, name: name, path: path) != .removed { return false }
+        return item(dir: dir, name: name, path: path, st: st, kind: kind, quiet: quiet) == .removed
+    }
+
+    /// rsync's delete_dir_contents: every entry below the directory, deepest first; what stays
+    /// makes the directory not empty, which is said once here.
+    private func contents(dir: Int32, name: PathBytes, path: PathBytes) -> Outcome {
+        let fd: Int32
+        do { fd = try Sys.openDir(dir, name) } catch {
+            onError(SyError.sys("cannot open directory for deletion", path, error.code, status: .partial))
+            return .failed
+        }
+        defer { Sys.close(fd) }
+        let names: [PathBytes]
+        do { names = try DirReader.deletionOrder(fd) } catch {
+            onError(SyError.sys("cannot read directory", path, error.code, status: .partial))
+            return .failed
+        }
+        var outcome = Outcome.removed
+        for child in names {
+            let childPath = PathOps.join(path, child)
+            guard let st = try? Sys.fstatat(fd, child), let kind = st.kind else { continue }
+            if protects(childPath, kind == .directory) { outcome = .notEmpty; continue }
+            if kind == .directory, contents(dir: fd, name: child, path: childPath) != .removed { outcome = .notEmpty }
+            // A directory whose contents stayed is still tried (and counted), as rsync does.
+            if item(dir: fd, name: child, path: childPath, st: st, kind: kind) != .removed { outcome = .notEmpty }
+        }
+        if outcome == .notEmpty { onNote("cannot delete non-empty directory: \(path.displayName)") }
+        return outcome
+    }
+
+    /// rsync's delete_item for an entry whose contents are done: the limit, then the unlink.
+    private func item(dir: Int32, name: PathBytes, path: PathBytes, st: FileStat, kind: EntryKind, quiet: Bool = false) -> Outcome {
+        if !quiet && atLimit() {
+            onSkipped()
+            return .atLimit
         }
         if !dryRun, kind != .directory, let keepFile {
-            guard keepFile(dir, name, path) else { return false }
+            guard keepFile(dir, name, path) else { return .failed }
         } else if !dryRun {
             do { try Sys.unlinkat(dir, name, isDir: kind == .directory) } catch {
-                if (error.code == ENOTEMPTY || error.code == EEXIST) && keepFile != nil {
-                    // Backups kept beside their files keep the directory; rsync says so, not as an error.
+                if kind == .directory && (error.code == ENOTEMPTY || error.code == EEXIST) {
+                    // Backups kept beside their files, or something new: rsync says so, not as an error.
                     onNote("cannot delete non-empty directory: \(path.displayName)")
-                    return false
+                    return .notEmpty
                 }
-                if error.code == ENOTEMPTY || error.code == EEXIST {
-                    onError(SyError("cannot delete non-empty directory: \(path.displayName)", status: .partial, errno: error.code))
-                } else {
-                    onError(SyError.sys("delete failed for", path, error.code, status: .partial))
-                }
-                return false
+                onError(SyError.sys("delete failed for", path, error.code, status: .partial))
+                return .failed
             }
         }
         if !quiet { onRemoved(Entry(path: path, stat: st, kind: kind)) }
-        return true
+        return .removed
     }
 }
