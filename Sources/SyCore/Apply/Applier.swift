@@ -136,7 +136,7 @@ public final class Applier {
         if !deferredDeletes.isEmpty { finishDeletes() }
         if !lateDirTimes.isEmpty && !options.dryRun { retouchLateDirs() }
         if deletionsSkipped > 0 {
-            warn("Deletions stopped due to --max-delete limit (\(deletionsSkipped) skipped)")
+            warn("Deletions stopped due to --max-delete limit (\(deletionsSkipped) skipped)", prefixed: false)
             status = status.merged(with: .deleteLimit)
         }
         stats.deltaBytes = input.offset

@@ -46,9 +46,10 @@ extension String: PathDescribable {
     public var displayName: String { self }
 }
 
-/// Writes one line to stderr, prefixed with the program name.
-public func warn(_ line: String) {
-    let text = "\(ProgramName.current): \(line)\n"
+/// Writes one line to stderr, prefixed with the program name (unless `prefixed` is false:
+/// the lines rsync prints bare).
+public func warn(_ line: String, prefixed: Bool = true) {
+    let text = prefixed ? "\(ProgramName.current): \(line)\n" : line + "\n"
     var bytes = Array(text.utf8)
     bytes.withUnsafeMutableBytes { buf in
         var off = 0
