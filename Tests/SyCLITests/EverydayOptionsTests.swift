@@ -461,6 +461,21 @@ struct EverydayOptionsTests {
         #expect(TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true).isEmpty, "\(args)")
     }
 
+    /// A directory in the way of a file that it cannot give up: rsync's two lines, the first
+    /// on stdout (once), the second on stderr, bare; exit 23.
+    @Test(arguments: [[], ["--delete", "--exclude=__pycache__"]])
+    func directoryThatCannotMakeWayAsRsync(args: [String]) {
+        let t = TempDir("everyday")
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir -p src r/x/__pycache__ && echo f > src/x && echo 1 > r/x/__pycache__/p && echo 2 > r/x/other && touch -d 2020-01-01 src/x src && cp -a r s") == 0)
+        let r = run(["rsync", "-ri"] + args + ["src/", "r/"], cwd: t.path)
+        let s = run(["sy", "-ri"] + args + ["src/", "s/"], cwd: t.path)
+        #expect(r.code == 23 && s.code == 23, "\(s)")
+        #expect(s.out == r.out, "rsync:\n\(r.out)\nsy:\n\(s.out)")
+        let first = { (x: RunResult) in x.err.split(separator: "\n").first.map(String.init) }
+        #expect(first(s) == first(r) && first(s) == "could not make way for new regular file: x", "\(r.err)\n\(s.err)")
+        #expect(TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true).isEmpty)
+    }
+
     /// A set-group-ID destination directory gives new files its group: with -g they still get
     /// the source's, without it they keep the directory's, as with rsync.
     @Test func setGroupIDDirectoriesAsRsync() {

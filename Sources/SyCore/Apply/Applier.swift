@@ -62,6 +62,8 @@ public final class Applier {
     /// deletions happen), and the times they were given then, given again at the very end.
     var lateDirs: Set<PathBytes> = []
     var lateDirTimes: [PathBytes: (Int64, Int64)] = [:]
+    /// The last directory a deletion kept (and said so), for `clearWay` not to say it again.
+    var lastKeptDir: PathBytes?
     /// The last directory a file was created in, and the group such files get there.
     var createdGroup: (dir: PathBytes, gid: UInt32)?
     /// `-T`: the directory temp files are made in (-1: beside their final names).
@@ -98,9 +100,9 @@ public final class Applier {
     /// Whether sy will run a second pass for the files that failed verification (`--redo-exit`).
     public var willBeRedone: Bool { options.redoFollows && !redo.isEmpty && status == .partial && onlyRedoFailures }
 
-    func report(_ e: SyError, redo: Bool = false) {
+    func report(_ e: SyError, redo: Bool = false, prefixed: Bool = true) {
         if !redo { onlyRedoFailures = false }
-        warn(e.message)
+        warn(e.message, prefixed: prefixed)
         reporter.error(e)
         status = status.merged(with: e.status)
     }
@@ -517,6 +519,7 @@ public final class Applier {
             remover.keepFile = { [unowned self] dir, name, path in self.backup(dir: dir, name: name, path: path, move: true) }
         }
         remover.onNote = { [unowned self] text in self.reporter.info(text) }
+        remover.onKept = { [unowned self] p in self.lastKeptDir = p }
         let filters = options.filters
         let protects = options.protects
         remover.protects = { p, isDir in
@@ -538,9 +541,10 @@ public final class Applier {
         if st.kind == .directory {
             if p.entry.kind == .directory { return true }
             do { try Sys.unlinkat(dir, name, isDir: true) } catch {
-                // rsync's two lines: why the directory stays, then what could not be made.
+                // rsync's two lines: why the directory stays (stdout, unless the deletion just
+                // said it), then what could not be made (stderr, bare).
                 if error.code == ENOTEMPTY || error.code == EEXIST {
-                    warn("cannot delete non-empty directory: \(p.entry.path.displayName)")
+                    if lastKeptDir != p.entry.path { reporter.info("cannot delete non-empty directory: \(p.entry.path.displayName)") }
                 } else {
                     warn("delete_file: rmdir(\(p.entry.path.displayName)) failed: \(errnoText(error.code)) (\(error.code))")
                 }
@@ -552,7 +556,7 @@ public final class Applier {
                 case .charDevice, .blockDevice: noun = "device file"
                 case .fifo, .socket: noun = "special file"
                 }
-                report(SyError("could not make way for new \(noun): \(p.entry.path.displayName)", status: .partial, errno: error.code))
+                report(SyError("could not make way for new \(noun): \(p.entry.path.displayName)", status: .partial, errno: error.code), prefixed: false)
                 return false
             }
             touch(PathOps.parent(p.entry.path))

@@ -21,6 +21,8 @@ struct Remover {
     var keepFile: ((Int32, PathBytes, PathBytes) -> Bool)?
     /// rsync's informational lines (stdout), such as a directory that keeps what it holds.
     var onNote: (String) -> Void = { _ in }
+    /// A directory kept for what it holds (said with `onNote`).
+    var onKept: (PathBytes) -> Void = { _ in }
 
     /// rsync's delret: how the deletion of one entry went.
     enum Outcome { case removed, failed, atLimit, notEmpty }
@@ -64,7 +66,10 @@ struct Remover {
             // A directory whose contents stayed is still tried (and counted), as rsync does.
             if item(dir: fd, name: child, path: childPath, st: st, kind: kind) != .removed { outcome = .notEmpty }
         }
-        if outcome == .notEmpty { onNote("cannot delete non-empty directory: \(path.displayName)") }
+        if outcome == .notEmpty {
+            onNote("cannot delete non-empty directory: \(path.displayName)")
+            onKept(path)
+        }
         return outcome
     }
 
