@@ -43,6 +43,8 @@ struct SyApply: ParsableCommand {
     var logFile: String?
     @Option(name: .customLong("log-file-format"), help: "The format of --log-file lines (default '%i %n%L').")
     var logFileFormat: String?
+    @Flag(name: .customLong("log-relay"), help: "Write the log lines to stderr after a marker, for the sy that started this one to keep (a push).")
+    var logRelay = false
     @Flag(name: .customLong("delay-updates"), help: "Hold finished files in the partial directory and move them all into place at the end.")
     var delayUpdates = false
     @Flag(name: .customLong("copy-references"), help: "Copy --link-dest files instead of linking them (sy --copy-dest).")
@@ -174,9 +176,15 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.delayUpdates = cmd.delayUpdates
     o.preallocate = cmd.preallocate
     if let path = cmd.logFile {
-        reporter.log = try LogFile(path: path, format: cmd.logFileFormat)
-        reporter.log?.line("building file list")
+        // As rsync: a log file that cannot be opened is said and done without.
+        do throws(SyError) { reporter.log = try LogFile(path: path, format: cmd.logFileFormat) } catch {
+            warn(error.message)
+            warn("Ignoring \"log file\" setting.", prefixed: false)
+        }
+    } else if cmd.logRelay {
+        reporter.log = LogFile(relayFormat: cmd.logFileFormat)
     }
+    reporter.log?.line(cmd.role == .pull ? "receiving file list" : "building file list")
     let applier = Applier(destination: cmd.destination.pathBytes, options: o, input: input, reporter: reporter)
     let status = try applier.run()
     if applier.willBeRedone { return .redo }

@@ -152,6 +152,34 @@ struct SSHTests {
         #expect(stats.out.contains("Number of regular files transferred: 0"), "\(stats.out)")
     }
 
+    /// --log-file is written where the command line runs, as rsync's: a push's receiver relays
+    /// its lines here (rsync's client is the sender then), with rsync's lines and `<f`.
+    @Test func logFileIsWrittenWhereTheCommandRuns() throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        var gen = TreeGen(seed: 63)
+        gen.populate(t.sub("src"))
+        for d in ["rdst", "sdst"] { mkdir(t.sub(d), 0o755); writeFile(t.sub(d + "/gone"), [1]) }
+        let r = run(["rsync", "-a", "--delete", "--log-file=" + t.sub("r.log"), "-e", server.rsh, t.sub("src") + "/", remote(server, t.sub("rdst"))])
+        let s = sy(server, ["-a", "--delete", "--log-file=" + t.sub("s.log"), t.sub("src") + "/", remote(server, t.sub("sdst"))])
+        #expect(r.code == 0 && s.code == 0, "\(s)")
+        #expect(!s.err.contains("sy-log"), "relayed lines leaked to stderr: \(s.err)")
+        // The lines after the time and pid; rsync's figures aside, and the names that are not
+        // UTF-8 (rsync writes their bytes raw to the log, sy escapes them as on stdout).
+        let body = { (path: String) -> Set<String> in
+            Set(String(decoding: readFile(path) ?? [], as: UTF8.self).split(separator: "\n").map { l in
+                String(l.split(separator: "] ", maxSplits: 1).last ?? "") }
+                .filter { !$0.hasPrefix("sent ") && !$0.contains("\u{FFFD}") && !$0.contains("\\#3") })
+        }
+        let (rl, sl) = (body(t.sub("r.log")), body(t.sub("s.log")))
+        #expect(sl.contains("*deleting   gone") && sl.contains { $0.hasPrefix("<f+++++++++ ") }, "\(sl)")
+        #expect(sl == rl, "rsync only: \(rl.subtracting(sl).sorted().prefix(5)), sy only: \(sl.subtracting(rl).sorted().prefix(5))")
+        // A log file that cannot be opened is said and done without, as rsync.
+        let bad = sy(server, ["-a", "--log-file=/nonexistent/dir/x.log", t.sub("src") + "/", remote(server, t.sub("sdst2"))])
+        #expect(bad.code == 0 && bad.err.contains("Ignoring \"log file\" setting."), "\(bad)")
+    }
+
     @Test func unreachableHostAndWrongPortFailCleanly() {
         let t = TempDir()
         mkdir(t.sub("src"), 0o755)

@@ -87,18 +87,31 @@ public enum OutFormat {
 public final class LogFile {
     let fd: Int32
     let format: String
+    let marker: String
 
     public init(path: String, format: String?) throws(SyError) {
         do { fd = try Sys.openat(Sys.atFDCWD, path.pathBytes, O_WRONLY | O_CREAT | O_APPEND, 0o644) } catch {
             throw SyError.sys("failed to open log-file", path, error.code, status: .fileIO)
         }
         self.format = format ?? "%i %n%L"
+        marker = ""
     }
 
-    deinit { Sys.close(fd) }
+    /// Log lines written to stderr, each after `relayMarker`, for the local sy to put in its log
+    /// file (a push: rsync writes --log-file where its command line runs, see `StderrRelay`).
+    public init(relayFormat format: String?) {
+        fd = 2
+        self.format = format ?? "%i %n%L"
+        marker = LogFile.relayMarker
+    }
+
+    /// What starts a relayed log line on stderr.
+    public static let relayMarker = "\u{1}sy-log\u{1}"
+
+    deinit { if fd != 2 { Sys.close(fd) } }
 
     public func line(_ text: String) {
-        let s = OutFormat.timeString(Int64(time(nil)), separator: " ") + " [\(getpid())] " + text + "\n"
+        let s = marker + OutFormat.timeString(Int64(time(nil)), separator: " ") + " [\(getpid())] " + text + "\n"
         let bytes = Array(s.utf8)
         bytes.withUnsafeBytes { b in try? Sys.writeAll(fd, b.baseAddress!, b.count) }
     }

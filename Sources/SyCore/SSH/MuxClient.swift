@@ -22,13 +22,14 @@ public final class MuxConnection: @unchecked Sendable {
     private var greeted = false
 
     /// Starts `argv` (the remote shell running the server); `ready()` waits for the server.
-    public init(host: String, argv: [String], channels: Int) throws(SyError) {
+    /// `stderr`: where the remote shell's stderr goes (nil: ours).
+    public init(host: String, argv: [String], channels: Int, stderr: Int32? = nil) throws(SyError) {
         self.host = host
         self.channels = channels
         argv0 = argv[0]
         exits = Array(repeating: nil, count: channels)
         let up = try makePipe(), down = try makePipe()
-        do { ssh = try Child.spawn(argv, name: "ssh \(host)", stdin: up.read, stdout: down.write) } catch {
+        do { ssh = try Child.spawn(argv, name: "ssh \(host)", stdin: up.read, stdout: down.write, extraFds: stderr.map { [($0, Int32(2))] } ?? []) } catch {
             for fd in [up.read, up.write, down.read, down.write] { Glibc.close(fd) }
             throw error
         }

@@ -98,7 +98,10 @@ public final class RemoteShell {
             let mine = list.filter { $0.host == host }
             var words = [remoteTool("sy"), "--mux-server"]
             for s in mine { words += [String(s.argv.count), remoteTool(s.argv[0])] + s.argv.dropFirst() }
-            let conn = try MuxConnection(host: host, argv: remoteShell(host, words), channels: mine.count)
+            var relay: StderrRelay?
+            if let (h, path) = logRelay, h == host { relay = try StderrRelay(logPath: path); relays.append(relay!) }
+            let conn = try MuxConnection(host: host, argv: remoteShell(host, words), channels: mine.count, stderr: relay?.writeEnd)
+            relay?.started()
             connections.append(conn)
             byHost[host] = conn
         }
@@ -118,7 +121,13 @@ public final class RemoteShell {
     public func close() {
         for c in connections { c.terminate() }
         connections = []
+        for r in relays { r.finish() }
+        relays = []
     }
+
+    /// A push's `--log-file`: the host whose sy-apply relays its log lines, and the local file.
+    public var logRelay: (host: String, path: String)?
+    private var relays: [StderrRelay] = []
 
     /// One command alone on `host` (nil: here), in a session of its own.
     public func stage(_ argv: [String], host: String?) -> Pipeline.Stage {

@@ -76,6 +76,11 @@ public struct Transfer {
         var sum = cmds.sum, apply = cmds.apply
         // Listings as rsync's client shows them: it sends for a push (`<f`), receives for a pull.
         if destHost != nil { apply.insert(contentsOf: ["--role", "push"], at: 1) } else if srcHost != nil { apply.insert(contentsOf: ["--role", "pull"], at: 1) }
+        // rsync writes --log-file where its command line runs: a push's receiver relays the lines here.
+        if let host = destHost, let path = request.logFile, let i = apply.firstIndex(of: "--log-file=" + path) {
+            apply[i] = "--log-relay"
+            remote.logRelay = (host, path)
+        }
         var side: (read: Int32, write: Int32)?
         if (request.progress || request.progress2) && destHost == nil {
             // Progress totals travel from sy-sum to sy-apply beside the stream, on fd 3.
