@@ -12,6 +12,15 @@ struct SSHTests {
 
     func remote(_ server: SSHServer, _ path: String) -> String { "\(server.host):\(path)" }
 
+    /// A temp directory whose `src` holds a generated tree.
+    func sourceTree(seed: UInt64) -> TempDir {
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        var gen = TreeGen(seed: seed)
+        gen.populate(t.sub("src"))
+        return t
+    }
+
     /// A --remote-sy directory holding links to the built `tools` (the test adds the others).
     func toolDir(_ dir: String, linking tools: [String]) {
         _ = system(script: "mkdir -p \(shellQuote(dir))")
@@ -96,10 +105,7 @@ struct SSHTests {
 
     @Test func hostToHostAndOneConnectionPerHost() throws {
         guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
-        let t = TempDir()
-        mkdir(t.sub("src"), 0o755)
-        var gen = TreeGen(seed: 61)
-        gen.populate(t.sub("src"))
+        let t = sourceTree(seed: 61)
         let before = server.acceptedConnections
         let push = sy(server, ["-aH", t.sub("src") + "/", remote(server, t.sub("one"))])
         #expect(push.code == 0, "\(push)")
@@ -114,10 +120,7 @@ struct SSHTests {
 
     @Test func dryRunItemizeAndStatsOverSSH() throws {
         guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
-        let t = TempDir()
-        mkdir(t.sub("src"), 0o755)
-        var gen = TreeGen(seed: 62)
-        gen.populate(t.sub("src"))
+        let t = sourceTree(seed: 62)
         let dry = sy(server, ["-ai", "--delete", "-n", t.sub("src") + "/", remote(server, t.sub("dst"))])
         #expect(dry.code == 0 && !exists(t.sub("dst")), "\(dry)")
         let real = sy(server, ["-ai", "--delete", t.sub("src") + "/", remote(server, t.sub("dst"))])
@@ -156,10 +159,7 @@ struct SSHTests {
     /// its lines here (rsync's client is the sender then), with rsync's lines and `<f`.
     @Test func logFileIsWrittenWhereTheCommandRuns() throws {
         guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
-        let t = TempDir()
-        mkdir(t.sub("src"), 0o755)
-        var gen = TreeGen(seed: 63)
-        gen.populate(t.sub("src"))
+        let t = sourceTree(seed: 63)
         for d in ["rdst", "sdst"] { mkdir(t.sub(d), 0o755); writeFile(t.sub(d + "/gone"), [1]) }
         let r = run(["rsync", "-a", "--delete", "--log-file=" + t.sub("r.log"), "-e", server.rsh, t.sub("src") + "/", remote(server, t.sub("rdst"))])
         let s = sy(server, ["-a", "--delete", "--log-file=" + t.sub("s.log"), t.sub("src") + "/", remote(server, t.sub("sdst"))])
