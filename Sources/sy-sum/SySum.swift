@@ -77,6 +77,8 @@ struct SySum: ParsableCommand {
     var protect: [String] = []
     @Option(name: .customLong("link-dest"), help: "Hard-link files unchanged in this directory (repeatable; relative to DST).")
     var linkDest: [String] = []
+    @Flag(name: .customLong("copy-references"), help: "The --link-dest directories are --copy-dest ones (a destination file is never replaced by a reference).")
+    var copyReferences = false
     @Option(name: .customLong("compare-dest"), help: "Skip files unchanged in this directory (repeatable; relative to DST).")
     var compareDest: [String] = []
 
@@ -148,6 +150,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.maxSize = cmd.maxSize.flatMap(SizeArg.parse)
     o.protects = FilterList(cmd.protect.map { FilterRule(include: false, pattern: $0) })
     o.compareDests = cmd.compareDest.map(\.pathBytes)
+    o.copyReferences = cmd.copyReferences
     let out = try StreamWriter(fd: 1, kind: .plans, producer: versionString("sy-sum"),
                                compressLevel: cmd.compressLevel ?? (cmd.compress ? 3 : nil))
     if cmd.deleteBefore && cmd.delete {

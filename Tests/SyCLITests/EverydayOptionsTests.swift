@@ -476,6 +476,29 @@ struct EverydayOptionsTests {
         #expect(TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true).isEmpty)
     }
 
+    /// A destination file (changed, or up to date but a copy) that a --link-dest file matches in
+    /// every preserved attribute becomes a hard link to it, and one a --compare-dest file matches
+    /// goes, quietly, as rsync's try_dests_reg does before its quick check; --copy-dest leaves it.
+    @Test(arguments: [["--link-dest=../ref"], ["--compare-dest=../ref"], ["--copy-dest=../ref"], ["--link-dest=../ref", "-n"],
+                      ["--link-dest=../ref", "--delete", "-H"]])
+    func referenceCopiesReplaceDestinationFilesAsRsync(args: [String]) {
+        let t = TempDir("everyday")
+        tree(t)
+        let q = shellQuote
+        let build = """
+            rsync -a src/ ref/ && chmod 600 ref/d/f
+            for d in r s; do rsync -a src/ $d/ && echo changed >> $d/data && touch -d 2019-01-01 $d/data; done
+            """
+        #expect(system(script: "cd \(q(t.path)) && \(build)") == 0)
+        let r = run(["rsync", "-ai"] + args + ["src/", "r/"], cwd: t.path)
+        let s = run(["sy", "-ai"] + args + ["src/", "s/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0, "\(s)")
+        #expect(s.out == r.out, "\(args)\nrsync:\n\(r.out)\nsy:\n\(s.out)")
+        // Names, link counts (a link to the reference counts it), sizes, modes.
+        let listing = { (d: String) in sh("cd \(q(t.sub(d))) && find . -printf '%p %n %s %m\\n' | sort").out }
+        #expect(listing("s") == listing("r"), "\(args)\nrsync:\n\(listing("r"))\nsy:\n\(listing("s"))")
+    }
+
     /// A set-group-ID destination directory gives new files its group: with -g they still get
     /// the source's, without it they keep the directory's, as with rsync.
     @Test func setGroupIDDirectoriesAsRsync() {

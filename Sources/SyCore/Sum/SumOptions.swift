@@ -77,5 +77,7 @@ public struct SumOptions: Sendable {
     /// Receiver-side protect rules (rsync's `P`): matching destination entries are never deleted.
     public var protects = FilterList()
     public var compareDests: [PathBytes] = []
+    /// `--copy-dest`: the `linkDests` are copied from, and never replace a destination file.
+    public var copyReferences = false
     public init() {}
 }

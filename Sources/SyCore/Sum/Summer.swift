@@ -421,6 +421,24 @@ public final class Summer {
         return nil
     }
 
+    /// rsync's try_dests_reg for a file the destination has (before its quick check): a reference
+    /// copy identical in every preserved attribute replaces it. --link-dest: a hard link to the
+    /// reference (unless it is one already); --compare-dest: the destination's copy goes, the
+    /// reference stands for it. Both quietly, as rsync's. Never with --copy-dest.
+    func existingReferencePlan(_ s: Entry, _ d: WalkItem) -> Plan? {
+        guard !options.copyReferences, !(options.linkDests.isEmpty && options.compareDests.isEmpty), d.kind == .file else { return nil }
+        if references == nil { references = openReferences() }
+        for ref in references! {
+            guard let dir = try? ref.stack.fd(for: PathOps.parent(s.path)),
+                  let st = try? Sys.fstatat(dir, PathOps.base(s.path)), st.kind == .file,
+                  st.size == s.size, sameTime(s, st), attrFlags(s, st).subtracting(.time).isEmpty else { continue }
+            if !ref.link { return Plan(action: .delete, flags: [.replace], entry: Entry(path: d.path, stat: d.stat, kind: d.kind)) }
+            if st.dev == d.stat.dev && st.ino == d.stat.ino { return nil }
+            return Plan(action: .hardlink, flags: [.linkDest, .reference(ref.index), .replace], entry: s, linkTo: s.path)
+        }
+        return nil
+    }
+
     struct Reference { var stack: DirStack; var link: Bool; var index: Int }
 
     func openReferences() -> [Reference] {
@@ -590,7 +608,7 @@ public final class Summer {
         case .directory:
             plan = Plan(action: attrs.isEmpty ? .keep : .attrs, flags: attrs, entry: s)
         case .file:
-            plan = try fileDecision(s, d, attrs)
+            if let ref = existingReferencePlan(s, d) { plan = ref } else { plan = try fileDecision(s, d, attrs) }
         case .symlink:
             if s.target != d.target {
                 plan = Plan(action: .create, flags: attrs.union([.value, .replace]), entry: s)

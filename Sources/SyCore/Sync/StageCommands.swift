@@ -89,6 +89,7 @@ public struct StageCommands: Sendable {
         if let pd = r.partialDir { sum += ["--partial-dir=" + pd] }
         for d in r.linkDests { sum += ["--link-dest=" + d] }
         for d in r.compareDests { sum += ["--compare-dest=" + d] }
+        if r.copyDest { sum.append("--copy-references") }
         // rsync protects backups kept beside the files from --delete (`P *~`).
         if let sfx = r.backupSuffix, r.backupDir == nil, !sfx.isEmpty, !r.deleteExcluded { sum.append("--protect=*" + sfx) }
         if let b = r.blockSize { sum += ["-B", String(b)] }
