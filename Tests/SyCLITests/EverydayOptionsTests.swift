@@ -499,6 +499,30 @@ struct EverydayOptionsTests {
         #expect(listing("s") == listing("r"), "\(args)\nrsync:\n\(listing("r"))\nsy:\n\(listing("s"))")
     }
 
+    /// A snapshot made against the previous one (--link-dest, as backup rotations do): unchanged
+    /// files and symlinks linked, new directories the same as before listed nowhere, changed
+    /// files itemized against their previous copies; the same lines and tree as rsync's.
+    @Test(arguments: [["--link-dest=../prev"], ["--compare-dest=../prev"], ["--link-dest=../prev", "-n"]])
+    func snapshotAgainstThePreviousOneAsRsync(args: [String]) {
+        let t = TempDir("everyday")
+        tree(t)
+        let q = shellQuote
+        let build = """
+            rsync -a src/ prev/
+            echo changed >> src/data && touch -d '2024-02-02' src/data
+            chmod 600 src/run.sh && mkdir src/newdir && echo n > src/newdir/n && touch -d '2024-03-03' src/d src/newdir/n src/newdir
+            ln -s data src/newlink && touch -h -d '2024-03-03' src/newlink
+            """
+        #expect(system(script: "cd \(q(t.path)) && \(build)") == 0)
+        let r = run(["rsync", "-ai"] + args + ["src/", "r/"], cwd: t.path)
+        let s = run(["sy", "-ai"] + args + ["src/", "s/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0, "\(s)")
+        let lines = { (x: RunResult) in Set(x.out.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("created directory") }) }
+        #expect(lines(s) == lines(r), "\(args)\nrsync:\n\(r.out)\nsy:\n\(s.out)")
+        let listing = { (d: String) in sh("cd \(q(t.sub(d))) 2>/dev/null && find . -printf '%p %y %n %s %m\\n' | sort").out }
+        #expect(listing("s") == listing("r"), "\(args)\nrsync:\n\(listing("r"))\nsy:\n\(listing("s"))")
+    }
+
     /// A set-group-ID destination directory gives new files its group: with -g they still get
     /// the source's, without it they keep the directory's, as with rsync.
     @Test func setGroupIDDirectoriesAsRsync() {

@@ -699,7 +699,7 @@ public final class Applier {
         if let s = referenceStacks[i] { return s }
         guard i < options.linkDests.count,
               let fd = try? Sys.openat(Sys.atFDCWD, ReferenceDirs.resolve(options.linkDests[i], destination: destination), O_RDONLY | O_DIRECTORY) else { return nil }
-        let s = DirStack(rootFd: fd)
+        let s = DirStack(rootFd: fd, followLinks: true) // as sy-sum looked there (see Summer.openReferences)
         referenceStacks[i] = s
         return s
     }

@@ -27,7 +27,9 @@ public enum Itemizer {
         case .hardlink: y = "h"
         default: y = "."
         }
-        let isNew = (plan.action == .create && !plan.flags.contains(.value))
+        // Against a reference dir's copy (rsync's ITEM_LOCAL_CHANGE): a file the same in content is copied there.
+        if plan.flags.contains(.referenced) && e.kind == .file && plan.flags.isDisjoint(with: [.size, .time]) { y = "c" }
+        let isNew = (plan.action == .create && !plan.flags.contains(.value) && !plan.flags.contains(.referenced))
             || (plan.action == .hardlink && !plan.flags.contains(.replace))
         if isNew { return String(y) + String(kindLetter(e.kind)) + "+++++++++" }
         let f = plan.flags

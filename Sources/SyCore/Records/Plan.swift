@@ -72,6 +72,10 @@ public struct ItemFlags: OptionSet, Sendable, Hashable {
     public static let outOfTurn = ItemFlags(rawValue: 1 << 21)
     /// `-U`: the access time differs (rsync's `u`).
     public static let atime = ItemFlags(rawValue: 1 << 22)
+    /// A new entry compared with the same entry in a --link-dest/--compare-dest directory: the
+    /// other flags say how it differs from that one (rsync's itemize against its basis); with no
+    /// other flag it is listed nowhere, as rsync's.
+    public static let referenced = ItemFlags(rawValue: 1 << 23)
 
     /// The `--link-dest` directory a `.linkDest` plan refers to (bits 16-20).
     public var referenceIndex: Int { Int((rawValue >> 16) & 31) }
@@ -82,7 +86,7 @@ public struct ItemFlags: OptionSet, Sendable, Hashable {
         (.checksum, "checksum"), (.size, "size"), (.time, "time"), (.perms, "perms"), (.owner, "owner"),
         (.group, "group"), (.replace, "replace"), (.value, "value"), (.timeNow, "time-now"), (.partialBasis, "partial-basis"), (.linkDest, "link-dest"),
         (.append, "append"), (.appendVerify, "append-verify"), (.xattrs, "xattrs"), (.acl, "acl"), (.fuzzyBasis, "fuzzy-basis"),
-        (.outOfTurn, "out-of-turn"), (.atime, "atime"),
+        (.outOfTurn, "out-of-turn"), (.atime, "atime"), (.referenced, "referenced"),
     ]
 
     public var names: [String] { ItemFlags.names.filter { contains($0.0) }.map(\.1) }

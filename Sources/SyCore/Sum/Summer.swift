@@ -356,11 +356,12 @@ public final class Summer {
         }
         if try holdMember(s) { return }
         if options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)] = Leader(path: s.path, destIno: nil) }
-        if s.kind == .file, let plan = referencePlan(s) {
+        if s.kind == .file || s.kind == .symlink || s.kind == .directory, let plan = referencePlan(s) {
             if let plan { try emit(plan) }
             return
         }
-        let plan = Plan(action: .create, flags: options.times ? [] : [.timeNow], entry: s)
+        var plan = Plan(action: .create, flags: options.times ? [] : [.timeNow], entry: s)
+        markReferenced(&plan)
         let fuzzySent = s.kind == .file && options.fuzzy ? try emitFuzzy(plan) : false
         if !fuzzySent { try emitResumable(plan) }
         try placeHeldMembers(of: s)
@@ -405,20 +406,64 @@ public final class Summer {
         try BlockSigner.emitBlocks(fd: fd, info: sig, out: out)
     }
 
-    /// For a new file: `.some(nil)` if a --compare-dest copy makes it unnecessary,
-    /// `.some(plan)` to hard-link a --link-dest copy, nil to transfer it.
+    /// For a new file or symlink: `.some(nil)` if a --compare-dest copy makes it unnecessary,
+    /// `.some(plan)` to hard-link a --link-dest copy, nil to make it.
     func referencePlan(_ s: Entry) -> Plan?? {
+        // (--copy-dest makes a symlink anew, as rsync does.)
+        guard s.kind == .file || (s.kind == .symlink && !options.copyReferences) else { return nil }
         if references == nil { references = openReferences() }
         for ref in references! {
             guard let dir = try? ref.stack.fd(for: PathOps.parent(s.path)),
-                  let st = try? Sys.fstatat(dir, PathOps.base(s.path)), st.kind == .file,
-                  st.size == s.size, sameTime(s, st) else { continue }
+                  let st = try? Sys.fstatat(dir, PathOps.base(s.path)), st.kind == s.kind else { continue }
+            if s.kind == .file {
+                guard st.size == s.size, sameTime(s, st) else { continue }
+            } else {
+                // A symlink: the same target (rsync's try_dests_non).
+                guard (try? Sys.readlinkat(dir, PathOps.base(s.path))) == s.target else { continue }
+            }
+            // Only an entry identical in every preserved attribute, times included, stands for the new one.
+            if !attrFlags(s, st).isEmpty { continue }
             if !ref.link { return .some(nil) }
-            // rsync links only files identical in every preserved attribute.
-            if !attrFlags(s, st).subtracting(.time).isEmpty { continue }
             return .some(Plan(action: .hardlink, flags: [.linkDest, .reference(ref.index)], entry: s, linkTo: s.path))
         }
         return nil
+    }
+
+    /// The first --link-dest/--compare-dest entry of the same kind at a new entry's path, and
+    /// how close it is (rsync's match levels: 1 the kind, 2 the quick check too, 3 and the
+    /// preserved attributes but times); the best one, the first at that level.
+    func referenceKin(_ s: Entry) -> (FileStat, Int)? {
+        if references == nil { references = openReferences() }
+        var best: (FileStat, Int)?
+        for ref in references! {
+            guard let dir = try? ref.stack.fd(for: PathOps.parent(s.path)),
+                  let st = try? Sys.fstatat(dir, PathOps.base(s.path)), st.kind == s.kind else { continue }
+            var level = 1
+            if s.kind == .directory || (st.size == s.size && sameTime(s, st)) {
+                level = attrFlags(s, st).isEmpty ? 3 : 2
+            }
+            if level > (best?.1 ?? 0) { best = (st, level) }
+            if level == 3 { break }
+        }
+        return best
+    }
+
+    /// rsync itemizes a new file or directory against the reference dirs' one of its kind: what
+    /// differs, or (a directory the same in every preserved attribute) nothing at all.
+    func markReferenced(_ plan: inout Plan) {
+        let s = plan.entry
+        guard s.kind == .file || s.kind == .directory, !(options.linkDests.isEmpty && options.compareDests.isEmpty),
+              let (st, level) = referenceKin(s) else { return }
+        plan.flags.insert(.referenced)
+        if !(s.kind == .directory && level == 3) { plan.flags.formUnion(referenceFlags(s, st)) }
+    }
+
+    /// What rsync's itemize shows for a new entry against a reference entry `st`.
+    func referenceFlags(_ s: Entry, _ st: FileStat) -> ItemFlags {
+        var f = attrFlags(s, st)
+        if s.kind == .file && s.size != st.size { f.insert(.size) }
+        if !options.times { f.insert(.timeNow) }
+        return f
     }
 
     /// rsync's try_dests_reg for a file the destination has (before its quick check): a reference
@@ -449,7 +494,8 @@ public final class Summer {
                 warn("--\(link ? "link" : "compare")-dest arg does not exist: \(path.displayName)")
                 continue
             }
-            refs.append(Reference(stack: DirStack(rootFd: fd), link: link, index: index))
+            // Looked up as rsync does (a path below DIR): symlinks to directories on the way are followed.
+            refs.append(Reference(stack: DirStack(rootFd: fd, followLinks: true), link: link, index: index))
         }
         return refs
     }
@@ -687,7 +733,20 @@ public final class Summer {
         }
         if try holdMember(s, inTheWay: d) { return }
         if options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)] = Leader(path: s.path, destIno: nil) }
-        try emit(Plan(action: .create, flags: [.replace], entry: s))
+        // What is in the way goes first, then the reference dirs are looked at (rsync's order).
+        if s.kind == .file || s.kind == .symlink, let ref = referencePlan(s) {
+            if var plan = ref {
+                plan.flags.insert(.replace)
+                try emit(plan)
+            } else if d.kind != .directory {
+                try emit(Plan(action: .delete, flags: [.replace], entry: Entry(path: d.path, stat: d.stat, kind: d.kind)))
+            }
+            try placeHeldMembers(of: s)
+            return
+        }
+        var plan = Plan(action: .create, flags: [.replace], entry: s)
+        markReferenced(&plan)
+        try emit(plan)
         try placeHeldMembers(of: s)
     }
 
