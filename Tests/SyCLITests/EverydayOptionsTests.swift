@@ -663,6 +663,24 @@ struct RemoveSourceFilesTests {
         }
     }
 
+    /// A file a reference dir stands for (linked, or left out by --compare-dest) counts as
+    /// transferred: its source goes, as rsync's. Also when the destination had another copy.
+    @Test(arguments: ["--link-dest=../ref", "--compare-dest=../ref"])
+    func referencedFilesAreRemovedFromTheSource(option: String) {
+        let t = TempDir("remove")
+        for side in ["r", "s"] {
+            tree(t.sub(side + "-src"))
+            _ = system(script: "cd \(shellQuote(t.path)) && rm -rf ref && cp -a \(side)-src ref && echo other > ref/a && mkdir -p \(side)-dst && echo old > \(side)-dst/same")
+        }
+        let r = run(["rsync", "-a", "--remove-source-files", option, "r-src/", "r-dst/"], cwd: t.path)
+        let s = run(["sy", "-a", "--remove-source-files", option, "s-src/", "s-dst/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0, "\(s)")
+        for (a, b) in [("r-src", "s-src"), ("r-dst", "s-dst")] {
+            #expect(TreeSnapshot(t.sub(a), rootTimes: false).diff(TreeSnapshot(t.sub(b), rootTimes: false), ignoringDirTimes: true).isEmpty, "\(option): \(a)")
+        }
+        #expect(!exists(t.sub("s-src/same")) && exists(t.sub("s-src/a")) == exists(t.sub("r-src/a")))
+    }
+
     @Test func overSSHPushAndPull() throws {
         guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
         let t = TempDir("remove")

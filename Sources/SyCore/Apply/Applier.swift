@@ -746,7 +746,9 @@ public final class Applier {
         }
         touch(PathOps.parent(p.entry.path))
         if !p.flags.contains(.replace) { stats.created.add(p.entry.kind) }
-        if !external { reporter.change(p) }
+        // A --link-dest link is listed nowhere (rsync's); a file's source is done all the same
+        // (a symlink's is not: rsync's try_dests_non leaves it).
+        if !external { reporter.change(p) } else if p.entry.kind == .file { reporter.done(p.entry) }
     }
 
     /// `-U`: the access time to give `e` (never a directory's), or nil to leave it.

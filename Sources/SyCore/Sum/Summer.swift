@@ -357,7 +357,8 @@ public final class Summer {
         if try holdMember(s) { return }
         if options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)] = Leader(path: s.path, destIno: nil) }
         if s.kind == .file || s.kind == .symlink || s.kind == .directory, let plan = referencePlan(s) {
-            if let plan { try emit(plan) }
+            // A --compare-dest copy stands for it: up to date, as far as the sender is concerned.
+            if let plan { try emit(plan) } else if options.reportUnchanged && s.kind == .file { try emit(Plan(action: .unchanged, entry: s)) }
             return
         }
         var plan = Plan(action: .create, flags: options.times ? [] : [.timeNow], entry: s)
@@ -654,7 +655,14 @@ public final class Summer {
         case .directory:
             plan = Plan(action: attrs.isEmpty ? .keep : .attrs, flags: attrs, entry: s)
         case .file:
-            if let ref = existingReferencePlan(s, d) { plan = ref } else { plan = try fileDecision(s, d, attrs) }
+            if let ref = existingReferencePlan(s, d) {
+                plan = ref
+                // The reference stands for it: done, as far as the sender is concerned (--remove-source-files).
+                if ref.action == .delete && options.reportUnchanged {
+                    try emit(ref)
+                    plan = Plan(action: .unchanged, entry: s)
+                }
+            } else { plan = try fileDecision(s, d, attrs) }
         case .symlink:
             if s.target != d.target {
                 plan = Plan(action: .create, flags: attrs.union([.value, .replace]), entry: s)
