@@ -177,10 +177,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.preallocate = cmd.preallocate
     if let path = cmd.logFile {
         // As rsync: a log file that cannot be opened is said and done without.
-        do throws(SyError) { reporter.log = try LogFile(path: path, format: cmd.logFileFormat) } catch {
-            warn(error.message)
-            warn("Ignoring \"log file\" setting.", prefixed: false)
-        }
+        do throws(SyError) { reporter.log = try LogFile(path: path, format: cmd.logFileFormat) } catch { LogFile.ignore(error) }
     } else if cmd.logRelay {
         reporter.log = LogFile(relayFormat: cmd.logFileFormat)
     }

@@ -636,8 +636,7 @@ public final class Applier {
         lchown(dir: dir, name: tmp, e)
         if e.kind != .symlink { applyXattrs(e, .at(dir, tmp)) }
         if e.kind != .symlink && options.perms { try? Sys.fchmodat(dir, tmp, mode_t(e.perms)) }
-        let mtime = options.times && !(options.omitLinkTimes && e.kind == .symlink) ? (e.mtimeSec, e.mtimeNsec) : nil
-        if mtime != nil || atime(e) != nil { try? Sys.setTimes(dir, tmp, mtime: mtime, atime: atime(e)) }
+        try? setTimes(e, dir, tmp, mtime: options.times && !(options.omitLinkTimes && e.kind == .symlink))
         if !backup(dir: dir, name: name, path: e.path, move: false) {
             try? Sys.unlinkat(dir, tmp, isDir: false)
             return
@@ -661,7 +660,7 @@ public final class Applier {
                 try Sys.fchmod(out, mode_t(options.perms ? e.perms : e.perms & ~UInt32(umask)))
                 chown(fd: out, e)
                 applyXattrs(e, .fd(out))
-                if options.times || atime(e) != nil { try Sys.setTimes(fd: out, mtime: options.times ? (e.mtimeSec, e.mtimeNsec) : nil, atime: atime(e)) }
+                try setTimes(e, fd: out, mtime: options.times)
             }
             return true
         } catch {
@@ -754,6 +753,14 @@ public final class Applier {
     /// `-U`: the access time to give `e` (never a directory's), or nil to leave it.
     func atime(_ e: Entry) -> Int64? { options.atimes && e.kind != .directory ? e.atimeSec : nil }
 
+    /// Gives `fd` (or `name` in `dir`, not following a symlink) `e`'s modification time if
+    /// `mtime`, and with -U its access time if `atime`; nothing when neither applies.
+    func setTimes(_ e: Entry, fd: Int32 = -1, _ dir: Int32 = -1, _ name: PathBytes? = nil, mtime: Bool, atime withAtime: Bool = true) throws(Errno) {
+        let m = mtime ? (e.mtimeSec, e.mtimeNsec) : nil, a = withAtime ? atime(e) : nil
+        guard m != nil || a != nil else { return }
+        try Sys.setTimes(fd: fd, dir, name, mtime: m, atime: a)
+    }
+
     func setAttrs(_ p: Plan, dir: Int32, name: PathBytes) {
         let e = p.entry
         if p.flags.contains(.perms) && e.kind != .symlink && (options.perms || options.executability) {
@@ -763,11 +770,8 @@ public final class Applier {
         }
         if p.flags.contains(.owner) || p.flags.contains(.group) { lchown(dir: dir, name: name, e) }
         if !p.flags.isDisjoint(with: [.xattrs, .acl]) && e.kind != .symlink { applyXattrs(e, .at(dir, name)) }
-        if p.flags.contains(.atime), let a = atime(e) {
-            let mtime = p.flags.contains(.time) && options.times ? (e.mtimeSec, e.mtimeNsec) : nil
-            do { try Sys.setTimes(dir, name, mtime: mtime, atime: a) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
-        } else if p.flags.contains(.time) && options.times {
-            do { try Sys.lutimensat(dir, name, e.mtimeSec, e.mtimeNsec) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
+        do { try setTimes(e, dir, name, mtime: p.flags.contains(.time) && options.times, atime: p.flags.contains(.atime)) } catch {
+            report(SyError.sys("failed to set times on", e.path, error.code, status: .partial))
         }
         reporter.change(p)
     }

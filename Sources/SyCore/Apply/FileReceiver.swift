@@ -240,9 +240,7 @@ extension Applier {
         do { try Sys.fchmod(fd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
         chown(fd: fd, e, has: owner)
         applyXattrs(e, .fd(fd))
-        if options.times || atime(e) != nil {
-            do { try Sys.setTimes(fd: fd, mtime: options.times ? (e.mtimeSec, e.mtimeNsec) : nil, atime: atime(e)) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
-        }
+        do { try setTimes(e, fd: fd, mtime: options.times) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
     }
 
     /// The group of a file created in `dir` (the directory of `path`): the directory's own when

@@ -105,6 +105,12 @@ public final class LogFile {
         marker = LogFile.relayMarker
     }
 
+    /// rsync's words for a log file that cannot be opened (the sync goes on without it).
+    public static func ignore(_ error: SyError) {
+        warn(error.message)
+        warn("Ignoring \"log file\" setting.", prefixed: false)
+    }
+
     /// What starts a relayed log line on stderr.
     public static let relayMarker = "\u{1}sy-log\u{1}"
 

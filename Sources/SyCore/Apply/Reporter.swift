@@ -32,7 +32,7 @@ public final class Reporter {
 
     /// One change. `literal`/`matched` are the file's data counts.
     func change(_ given: Plan, literal: Int64 = 0, matched: Int64 = 0) {
-        // A new directory the same as a reference dir's (mode, owner): rsync lists it nowhere.
+        // A new directory the same as a reference dir's in every preserved attribute: rsync lists it nowhere.
         if given.action == .create && given.flags.subtracting([.timeNow, .replace]) == .referenced && given.entry.kind == .directory { return }
         var plan = given
         if let s = shownName, plan.entry.path == s.path { plan.entry.path = s.shown }

@@ -15,8 +15,7 @@ final class StderrRelay: @unchecked Sendable {
     init(logPath: String) throws(SyError) {
         // As rsync: a log file that cannot be opened is said and done without (its lines dropped).
         do { log = try Sys.openat(Sys.atFDCWD, logPath.pathBytes, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644) } catch {
-            warn(SyError.sys("failed to open log-file", logPath, error.code, status: .fileIO).message)
-            warn("Ignoring \"log file\" setting.", prefixed: false)
+            LogFile.ignore(SyError.sys("failed to open log-file", logPath, error.code, status: .fileIO))
             log = -1
         }
         let p: (read: Int32, write: Int32)

@@ -356,7 +356,7 @@ public final class Summer {
         }
         if try holdMember(s) { return }
         if options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)] = Leader(path: s.path, destIno: nil) }
-        if s.kind == .file || s.kind == .symlink || s.kind == .directory, let plan = referencePlan(s) {
+        if let plan = referencePlan(s) {
             // A --compare-dest copy stands for it: up to date, as far as the sender is concerned.
             if let plan { try emit(plan) } else if options.reportUnchanged && s.kind == .file { try emit(Plan(action: .unchanged, entry: s)) }
             return
@@ -412,10 +412,8 @@ public final class Summer {
     func referencePlan(_ s: Entry) -> Plan?? {
         // (--copy-dest makes a symlink anew, as rsync does.)
         guard s.kind == .file || (s.kind == .symlink && !options.copyReferences) else { return nil }
-        if references == nil { references = openReferences() }
-        for ref in references! {
-            guard let dir = try? ref.stack.fd(for: PathOps.parent(s.path)),
-                  let st = try? Sys.fstatat(dir, PathOps.base(s.path)), st.kind == s.kind else { continue }
+        for ref in referenceDirs {
+            guard let (dir, st) = referenceEntry(ref, s.path), st.kind == s.kind else { continue }
             if s.kind == .file {
                 guard st.size == s.size, sameTime(s, st) else { continue }
             } else {
@@ -431,14 +429,12 @@ public final class Summer {
     }
 
     /// The first --link-dest/--compare-dest entry of the same kind at a new entry's path, and
-    /// how close it is (rsync's match levels: 1 the kind, 2 the quick check too, 3 and the
-    /// preserved attributes but times); the best one, the first at that level.
+    /// how close it is (rsync's match levels: 1 the kind, 2 the quick check too, 3 and every
+    /// preserved attribute, times included); the best one, the first at that level.
     func referenceKin(_ s: Entry) -> (FileStat, Int)? {
-        if references == nil { references = openReferences() }
         var best: (FileStat, Int)?
-        for ref in references! {
-            guard let dir = try? ref.stack.fd(for: PathOps.parent(s.path)),
-                  let st = try? Sys.fstatat(dir, PathOps.base(s.path)), st.kind == s.kind else { continue }
+        for ref in referenceDirs {
+            guard let (_, st) = referenceEntry(ref, s.path), st.kind == s.kind else { continue }
             var level = 1
             if s.kind == .directory || (st.size == s.size && sameTime(s, st)) {
                 level = attrFlags(s, st).isEmpty ? 3 : 2
@@ -453,8 +449,7 @@ public final class Summer {
     /// differs, or (a directory the same in every preserved attribute) nothing at all.
     func markReferenced(_ plan: inout Plan) {
         let s = plan.entry
-        guard s.kind == .file || s.kind == .directory, !(options.linkDests.isEmpty && options.compareDests.isEmpty),
-              let (st, level) = referenceKin(s) else { return }
+        guard s.kind == .file || s.kind == .directory, hasReferences, let (st, level) = referenceKin(s) else { return }
         plan.flags.insert(.referenced)
         if !(s.kind == .directory && level == 3) { plan.flags.formUnion(referenceFlags(s, st)) }
     }
@@ -472,12 +467,10 @@ public final class Summer {
     /// reference (unless it is one already); --compare-dest: the destination's copy goes, the
     /// reference stands for it. Both quietly, as rsync's. Never with --copy-dest.
     func existingReferencePlan(_ s: Entry, _ d: WalkItem) -> Plan? {
-        guard !options.copyReferences, !(options.linkDests.isEmpty && options.compareDests.isEmpty), d.kind == .file else { return nil }
-        if references == nil { references = openReferences() }
-        for ref in references! {
-            guard let dir = try? ref.stack.fd(for: PathOps.parent(s.path)),
-                  let st = try? Sys.fstatat(dir, PathOps.base(s.path)), st.kind == .file,
-                  st.size == s.size, sameTime(s, st), attrFlags(s, st).subtracting(.time).isEmpty else { continue }
+        guard !options.copyReferences, hasReferences, d.kind == .file else { return nil }
+        for ref in referenceDirs {
+            guard let (_, st) = referenceEntry(ref, s.path), st.kind == .file,
+                  st.size == s.size, sameTime(s, st), attrFlags(s, st).isEmpty else { continue }
             if !ref.link { return Plan(action: .delete, flags: [.replace], entry: Entry(path: d.path, stat: d.stat, kind: d.kind)) }
             if st.dev == d.stat.dev && st.ino == d.stat.ino { return nil }
             return Plan(action: .hardlink, flags: [.linkDest, .reference(ref.index), .replace], entry: s, linkTo: s.path)
@@ -486,6 +479,21 @@ public final class Summer {
     }
 
     struct Reference { var stack: DirStack; var link: Bool; var index: Int }
+
+    /// Whether --link-dest, --compare-dest or --copy-dest dirs were given.
+    var hasReferences: Bool { !(options.linkDests.isEmpty && options.compareDests.isEmpty) }
+
+    /// The reference dirs, opened on first use.
+    var referenceDirs: [Reference] {
+        if references == nil { references = openReferences() }
+        return references!
+    }
+
+    /// The entry at `path` in a reference dir (its last name not followed), and its directory's fd.
+    func referenceEntry(_ ref: Reference, _ path: PathBytes) -> (dir: Int32, st: FileStat)? {
+        guard let dir = try? ref.stack.fd(for: PathOps.parent(path)), let st = try? Sys.fstatat(dir, PathOps.base(path)) else { return nil }
+        return (dir, st)
+    }
 
     func openReferences() -> [Reference] {
         var refs: [Reference] = []

@@ -11,8 +11,9 @@ public struct StageCommands: Sendable {
     /// `local` means both trees are on one machine (source ranges instead of bytes).
     /// `destName`: one file may be written as the destination path, whose last name this is
     /// (decided on the receiving side, where the destination is; see `PathOps.fileTarget`).
+    /// `role`: which end sy's command line is (a push, a pull, or both trees here).
     public init(_ r: SyncRequest, sourceArgs: [String], destRoot: String, topName: String?, destName: String? = nil, local: Bool,
-                whole: Bool, startNanos: UInt64, redo: Bool) {
+                role: ClientRole = .local, whole: Bool, startNanos: UInt64, redo: Bool) {
         // Compression only pays where a stream crosses the network.
         var z: [String] = []
         if r.compress && !local { z = r.compressLevel.map { ["--compress-level", String($0)] } ?? ["-z"] }
@@ -165,7 +166,11 @@ public struct StageCommands: Sendable {
         }
         if r.itemize { apply.append("-i") }
         if let f = r.outFormat { apply.append("--out-format=" + f) }
-        if let f = r.logFile { apply.append("--log-file=" + f) }
+        // Listings as rsync's client shows them: it sends for a push (`<f`), receives for a pull.
+        if role != .local { apply += ["--role", role.rawValue] }
+        // rsync writes --log-file where its command line runs: a push's receiver relays the
+        // lines to this side (see `RemoteShell.logRelay`).
+        if let f = r.logFile { apply.append(role == .push ? "--log-relay" : "--log-file=" + f) }
         if let f = r.logFileFormat { apply.append("--log-file-format=" + f) }
         for _ in 0..<r.verbose { apply.append("-v") }
         if r.quiet { apply.append("-q") }

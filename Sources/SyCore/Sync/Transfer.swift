@@ -69,18 +69,13 @@ public struct Transfer {
 
     func runOnce(_ sources: [String], destRoot: String, topName: String?, destName: String? = nil, srcHost: String?, destHost: String?,
                  local: Bool, whole: Bool, start: UInt64, redo: Bool) throws(SyError) -> (ExitStatus, String?) {
+        let role: ClientRole = destHost != nil ? .push : (srcHost != nil ? .pull : .local)
         let cmds = StageCommands(request, sourceArgs: sources, destRoot: destRoot, topName: topName, destName: destName, local: local,
-                                 whole: whole, startNanos: start, redo: redo)
+                                 role: role, whole: whole, startNanos: start, redo: redo)
         let remote = RemoteShell(request)
         defer { remote.close() }
+        if let host = destHost, let path = request.logFile { remote.logRelay = (host, path) }
         var sum = cmds.sum, apply = cmds.apply
-        // Listings as rsync's client shows them: it sends for a push (`<f`), receives for a pull.
-        if destHost != nil { apply.insert(contentsOf: ["--role", "push"], at: 1) } else if srcHost != nil { apply.insert(contentsOf: ["--role", "pull"], at: 1) }
-        // rsync writes --log-file where its command line runs: a push's receiver relays the lines here.
-        if let host = destHost, let path = request.logFile, let i = apply.firstIndex(of: "--log-file=" + path) {
-            apply[i] = "--log-relay"
-            remote.logRelay = (host, path)
-        }
         var side: (read: Int32, write: Int32)?
         if (request.progress || request.progress2) && destHost == nil {
             // Progress totals travel from sy-sum to sy-apply beside the stream, on fd 3.
