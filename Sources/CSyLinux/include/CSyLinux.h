@@ -7,6 +7,9 @@
 
 /* getdents64(2): raw linux_dirent64 records into buf. */
 long sy_getdents64(int fd, void *buf, unsigned long len);
+/* 1 if the filesystem of fd answers getdents64 with every entry that fits in the buffer
+   (ext2/3/4, xfs, btrfs, tmpfs), 0 if not or unknown. */
+int sy_fs_fills_getdents(int fd);
 /* copy_file_range(2) with explicit offsets. */
 long sy_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out, unsigned long len);
 /* sync_file_range(SYNC_FILE_RANGE_WRITE): start writeback of a range, without waiting. */

@@ -7,7 +7,7 @@ public enum DirReader {
 
     /// Names in `fd` other than `.` and `..`, sorted bytewise.
     public static func sortedNames(_ fd: Int32) throws(Errno) -> [PathBytes] {
-        var names = try read(fd, withType: false)
+        var names = try read(fd, withType: false, dev: nil)
         names.sort(by: bytesLess)
         return names
     }
@@ -16,9 +16,10 @@ public enum DirReader {
     /// does not mark as directories bytewise, then the ones it does (names compared as if
     /// ending in "/"), with each one's d_type (`DT_UNKNOWN` ones are placed as non-directories:
     /// the caller checks those).
-    public static func walkOrder(_ fd: Int32) throws(Errno) -> (names: [PathBytes], types: [UInt8]) {
+    /// `dev`: the directory's device, when known (its filesystem may allow one call less).
+    public static func walkOrder(_ fd: Int32, dev: UInt64? = nil) throws(Errno) -> (names: [PathBytes], types: [UInt8]) {
         // Each name carries its d_type as one more byte while it is sorted: one sort, in place.
-        var names = try read(fd, withType: true)
+        var names = try read(fd, withType: true, dev: dev)
         names.sort(by: walkLess)
         var types: [UInt8] = []
         types.reserveCapacity(names.count)
@@ -46,10 +47,10 @@ public enum DirReader {
     }
 
     /// Reads every name, with its d_type byte appended if `withType`, in the directory's order.
-    private static func read(_ fd: Int32, withType: Bool) throws(Errno) -> [PathBytes] {
+    private static func read(_ fd: Int32, withType: Bool, dev: UInt64?) throws(Errno) -> [PathBytes] {
         var names: [PathBytes] = []
-        let buf = UnsafeMutableRawPointer.allocate(byteCount: bufSize, alignment: 8)
-        defer { buf.deallocate() }
+        let scratch = scratchSpace()
+        let buf = scratch.buffer
         while true {
             let n = try retrying { sy_getdents64(fd, buf, UInt(bufSize)) }.get()
             if n == 0 { break }
@@ -67,8 +68,45 @@ public enum DirReader {
                 }
                 off += reclen
             }
+            // A filesystem that fills the buffer as far as its entries go has said everything
+            // when another record would still have fit: the empty call that says so is saved.
+            if let dev, n <= bufSize - maxRecord, scratch.fillsBuffer(fd, dev: dev) { break }
         }
         return names
+    }
+
+    /// The largest linux_dirent64 record (a 255-byte name).
+    private static let maxRecord = 19 + 256 + 5
+
+    /// The calling thread's getdents64 buffer and what it learnt of filesystems.
+    private static func scratchSpace() -> Scratch {
+        if let p = pthread_getspecific(scratchKey) { return Unmanaged<Scratch>.fromOpaque(p).takeUnretainedValue() }
+        let s = Scratch()
+        pthread_setspecific(scratchKey, Unmanaged.passRetained(s).toOpaque())
+        return s
+    }
+
+    private static let scratchKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { p in if let p { Unmanaged<Scratch>.fromOpaque(p).release() } }
+        return key
+    }()
+
+    /// One thread's reading space: a 64 KiB block allocated once (freed per directory, it made
+    /// malloc consolidate its free lists each time), and per device whether its filesystem
+    /// answers getdents64 with every entry that fits (ext4, xfs, btrfs and tmpfs do; a network
+    /// or FUSE filesystem may stop short anywhere, so there the empty last call is still made).
+    private final class Scratch {
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: bufSize, alignment: 8)
+        private var devices: [(dev: UInt64, fills: Bool)] = []
+        deinit { buffer.deallocate() }
+
+        func fillsBuffer(_ fd: Int32, dev: UInt64) -> Bool {
+            if let known = devices.first(where: { $0.dev == dev }) { return known.fills }
+            let fills = sy_fs_fills_getdents(fd) == 1
+            if devices.count < 16 { devices.append((dev, fills)) }
+            return fills
+        }
     }
 }
 

@@ -105,7 +105,7 @@ public final class TreeWalker: SourceWalk {
     }
 
     private var frames: [Frame] = []
-    private var pending: (fd: Int32, path: PathBytes)?
+    private var pending: (fd: Int32, path: PathBytes, dev: UInt64)?
     /// The pending directory's listing, when `childListing()` read it early.
     private var pendingFrame: Frame?
     private var rootItem: WalkItem?
@@ -146,7 +146,7 @@ public final class TreeWalker: SourceWalk {
         self.loopsStayLinks = loopsStayLinks
         rootDirFd = fd
         topListed = true
-        frames.append(list(fd: fd, path: [0x2E]))
+        frames.append(list(fd: fd, path: [0x2E], dev: rootItem?.stat.dev))
     }
 
     deinit {
@@ -169,7 +169,7 @@ public final class TreeWalker: SourceWalk {
     /// The entries of the directory just returned, in walk order, if the walk goes into it.
     public func childListing() -> DirListing? {
         if let p = pending {
-            if pendingFrame == nil { pendingFrame = list(fd: p.fd, path: p.path) }
+            if pendingFrame == nil { pendingFrame = list(fd: p.fd, path: p.path, dev: p.dev) }
             return pendingFrame!.listing
         }
         if returnedRoot {
@@ -267,9 +267,9 @@ public final class TreeWalker: SourceWalk {
     /// The entries of the directory `fd` (stream path `path`), in walk order. Placed by the
     /// types the directory reports; an entry of unknown type, or a symlink that may be
     /// followed, is stat'ed now to be placed by what it is.
-    private func list(fd: Int32, path: PathBytes) -> Frame {
+    private func list(fd: Int32, path: PathBytes, dev: UInt64?) -> Frame {
         let names: [PathBytes], types: [UInt8]
-        do { (names, types) = try DirReader.walkOrder(fd) } catch {
+        do { (names, types) = try DirReader.walkOrder(fd, dev: dev) } catch {
             onProblem(SyError.sys("cannot read directory", path, error.code, status: .partial))
             if path == [0x2E] { rootItem?.unreadable = true }
             return Frame(fd: fd, path: path, listing: DirListing(names: [], isDir: []), items: nil)
@@ -314,7 +314,7 @@ public final class TreeWalker: SourceWalk {
         }
         if let p = pending {
             pending = nil
-            frames.append(pendingFrame ?? list(fd: p.fd, path: p.path))
+            frames.append(pendingFrame ?? list(fd: p.fd, path: p.path, dev: p.dev))
             pendingFrame = nil
         } else {
             listTop()
@@ -354,7 +354,7 @@ public final class TreeWalker: SourceWalk {
             if item.kind == .directory && recursive && (oneFileSystemDev == nil || oneFileSystemDev == item.stat.dev) {
                 do {
                     let fd = item.followed ? try Sys.openat(item.dirfd, item.name, O_RDONLY | O_DIRECTORY) : try Sys.openDir(item.dirfd, item.name)
-                    pending = (fd, item.path)
+                    pending = (fd, item.path, item.stat.dev)
                 } catch {
                     onProblem(.unreadable("cannot open directory", item.path, error.code))
                     if error.code == ENOENT { continue }

@@ -13,6 +13,9 @@ public final class PrefetchWalker: @unchecked Sendable {
     private let notEmpty = DispatchSemaphore(value: 0)
     private let notFull: DispatchSemaphore
     private var queue: [[WalkItem]] = []
+    /// Batches the consumer is through with, freed on the walker's thread: its memory goes back
+    /// to the malloc arena it came from without the two threads contending for that arena's lock.
+    private var used: [[WalkItem]] = []
     private var done = false
     private var current: [WalkItem] = []
     private var index = 0
@@ -62,8 +65,13 @@ public final class PrefetchWalker: @unchecked Sendable {
     private func push(_ batch: [WalkItem]) {
         guard !batch.isEmpty else { return }
         notFull.wait()
-        lock.withLock { queue.append(batch) }
+        var old: [[WalkItem]] = []
+        lock.withLock {
+            queue.append(batch)
+            swap(&old, &used)
+        }
         notEmpty.signal()
+        old.removeAll()
     }
 
     private func nextRaw() -> WalkItem? {
@@ -75,8 +83,10 @@ public final class PrefetchWalker: @unchecked Sendable {
             }
             if let b = got {
                 notFull.signal()
-                current = b
+                var old = b
+                swap(&old, &current)
                 index = 0
+                if !old.isEmpty { lock.withLock { used.append(old) } }
             } else if lock.withLock({ done }) {
                 notEmpty.signal() // stay signalled for later calls
                 return nil

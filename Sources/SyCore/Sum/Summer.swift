@@ -231,9 +231,12 @@ public final class Summer {
 
     /// The next entry from the stream (records between entries are dealt with on the way).
     func readSource() throws(SyError) -> Entry? {
-        while let rec = try input.nextRecord() {
-            switch rec {
-            case .entry(var e):
+        while let type = try input.next() {
+            var r = input.reader()
+            if type == .entry {
+                // Nearly every record: decoded straight, not through a `Record`.
+                var e = try Entry.decode(&r)
+                try r.expectEnd()
                 sawEntry = true
                 if let p = skipPrefix, PathOps.isInside(e.path, p) { continue }
                 let (uid, gid) = (e.uid, e.gid)
@@ -246,6 +249,9 @@ public final class Summer {
                     totals?.count()
                 }
                 return e
+            }
+            let rec = try Record.decode(type, &r)
+            switch rec {
             case .idName(let group, let id, let name):
                 if idNames == nil { idNames = IdNames() }
                 idNames!.learn(group: group, id: id, name: name)

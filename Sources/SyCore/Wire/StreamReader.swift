@@ -19,6 +19,8 @@ public final class StreamReader {
     private var cap: Int
     private var start = 0
     private var end = 0
+    /// `buf[..<hashed]` is in `hash`; consumed bytes are hashed in runs, not record by record.
+    private var hashed = 0
     private var eof = false
     private let hash = StreamHash()
     /// Stream offset of `buf[start]`.
@@ -65,6 +67,7 @@ public final class StreamReader {
             if eof { return false }
             if cap - start < need || end == cap {
                 let live = end - start
+                syncHash()
                 if cap < need {
                     let newCap = max(cap * 2, need + 4096)
                     let nb = UnsafeMutableRawPointer.allocate(byteCount: newCap, alignment: 16)
@@ -74,7 +77,7 @@ public final class StreamReader {
                 } else if live > 0 {
                     memmove(buf, buf + start, live)
                 }
-                start = 0; end = live
+                start = 0; end = live; hashed = 0
             }
             let n: Int
             try waitForInput()
@@ -92,9 +95,14 @@ public final class StreamReader {
     }
 
     private func consume(_ n: Int) {
-        hash.update(buf + start, n)
         start += n
         offset += UInt64(n)
+    }
+
+    /// Brings `hash` up to the bytes consumed.
+    private func syncHash() {
+        if start > hashed { hash.update(buf + hashed, start - hashed) }
+        hashed = start
     }
 
     private func peekByte(_ i: Int) -> UInt8 { buf.load(fromByteOffset: start + i, as: UInt8.self) }
@@ -128,7 +136,8 @@ public final class StreamReader {
             // Bytes already buffered after the header are the start of the zstd stream.
             let d = ZstdStreamDecompressor()
             d.prime(UnsafeRawBufferPointer(start: buf + start, count: end - start))
-            start = 0; end = 0
+            syncHash()
+            start = 0; end = 0; hashed = 0
             decompressor = d
         }
         if !kinds.isEmpty && !kinds.contains(kind) {
@@ -166,7 +175,9 @@ public final class StreamReader {
         guard let type = RecordType(rawValue: typeByte) else {
             throw SyError.stream("unknown record type 0x\(String(typeByte, radix: 16))", offset: recOffset)
         }
-        let digestBefore = hash.digest
+        // The end record carries the checksum of everything before it.
+        var digestBefore: UInt64 = 0
+        if type == .end { syncHash(); digestBefore = hash.digest }
         consume(1)
         let (_, len) = try readVarint(limit: UInt64(Wire.maxPayload), what: "record length")
         guard try fill(len) else {
