@@ -28,6 +28,19 @@ int sy_fs_fills_getdents(int fd) {
     }
 }
 
+int sy_open_unnamed(int dirfd, mode_t mode) {
+    return openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+}
+
+int sy_link_unnamed(int fd, int dirfd, const char *name) {
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    if (linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW) == 0) return 0;
+    if (errno != ENOENT) return -1;
+    /* No /proc: AT_EMPTY_PATH (needs CAP_DAC_READ_SEARCH). */
+    return linkat(fd, "", dirfd, name, AT_EMPTY_PATH);
+}
+
 long sy_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out, unsigned long len) {
     return copy_file_range(fd_in, (off_t *)off_in, fd_out, (off_t *)off_out, len, 0);
 }

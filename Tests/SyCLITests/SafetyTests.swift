@@ -191,6 +191,46 @@ struct SafetyTests {
         #expect(left.isEmpty, "left behind: \(left.map(\.displayName))")
     }
 
+    @Test func killedApplyLeavesNoTrace() throws {
+        // A new file is written unnamed (O_TMPFILE) and linked in when complete: even SIGKILL,
+        // which no handler sees, leaves neither the file nor a temp file behind.
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        writeFile(t.sub("src/big"), [UInt8](repeating: 5, count: 50_000_000))
+        let q = shellQuote
+        let r = sh("sy -a --bwlimit=20M \(q(t.sub("src")))/ \(q(t.sub("dst"))) & sleep 0.7; pkill -KILL -f '^[^ ]*sy-apply .*\(t.sub("dst"))'; wait $!; echo exit=$?")
+        #expect(!r.out.contains("exit=0"), "\(r)")
+        let left = TreeSnapshot(t.sub("dst")).nodes.keys.filter { $0 != [0x2E] }
+        #expect(left.isEmpty, "left behind: \(left.map(\.displayName))")
+        #expect(run(["sy", "-a", t.sub("src") + "/", t.sub("dst")]).code == 0)
+        #expect(TreeSnapshot(t.sub("dst")).diff(TreeSnapshot(t.sub("src"))).isEmpty)
+    }
+
+    @Test func aNameTakenAfterThePlanIsReplacedAsRsyncWould() throws {
+        // sy-sum planned new files; before sy-apply links them in, the names are taken (a file,
+        // a read-only file): the received files replace them, with the source's modes.
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        writeFile(t.sub("src/a"), Array("new a".utf8))
+        writeFile(t.sub("src/ro"), Array("new ro".utf8))
+        chmod(t.sub("src/ro"), 0o444)
+        writeFile(t.sub("src/c"), Array("new c".utf8))
+        chmod(t.sub("src/c"), 0o600)
+        mkdir(t.sub("dst"), 0o755)
+        let q = shellQuote
+        for local in [true, false] {
+            _ = sh("rm -rf \(q(t.sub("dst")))/* \(q(t.sub("delta")))")
+            let delta = local ? "sy-delta --local" : "sy-delta"
+            #expect(sh("sy-scan \(q(t.sub("src")))/ | sy-sum -a \(q(t.sub("dst"))) | \(delta) \(q(t.sub("src")))/ > \(q(t.sub("delta")))").code == 0)
+            writeFile(t.sub("dst/a"), Array("taken".utf8))
+            writeFile(t.sub("dst/ro"), Array("taken".utf8))
+            chmod(t.sub("dst/ro"), 0o400)
+            let r = sh("sy-apply -a --copy-from \(q(t.sub("src")))/ \(q(t.sub("dst"))) < \(q(t.sub("delta")))")
+            #expect(r.code == 0, "\(r)")
+            #expect(TreeSnapshot(t.sub("dst")).diff(TreeSnapshot(t.sub("src"))).isEmpty, "local: \(local)")
+        }
+    }
+
     @Test func partialKeepsInterruptedDataAndResumesFromIt() throws {
         let t = TempDir()
         mkdir(t.sub("src"), 0o755)

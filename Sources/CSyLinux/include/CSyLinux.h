@@ -10,6 +10,11 @@ long sy_getdents64(int fd, void *buf, unsigned long len);
 /* 1 if the filesystem of fd answers getdents64 with every entry that fits in the buffer
    (ext2/3/4, xfs, btrfs, tmpfs), 0 if not or unknown. */
 int sy_fs_fills_getdents(int fd);
+/* An unnamed regular file in directory dirfd (O_TMPFILE, read-write, mode less the umask): fd or -1. */
+int sy_open_unnamed(int dirfd, mode_t mode);
+/* Names the unnamed file fd `name` in dirfd (linkat through /proc/self/fd, else AT_EMPTY_PATH);
+   0 or -1 with errno (EEXIST when the name is taken). */
+int sy_link_unnamed(int fd, int dirfd, const char *name);
 /* copy_file_range(2) with explicit offsets. */
 long sy_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out, unsigned long len);
 /* sync_file_range(SYNC_FILE_RANGE_WRITE): start writeback of a range, without waiting. */

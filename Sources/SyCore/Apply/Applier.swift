@@ -40,6 +40,10 @@ public final class Applier {
     var namer = TempNamer()
     let umask: mode_t
     let canChown = geteuid() == 0
+    /// The effective user id (new files' owner).
+    let euid = UInt32(geteuid())
+    /// New files are written unnamed (O_TMPFILE) and linked in; off where the filesystem cannot.
+    var unnamedFiles = true
     var sources: SourceSet?
     let receiver: FileReceiver
     var referenceStacks: [Int: DirStack] = [:]

@@ -82,9 +82,15 @@ extension Applier {
             try receiver.discard(input)
             return
         }
+        // A new file is written unnamed where it can be: one directory entry made at the end
+        // instead of a temp name made and renamed, and nothing left behind by a crash.
+        var unnamed = false
         do {
             if inplace {
                 outFd = try Sys.openat(dir, name, O_RDWR | O_NOFOLLOW)
+            } else if mayWriteUnnamed(p, tdir: tdir, dir: dir), let fd = openUnnamed(dir, mode: newFileMode(e, oldPerms: nil)) {
+                outFd = fd
+                unnamed = true
             } else {
                 (outFd, tmp) = try namer.create(in: tdir, for: name)
             }
@@ -134,10 +140,27 @@ extension Applier {
                 }
             }
             // A temp file made beside the file is ours, with the directory's group if it is set-group-ID.
-            let owner = tdir == dir && !inplace ? (UInt32(geteuid()), newFileGroup(dir: dir, path: e.path)) : nil
-            setNewFileAttributes(e, fd: outFd, oldPerms: oldPerms, owner: owner)
+            let owner = tdir == dir && !inplace ? (euid, newFileGroup(dir: dir, path: e.path)) : nil
+            // (An unnamed file was made with its mode, when the umask let it: no chmod then.)
+            setNewFileAttributes(e, fd: outFd, oldPerms: oldPerms, owner: owner,
+                                 madeWith: unnamed ? newFileMode(e, oldPerms: nil) & ~UInt32(umask) : nil)
             if options.fsync && Glibc.fsync(outFd) != 0 {
                 report(SyError.sys("fsync failed for", e.path, errno, status: .partial))
+            }
+            if unnamed {
+                do throws(Errno) {
+                    // Linked as the file, or (the name taken since) under a temp name, renamed over it below.
+                    if try !linkUnnamed(outFd, dir: dir, name: name) { tmp = try nameUnnamed(outFd, dir: dir, for: name) }
+                } catch {
+                    // Unnamed files cannot be linked here (no /proc, no privilege): a named temp file it is.
+                    unnamedFiles = false
+                    do { tmp = try copyToNamedTemp(&outFd, dir: dir, for: name, size: size) } catch {
+                        report(SyError.sys("cannot create temporary file for", e.path, error.code, status: .partial))
+                        break
+                    }
+                    setNewFileAttributes(e, fd: outFd, oldPerms: oldPerms, owner: owner)
+                }
+                if !tmp.isEmpty { noteCurrentTemp(dir, tmp, dir: dir, name: name) }
             }
             Sys.close(outFd)
             outFd = -1
@@ -147,7 +170,7 @@ extension Applier {
                     report(SyError.sys("cannot hold back (--delay-updates)", e.path, error.code, status: .partial))
                     break
                 }
-            } else if !inplace {
+            } else if !inplace && !tmp.isEmpty {
                 if !backup(dir: dir, name: name, path: e.path, move: false) { break }
                 do throws(Errno) {
                     do { try Sys.renameat(tdir, tmp, dir, name) } catch {
@@ -194,6 +217,63 @@ extension Applier {
         if !ok && !tmp.isEmpty { try? Sys.unlinkat(tdir, tmp, isDir: false) }
     }
 
+    /// Whether a plan's file may be written unnamed (O_TMPFILE) and linked in at the end: a new
+    /// name, written beside it, with no partial data to keep and no updates held back.
+    func mayWriteUnnamed(_ p: Plan, tdir: Int32, dir: Int32) -> Bool {
+        unnamedFiles && p.action == .create && !p.flags.contains(.replace) && tdir == dir
+            && options.partialDir == nil && !options.delayUpdates
+    }
+
+    /// An unnamed file in `dir`, or nil where the filesystem has none (then never tried again).
+    func openUnnamed(_ dir: Int32, mode: UInt32) -> Int32? {
+        // Made with its final mode's permission bits (the umask applies): mostly no chmod later.
+        let fd = sy_open_unnamed(dir, mode_t(mode & 0o777))
+        if fd >= 0 { return fd }
+        if [EOPNOTSUPP, EISDIR, EINVAL, ENOENT].contains(errno) { unnamedFiles = false }
+        return nil
+    }
+
+    /// Links the finished unnamed file in as `name`: true if done, false if the name is taken
+    /// (something appeared since sy-sum looked: it is replaced by a rename, as rsync would).
+    func linkUnnamed(_ fd: Int32, dir: Int32, name: PathBytes) throws(Errno) -> Bool {
+        let r = withCPath(name) { n in retrying { sy_link_unnamed(fd, dir, n) } }
+        do { _ = try r.get() } catch {
+            if [EEXIST, EISDIR, ENOTEMPTY].contains(error.code) { return false }
+            throw error
+        }
+        return true
+    }
+
+    /// Gives the unnamed file `fd` a temp name beside `name`.
+    func nameUnnamed(_ fd: Int32, dir: Int32, for name: PathBytes) throws(Errno) -> PathBytes {
+        for _ in 0..<100 {
+            let tmp = namer.make(name)
+            if try linkUnnamed(fd, dir: dir, name: tmp) { return tmp }
+        }
+        throw Errno(EEXIST)
+    }
+
+    /// Copies the `size` bytes of the unnamed file `fd` into a new temp file beside `name`,
+    /// which replaces `fd`; returns its name.
+    func copyToNamedTemp(_ fd: inout Int32, dir: Int32, for name: PathBytes, size: Int64) throws(Errno) -> PathBytes {
+        let (out, tmp) = try namer.create(in: dir, for: name)
+        var off: Int64 = 0
+        do throws(Errno) {
+            while off < size {
+                let n = try copyRange(src: fd, at: off, dst: out, at: off, count: size - off)
+                if n == 0 { throw Errno(EIO) }
+                off += n
+            }
+        } catch {
+            Sys.close(out)
+            try? Sys.unlinkat(dir, tmp, isDir: false)
+            throw error
+        }
+        Sys.close(fd)
+        fd = out
+        return tmp
+    }
+
     /// Tells the signal handler which temp file to remove (or keep as partial data) if sy-apply is stopped.
     func noteCurrentTemp(_ tdir: Int32, _ tmp: PathBytes, dir: Int32, name: PathBytes) {
         withCPath(tmp) { t in
@@ -234,13 +314,21 @@ extension Applier {
     /// Mode, owner, extended attributes and time of a received file (`oldPerms`: the file it
     /// replaces, for the mode without -p).
     /// `owner`: the file's owner and group as created, when known (then a chown to the same is skipped).
-    func setNewFileAttributes(_ e: Entry, fd: Int32, oldPerms: UInt32?, owner: (uid: UInt32, gid: UInt32)? = nil) {
-        var mode: UInt32 = options.perms ? e.perms : (oldPerms ?? (e.perms & ~UInt32(umask)))
-        if !options.perms && options.executability, let old = oldPerms { mode = PermissionRules.executability(old, source: e.perms) }
-        do { try Sys.fchmod(fd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
+    /// `madeWith`: the mode the file was created with, if that may be its mode already.
+    func setNewFileAttributes(_ e: Entry, fd: Int32, oldPerms: UInt32?, owner: (uid: UInt32, gid: UInt32)? = nil, madeWith: UInt32? = nil) {
+        let mode = newFileMode(e, oldPerms: oldPerms)
+        if mode != madeWith || mode & 0o7000 != 0 {
+            do { try Sys.fchmod(fd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
+        }
         chown(fd: fd, e, has: owner)
         applyXattrs(e, .fd(fd))
         do { try setTimes(e, fd: fd, mtime: options.times) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
+    }
+
+    /// The mode a received file gets (`oldPerms`: the file it replaces, for the mode without -p).
+    func newFileMode(_ e: Entry, oldPerms: UInt32?) -> UInt32 {
+        if !options.perms && options.executability, let old = oldPerms { return PermissionRules.executability(old, source: e.perms) }
+        return options.perms ? e.perms : (oldPerms ?? (e.perms & ~UInt32(umask)))
     }
 
     /// The group of a file created in `dir` (the directory of `path`): the directory's own when
