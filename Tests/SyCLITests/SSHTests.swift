@@ -155,6 +155,27 @@ struct SSHTests {
         #expect(stats.out.contains("Number of regular files transferred: 0"), "\(stats.out)")
     }
 
+    /// With -z, --stats counts the compressed bytes that crossed the wire, as rsync's does (sy
+    /// counted the stream before compression).
+    @Test func compressedStatsCountTheWire() throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        let text = Array((0..<40_000).map { "line \($0 % 100) of a compressible file\n" }.joined().utf8)
+        for i in 0..<3 { writeFile(t.sub("src/f\(i).txt"), text) }
+        func sent(_ r: RunResult) -> Int {
+            let line = r.out.split(separator: "\n").first { $0.hasPrefix("Total bytes sent:") } ?? ""
+            return Int(String(line.filter(\.isNumber))) ?? -1
+        }
+        let r = run(["rsync", "-az", "--stats", "-e", server.rsh, t.sub("src") + "/", remote(server, t.sub("r"))])
+        let y = sy(server, ["-az", "--stats", t.sub("src") + "/", remote(server, t.sub("y"))])
+        let plain = sy(server, ["-a", "--stats", t.sub("src") + "/", remote(server, t.sub("p"))])
+        #expect(r.code == 0 && y.code == 0 && plain.code == 0, "\(y)")
+        #expect(sent(plain) > 3 * text.count, "\(plain.out)")
+        #expect(sent(y) > 0 && sent(y) < 2 * sent(r) + 4096, "sy \(sent(y)), rsync \(sent(r))")
+        #expect(TreeSnapshot(t.sub("y")).diff(TreeSnapshot(t.sub("src"))).isEmpty)
+    }
+
     /// --log-file is written where the command line runs, as rsync's: a push's receiver relays
     /// its lines here (rsync's client is the sender then), with rsync's lines and `<f`.
     @Test func logFileIsWrittenWhereTheCommandRuns() throws {

@@ -145,7 +145,7 @@ public final class Applier {
             warn("Deletions stopped due to --max-delete limit (\(deletionsSkipped) skipped)", prefixed: false)
             status = status.merged(with: .deleteLimit)
         }
-        stats.deltaBytes = input.offset
+        stats.deltaBytes = input.wireBytes
         // A second, whole-file pass follows (sy redoes what failed verification): it gives
         // the closing figures, once, as rsync's single run does.
         if willBeRedone { return status }

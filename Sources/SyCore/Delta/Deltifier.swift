@@ -59,7 +59,7 @@ public final class Deltifier {
                 // Whatever the matcher did not need is still read, so the stream stays in step.
                 if let feed { try feed.load(through: feed.info.blockCount) }
             case .summary(var items):
-                items.append(SummaryItem(key: "plan_bytes", value: input.offset))
+                items.append(SummaryItem(key: "plan_bytes", value: input.wireBytes))
                 try out.write(.summary(items))
             case .message:
                 try out.write(rec)

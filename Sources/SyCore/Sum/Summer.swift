@@ -210,7 +210,7 @@ public final class Summer {
     /// After the (last) merge: the IO-error note, the SUMMARY, the end of the stream.
     func finish() throws(SyError) -> ExitStatus {
         if deletionsStopped && options.delete && basisOpener != nil { try noteDeletionsSkipped() }
-        var summary = counts.items(entryBytes: input.offset)
+        var summary = counts.items(entryBytes: input.wireBytes)
         // The sender could not list everything: a receiver that deletes at the end deletes nothing.
         if deletionsStopped { summary.append(SummaryItem(key: "io_error", value: 1)) }
         try out.write(.summary(summary))

@@ -34,6 +34,16 @@ public final class StreamReader {
     public private(set) var payloadOffset: UInt64 = 0
     public private(set) var finished = false
     private var decompressor: ZstdStreamDecompressor?
+    /// Length of the header, before a compressed body.
+    private var headerBytes: UInt64 = 0
+
+    /// Bytes of the stream as they came in: compressed where it is (what crossed the wire, as
+    /// rsync's --stats counts with -z), else the same as `offset`. Compressed bytes read
+    /// ahead of the current record are included.
+    public var wireBytes: UInt64 {
+        guard let d = decompressor else { return offset }
+        return headerBytes + d.compressedBytes
+    }
 
     /// Reads and checks the header; `expecting` lists the kinds the caller accepts (empty: any).
     public init(fd: Int32, expecting kinds: [StreamKind] = []) throws(SyError) {
@@ -135,6 +145,7 @@ public final class StreamReader {
         if compressed {
             // Bytes already buffered after the header are the start of the zstd stream.
             let d = ZstdStreamDecompressor()
+            headerBytes = offset
             d.prime(UnsafeRawBufferPointer(start: buf + start, count: end - start))
             syncHash()
             start = 0; end = 0; hashed = 0

@@ -86,6 +86,8 @@ final class ZstdStreamDecompressor {
     private var inPos = 0
     private var inEnd = 0
     private(set) var midFrame = false
+    /// Compressed bytes taken in so far (primed and read).
+    private(set) var compressedBytes: UInt64 = 0
 
     init() {
         dctx = ZSTD_createDCtx()
@@ -100,6 +102,7 @@ final class ZstdStreamDecompressor {
         input.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
         inPos = 0
         inEnd = bytes.count
+        compressedBytes += UInt64(bytes.count)
     }
 
     /// Fills up to `count` bytes at `dst`, reading compressed bytes from `fd` as needed.
@@ -132,6 +135,7 @@ final class ZstdStreamDecompressor {
             if n == 0 { return 0 }
             inPos = 0
             inEnd = n
+            compressedBytes += UInt64(n)
         }
     }
 }
