@@ -253,8 +253,8 @@ extension Applier {
         throw Errno(EEXIST)
     }
 
-    /// Copies the `size` bytes of the unnamed file `fd` into a new temp file beside `name`,
-    /// which replaces `fd`; returns its name.
+    /// Copies the first `size` bytes of `fd` (an unnamed file, or a temp file elsewhere) into a
+    /// new temp file beside `name`, which replaces `fd` (closed); returns its name.
     func copyToNamedTemp(_ fd: inout Int32, dir: Int32, for name: PathBytes, size: Int64) throws(Errno) -> PathBytes {
         let (out, tmp) = try namer.create(in: dir, for: name)
         var off: Int64 = 0
@@ -292,22 +292,9 @@ extension Applier {
                              dir: Int32, name: PathBytes, size: Int64) throws(Errno) {
         let a = try Sys.fstat(tdir), b = try Sys.fstat(dir)
         guard a.dev != b.dev else { return }
-        let (out, near) = try namer.create(in: dir, for: name)
-        var off: Int64 = 0
-        do throws(Errno) {
-            while off < size {
-                let n = try copyRange(src: outFd, at: off, dst: out, at: off, count: size - off)
-                if n == 0 { throw Errno(EIO) }
-                off += n
-            }
-        } catch {
-            Sys.close(out)
-            try? Sys.unlinkat(dir, near, isDir: false)
-            throw error
-        }
-        Sys.close(outFd)
+        let near = try copyToNamedTemp(&outFd, dir: dir, for: name, size: size)
         try? Sys.unlinkat(tdir, tmp, isDir: false)
-        outFd = out; tmp = near; tdir = dir
+        tmp = near; tdir = dir
         noteCurrentTemp(dir, near, dir: dir, name: name)
     }
 
