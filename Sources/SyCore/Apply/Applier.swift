@@ -44,6 +44,8 @@ public final class Applier {
     let euid = UInt32(geteuid())
     /// New files are written unnamed (O_TMPFILE) and linked in; off where the filesystem cannot.
     var unnamedFiles = true
+    /// Closes replaced files' descriptors off the main thread.
+    let closer = Closer()
     var sources: SourceSet?
     let receiver: FileReceiver
     var referenceStacks: [Int: DirStack] = [:]
@@ -145,6 +147,7 @@ public final class Applier {
             warn("Deletions stopped due to --max-delete limit (\(deletionsSkipped) skipped)", prefixed: false)
             status = status.merged(with: .deleteLimit)
         }
+        closer.finish()
         stats.deltaBytes = input.wireBytes
         // A second, whole-file pass follows (sy redoes what failed verification): it gives
         // the closing figures, once, as rsync's single run does.

@@ -18,6 +18,9 @@ final class FileReceiver {
 
     /// How much of a replacing file is written before its writeback is started (see receiveData).
     static let writeBehindStep: Int64 = 32 << 20
+    /// From this size on, a file being replaced is held open so that its blocks are freed on
+    /// the closer thread (see `Closer`), not in the rename.
+    static let heldOldSize: Int64 = 256 << 10
 
     /// Copy basis runs with copy_file_range and hash them back from the new file (SY_COPY=kernel),
     /// instead of pread + pwrite. Measured on ext4 here: pread + pwrite 1.7 s per GiB, kernel
@@ -54,12 +57,16 @@ extension Applier {
         // A new file's name was free when sy-sum looked, so it is not looked at again here; a
         // directory that appeared since makes the rename fail, and the way is cleared then.
         guard p.action == .create || clearWay(p, dir: dir, name: name) else { try receiver.discard(input); return }
-        var basisFd: Int32 = -1
+        var basisFd: Int32 = -1, heldOld: Int32 = -1
         var oldPerms: UInt32?
         if p.action == .update, let st = try? Sys.fstatat(dir, name), st.kind == .file {
             oldPerms = st.perms
             if (p.signature != nil && !p.flags.contains(.partialBasis)) || options.inplace || p.flags.contains(.append) {
                 basisFd = (try? Sys.openat(dir, name, O_RDONLY | O_NOFOLLOW)) ?? -1
+            } else if st.nlink == 1 && st.size >= FileReceiver.heldOldSize {
+                // A large old file is held open though not read: the rename over it then does not
+                // free its blocks; the closer thread does, while the next file is received.
+                heldOld = (try? Sys.openat(dir, name, O_RDONLY | O_NOFOLLOW)) ?? -1
             }
         }
         if p.flags.contains(.fuzzyBasis) {
@@ -72,7 +79,10 @@ extension Applier {
             basisFd = (try? Sys.openat(pdir, name, O_RDONLY | O_NOFOLLOW)) ?? -1
             Sys.close(pdir)
         }
-        defer { if basisFd >= 0 { Sys.close(basisFd) } }
+        defer {
+            if basisFd >= 0 { closer.close(basisFd) }
+            if heldOld >= 0 { closer.close(heldOld) }
+        }
         let inplace = (options.inplace || p.flags.contains(.append)) && p.action == .update && oldPerms != nil
         var outFd: Int32 = -1
         var tmp: PathBytes = []

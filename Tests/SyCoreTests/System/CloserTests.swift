@@ -1,0 +1,39 @@
+import Glibc
+import Testing
+@testable import SyCore
+
+/// The closer thread closes every descriptor handed to it by `finish()`, those over its limit
+/// at once: each pipe's write end, once closed, gives its read end end-of-file.
+struct CloserTests {
+    /// Whether a read of `fd` (non-blocking) says end of file now.
+    static func atEOF(_ fd: Int32) -> Bool {
+        var b: UInt8 = 0
+        return read(fd, &b, 1) == 0
+    }
+
+    static func pipes(_ n: Int) -> [(r: Int32, w: Int32)] {
+        (0..<n).map { _ in
+            var p: [Int32] = [0, 0]
+            _ = pipe(&p)
+            _ = fcntl(p[0], F_SETFL, O_NONBLOCK)
+            return (p[0], p[1])
+        }
+    }
+
+    @Test func everyDescriptorIsClosedByFinish() {
+        let closer = Closer(limit: 8)
+        let ps = CloserTests.pipes(40)
+        for p in ps { closer.close(p.w) }
+        closer.finish()
+        #expect(ps.allSatisfy { CloserTests.atEOF($0.r) })
+        // After finish, descriptors are closed at once.
+        let late = CloserTests.pipes(1)[0]
+        closer.close(late.w)
+        #expect(CloserTests.atEOF(late.r))
+        for p in ps + [late] { Glibc.close(p.r) }
+    }
+
+    @Test func unusedCloserFinishesAtOnce() {
+        Closer().finish()
+    }
+}
