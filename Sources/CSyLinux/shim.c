@@ -28,8 +28,8 @@ int sy_fs_fills_getdents(int fd) {
     }
 }
 
-int sy_open_unnamed(int dirfd, mode_t mode) {
-    return openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+int sy_open_unnamed(int dirfd) {
+    return openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 }
 
 int sy_link_unnamed(int fd, int dirfd, const char *name) {

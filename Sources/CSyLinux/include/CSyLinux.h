@@ -10,8 +10,8 @@ long sy_getdents64(int fd, void *buf, unsigned long len);
 /* 1 if the filesystem of fd answers getdents64 with every entry that fits in the buffer
    (ext2/3/4, xfs, btrfs, tmpfs), 0 if not or unknown. */
 int sy_fs_fills_getdents(int fd);
-/* An unnamed regular file in directory dirfd (O_TMPFILE, read-write, mode less the umask): fd or -1. */
-int sy_open_unnamed(int dirfd, mode_t mode);
+/* An unnamed regular file in directory dirfd (O_TMPFILE, read-write, mode 0600): fd or -1. */
+int sy_open_unnamed(int dirfd);
 /* Names the unnamed file fd `name` in dirfd (linkat through /proc/self/fd, else AT_EMPTY_PATH);
    0 or -1 with errno (EEXIST when the name is taken). */
 int sy_link_unnamed(int fd, int dirfd, const char *name);

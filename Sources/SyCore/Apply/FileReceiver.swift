@@ -98,7 +98,7 @@ extension Applier {
         do {
             if inplace {
                 outFd = try Sys.openat(dir, name, O_RDWR | O_NOFOLLOW)
-            } else if mayWriteUnnamed(p, tdir: tdir, dir: dir), let fd = openUnnamed(dir, mode: newFileMode(e, oldPerms: nil)) {
+            } else if mayWriteUnnamed(p, tdir: tdir, dir: dir), let fd = openUnnamed(dir) {
                 outFd = fd
                 unnamed = true
             } else {
@@ -151,9 +151,7 @@ extension Applier {
             }
             // A temp file made beside the file is ours, with the directory's group if it is set-group-ID.
             let owner = tdir == dir && !inplace ? (euid, newFileGroup(dir: dir, path: e.path)) : nil
-            // (An unnamed file was made with its mode, when the umask let it: no chmod then.)
-            setNewFileAttributes(e, fd: outFd, oldPerms: oldPerms, owner: owner,
-                                 madeWith: unnamed ? newFileMode(e, oldPerms: nil) & ~UInt32(umask) : nil)
+            setNewFileAttributes(e, fd: outFd, oldPerms: oldPerms, owner: owner)
             if options.fsync && Glibc.fsync(outFd) != 0 {
                 report(SyError.sys("fsync failed for", e.path, errno, status: .partial))
             }
@@ -235,9 +233,8 @@ extension Applier {
     }
 
     /// An unnamed file in `dir`, or nil where the filesystem has none (then never tried again).
-    func openUnnamed(_ dir: Int32, mode: UInt32) -> Int32? {
-        // Made with its final mode's permission bits (the umask applies): mostly no chmod later.
-        let fd = sy_open_unnamed(dir, mode_t(mode & 0o777))
+    func openUnnamed(_ dir: Int32) -> Int32? {
+        let fd = sy_open_unnamed(dir)
         if fd >= 0 { return fd }
         if [EOPNOTSUPP, EISDIR, EINVAL, ENOENT].contains(errno) { unnamedFiles = false }
         return nil
@@ -311,21 +308,13 @@ extension Applier {
     /// Mode, owner, extended attributes and time of a received file (`oldPerms`: the file it
     /// replaces, for the mode without -p).
     /// `owner`: the file's owner and group as created, when known (then a chown to the same is skipped).
-    /// `madeWith`: the mode the file was created with, if that may be its mode already.
-    func setNewFileAttributes(_ e: Entry, fd: Int32, oldPerms: UInt32?, owner: (uid: UInt32, gid: UInt32)? = nil, madeWith: UInt32? = nil) {
-        let mode = newFileMode(e, oldPerms: oldPerms)
-        if mode != madeWith || mode & 0o7000 != 0 {
-            do { try Sys.fchmod(fd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
-        }
+    func setNewFileAttributes(_ e: Entry, fd: Int32, oldPerms: UInt32?, owner: (uid: UInt32, gid: UInt32)? = nil) {
+        var mode: UInt32 = options.perms ? e.perms : (oldPerms ?? (e.perms & ~UInt32(umask)))
+        if !options.perms && options.executability, let old = oldPerms { mode = PermissionRules.executability(old, source: e.perms) }
+        do { try Sys.fchmod(fd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
         chown(fd: fd, e, has: owner)
         applyXattrs(e, .fd(fd))
         do { try setTimes(e, fd: fd, mtime: options.times) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
-    }
-
-    /// The mode a received file gets (`oldPerms`: the file it replaces, for the mode without -p).
-    func newFileMode(_ e: Entry, oldPerms: UInt32?) -> UInt32 {
-        if !options.perms && options.executability, let old = oldPerms { return PermissionRules.executability(old, source: e.perms) }
-        return options.perms ? e.perms : (oldPerms ?? (e.perms & ~UInt32(umask)))
     }
 
     /// The group of a file created in `dir` (the directory of `path`): the directory's own when
