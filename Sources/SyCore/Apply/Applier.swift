@@ -39,9 +39,9 @@ public final class Applier {
     public internal(set) var redo: [PathBytes] = []
     var namer = TempNamer()
     let umask: mode_t
-    let canChown = geteuid() == 0
     /// The effective user id (new files' owner).
     let euid = UInt32(geteuid())
+    var canChown: Bool { euid == 0 }
     /// New files are written unnamed (O_TMPFILE) and linked in; off where the filesystem cannot.
     var unnamedFiles = true
     /// Closes replaced files' descriptors off the main thread.

@@ -335,13 +335,8 @@ extension Applier {
         guard p.action == .update, p.signature != nil, !p.flags.contains(.fuzzyBasis), !p.flags.contains(.partialBasis),
               !p.flags.contains(.append), options.backup == nil, !options.delayUpdates, !options.sparse,
               let st = try? Sys.fstat(basisFd), st.kind == .file, st.nlink == 1, st.size == p.entry.size else { return false }
-        if !(options.owner && canChown) && st.uid != geteuid() { return false }
-        if !options.group {
-            // A new file takes the directory's group when the directory is set-group-ID.
-            guard let d = try? Sys.fstat(dir) else { return false }
-            let newGid = d.perms & 0o2000 != 0 ? d.gid : getegid()
-            if st.gid != newGid { return false }
-        }
+        if !(options.owner && canChown) && st.uid != euid { return false }
+        if !options.group && st.gid != newFileGroup(dir: dir, path: p.entry.path) { return false }
         return sy_flistxattr(basisFd, nil, 0) == 0
     }
 

@@ -34,8 +34,7 @@ public final class Reporter {
     func change(_ given: Plan, literal: Int64 = 0, matched: Int64 = 0) {
         // A new directory the same as a reference dir's in every preserved attribute: rsync lists it nowhere.
         if given.action == .create && given.flags.subtracting([.timeNow, .replace]) == .referenced && given.entry.kind == .directory { return }
-        var plan = given
-        if let s = shownName, plan.entry.path == s.path { plan.entry.path = s.shown }
+        let plan = shown(given)
         if reportDone && plan.action != .delete { done(plan.entry) }
         if options.json {
             var f: [(String, JSON)] = [("event", .string("change")), RecordJSON.bytesField("path", plan.entry.path),
@@ -106,9 +105,15 @@ public final class Reporter {
     /// `-vv`: an entry found up to date, as rsync says it.
     func upToDate(_ plan: Plan) {
         guard options.unchanged, !options.itemize, options.outFormat == nil, !options.quiet, !options.json else { return }
-        var plan = plan
-        if let s = shownName, plan.entry.path == s.path { plan.entry.path = s.shown }
-        line("\(Itemizer.name(plan)) is uptodate")
+        line("\(Itemizer.name(shown(plan))) is uptodate")
+    }
+
+    /// `plan` as listed: the one file sent under the destination's name shows the source's.
+    func shown(_ plan: Plan) -> Plan {
+        guard let s = shownName, plan.entry.path == s.path else { return plan }
+        var p = plan
+        p.entry.path = s.shown
+        return p
     }
 
     /// The closing statistics.
