@@ -539,6 +539,31 @@ struct EverydayOptionsTests {
         }
     }
 
+    /// Several sources with names in common make one tree, as rsync merges them: a directory
+    /// wins over a file or link of its name, directories of one name are merged, and of two
+    /// files the first source's is sent; --delete keeps what any source has.
+    @Test(arguments: [["-a"], ["-a", "--delete"], ["-aH", "--delete-after"], ["-a", "-c", "--delete", "--exclude=s/"], ["-ak"]])
+    func overlappingSourcesMergeAsRsync(args: [String]) {
+        let t = TempDir("everyday")
+        let build = """
+            mkdir -p a/x/s b/x/s a/y b/z/in c/w r/x/s r/old
+            echo 1 > a/f; echo 22 > b/f; echo 3 > a/x/g; echo 555 > b/x/g; echo 4 > b/x/h; echo 6 > a/x/s/1
+            echo 7 > b/x/s/2; echo 8 > b/y; echo 9 > a/y/in; echo 10 > a/z; echo 11 > b/z/in/q
+            ln -s ../b/x c/x; ln b/x/h c/hl; ln b/x/h c/w/hl2; echo o > r/x/s/old; echo k > r/x/keep
+            touch -d 2020-01-01 a b c a/* b/* c/* && cp -a r s
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        for order in [["a/", "b/", "c/"], ["c/", "b/", "a/"], ["a/x", "b/", "c/x"]] {
+            let r = run(["rsync"] + args + order + ["r/"], cwd: t.path)
+            let s = run(["sy"] + args + order + ["s/"], cwd: t.path)
+            #expect(s.code == r.code, "\(args) \(order): rsync \(r)\nsy \(s)")
+            let d = TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true)
+            #expect(d.isEmpty, "\(args) \(order): \(d.prefix(8))")
+            // The first source holding a file `f` sent it.
+            #expect(readFile(t.sub("s/f")) == Array((order[0] == "a/" ? "1\n" : "22\n").utf8), "\(order)")
+        }
+    }
+
     /// Paths that look like options, after `--`, reach every stage as paths.
     @Test func pathsThatLookLikeOptions() {
         let t = TempDir("everyday")

@@ -254,6 +254,22 @@ struct SSHTests {
         #expect(TreeSnapshot(t.sub("src")).diff(TreeSnapshot(t.sub("dst"))).isEmpty)
     }
 
+    /// A pull from several directories of one host (`host:a/ :b/`, rsync's shorthand) merges
+    /// them as locally; `:path` after a local source is rsync's usage error.
+    @Test func pullOfSeveralSourcesFromOneHost() throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir("sshmany")
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir -p a/x b/x && echo 1 > a/f && echo 2 > b/f && echo 3 > b/x/h && echo 4 > a/x/g && touch -d 2020-01-01 a b a/* b/*") == 0)
+        let sources = [remote(server, t.sub("a/")), ":" + t.sub("b/")]
+        let r = run(["rsync", "-a", "-e", server.rsh] + sources + [t.sub("r")])
+        let s = sy(server, ["-a"] + sources + [t.sub("s")])
+        #expect(r.code == 0 && s.code == 0, "rsync \(r)\nsy \(s)")
+        #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s"))).isEmpty)
+        #expect(readFile(t.sub("s/x/h")) == Array("3\n".utf8) && readFile(t.sub("s/f")) == Array("1\n".utf8))
+        let bad = run(["sy", "-a", t.sub("a/"), ":" + t.sub("b/"), t.sub("u")])
+        #expect(bad.code == 1 && bad.err.contains("Unexpected remote arg") && !exists(t.sub("u")), "\(bad)")
+    }
+
     @Test func versionMismatchChangesNothing() throws {
         guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
         let t = TempDir()

@@ -98,7 +98,8 @@ public enum Scanner {
                 continue
             }
             if item.kind == .directory && item.path == [0x2E] && !options.recursive && !options.dirs {
-                try out.write(.message(level: 0, text: "skipping directory ."))
+                // Said once for each `dir/` source, as rsync does.
+                for _ in 0..<max(1, set.contentsSources) { try out.write(.message(level: 0, text: "skipping directory .")) }
                 continue
             }
             var withoutContents = item.noContents

@@ -104,6 +104,9 @@ public final class SourceSet {
         return names.sorted(by: bytesLess)
     }
 
+    /// How many sources send a directory's contents (`dir/`).
+    public var contentsSources: Int { sources.filter(\.contents).count }
+
     /// Whether any source was found.
     public var isEmpty: Bool { relative.map { $0.bases.isEmpty } ?? sources.isEmpty }
 
@@ -112,29 +115,31 @@ public final class SourceSet {
     public func walker(recursive: Bool, contents: Bool = true, symlinks: SymlinkMode = .keep,
                        onProblem: @escaping (SyError) -> Void) -> any SourceWalk {
         if let r = relative { return r.walker(recursive: recursive, symlinks: symlinks, onProblem: onProblem) }
-        let w = TreeWalker(rootDir: rootDir, roots: walkRoots(contents: contents, onProblem: onProblem))
-        w.onProblem = onProblem
-        w.symlinks = symlinks
-        return w
+        func make(_ rootDir: Int32?, _ roots: [WalkRoot]) -> TreeWalker {
+            let w = TreeWalker(rootDir: rootDir, roots: roots)
+            w.onProblem = onProblem
+            w.symlinks = symlinks
+            return w
+        }
+        guard sources.count > 1 else {
+            return make(rootDir, sources.flatMap { walkRoots($0, contents: contents, onProblem: onProblem) })
+        }
+        // Several sources: one walk each, merged as rsync merges them (see `MergedWalk`).
+        return MergedWalk(sources.map { s in
+            make(s.contents && s.dirfd == rootDir ? rootDir : nil, walkRoots(s, contents: contents, onProblem: onProblem))
+        })
     }
 
-    /// The top-level roots of a walk over all sources.
-    public func walkRoots(contents: Bool = true, onProblem: (SyError) -> Void) -> [WalkRoot] {
-        var roots: [WalkRoot] = []
-        for s in sources {
-            if s.contents {
-                guard contents else { continue }
-                let names: [PathBytes]
-                do { names = try DirReader.sortedNames(s.dirfd) } catch {
-                    onProblem(SyError.sys("cannot read directory", s.arg, error.code, status: .partial))
-                    continue
-                }
-                roots += names.map { WalkRoot(dirfd: s.dirfd, fsName: $0, streamName: $0) }
-            } else {
-                roots.append(WalkRoot(dirfd: s.dirfd, fsName: s.fsName, streamName: s.streamName, isArgument: true))
-            }
+    /// The top-level roots of the walk of one source.
+    private func walkRoots(_ s: Source, contents: Bool, onProblem: (SyError) -> Void) -> [WalkRoot] {
+        guard s.contents else { return [WalkRoot(dirfd: s.dirfd, fsName: s.fsName, streamName: s.streamName, isArgument: true)] }
+        guard contents else { return [] }
+        do {
+            return try DirReader.sortedNames(s.dirfd).map { WalkRoot(dirfd: s.dirfd, fsName: $0, streamName: $0) }
+        } catch {
+            onProblem(SyError.sys("cannot read directory", s.arg, error.code, status: .partial))
+            return []
         }
-        return roots
     }
 
     /// Opens the source file for stream path `path` without following any symlink.
@@ -155,18 +160,23 @@ public final class SourceSet {
         if let a = alias, path == a, sources.count == 1, !sources[0].contents { return (sources[0].dirfd, sources[0].fsName) }
         let top: PathBytes = path.firstIndex(of: 0x2F).map { Array(path[..<$0]) } ?? path
         let rest: PathBytes? = path.firstIndex(of: 0x2F).map { Array(path[($0 + 1)...]) }
+        var failure = Errno(ENOENT)
         for s in sources {
+            let found: (Int32, PathBytes)
             if s.contents {
-                guard sources.count == 1 || (try? Sys.fstatat(s.dirfd, top)) != nil else { continue }
-                return try below(s.dirfd, path)
+                do { found = try below(s.dirfd, path) } catch { failure = error; continue }
             } else if s.streamName == top {
                 guard let rest else { return (s.dirfd, s.fsName) }
                 let stack = stacks[s.dirfd] ?? DirStack(rootFd: s.dirfd, followLinks: followLinks)
                 stacks[s.dirfd] = stack
-                return try below(stack, s.fsName + [0x2F] + rest)
+                do { found = try below(stack, s.fsName + [0x2F] + rest) } catch { failure = error; continue }
+            } else {
+                continue
             }
+            // Several sources: the path is in the first one that has it (`MergedWalk`'s rule).
+            guard sources.count > 1, (try? Sys.fstatat(found.0, found.1, follow: followLinks)) == nil else { return found }
         }
-        throw Errno(ENOENT)
+        throw failure
     }
 
     private func below(_ dirfd: Int32, _ path: PathBytes) throws(Errno) -> (Int32, PathBytes) {

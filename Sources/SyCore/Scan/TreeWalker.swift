@@ -166,6 +166,28 @@ public final class TreeWalker: SourceWalk {
         pendingFrame = nil
     }
 
+    /// Whether a directory being walked lists `path` as a directory (one still to come, or
+    /// being walked): what `MergedWalk` asks before it sends another source's file of that name.
+    func listsDirectory(_ path: PathBytes) -> Bool {
+        let parent = PathOps.parent(path), name = PathOps.base(path)
+        for t in frames.indices.reversed() where frames[t].path == parent {
+            // A listing is in walk order: binary search for the name as a directory.
+            let names = frames[t].listing.names, isDir = frames[t].listing.isDir
+            var lo = 0, hi = names.count
+            while lo < hi {
+                let m = (lo + hi) / 2
+                if PathOps.compare(names[m], isDir: isDir[m], name, isDir: true) < 0 { lo = m + 1 } else { hi = m }
+            }
+            return lo < names.count && isDir[lo] && names[lo] == name
+        }
+        return false
+    }
+
+    /// The top level of a walk of roots, once it is listed (the first item after `.`).
+    var topListing: DirListing? {
+        frames.first.flatMap { $0.isRoots ? $0.listing : nil }
+    }
+
     /// The entries of the directory just returned, in walk order, if the walk goes into it.
     public func childListing() -> DirListing? {
         if let p = pending {

@@ -19,5 +19,10 @@ public struct Endpoint: Sendable, Equatable {
         path = arg
     }
 
+    public init(host: String?, path: String) {
+        self.host = host
+        self.path = path
+    }
+
     public var isRemote: Bool { host != nil }
 }

@@ -12,7 +12,16 @@ public struct Transfer {
         if r.timeout > 0 { setenv("SY_TIMEOUT", String(r.timeout), 1) }
         setenv(ToolEnvironment.stage, "1", 1)
         let dest = Endpoint(r.destination)
-        let srcs = r.sources.map(Endpoint.init)
+        var srcs = r.sources.map(Endpoint.init)
+        if let host = srcs.first?.host {
+            // rsync's shorthand after a remote source: `:path` is another path on the same host.
+            for i in srcs.indices.dropFirst() where srcs[i].host == nil && r.sources[i].hasPrefix(":") {
+                let rest = String(r.sources[i].dropFirst())
+                srcs[i] = Endpoint(host: host, path: rest.isEmpty ? "." : rest)
+            }
+        } else if let odd = r.sources.dropFirst().first(where: { $0.hasPrefix(":") }) {
+            throw SyError("Unexpected remote arg: \(odd)", status: .syntax)
+        }
         let srcHosts = Set(srcs.map(\.host))
         guard srcHosts.count == 1, let srcHost = srcHosts.first else {
             throw SyError("all sources must be on the same host", status: .syntax)

@@ -1,0 +1,85 @@
+/// A walk of several sources as one tree, as rsync merges them: where the sources hold the same
+/// name, a directory wins over anything else and directories of one name are merged (their
+/// contents walked together, the first source's attributes kept); of other entries with the
+/// same name, the first source's is sent.
+///
+/// Each source has its own `TreeWalker`; their items are merged in stream order. A walker
+/// advances only when the next item is asked for, so `skipChildren()` still reaches every
+/// walker that returned the directory.
+final class MergedWalk: SourceWalk {
+    private let walkers: [TreeWalker]
+    /// Each walker's next item; nil once it is through.
+    private var heads: [WalkItem?]
+    /// Walkers whose head was taken (or dropped) and must move on before the next choice.
+    private var taken: [Bool]
+    /// The walkers that returned the item just returned (several for a merged directory).
+    private var last: [Int] = []
+    /// Whether that item is `.`: the other walkers' top levels are in it too.
+    private var isRoot = false
+
+    init(_ walkers: [TreeWalker]) {
+        self.walkers = walkers
+        heads = Array(repeating: nil, count: walkers.count)
+        taken = Array(repeating: true, count: walkers.count)
+    }
+
+    func next() -> WalkItem? {
+        for i in walkers.indices where taken[i] {
+            heads[i] = walkers[i].next()
+            taken[i] = false
+        }
+        while true {
+            var best: Int?
+            for i in walkers.indices {
+                guard let h = heads[i] else { continue }
+                if let b = best, let hb = heads[b],
+                   PathOps.compare(h.path, isDir: h.kind == .directory, hb.path, isDir: hb.kind == .directory) >= 0 { continue }
+                best = i
+            }
+            guard let b = best, let item = heads[b] else { return nil }
+            let isDir = item.kind == .directory
+            // The same path in the sources that come later: dropped, or merged if directories.
+            last = walkers.indices.filter { i in
+                guard let h = heads[i] else { return false }
+                return (h.kind == .directory) == isDir && h.path == item.path
+            }
+            if !isDir && walkers.indices.contains(where: { !last.contains($0) && walkers[$0].listsDirectory(item.path) }) {
+                // Another source has a directory of this name: it wins; this entry is left out
+                // (a link without referent is still returned: the scan reports it, sends nothing).
+                for i in last { heads[i] = walkers[i].next() }
+                if item.noReferent { last = []; return item }
+                continue
+            }
+            for i in last { taken[i] = true }
+            isRoot = item.path == [0x2E]
+            return item
+        }
+    }
+
+    func skipChildren() {
+        for i in last { walkers[i].skipChildren() }
+    }
+
+    var willDescend: Bool { last.contains { walkers[$0].willDescend } }
+
+    /// The merged listing: every name once, a directory wherever one source has it as one.
+    func childListing() -> DirListing? {
+        var byName: [PathBytes: Bool] = [:]
+        var any = false
+        for i in walkers.indices {
+            let listing = last.contains(i) ? (walkers[i].willDescend ? walkers[i].childListing() : nil)
+                : (isRoot ? walkers[i].topListing : nil)
+            guard let l = listing else { continue }
+            any = true
+            for (n, d) in zip(l.names, l.isDir) { byName[n] = (byName[n] ?? false) || d }
+        }
+        guard any else { return nil }
+        let sorted = byName.sorted { PathOps.compare($0.key, isDir: $0.value, $1.key, isDir: $1.value) < 0 }
+        return DirListing(names: sorted.map(\.key), isDir: sorted.map(\.value))
+    }
+
+    var oneFileSystemDev: UInt64? {
+        get { walkers.first?.oneFileSystemDev }
+        set { for w in walkers { w.oneFileSystemDev = newValue } }
+    }
+}
