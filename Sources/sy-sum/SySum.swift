@@ -23,6 +23,9 @@ struct SySum: ParsableCommand {
     @Flag(name: .customLong("dest-may-be-file"), help: "If the stream is one file and the destination no directory, write the file as the destination (rsync's rule for one file).")
     var destMayBeFile = false
 
+    @Flag(name: .customLong("mkpath"), help: "With --dest-may-be-file: the directory the file is named in may be missing (sy-apply makes it).")
+    var mkpath = false
+
     @Flag(name: .customLong("delete-after"), help: "With --delete: the receiver deletes at the end (so -y may take an extra as its basis).")
     var deleteAfter = false
 
@@ -132,6 +135,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.keepDirlinks = cmd.keepDirlinks
     o.deleteLater = cmd.deleteAfter
     o.destMayBeFile = cmd.destMayBeFile
+    o.mkpath = cmd.mkpath
     o.numericIds = cmd.preserve.numericIds
     o.reportUnchanged = cmd.reportUnchanged
     if let j = cmd.jobs { BlockSigner.maxLanes = max(1, min(64, j)) }

@@ -564,6 +564,23 @@ struct EverydayOptionsTests {
         }
     }
 
+    /// One file sent under a new name goes into a directory that exists: rsync makes only a
+    /// destination's last directory, so a missing one (or a file on the way) is exit 3 and
+    /// nothing is made, unless --mkpath.
+    @Test(arguments: [("nodir/name", 3, "change_dir#3"), ("file/x", 3, "cannot stat destination"), ("new", 0, ""),
+                      ("n1/n2/", 11, "mkdir")] as [(String, Int32, String)])
+    func oneFileIntoAMissingDirectoryAsRsync(dest: String, code: Int32, message: String) {
+        let t = TempDir("everyday")
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir r s && echo 1 > f && echo z > r/file && echo z > s/file") == 0)
+        let r = run(["rsync", "-a", "f", "r/" + dest], cwd: t.path)
+        let s = run(["sy", "-a", "f", "s/" + dest], cwd: t.path)
+        #expect(r.code == code && s.code == code, "rsync \(r)\nsy \(s)")
+        #expect(s.err.contains(message), "\(s)")
+        #expect(TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false)).isEmpty)
+        let m = run(["sy", "-a", "--mkpath", "f", "s/deep/" + dest], cwd: t.path)
+        #expect(m.code == 0 && exists(t.sub("s/deep/" + dest)), "\(m)")
+    }
+
     /// Paths that look like options, after `--`, reach every stage as paths.
     @Test func pathsThatLookLikeOptions() {
         let t = TempDir("everyday")

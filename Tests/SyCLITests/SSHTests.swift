@@ -270,6 +270,20 @@ struct SSHTests {
         #expect(bad.code == 1 && bad.err.contains("Unexpected remote arg") && !exists(t.sub("u")), "\(bad)")
     }
 
+    /// One file pushed or pulled into a missing directory under a new name: rsync's exit 3, as
+    /// locally (the receiving side tells), nothing made; with --mkpath the directories are made.
+    @Test func oneFileIntoAMissingDirectoryOverSSH() throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir("sshnodir")
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir dst && echo 1 > f") == 0)
+        let push = sy(server, ["-a", t.sub("f"), remote(server, t.sub("dst/nodir/name"))])
+        #expect(push.code == 3 && push.err.contains("change_dir#3") && !exists(t.sub("dst/nodir")), "\(push)")
+        let pull = sy(server, ["-a", remote(server, t.sub("f")), t.sub("dst/nodir/name")])
+        #expect(pull.code == 3 && pull.err.contains("change_dir#3") && !exists(t.sub("dst/nodir")), "\(pull)")
+        let made = sy(server, ["-a", "--mkpath", t.sub("f"), remote(server, t.sub("dst/a/b/name"))])
+        #expect(made.code == 0 && readFile(t.sub("dst/a/b/name")) == Array("1\n".utf8), "\(made)")
+    }
+
     @Test func versionMismatchChangesNothing() throws {
         guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
         let t = TempDir()

@@ -43,6 +43,25 @@ public enum PathOps {
         return (dir, name)
     }
 
+    /// rsync's error when the directory `dir` that one file is to be written in as `dest`
+    /// (see `fileTarget`) is missing or no directory; nil if it is one.
+    public static func fileDirectoryProblem(_ dir: PathBytes, dest: PathBytes) -> SyError? {
+        var code = ENOTDIR
+        do {
+            if try Sys.fstatat(Sys.atFDCWD, dir, follow: true).kind == .directory { return nil }
+        } catch { code = error.code }
+        func absolute(_ p: PathBytes) -> String {
+            guard p.first != 0x2F else { return p.displayName }
+            var buf = [CChar](repeating: 0, count: Int(PATH_MAX))
+            guard getcwd(&buf, buf.count) != nil else { return p.displayName }
+            return String(cString: buf) + "/" + p.displayName
+        }
+        if code == ENOTDIR {
+            return SyError("ERROR: cannot stat destination \"\(absolute(dest))\": \(errnoText(ENOTDIR))", status: .fileSelect)
+        }
+        return SyError("change_dir#3 \"\(absolute(dir))\" failed: \(errnoText(code))", status: .fileSelect)
+    }
+
     /// The parent of a relative path (`.` for a top-level name).
     public static func parent(_ p: PathBytes) -> PathBytes {
         guard let i = p.lastIndex(of: 0x2F) else { return [0x2E] }

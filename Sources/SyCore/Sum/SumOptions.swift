@@ -41,6 +41,8 @@ public struct SumOptions: Sendable {
     public var keepDirlinks = false
     /// One file may be sent to a destination path that names it (see `PathOps.fileTarget`).
     public var destMayBeFile = false
+    /// `--mkpath`: the directory such a file goes in need not exist yet.
+    public var mkpath = false
     /// --delete-after/--delete-delay: extras stay until the end (a -y basis may be one).
     public var deleteLater = false
     /// `--safe-links`: symlinks pointing outside the tree are ignored (neither made nor deleted).

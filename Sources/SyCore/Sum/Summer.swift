@@ -130,7 +130,9 @@ public final class Summer {
         // The first entry first: a stream of named sources says their names before it.
         var src = try nextSource()
         if options.destMayBeFile, let s = src, let target = PathOps.fileTarget(destination, for: s, topNames: topNames) {
-            // One file sent to a path that is no directory: that path names it (rsync's rule).
+            // One file sent to a path that is no directory: that path names it (rsync's rule),
+            // in a directory that must exist (rsync makes a destination's last directory only).
+            if !options.mkpath, let problem = PathOps.fileDirectoryProblem(target.dir, dest: destination) { throw problem }
             self.destination = target.dir
             src!.path = target.name
             topNames = [target.name]

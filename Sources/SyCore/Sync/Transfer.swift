@@ -47,6 +47,8 @@ public struct Transfer {
                     destRoot = PathOps.parent(p).displayName
                     if dest.path.hasPrefix("/") && !dest.path.dropFirst().contains("/") { destRoot = "/" }
                     topName = name.displayName
+                    // rsync makes the last directory of a destination, never the one a named file goes in.
+                    if !r.mkpath, let problem = PathOps.fileDirectoryProblem(destRoot.pathBytes, dest: p) { throw problem }
                 }
             }
         }
