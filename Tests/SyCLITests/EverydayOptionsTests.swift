@@ -564,6 +564,20 @@ struct EverydayOptionsTests {
         }
     }
 
+    /// -R with a directory named from two bases (`a/./x b/./x`) walks both, merged; a file
+    /// named from the second base is read from there.
+    @Test(arguments: [["a/./x", "b/./x"], ["b/./x", "a/./x"], ["a/./x/f", "b/./x/f", "b/./x/g"], ["a/./", "b/./"]])
+    func relativeSourcesFromTwoBasesAsRsync(sources: [String]) {
+        let t = TempDir("everyday")
+        let build = "mkdir -p a/x/s b/x/s r && echo 1 > a/x/f && echo 22 > b/x/f && echo 3 > b/x/g && echo 4 > a/x/s/1 && echo 5 > b/x/s/2 && cp -a r s"
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        let r = run(["rsync", "-aR", "--delete"] + sources + ["r/"], cwd: t.path)
+        let s = run(["sy", "-aR", "--delete"] + sources + ["s/"], cwd: t.path)
+        #expect(s.code == r.code && s.code == 0, "rsync \(r)\nsy \(s)")
+        let d = TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true)
+        #expect(d.isEmpty, "\(sources): \(d.prefix(8))")
+    }
+
     /// One file sent under a new name goes into a directory that exists: rsync makes only a
     /// destination's last directory, so a missing one (or a file on the way) is exit 3 and
     /// nothing is made, unless --mkpath.

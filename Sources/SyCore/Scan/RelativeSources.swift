@@ -99,7 +99,15 @@ public final class RelativeSources {
             return a < b
         }
         items = []
-        for i in order where items.last?.path != raw[i].path { items.append(raw[i]) }
+        var lastIsDir = false
+        for i in order {
+            if let last = items.last, last.path == raw[i].path {
+                // A directory named again from another base is kept: the two are walked merged.
+                guard isDir[i] && lastIsDir && last.explicit && raw[i].explicit && last.base != raw[i].base else { continue }
+            }
+            items.append(raw[i])
+            lastIsDir = isDir[i]
+        }
     }
 
     deinit {
@@ -135,10 +143,28 @@ public final class RelativeSources {
 
     /// The base directory and name under which stream path `path` lives.
     func locate(_ path: PathBytes) throws(Errno) -> (Int32, PathBytes) {
-        var bi = 0
-        if bases.count > 1, let it = items.first(where: {
-            $0.path == path || PathOps.isInside(path, $0.path) || PathOps.isInside($0.path, path) || $0.path == [0x2E]
-        }) { bi = it.base }
+        guard bases.count > 1 else { return try locate(path, in: 0) }
+        // The first base, in argument order, of an item naming the path or a directory above it,
+        // that has it (names below a merged directory may be in either base).
+        var tried: [Int] = []
+        for it in items where it.path == path || PathOps.isInside(path, it.path) || PathOps.isInside(it.path, path) || it.path == [0x2E] {
+            guard !tried.contains(it.base) else { continue }
+            tried.append(it.base)
+        }
+        tried.sort()
+        var failure = Errno(ENOENT)
+        for bi in tried {
+            do {
+                let found = try locate(path, in: bi)
+                if tried.count == 1 || path == [0x2E] { return found }
+                _ = try Sys.fstatat(found.0, found.1, follow: followLinks)
+                return found
+            } catch { failure = error }
+        }
+        throw failure
+    }
+
+    private func locate(_ path: PathBytes, in bi: Int) throws(Errno) -> (Int32, PathBytes) {
         guard bi < bases.count else { throw Errno(ENOENT) }
         if path == [0x2E] { return (bases[bi].fd, [0x2E]) }
         return (try bases[bi].stack.fd(for: PathOps.parent(path)), PathOps.base(path))
@@ -160,7 +186,7 @@ public final class RelativeWalker: SourceWalk {
     private let symlinks: SymlinkMode
     private let onProblem: (SyError) -> Void
     private var index = 0
-    private var sub: TreeWalker?
+    private var sub: (any SourceWalk)?
     private var fromSub = false
     /// A named directory being walked whole: later items inside it are already covered.
     private var covered: PathBytes?
@@ -172,13 +198,16 @@ public final class RelativeWalker: SourceWalk {
         self.src = src; self.recursive = recursive; self.symlinks = symlinks; self.onProblem = onProblem
     }
 
-    /// A walk of a named directory (or a link the mode may follow to one) and what it holds.
-    private func startSub(_ w: TreeWalker, covering path: PathBytes) -> WalkItem? {
+    /// A walk of a named directory (or a link the mode may follow to one) and what it holds;
+    /// several (the same directory named from other bases) are walked merged.
+    private func startSub(_ ws: [TreeWalker], covering path: PathBytes) -> WalkItem? {
         covered = path
-        w.onProblem = onProblem
-        w.oneFileSystemDev = oneFileSystemDev
-        w.symlinks = symlinks
-        sub = w
+        for w in ws {
+            w.onProblem = onProblem
+            w.oneFileSystemDev = oneFileSystemDev
+            w.symlinks = symlinks
+        }
+        sub = ws.count == 1 ? ws[0] : MergedWalk(ws)
         return next()
     }
 
@@ -189,6 +218,23 @@ public final class RelativeWalker: SourceWalk {
     public func skipChildren() {
         if fromSub { sub?.skipChildren(); return }
         if let d = lastDir { skipPrefix = d; lastDir = nil }
+    }
+
+    /// Walks of the items right after `it` that name the same directory in other bases
+    /// (taken from the list: they are walked with it).
+    private func sameDirectoryElsewhere(_ it: RelativeSources.Item) -> [TreeWalker] {
+        var walks: [TreeWalker] = []
+        while index < src.items.count, src.items[index].path == it.path {
+            let other = src.items[index]
+            index += 1
+            let base = src.bases[other.base]
+            if it.path == [0x2E] { walks.append(TreeWalker(directory: base.fd)); continue }
+            guard let dirfd = try? base.stack.fd(for: PathOps.parent(other.path)) else { continue }
+            let name = PathOps.base(other.path)
+            let root = WalkRoot(dirfd: dirfd, fsName: name, streamName: name, isArgument: true)
+            walks.append(TreeWalker(rootDir: nil, roots: [root], prefix: PathOps.parent(other.path)))
+        }
+        return walks
     }
 
     public func next() -> WalkItem? {
@@ -205,7 +251,7 @@ public final class RelativeWalker: SourceWalk {
             if let c = covered, c == [0x2E] || PathOps.isInside(it.path, c) { continue }
             let base = src.bases[it.base]
             if it.path == [0x2E] && it.explicit && recursive {
-                return startSub(TreeWalker(directory: base.fd), covering: it.path)
+                return startSub([TreeWalker(directory: base.fd)] + sameDirectoryElsewhere(it), covering: it.path)
             }
             let dirfd: Int32, name: PathBytes
             do {
@@ -227,7 +273,8 @@ public final class RelativeWalker: SourceWalk {
             if (kind == .directory || follows) && it.explicit && recursive {
                 // The sub-walk follows a named link as the mode says, into a directory too.
                 let root = WalkRoot(dirfd: dirfd, fsName: name, streamName: name, isArgument: true)
-                return startSub(TreeWalker(rootDir: nil, roots: [root], prefix: PathOps.parent(it.path)), covering: it.path)
+                return startSub([TreeWalker(rootDir: nil, roots: [root], prefix: PathOps.parent(it.path))] + sameDirectoryElsewhere(it),
+                                covering: it.path)
             }
             var item = WalkItem(path: it.path, stat: st, kind: kind, target: [], dirfd: dirfd, name: name)
             item.isArgument = it.explicit
