@@ -33,6 +33,24 @@ struct OutputOrderTests {
         r.out.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("created directory") }
     }
 
+    /// Names as rsync writes them: control bytes and bytes of no UTF-8 character as `\#ooo`,
+    /// a tab and DEL as they are, a backslash that would read as such an escape escaped too.
+    @Test(arguments: [["-ai"], ["-av"], ["-a", "--list-only"], ["-a", "--out-format=%n|%i"]])
+    func oddNamesAreWrittenAsRsync(flags: [String]) throws {
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        let names: [[UInt8]] = [Array("a\nb".utf8), Array("t\tab".utf8), Array("back\\slash".utf8), Array("x\\#123y".utf8),
+                                Array("z\\#12".utf8), [0xFF, 0xFE], Array("é".utf8), [0x01] + Array("ctl".utf8), Array("del".utf8) + [0x7F]]
+        for n in names { writeFile(t.sub("src").pathBytes + [0x2F] + n, [1]) }
+        touchTree(t.sub("src"), "2024-01-02 03:04:05")
+        let r = run(["rsync"] + flags + [t.sub("src") + "/"] + (flags.contains("--list-only") ? [] : [t.sub("r")]))
+        let s = run(["sy"] + flags + [t.sub("src") + "/"] + (flags.contains("--list-only") ? [] : [t.sub("s")]))
+        #expect(r.code == 0 && s.code == 0, "\(r)\n\(s)")
+        let keep = { (x: RunResult) in x.out.split(separator: "\n").filter { !$0.hasPrefix("sent ") && !$0.hasPrefix("total size") && !$0.hasPrefix("created directory") } }
+        #expect(keep(r) == keep(s), "rsync:\n\(r.out)\nsy:\n\(s.out)")
+        #expect(s.out.contains("x\\#134#123y") && s.out.contains("t\tab"))
+    }
+
     @Test(arguments: [["-ai"], ["-ain"], ["-av"], ["-rv", "--no-inc-recursive"]])
     func freshCopyListsInRsyncsOrder(flags: [String]) throws {
         let t = TempDir()

@@ -74,7 +74,10 @@ extension TextFormat {
         var i = 0
         while i < b.count {
             let c = b[i]
-            if c < 0x20 || c == 0x7F {
+            // rsync's filtered_fwrite: a tab stays; a backslash that would read as an escape
+            // (`\#` and three digits) is escaped itself.
+            let looksEscaped = c == 0x5C && i + 4 < b.count && b[i + 1] == 0x23 && b[(i + 2)...(i + 4)].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+            if (c < 0x20 && c != 0x09) || looksEscaped {
                 out += Array("\\#".utf8) + octal3(c)
                 i += 1
                 continue
