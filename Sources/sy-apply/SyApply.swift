@@ -39,6 +39,8 @@ struct SyApply: ParsableCommand {
     var relative = false
     @Option(name: .customLong("out-format"), help: "One line per change in this format (rsync's %-escapes).")
     var outFormat: String?
+    @Option(name: .customLong("sender-prefix"), help: "What %f puts before each name: the source's directory, as rsync's sender shows it.")
+    var senderPrefix: String?
     @Option(name: .customLong("log-file"), help: "Append a line per change to FILE.")
     var logFile: String?
     @Option(name: .customLong("log-file-format"), help: "The format of --log-file lines (default '%i %n%L').")
@@ -138,6 +140,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.followLinks = cmd.followLinks
     o.fsync = cmd.fsync
     o.output.outFormat = cmd.outFormat
+    o.output.senderPrefix = cmd.senderPrefix ?? ""
     o.output.role = cmd.role
     o.output.itemize = cmd.itemize; o.output.verbose = cmd.verbose; o.output.quiet = cmd.quiet
     let levels = InfoLevels(verbose: cmd.verbose, progress: cmd.progress, stats: cmd.stats, quiet: cmd.quiet, items: cmd.info)

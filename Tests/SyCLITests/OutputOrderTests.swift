@@ -51,6 +51,16 @@ struct OutputOrderTests {
         #expect(s.out.contains("x\\#134#123y") && s.out.contains("t\tab"))
     }
 
+    /// `%f` is the name under the source's directory, as rsync's sender shows it (one source).
+    @Test(arguments: ["src/", "src", "./src/d/", "src/d/f", "src/.", "src//d"])
+    func outFormatFileNamesAsRsync(source: String) throws {
+        let t = TempDir()
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir -p src/d && echo 1 > src/d/f && echo 2 > src/g") == 0)
+        let r = run(["rsync", "-a", "--out-format=%n|%f", source, "r/"], cwd: t.path)
+        let s = run(["sy", "-a", "--out-format=%n|%f", source, "s/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0 && lines(s) == lines(r) && lines(s).contains { $0.contains("|src") }, "rsync:\n\(r.out)\nsy:\n\(s.out)")
+    }
+
     @Test(arguments: [["-ai"], ["-ain"], ["-av"], ["-rv", "--no-inc-recursive"]])
     func freshCopyListsInRsyncsOrder(flags: [String]) throws {
         let t = TempDir()

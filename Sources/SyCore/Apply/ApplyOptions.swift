@@ -104,5 +104,7 @@ public struct OutputOptions: Sendable {
     public var outFormat: String?
     /// The side sy's command line is on, as rsync's client (`<f` for a push).
     public var role = ClientRole.local
+    /// `%f` on the sending side: the source's directory before each name (`src/d/f` for `src/`).
+    public var senderPrefix = ""
     public init() {}
 }

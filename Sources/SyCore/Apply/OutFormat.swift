@@ -8,7 +8,9 @@ public enum OutFormat {
     /// Whether lines are written for every change (the format has `%i`) or only for transfers.
     public static func itemizes(_ format: String) -> Bool { format.contains("%i") }
 
-    public static func render(_ format: String, _ plan: Plan, literal: Int64, matched: Int64, dryRun: Bool, role: ClientRole = .local) -> String {
+    /// `prefix`: what `%f` puts before the name (see `OutputOptions.senderPrefix`).
+    public static func render(_ format: String, _ plan: Plan, literal: Int64, matched: Int64, dryRun: Bool, role: ClientRole = .local,
+                              prefix: String = "") -> String {
         var e = plan.entry
         if plan.action == .delete {
             // rsync knows nothing of a deleted file but its name.
@@ -34,7 +36,7 @@ public enum OutFormat {
             case "o": text = plan.action == .delete ? "del." : (role == .pull ? "recv" : "send")
             case "l": text = number(plan.action == .delete ? 0 : e.kind == .file ? e.size : e.kind == .symlink ? Int64(e.target.count) : e.kind == .directory ? 4096 : 0)
             case "b", "c": text = number(plan.action == .delete || dryRun ? 0 : literal)
-            case "f": text = TextFormat.escapeForLog(e.path)
+            case "f": text = TextFormat.escapeForLog(prefix.isEmpty ? e.path : Array(prefix.utf8) + [0x2F] + e.path)
             case "B": text = permString(e.perms)
             case "U": text = String(e.uid)
             case "G": text = String(e.gid)
@@ -80,6 +82,20 @@ public enum OutFormat {
         localtime_r(&t, &tmv)
         func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
         return "\(tmv.tm_year + 1900)/\(two(tmv.tm_mon + 1))/\(two(tmv.tm_mday))\(separator)\(two(tmv.tm_hour)):\(two(tmv.tm_min)):\(two(tmv.tm_sec))"
+    }
+}
+
+extension OutFormat {
+    /// rsync's sender shows `%f` under the source's directory: `src` for `src/` (so `.` is
+    /// `src/.`), the parent for a named source, without `.` components or a leading `/`.
+    public static func senderPrefix(forSource arg: String) -> String {
+        let contents = arg.hasSuffix("/") || arg == "." || arg.hasSuffix("/.")
+        var dir = Substring(arg)
+        if !contents {
+            while dir.count > 1 && dir.hasSuffix("/") { dir = dir.dropLast() }
+            dir = dir.lastIndex(of: "/").map { dir[..<$0] } ?? ""
+        }
+        return dir.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
     }
 }
 

@@ -47,13 +47,13 @@ public final class Reporter {
             return
         }
         if let log, plan.action == .delete || OutFormat.itemizes(log.format) || plan.action.carriesData || plan.action == .hardlink {
-            log.line(OutFormat.render(log.format, plan, literal: literal, matched: matched, dryRun: dryRun, role: options.role))
+            log.line(OutFormat.render(log.format, plan, literal: literal, matched: matched, dryRun: dryRun, role: options.role, prefix: options.senderPrefix))
         }
         if options.quiet { return }
         if let f = options.outFormat {
             if plan.action == .delete || OutFormat.itemizes(f) || plan.action.carriesData || plan.action == .hardlink
                 || Reporter.directoryChanged(plan) {
-                line(OutFormat.render(f, plan, literal: literal, matched: matched, dryRun: dryRun, role: options.role))
+                line(OutFormat.render(f, plan, literal: literal, matched: matched, dryRun: dryRun, role: options.role, prefix: options.senderPrefix))
             }
             return
         }

@@ -167,6 +167,11 @@ public struct StageCommands: Sendable {
         }
         if r.itemize { apply.append("-i") }
         if let f = r.outFormat { apply.append("--out-format=" + f) }
+        if (r.outFormat ?? "").contains("%f") || (r.logFileFormat ?? "").contains("%f"), role != .pull, sourceArgs.count == 1,
+           !r.relative, r.filesFrom == nil {
+            let prefix = OutFormat.senderPrefix(forSource: sourceArgs[0])
+            if !prefix.isEmpty { apply.append("--sender-prefix=" + prefix) }
+        }
         // Listings as rsync's client shows them: it sends for a push (`<f`), receives for a pull.
         if role != .local { apply += ["--role", role.rawValue] }
         // rsync writes --log-file where its command line runs: a push's receiver relays the
