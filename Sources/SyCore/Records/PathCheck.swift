@@ -50,12 +50,7 @@ public enum PathOps {
         do {
             if try Sys.fstatat(Sys.atFDCWD, dir, follow: true).kind == .directory { return nil }
         } catch { code = error.code }
-        func absolute(_ p: PathBytes) -> String {
-            guard p.first != 0x2F else { return p.displayName }
-            var buf = [CChar](repeating: 0, count: Int(PATH_MAX))
-            guard getcwd(&buf, buf.count) != nil else { return p.displayName }
-            return String(cString: buf) + "/" + p.displayName
-        }
+        func absolute(_ p: PathBytes) -> String { p.first == 0x2F ? p.displayName : currentDirectory() + "/" + p.displayName }
         if code == ENOTDIR {
             return SyError("ERROR: cannot stat destination \"\(absolute(dest))\": \(errnoText(ENOTDIR))", status: .fileSelect)
         }

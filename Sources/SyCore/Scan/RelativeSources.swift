@@ -230,11 +230,15 @@ public final class RelativeWalker: SourceWalk {
             let base = src.bases[other.base]
             if it.path == [0x2E] { walks.append(TreeWalker(directory: base.fd)); continue }
             guard let dirfd = try? base.stack.fd(for: PathOps.parent(other.path)) else { continue }
-            let name = PathOps.base(other.path)
-            let root = WalkRoot(dirfd: dirfd, fsName: name, streamName: name, isArgument: true)
-            walks.append(TreeWalker(rootDir: nil, roots: [root], prefix: PathOps.parent(other.path)))
+            walks.append(RelativeWalker.walk(other.path, dirfd: dirfd, name: PathOps.base(other.path)))
         }
         return walks
+    }
+
+    /// A walk of the named item `path`, found as `name` in `dirfd`, and of what it holds.
+    private static func walk(_ path: PathBytes, dirfd: Int32, name: PathBytes) -> TreeWalker {
+        let root = WalkRoot(dirfd: dirfd, fsName: name, streamName: name, isArgument: true)
+        return TreeWalker(rootDir: nil, roots: [root], prefix: PathOps.parent(path))
     }
 
     public func next() -> WalkItem? {
@@ -272,9 +276,7 @@ public final class RelativeWalker: SourceWalk {
             let follows = kind == .symlink && it.explicit && symlinks != .keep && symlinks != .skipUnsafe
             if (kind == .directory || follows) && it.explicit && recursive {
                 // The sub-walk follows a named link as the mode says, into a directory too.
-                let root = WalkRoot(dirfd: dirfd, fsName: name, streamName: name, isArgument: true)
-                return startSub([TreeWalker(rootDir: nil, roots: [root], prefix: PathOps.parent(it.path))] + sameDirectoryElsewhere(it),
-                                covering: it.path)
+                return startSub([RelativeWalker.walk(it.path, dirfd: dirfd, name: name)] + sameDirectoryElsewhere(it), covering: it.path)
             }
             var item = WalkItem(path: it.path, stat: st, kind: kind, target: [], dirfd: dirfd, name: name)
             item.isArgument = it.explicit

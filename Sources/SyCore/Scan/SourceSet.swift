@@ -174,7 +174,7 @@ public final class SourceSet {
                 continue
             }
             // Several sources: the path is in the first one that has it (`MergedWalk`'s rule).
-            guard sources.count > 1, (try? Sys.fstatat(found.0, found.1, follow: followLinks)) == nil else { return found }
+            if sources.count == 1 || (try? Sys.fstatat(found.0, found.1, follow: followLinks)) != nil { return found }
         }
         throw failure
     }
