@@ -39,6 +39,8 @@ struct SyApply: ParsableCommand {
     var relative = false
     @Option(name: .customLong("out-format"), help: "One line per change in this format (rsync's %-escapes).")
     var outFormat: String?
+    @Option(name: .customLong("name-escape"), help: "How names are escaped on stdout: utf8, ascii, 8bit or log (default: as rsync in this locale).")
+    var nameEscape: NameEscape?
     @Option(name: .customLong("sender-prefix"), help: "What %f puts before each name: the source's directory, as rsync's sender shows it.")
     var senderPrefix: String?
     @Option(name: .customLong("log-file"), help: "Append a line per change to FILE.")
@@ -141,6 +143,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.fsync = cmd.fsync
     o.output.outFormat = cmd.outFormat
     o.output.senderPrefix = cmd.senderPrefix ?? ""
+    NameEscape.terminal = cmd.nameEscape ?? NameEscape.fromLocale(eightBit: false)
     o.output.role = cmd.role
     o.output.itemize = cmd.itemize; o.output.verbose = cmd.verbose; o.output.quiet = cmd.quiet
     let levels = InfoLevels(verbose: cmd.verbose, progress: cmd.progress, stats: cmd.stats, quiet: cmd.quiet, items: cmd.info)
@@ -191,3 +194,4 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     return status
 }
 extension ClientRole: ExpressibleByArgument {}
+extension NameEscape: ExpressibleByArgument {}

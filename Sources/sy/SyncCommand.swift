@@ -66,10 +66,9 @@ struct SyncCommand: ParsableCommand {
         if sel.filesFrom != nil && paths.count != 2 {
             throw ValidationError("--files-from takes exactly one source directory and a destination")
         }
-        if let b = xfer.blockSize, b < SignatureLimits.minBlock || b > SignatureLimits.maxBlock {
+        if let b = xfer.blockSize, b < 1 || b > SignatureLimits.maxBlock {
             throw ValidationError("--block-size=\(b) is out of range \(SignatureLimits.minBlock)...\(SignatureLimits.maxBlock)")
         }
-        if let l = net.compressLevel, !(1...22).contains(l) { throw ValidationError("--compress-level=\(l) is out of range 1...22") }
         let deletes = [del.deleteBefore, del.deleteDuring, del.deleteDelay, del.deleteAfter].filter { $0 }.count
         if deletes > 1 { throw ValidationError("you may not combine multiple --delete-WHEN options") }
         // rsync's refusals, in its words.
@@ -87,7 +86,6 @@ struct SyncCommand: ParsableCommand {
         for v in [sel.minSize, sel.maxSize].compactMap({ $0 }) where SizeArg.parse(v) == nil {
             throw ValidationError("--min-size/--max-size: invalid size '\(v)'")
         }
-        if let m = del.maxDelete, m < 0 { throw ValidationError("--max-delete=\(m) must not be negative") }
         if !xfer.copyDest.isEmpty && !(xfer.linkDest.isEmpty && xfer.compareDest.isEmpty) {
             throw ValidationError("you may not mix --copy-dest with --compare-dest or --link-dest")
         }
@@ -122,7 +120,7 @@ struct SyncCommand: ParsableCommand {
             : pres.copyDirlinks ? (pres.safeLinks ? .followDirsSkipUnsafe : .followDirs) : pres.safeLinks ? .skipUnsafe : .keep
         // --files-from implies -R and -d, and -a no longer implies -r.
         r.relative = (pres.relative || sel.filesFrom != nil) && !negated.contains("relative")
-        r.impliedDirs = !pres.noImpliedDirs && !negated.contains("implied-dirs")
+        r.impliedDirs = !pres.noImpliedDirs && !negated.contains("implied-dirs") && !negated.contains("i-d")
         if sel.filesFrom != nil {
             r.recursive = on(pres.recursive, "recursive", "r")
             r.dirs = true
@@ -131,14 +129,15 @@ struct SyncCommand: ParsableCommand {
         if del.deleteBefore { r.deleteMode = .before } else if del.deleteAfter { r.deleteMode = .after } else if del.deleteDelay { r.deleteMode = .delay }
         r.force = on(del.force, "force")
         r.deleteExcluded = del.deleteExcluded
-        r.maxDelete = del.maxDelete
+        // rsync: a negative --max-delete allows no deletions.
+        r.maxDelete = del.maxDelete.map { max(0, $0) }
         r.minSize = sel.minSize
         r.modifyWindow = sel.modifyWindow ?? 0
         r.chmod = pres.chmod
-        r.timeout = xfer.timeout ?? 0
+        r.timeout = negated.contains("timeout") ? 0 : xfer.timeout ?? 0
         r.omitDirTimes = on(pres.omitDirTimes, "omit-dir-times", "O")
         r.keepDirlinks = on(pres.keepDirlinks, "keep-dirlinks", "K")
-        r.ignoreErrors = del.ignoreErrors
+        r.ignoreErrors = on(del.ignoreErrors, "ignore-errors")
         r.dirs = pres.dirs || sel.filesFrom != nil
         r.maxSize = sel.maxSize
         if on(del.backup || del.backupDir != nil, "backup", "b") {
@@ -164,20 +163,22 @@ struct SyncCommand: ParsableCommand {
             r.partialDir = xfer.partialDir ?? ".sy-partial"
         }
         r.tempDir = xfer.tempDir
-        r.blockSize = xfer.blockSize
+        // rsync takes any block size; below sy's smallest, the smallest (the result is the same file).
+        r.blockSize = xfer.blockSize.map { max($0, SignatureLimits.minBlock) }
         r.mkpath = on(xfer.mkpath, "mkpath")
         r.dryRun = xfer.dryRun
         r.compress = on(net.compress || net.compressLevel != nil || compat.oldCompress, "compress", "z")
-        r.compressLevel = r.compress ? net.compressLevel : nil
+        // zstd's levels are 1-22; rsync takes any number (0: the default).
+        r.compressLevel = r.compress ? net.compressLevel.flatMap { $0 == 0 ? nil : min(max($0, 1), 22) } : nil
         r.rsh = net.rsh
         if net.ipv4 || net.ipv4Long || net.ipv6 || net.ipv6Long {
             r.sshOptions = [net.ipv6 || net.ipv6Long ? "-6" : "-4"]
         }
-        r.executability = pres.executability
+        r.executability = on(pres.executability, "executability", "E")
         r.xattrs = on(pres.xattrs, "xattrs", "X")
         r.acls = on(pres.acls, "acls", "A")
         if r.acls { r.perms = true }
-        r.omitLinkTimes = pres.omitLinkTimes
+        r.omitLinkTimes = on(pres.omitLinkTimes, "omit-link-times", "J")
         r.atimes = on(pres.atimes, "atimes", "U")
         r.openNoAtime = on(pres.openNoAtime, "open-noatime")
         r.fsync = xfer.fsync
@@ -211,7 +212,7 @@ struct SyncCommand: ParsableCommand {
         r.deleteMissingArgs = del.deleteMissingArgs
         if compat.compressChoice == "none" { r.compress = false }
         r.remoteSy = net.remoteSy
-        r.bwlimit = net.bwlimit.flatMap(RateLimiter.parse) ?? 0
+        r.bwlimit = negated.contains("bwlimit") ? 0 : net.bwlimit.flatMap(RateLimiter.parse) ?? 0
         r.verbose = negated.contains("verbose") || negated.contains("v") ? 0 : out.verbose
         r.quiet = out.quiet
         r.itemize = on(out.itemize, "itemize-changes", "i")
@@ -222,6 +223,7 @@ struct SyncCommand: ParsableCommand {
         r.progress2 = levels.progress >= 2
         r.humanReadable = on(out.humanReadable, "human-readable", "h")
         r.json = out.json
+        r.nameEscape = NameEscape.fromLocale(eightBit: on(out.eightBit, "8-bit-output", "8"))
         return r
     }
 }
@@ -416,7 +418,7 @@ struct TransferOptions: ParsableArguments {
 struct RemoteOptions: ParsableArguments {
     @Flag(name: [.customShort("z"), .customLong("compress")], help: "Compress file data during the transfer (zstd).")
     var compress = false
-    @Option(name: .customLong("compress-level"), help: "Explicitly set compression level (1-22).")
+    @Option(name: [.customLong("compress-level"), .customLong("zl")], help: "Explicitly set compression level (1-22).")
     var compressLevel: Int?
     @Option(name: [.customShort("e"), .customLong("rsh")], help: "Specify the remote shell to use.")
     var rsh: String?
@@ -450,7 +452,7 @@ struct OutputFlags: ParsableArguments {
     var info: [String] = []
     @Flag(name: [.customShort("h"), .customLong("human-readable")], help: "Output numbers in a human-readable format.")
     var humanReadable = false
-    @Option(name: .customLong("out-format"), help: "Output updates using the specified FORMAT.")
+    @Option(name: [.customLong("out-format"), .customLong("log-format")], help: "Output updates using the specified FORMAT.")
     var outFormat: String?
     @Option(name: .customLong("log-file"), help: "Log what we're doing to the specified FILE.")
     var logFile: String?
@@ -484,9 +486,9 @@ struct AcceptedOptions: ParsableArguments {
     var checksumSeed: Int?
     @Flag(name: [.customLong("new-compress"), .customLong("old-compress")], help: "Same as -z (rsync's zlib variants; sy uses zstd).")
     var oldCompress = false
-    @Flag(name: .customLong("implied-dirs"), help: "Accepted: the default (see --no-implied-dirs).")
+    @Flag(name: [.customLong("implied-dirs"), .customLong("i-d")], help: "Accepted: the default (see --no-implied-dirs).")
     var impliedDirs = false
-    @Flag(name: .customLong("no-motd"), help: "Accepted: only a daemon has a message of the day.")
+    @Flag(name: [.customLong("no-motd"), .customLong("motd")], help: "Accepted: only a daemon has a message of the day.")
     var noMotd = false
     @Flag(name: .customLong("no-iconv"), help: "Accepted: sy copies names as bytes.")
     var noIconv = false
@@ -500,6 +502,12 @@ struct AcceptedOptions: ParsableArguments {
     var outbuf: String?
     @Option(name: .customLong("debug"), help: "Accepted and ignored (sy has no debug categories).")
     var debug: [String] = []
+    @Flag(name: .customLong("qsort"), help: "Accepted: sy sorts names its own way.")
+    var qsort = false
+    @Option(name: .customLong("port"), help: "Accepted: the port of an rsync daemon, which sy does not use (ssh's port: -e 'ssh -p N').")
+    var port: Int?
+    @Option(name: .customLong("protocol"), help: "Accepted: sy's tools speak their own versioned stream format.")
+    var proto: Int?
     @Option(name: .customLong("stderr"), help: "Where messages go: errors, all or client (sy: errors to stderr).")
     var stderrMode: String?
 }

@@ -442,7 +442,7 @@ struct EverydayOptionsTests {
     /// What a deletion keeps, as rsync: protected entries keep their directories, each said
     /// "cannot delete non-empty directory" (twice below the top, as rsync says it), and
     /// --max-delete counts every entry past the limit, directories too, whose contents go first.
-    @Test(arguments: [["--exclude=__pycache__"], ["--max-delete=0"], ["--max-delete=1"], ["--max-delete=2"], ["--max-delete=3"],
+    @Test(arguments: [["--exclude=__pycache__"], ["--max-delete=0"], ["--max-delete=1"], ["--max-delete=2"], ["--max-delete=3"], ["--max-delete=-1"],
                       ["-n", "--exclude=__pycache__"], ["-n", "--max-delete=2"], ["--exclude=__pycache__", "--max-delete=1"]])
     func keptDeletionsAsRsync(args: [String]) {
         let t = TempDir("everyday")
@@ -630,7 +630,14 @@ struct EverydayOptionsTests {
         let t = TempDir("everyday")
         tree(t)
         for args in [["--cc=md5"], ["--checksum-choice=md4,sha1", "-c"], ["-z", "--zc=zlib"], ["--new-compress"],
-                     ["--checksum-seed=7"], ["--no-motd", "--no-iconv", "--implied-dirs", "--msgs2stderr"]] {
+                     ["--checksum-seed=7"], ["--no-motd", "--no-iconv", "--implied-dirs", "--msgs2stderr"],
+                     ["--port=873", "--protocol=31", "--qsort", "--motd", "--i-d", "--log-format=%n"],
+                     ["--no-blocking-io", "--no-8", "--no-J", "--no-s", "--no-timeout", "--no-bwlimit", "--no-ignore-errors",
+                      "--no-from0", "--no-crtimes", "--no-super", "--no-munge-links", "--no-i-d"],
+                     ["-z", "--zl=30"], ["-z", "--compress-level=-2"], ["--no-W", "--block-size=10"], ["-J", "--no-omit-link-times"],
+                     ["-0", "--exclude-from=nul-list"], ["--exclude-from=nl-list", "-0"]] {
+            writeFile(t.sub("nul-list"), Array("x.o\0d/\0".utf8))
+            writeFile(t.sub("nl-list"), Array("x.o\nd/\n".utf8))
             let r = run(["rsync", "-a"] + args + ["src/", "r/"], cwd: t.path)
             let s = run(["sy", "-a"] + args + ["src/", "s/"], cwd: t.path)
             #expect(r.code == 0 && s.code == 0, "\(args): \(s)")
@@ -650,7 +657,7 @@ struct EverydayOptionsTests {
         #expect(sl.code == 0 && !exists(t.sub("nowhere")))
         #expect(rl.out.split(separator: "\n").sorted() == sl.out.split(separator: "\n").sorted(), "\(rl.out)\n\(sl.out)")
         for (args, text) in [(["--frobnicate"], "--frobnicate: unknown option"), (["-aN"], "-N: unknown option (not supported"),
-                             (["--iconv=utf8"], "--iconv: unknown option (not supported"), (["--port=873"], "--port: unknown option"),
+                             (["--iconv=utf8"], "--iconv: unknown option (not supported"), (["--address=10.0.0.1"], "--address: unknown option"),
                              (["--chown=a:b", "--usermap=x:y"], "cannot be combined"), (["--checksum-choice=md6"], "checksum-choice"),
                              (["--zc=brotli"], "compress-choice")] {
             let r = run(["sy"] + args + ["src/", "x/"], cwd: t.path)

@@ -51,6 +51,37 @@ struct OutputOrderTests {
         #expect(s.out.contains("x\\#134#123y") && s.out.contains("t\tab"))
     }
 
+    /// The escaping follows the locale as rsync's does: in C every byte above 0x7F is `\#ooo`,
+    /// in a UTF-8 locale only bytes of no character, with -8 none; the log file escapes control
+    /// and C1 bytes only, whatever the locale. The log also gets rsync's other printed lines.
+    @Test(arguments: [("C", ["-ai"]), ("C", ["-ai", "-8"]), ("C", ["-av"]), ("C.UTF-8", ["-ai"]), ("C.UTF-8", ["-av", "-8"]),
+                      ("C.UTF-8", ["-a", "--stats"])])
+    func namesAreEscapedForTheLocaleAsRsync(locale: String, flags: [String]) throws {
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        let names: [[UInt8]] = [[0xFF, 0xFE], Array("café".utf8), Array("c1".utf8) + [0x9B], [0x1B] + Array("esc".utf8),
+                                Array("del".utf8) + [0x7F], Array("t\tab".utf8), [0xC2, 0x9B]]
+        for n in names { writeFile(t.sub("src").pathBytes + [0x2F] + n, [1]) }
+        touchTree(t.sub("src"), "2024-01-02 03:04:05")
+        func sync(_ tool: String, _ dest: String) -> ([[UInt8]], [[UInt8]]) {
+            let r = run(["env", "LC_ALL=" + locale, tool] + flags + ["--log-file=" + dest + ".log", "src/", dest], cwd: t.path)
+            #expect(r.code == 0, "\(tool): \(r)")
+            // Byte counts differ; the log's lines lose their time and pid.
+            let keep = { (l: ArraySlice<UInt8>) in !l.starts(with: Array("sent ".utf8)) && !l.starts(with: Array("Total bytes".utf8))
+                && !l.starts(with: Array("File list".utf8)) }
+            let out = r.stdout.split(separator: 0x0A).filter(keep).map { Array($0) }
+            let log = (readFile(t.sub(dest + ".log")) ?? []).split(separator: 0x0A)
+                .map { l in Array(l.drop { $0 != 0x5D }.dropFirst(2)) }.filter { keep($0[...]) }
+            return (out.map { $0.replacingDestination(dest) }, log.map { $0.replacingDestination(dest) })
+        }
+        let (ro, rl) = sync("rsync", "r")
+        let (so, sl) = sync("sy", "s")
+        let show = { (x: [[UInt8]]) in x.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n") }
+        #expect(so == ro, "stdout\nrsync:\n\(show(ro))\nsy:\n\(show(so))")
+        #expect(sl == rl, "log\nrsync:\n\(show(rl))\nsy:\n\(show(sl))")
+        #expect(ro.count >= 7 && rl.count >= 7)
+    }
+
     /// `%f` is the name under the source's directory, as rsync's sender shows it (one source).
     @Test(arguments: ["src/", "src", "./src/d/", "src/d/f", "src/.", "src//d"])
     func outFormatFileNamesAsRsync(source: String) throws {
@@ -223,5 +254,12 @@ struct OutputOrderTests {
         let deletions = { (x: RunResult) in Set(x.out.split(separator: "\n").filter { $0.hasPrefix("*deleting") }) }
         #expect(deletions(s) == deletions(r) && deletions(s).count == 4, "\(deletions(s))")
         #expect(TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false)).isEmpty)
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// "created directory r" and "created directory s" compare equal.
+    func replacingDestination(_ dest: String) -> [UInt8] {
+        self == Array(("created directory " + dest).utf8) ? Array("created directory D".utf8) : self
     }
 }

@@ -236,7 +236,7 @@ public final class Applier {
             && !options.output.quiet && !options.output.json {
             var shown = destination
             while shown.count > 1 && shown.last == 0x2F { shown.removeLast() }
-            reporter.line("created directory \(shown.displayName)")
+            reporter.message("created directory " + NameEscape.terminal.apply(shown), logged: "created directory " + NameEscape.logFile.apply(shown))
         }
     }
 

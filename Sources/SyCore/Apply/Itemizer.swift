@@ -51,53 +51,18 @@ public enum Itemizer {
     }
 
     /// The name as rsync prints it: directories end in `/`, the root is `./`.
-    public static func name(_ plan: Plan) -> String {
-        var n = TextFormat.escapeForLog(plan.entry.path)
+    public static func name(_ plan: Plan, escape: NameEscape = NameEscape.terminal) -> String {
+        var n = escape.apply(plan.entry.path)
         if plan.entry.kind == .directory { n += "/" }
         return n
     }
 
     /// `%n%L`: the name plus ` -> target` for symlinks or ` => link` for hard links.
-    public static func nameWithLink(_ plan: Plan) -> String {
-        var n = name(plan)
+    public static func nameWithLink(_ plan: Plan, escape: NameEscape = NameEscape.terminal) -> String {
+        var n = name(plan, escape: escape)
         if plan.action == .delete { return n }
-        if plan.entry.kind == .symlink { n += " -> " + TextFormat.escapeForLog(plan.entry.target) }
-        if plan.action == .hardlink { n += " => " + TextFormat.escapeForLog(plan.linkTo) }
+        if plan.entry.kind == .symlink { n += " -> " + escape.apply(plan.entry.target) }
+        if plan.action == .hardlink { n += " => " + escape.apply(plan.linkTo) }
         return n
-    }
-}
-
-extension TextFormat {
-    /// rsync's escaping of names in log lines: non-printable bytes become `\#ooo`.
-    public static func escapeForLog(_ b: [UInt8]) -> String {
-        var out: [UInt8] = []
-        var i = 0
-        while i < b.count {
-            let c = b[i]
-            // rsync's filtered_fwrite: a tab stays; a backslash that would read as an escape
-            // (`\#` and three digits) is escaped itself.
-            let looksEscaped = c == 0x5C && i + 4 < b.count && b[i + 1] == 0x23 && b[(i + 2)...(i + 4)].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
-            if (c < 0x20 && c != 0x09) || looksEscaped {
-                out += Array("\\#".utf8) + octal3(c)
-                i += 1
-                continue
-            }
-            if c >= 0x80 {
-                let len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1
-                if len > 1, i + len <= b.count, String(validating: b[i..<(i + len)], as: UTF8.self) != nil {
-                    out += b[i..<(i + len)]; i += len; continue
-                }
-                out += Array("\\#".utf8) + octal3(c)
-                i += 1
-                continue
-            }
-            out.append(c)
-            i += 1
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func octal3(_ c: UInt8) -> [UInt8] {
-        [0x30 + (c >> 6), 0x30 + ((c >> 3) & 7), 0x30 + (c & 7)]
     }
 }

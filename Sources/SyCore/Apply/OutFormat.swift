@@ -10,7 +10,7 @@ public enum OutFormat {
 
     /// `prefix`: what `%f` puts before the name (see `OutputOptions.senderPrefix`).
     public static func render(_ format: String, _ plan: Plan, literal: Int64, matched: Int64, dryRun: Bool, role: ClientRole = .local,
-                              prefix: String = "") -> String {
+                              prefix: String = "", escape: NameEscape = NameEscape.terminal) -> String {
         var e = plan.entry
         if plan.action == .delete {
             // rsync knows nothing of a deleted file but its name.
@@ -29,14 +29,14 @@ public enum OutFormat {
             let number: (Int64) -> String = { v in group ? Human.commas(UInt64(max(0, v))) : String(v) }
             var text: String
             switch code {
-            case "n": text = Itemizer.name(plan)
-            case "L": text = linkPart(plan)
-            case "N": text = Itemizer.name(plan) + linkPart(plan)
+            case "n": text = Itemizer.name(plan, escape: escape)
+            case "L": text = linkPart(plan, escape)
+            case "N": text = Itemizer.name(plan, escape: escape) + linkPart(plan, escape)
             case "i": text = Itemizer.code(plan, role: role)
             case "o": text = plan.action == .delete ? "del." : (role == .pull ? "recv" : "send")
             case "l": text = number(plan.action == .delete ? 0 : e.kind == .file ? e.size : e.kind == .symlink ? Int64(e.target.count) : e.kind == .directory ? 4096 : 0)
             case "b", "c": text = number(plan.action == .delete || dryRun ? 0 : literal)
-            case "f": text = TextFormat.escapeForLog(prefix.isEmpty ? e.path : Array(prefix.utf8) + [0x2F] + e.path)
+            case "f": text = escape.apply(prefix.isEmpty ? e.path : Array(prefix.utf8) + [0x2F] + e.path)
             case "B": text = permString(e.perms)
             case "U": text = String(e.uid)
             case "G": text = String(e.gid)
@@ -56,10 +56,10 @@ public enum OutFormat {
         return out
     }
 
-    static func linkPart(_ plan: Plan) -> String {
+    static func linkPart(_ plan: Plan, _ escape: NameEscape) -> String {
         if plan.action == .delete { return "" }
-        if plan.entry.kind == .symlink { return " -> " + TextFormat.escapeForLog(plan.entry.target) }
-        if plan.action == .hardlink { return " => " + TextFormat.escapeForLog(plan.linkTo) }
+        if plan.entry.kind == .symlink { return " -> " + escape.apply(plan.entry.target) }
+        if plan.action == .hardlink { return " => " + escape.apply(plan.linkTo) }
         return ""
     }
 
@@ -134,7 +134,8 @@ public final class LogFile {
 
     public func line(_ text: String) {
         let s = marker + OutFormat.timeString(Int64(time(nil)), separator: " ") + " [\(getpid())] " + text + "\n"
-        let bytes = Array(s.utf8)
+        var bytes: [UInt8] = []
+        TextFormat.outputBytes(s, into: &bytes)
         bytes.withUnsafeBytes { b in try? Sys.writeAll(fd, b.baseAddress!, b.count) }
     }
 }

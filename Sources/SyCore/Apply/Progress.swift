@@ -136,6 +136,6 @@ final class ProgressMeter {
 extension TextOutput {
     /// Text without a newline (progress redraws).
     func raw(_ s: String) throws(SyError) {
-        buffer.append(contentsOf: s.utf8)
+        TextFormat.outputBytes(s, into: &buffer)
     }
 }

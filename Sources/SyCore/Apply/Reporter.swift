@@ -47,7 +47,8 @@ public final class Reporter {
             return
         }
         if let log, plan.action == .delete || OutFormat.itemizes(log.format) || plan.action.carriesData || plan.action == .hardlink {
-            log.line(OutFormat.render(log.format, plan, literal: literal, matched: matched, dryRun: dryRun, role: options.role, prefix: options.senderPrefix))
+            log.line(OutFormat.render(log.format, plan, literal: literal, matched: matched, dryRun: dryRun, role: options.role,
+                                      prefix: options.senderPrefix, escape: .logFile))
         }
         if options.quiet { return }
         if let f = options.outFormat {
@@ -86,7 +87,13 @@ public final class Reporter {
             line(JSON.object([("event", .string("note")), ("message", .string(text))]).text)
             return
         }
-        if !options.quiet { line(text) }
+        if !options.quiet { message(text) }
+    }
+
+    /// A line rsync prints with rprintf: to stdout, and to the log file (`logged`: its form there).
+    func message(_ text: String, logged: String? = nil) {
+        line(text)
+        log?.line(logged ?? text)
     }
 
     /// An error as a JSON event (text errors go to stderr through `warn`).
@@ -122,10 +129,16 @@ public final class Reporter {
         progress.finish()
         // The streams' bytes as rsync's client counts them: a pull's client receives the data.
         let (sent, received) = options.role == .pull ? (st.bytesReceived, st.bytesSent) : (st.bytesSent, st.bytesReceived)
-        log?.line("sent \(sent) bytes  received \(received) bytes  total size \(st.totalSize)")
+        // rsync's log gets the lines its client prints; without them, its own closing line.
+        let printsSummary = (options.stats || options.summary) && !options.quiet && !options.json
+        if !printsSummary { log?.line("sent \(sent) bytes  received \(received) bytes  total size \(st.totalSize)") }
+        func line(_ s: String) {
+            self.line(s)
+            if !s.isEmpty { log?.line(s) }
+        }
         if options.json {
             let n: (UInt64) -> JSON = { .number(String($0)) }
-            line(JSON.object([
+            self.line(JSON.object([
                 ("event", .string("summary")), ("files", n(st.files)), ("reg", n(st.reg)), ("dir", n(st.dir)),
                 ("link", n(st.link)), ("dev", n(st.dev)), ("special", n(st.special)),
                 ("created", n(st.created.total)), ("deleted", n(st.deleted.total)), ("transferred", n(st.transferred)),

@@ -8,6 +8,9 @@ public enum RsyncArgs {
         "hard-links", "H", "one-file-system", "x", "whole-file", "W", "inplace", "delete", "force", "checksum", "c",
         "ignore-times", "I", "update", "u", "mkpath", "compress", "z", "verbose", "v", "itemize-changes", "i",
         "stats", "progress", "atimes", "U", "open-noatime", "human-readable", "h", "inc-recursive", "i-r", "implied-dirs", "relative", "R", "prune-empty-dirs", "m", "sparse", "S", "delay-updates", "append", "xattrs", "X", "acls", "A", "fuzzy", "y", "numeric-ids", "partial", "backup", "b", "omit-dir-times", "O", "dirs", "d", "keep-dirlinks", "K",
+        "omit-link-times", "J", "8-bit-output", "8", "blocking-io", "secluded-args", "protect-args", "s", "old-args", "from0",
+        "timeout", "contimeout", "bwlimit", "ignore-errors", "i-d", "crtimes", "N", "super", "write-devices", "munge-links", "motd",
+        "executability", "E",
     ]
 
     /// rsync options sy knows but does not implement, and why; they fail with exit 1 rather
@@ -19,8 +22,8 @@ public enum RsyncArgs {
         (["--munge-links", "--insecure-links", "--confine-root"], "not implemented"),
         (["--iconv"], "file names are copied as bytes"),
         (["--write-batch", "--only-write-batch", "--read-batch"], "batch files: compose the sy tools with pipes instead (see sy-stream(5))"),
-        (["--protocol", "--compress-threads"], "sy has its own stream format"),
-        (["--daemon", "--address", "--port", "--sockopts", "--password-file", "--early-input",
+        (["--compress-threads"], "sy has its own stream format"),
+        (["--daemon", "--address", "--sockopts", "--password-file", "--early-input",
           "--contimeout", "--config", "--dparam"], "sy has no daemon mode; use ssh"),
         (["-M", "--remote-option"], "not implemented"),
     ]
@@ -87,6 +90,8 @@ extension RsyncArgs {
         var i = 0
         var fCount = 0
         var oldDirs = false
+        // -0: list files given after it end their lines with NUL (rsync reads them as it parses).
+        var from0 = false
         func value(_ name: String) throws(SyError) -> String {
             let a = args[i]
             if a.hasPrefix(name + "=") { return String(a.dropFirst(name.count + 1)) }
@@ -109,7 +114,7 @@ extension RsyncArgs {
             } catch {
                 throw SyError.sys("failed to open \(include ? "include" : "exclude") file", file, error.code, status: .fileIO)
             }
-            for line in bytes.split(separator: 0x0A) {
+            for line in bytes.split(separator: from0 ? 0 : 0x0A) {
                 var l = String(decoding: line, as: UTF8.self)
                 if l.hasSuffix("\r") { l.removeLast() }
                 if l.isEmpty || l.hasPrefix(";") || l.hasPrefix("#") { continue }
@@ -123,6 +128,9 @@ extension RsyncArgs {
         while i < args.count {
             let a = args[i]
             if a == "--" { rest += args[i...]; break }
+            if a == "--from0" || (a.hasPrefix("-") && !a.hasPrefix("--") && a.contains("0") && a.dropFirst().allSatisfy(shortFlags.contains)) {
+                from0 = true
+            }
             if a == "--exclude" || a.hasPrefix("--exclude=") {
                 rules.append(oldStyle(try value("--exclude"), include: false))
             } else if a == "--include" || a.hasPrefix("--include=") {
@@ -177,5 +185,5 @@ extension RsyncArgs {
     }
 
     /// One-letter options that take no value, which may be clustered with -F.
-    static let shortFlags = Set("avrlptgoDHxnzcIuWbdOqihCFPSLkKRmyXAEUJN8")
+    static let shortFlags = Set("avrlptgoDHxnzcIuWbdOqihCFPSLkKRmyXAEUJN80")
 }

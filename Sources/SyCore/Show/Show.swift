@@ -78,7 +78,7 @@ final class TextOutput {
     init(fd: Int32) { self.fd = fd }
 
     func line(_ s: String) throws(SyError) {
-        buffer.append(contentsOf: s.utf8)
+        TextFormat.outputBytes(s, into: &buffer)
         buffer.append(0x0A)
         if buffer.count > 1 << 16 { try flush() }
     }

@@ -166,6 +166,7 @@ public struct StageCommands: Sendable {
             if r.deleteExcluded { apply.append("--delete-excluded") }
         }
         if r.itemize { apply.append("-i") }
+        apply.append("--name-escape=" + r.nameEscape.rawValue)
         if let f = r.outFormat { apply.append("--out-format=" + f) }
         if (r.outFormat ?? "").contains("%f") || (r.logFileFormat ?? "").contains("%f"), role != .pull, sourceArgs.count == 1,
            !r.relative, r.filesFrom == nil {

@@ -127,6 +127,8 @@ public struct SyncRequest: Sendable {
     public var progress2 = false
     public var humanReadable = false
     public var json = false
+    /// How names are escaped on stdout (rsync's rule for this locale, or -8).
+    public var nameEscape = NameEscape.utf8
 
     /// `--no-inc-recursive`: rsync then builds the whole list first (only its -v header differs).
     public var noIncRecursive = false
