@@ -23,7 +23,7 @@ struct SySum: ParsableCommand {
     @Flag(name: .customLong("dest-may-be-file"), help: "If the stream is one file and the destination no directory, write the file as the destination (rsync's rule for one file).")
     var destMayBeFile = false
 
-    @Flag(name: .customLong("mkpath"), help: "With --dest-may-be-file: the directory the file is named in may be missing (sy-apply makes it).")
+    @Flag(name: .customLong("mkpath"), help: "The destination's path may be missing: sy-apply makes it before anything else, so '.' is compared with a new directory (and with --dest-may-be-file the file's directory may be missing).")
     var mkpath = false
 
     @Flag(name: .customLong("delete-after"), help: "With --delete: the receiver deletes at the end (so -y may take an extra as its basis).")

@@ -595,6 +595,35 @@ struct EverydayOptionsTests {
         #expect(m.code == 0 && exists(t.sub("s/deep/" + dest)), "\(m)")
     }
 
+    /// --mkpath makes the destination's path before anything else and says so as rsync does
+    /// ("created 2 directories for d/n1/n2"); the new root is then an existing directory
+    /// (`.d..t...... ./`, not `cd+++`); a dry run says what it would make.
+    @Test(arguments: [(["-ai"], ["src/"], "n1/n2/"), (["-ai"], ["src/"], "n1"), (["-av"], ["src/"], "n1/n2"),
+                      (["-ain"], ["src/"], "n1/n2/"), (["-avn"], ["src/"], "n1/n2/"), (["-ai"], ["src"], "n1/n2"),
+                      (["-ai"], ["src/f"], "n1/n2/"), (["-ai"], ["src/f"], "n1/name"), (["-ain"], ["src/f"], "n1/n2/name"),
+                      (["-ai", "--log-file=LOG"], ["src/"], "n1/n2/")] as [([String], [String], String)])
+    func mkpathSaysWhatItMadeAsRsync(args: [String], sources: [String], dest: String) {
+        let t = TempDir("everyday")
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir -p src/d r s && echo 1 > src/f && echo 2 > src/d/g && chmod 700 src && touch -d 2020-01-01 src src/d") == 0)
+        func sync(_ tool: String, _ root: String) -> (RunResult, [String]) {
+            let x = run([tool, "--mkpath"] + args.map { $0.replacing("LOG", with: root + ".log") } + sources + [root + "/" + dest], cwd: t.path)
+            let log = String(decoding: readFile(t.sub(root + ".log")) ?? [], as: UTF8.self).split(separator: "\n")
+                .map { String($0.split(separator: " ", maxSplits: 3).last ?? "") }.filter { !$0.hasPrefix("sent ") && !$0.hasPrefix("total ") }
+            return (x, log.map { $0.replacing(root + "/", with: "D/") })
+        }
+        let (r, rl) = sync("rsync", "r")
+        let (s, sl) = sync("sy", "s")
+        #expect(r.code == 0 && s.code == 0, "rsync \(r)\nsy \(s)")
+        let keep = { (x: RunResult, root: String) in
+            x.out.split(separator: "\n").filter { !$0.hasPrefix("sent ") && !$0.hasPrefix("total size") }
+                .map { String($0).replacing(root + "/", with: "D/") }
+        }
+        #expect(keep(s, "s") == keep(r, "r"), "rsync:\n\(r.out)\nsy:\n\(s.out)")
+        #expect(sl == rl, "rsync log:\n\(rl)\nsy log:\n\(sl)")
+        // (The directories --mkpath makes have the time they were made.)
+        #expect(TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true).isEmpty)
+    }
+
     /// Paths that look like options, after `--`, reach every stage as paths.
     @Test func pathsThatLookLikeOptions() {
         let t = TempDir("everyday")

@@ -175,7 +175,10 @@ public final class Applier {
             guard error.code == ENOENT else { throw SyError.sys("cannot open destination", destination, error.code) }
             rootMissing = true
             if options.dryRun {
-                announceCreatedDestination()
+                // rsync's dry run says what --mkpath would make, and then that it makes the
+                // destination (a tree's, not one file's directory).
+                if options.mkpath { announceMadePath(missingComponents()) }
+                if !(options.mkpath && (options.destMayBeFile || options.topName != nil)) { announceCreatedDestination() }
                 return nil
             }
             try makeDestination()
@@ -221,13 +224,38 @@ public final class Applier {
                 prefixes.insert(p, at: 0)
             }
         }
+        var made = 0
         for p in prefixes {
             do { try Sys.mkdirat(Sys.atFDCWD, p, 0o777) } catch {
                 if error.code == EEXIST { continue }
                 throw SyError.sys("mkdir failed for", p, error.code, status: .fileIO)
             }
-            if p == destination { announceCreatedDestination() }
+            made += 1
+            if p == destination && !options.mkpath { announceCreatedDestination() }
         }
+        if options.mkpath { announceMadePath(made) }
+    }
+
+    /// How many directories of the destination's path are missing.
+    func missingComponents() -> Int {
+        var p = destination, n = 0
+        while true {
+            while p.count > 1 && p.last == 0x2F { p.removeLast() }
+            if p.isEmpty || (try? Sys.fstatat(Sys.atFDCWD, p)) != nil { return n }
+            n += 1
+            guard let i = p.lastIndex(of: 0x2F), i > 0 else { return n }
+            p = Array(p[..<i])
+        }
+    }
+
+    /// rsync's note for --mkpath: "created 2 directories for a/b" (with -v or -i).
+    func announceMadePath(_ made: Int) {
+        guard made > 0, options.output.names || options.output.itemize || (options.output.outFormat ?? "").contains("%i"),
+              !options.output.quiet, !options.output.json else { return }
+        var shown = destination
+        while shown.count > 1 && shown.last == 0x2F { shown.removeLast() }
+        let text = "created \(made) director\(made == 1 ? "y" : "ies") for "
+        reporter.message(text + NameEscape.terminal.apply(shown), logged: text + NameEscape.logFile.apply(shown))
     }
 
     /// rsync's note when it creates the destination (also in a dry run).

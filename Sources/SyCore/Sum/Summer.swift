@@ -39,6 +39,8 @@ public final class Summer {
     /// Opens destination entries by path (the walk's own descriptors belong to its thread).
     var basisOpener: PrefetchWalker?
     var destination: PathBytes = []
+    /// `--mkpath` and no destination yet: the directory sy-apply will make (see `newDirectoryStat`).
+    var freshRoot: FileStat?
     /// The --link-dest/--compare-dest directories, opened on first use.
     var references: [Reference]?
     /// Sender ids mapped by name (created when the stream carries ID-NAME records).
@@ -157,6 +159,7 @@ public final class Summer {
             if error.code != ENOENT {
                 throw SyError.sys("cannot open destination", destination, error.code, status: .fileIO)
             }
+            if options.mkpath && !options.dryRun { freshRoot = Summer.newDirectoryStat(below: destination) }
         }
         defer { if rootFd >= 0 { Sys.close(rootFd) } }
 
@@ -358,6 +361,13 @@ public final class Summer {
             return
         }
         if s.kind == .directory { noteSourceDir(s) }
+        if let fresh = freshRoot, s.kind == .directory, s.path == [0x2E] {
+            // --mkpath: sy-apply makes the destination's path first, as rsync does, so "." is
+            // compared with that new directory rather than created.
+            let attrs = attrFlags(s, fresh)
+            try emit(Plan(action: attrs.isEmpty ? .keep : .attrs, flags: attrs, entry: s))
+            return
+        }
         if options.hardLinks && s.isLinkCandidate, let plan = linkFollower(s, dest: nil) {
             try emit(plan)
             return
@@ -904,4 +914,29 @@ public final class Summer {
     }
 
     lazy var hasher = FileHasher()
+}
+
+extension Summer {
+    /// What a directory made now at `path` will be: mode 0777 less the umask, our owner, now;
+    /// the group and set-group-ID bit of the nearest existing directory above if it has that bit.
+    static func newDirectoryStat(below path: PathBytes) -> FileStat {
+        let mask = umask(0)
+        umask(mask)
+        var perms = 0o777 & ~UInt32(mask)
+        var gid = getegid()
+        var p = path
+        while true {
+            while p.count > 1 && p.last == 0x2F { p.removeLast() }
+            p = PathOps.parent(p)
+            if p.isEmpty { p = [0x2F] } // the parent of /name
+            if let st = try? Sys.fstatat(Sys.atFDCWD, p), st.kind == .directory {
+                if st.perms & 0o2000 != 0 { gid = st.gid; perms |= 0o2000 }
+                break
+            }
+            if p == [0x2E] || p == [0x2F] { break }
+        }
+        let now = wallNanos()
+        return FileStat(kind: .directory, perms: perms, uid: geteuid(), gid: gid, size: 4096, mtimeSec: Int64(now / 1_000_000_000),
+                        mtimeNsec: Int64(now % 1_000_000_000), dev: 0, ino: 0, nlink: 2, rdev: 0)
+    }
 }

@@ -106,7 +106,7 @@ public struct StageCommands: Sendable {
         if r.appendVerify { sum.append("--append-verify") } else if r.append { sum.append("--append") }
         if (r.append || r.appendVerify) && !redo { sum.append("--append-second-pass") }
         if destName != nil { sum.append("--dest-may-be-file") }
-        if destName != nil && r.mkpath { sum.append("--mkpath") }
+        if r.mkpath { sum.append("--mkpath") }
         sum += ["--", destRoot]
 
         var delta = ["sy-delta"] + z
