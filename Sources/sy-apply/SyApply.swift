@@ -67,6 +67,8 @@ struct SyApply: ParsableCommand {
     var noImpliedDirs = false
     @Flag(name: [.customShort("i"), .customLong("itemize-changes")], help: "Itemize changes (rsync's YXcstpoguax).")
     var itemize = false
+    @Flag(name: .customLong("itemize-unchanged"), help: "Itemize unchanged entries too (rsync's -ii), as the plans sy-sum --report-unchanged writes.")
+    var itemizeUnchanged = false
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "List changed names; the closing summary.")
     var verbose: Int
     @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Print errors only.")
@@ -145,7 +147,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.output.senderPrefix = cmd.senderPrefix ?? ""
     NameEscape.terminal = cmd.nameEscape ?? NameEscape.fromLocale(eightBit: false)
     o.output.role = cmd.role
-    o.output.itemize = cmd.itemize; o.output.verbose = cmd.verbose; o.output.quiet = cmd.quiet
+    o.output.itemize = cmd.itemize; o.output.itemizeUnchanged = cmd.itemizeUnchanged; o.output.verbose = cmd.verbose; o.output.quiet = cmd.quiet
     let levels = InfoLevels(verbose: cmd.verbose, progress: cmd.progress, stats: cmd.stats, quiet: cmd.quiet, items: cmd.info)
     o.output.stats = levels.fullStats; o.output.summary = levels.summary; o.output.humanReadable = cmd.humanReadable
     o.output.names = levels.listsNames; o.output.deletions = levels.listsDeletions

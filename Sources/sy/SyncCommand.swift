@@ -215,7 +215,10 @@ struct SyncCommand: ParsableCommand {
         r.bwlimit = negated.contains("bwlimit") ? 0 : net.bwlimit.flatMap(RateLimiter.parse) ?? 0
         r.verbose = negated.contains("verbose") || negated.contains("v") ? 0 : out.verbose
         r.quiet = out.quiet
-        r.itemize = on(out.itemize, "itemize-changes", "i")
+        r.itemize = on(out.itemize > 0, "itemize-changes", "i")
+        // rsync lists unchanged entries too when the format has %i and -i is given twice or -v is.
+        let hasI = out.outFormat.map { $0.contains("%i") } ?? r.itemize
+        r.itemizeUnchanged = hasI && ((r.itemize && out.itemize > 1) || r.verbose > 1)
         r.stats = on(out.stats, "stats")
         r.info = out.info
         let levels = InfoLevels(verbose: 0, progress: out.progress || xfer.partialProgress, items: out.info)
@@ -442,8 +445,8 @@ struct OutputFlags: ParsableArguments {
     var verbose: Int
     @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Suppress non-error messages.")
     var quiet = false
-    @Flag(name: [.customShort("i"), .customLong("itemize-changes")], help: "Output a change-summary for all updates.")
-    var itemize = false
+    @Flag(name: [.customShort("i"), .customLong("itemize-changes")], help: "Output a change-summary for all updates (-ii: for every entry).")
+    var itemize: Int
     @Flag(name: .customLong("stats"), help: "Give some file-transfer stats.")
     var stats = false
     @Flag(name: .customLong("progress"), help: "Show progress during transfer.")

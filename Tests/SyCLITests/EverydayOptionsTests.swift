@@ -624,6 +624,42 @@ struct EverydayOptionsTests {
         #expect(TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true).isEmpty)
     }
 
+    /// -ii (or -i with -vv) itemizes every entry, the unchanged ones with spaces
+    /// (`.f          a`); a reference dir's symlink, device or special file is linked, copied or
+    /// (compare) left out as rsync's try_dests_non does, itemized against the reference's.
+    @Test(arguments: [["-aii"], ["-ai", "-vv"], ["-aii", "--out-format=%i|%n%L"], ["-aiin"], ["-aii", "--delete"],
+                      ["-aii", "--copy-dest=../ref"], ["-aii", "--link-dest=../ref"], ["-aii", "--compare-dest=../ref"],
+                      ["-ai", "--copy-dest=../ref"], ["-ai", "--link-dest=../ref"], ["-ai", "--compare-dest=../ref"],
+                      ["-aiin", "--link-dest=../ref"], ["-aii", "--log-file=../LOG"]])
+    func everyEntryItemizedAsRsync(args: [String]) {
+        let t = TempDir("everyday")
+        let build = """
+            mkdir -p src/d ref r
+            echo a > src/a; echo r > src/r; ln -s a src/l; mkfifo src/p
+            touch -d 2020-01-01 src/a src/r src/d src
+            cp -a src/. r/; rm r/r; cp -a src/r ref/
+            echo b > src/new; mkdir src/e ref/e
+            ln -s a ref/l2; ln -s a src/l2; ln -s a ref/m; ln -s b src/m; mkfifo ref/q src/q
+            touch -h -d 2020-01-01 ref/l2 src/l2 src/m src/new src/e ref/e src/q ref/q src
+            cp -a r s
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        func sync(_ tool: String, _ root: String) -> (RunResult, [String]) {
+            let x = run([tool] + args.map { $0.replacing("LOG", with: root + ".log") } + ["src/", root + "/"], cwd: t.path)
+            let log = String(decoding: readFile(t.sub(root + ".log")) ?? [], as: UTF8.self).split(separator: "\n")
+                .map { String($0.split(separator: " ", maxSplits: 3).last ?? "") }.filter { !$0.hasPrefix("sent ") }
+            return (x, log)
+        }
+        let (r, rl) = sync("rsync", "r")
+        let (s, sl) = sync("sy", "s")
+        #expect(r.code == 0 && s.code == 0, "rsync \(r)\nsy \(s)")
+        let keep = { (x: RunResult) in x.out.split(separator: "\n").filter { !$0.hasPrefix("sent ") && !$0.hasPrefix("total size") } }
+        #expect(keep(s) == keep(r), "\(args)\nrsync:\n\(r.out)\nsy:\n\(s.out)")
+        #expect(sl == rl, "rsync log:\n\(rl)\nsy log:\n\(sl)")
+        #expect(keep(r).count >= (args.contains("-aii") ? 8 : 3))
+        #expect(TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true).isEmpty)
+    }
+
     /// Paths that look like options, after `--`, reach every stage as paths.
     @Test func pathsThatLookLikeOptions() {
         let t = TempDir("everyday")

@@ -480,7 +480,7 @@ public final class Applier {
             rootPending = PendingDir(path: e.path, plan: p, isNew: rootMissing)
             if let r = rootPending, rootFd >= 0 { earlyDirAttributes(r, fd: rootFd) }
             if rootMissing { stats.created.add(.directory) }
-            if p.action != .keep { reporter.change(p) }
+            if p.action != .keep { reporter.change(p) } else { reporter.upToDate(p) }
             return
         }
         if p.action == .delete {
@@ -509,7 +509,7 @@ public final class Applier {
             } else if p.action == .attrs {
                 setAttrs(p, dir: dir, name: name)
             } else if p.action == .unchanged {
-                reporter.done(e)
+                if !p.flags.contains(.referenced) { reporter.done(e) }
                 reporter.upToDate(p)
             }
         case .delete:
@@ -638,7 +638,7 @@ public final class Applier {
         if viaLink { d.linkParent = dup(dir) } else { earlyDirAttributes(d, fd: fd) }
         pending.append(d)
         if isNew { stats.created.add(.directory) }
-        if isNew || p.action == .attrs { reporter.change(p) }
+        if isNew || p.action == .attrs { reporter.change(p) } else { reporter.upToDate(p) }
     }
 
     func createNonFile(_ p: Plan, dir: Int32, name: PathBytes) throws(SyError) {
@@ -760,6 +760,7 @@ public final class Applier {
             touch(PathOps.parent(p.entry.path))
             if !p.flags.contains(.replace) { stats.created.add(p.entry.kind) }
             reporter.done(p.entry) // rsync itemizes against the reference: an unchanged copy prints nothing
+            listReferenced(p)
             return
         }
         // A file held back by --delay-updates is linked where it waits (its inode goes into place).
@@ -782,7 +783,19 @@ public final class Applier {
         if !p.flags.contains(.replace) { stats.created.add(p.entry.kind) }
         // A --link-dest link is listed nowhere (rsync's); a file's source is done all the same
         // (a symlink's is not: rsync's try_dests_non leaves it).
-        if !external { reporter.change(p) } else if p.entry.kind == .file { reporter.done(p.entry) }
+        if !external { reporter.change(p) } else {
+            if p.entry.kind == .file { reporter.done(p.entry) }
+            listReferenced(p)
+        }
+    }
+
+    /// -ii: an entry a reference dir's copy stands for, as rsync itemizes it (`hf          name`
+    /// for a --link-dest link, `cf          name` for a --copy-dest copy).
+    func listReferenced(_ p: Plan) {
+        guard options.output.itemizeUnchanged else { return }
+        var q = p
+        if options.copyReferences { q.action = .create; q.flags = [.referenced] }
+        reporter.upToDate(q)
     }
 
     /// `-U`: the access time to give `e` (never a directory's), or nil to leave it.
@@ -830,7 +843,7 @@ public final class Applier {
             stats.deleted.add(e.kind)
             reporter.change(p)
         case .keep:
-            break
+            reporter.upToDate(p)
         case .unchanged:
             reporter.upToDate(p)
         case .create:
@@ -842,7 +855,7 @@ public final class Applier {
             reporter.change(p)
         case .hardlink:
             if !p.flags.contains(.replace) { stats.created.add(e.kind) }
-            if !p.flags.contains(.linkDest) { reporter.change(p) }
+            if !p.flags.contains(.linkDest) { reporter.change(p) } else { listReferenced(p) }
         case .attrs:
             reporter.change(p)
         }

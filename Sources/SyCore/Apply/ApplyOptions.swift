@@ -80,6 +80,8 @@ public struct ApplyOptions: Sendable {
 /// What is printed while applying (rsync's `-i`, `-v`, `--stats`, `-q`).
 public struct OutputOptions: Sendable {
     public var itemize = false
+    /// rsync's -ii: entries found up to date are itemized too (`.f          name`).
+    public var itemizeUnchanged = false
     public var verbose = 0
     /// Names of changed entries, and deletions, are listed (rsync's --info=name1, del1; -v).
     public var names = false

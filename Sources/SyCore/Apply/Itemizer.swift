@@ -31,7 +31,7 @@ public enum Itemizer {
         if plan.flags.contains(.referenced) && e.kind == .file && plan.flags.isDisjoint(with: [.size, .time]) { y = "c" }
         let isNew = (plan.action == .create && !plan.flags.contains(.value) && !plan.flags.contains(.referenced))
             || (plan.action == .hardlink && !plan.flags.contains(.replace))
-        if isNew { return String(y) + String(kindLetter(e.kind)) + "+++++++++" }
+        if isNew && !plan.flags.contains(.linkDest) { return String(y) + String(kindLetter(e.kind)) + "+++++++++" }
         let f = plan.flags
         // rsync: an item identical but for being linked shows spaces, not dots.
         if plan.action == .hardlink && f.isDisjoint(with: [.checksum, .value, .size, .time, .timeNow, .perms, .owner, .group, .atime, .acl, .xattrs]) {
@@ -47,6 +47,8 @@ public enum Itemizer {
         s.append(f.contains(.atime) ? "u" : ".")
         s.append(f.contains(.acl) ? "a" : ".")
         s.append(f.contains(.xattrs) ? "x" : ".")
+        // rsync: nothing to report but the item (-ii) shows spaces, not dots.
+        if "hc.".contains(y) && s.dropFirst(2).allSatisfy({ $0 == "." }) { return String(s.prefix(2)) + String(repeating: " ", count: 9) }
         return s
     }
 
@@ -62,7 +64,7 @@ public enum Itemizer {
         var n = name(plan, escape: escape)
         if plan.action == .delete { return n }
         if plan.entry.kind == .symlink { n += " -> " + escape.apply(plan.entry.target) }
-        if plan.action == .hardlink { n += " => " + escape.apply(plan.linkTo) }
+        if plan.action == .hardlink && !plan.flags.contains(.linkDest) { n += " => " + escape.apply(plan.linkTo) }
         return n
     }
 }

@@ -59,7 +59,7 @@ public enum OutFormat {
     static func linkPart(_ plan: Plan, _ escape: NameEscape) -> String {
         if plan.action == .delete { return "" }
         if plan.entry.kind == .symlink { return " -> " + escape.apply(plan.entry.target) }
-        if plan.action == .hardlink { return " => " + escape.apply(plan.linkTo) }
+        if plan.action == .hardlink && !plan.flags.contains(.linkDest) { return " => " + escape.apply(plan.linkTo) }
         return ""
     }
 

@@ -33,7 +33,11 @@ public final class Reporter {
     /// One change. `literal`/`matched` are the file's data counts.
     func change(_ given: Plan, literal: Int64 = 0, matched: Int64 = 0) {
         // A new directory the same as a reference dir's in every preserved attribute: rsync lists it nowhere.
-        if given.action == .create && given.flags.subtracting([.timeNow, .replace]) == .referenced && given.entry.kind == .directory { return }
+        // (rsync makes it with --copy-dest without a word; a symlink, device or special file too.)
+        if given.action == .create && given.flags.subtracting([.timeNow, .replace]) == .referenced && given.entry.kind != .file {
+            if options.itemizeUnchanged && !options.quiet && !options.json { listUnchanged(shown(given)) }
+            return
+        }
         let plan = shown(given)
         if reportDone && plan.action != .delete { done(plan.entry) }
         if options.json {
@@ -109,10 +113,29 @@ public final class Reporter {
         if options.itemize || options.names || options.deletions || options.outFormat != nil { try? out.flush() }
     }
 
-    /// `-vv`: an entry found up to date, as rsync says it.
+    /// An entry found up to date: with -ii itemized (`.f          name`), with -vv "is uptodate",
+    /// as rsync says it (a directory only itemized).
     func upToDate(_ plan: Plan) {
-        guard options.unchanged, !options.itemize, options.outFormat == nil, !options.quiet, !options.json else { return }
+        guard !options.quiet, !options.json else { return }
+        if options.itemizeUnchanged {
+            listUnchanged(shown(plan))
+            return
+        }
+        guard options.unchanged, !options.itemize, options.outFormat == nil, plan.entry.kind != .directory else { return }
         line("\(Itemizer.name(shown(plan))) is uptodate")
+    }
+
+    /// -ii: an entry that needs nothing (or that a reference dir's copy stands for), itemized.
+    func listUnchanged(_ plan: Plan) {
+        if let log, OutFormat.itemizes(log.format) {
+            log.line(OutFormat.render(log.format, plan, literal: 0, matched: 0, dryRun: dryRun, role: options.role,
+                                      prefix: options.senderPrefix, escape: .logFile))
+        }
+        if let f = options.outFormat {
+            line(OutFormat.render(f, plan, literal: 0, matched: 0, dryRun: dryRun, role: options.role, prefix: options.senderPrefix))
+        } else {
+            line("\(Itemizer.code(plan, role: options.role)) \(Itemizer.nameWithLink(plan))")
+        }
     }
 
     /// `plan` as listed: the one file sent under the destination's name shows the source's.

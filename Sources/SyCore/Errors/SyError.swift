@@ -46,10 +46,10 @@ extension String: PathDescribable {
     public var displayName: String { self }
 }
 
-/// Writes one line to stderr, prefixed with the program name (unless `prefixed` is false:
-/// the lines rsync prints bare).
+/// Writes one line to stderr, prefixed with the program name (unless `prefixed` is false, or
+/// the line is one of rsync's bare `ERROR: ...` lines).
 public func warn(_ line: String, prefixed: Bool = true) {
-    let text = prefixed ? "\(ProgramName.current): \(line)\n" : line + "\n"
+    let text = prefixed && !line.hasPrefix("ERROR: ") ? "\(ProgramName.current): \(line)\n" : line + "\n"
     var bytes = Array(text.utf8)
     bytes.withUnsafeMutableBytes { buf in
         var off = 0

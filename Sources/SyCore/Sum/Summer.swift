@@ -304,9 +304,10 @@ public final class Summer {
 
     func emit(_ plan: Plan) throws(SyError) {
         // A KEEP only frames the plans below its directory: it waits until one comes (a
-        // run with nothing to do then sends no plans at all).
+        // run with nothing to do then sends no plans at all), unless up-to-date entries are
+        // reported (-ii lists every directory).
         while let last = pendingKeeps.last, !PathOps.isInside(plan.entry.path, last.plan.entry.path) { pendingKeeps.removeLast() }
-        if plan.action == .keep {
+        if plan.action == .keep && !options.reportUnchanged {
             pendingKeeps.append((plan, false))
             return
         }
@@ -376,7 +377,10 @@ public final class Summer {
         if options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)] = Leader(path: s.path, destIno: nil) }
         if let plan = referencePlan(s) {
             // A --compare-dest copy stands for it: up to date, as far as the sender is concerned.
-            if let plan { try emit(plan) } else if options.reportUnchanged && s.kind == .file { try emit(Plan(action: .unchanged, entry: s)) }
+            // (rsync leaves the source of a symlink or special file a --compare-dest copy stands for.)
+            if let plan { try emit(plan) } else if options.reportUnchanged {
+                try emit(Plan(action: .unchanged, flags: s.kind == .file ? [] : [.referenced], entry: s))
+            }
             return
         }
         var plan = Plan(action: .create, flags: options.times ? [] : [.timeNow], entry: s)
@@ -428,22 +432,44 @@ public final class Summer {
     /// For a new file or symlink: `.some(nil)` if a --compare-dest copy makes it unnecessary,
     /// `.some(plan)` to hard-link a --link-dest copy, nil to make it.
     func referencePlan(_ s: Entry) -> Plan?? {
-        // (--copy-dest makes a symlink anew, as rsync does.)
-        guard s.kind == .file || (s.kind == .symlink && !options.copyReferences) else { return nil }
+        if s.kind == .directory { return nil }
+        if s.kind != .file {
+            // rsync's try_dests_non: an entry the same in every way stands for the new one:
+            // --link-dest links it, --copy-dest makes it anew (both saying nothing), and with
+            // --compare-dest nothing is made.
+            guard let (ref, _, level) = nonRegularReference(s), level == 3 else { return nil }
+            if options.copyReferences { return .some(Plan(action: .create, flags: options.times ? [.referenced] : [.referenced, .timeNow], entry: s)) }
+            if !ref.link { return .some(nil) }
+            return .some(Plan(action: .hardlink, flags: [.linkDest, .reference(ref.index)], entry: s, linkTo: s.path))
+        }
         for ref in referenceDirs {
-            guard let (dir, st) = referenceEntry(ref, s.path), st.kind == s.kind else { continue }
-            if s.kind == .file {
-                guard st.size == s.size, sameTime(s, st) else { continue }
-            } else {
-                // A symlink: the same target (rsync's try_dests_non).
-                guard (try? Sys.readlinkat(dir, PathOps.base(s.path))) == s.target else { continue }
-            }
-            // Only an entry identical in every preserved attribute, times included, stands for the new one.
+            guard let (_, st) = referenceEntry(ref, s.path), st.kind == s.kind, st.size == s.size, sameTime(s, st) else { continue }
+            // Only a file identical in every preserved attribute, times included, stands for the new one.
             if !attrFlags(s, st).isEmpty { continue }
             if !ref.link { return .some(nil) }
             return .some(Plan(action: .hardlink, flags: [.linkDest, .reference(ref.index)], entry: s, linkTo: s.path))
         }
         return nil
+    }
+
+    /// rsync's try_dests_non for a symlink, device or special file: the reference entry of the
+    /// same kind that matches best (level 1 the kind, 2 also its value: the target, the device
+    /// number; 3 and every preserved attribute), the first at that level.
+    func nonRegularReference(_ s: Entry) -> (Reference, FileStat, Int)? {
+        var best: (Reference, FileStat, Int)?
+        for ref in referenceDirs {
+            guard let (dir, st) = referenceEntry(ref, s.path), st.kind == s.kind else { continue }
+            var level = 1
+            switch s.kind {
+            case .symlink: if (try? Sys.readlinkat(dir, PathOps.base(s.path))) == s.target { level = 2 }
+            case .charDevice, .blockDevice: if st.rdev == s.rdev { level = 2 }
+            default: level = 2
+            }
+            if level == 2 && attrFlags(s, st).isEmpty { level = 3 }
+            if level > (best?.2 ?? 0) { best = (ref, st, level) }
+            if level == 3 { break }
+        }
+        return best
     }
 
     /// The first --link-dest/--compare-dest entry of the same kind at a new entry's path, and
@@ -467,7 +493,15 @@ public final class Summer {
     /// differs, or (a directory the same in every preserved attribute) nothing at all.
     func markReferenced(_ plan: inout Plan) {
         let s = plan.entry
-        guard s.kind == .file || s.kind == .directory, hasReferences, let (st, level) = referenceKin(s) else { return }
+        guard hasReferences else { return }
+        if s.kind != .file && s.kind != .directory {
+            // A symlink, device or special file made anew, itemized against the reference's
+            // (rsync reports its change, `cLc.t......`).
+            guard let (_, st, _) = nonRegularReference(s) else { return }
+            plan.flags.formUnion(referenceFlags(s, st).union([.referenced, .value]))
+            return
+        }
+        guard let (st, level) = referenceKin(s) else { return }
         plan.flags.insert(.referenced)
         if !(s.kind == .directory && level == 3) { plan.flags.formUnion(referenceFlags(s, st)) }
     }

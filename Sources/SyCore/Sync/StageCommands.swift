@@ -99,7 +99,8 @@ public struct StageCommands: Sendable {
         if r.symlinks == .skipUnsafe || r.symlinks == .followDirsSkipUnsafe { sum.append("--safe-links") }
         if r.dryRun { sum.append("-n") }
         // -vv lists what is up to date, as rsync's "X is uptodate" (itemizing shows nothing for it).
-        if (r.removeSourceFiles && !r.dryRun) || (r.infoLevels.listsUnchanged && !r.itemize && r.outFormat == nil && !r.json) {
+        if (r.removeSourceFiles && !r.dryRun) || (r.infoLevels.listsUnchanged && !r.itemize && r.outFormat == nil && !r.json)
+            || (r.itemizeUnchanged && !r.json) {
             sum.append("--report-unchanged")
         }
         // The second pass sends the files that failed verification whole.
@@ -166,6 +167,7 @@ public struct StageCommands: Sendable {
             if r.deleteExcluded { apply.append("--delete-excluded") }
         }
         if r.itemize { apply.append("-i") }
+        if r.itemizeUnchanged { apply.append("--itemize-unchanged") }
         apply.append("--name-escape=" + r.nameEscape.rawValue)
         if let f = r.outFormat { apply.append("--out-format=" + f) }
         if (r.outFormat ?? "").contains("%f") || (r.logFileFormat ?? "").contains("%f"), role != .pull, sourceArgs.count == 1,

@@ -116,6 +116,8 @@ public struct SyncRequest: Sendable {
 
     // Output.
     public var itemize = false
+    /// `-ii` (or -i with -vv): unchanged entries are itemized too (`.f          name`).
+    public var itemizeUnchanged = false
     public var verbose = 0
     /// `--info` items, in order (see `InfoLevels`).
     public var info: [String] = []
