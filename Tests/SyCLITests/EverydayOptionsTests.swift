@@ -660,6 +660,33 @@ struct EverydayOptionsTests {
         #expect(TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true).isEmpty)
     }
 
+    /// A reference dir's file is taken as rsync's try_dests_reg takes it, by rsync's quick check
+    /// (-I never passes it, -c compares sums, --size-only sizes): identical, it is linked or
+    /// stands for the new file; passing the check only, it is copied from there (`cf...p.....`,
+    /// its content even if the source's differs); else the file is sent. Such files are not
+    /// counted as created.
+    @Test(arguments: [[], ["-I"], ["-c"], ["--size-only"]], ["--copy-dest", "--link-dest", "--compare-dest"])
+    func referenceFilesFollowTheQuickCheckAsRsync(check: [String], reference: String) {
+        let t = TempDir("everyday")
+        let build = """
+            mkdir -p src/e ref/e r
+            echo same > src/a; echo same > ref/a; echo aaaa > src/b; echo bbbb > ref/b
+            echo x > src/c; echo x > ref/c; chmod 600 ref/c; echo sz1 > src/d; echo sz2 > ref/d; echo new > src/n
+            ln -s a src/l; ln -s a ref/l; ln -s q src/m; touch -h -d 2020-01-01 src/l ref/l src/m
+            touch -d 2021-01-01 ref/d; touch -d 2020-01-01 src/a ref/a src/b ref/b src/c ref/c src/d src/e ref/e src ref
+            cp -a r s
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        let args = ["-ai", "--stats"] + check + [reference + "=../ref", "src/"]
+        let r = run(["rsync"] + args + ["r/"], cwd: t.path)
+        let s = run(["sy"] + args + ["s/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0, "rsync \(r)\nsy \(s)")
+        let keep = { (x: RunResult) in x.out.split(separator: "\n").filter { $0.contains("+") || $0.hasPrefix("c") || $0.hasPrefix(">") || $0.hasPrefix("Number of") } }
+        #expect(keep(s) == keep(r), "\(args)\nrsync:\n\(r.out)\nsy:\n\(s.out)")
+        let d = TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true)
+        #expect(d.isEmpty, "\(args): \(d.prefix(8))")
+    }
+
     /// Paths that look like options, after `--`, reach every stage as paths.
     @Test func pathsThatLookLikeOptions() {
         let t = TempDir("everyday")

@@ -637,7 +637,7 @@ public final class Applier {
         var d = PendingDir(path: p.entry.path, plan: p, isNew: isNew)
         if viaLink { d.linkParent = dup(dir) } else { earlyDirAttributes(d, fd: fd) }
         pending.append(d)
-        if isNew { stats.created.add(.directory) }
+        if isNew && !p.flags.contains(.referenced) { stats.created.add(.directory) }
         if isNew || p.action == .attrs { reporter.change(p) } else { reporter.upToDate(p) }
     }
 
@@ -682,7 +682,7 @@ public final class Applier {
             return
         }
         touch(PathOps.parent(e.path))
-        stats.created.add(e.kind)
+        if !p.flags.contains(.referenced) { stats.created.add(e.kind) }
         reporter.change(p)
     }
 
@@ -755,12 +755,11 @@ public final class Applier {
             report(SyError.sys("cannot link to", p.linkTo, error.code, status: .partial))
             return
         }
-        if external && options.copyReferences {
+        if external && (options.copyReferences || p.flags.contains(.localCopy)) {
             guard copyReference(p, from: ldir, dir: dir, name: name) else { return }
             touch(PathOps.parent(p.entry.path))
-            if !p.flags.contains(.replace) { stats.created.add(p.entry.kind) }
-            reporter.done(p.entry) // rsync itemizes against the reference: an unchanged copy prints nothing
-            listReferenced(p)
+            if !p.flags.contains(.replace) && !p.flags.contains(.linkDest) { stats.created.add(p.entry.kind) }
+            listReferenced(p, done: true)
             return
         }
         // A file held back by --delay-updates is linked where it waits (its inode goes into place).
@@ -780,7 +779,7 @@ public final class Applier {
             return
         }
         touch(PathOps.parent(p.entry.path))
-        if !p.flags.contains(.replace) { stats.created.add(p.entry.kind) }
+        if !p.flags.contains(.replace) && !p.flags.contains(.linkDest) { stats.created.add(p.entry.kind) }
         // A --link-dest link is listed nowhere (rsync's); a file's source is done all the same
         // (a symlink's is not: rsync's try_dests_non leaves it).
         if !external { reporter.change(p) } else {
@@ -791,10 +790,16 @@ public final class Applier {
 
     /// -ii: an entry a reference dir's copy stands for, as rsync itemizes it (`hf          name`
     /// for a --link-dest link, `cf          name` for a --copy-dest copy).
-    func listReferenced(_ p: Plan) {
+    /// `done`: the source's part is done (--remove-source-files), as for rsync's copy.
+    func listReferenced(_ p: Plan, done: Bool = false) {
+        if p.flags.contains(.localCopy) && !p.flags.isDisjoint(with: ItemFlags.itemized) {
+            reporter.change(p) // copied from a reference that differs in attributes: rsync's `cf...p.....`
+            return
+        }
+        if done { reporter.done(p.entry) }
         guard options.output.itemizeUnchanged else { return }
         var q = p
-        if options.copyReferences { q.action = .create; q.flags = [.referenced] }
+        if options.copyReferences { q.flags.insert(.localCopy) }
         reporter.upToDate(q)
     }
 
@@ -847,14 +852,14 @@ public final class Applier {
         case .unchanged:
             reporter.upToDate(p)
         case .create:
-            if !p.flags.contains(.value) { stats.created.add(e.kind) }
+            if !p.flags.contains(.value) && !p.flags.contains(.referenced) { stats.created.add(e.kind) }
             if e.kind == .file { stats.transferred += 1; stats.transferredSize += UInt64(e.size) }
             reporter.change(p)
         case .update:
             stats.transferred += 1; stats.transferredSize += UInt64(e.size)
             reporter.change(p)
         case .hardlink:
-            if !p.flags.contains(.replace) { stats.created.add(e.kind) }
+            if !p.flags.contains(.replace) && !p.flags.contains(.linkDest) { stats.created.add(e.kind) }
             if !p.flags.contains(.linkDest) { reporter.change(p) } else { listReferenced(p) }
         case .attrs:
             reporter.change(p)

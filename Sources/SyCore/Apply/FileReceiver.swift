@@ -198,8 +198,8 @@ extension Applier {
                 Sys.close(pdir)
                 try? Sys.unlinkat(dir, pd, isDir: true)
             }
-            if p.action == .create && !p.flags.contains(.replace) { stats.created.add(.file) }
-            if p.flags.contains(.replace) { stats.created.add(.file) }
+            // (Not one sent against a reference dir's file: rsync's itemize calls it existing.)
+            if (p.action == .create || p.flags.contains(.replace)) && !p.flags.contains(.referenced) { stats.created.add(.file) }
             stats.transferred += 1
             stats.transferredSize += UInt64(size)
             stats.literal += UInt64(literal)

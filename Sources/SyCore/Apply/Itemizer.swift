@@ -27,14 +27,14 @@ public enum Itemizer {
         case .hardlink: y = "h"
         default: y = "."
         }
-        // Against a reference dir's copy (rsync's ITEM_LOCAL_CHANGE): a file the same in content is copied there.
-        if plan.flags.contains(.referenced) && e.kind == .file && plan.flags.isDisjoint(with: [.size, .time]) { y = "c" }
+        // Copied from a reference dir's file that passes the quick check (rsync's ITEM_LOCAL_CHANGE).
+        if plan.flags.contains(.localCopy) { y = "c" }
         let isNew = (plan.action == .create && !plan.flags.contains(.value) && !plan.flags.contains(.referenced))
             || (plan.action == .hardlink && !plan.flags.contains(.replace))
         if isNew && !plan.flags.contains(.linkDest) { return String(y) + String(kindLetter(e.kind)) + "+++++++++" }
         let f = plan.flags
         // rsync: an item identical but for being linked shows spaces, not dots.
-        if plan.action == .hardlink && f.isDisjoint(with: [.checksum, .value, .size, .time, .timeNow, .perms, .owner, .group, .atime, .acl, .xattrs]) {
+        if plan.action == .hardlink && f.isDisjoint(with: ItemFlags.itemized) {
             return String(y) + String(kindLetter(e.kind)) + String(repeating: " ", count: 9)
         }
         var s = String(y) + String(kindLetter(e.kind))

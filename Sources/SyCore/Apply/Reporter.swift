@@ -35,6 +35,7 @@ public final class Reporter {
         // A new directory the same as a reference dir's in every preserved attribute: rsync lists it nowhere.
         // (rsync makes it with --copy-dest without a word; a symlink, device or special file too.)
         if given.action == .create && given.flags.subtracting([.timeNow, .replace]) == .referenced && given.entry.kind != .file {
+            if reportDone { done(given.entry) }
             if options.itemizeUnchanged && !options.quiet && !options.json { listUnchanged(shown(given)) }
             return
         }

@@ -76,6 +76,11 @@ public struct ItemFlags: OptionSet, Sendable, Hashable {
     /// other flags say how it differs from that one (rsync's itemize against its basis); with no
     /// other flag it is listed nowhere, as rsync's.
     public static let referenced = ItemFlags(rawValue: 1 << 23)
+    /// With `.linkDest`: the reference file passes the quick check but differs in attributes
+    /// (or --copy-dest): it is copied from there, not linked, and listed as rsync's `cf`.
+    public static let localCopy = ItemFlags(rawValue: 1 << 24)
+    /// The flags an item string shows (rsync's significant item flags).
+    public static let itemized: ItemFlags = [.checksum, .value, .size, .time, .timeNow, .perms, .owner, .group, .atime, .acl, .xattrs]
 
     /// The `--link-dest` directory a `.linkDest` plan refers to (bits 16-20).
     public var referenceIndex: Int { Int((rawValue >> 16) & 31) }
@@ -87,6 +92,7 @@ public struct ItemFlags: OptionSet, Sendable, Hashable {
         (.group, "group"), (.replace, "replace"), (.value, "value"), (.timeNow, "time-now"), (.partialBasis, "partial-basis"), (.linkDest, "link-dest"),
         (.append, "append"), (.appendVerify, "append-verify"), (.xattrs, "xattrs"), (.acl, "acl"), (.fuzzyBasis, "fuzzy-basis"),
         (.outOfTurn, "out-of-turn"), (.atime, "atime"), (.referenced, "referenced"),
+        (.localCopy, "local-copy"),
     ]
 
     public var names: [String] { ItemFlags.names.filter { contains($0.0) }.map(\.1) }

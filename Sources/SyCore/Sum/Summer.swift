@@ -442,14 +442,45 @@ public final class Summer {
             if !ref.link { return .some(nil) }
             return .some(Plan(action: .hardlink, flags: [.linkDest, .reference(ref.index)], entry: s, linkTo: s.path))
         }
-        for ref in referenceDirs {
-            guard let (_, st) = referenceEntry(ref, s.path), st.kind == s.kind, st.size == s.size, sameTime(s, st) else { continue }
-            // Only a file identical in every preserved attribute, times included, stands for the new one.
-            if !attrFlags(s, st).isEmpty { continue }
+        // rsync's try_dests_reg: a file identical in every preserved attribute, times included,
+        // is linked (--link-dest) or stands for the new one (--compare-dest); one that passes
+        // the quick check only (or any with --copy-dest) is copied from there (`cf`).
+        guard let (ref, st, level) = fileReference(s), level >= 2 else { return nil }
+        if level == 3 && !options.copyReferences {
             if !ref.link { return .some(nil) }
             return .some(Plan(action: .hardlink, flags: [.linkDest, .reference(ref.index)], entry: s, linkTo: s.path))
         }
-        return nil
+        return .some(Plan(action: .hardlink, flags: referenceFlags(s, st).union([.linkDest, .reference(ref.index), .localCopy]),
+                          entry: s, linkTo: s.path))
+    }
+
+    /// rsync's try_dests_reg for a new file: the reference file that matches best (level 1 a
+    /// file, 2 its quick check passes, 3 and every preserved attribute is the same), the first
+    /// at that level.
+    func fileReference(_ s: Entry) -> (Reference, FileStat, Int)? {
+        var best: (Reference, FileStat, Int)?
+        for ref in referenceDirs {
+            guard let (_, st) = referenceEntry(ref, s.path), st.kind == .file else { continue }
+            var level = 1
+            if referenceQuickCheck(s, ref, st) { level = attrFlags(s, st).isEmpty ? 3 : 2 }
+            if level > (best?.2 ?? 0) { best = (ref, st, level) }
+            if level == 3 { break }
+        }
+        return best
+    }
+
+    /// rsync's quick_check_ok for a reference dir's file: the same size and then the same
+    /// whole-file sum (-c), nothing more (--size-only), never (-I), or the same time.
+    func referenceQuickCheck(_ s: Entry, _ ref: Reference, _ st: FileStat) -> Bool {
+        guard st.size == s.size else { return false }
+        if options.checksum {
+            guard let want = s.checksum, let dir = try? ref.stack.fd(for: PathOps.parent(s.path)),
+                  let got = try? Scanner.hashFile(dir, PathOps.base(s.path), hasher) else { return false }
+            return got == want
+        }
+        if options.sizeOnly { return true }
+        if options.ignoreTimes { return false }
+        return sameTime(s, st)
     }
 
     /// rsync's try_dests_non for a symlink, device or special file: the reference entry of the
@@ -480,7 +511,7 @@ public final class Summer {
         for ref in referenceDirs {
             guard let (_, st) = referenceEntry(ref, s.path), st.kind == s.kind else { continue }
             var level = 1
-            if s.kind == .directory || (st.size == s.size && sameTime(s, st)) {
+            if s.kind == .directory || referenceQuickCheck(s, ref, st) {
                 level = attrFlags(s, st).isEmpty ? 3 : 2
             }
             if level > (best?.1 ?? 0) { best = (st, level) }
@@ -504,6 +535,8 @@ public final class Summer {
         guard let (st, level) = referenceKin(s) else { return }
         plan.flags.insert(.referenced)
         if !(s.kind == .directory && level == 3) { plan.flags.formUnion(referenceFlags(s, st)) }
+        // A file sent against the reference's (its quick check failed): -c reports the change, as rsync's.
+        if s.kind == .file && options.checksum { plan.flags.insert(.checksum) }
     }
 
     /// What rsync's itemize shows for a new entry against a reference entry `st`.
@@ -522,7 +555,7 @@ public final class Summer {
         guard !options.copyReferences, hasReferences, d.kind == .file else { return nil }
         for ref in referenceDirs {
             guard let (_, st) = referenceEntry(ref, s.path), st.kind == .file,
-                  st.size == s.size, sameTime(s, st), attrFlags(s, st).isEmpty else { continue }
+                  referenceQuickCheck(s, ref, st), attrFlags(s, st).isEmpty else { continue }
             if !ref.link { return Plan(action: .delete, flags: [.replace], entry: Entry(path: d.path, stat: d.stat, kind: d.kind)) }
             if st.dev == d.stat.dev && st.ino == d.stat.ino { return nil }
             return Plan(action: .hardlink, flags: [.linkDest, .reference(ref.index), .replace], entry: s, linkTo: s.path)

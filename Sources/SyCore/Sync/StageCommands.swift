@@ -143,7 +143,9 @@ public struct StageCommands: Sendable {
             if let bd = r.backupDir { apply.append("--backup-dir=" + bd) }
             if r.backupDir == nil && !sfx.isEmpty && !r.deleteExcluded { apply.append("--protect=*" + sfx) }
         }
-        for d in r.linkDests { apply += ["--link-dest=" + d] }
+        // The reference dirs a plan may copy or link from (--compare-dest's too: a file that
+        // passes the quick check there is copied, as rsync does).
+        for d in r.linkDests + r.compareDests { apply += ["--link-dest=" + d] }
         if r.copyDest { apply.append("--copy-references") }
         if r.bwlimit > 0 && local && whole { apply.append("--bwlimit=\(r.bwlimit)B") }
         if local && whole {
