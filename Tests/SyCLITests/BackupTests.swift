@@ -21,6 +21,30 @@ struct BackupTests {
         _ = system(script: "touch -d '2024-06-01' \(shellQuote(t.sub("src/changed")))")
     }
 
+    /// A destination file that a reference dir's identical copy replaces is unlinked without a
+    /// backup, as rsync's try_dests_reg does; a file sent anew is backed up.
+    @Test(arguments: ["--link-dest=../ref", "--compare-dest=../ref"], [["-b"], ["--backup-dir=KEPT"]])
+    func referenceReplacementsAreNotBackedUp(reference: String, flags: [String]) {
+        let t = TempDir("backup")
+        let build = """
+            mkdir -p src ref r
+            echo new > src/a; echo new > ref/a; echo old > r/a; echo changed > src/b; echo old > r/b
+            touch -d 2020-01-01 src/a ref/a src/b src ref; cp -a r s
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        for (tool, root) in [("rsync", "r"), ("sy", "s")] {
+            let x = run([tool, "-ai", reference] + flags.map { $0.replacing("KEPT", with: "../kept-" + root) } + ["src/", root + "/"], cwd: t.path)
+            #expect(x.code == 0, "\(tool): \(x)")
+        }
+        #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s")), ignoringDirTimes: true).isEmpty)
+        if flags == ["-b"] {
+            #expect(exists(t.sub("r/b~")) && !exists(t.sub("r/a~")) && exists(t.sub("s/b~")) && !exists(t.sub("s/a~")))
+        } else {
+            #expect(TreeSnapshot(t.sub("kept-r")).diff(TreeSnapshot(t.sub("kept-s")), ignoringDirTimes: true).isEmpty)
+            #expect(exists(t.sub("kept-s/b")) && !exists(t.sub("kept-s/a")))
+        }
+    }
+
     @Test(arguments: [["-b"], ["-b", "--suffix=.bak"], ["--backup-dir=../kept"], ["--backup-dir=old", "--suffix=.v1"]])
     func backupsMatchRsync(flags: [String]) throws {
         let t = TempDir("backup")

@@ -485,7 +485,7 @@ public final class Applier {
         }
         if p.action == .delete {
             guard let dir = try parentFd(e.path) else { return }
-            removeEntry(dir: dir, path: e.path, quiet: p.flags.contains(.replace))
+            removeEntry(dir: dir, path: e.path, quiet: p.flags.contains(.replace), backUp: !p.flags.contains(.linkDest))
             return
         }
         let carries = p.action.carriesData && e.kind == .file
@@ -545,12 +545,14 @@ public final class Applier {
         if carries { try receiveFile(p, dir: dir, name: PathOps.base(e.path)) } else { try hardlink(p, dir: dir, name: PathOps.base(e.path)) }
     }
 
-    func removeEntry(dir: Int32, path: PathBytes, quiet: Bool = false) {
+    /// `backUp`: with --backup the removed files are kept (not for a --compare-dest copy's
+    /// stand-in: rsync unlinks the destination's file then).
+    func removeEntry(dir: Int32, path: PathBytes, quiet: Bool = false, backUp: Bool = true) {
         var remover = Remover(dryRun: options.dryRun, onRemoved: { [unowned self] e in
             self.stats.deleted.add(e.kind)
             self.reporter.change(Plan(action: .delete, entry: e))
         }, onError: { [unowned self] err in self.report(err) })
-        if options.backup != nil {
+        if options.backup != nil && backUp {
             remover.keepFile = { [unowned self] dir, name, path in self.backup(dir: dir, name: name, path: path, move: true) }
         }
         remover.onNote = { [unowned self] text in self.reporter.info(text) }
@@ -768,7 +770,8 @@ public final class Applier {
         let tmp = namer.make(name)
         do {
             try Sys.linkat(heldDir >= 0 ? heldDir : ldir, PathOps.base(p.linkTo), dir, tmp)
-            if !backup(dir: dir, name: name, path: p.entry.path, move: false) {
+            // (A reference's copy replacing the destination's: rsync unlinks that without a backup.)
+            if !(external && p.flags.contains(.replace)) && !backup(dir: dir, name: name, path: p.entry.path, move: false) {
                 try? Sys.unlinkat(dir, tmp, isDir: false)
                 return
             }
@@ -841,7 +844,7 @@ public final class Applier {
         case .delete:
             // The root was opened (if it exists) when the dry run began.
             if let dirs, let dir = try? dirs.fd(for: PathOps.parent(e.path)) {
-                removeEntry(dir: dir, path: e.path, quiet: p.flags.contains(.replace))
+                removeEntry(dir: dir, path: e.path, quiet: p.flags.contains(.replace), backUp: !p.flags.contains(.linkDest))
                 return
             }
             if p.flags.contains(.replace) { return }

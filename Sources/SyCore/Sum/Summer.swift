@@ -556,7 +556,7 @@ public final class Summer {
         for ref in referenceDirs {
             guard let (_, st) = referenceEntry(ref, s.path), st.kind == .file,
                   referenceQuickCheck(s, ref, st), attrFlags(s, st).isEmpty else { continue }
-            if !ref.link { return Plan(action: .delete, flags: [.replace], entry: Entry(path: d.path, stat: d.stat, kind: d.kind)) }
+            if !ref.link { return Plan(action: .delete, flags: [.replace, .linkDest], entry: Entry(path: d.path, stat: d.stat, kind: d.kind)) }
             if st.dev == d.stat.dev && st.ino == d.stat.ino { return nil }
             return Plan(action: .hardlink, flags: [.linkDest, .reference(ref.index), .replace], entry: s, linkTo: s.path)
         }
