@@ -760,7 +760,7 @@ public final class Applier {
         if external && (options.copyReferences || p.flags.contains(.localCopy)) {
             guard copyReference(p, from: ldir, dir: dir, name: name) else { return }
             touch(PathOps.parent(p.entry.path))
-            if !p.flags.contains(.replace) && !p.flags.contains(.linkDest) { stats.created.add(p.entry.kind) }
+            if p.flags.isDisjoint(with: [.replace, .linkDest, .referenced]) { stats.created.add(p.entry.kind) }
             listReferenced(p, done: true)
             return
         }
@@ -782,10 +782,10 @@ public final class Applier {
             return
         }
         touch(PathOps.parent(p.entry.path))
-        if !p.flags.contains(.replace) && !p.flags.contains(.linkDest) { stats.created.add(p.entry.kind) }
+        if p.flags.isDisjoint(with: [.replace, .linkDest, .referenced]) { stats.created.add(p.entry.kind) }
         // A --link-dest link is listed nowhere (rsync's); a file's source is done all the same
         // (a symlink's is not: rsync's try_dests_non leaves it).
-        if !external { reporter.change(p) } else {
+        if p.flags.contains(.referencedLink) { reporter.done(p.entry); reporter.upToDate(p) } else if !external { reporter.change(p) } else {
             if p.entry.kind == .file { reporter.done(p.entry) }
             listReferenced(p)
         }
@@ -800,7 +800,6 @@ public final class Applier {
             return
         }
         if done { reporter.done(p.entry) }
-        guard options.output.itemizeUnchanged else { return }
         var q = p
         if options.copyReferences { q.flags.insert(.localCopy) }
         reporter.upToDate(q)
@@ -817,8 +816,16 @@ public final class Applier {
         try Sys.setTimes(fd: fd, dir, name, mtime: m, atime: a)
     }
 
-    func setAttrs(_ p: Plan, dir: Int32, name: PathBytes) {
+    func setAttrs(_ given: Plan, dir: Int32, name: PathBytes) {
+        var p = given
         let e = p.entry
+        if e.kind == .file, let st = try? Sys.fstatat(dir, name), st.nlink > 1 {
+            // A hard link whose other name was brought up to date already (sy-sum looked at both
+            // before): only what is still to do, as rsync's generator finds it name by name.
+            if st.mtimeSec == e.mtimeSec && st.mtimeNsec == e.mtimeNsec { p.flags.remove(.time) }
+            if st.perms == e.perms { p.flags.remove(.perms) }
+            if p.flags.isDisjoint(with: ItemFlags.itemized) { return }
+        }
         if p.flags.contains(.perms) && e.kind != .symlink && (options.perms || options.executability) {
             var mode = e.perms
             if !options.perms, let st = try? Sys.fstatat(dir, name) { mode = PermissionRules.executability(st.perms, source: e.perms) }
@@ -862,8 +869,8 @@ public final class Applier {
             stats.transferred += 1; stats.transferredSize += UInt64(e.size)
             reporter.change(p)
         case .hardlink:
-            if !p.flags.contains(.replace) && !p.flags.contains(.linkDest) { stats.created.add(e.kind) }
-            if !p.flags.contains(.linkDest) { reporter.change(p) } else { listReferenced(p) }
+            if p.flags.isDisjoint(with: [.replace, .linkDest, .referenced]) { stats.created.add(e.kind) }
+            if p.flags.contains(.referencedLink) { reporter.done(p.entry); reporter.upToDate(p) } else if !p.flags.contains(.linkDest) { reporter.change(p) } else { listReferenced(p) }
         case .attrs:
             reporter.change(p)
         }

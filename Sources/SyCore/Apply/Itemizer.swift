@@ -25,12 +25,13 @@ public enum Itemizer {
         switch plan.action {
         case .create, .update: y = e.kind == .file ? (role == .push ? "<" : ">") : "c"
         case .hardlink: y = "h"
+        case .unchanged where !plan.linkTo.isEmpty: y = "h" // a hard link in place already
         default: y = "."
         }
         // Copied from a reference dir's file that passes the quick check (rsync's ITEM_LOCAL_CHANGE).
         if plan.flags.contains(.localCopy) { y = "c" }
         let isNew = (plan.action == .create && !plan.flags.contains(.value) && !plan.flags.contains(.referenced))
-            || (plan.action == .hardlink && !plan.flags.contains(.replace))
+            || (plan.action == .hardlink && plan.flags.isDisjoint(with: [.replace, .referenced]))
         if isNew && !plan.flags.contains(.linkDest) { return String(y) + String(kindLetter(e.kind)) + "+++++++++" }
         let f = plan.flags
         // rsync: an item identical but for being linked shows spaces, not dots.

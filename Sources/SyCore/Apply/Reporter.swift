@@ -36,7 +36,7 @@ public final class Reporter {
         // (rsync makes it with --copy-dest without a word; a symlink, device or special file too.)
         if given.action == .create && given.flags.subtracting([.timeNow, .replace]) == .referenced && given.entry.kind != .file {
             if reportDone { done(given.entry) }
-            if options.itemizeUnchanged && !options.quiet && !options.json { listUnchanged(shown(given)) }
+            upToDate(given)
             return
         }
         let plan = shown(given)
@@ -122,7 +122,9 @@ public final class Reporter {
             listUnchanged(shown(plan))
             return
         }
-        guard options.unchanged, !options.itemize, options.outFormat == nil, plan.entry.kind != .directory else { return }
+        // (A directory only when a reference dir's copy stands for it: `d/ is uptodate`.)
+        guard options.unchanged, !options.itemize, options.outFormat == nil,
+              plan.entry.kind != .directory || plan.flags.contains(.referenced) else { return }
         line("\(Itemizer.name(shown(plan))) is uptodate")
     }
 

@@ -79,6 +79,9 @@ public struct ItemFlags: OptionSet, Sendable, Hashable {
     /// With `.linkDest`: the reference file passes the quick check but differs in attributes
     /// (or --copy-dest): it is copied from there, not linked, and listed as rsync's `cf`.
     public static let localCopy = ItemFlags(rawValue: 1 << 24)
+    /// A hard-link follower whose --link-dest copy is the very file its leader was linked
+    /// from: rsync lists it only where it lists what is up to date (-ii, -vv).
+    public static let referencedLink = ItemFlags(rawValue: 1 << 25)
     /// The flags an item string shows (rsync's significant item flags).
     public static let itemized: ItemFlags = [.checksum, .value, .size, .time, .timeNow, .perms, .owner, .group, .atime, .acl, .xattrs]
 
@@ -92,7 +95,7 @@ public struct ItemFlags: OptionSet, Sendable, Hashable {
         (.group, "group"), (.replace, "replace"), (.value, "value"), (.timeNow, "time-now"), (.partialBasis, "partial-basis"), (.linkDest, "link-dest"),
         (.append, "append"), (.appendVerify, "append-verify"), (.xattrs, "xattrs"), (.acl, "acl"), (.fuzzyBasis, "fuzzy-basis"),
         (.outOfTurn, "out-of-turn"), (.atime, "atime"), (.referenced, "referenced"),
-        (.localCopy, "local-copy"),
+        (.localCopy, "local-copy"), (.referencedLink, "referenced-link"),
     ]
 
     public var names: [String] { ItemFlags.names.filter { contains($0.0) }.map(\.1) }

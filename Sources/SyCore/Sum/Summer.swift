@@ -16,6 +16,8 @@ public final class Summer {
     struct Leader {
         var path: PathBytes
         var destIno: UInt64?
+        /// --link-dest: the reference file the leader was linked from.
+        var refInode: LinkKey?
         /// Left as it was by --append though it differs: the group's other members are judged alone.
         var skipped = false
     }
@@ -376,9 +378,20 @@ public final class Summer {
         if try holdMember(s) { return }
         if options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)] = Leader(path: s.path, destIno: nil) }
         if let plan = referencePlan(s) {
-            // A --compare-dest copy stands for it: up to date, as far as the sender is concerned.
-            // (rsync leaves the source of a symlink or special file a --compare-dest copy stands for.)
-            if let plan { try emit(plan) } else if options.reportUnchanged {
+            let key = LinkKey(dev: s.dev, ino: s.ino)
+            if let plan {
+                if leaders[key] != nil && plan.action == .hardlink && plan.flags.isDisjoint(with: .localCopy),
+                   let ref = referenceDirs.first(where: { $0.index == plan.flags.referenceIndex }), let (_, st) = referenceEntry(ref, s.path) {
+                    leaders[key]!.refInode = LinkKey(dev: st.dev, ino: st.ino)
+                }
+                try emit(plan)
+                return
+            }
+            // A --compare-dest copy stands for it: up to date, as far as the sender is concerned
+            // (rsync leaves the source of a symlink or special file it stands for). Nothing is
+            // made, so the group's next member stands alone, as with rsync.
+            leaders[key] = nil
+            if options.reportUnchanged {
                 try emit(Plan(action: .unchanged, flags: s.kind == .file ? [] : [.referenced], entry: s))
             }
             return
@@ -724,7 +737,7 @@ public final class Summer {
         }
         if options.hardLinks && s.isLinkCandidate {
             if let plan = linkFollower(s, dest: d) {
-                if plan.action != .unchanged { try emit(plan) }
+                if plan.action != .unchanged || options.reportUnchanged { try emit(plan) }
                 return
             }
         }
@@ -856,9 +869,25 @@ public final class Summer {
         let key = LinkKey(dev: s.dev, ino: s.ino)
         guard let leader = leaders[key], !leader.skipped else { return nil }
         if let d = dest, let ino = leader.destIno, d.stat.ino == ino, d.kind == s.kind {
-            return Plan(action: .unchanged, entry: s)
+            // Linked already (listed by -ii as rsync's `hf          name`).
+            return Plan(action: .unchanged, entry: s, linkTo: leader.path)
         }
         var flags: ItemFlags = []
+        if dest == nil && hasReferences {
+            // rsync's hard_link_check: a new link is itemized against a reference dir's file at
+            // its path: with --link-dest the one its leader was linked from (then only listed as
+            // up to date), else one that passes the quick check.
+            for ref in referenceDirs {
+                guard let (_, st) = referenceEntry(ref, s.path), st.kind == s.kind else { continue }
+                if ref.link && !options.copyReferences {
+                    guard let li = leader.refInode, li.dev == st.dev && li.ino == st.ino else { continue }
+                    return Plan(action: .hardlink, flags: [.referenced, .referencedLink], entry: s, linkTo: leader.path)
+                }
+                guard referenceQuickCheck(s, ref, st) else { continue }
+                flags = referenceFlags(s, st).union(.referenced)
+                if attrFlags(s, st).isEmpty { break }
+            }
+        }
         if let d = dest {
             flags.insert(.replace)
             if d.kind == .directory { flags.insert(.value) }
@@ -866,6 +895,7 @@ public final class Summer {
             if d.kind == s.kind {
                 if d.stat.size != s.size { flags.insert(.size) }
                 flags.formUnion(attrFlags(s, d.stat))
+                if !options.times { flags.insert(.timeNow) } // rsync's T: a link made, times not kept
             }
         }
         return Plan(action: .hardlink, flags: flags, entry: s, linkTo: leader.path)
