@@ -405,8 +405,13 @@ public final class Summer {
 
     /// -y: a new file sent as a delta against a similar file in its destination directory.
     func emitFuzzy(_ plan: Plan) throws(SyError) -> Bool {
-        guard !options.dryRun, let opener = basisOpener,
+        let appending = (options.append || options.appendVerify) && !options.appendSecondPass
+        guard !options.dryRun || appending, let opener = basisOpener,
               let (name, st) = fuzzy.find(for: plan.entry, opener: opener) else { return false }
+        // rsync's --append takes the basis for the file itself: one as long or longer, and the
+        // new file is left out (nothing is made).
+        if appending && st.size >= plan.entry.size { return true }
+        if options.dryRun { return false }
         if options.wholeFile {
             // No delta, but rsync still takes the basis's permissions for the new file.
             var p = plan
@@ -757,12 +762,14 @@ public final class Summer {
             if attrs.contains(.acl) && attrs.contains(.perms) && (s.perms ^ d.stat.perms) & ~0o070 == 0 { attrs.remove(.perms) }
         }
         var plan: Plan?
+        var referenceStandIn: Plan? // (see existingReferencePlan)
         switch s.kind {
         case .directory:
             plan = Plan(action: attrs.isEmpty ? .keep : .attrs, flags: attrs, entry: s)
         case .file:
             if let ref = existingReferencePlan(s, d) {
                 plan = ref
+                referenceStandIn = ref
                 // The reference stands for it: done, as far as the sender is concerned (--remove-source-files).
                 if ref.action == .delete && options.reportUnchanged {
                     try emit(ref)
@@ -790,6 +797,12 @@ public final class Summer {
             } else {
                 let unchanged = plan == nil || plan!.action == .attrs
                 leaders[key] = Leader(path: s.path, destIno: unchanged ? d.stat.ino : nil)
+                if let ref = referenceStandIn {
+                    // A --compare-dest copy stands for it (the destination's goes): it leads
+                    // nothing, as rsync's; one linked from --link-dest leads from there.
+                    if ref.action == .delete { leaders[key] = nil } else if let r = referenceDirs.first(where: { $0.index == ref.flags.referenceIndex }),
+                        let (_, st) = referenceEntry(r, s.path) { leaders[key]!.refInode = LinkKey(dev: st.dev, ino: st.ino) }
+                }
             }
         }
         defer { skippedNotSame = false }
