@@ -18,6 +18,9 @@ public final class Summer {
         var destIno: UInt64?
         /// --link-dest: the reference file the leader was linked from.
         var refInode: LinkKey?
+        /// The leader's data is sent (not in place or taken from a reference dir at its turn):
+        /// rsync links the other members when it is done, as new links.
+        var sent = false
         /// Left as it was by --append though it differs: the group's other members are judged alone.
         var skipped = false
     }
@@ -398,6 +401,7 @@ public final class Summer {
         }
         var plan = Plan(action: .create, flags: options.times ? [] : [.timeNow], entry: s)
         markReferenced(&plan)
+        if s.kind == .file && options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)]?.sent = true }
         let fuzzySent = s.kind == .file && options.fuzzy ? try emitFuzzy(plan) : false
         if !fuzzySent { try emitResumable(plan) }
         try placeHeldMembers(of: s)
@@ -797,6 +801,7 @@ public final class Summer {
             } else {
                 let unchanged = plan == nil || plan!.action == .attrs
                 leaders[key] = Leader(path: s.path, destIno: unchanged ? d.stat.ino : nil)
+                leaders[key]!.sent = plan?.action.carriesData ?? false
                 if let ref = referenceStandIn {
                     // A --compare-dest copy stands for it (the destination's goes): it leads
                     // nothing, as rsync's; one linked from --link-dest leads from there.
@@ -886,7 +891,7 @@ public final class Summer {
             return Plan(action: .unchanged, entry: s, linkTo: leader.path)
         }
         var flags: ItemFlags = []
-        if dest == nil && hasReferences {
+        if dest == nil && hasReferences && !leader.sent {
             // rsync's hard_link_check: a new link is itemized against a reference dir's file at
             // its path: with --link-dest the one its leader was linked from (then only listed as
             // up to date), else one that passes the quick check.
