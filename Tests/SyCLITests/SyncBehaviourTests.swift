@@ -583,7 +583,7 @@ extension SyncBehaviourTests {
     /// -K: a destination symlink to a directory stands for the directory the source sends
     /// (its target gets the files and loses its extras); a source symlink still replaces one;
     /// --delete removes an extra link, never what it points to; without -K the link goes.
-    @Test(arguments: [["-aiK"], ["-aiK", "--delete"], ["-ai", "--delete"]])
+    @Test(arguments: [["-aiK"], ["-aiK", "--delete"], ["-ai", "--delete"], ["-aiK", "--delete-after"], ["-aiK", "--delete-delay"]])
     func keepDirlinksAsRsync(args: [String]) throws {
         let t = TempDir()
         let build = """

@@ -662,7 +662,8 @@ public final class Summer {
         if filters.excludes(d.path, isDirectory: d.kind == .directory, side: .receiver) { return }
         if options.protects.excludes(d.path, isDirectory: d.kind == .directory) { return }
         try emit(Plan(action: .delete, entry: Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)))
-        if options.keepDirlinks && d.kind == .directory { deletedDirs.insert(LinkKey(dev: d.stat.dev, ino: d.stat.ino)) }
+        // (-K: a link to it is a link again once it goes: not before the end with --delete-after/-delay.)
+        if options.keepDirlinks && d.kind == .directory && !options.deleteLater { deletedDirs.insert(LinkKey(dev: d.stat.dev, ino: d.stat.ino)) }
         if options.fuzzy && !options.deleteLater { fuzzy.forget(d.path) }
         if pass == .deletions && !options.dryRun { changedDirs.insert(PathOps.parent(d.path)) }
     }
