@@ -713,6 +713,21 @@ struct EverydayOptionsTests {
         #expect(d.isEmpty, "\(reference): \(d.prefix(8))")
     }
 
+    /// Sources whose every entry the filters leave out still make a destination named `dir/`
+    /// (not one without the slash), as rsync's receiver does; a named directory left out that
+    /// way gets no "skipping directory" note (-R without -r).
+    @Test(arguments: [["-R", "--exclude=*", "src/y.c0", "dst/"], ["--exclude=*", "src/y.c0", "dst/"],
+                      ["-Ri", "--filter=S *.c", "--filter=- *", "src/y.c0", "dst/"], ["-ri", "--exclude=*", "src/y.c0/f", "dst/"],
+                      ["--exclude=*", "src/y.c0", "dst"], ["-R", "src/y.c0", "dst/"]])
+    func everythingExcludedStillMakesTheDestination(args: [String]) {
+        let t = TempDir("everyday")
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir -p r/src/y.c0/d s/src/y.c0/d && echo 1 > r/src/y.c0/f && echo 1 > s/src/y.c0/f") == 0)
+        let r = run(["rsync"] + args, cwd: t.sub("r"))
+        let s = run(["sy"] + args, cwd: t.sub("s"))
+        #expect(r.code == 0 && s.code == 0 && s.out == r.out, "rsync \(r)\nsy \(s)")
+        #expect(exists(t.sub("s/dst")) == exists(t.sub("r/dst")) && exists(t.sub("r/dst")) == (args.last == "dst/"), "\(args)")
+    }
+
     /// Paths that look like options, after `--`, reach every stage as paths.
     @Test func pathsThatLookLikeOptions() {
         let t = TempDir("everyday")

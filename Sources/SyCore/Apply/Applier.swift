@@ -131,7 +131,8 @@ public final class Applier {
             case .message(let level, let text):
                 sawNotes = true
                 // Level 0 is rsync's informational output (stdout), higher levels are warnings.
-                if level == 0 { reporter.info(text) } else { warn(text) }
+                // (An empty note only says the sources gave nothing: see the destination below.)
+                if level == 0 { if !text.isEmpty { reporter.info(text) } } else { warn(text) }
             default:
                 throw SyError.stream("\(rec.type.name) record outside a file", offset: input.payloadOffset)
             }

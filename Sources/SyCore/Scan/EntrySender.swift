@@ -67,7 +67,11 @@ final class EntrySender {
         }
     }
 
+    /// How many entries went out.
+    private(set) var written = 0
+
     private func write(_ e: Entry) throws(SyError) {
+        written += 1
         if let names { for r in names.records(uid: e.uid, gid: e.gid) { try out.write(r) } }
         e.encode(into: &out.payload)
         try out.emit(.entry)

@@ -28,9 +28,11 @@ public final class RelativeSources {
     let ignoreMissing: Bool
 
     /// `skipDirectories`: without -r and -d a named directory is skipped (with its implied
-    /// parents), as rsync does; `onNote` gets rsync's "skipping directory" line.
+    /// parents), as rsync does; `onNote` gets rsync's "skipping directory" line, unless
+    /// `excluded` (the filters) leaves the directory out anyway.
     public init(args: [PathBytes], list: [PathBytes]?, impliedDirs: Bool, ignoreMissing: Bool = false,
-                skipDirectories: Bool = false, onNote: (String) -> Void = { _ in }, onProblem: (SyError) -> Void) {
+                skipDirectories: Bool = false, excluded: (PathBytes) -> Bool = { _ in false },
+                onNote: (String) -> Void = { _ in }, onProblem: (SyError) -> Void) {
         self.ignoreMissing = ignoreMissing
         var named: [(base: PathBytes, rel: PathBytes)] = []
         if let list, let base = args.first {
@@ -59,7 +61,7 @@ public final class RelativeSources {
                 }
             }
             if skipDirectories, (try? Sys.fstatat(bases[bi!].fd, rel))?.kind == .directory {
-                onNote("skipping directory \(rel.displayName)")
+                if !excluded(rel) { onNote("skipping directory \(rel.displayName)") }
                 continue
             }
             if impliedDirs && rel != [0x2E] {

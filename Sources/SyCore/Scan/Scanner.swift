@@ -59,6 +59,7 @@ public enum Scanner {
                             list: options.filesFrom, impliedDirs: options.impliedDirs,
                             ignoreMissing: options.ignoreMissing || options.deleteMissing,
                             skipDirectories: !options.recursive && !options.dirs,
+                            excluded: { !options.filters.isEmpty && options.filters.excludes($0, isDirectory: true) },
                             onNote: { notes.append($0) }, onProblem: report)
         for n in notes { try out.write(.message(level: 0, text: n)) }
         try sendIOErrors()
@@ -163,6 +164,11 @@ public enum Scanner {
         }
         try sendIOErrors()
         try sender.finish()
+        if sender.written == 0 && notes.isEmpty && status == .ok && ioErrors == 0 {
+            // The sources were read and everything in them left out (filters): an empty note
+            // tells sy-apply that rsync makes a `dir/` destination all the same.
+            try out.write(.message(level: 0, text: ""))
+        }
         try out.finish()
         return status
     }

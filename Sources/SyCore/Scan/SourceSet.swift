@@ -36,11 +36,12 @@ public final class SourceSet {
     /// `relative`: rsync's `-R`, with `list` the `--files-from` names below `args[0]`.
     public init(args: [PathBytes], topName: PathBytes? = nil, relative: Bool = false, list: [PathBytes]? = nil,
                 impliedDirs: Bool = true, ignoreMissing: Bool = false, skipDirectories: Bool = false,
+                excluded: (PathBytes) -> Bool = { _ in false },
                 onNote: (String) -> Void = { _ in }, onProblem: (SyError) -> Void) {
         self.ignoreMissing = ignoreMissing
         if relative {
             let r = RelativeSources(args: args, list: list, impliedDirs: impliedDirs, ignoreMissing: ignoreMissing,
-                                    skipDirectories: skipDirectories, onNote: onNote, onProblem: onProblem)
+                                    skipDirectories: skipDirectories, excluded: excluded, onNote: onNote, onProblem: onProblem)
             self.relative = r
             if let p = r.firstBasePath { transferRoot = (p, false) }
             return
