@@ -728,6 +728,27 @@ struct EverydayOptionsTests {
         #expect(exists(t.sub("s/dst")) == exists(t.sub("r/dst")) && exists(t.sub("r/dst")) == (args.last == "dst/"), "\(args)")
     }
 
+    /// --ignore-existing leaves a symlink or file where the source has a directory, and rsync
+    /// then gives it the directory's time at the end (its touch_up_dirs, not following a link).
+    /// (What the directory holds rsync then writes through such a link, or fails on below a
+    /// file; sy leaves it out: it never writes through a destination's symlink.)
+    /// (With --delete rsync then also lists such a directory through the link, or fails on a file.)
+    @Test(arguments: [["-ai", "--ignore-existing"], ["-ai", "--ignore-existing", "-O"], ["-rli", "--ignore-existing"]])
+    func ignoreExistingLeavesWhatStandsForADirectoryAsRsync(args: [String]) {
+        let t = TempDir("everyday")
+        let build = """
+            mkdir -p src/c0 src/c1 r/c0.real
+            ln -s c0.real r/c0 && echo x > r/c1 && touch -h -d 2015-01-01 r/c0 r/c1
+            touch -d 2022-02-02 src/c0 src/c1 src && cp -a r s
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        let r = run(["rsync"] + args + ["src/", "r/"], cwd: t.path)
+        let s = run(["sy"] + args + ["src/", "s/"], cwd: t.path)
+        #expect(r.code == s.code && Set(r.out.split(separator: "\n")) == Set(s.out.split(separator: "\n")), "rsync \(r)\nsy \(s)")
+        let d = TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true)
+        #expect(d.isEmpty, "\(args): \(d.prefix(8))")
+    }
+
     /// Paths that look like options, after `--`, reach every stage as paths.
     @Test func pathsThatLookLikeOptions() {
         let t = TempDir("everyday")

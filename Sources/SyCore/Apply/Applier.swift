@@ -837,7 +837,7 @@ public final class Applier {
         do { try setTimes(e, dir, name, mtime: p.flags.contains(.time) && options.times, atime: p.flags.contains(.atime)) } catch {
             report(SyError.sys("failed to set times on", e.path, error.code, status: .partial))
         }
-        reporter.change(p)
+        if !p.flags.contains(.retouch) { reporter.change(p) }
     }
 
     // MARK: Dry run

@@ -82,6 +82,9 @@ public struct ItemFlags: OptionSet, Sendable, Hashable {
     /// A hard-link follower whose --link-dest copy is the very file its leader was linked
     /// from: rsync lists it only where it lists what is up to date (-ii, -vv).
     public static let referencedLink = ItemFlags(rawValue: 1 << 25)
+    /// rsync's touch_up_dirs: a non-directory left where the source has a directory
+    /// (--ignore-existing) gets the directory's time, not following a symlink, unlisted.
+    public static let retouch = ItemFlags(rawValue: 1 << 26)
     /// The flags an item string shows (rsync's significant item flags).
     public static let itemized: ItemFlags = [.checksum, .value, .size, .time, .timeNow, .perms, .owner, .group, .atime, .acl, .xattrs]
 
@@ -95,7 +98,7 @@ public struct ItemFlags: OptionSet, Sendable, Hashable {
         (.group, "group"), (.replace, "replace"), (.value, "value"), (.timeNow, "time-now"), (.partialBasis, "partial-basis"), (.linkDest, "link-dest"),
         (.append, "append"), (.appendVerify, "append-verify"), (.xattrs, "xattrs"), (.acl, "acl"), (.fuzzyBasis, "fuzzy-basis"),
         (.outOfTurn, "out-of-turn"), (.atime, "atime"), (.referenced, "referenced"),
-        (.localCopy, "local-copy"), (.referencedLink, "referenced-link"),
+        (.localCopy, "local-copy"), (.referencedLink, "referenced-link"), (.retouch, "retouch"),
     ]
 
     public var names: [String] { ItemFlags.names.filter { contains($0.0) }.map(\.1) }

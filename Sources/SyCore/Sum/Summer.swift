@@ -855,6 +855,12 @@ public final class Summer {
         if options.ignoreExisting {
             // Something is there: nothing is made, and nothing below a directory it stands for.
             if s.kind == .directory { skipPrefix = s.path }
+            if s.kind == .directory && options.times && !options.omitDirTimes && !options.dryRun && !sameTime(s, d.stat) {
+                // rsync touches its directories up at the end, whatever stands at their paths.
+                var e = Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)
+                e.mtimeSec = s.mtimeSec; e.mtimeNsec = s.mtimeNsec
+                try emit(Plan(action: .attrs, flags: [.time, .retouch], entry: e))
+            }
             noteSkippedMember(s)
             return
         }
