@@ -665,7 +665,7 @@ struct EverydayOptionsTests {
     /// stands for the new file; passing the check only, it is copied from there (`cf...p.....`,
     /// its content even if the source's differs); else the file is sent. Such files are not
     /// counted as created.
-    @Test(arguments: [[], ["-I"], ["-c"], ["--size-only"]], ["--copy-dest", "--link-dest", "--compare-dest"])
+    @Test(arguments: [[], ["-I"], ["-c"], ["--size-only"], ["--append"]], ["--copy-dest", "--link-dest", "--compare-dest"])
     func referenceFilesFollowTheQuickCheckAsRsync(check: [String], reference: String) {
         let t = TempDir("everyday")
         let build = """

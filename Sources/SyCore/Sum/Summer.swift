@@ -400,6 +400,10 @@ public final class Summer {
             return
         }
         var plan = Plan(action: .create, flags: options.times ? [] : [.timeNow], entry: s)
+        // rsync's --append takes a reference dir's file as the file itself: one as long or
+        // longer, and the new file is left out (as with a fuzzy basis).
+        if s.kind == .file && (options.append || options.appendVerify) && !options.appendSecondPass && hasReferences,
+           let (st, _) = referenceKin(s), st.size >= s.size { return }
         markReferenced(&plan)
         if s.kind == .file && options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)]?.sent = true }
         let fuzzySent = s.kind == .file && options.fuzzy ? try emitFuzzy(plan) : false
