@@ -32,8 +32,8 @@ public final class Reporter {
 
     /// One change. `literal`/`matched` are the file's data counts.
     func change(_ given: Plan, literal: Int64 = 0, matched: Int64 = 0) {
-        // A new directory the same as a reference dir's in every preserved attribute: rsync lists it nowhere.
-        // (rsync makes it with --copy-dest without a word; a symlink, device or special file too.)
+        // A new directory (or, made anew by --copy-dest, a symlink, device or special file) the same
+        // as a reference dir's in every preserved attribute: rsync lists it only as up to date.
         if given.action == .create && given.flags.subtracting([.timeNow, .replace]) == .referenced && given.entry.kind != .file {
             if reportDone { done(given.entry) }
             upToDate(given)
