@@ -176,7 +176,7 @@ struct SafetyTests {
         writeFile(t.sub("bad.jsonl"), Array((lines.joined(separator: "\n") + "\n").utf8))
         let m = sh("sy show --encode \(q(t.sub("bad.jsonl"))) | sy-apply -a \(q(t.sub("dst")))")
         #expect(m.code == 23, "\(m)")
-        #expect(m.err.contains("checksum mismatch"), "\(m.err)")
+        #expect(m.err.contains("failed verification"), "\(m.err)")
         #expect(readFile(t.sub("dst/f")) == [7])
     }
 

@@ -108,7 +108,7 @@ public final class Applier {
 
     func report(_ e: SyError, redo: Bool = false, prefixed: Bool = true) {
         if !redo { onlyRedoFailures = false }
-        warn(e.message, prefixed: prefixed)
+        if !e.message.isEmpty { warn(e.message, prefixed: prefixed) }
         reporter.error(e)
         status = status.merged(with: e.status)
     }

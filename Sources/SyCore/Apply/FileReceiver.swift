@@ -208,13 +208,25 @@ extension Applier {
         case .aborted(let err):
             onlyRedoFailures = false
             status = status.merged(with: err == ENOENT ? .vanished : .partial)
-        case .mismatch(let why):
+        case .mismatch:
             redo.append(e.path)
+            // rsync lists the file as sent, then says it failed (and lists it again in its redo).
+            reporter.change(p, sourceDone: false)
             // A file changed in place but not verified must never pass a quick check (whole
             // seconds) as up to date: the second pass, or a later run, sends it again.
             if inplace && outFd >= 0 { try? Sys.futimens(outFd, e.mtimeSec > 1 << 20 ? 0 : 1 << 30, 0) }
             // rsync's words: the new data is discarded (or, written in place, retained) and sent again.
-            report(SyError("WARNING: \(e.path.displayName) failed verification (\(why)) -- update \(inplace ? "retained" : "discarded") (will try again)", status: .partial), redo: true)
+            let kept = inplace || options.partialDir != nil ? "retained" : "discarded"
+            // As rsync's: a warning where names are listed when a second pass follows, else an error.
+            let text: String
+            if !options.redoFollows {
+                text = "ERROR: \(e.path.displayName) failed verification -- update \(kept)."
+            } else if options.output.names || options.output.itemize || options.output.outFormat != nil {
+                text = "WARNING: \(e.path.displayName) failed verification -- update \(kept) (will try again)."
+            } else {
+                text = ""
+            }
+            report(SyError(text, status: .partial), redo: true)
         case .failed(let err):
             if outFd >= 0 { Sys.close(outFd); outFd = -1 }
             if !tmp.isEmpty { try? Sys.unlinkat(tdir, tmp, isDir: false) }

@@ -30,8 +30,9 @@ public final class Reporter {
     /// source's name, as rsync lists it.
     var shownName: (path: PathBytes, shown: PathBytes)?
 
-    /// One change. `literal`/`matched` are the file's data counts.
-    func change(_ given: Plan, literal: Int64 = 0, matched: Int64 = 0) {
+    /// One change. `literal`/`matched` are the file's data counts; `sourceDone`: the source's
+    /// part is done (--remove-source-files), not so for a file that failed verification.
+    func change(_ given: Plan, literal: Int64 = 0, matched: Int64 = 0, sourceDone: Bool = true) {
         // A new directory (or, made anew by --copy-dest, a symlink, device or special file) the same
         // as a reference dir's in every preserved attribute: rsync lists it only as up to date.
         if given.action == .create && given.flags.subtracting([.timeNow, .replace]) == .referenced && given.entry.kind != .file {
@@ -40,7 +41,7 @@ public final class Reporter {
             return
         }
         let plan = shown(given)
-        if reportDone && plan.action != .delete { done(plan.entry) }
+        if reportDone && sourceDone && plan.action != .delete { done(plan.entry) }
         if options.json {
             var f: [(String, JSON)] = [("event", .string("change")), RecordJSON.bytesField("path", plan.entry.path),
                                        ("action", .string(plan.action.name)), ("kind", .string(plan.entry.kind.name)),

@@ -47,9 +47,9 @@ extension String: PathDescribable {
 }
 
 /// Writes one line to stderr, prefixed with the program name (unless `prefixed` is false, or
-/// the line is one of rsync's bare `ERROR: ...` lines).
+/// the line is one of rsync's bare `ERROR: ...` or `WARNING: ...` lines).
 public func warn(_ line: String, prefixed: Bool = true) {
-    let text = prefixed && !line.hasPrefix("ERROR: ") ? "\(ProgramName.current): \(line)\n" : line + "\n"
+    let text = prefixed && !line.hasPrefix("ERROR: ") && !line.hasPrefix("WARNING: ") ? "\(ProgramName.current): \(line)\n" : line + "\n"
     var bytes = Array(text.utf8)
     bytes.withUnsafeMutableBytes { buf in
         var off = 0

@@ -65,7 +65,7 @@ public struct Transfer {
         var (status, stage) = try runOnce(sourcePaths, destRoot: destRoot, topName: topName, destName: destName, srcHost: srcHost,
                                           destHost: dest.host, local: local, whole: whole, start: start, redo: true)
         if status == .redo {
-            warn("some files failed verification; redoing them whole")
+            // (rsync's receiver said which files; its second pass follows without a word.)
             (status, stage) = try runOnce(sourcePaths, destRoot: destRoot, topName: topName, destName: destName, srcHost: srcHost,
                                           destHost: dest.host, local: local, whole: true, start: start, redo: false)
             if status == .redo { status = .partial }
