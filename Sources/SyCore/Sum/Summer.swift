@@ -383,9 +383,8 @@ public final class Summer {
         if let plan = referencePlan(s) {
             let key = LinkKey(dev: s.dev, ino: s.ino)
             if let plan {
-                if leaders[key] != nil && plan.action == .hardlink && plan.flags.isDisjoint(with: .localCopy),
-                   let ref = referenceDirs.first(where: { $0.index == plan.flags.referenceIndex }), let (_, st) = referenceEntry(ref, s.path) {
-                    leaders[key]!.refInode = LinkKey(dev: st.dev, ino: st.ino)
+                if leaders[key] != nil && plan.action == .hardlink && plan.flags.isDisjoint(with: .localCopy) {
+                    leaders[key]!.refInode = referenceInode(of: plan)
                 }
                 try emit(plan)
                 return
@@ -478,6 +477,13 @@ public final class Summer {
         }
         return .some(Plan(action: .hardlink, flags: referenceFlags(s, st).union([.linkDest, .reference(ref.index), .localCopy]),
                           entry: s, linkTo: s.path))
+    }
+
+    /// The reference dir's file a --link-dest hard-link plan links to.
+    func referenceInode(of plan: Plan) -> LinkKey? {
+        guard let ref = referenceDirs.first(where: { $0.index == plan.flags.referenceIndex }),
+              let (_, st) = referenceEntry(ref, plan.entry.path) else { return nil }
+        return LinkKey(dev: st.dev, ino: st.ino)
     }
 
     /// rsync's try_dests_reg for a new file: the reference file that matches best (level 1 a
@@ -807,11 +813,12 @@ public final class Summer {
                 let unchanged = plan == nil || plan!.action == .attrs
                 leaders[key] = Leader(path: s.path, destIno: unchanged ? d.stat.ino : nil)
                 leaders[key]!.sent = plan?.action.carriesData ?? false
-                if let ref = referenceStandIn {
-                    // A --compare-dest copy stands for it (the destination's goes): it leads
-                    // nothing, as rsync's; one linked from --link-dest leads from there.
-                    if ref.action == .delete { leaders[key] = nil } else if let r = referenceDirs.first(where: { $0.index == ref.flags.referenceIndex }),
-                        let (_, st) = referenceEntry(r, s.path) { leaders[key]!.refInode = LinkKey(dev: st.dev, ino: st.ino) }
+                // A --compare-dest copy stands for it (the destination's goes): it leads nothing,
+                // as rsync's; one linked from --link-dest leads from there.
+                if referenceStandIn?.action == .delete {
+                    leaders[key] = nil
+                } else if let ref = referenceStandIn {
+                    leaders[key]!.refInode = referenceInode(of: ref)
                 }
             }
         }
