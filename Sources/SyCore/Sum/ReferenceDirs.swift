@@ -1,3 +1,5 @@
+import Glibc
+
 /// `--link-dest` and `--compare-dest` directories: relative ones are relative to the
 /// destination, as in rsync (resolved by name, since the destination may not exist yet).
 public enum ReferenceDirs {
@@ -13,5 +15,181 @@ public enum ReferenceDirs {
         let joined = parts.map { $0 }.joined(separator: [0x2F])
         let path = (absolute ? [0x2F] : []) + Array(joined)
         return path.isEmpty ? [0x2E] : path
+    }
+}
+
+/// rsync's try_dests_reg and try_dests_non: how a new entry is matched with the same path in
+/// the --compare-dest, --link-dest and --copy-dest directories.
+extension Summer {
+    /// For a new file or symlink: `.some(nil)` if a --compare-dest copy makes it unnecessary,
+    /// `.some(plan)` to hard-link a --link-dest copy, nil to make it.
+    func referencePlan(_ s: Entry) -> Plan?? {
+        if s.kind == .directory { return nil }
+        if s.kind != .file {
+            // rsync's try_dests_non: an entry the same in every way stands for the new one:
+            // --link-dest links it, --copy-dest makes it anew (both saying nothing), and with
+            // --compare-dest nothing is made.
+            guard let (ref, _, level) = nonRegularReference(s), level == 3 else { return nil }
+            if options.copyReferences { return .some(Plan(action: .create, flags: options.times ? [.referenced] : [.referenced, .timeNow], entry: s)) }
+            if !ref.link { return .some(nil) }
+            return .some(Plan(action: .hardlink, flags: [.linkDest, .reference(ref.index)], entry: s, linkTo: s.path))
+        }
+        // rsync's try_dests_reg: a file identical in every preserved attribute, times included,
+        // is linked (--link-dest) or stands for the new one (--compare-dest); one that passes
+        // the quick check only (or any with --copy-dest) is copied from there (`cf`).
+        guard let (ref, st, level) = fileReference(s), level >= 2 else { return nil }
+        if level == 3 && !options.copyReferences {
+            if !ref.link { return .some(nil) }
+            return .some(Plan(action: .hardlink, flags: [.linkDest, .reference(ref.index)], entry: s, linkTo: s.path))
+        }
+        return .some(Plan(action: .hardlink, flags: referenceFlags(s, st).union([.linkDest, .reference(ref.index), .localCopy]),
+                          entry: s, linkTo: s.path))
+    }
+
+    /// The reference dir's file a --link-dest hard-link plan links to.
+    func referenceInode(of plan: Plan) -> LinkKey? {
+        guard let ref = referenceDirs.first(where: { $0.index == plan.flags.referenceIndex }),
+              let (_, st) = referenceEntry(ref, plan.entry.path) else { return nil }
+        return LinkKey(dev: st.dev, ino: st.ino)
+    }
+
+    /// rsync's try_dests_reg for a new file: the reference file that matches best (level 1 a
+    /// file, 2 its quick check passes, 3 and every preserved attribute is the same), the first
+    /// at that level.
+    func fileReference(_ s: Entry) -> (Reference, FileStat, Int)? {
+        var best: (Reference, FileStat, Int)?
+        for ref in referenceDirs {
+            guard let (_, st) = referenceEntry(ref, s.path), st.kind == .file else { continue }
+            var level = 1
+            if referenceQuickCheck(s, ref, st) { level = attrFlags(s, st).isEmpty ? 3 : 2 }
+            if level > (best?.2 ?? 0) { best = (ref, st, level) }
+            if level == 3 { break }
+        }
+        return best
+    }
+
+    /// rsync's quick_check_ok for a reference dir's file: the same size and then the same
+    /// whole-file sum (-c), nothing more (--size-only), never (-I), or the same time.
+    func referenceQuickCheck(_ s: Entry, _ ref: Reference, _ st: FileStat) -> Bool {
+        guard st.size == s.size else { return false }
+        if options.checksum {
+            guard let want = s.checksum, let dir = try? ref.stack.fd(for: PathOps.parent(s.path)),
+                  let got = try? Scanner.hashFile(dir, PathOps.base(s.path), hasher) else { return false }
+            return got == want
+        }
+        if options.sizeOnly { return true }
+        if options.ignoreTimes { return false }
+        return sameTime(s, st)
+    }
+
+    /// rsync's try_dests_non for a symlink, device or special file: the reference entry of the
+    /// same kind that matches best (level 1 the kind, 2 also its value: the target, the device
+    /// number; 3 and every preserved attribute), the first at that level.
+    func nonRegularReference(_ s: Entry) -> (Reference, FileStat, Int)? {
+        var best: (Reference, FileStat, Int)?
+        for ref in referenceDirs {
+            guard let (dir, st) = referenceEntry(ref, s.path), st.kind == s.kind else { continue }
+            var level = 1
+            switch s.kind {
+            case .symlink: if (try? Sys.readlinkat(dir, PathOps.base(s.path))) == s.target { level = 2 }
+            case .charDevice, .blockDevice: if st.rdev == s.rdev { level = 2 }
+            default: level = 2
+            }
+            if level == 2 && attrFlags(s, st).isEmpty { level = 3 }
+            if level > (best?.2 ?? 0) { best = (ref, st, level) }
+            if level == 3 { break }
+        }
+        return best
+    }
+
+    /// The first --link-dest/--compare-dest entry of the same kind at a new entry's path, and
+    /// how close it is (rsync's match levels: 1 the kind, 2 the quick check too, 3 and every
+    /// preserved attribute, times included); the best one, the first at that level.
+    func referenceKin(_ s: Entry) -> (FileStat, Int)? {
+        var best: (FileStat, Int)?
+        for ref in referenceDirs {
+            guard let (_, st) = referenceEntry(ref, s.path), st.kind == s.kind else { continue }
+            var level = 1
+            if s.kind == .directory || referenceQuickCheck(s, ref, st) {
+                level = attrFlags(s, st).isEmpty ? 3 : 2
+            }
+            if level > (best?.1 ?? 0) { best = (st, level) }
+            if level == 3 { break }
+        }
+        return best
+    }
+
+    /// rsync itemizes a new file or directory against the reference dirs' one of its kind: what
+    /// differs, or (a directory the same in every preserved attribute) nothing at all.
+    func markReferenced(_ plan: inout Plan) {
+        let s = plan.entry
+        guard hasReferences else { return }
+        if s.kind != .file && s.kind != .directory {
+            // A symlink, device or special file made anew, itemized against the reference's
+            // (rsync reports its change, `cLc.t......`).
+            guard let (_, st, _) = nonRegularReference(s) else { return }
+            plan.flags.formUnion(referenceFlags(s, st).union([.referenced, .value]))
+            return
+        }
+        guard let (st, level) = referenceKin(s) else { return }
+        plan.flags.insert(.referenced)
+        if !(s.kind == .directory && level == 3) { plan.flags.formUnion(referenceFlags(s, st)) }
+        // A file sent against the reference's (its quick check failed): -c reports the change, as rsync's.
+        if s.kind == .file && options.checksum { plan.flags.insert(.checksum) }
+    }
+
+    /// What rsync's itemize shows for a new entry against a reference entry `st`.
+    func referenceFlags(_ s: Entry, _ st: FileStat) -> ItemFlags {
+        var f = attrFlags(s, st)
+        if s.kind == .file && s.size != st.size { f.insert(.size) }
+        if !options.times { f.insert(.timeNow) }
+        return f
+    }
+
+    /// rsync's try_dests_reg for a file the destination has (before its quick check): a reference
+    /// copy identical in every preserved attribute replaces it. --link-dest: a hard link to the
+    /// reference (unless it is one already); --compare-dest: the destination's copy goes, the
+    /// reference stands for it. Both quietly, as rsync's. Never with --copy-dest.
+    func existingReferencePlan(_ s: Entry, _ d: WalkItem) -> Plan? {
+        guard !options.copyReferences, hasReferences, d.kind == .file else { return nil }
+        for ref in referenceDirs {
+            guard let (_, st) = referenceEntry(ref, s.path), st.kind == .file,
+                  referenceQuickCheck(s, ref, st), attrFlags(s, st).isEmpty else { continue }
+            if !ref.link { return Plan(action: .delete, flags: [.replace, .linkDest], entry: Entry(path: d.path, stat: d.stat, kind: d.kind)) }
+            if st.dev == d.stat.dev && st.ino == d.stat.ino { return nil }
+            return Plan(action: .hardlink, flags: [.linkDest, .reference(ref.index), .replace], entry: s, linkTo: s.path)
+        }
+        return nil
+    }
+
+    struct Reference { var stack: DirStack; var link: Bool; var index: Int }
+
+    /// Whether --link-dest, --compare-dest or --copy-dest dirs were given.
+    var hasReferences: Bool { !(options.linkDests.isEmpty && options.compareDests.isEmpty) }
+
+    /// The reference dirs, opened on first use.
+    var referenceDirs: [Reference] {
+        if references == nil { references = openReferences() }
+        return references!
+    }
+
+    /// The entry at `path` in a reference dir (its last name not followed), and its directory's fd.
+    func referenceEntry(_ ref: Reference, _ path: PathBytes) -> (dir: Int32, st: FileStat)? {
+        guard let dir = try? ref.stack.fd(for: PathOps.parent(path)), let st = try? Sys.fstatat(dir, PathOps.base(path)) else { return nil }
+        return (dir, st)
+    }
+
+    func openReferences() -> [Reference] {
+        var refs: [Reference] = []
+        let all = options.compareDests.enumerated().map { ($1, false, $0) } + options.linkDests.enumerated().map { ($1, true, $0) }
+        for (path, link, index) in all {
+            guard let fd = try? Sys.openat(Sys.atFDCWD, ReferenceDirs.resolve(path, destination: destination), O_RDONLY | O_DIRECTORY) else {
+                warn("--\(link ? "link" : "compare")-dest arg does not exist: \(path.displayName)")
+                continue
+            }
+            // Looked up as rsync does (a path below DIR): symlinks to directories on the way are followed.
+            refs.append(Reference(stack: DirStack(rootFd: fd, followLinks: true), link: link, index: index))
+        }
+        return refs
     }
 }
