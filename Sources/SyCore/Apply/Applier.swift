@@ -251,11 +251,15 @@ public final class Applier {
 
     /// rsync's note for --mkpath: "created 2 directories for a/b" (with -v or -i).
     func announceMadePath(_ made: Int) {
-        guard made > 0, options.output.names || options.output.itemize || (options.output.outFormat ?? "").contains("%i"),
+        guard made > 0, options.output.names || options.output.itemize || options.output.outFormat.map(OutFormat.itemizes) == true,
               !options.output.quiet, !options.output.json else { return }
+        announce("created \(made) director\(made == 1 ? "y" : "ies") for ")
+    }
+
+    /// `text` and the destination's name (no trailing slash), on stdout and in the log file.
+    func announce(_ text: String) {
         var shown = destination
         while shown.count > 1 && shown.last == 0x2F { shown.removeLast() }
-        let text = "created \(made) director\(made == 1 ? "y" : "ies") for "
         reporter.message(text + NameEscape.terminal.apply(shown), logged: text + NameEscape.logFile.apply(shown))
     }
 
@@ -263,9 +267,7 @@ public final class Applier {
     func announceCreatedDestination() {
         if (options.output.names || options.output.itemize || options.output.outFormat != nil || options.output.progress)
             && !options.output.quiet && !options.output.json {
-            var shown = destination
-            while shown.count > 1 && shown.last == 0x2F { shown.removeLast() }
-            reporter.message("created directory " + NameEscape.terminal.apply(shown), logged: "created directory " + NameEscape.logFile.apply(shown))
+            announce("created directory ")
         }
     }
 
@@ -761,7 +763,7 @@ public final class Applier {
         if external && (options.copyReferences || p.flags.contains(.localCopy)) {
             guard copyReference(p, from: ldir, dir: dir, name: name) else { return }
             touch(PathOps.parent(p.entry.path))
-            if p.flags.isDisjoint(with: [.replace, .linkDest, .referenced]) { stats.created.add(p.entry.kind) }
+            countLinkCreated(p)
             listReferenced(p, done: true)
             return
         }
@@ -783,12 +785,27 @@ public final class Applier {
             return
         }
         touch(PathOps.parent(p.entry.path))
+        countLinkCreated(p)
+        reportLink(p)
+    }
+
+    /// A link made new, as rsync counts created files (not one replacing a file, nor one
+    /// taken from a reference dir).
+    func countLinkCreated(_ p: Plan) {
         if p.flags.isDisjoint(with: [.replace, .linkDest, .referenced]) { stats.created.add(p.entry.kind) }
-        // A --link-dest link is listed nowhere (rsync's); a file's source is done all the same
-        // (a symlink's is not: rsync's try_dests_non leaves it).
-        if p.flags.contains(.referencedLink) { reporter.done(p.entry); reporter.upToDate(p) } else if !external { reporter.change(p) } else {
-            if p.entry.kind == .file { reporter.done(p.entry) }
-            listReferenced(p)
+    }
+
+    /// Lists a hard link made (also in a dry run): a --link-dest link only where what is up to
+    /// date is listed, and its source is done if it is a file (rsync's try_dests_non leaves a
+    /// symlink's); a link whose reference copy is its leader's the same way.
+    func reportLink(_ p: Plan) {
+        if p.flags.contains(.referencedLink) {
+            reporter.done(p.entry)
+            reporter.upToDate(p)
+        } else if !p.flags.contains(.linkDest) {
+            reporter.change(p)
+        } else {
+            listReferenced(p, done: p.entry.kind == .file)
         }
     }
 
@@ -820,7 +837,9 @@ public final class Applier {
     func setAttrs(_ given: Plan, dir: Int32, name: PathBytes) {
         var p = given
         let e = p.entry
-        if e.kind == .file, let st = try? Sys.fstatat(dir, name), st.nlink > 1 {
+        // (Looked at once: for a hard-linked file, and for -E's mode.)
+        let st = e.kind == .file || (p.flags.contains(.perms) && !options.perms) ? try? Sys.fstatat(dir, name) : nil
+        if e.kind == .file, let st, st.nlink > 1 {
             // A hard link whose other name was brought up to date already (sy-sum looked at both
             // before): only what is still to do, as rsync's generator finds it name by name.
             if st.mtimeSec == e.mtimeSec && st.mtimeNsec == e.mtimeNsec { p.flags.remove(.time) }
@@ -829,7 +848,7 @@ public final class Applier {
         }
         if p.flags.contains(.perms) && e.kind != .symlink && (options.perms || options.executability) {
             var mode = e.perms
-            if !options.perms, let st = try? Sys.fstatat(dir, name) { mode = PermissionRules.executability(st.perms, source: e.perms) }
+            if !options.perms, let st { mode = PermissionRules.executability(st.perms, source: e.perms) }
             do { try Sys.fchmodat(dir, name, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
         }
         if p.flags.contains(.owner) || p.flags.contains(.group) { lchown(dir: dir, name: name, e) }
@@ -870,8 +889,8 @@ public final class Applier {
             stats.transferred += 1; stats.transferredSize += UInt64(e.size)
             reporter.change(p)
         case .hardlink:
-            if p.flags.isDisjoint(with: [.replace, .linkDest, .referenced]) { stats.created.add(e.kind) }
-            if p.flags.contains(.referencedLink) { reporter.done(p.entry); reporter.upToDate(p) } else if !p.flags.contains(.linkDest) { reporter.change(p) } else { listReferenced(p) }
+            countLinkCreated(p)
+            reportLink(p)
         case .attrs:
             reporter.change(p)
         }

@@ -34,10 +34,6 @@ public enum Itemizer {
             || (plan.action == .hardlink && plan.flags.isDisjoint(with: [.replace, .referenced]))
         if isNew && !plan.flags.contains(.linkDest) { return String(y) + String(kindLetter(e.kind)) + "+++++++++" }
         let f = plan.flags
-        // rsync: an item identical but for being linked shows spaces, not dots.
-        if plan.action == .hardlink && f.isDisjoint(with: ItemFlags.itemized) {
-            return String(y) + String(kindLetter(e.kind)) + String(repeating: " ", count: 9)
-        }
         var s = String(y) + String(kindLetter(e.kind))
         s.append(f.contains(.checksum) || f.contains(.value) ? "c" : ".")
         s.append(f.contains(.size) ? "s" : ".")
@@ -48,7 +44,8 @@ public enum Itemizer {
         s.append(f.contains(.atime) ? "u" : ".")
         s.append(f.contains(.acl) ? "a" : ".")
         s.append(f.contains(.xattrs) ? "x" : ".")
-        // rsync: nothing to report but the item (-ii) shows spaces, not dots.
+        // rsync: an item with nothing to report (linked, copied, or up to date with -ii) shows
+        // spaces, not dots.
         if "hc.".contains(y) && s.dropFirst(2).allSatisfy({ $0 == "." }) { return String(s.prefix(2)) + String(repeating: " ", count: 9) }
         return s
     }
@@ -62,10 +59,6 @@ public enum Itemizer {
 
     /// `%n%L`: the name plus ` -> target` for symlinks or ` => link` for hard links.
     public static func nameWithLink(_ plan: Plan, escape: NameEscape = NameEscape.terminal) -> String {
-        var n = name(plan, escape: escape)
-        if plan.action == .delete { return n }
-        if plan.entry.kind == .symlink { n += " -> " + escape.apply(plan.entry.target) }
-        if plan.action == .hardlink && !plan.flags.contains(.linkDest) { n += " => " + escape.apply(plan.linkTo) }
-        return n
+        name(plan, escape: escape) + OutFormat.linkPart(plan, escape)
     }
 }

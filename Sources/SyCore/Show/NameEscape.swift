@@ -67,9 +67,6 @@ public enum NameEscape: String, Sendable, CaseIterable {
 }
 
 extension TextFormat {
-    /// rsync's escaping of a name on stdout (see `NameEscape.terminal`).
-    public static func escapeForLog(_ b: [UInt8], _ mode: NameEscape = NameEscape.terminal) -> String { mode.apply(b) }
-
     /// A byte to be written as it is, carried in a String (which holds only valid UTF-8) as a
     /// private-use scalar, U+10FF00 + byte.
     static func rawByte(_ c: UInt8) -> Unicode.Scalar { Unicode.Scalar(0x10FF00 + UInt32(c))! }

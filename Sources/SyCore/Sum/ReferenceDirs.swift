@@ -21,28 +21,71 @@ public enum ReferenceDirs {
 /// rsync's try_dests_reg and try_dests_non: how a new entry is matched with the same path in
 /// the --compare-dest, --link-dest and --copy-dest directories.
 extension Summer {
-    /// For a new file or symlink: `.some(nil)` if a --compare-dest copy makes it unnecessary,
-    /// `.some(plan)` to hard-link a --link-dest copy, nil to make it.
-    func referencePlan(_ s: Entry) -> Plan?? {
-        if s.kind == .directory { return nil }
+    /// A new entry's best match in the reference dirs: `level` 1 the same kind, 2 its quick
+    /// check passes too, 3 and every preserved attribute is the same (times included).
+    struct ReferenceMatch {
+        var ref: Reference
+        var st: FileStat
+        var level: Int
+    }
+
+    /// rsync's try_dests_reg and try_dests_non: the best match at `s`'s path, the first at that
+    /// level; nil without reference dirs.
+    func referenceMatch(_ s: Entry) -> ReferenceMatch? {
+        guard hasReferences else { return nil }
+        var best: ReferenceMatch?
+        for ref in referenceDirs {
+            guard let (dir, st) = referenceEntry(ref, s.path), st.kind == s.kind else { continue }
+            var level = 1
+            if referenceQuickCheck(s, dir, st) { level = attrFlags(s, st).isEmpty ? 3 : 2 }
+            if level > (best?.level ?? 0) { best = ReferenceMatch(ref: ref, st: st, level: level) }
+            if level == 3 { break }
+        }
+        return best
+    }
+
+    /// rsync's quick_check_ok for an entry of `s`'s kind in a reference dir (`dir` holds it): a
+    /// file the same size and then the same whole-file sum (-c), nothing more (--size-only),
+    /// never (-I), or the same time; a symlink the same target; a device the same number.
+    func referenceQuickCheck(_ s: Entry, _ dir: Int32, _ st: FileStat) -> Bool {
+        switch s.kind {
+        case .file:
+            guard st.size == s.size else { return false }
+            if options.checksum {
+                guard let want = s.checksum, let got = try? Scanner.hashFile(dir, PathOps.base(s.path), hasher) else { return false }
+                return got == want
+            }
+            if options.sizeOnly { return true }
+            if options.ignoreTimes { return false }
+            return sameTime(s, st)
+        case .symlink: return (try? Sys.readlinkat(dir, PathOps.base(s.path))) == s.target
+        case .charDevice, .blockDevice: return st.rdev == s.rdev
+        case .directory, .fifo, .socket: return true
+        }
+    }
+
+    /// For a new entry (`match`: its `referenceMatch`): `.some(nil)` if a --compare-dest copy
+    /// makes it unnecessary, `.some(plan)` to link or copy a reference's, nil to make it.
+    func referencePlan(_ s: Entry, _ match: ReferenceMatch?) -> Plan?? {
+        guard s.kind != .directory, let m = match else { return nil }
         if s.kind != .file {
             // rsync's try_dests_non: an entry the same in every way stands for the new one:
             // --link-dest links it, --copy-dest makes it anew (both saying nothing), and with
             // --compare-dest nothing is made.
-            guard let (ref, _, level) = nonRegularReference(s), level == 3 else { return nil }
+            guard m.level == 3 else { return nil }
             if options.copyReferences { return .some(Plan(action: .create, flags: options.times ? [.referenced] : [.referenced, .timeNow], entry: s)) }
-            if !ref.link { return .some(nil) }
-            return .some(Plan(action: .hardlink, flags: [.linkDest, .reference(ref.index)], entry: s, linkTo: s.path))
+            if !m.ref.link { return .some(nil) }
+            return .some(Plan(action: .hardlink, flags: [.linkDest, .reference(m.ref.index)], entry: s, linkTo: s.path))
         }
         // rsync's try_dests_reg: a file identical in every preserved attribute, times included,
         // is linked (--link-dest) or stands for the new one (--compare-dest); one that passes
         // the quick check only (or any with --copy-dest) is copied from there (`cf`).
-        guard let (ref, st, level) = fileReference(s), level >= 2 else { return nil }
-        if level == 3 && !options.copyReferences {
-            if !ref.link { return .some(nil) }
-            return .some(Plan(action: .hardlink, flags: [.linkDest, .reference(ref.index)], entry: s, linkTo: s.path))
+        guard m.level >= 2 else { return nil }
+        if m.level == 3 && !options.copyReferences {
+            if !m.ref.link { return .some(nil) }
+            return .some(Plan(action: .hardlink, flags: [.linkDest, .reference(m.ref.index)], entry: s, linkTo: s.path))
         }
-        return .some(Plan(action: .hardlink, flags: referenceFlags(s, st).union([.linkDest, .reference(ref.index), .localCopy]),
+        return .some(Plan(action: .hardlink, flags: referenceFlags(s, m.st).union([.linkDest, .reference(m.ref.index), .localCopy]),
                           entry: s, linkTo: s.path))
     }
 
@@ -53,87 +96,18 @@ extension Summer {
         return LinkKey(dev: st.dev, ino: st.ino)
     }
 
-    /// rsync's try_dests_reg for a new file: the reference file that matches best (level 1 a
-    /// file, 2 its quick check passes, 3 and every preserved attribute is the same), the first
-    /// at that level.
-    func fileReference(_ s: Entry) -> (Reference, FileStat, Int)? {
-        var best: (Reference, FileStat, Int)?
-        for ref in referenceDirs {
-            guard let (_, st) = referenceEntry(ref, s.path), st.kind == .file else { continue }
-            var level = 1
-            if referenceQuickCheck(s, ref, st) { level = attrFlags(s, st).isEmpty ? 3 : 2 }
-            if level > (best?.2 ?? 0) { best = (ref, st, level) }
-            if level == 3 { break }
-        }
-        return best
-    }
-
-    /// rsync's quick_check_ok for a reference dir's file: the same size and then the same
-    /// whole-file sum (-c), nothing more (--size-only), never (-I), or the same time.
-    func referenceQuickCheck(_ s: Entry, _ ref: Reference, _ st: FileStat) -> Bool {
-        guard st.size == s.size else { return false }
-        if options.checksum {
-            guard let want = s.checksum, let dir = try? ref.stack.fd(for: PathOps.parent(s.path)),
-                  let got = try? Scanner.hashFile(dir, PathOps.base(s.path), hasher) else { return false }
-            return got == want
-        }
-        if options.sizeOnly { return true }
-        if options.ignoreTimes { return false }
-        return sameTime(s, st)
-    }
-
-    /// rsync's try_dests_non for a symlink, device or special file: the reference entry of the
-    /// same kind that matches best (level 1 the kind, 2 also its value: the target, the device
-    /// number; 3 and every preserved attribute), the first at that level.
-    func nonRegularReference(_ s: Entry) -> (Reference, FileStat, Int)? {
-        var best: (Reference, FileStat, Int)?
-        for ref in referenceDirs {
-            guard let (dir, st) = referenceEntry(ref, s.path), st.kind == s.kind else { continue }
-            var level = 1
-            switch s.kind {
-            case .symlink: if (try? Sys.readlinkat(dir, PathOps.base(s.path))) == s.target { level = 2 }
-            case .charDevice, .blockDevice: if st.rdev == s.rdev { level = 2 }
-            default: level = 2
-            }
-            if level == 2 && attrFlags(s, st).isEmpty { level = 3 }
-            if level > (best?.2 ?? 0) { best = (ref, st, level) }
-            if level == 3 { break }
-        }
-        return best
-    }
-
-    /// The first --link-dest/--compare-dest entry of the same kind at a new entry's path, and
-    /// how close it is (rsync's match levels: 1 the kind, 2 the quick check too, 3 and every
-    /// preserved attribute, times included); the best one, the first at that level.
-    func referenceKin(_ s: Entry) -> (FileStat, Int)? {
-        var best: (FileStat, Int)?
-        for ref in referenceDirs {
-            guard let (_, st) = referenceEntry(ref, s.path), st.kind == s.kind else { continue }
-            var level = 1
-            if s.kind == .directory || referenceQuickCheck(s, ref, st) {
-                level = attrFlags(s, st).isEmpty ? 3 : 2
-            }
-            if level > (best?.1 ?? 0) { best = (st, level) }
-            if level == 3 { break }
-        }
-        return best
-    }
-
-    /// rsync itemizes a new file or directory against the reference dirs' one of its kind: what
-    /// differs, or (a directory the same in every preserved attribute) nothing at all.
-    func markReferenced(_ plan: inout Plan) {
+    /// rsync itemizes a new entry made anew against the reference dirs' one of its kind
+    /// (`match`): what differs, or (a directory the same in every preserved attribute) nothing.
+    func markReferenced(_ plan: inout Plan, _ match: ReferenceMatch?) {
         let s = plan.entry
-        guard hasReferences else { return }
+        guard let m = match else { return }
         if s.kind != .file && s.kind != .directory {
-            // A symlink, device or special file made anew, itemized against the reference's
-            // (rsync reports its change, `cLc.t......`).
-            guard let (_, st, _) = nonRegularReference(s) else { return }
-            plan.flags.formUnion(referenceFlags(s, st).union([.referenced, .value]))
+            // A symlink, device or special file made anew: rsync reports its change (`cLc.t......`).
+            plan.flags.formUnion(referenceFlags(s, m.st).union([.referenced, .value]))
             return
         }
-        guard let (st, level) = referenceKin(s) else { return }
         plan.flags.insert(.referenced)
-        if !(s.kind == .directory && level == 3) { plan.flags.formUnion(referenceFlags(s, st)) }
+        if !(s.kind == .directory && m.level == 3) { plan.flags.formUnion(referenceFlags(s, m.st)) }
         // A file sent against the reference's (its quick check failed): -c reports the change, as rsync's.
         if s.kind == .file && options.checksum { plan.flags.insert(.checksum) }
     }
@@ -153,8 +127,8 @@ extension Summer {
     func existingReferencePlan(_ s: Entry, _ d: WalkItem) -> Plan? {
         guard !options.copyReferences, hasReferences, d.kind == .file else { return nil }
         for ref in referenceDirs {
-            guard let (_, st) = referenceEntry(ref, s.path), st.kind == .file,
-                  referenceQuickCheck(s, ref, st), attrFlags(s, st).isEmpty else { continue }
+            guard let (dir, st) = referenceEntry(ref, s.path), st.kind == .file,
+                  referenceQuickCheck(s, dir, st), attrFlags(s, st).isEmpty else { continue }
             if !ref.link { return Plan(action: .delete, flags: [.replace, .linkDest], entry: Entry(path: d.path, stat: d.stat, kind: d.kind)) }
             if st.dev == d.stat.dev && st.ino == d.stat.ino { return nil }
             return Plan(action: .hardlink, flags: [.linkDest, .reference(ref.index), .replace], entry: s, linkTo: s.path)

@@ -380,7 +380,8 @@ public final class Summer {
         }
         if try holdMember(s) { return }
         if options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)] = Leader(path: s.path, destIno: nil) }
-        if let plan = referencePlan(s) {
+        let match = referenceMatch(s)
+        if let plan = referencePlan(s, match) {
             let key = LinkKey(dev: s.dev, ino: s.ino)
             if let plan {
                 if leaders[key] != nil && plan.action == .hardlink && plan.flags.isDisjoint(with: .localCopy) {
@@ -401,23 +402,24 @@ public final class Summer {
         var plan = Plan(action: .create, flags: options.times ? [] : [.timeNow], entry: s)
         // rsync's --append takes a reference dir's file as the file itself: one as long or
         // longer, and the new file is left out (as with a fuzzy basis).
-        if s.kind == .file && (options.append || options.appendVerify) && !options.appendSecondPass && hasReferences,
-           let (st, _) = referenceKin(s), st.size >= s.size { return }
-        markReferenced(&plan)
+        if s.kind == .file && appendingFirstPass, let m = match, m.st.size >= s.size { return }
+        markReferenced(&plan, match)
         if s.kind == .file && options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)]?.sent = true }
         let fuzzySent = s.kind == .file && options.fuzzy ? try emitFuzzy(plan) : false
         if !fuzzySent { try emitResumable(plan) }
         try placeHeldMembers(of: s)
     }
 
+    /// --append or --append-verify, in the pass that appends (not the second, whole one).
+    var appendingFirstPass: Bool { (options.append || options.appendVerify) && !options.appendSecondPass }
+
     /// -y: a new file sent as a delta against a similar file in its destination directory.
     func emitFuzzy(_ plan: Plan) throws(SyError) -> Bool {
-        let appending = (options.append || options.appendVerify) && !options.appendSecondPass
-        guard !options.dryRun || appending, let opener = basisOpener,
+        guard !options.dryRun || appendingFirstPass, let opener = basisOpener,
               let (name, st) = fuzzy.find(for: plan.entry, opener: opener) else { return false }
         // rsync's --append takes the basis for the file itself: one as long or longer, and the
         // new file is left out (nothing is made).
-        if appending && st.size >= plan.entry.size { return true }
+        if appendingFirstPass && st.size >= plan.entry.size { return true }
         if options.dryRun { return false }
         if options.wholeFile {
             // No delta, but rsync still takes the basis's permissions for the new file.
@@ -712,7 +714,8 @@ public final class Summer {
         if try holdMember(s, inTheWay: d) { return }
         if options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)] = Leader(path: s.path, destIno: nil) }
         // What is in the way goes first, then the reference dirs are looked at (rsync's order).
-        if s.kind == .file || s.kind == .symlink, let ref = referencePlan(s) {
+        let match = referenceMatch(s)
+        if s.kind == .file || s.kind == .symlink, let ref = referencePlan(s, match) {
             if var plan = ref {
                 plan.flags.insert(.replace)
                 try emit(plan)
@@ -723,7 +726,7 @@ public final class Summer {
             return
         }
         var plan = Plan(action: .create, flags: [.replace], entry: s)
-        markReferenced(&plan)
+        markReferenced(&plan, match)
         try emit(plan)
         try placeHeldMembers(of: s)
     }
@@ -742,12 +745,12 @@ public final class Summer {
             // its path: with --link-dest the one its leader was linked from (then only listed as
             // up to date), else one that passes the quick check.
             for ref in referenceDirs {
-                guard let (_, st) = referenceEntry(ref, s.path), st.kind == s.kind else { continue }
+                guard let (dir, st) = referenceEntry(ref, s.path), st.kind == s.kind else { continue }
                 if ref.link && !options.copyReferences {
                     guard let li = leader.refInode, li.dev == st.dev && li.ino == st.ino else { continue }
                     return Plan(action: .hardlink, flags: [.referenced, .referencedLink], entry: s, linkTo: leader.path)
                 }
-                guard referenceQuickCheck(s, ref, st) else { continue }
+                guard referenceQuickCheck(s, dir, st) else { continue }
                 flags = referenceFlags(s, st).union(.referenced)
                 if attrFlags(s, st).isEmpty { break }
             }

@@ -10,8 +10,8 @@ public enum Lister {
             guard case .entry(let e) = rec else { continue }
             let size = Human.commas(UInt64(e.kind == .directory ? 4096 : max(0, e.size)))
             var line = modeString(e) + " " + String(repeating: " ", count: max(0, 14 - size.count)) + size + " " + date(e.mtimeSec)
-            line += " " + TextFormat.escapeForLog(e.path)
-            if e.kind == .symlink && showTargets { line += " -> " + TextFormat.escapeForLog(e.target) }
+            line += " " + NameEscape.terminal.apply(e.path)
+            if e.kind == .symlink && showTargets { line += " -> " + NameEscape.terminal.apply(e.target) }
             try out.line(line)
         }
         try out.flush()
