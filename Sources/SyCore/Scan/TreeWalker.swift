@@ -1,7 +1,9 @@
 import Glibc
 
-/// One item of a walk: its stream path and what `lstat` said.
-public struct WalkItem: Sendable {
+/// One item of a walk: its stream path and what `lstat` said. A class: items pass through
+/// queues and the merge, where copying a struct of several arrays cost a retain per array
+/// and a memcpy at each step (8% of a nothing-changed run's user time, measured).
+public final class WalkItem: @unchecked Sendable {
     public var path: PathBytes
     public var stat: FileStat
     public var kind: EntryKind
@@ -24,6 +26,10 @@ public struct WalkItem: Sendable {
     public var implied: Bool = false
     /// A symlink that was to be followed but points nowhere (an error if the filters keep it).
     public var noReferent: Bool = false
+
+    public init(path: PathBytes, stat: FileStat, kind: EntryKind, target: PathBytes, dirfd: Int32, name: PathBytes) {
+        self.path = path; self.stat = stat; self.kind = kind; self.target = target; self.dirfd = dirfd; self.name = name
+    }
 }
 
 /// A directory's entries in walk order: their names and which are directories.
@@ -318,7 +324,7 @@ public final class TreeWalker: SourceWalk {
     private func listRoots() -> [WalkItem] {
         var items: [WalkItem] = []
         for r in roots {
-            guard var it = makeItem(dirfd: r.dirfd, fsName: r.fsName, path: PathOps.join(prefix, r.streamName)) else { continue }
+            guard let it = makeItem(dirfd: r.dirfd, fsName: r.fsName, path: PathOps.join(prefix, r.streamName)) else { continue }
             it.isArgument = r.isArgument
             items.append(it)
         }

@@ -47,7 +47,7 @@ public final class PrefetchWalker: @unchecked Sendable {
             walker.onProblem = onProblem
             var batch: [WalkItem] = []
             batch.reserveCapacity(512)
-            while var item = walker.next() {
+            while let item = walker.next() {
                 // A directory carries its listing: the merge looks names up in it.
                 if item.kind == .directory && walker.willDescend { item.listing = walker.childListing() }
                 batch.append(item)
