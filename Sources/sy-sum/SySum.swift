@@ -31,6 +31,9 @@ struct SySum: ParsableCommand {
 
     @Flag(name: .customLong("delete-before"), help: "With --delete: plan every deletion before the first transfer (spools the entry stream to $TMPDIR).")
     var deleteBefore = false
+
+    @Flag(name: .customLong("whole-list"), help: "With --delete: the sender's whole list comes before any deletion (rsync without incremental recursion: -m, --delay-updates, --no-inc-recursive), so an IO error anywhere in it stops every deletion (spools the entry stream to $TMPDIR).")
+    var wholeList = false
     @Flag(name: .customLong("force"), help: "Replace a non-empty directory by a non-directory.")
     var force = false
     @Flag(name: [.customShort("c"), .customLong("checksum")], help: "Compare contents by XXH3-128 (the scan must use -c).")
@@ -160,6 +163,10 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     if cmd.deleteBefore && cmd.delete {
         return try Summer.runDeletingFirst(options: o, inputFd: 0, output: out, totals: cmd.totalsFd.map(TotalsChannel.init),
                                            destination: cmd.destination.pathBytes)
+    }
+    if cmd.wholeList && cmd.delete && !cmd.deleteAfter {
+        return try Summer.runAfterWholeList(options: o, inputFd: 0, output: out, totals: cmd.totalsFd.map(TotalsChannel.init),
+                                            destination: cmd.destination.pathBytes)
     }
     let input = try StreamReader(fd: 0, expecting: [.entries])
     let summer = Summer(options: o, input: input, output: out)

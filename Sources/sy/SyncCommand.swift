@@ -182,7 +182,8 @@ struct SyncCommand: ParsableCommand {
         r.atimes = on(pres.atimes, "atimes", "U")
         r.openNoAtime = on(pres.openNoAtime, "open-noatime")
         r.fsync = xfer.fsync
-        r.noIncRecursive = negated.contains("inc-recursive") || negated.contains("i-r")
+        // (--qsort turns incremental recursion off in rsync.)
+        r.noIncRecursive = negated.contains("inc-recursive") || negated.contains("i-r") || on(compat.qsort, "qsort")
         r.jobs = xfer.jobs
         r.fuzzy = on(xfer.fuzzy, "fuzzy", "y")
         if let m = xfer.stopAfter { r.stopAt = wallNanos() + UInt64(m * 60e9) }
@@ -505,7 +506,7 @@ struct AcceptedOptions: ParsableArguments {
     var outbuf: String?
     @Option(name: .customLong("debug"), help: "Accepted and ignored (sy has no debug categories).")
     var debug: [String] = []
-    @Flag(name: .customLong("qsort"), help: "Accepted: sy sorts names its own way.")
+    @Flag(name: .customLong("qsort"), help: "Accepted: sy sorts names its own way; as in rsync, it turns incremental recursion off.")
     var qsort = false
     @Option(name: .customLong("port"), help: "Accepted: the port of an rsync daemon, which sy does not use (ssh's port: -e 'ssh -p N').")
     var port: Int?

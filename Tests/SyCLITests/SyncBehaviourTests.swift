@@ -526,9 +526,12 @@ extension SyncBehaviourTests {
 
     /// A sender's IO error (-L on a dangling link in a later directory) stops deletions as in
     /// rsync: from there on while deleting during the walk, all of them with --delete-before and
-    /// --delete-after, none of those already found with --delete-delay.
-    @Test(arguments: ["--delete", "--delete-before", "--delete-after", "--delete-delay"])
-    func ioErrorStopsDeletionsAsRsync(mode: String) throws {
+    /// --delete-after, none of those already found with --delete-delay; and all of them when
+    /// rsync builds its whole list first (-m, --delay-updates, --no-i-r, --qsort), where its note
+    /// comes before any other line, as sy's must (the -i lines are compared whole then).
+    @Test(arguments: [["--delete"], ["--delete-before"], ["--delete-after"], ["--delete-delay"], ["--delete", "-m"],
+                      ["--delete", "--delay-updates"], ["--delete", "--no-i-r"], ["--delete", "--qsort"]])
+    func ioErrorStopsDeletionsAsRsync(mode: [String]) throws {
         let t = TempDir()
         let build = """
             mkdir -p src/a src/z dst/a dst/z && echo 1 > src/f && echo 2 > src/a/g && ln -s /nonexistent/x src/z/dangle
@@ -536,13 +539,32 @@ extension SyncBehaviourTests {
             cp -a dst r && cp -a dst s
             """
         #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
-        let r = run(["rsync", "-aL", mode, "src/", "r/"], cwd: t.path)
-        let s = run(["sy", "-aL", mode, "src/", "s/"], cwd: t.path)
+        let r = run(["rsync", "-aLi"] + mode + ["src/", "r/"], cwd: t.path)
+        let s = run(["sy", "-aLi"] + mode + ["src/", "s/"], cwd: t.path)
         #expect(r.code == 23 && s.code == 23, "rsync \(r.code), sy \(s)")
         #expect(s.out.contains("IO error encountered -- skipping file deletion"), "\(s)")
         for f in ["extra", "a/extra2", "z/extra3"] {
             #expect(exists(t.sub("r/" + f)) == exists(t.sub("s/" + f)), "\(mode): \(f)")
         }
+        if mode.count > 1 { #expect(r.out == s.out, "\(mode): rsync\n\(r.out)\nsy\n\(s.out)") }
+    }
+
+    /// The note that an IO error stops deletions, as rsync's generator says it: at a directory
+    /// it deletes in, so never for a list without one, and after "created directory"; a dry run
+    /// into a missing destination looks into no directory and says nothing.
+    @Test(arguments: [(["-rLi", "--delete", "src/", "new/"], true), (["-rLi", "--delete", "-m", "src/", "new/"], true),
+                      (["-rLi", "--delete", "-n", "src/", "new/"], false), (["-rLi", "--delete-after", "-n", "src/", "new/"], false),
+                      (["-rLi", "--delete", "src/f", "src/zz", "new/"], false), (["-rLi", "--delete", "src/zz", "old/"], false)])
+    func ioErrorNoteOnlyWhereRsyncSaysIt(args: [String], noted: Bool) throws {
+        let t = TempDir()
+        let build = "mkdir -p src/a old && echo x > src/f && ln -s nowhere src/zz && ln -s nowhere src/a/zz"
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir r s && (cd r && \(build)) && (cd s && \(build))") == 0)
+        let r = run(["rsync"] + args, cwd: t.sub("r"))
+        let s = run(["sy"] + args, cwd: t.sub("s"))
+        #expect(r.code == 23 && s.code == 23, "rsync \(r.code), sy \(s)")
+        let note = "IO error encountered -- skipping file deletion"
+        #expect(r.out.contains(note) == noted && s.out.contains(note) == noted, "rsync\n\(r.out)\nsy\n\(s.out)")
+        if args.contains("-m") { #expect(r.out == s.out, "rsync\n\(r.out)\nsy\n\(s.out)") }
     }
 
     /// Named sources (no `dir/`): sy-sum looks at those names in the destination, not at all of

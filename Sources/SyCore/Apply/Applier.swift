@@ -132,6 +132,8 @@ public final class Applier {
                 sawNotes = true
                 // Level 0 is rsync's informational output (stdout), higher levels are warnings.
                 // (An empty note only says the sources gave nothing: see the destination below.)
+                // The generator's note comes after the receiver made the destination, as in rsync.
+                if level == 0 && text == Summer.deletionsSkippedNote { _ = try? ensureRoot() }
                 if level == 0 { if !text.isEmpty { reporter.info(text) } } else { warn(text) }
             default:
                 throw SyError.stream("\(rec.type.name) record outside a file", offset: input.payloadOffset)

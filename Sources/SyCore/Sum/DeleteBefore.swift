@@ -28,7 +28,7 @@ extension Summer {
         first.pass = .deletions
         first.ioError = ioError
         try first.merge(destination: destination)
-        if first.deletionsStopped && first.basisOpener != nil { try first.noteDeletionsSkipped() }
+        if first.deletionsStopped && first.sawContentDir { try first.noteDeletionsSkipped() }
 
         try rewind(spool)
         let second = Summer(options: options, input: try StreamReader(fd: spool, expecting: [.entries]), output: output)
@@ -40,6 +40,22 @@ extension Summer {
         try second.merge(destination: destination)
         let status = try second.finish()
         return status.merged(with: first.status)
+    }
+
+    /// Runs sy-sum after the whole entry stream has come (`--whole-list`): rsync's generator
+    /// without incremental recursion knows the sender's IO error before its first deletion, and
+    /// then deletes nothing at all. The stream is spooled, looked through, and merged once.
+    public static func runAfterWholeList(options: SumOptions, inputFd: Int32, output: StreamWriter,
+                                         totals: TotalsChannel?, destination: PathBytes) throws(SyError) -> ExitStatus {
+        let spool = try spoolStream(from: inputFd)
+        defer { Sys.close(spool) }
+        let ioError = try forwardNotes(spool, to: output)
+        try rewind(spool)
+        let summer = Summer(options: options, input: try StreamReader(fd: spool, expecting: [.entries]), output: output)
+        summer.ioError = ioError
+        summer.notesForwarded = true
+        summer.totals = totals
+        return try summer.run(destination: destination)
     }
 
     /// The deletion pass's view of an entry on both sides: a directory on both is visited for

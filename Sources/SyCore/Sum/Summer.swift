@@ -58,6 +58,11 @@ public final class Summer {
     /// No more deletions: the sender could not list everything (rsync's io_error).
     var deletionsStopped: Bool { ioError && !options.ignoreErrors }
     var ioErrorNoted = false
+    /// The scan's notes went on before the merge (a spooled stream): they are not passed on again.
+    var notesForwarded = false
+    /// The stream listed a directory with its contents: rsync's generator, deleting, looks at
+    /// such a directory, and says there that an IO error stops deletions (never without one).
+    var sawContentDir = false
     /// The file decision just made skipped a file that differs (-u, --append): not "unchanged".
     var skippedNotSame = false
     /// KEEP plans of the directories enclosing the current entry, sent only when a plan below needs them.
@@ -181,6 +186,8 @@ public final class Summer {
                 c = PathOps.compare(s.path, isDir: s.kind == .directory, d.path, isDir: d.kind == .directory)
             } else { c = src == nil ? 1 : -1 }
             if c <= 0 {
+                // (A dry run looks at directories that exist only: rsync cannot look into one it did not make.)
+                if let s = src, s.kind == .directory, !s.noContents, !s.missing, c == 0 || !options.dryRun { try reachedContentDir() }
                 sourcePosition += 1
                 if !heldQueue.isEmpty { try placeGroupsOutOfSight() }
             }
@@ -219,7 +226,7 @@ public final class Summer {
 
     /// After the (last) merge: the IO-error note, the SUMMARY, the end of the stream.
     func finish() throws(SyError) -> ExitStatus {
-        if deletionsStopped && options.delete && basisOpener != nil { try noteDeletionsSkipped() }
+        if deletionsStopped && options.delete && sawContentDir { try noteDeletionsSkipped() }
         var summary = counts.items(entryBytes: input.wireBytes)
         // The sender could not list everything: a receiver that deletes at the end deletes nothing.
         if deletionsStopped { summary.append(SummaryItem(key: "io_error", value: 1)) }
@@ -278,7 +285,7 @@ public final class Summer {
             case .message:
                 // The scan's notes reach sy-apply, which prints them (the spooling pass of
                 // --delete-before passed them on already).
-                if pass == .whole { try out.write(rec) }
+                if pass == .whole && !notesForwarded { try out.write(rec) }
             default:
                 throw SyError.stream("unexpected \(rec.type.name) record in an entry stream", offset: input.payloadOffset)
             }
@@ -508,12 +515,22 @@ public final class Summer {
         if pass == .deletions && !options.dryRun { changedDirs.insert(PathOps.parent(d.path)) }
     }
 
+    /// A source directory with contents comes up: deleting during the transfer, rsync's
+    /// generator says there (once) that a known IO error stops deletions.
+    func reachedContentDir() throws(SyError) {
+        sawContentDir = true
+        if deletionsStopped && options.delete && !options.deleteLater && pass == .whole { try noteDeletionsSkipped() }
+    }
+
     /// rsync's note, once, that the sender's IO error stops deletions.
     func noteDeletionsSkipped() throws(SyError) {
         guard !ioErrorNoted else { return }
         ioErrorNoted = true
-        try out.write(.message(level: 0, text: "IO error encountered -- skipping file deletion"))
+        try out.write(.message(level: 0, text: Summer.deletionsSkippedNote))
     }
+
+    /// rsync's generator's words when the sender's IO error stops deletions.
+    public static let deletionsSkippedNote = "IO error encountered -- skipping file deletion"
 
     func deletable(_ path: PathBytes) -> Bool { deletable(inside: PathOps.parent(path)) }
 

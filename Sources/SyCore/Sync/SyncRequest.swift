@@ -143,8 +143,13 @@ public struct SyncRequest: Sendable {
     public func fileListHeader(pull: Bool = false) -> String? {
         let built = pull ? "receiving file list ... done" : "building file list ... done"
         if !recursive { return dirs || filesFrom != nil ? built : nil }
-        let whole = noIncRecursive || pruneEmptyDirs || delayUpdates || (delete && (deleteMode == .before || deleteMode == .after))
-        return whole ? built : (pull ? "receiving incremental file list" : "sending incremental file list")
+        return buildsWholeList ? built : (pull ? "receiving incremental file list" : "sending incremental file list")
+    }
+
+    /// Whether rsync would build the whole file list before the transfer (no incremental
+    /// recursion): then the sender's IO error anywhere is known before the first deletion.
+    public var buildsWholeList: Bool {
+        !recursive || noIncRecursive || pruneEmptyDirs || delayUpdates || (delete && (deleteMode == .before || deleteMode == .after))
     }
 
     /// When deletions happen: before every transfer (a pass of its own), while walking, or
