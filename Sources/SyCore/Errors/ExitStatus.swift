@@ -19,6 +19,8 @@ public enum ExitStatus: Int32, Sendable {
     case deleteLimit = 25
     case timeout = 30
     case connectTimeout = 35
+    /// The remote shell exited with 255 (ssh could not connect, or lost the connection): rsync's code then.
+    case unexplained = 255
     /// Internal, between sy and sy-apply: only verification failures; sy redoes those files whole.
     case redo = 100
 

@@ -64,7 +64,8 @@ public final class MuxConnection: @unchecked Sendable {
             throw SyError(RemoteShell.notFound("sy", on: host), status: .startClient)
         }
         if code == 255 || code == 0 {
-            throw SyError("cannot connect to \(host): \(PathOps.base(Array(argv0.utf8)).displayName) exited with \(code)", status: .socketIO)
+            throw SyError("cannot connect to \(host): \(PathOps.base(Array(argv0.utf8)).displayName) exited with \(code)",
+                          status: code == 255 ? .unexplained : .socketIO)
         }
         throw SyError("\(host): the remote sy failed to start (exit \(code)); is it the same version as this one?", status: .startClient)
     }

@@ -53,6 +53,7 @@ public enum Lister {
 extension Transfer {
     /// Lists one source (local or remote) instead of syncing.
     public func list() throws(SyError) -> ExitStatus {
+        if let problem = Endpoint.daemonProblem(request.sources[0]) { throw problem }
         let src = Endpoint(request.sources[0])
         var argv = ["sy-scan"]
         if !request.recursive { argv += ["--no-recursive", "--dirs"] }
@@ -71,7 +72,7 @@ extension Transfer {
         do { try Lister.list(fd: pipe.read, showTargets: request.links) } catch { listError = error }
         close(pipe.read)
         let code = child.wait()
-        if code == 255, let h = src.host { throw SyError("cannot connect to \(h), or the connection was lost", status: .socketIO) }
+        if code == 255, let h = src.host { throw SyError("cannot connect to \(h), or the connection was lost", status: .unexplained) }
         if code == 127, let h = src.host { throw SyError(RemoteShell.notFound("sy-scan", on: h), status: .startClient) }
         if let e = listError, code == 0 { throw e }
         return code == 0 ? .ok : (ExitStatus(rawValue: code) ?? .partial)

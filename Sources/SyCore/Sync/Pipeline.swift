@@ -135,7 +135,7 @@ public struct Pipeline {
             return (c > 128 ? .signal : (ExitStatus(rawValue: c) ?? .ipc), stages[i].name)
         }
         if let i = firstStream { return (.streamIO, stages[i].name) }
-        if let i = firstLost { return (.socketIO, stages[i].name) }
+        if let i = firstLost { return (.unexplained, stages[i].name) }
         if let i = firstPipe { return (.streamIO, stages[i].name) }
         var s = ExitStatus.ok
         for c in codes {
@@ -181,6 +181,7 @@ extension ExitStatus {
         case .deleteLimit: return "the --max-delete limit stopped deletions"
         case .timeout: return "timeout in data send/receive"
         case .connectTimeout: return "timeout waiting for daemon connection"
+        case .unexplained: return "unexplained error"
         case .redo: return "files failed verification"
         }
     }

@@ -11,11 +11,12 @@ public struct Transfer {
         let r = request
         if r.timeout > 0 { setenv("SY_TIMEOUT", String(r.timeout), 1) }
         setenv(ToolEnvironment.stage, "1", 1)
+        for arg in r.sources + [r.destination] { if let problem = Endpoint.daemonProblem(arg) { throw problem } }
         let dest = Endpoint(r.destination)
         var srcs = r.sources.map(Endpoint.init)
-        if let host = srcs.first?.host {
+        if let host = srcs.first?.host, !host.isEmpty {
             // rsync's shorthand after a remote source: `:path` is another path on the same host.
-            for i in srcs.indices.dropFirst() where srcs[i].host == nil && r.sources[i].hasPrefix(":") {
+            for i in srcs.indices.dropFirst() where r.sources[i].hasPrefix(":") {
                 let rest = String(r.sources[i].dropFirst())
                 srcs[i] = Endpoint(host: host, path: rest.isEmpty ? "." : rest)
             }
@@ -145,9 +146,9 @@ public struct Transfer {
         }
         // ssh's 255 (connection lost, or the remote command killed) explains the failure only
         // when no stage reported anything more specific.
-        if status == .socketIO || status == .ok, let i = codes.indices.first(where: { codes[$0] == 255 && stages[$0].host != nil }) {
+        if status == .unexplained || status == .socketIO || status == .ok, let i = codes.indices.first(where: { codes[$0] == 255 && stages[$0].host != nil }) {
             warn("\(stages[i].host!): connection failed or closed during \(stages[i].name)")
-            status = .socketIO
+            status = .unexplained
             stage = stages[i].name
         }
         return (status, stage)
