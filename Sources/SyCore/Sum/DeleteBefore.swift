@@ -20,13 +20,8 @@ extension Summer {
                                         totals: TotalsChannel?, destination: PathBytes) throws(SyError) -> ExitStatus {
         let spool = try spoolStream(from: inputFd)
         defer { Sys.close(spool) }
-        // The sender's notes go on first, and whether it had an IO error is known before deleting.
-        let ioError = try forwardNotes(spool, to: output)
-
-        try rewind(spool)
-        let first = Summer(options: options, input: try StreamReader(fd: spool, expecting: [.entries]), output: output)
+        let first = try spooledSummer(spool, options: options, output: output)
         first.pass = .deletions
-        first.ioError = ioError
         try first.merge(destination: destination)
         if first.deletionsStopped && first.sawContentDir { try first.noteDeletionsSkipped() }
 
@@ -49,13 +44,20 @@ extension Summer {
                                          totals: TotalsChannel?, destination: PathBytes) throws(SyError) -> ExitStatus {
         let spool = try spoolStream(from: inputFd)
         defer { Sys.close(spool) }
+        let summer = try spooledSummer(spool, options: options, output: output)
+        summer.totals = totals
+        return try summer.run(destination: destination)
+    }
+
+    /// A merge of the spooled stream whose notes went on first: whether one says the sender
+    /// had an IO error is then known before the first deletion.
+    static func spooledSummer(_ spool: Int32, options: SumOptions, output: StreamWriter) throws(SyError) -> Summer {
         let ioError = try forwardNotes(spool, to: output)
         try rewind(spool)
         let summer = Summer(options: options, input: try StreamReader(fd: spool, expecting: [.entries]), output: output)
         summer.ioError = ioError
         summer.notesForwarded = true
-        summer.totals = totals
-        return try summer.run(destination: destination)
+        return summer
     }
 
     /// The deletion pass's view of an entry on both sides: a directory on both is visited for
