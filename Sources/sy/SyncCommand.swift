@@ -39,6 +39,9 @@ struct SyncCommand: ParsableCommand {
     var paths: [String] = []
 
     func validate() throws {
+        // rsync's tables of --info (and a word for --debug, whose categories sy has none of).
+        if InfoLevels.asksForHelp(out.info) { throw CleanExit.message(InfoLevels.helpText) }
+        if InfoLevels.asksForHelp(compat.debug) { throw CleanExit.message("sy has no --debug categories: --debug is accepted and ignored.") }
         if paths.isEmpty { throw ValidationError("a source and a destination are required") }
         if let m = xfer.stopAfter, m <= 0 { throw ValidationError("--stop-after=\(m) must be a positive number of minutes") }
         if let a = xfer.stopAt, StopTime.parse(a) == nil { throw ValidationError("--stop-at=\(a): not a future time of the form y-m-dTh:m") }
@@ -94,7 +97,7 @@ struct SyncCommand: ParsableCommand {
             throw ValidationError("--partial-dir=\(d): sy takes a plain directory name (kept beside each file)")
         }
         if let b = net.bwlimit, RateLimiter.parse(b) == nil { throw ValidationError("--bwlimit=\(b): invalid rate") }
-        for i in out.info.flatMap({ $0.split(separator: ",") }) where InfoLevels.parse(String(i)) == nil {
+        for i in out.info.flatMap({ $0.split(separator: ",") }) where InfoLevels.parse(String(i)) == nil && i.lowercased() != "help" {
             throw ValidationError("Unknown --info item: \"\(i)\"")
         }
     }

@@ -811,6 +811,15 @@ struct EverydayOptionsTests {
         #expect(s.code == 0 && !exists(t.sub("src2/data")) && exists(t.sub("s/data")), "\(s)")
     }
 
+    /// `--info=help` prints rsync's table of categories, whatever else is on the line, and exits 0.
+    @Test func infoHelpIsRsyncsTable() {
+        let r = run(["rsync", "--info=help"])
+        let s = run(["sy", "--info=help"])
+        let s2 = run(["sy", "-a", "--info=name,HELP", "a/", "b/"])
+        #expect(r.code == 0 && s.code == 0 && s2.code == 0, "\(s)")
+        #expect(s.out == r.out && s2.out == r.out, "\(s.out)")
+    }
+
     @Test func listOnlyAndRejectedOptions() {
         let t = TempDir("everyday")
         tree(t)

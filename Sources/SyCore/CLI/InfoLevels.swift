@@ -11,6 +11,40 @@ public struct InfoLevels: Sendable, Equatable {
                                                  "remove", "skip", "stats", "symsafe", "all", "none"]
 
     /// Splits an item (`name2`, `-stats`, `ALL0`) into its category and level; nil if unknown.
+    /// What `--info=help` prints: rsync's table (sy reads every category; the ones that
+    /// change its output are name, del, stats, flist, progress and misc).
+    public static let helpText = """
+        Use OPT or OPT1 for level 1 output, OPT2 for level 2, etc.; OPT0 silences.
+
+        BACKUP     Mention files backed up
+        COPY       Mention files copied locally on the receiving side
+        DEL        Mention deletions on the receiving side
+        FLIST      Mention file-list receiving/sending (levels 1-2)
+        MISC       Mention miscellaneous information (levels 1-2)
+        MOUNT      Mention mounts that were found or skipped
+        NAME       Mention 1) updated file/dir names, 2) unchanged names
+        NONREG     Mention skipped non-regular files (default 1, 0 disables)
+        PROGRESS   Mention 1) per-file progress or 2) total transfer progress
+        REMOVE     Mention files removed on the sending side
+        SKIP       Mention files skipped due to transfer overrides (levels 1-2)
+        STATS      Mention statistics at end of run (levels 1-3)
+        SYMSAFE    Mention symlinks that are unsafe
+
+        ALL        Set all --info options (e.g. all4)
+        NONE       Silence all --info options (same as all0)
+        HELP       Output this help message
+
+        Options added at each level of verbosity:
+        0) NONREG
+        1) COPY,DEL,FLIST,MISC,NAME,STATS,SYMSAFE
+        2) BACKUP,MISC2,MOUNT,NAME2,REMOVE,SKIP
+        """
+
+    /// Whether `--info` (or `--debug`) items ask for the help table.
+    public static func asksForHelp(_ items: [String]) -> Bool {
+        items.contains { $0.split(separator: ",").contains { $0.lowercased() == "help" } }
+    }
+
     public static func parse(_ item: String) -> (String, Int)? {
         let lower = item.lowercased().drop(while: { $0 == "-" })
         let name = String(lower.prefix(while: { $0.isLetter }))
