@@ -549,6 +549,23 @@ extension SyncBehaviourTests {
         if mode.count > 1 { #expect(r.out == s.out, "\(mode): rsync\n\(r.out)\nsy\n\(s.out)") }
     }
 
+    /// A source argument that does not exist (or, with -L, a dangling link named as one) is a
+    /// transfer error (23) but no IO error of the list: rsync still deletes, and so must sy.
+    @Test(arguments: [["-ai", "--delete", "src/a", "src/nonexist"], ["-aLi", "--delete", "src/a", "src/dl"],
+                      ["-ai", "--delete", "-R", "src/a", "src/nonexist"], ["-ai", "--delete", "-m", "src/a", "src/nonexist"],
+                      ["-ai", "--delete-before", "src/a", "src/nonexist"]])
+    func missingSourceArgumentStillDeletes(args: [String]) throws {
+        let t = TempDir()
+        let build = "mkdir -p src/a dst/a dst/src/a && echo x > src/a/f && ln -s nowhere src/dl && echo o > dst/a/extra && echo o > dst/src/a/extra && touch -d 2020-01-01 src src/a src/a/f && find dst -exec touch -d 2020-01-01 {} +"
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir r s && (cd r && \(build)) && (cd s && \(build))") == 0)
+        let r = run(["rsync"] + args + ["dst/"], cwd: t.sub("r"))
+        let s = run(["sy"] + args + ["dst/"], cwd: t.sub("s"))
+        #expect(r.code == 23 && s.code == 23, "rsync \(r.code), sy \(s)")
+        #expect(r.out == s.out, "rsync\n\(r.out)\nsy\n\(s.out)")
+        #expect(r.out.contains("*deleting"), "\(r.out)")
+        #expect(TreeSnapshot(t.sub("r/dst")).diff(TreeSnapshot(t.sub("s/dst"))).isEmpty)
+    }
+
     /// The note that an IO error stops deletions, as rsync's generator says it: at a directory
     /// it deletes in, so never for a list without one, and after "created directory"; a dry run
     /// into a missing destination looks into no directory and says nothing.

@@ -5,6 +5,9 @@ public struct SyError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var status: ExitStatus
     public var errno: Int32?
+    /// A source argument that does not exist: a transfer error (23) that, as in rsync, is no
+    /// IO error of the sender's list, so the receiver's deletions still happen.
+    public var missingSource = false
 
     public init(_ message: String, status: ExitStatus = .fileIO, errno: Int32? = nil) {
         self.message = message
@@ -15,6 +18,13 @@ public struct SyError: Error, CustomStringConvertible, Sendable {
     /// `cannot open 'x/y': Permission denied (13)`.
     public static func sys(_ what: String, _ path: some PathDescribable, _ err: Int32, status: ExitStatus = .fileIO) -> SyError {
         SyError("\(what) '\(path.displayName)': \(errnoText(err))", status: status, errno: err)
+    }
+
+    /// rsync's `link_stat "arg" failed` for a source argument; a missing one leaves deletions on.
+    public static func sourceStat(_ arg: some PathDescribable, _ err: Int32) -> SyError {
+        var e = SyError.sys("link_stat failed for", arg, err, status: .partial)
+        e.missingSource = err == ENOENT
+        return e
     }
 
     /// A file that could not be read: rsync's "file has vanished" (24) when it is gone,

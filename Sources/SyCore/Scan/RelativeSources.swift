@@ -271,7 +271,7 @@ public final class RelativeWalker: SourceWalk {
             let st: FileStat
             do { st = try Sys.fstatat(dirfd, name) } catch {
                 if error.code == ENOENT && src.ignoreMissing && it.explicit { continue }
-                onProblem(.sys("link_stat failed for", it.path, error.code, status: .partial))
+                onProblem(it.explicit ? .sourceStat(it.path, error.code) : .sys("link_stat failed for", it.path, error.code, status: .partial))
                 continue
             }
             guard let kind = st.kind else { continue }

@@ -47,7 +47,7 @@ public enum Scanner {
         let report: (SyError) -> Void = { e in
             warn(e.message)
             status = status.merged(with: e.status)
-            if e.status == .partial { ioErrors += 1 }
+            if e.status == .partial && !e.missingSource { ioErrors += 1 }
         }
         func sendIOErrors() throws(SyError) {
             guard ioErrors > ioErrorsSent else { return }
@@ -87,7 +87,9 @@ public enum Scanner {
             }
             if item.noReferent && item.isArgument {
                 // rsync follows a source argument before filtering it.
-                report(SyError("link_stat \"\(item.path.displayName)\" failed: \(errnoText(ENOENT))", status: .partial))
+                var e = SyError("link_stat \"\(item.path.displayName)\" failed: \(errnoText(ENOENT))", status: .partial, errno: ENOENT)
+                e.missingSource = true
+                report(e)
                 continue
             }
             if !filters.isEmpty && filters.excludes(item.path, isDirectory: item.kind == .directory) {

@@ -75,7 +75,7 @@ public final class SourceSet {
                 if error.code == ENOENT && ignoreMissing {
                     missing.append(topName ?? name)
                 } else {
-                    onProblem(SyError.sys("link_stat failed for", arg, error.code, status: .partial))
+                    onProblem(SyError.sourceStat(arg, error.code))
                 }
             }
         }
