@@ -45,6 +45,8 @@ struct SyScan: ParsableCommand {
     var copyDirlinks = false
     @Flag(name: .customLong("copy-unsafe-links"), help: "Follow symlinks that point outside the tree.")
     var copyUnsafeLinks = false
+    @Flag(name: .customLong("note-unsafe-links"), help: "With --copy-unsafe-links: a note (rsync's -v line 'copying unsafe symlink \"L\" -> \"T\"') for each one followed.")
+    var noteUnsafeLinks = false
     @Flag(name: .customLong("safe-links"), help: "Leave out symlinks that point outside the tree.")
     var safeLinks = false
 
@@ -106,6 +108,7 @@ toolMain(SyScan.self, name: "sy-scan") { cmd in
         : cmd.copyDirlinks ? (cmd.safeLinks ? .followDirsSkipUnsafe : .followDirs)
         : cmd.safeLinks ? .skipUnsafe : .keep
     options.impliedDirs = !cmd.noImpliedDirs
+    options.noteUnsafeLinks = cmd.noteUnsafeLinks
     if let f = cmd.filesFrom {
         options.filesFrom = try FilesFrom.read(f, nulSeparated: cmd.from0)
         options.dirs = true

@@ -38,6 +38,21 @@ struct SymlinkTests {
         }
     }
 
+    /// --copy-unsafe-links with -v (or --info=symsafe) says each unsafe link it follows, in
+    /// rsync's words; the same lines (in any order: rsync's sender says them ahead of the
+    /// receiver's), and none without -v or with -q.
+    @Test(arguments: [["-av"], ["-a", "--info=symsafe"], ["-a"], ["-avq"], ["-ai"]])
+    func unsafeLinksCopiedAreSaidAsRsync(args: [String]) throws {
+        let t = TempDir("links")
+        tree(t)
+        let rr = run(["rsync", "--copy-unsafe-links"] + args + ["src/", "r/"], cwd: t.path)
+        let ss = run(["sy", "--copy-unsafe-links"] + args + ["src/", "s/"], cwd: t.path)
+        #expect(ss.code == rr.code, "\(args): rsync \(rr.code), sy \(ss)")
+        let said = { (x: RunResult) in x.out.split(separator: "\n").filter { $0.hasPrefix("copying unsafe symlink") }.sorted() }
+        #expect(said(ss) == said(rr), "\(args): rsync\n\(rr.out)\nsy\n\(ss.out)")
+        #expect(said(rr).isEmpty == !(args.contains("-av") || args.contains("--info=symsafe")), "\(rr.out)")
+    }
+
     /// A link without referent under -L is an IO error: rsync then deletes nothing (unless
     /// --ignore-errors); --safe-links leaves unsafe links alone on the receiver, deleting none.
     @Test(arguments: [["-aL", "--delete"], ["-aL", "--delete", "--ignore-errors"], ["-a", "--safe-links", "--delete"]])

@@ -21,6 +21,8 @@ public struct ScanOptions: Sendable {
     public var impliedDirs = true
     /// Symlinks followed or left out (-L, -k, --copy-unsafe-links, --safe-links).
     public var symlinks = SymlinkMode.keep
+    /// A note for each unsafe symlink followed (`--copy-unsafe-links` with rsync's -v).
+    public var noteUnsafeLinks = false
     /// `--ignore-missing-args`, and `--delete-missing-args` (missing names are sent as such).
     public var ignoreMissing = false
     public var deleteMissing = false
@@ -84,6 +86,10 @@ public enum Scanner {
             if options.oneFileSystem && rootDev == nil && item.kind == .directory {
                 rootDev = item.stat.dev
                 walker.oneFileSystemDev = rootDev
+            }
+            if options.noteUnsafeLinks, let t = item.unsafeTarget {
+                // rsync's sender says it as it lists the link, before filters or the referent.
+                try out.write(.message(level: 0, text: "copying unsafe symlink \"\(item.path.displayName)\" -> \"\(t.displayName)\""))
             }
             if item.noReferent && item.isArgument {
                 // rsync follows a source argument before filtering it.

@@ -26,6 +26,8 @@ public final class WalkItem: @unchecked Sendable {
     public var implied: Bool = false
     /// A symlink that was to be followed but points nowhere (an error if the filters keep it).
     public var noReferent: Bool = false
+    /// An unsafe symlink `--copy-unsafe-links` follows: its target (rsync notes it with -v).
+    public var unsafeTarget: PathBytes?
 
     public init(path: PathBytes, stat: FileStat, kind: EntryKind, target: PathBytes, dirfd: Int32, name: PathBytes) {
         self.path = path; self.stat = stat; self.kind = kind; self.target = target; self.dirfd = dirfd; self.name = name
@@ -226,6 +228,7 @@ public final class TreeWalker: SourceWalk {
         case .skipUnsafe:
             return true // the receiver ignores unsafe links (rsync's --safe-links), so they stay listed
         case .followUnsafe where !unsafe: return true
+        case .followUnsafe: item.unsafeTarget = item.target
         default: break
         }
         let st: FileStat

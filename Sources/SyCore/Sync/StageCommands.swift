@@ -46,7 +46,9 @@ public struct StageCommands: Sendable {
         case .follow: scan.append("-L")
         case .followDirs: scan.append("-k")
         case .followDirsSkipUnsafe: scan += ["-k", "--safe-links"]
-        case .followUnsafe: scan.append("--copy-unsafe-links")
+        case .followUnsafe:
+            scan.append("--copy-unsafe-links")
+            if r.infoLevels.notesUnsafeLinks && !r.quiet { scan.append("--note-unsafe-links") }
         case .skipUnsafe: scan.append("--safe-links")
         }
         if r.relative && !r.impliedDirs { scan.append("--no-implied-dirs") }
