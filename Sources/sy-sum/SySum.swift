@@ -29,6 +29,9 @@ struct SySum: ParsableCommand {
     @Flag(name: .customLong("delete-after"), help: "With --delete: the receiver deletes at the end (so -y may take an extra as its basis).")
     var deleteAfter = false
 
+    @Flag(name: .customLong("delete-delay"), help: "With --delete: deletions are found during the merge and carried out by the receiver at the end.")
+    var deleteDelay = false
+
     @Flag(name: .customLong("delete-before"), help: "With --delete: plan every deletion before the first transfer (spools the entry stream to $TMPDIR).")
     var deleteBefore = false
 
@@ -136,7 +139,8 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.modifyWindow = cmd.modifyWindow
     o.omitDirTimes = cmd.omitDirTimes
     o.keepDirlinks = cmd.keepDirlinks
-    o.deleteLater = cmd.deleteAfter
+    o.deleteLater = cmd.deleteAfter || cmd.deleteDelay
+    o.deleteDelay = cmd.deleteDelay && !cmd.deleteAfter
     o.destMayBeFile = cmd.destMayBeFile
     o.mkpath = cmd.mkpath
     o.numericIds = cmd.preserve.numericIds

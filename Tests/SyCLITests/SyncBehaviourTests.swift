@@ -566,22 +566,29 @@ extension SyncBehaviourTests {
         #expect(TreeSnapshot(t.sub("r/dst")).diff(TreeSnapshot(t.sub("s/dst"))).isEmpty)
     }
 
-    /// The note that an IO error stops deletions, as rsync's generator says it: at a directory
-    /// it deletes in, so never for a list without one, and after "created directory"; a dry run
-    /// into a missing destination looks into no directory and says nothing.
-    @Test(arguments: [(["-rLi", "--delete", "src/", "new/"], true), (["-rLi", "--delete", "-m", "src/", "new/"], true),
-                      (["-rLi", "--delete", "-n", "src/", "new/"], false), (["-rLi", "--delete-after", "-n", "src/", "new/"], false),
-                      (["-rLi", "--delete", "src/f", "src/zz", "new/"], false), (["-rLi", "--delete", "src/zz", "old/"], false)])
-    func ioErrorNoteOnlyWhereRsyncSaysIt(args: [String], noted: Bool) throws {
-        let t = TempDir()
-        let build = "mkdir -p src/a old && echo x > src/f && ln -s nowhere src/zz && ln -s nowhere src/a/zz"
-        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir r s && (cd r && \(build)) && (cd s && \(build))") == 0)
-        let r = run(["rsync"] + args, cwd: t.sub("r"))
-        let s = run(["sy"] + args, cwd: t.sub("s"))
-        #expect(r.code == 23 && s.code == 23, "rsync \(r.code), sy \(s)")
+    /// The note that an IO error stops deletions, as rsync's generator says it: in a directory it
+    /// looks into, deleting (so never for a list of files only); deleting as it goes, into each
+    /// one, made or there, once the error is known, but in a dry run only into those there;
+    /// --delete-before into those there first (and the top one, made first), --delete-after
+    /// into those there at the end. Whether it is said, and what is deleted, as rsync's, for
+    /// each mode, destination and dry run; with -m (a whole list) the -i lines are rsync's.
+    @Test(arguments: [["--delete"], ["--delete-before"], ["--delete-after"], ["--delete-delay"], ["--delete", "-m"]])
+    func ioErrorNoteWhereRsyncSaysIt(mode: [String]) throws {
         let note = "IO error encountered -- skipping file deletion"
-        #expect(r.out.contains(note) == noted && s.out.contains(note) == noted, "rsync\n\(r.out)\nsy\n\(s.out)")
-        if args.contains("-m") { #expect(r.out == s.out, "rsync\n\(r.out)\nsy\n\(s.out)") }
+        let build = "mkdir -p src/a/b dst/a && echo x > src/f && echo y > src/a/b/g && ln -s nowhere src/a/b/zz && ln -s nowhere src/zz && echo o > dst/extra && echo o > dst/a/extra2"
+        for places in [["src/", "dst/"], ["src/", "new/"], ["src", "dst/"], ["src/a/b", "dst/"], ["src/a", "dst/"], ["src/f", "src/zz", "new/"]] {
+            for dry in [false, true] {
+                let t = TempDir()
+                #expect(system(script: "cd \(shellQuote(t.path)) && mkdir r s && (cd r && \(build)) && (cd s && \(build))") == 0)
+                let args = ["-rLi"] + mode + (dry ? ["-n"] : []) + places
+                let r = run(["rsync"] + args, cwd: t.sub("r"))
+                let s = run(["sy"] + args, cwd: t.sub("s"))
+                #expect(r.code == 23 && s.code == 23, "\(args): rsync \(r.code), sy \(s)")
+                let deleted = { (x: RunResult) in x.out.split(separator: "\n").filter { $0.hasPrefix("*deleting") }.sorted() }
+                #expect(r.out.contains(note) == s.out.contains(note) && deleted(r) == deleted(s), "\(args): rsync\n\(r.out)\nsy\n\(s.out)")
+                if mode.contains("-m") { #expect(r.out == s.out, "\(args): rsync\n\(r.out)\nsy\n\(s.out)") }
+            }
+        }
     }
 
     /// Named sources (no `dir/`): sy-sum looks at those names in the destination, not at all of

@@ -23,7 +23,7 @@ extension Summer {
         let first = try spooledSummer(spool, options: options, output: output)
         first.pass = .deletions
         try first.merge(destination: destination)
-        if first.deletionsStopped && first.sawContentDir { try first.noteDeletionsSkipped() }
+        if first.deletionsStopped && first.lookedInto { try first.noteDeletionsSkipped() }
 
         try rewind(spool)
         let second = Summer(options: options, input: try StreamReader(fd: spool, expecting: [.entries]), output: output)

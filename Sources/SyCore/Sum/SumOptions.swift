@@ -45,6 +45,9 @@ public struct SumOptions: Sendable {
     public var mkpath = false
     /// --delete-after/--delete-delay: extras stay until the end (a -y basis may be one).
     public var deleteLater = false
+    /// `--delete-delay`: deletions are found as the merge goes (rsync's generator then says a
+    /// known IO error at each directory, as with --delete-during), and carried out at the end.
+    public var deleteDelay = false
     /// `--safe-links`: symlinks pointing outside the tree are ignored (neither made nor deleted).
     public var safeLinks = false
     /// `-y`: new files may use a similar file in their destination directory as the basis.

@@ -60,9 +60,13 @@ public final class Summer {
     var ioErrorNoted = false
     /// The scan's notes went on before the merge (a spooled stream): they are not passed on again.
     var notesForwarded = false
-    /// The stream listed a directory with its contents: rsync's generator, deleting, looks at
-    /// such a directory, and says there that an IO error stops deletions (never without one).
-    var sawContentDir = false
+    /// The stream listed a directory with its contents (`sawExistingContentDir`: one the
+    /// destination has): rsync's generator, deleting, looks into such directories, and says
+    /// there that an IO error stops deletions (never without one; see `reachedContentDir`).
+    var sawContentDir = false, sawExistingContentDir = false
+    /// The generator (deleting as it goes, or in the deletion pass) looked into a directory;
+    /// into the one reached last; into one since the sender's IO error came.
+    var lookedInto = false, lookedIntoLast = false, lookedSinceIOError = false
     /// The file decision just made skipped a file that differs (-u, --append): not "unchanged".
     var skippedNotSame = false
     /// KEEP plans of the directories enclosing the current entry, sent only when a plan below needs them.
@@ -186,8 +190,7 @@ public final class Summer {
                 c = PathOps.compare(s.path, isDir: s.kind == .directory, d.path, isDir: d.kind == .directory)
             } else { c = src == nil ? 1 : -1 }
             if c <= 0 {
-                // (A dry run looks at directories that exist only: rsync cannot look into one it did not make.)
-                if let s = src, s.kind == .directory, !s.noContents, !s.missing, c == 0 || !options.dryRun { try reachedContentDir() }
+                if let s = src, s.kind == .directory, !s.noContents, !s.missing { try reachedContentDir(s.path, existing: c == 0) }
                 sourcePosition += 1
                 if !heldQueue.isEmpty { try placeGroupsOutOfSight() }
             }
@@ -226,7 +229,10 @@ public final class Summer {
 
     /// After the (last) merge: the IO-error note, the SUMMARY, the end of the stream.
     func finish() throws(SyError) -> ExitStatus {
-        if deletionsStopped && options.delete && sawContentDir { try noteDeletionsSkipped() }
+        // (--delete-after looks into the directories there at the end: in a dry run, the old ones.
+        // Deleting during the merge, the note comes here if no directory came after the error.)
+        let looked = options.deleteLater && !options.deleteDelay ? (options.dryRun ? sawExistingContentDir : sawContentDir) : lookedSinceIOError
+        if deletionsStopped && options.delete && looked && (!options.dryRun || basisOpener != nil) { try noteDeletionsSkipped() }
         var summary = counts.items(entryBytes: input.wireBytes)
         // The sender could not list everything: a receiver that deletes at the end deletes nothing.
         if deletionsStopped { summary.append(SummaryItem(key: "io_error", value: 1)) }
@@ -280,7 +286,13 @@ public final class Summer {
                 // Before any entry, for `.`: the stream's top-level names (named sources, no `.`).
                 if dir == [0x2E] && !sawEntry { topNames = names } else { dirNames = (dir, names) }
             case .message(let level, _) where level >= 2:
-                // The sender could not list something: rsync then deletes nothing more.
+                // The sender could not list something: rsync then deletes nothing more. Its
+                // generator says so in the directory it is in, if it looks into that one.
+                if !ioError && lookedIntoLast {
+                    lookedSinceIOError = true
+                    ioError = true
+                    if deletesAsItGoes && deletionsStopped { try noteDeletionsSkipped() }
+                }
                 ioError = true
             case .message:
                 // The scan's notes reach sy-apply, which prints them (the spooling pass of
@@ -515,12 +527,30 @@ public final class Summer {
         if pass == .deletions && !options.dryRun { changedDirs.insert(PathOps.parent(d.path)) }
     }
 
-    /// A source directory with contents comes up: deleting during the transfer, rsync's
-    /// generator says there (once) that a known IO error stops deletions.
-    func reachedContentDir() throws(SyError) {
+    /// A source directory with contents comes up (`existing`: the destination has it). rsync's
+    /// generator, deleting as it goes (--delete-during, --delete-delay), looks into it there,
+    /// unless a dry run would have to make it, and says (once) that a known IO error stops
+    /// deletions; --delete-before looks into the ones there before any transfer (the top one,
+    /// made first, too), --delete-after into those there at the end (see `finish`).
+    func reachedContentDir(_ path: PathBytes, existing: Bool) throws(SyError) {
         sawContentDir = true
-        if deletionsStopped && options.delete && !options.deleteLater && pass == .whole { try noteDeletionsSkipped() }
+        if existing { sawExistingContentDir = true }
+        let looks: Bool
+        switch pass {
+        case .whole: looks = (!options.deleteLater || options.deleteDelay) && (existing || !options.dryRun)
+        case .deletions: looks = existing || (path == [0x2E] && !options.dryRun)
+        case .transfers: looks = false
+        }
+        lookedIntoLast = looks
+        guard looks else { return }
+        lookedInto = true
+        if ioError { lookedSinceIOError = true }
+        if deletesAsItGoes && deletionsStopped { try noteDeletionsSkipped() }
     }
+
+    /// --delete-during or --delete-delay in one merge: rsync's generator deletes (or finds
+    /// what to delete) in each directory as it goes.
+    var deletesAsItGoes: Bool { options.delete && pass == .whole && (!options.deleteLater || options.deleteDelay) }
 
     /// rsync's note, once, that the sender's IO error stops deletions.
     func noteDeletionsSkipped() throws(SyError) {
