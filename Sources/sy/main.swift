@@ -34,7 +34,7 @@ if let e = RsyncArgs.unsupportedOption(args) {
     warn(e.message)
     exit(e.status.rawValue)
 }
-let (rest, negated) = RsyncArgs.splitNegations(args)
+let (rest, negated) = RsyncArgs.splitNegations(RsyncArgs.lastDeleteDuringWins(args))
 let filtered: ([String], [String])
 do { filtered = try RsyncArgs.extractFilters(rest) } catch {
     ProgramName.current = "sy"

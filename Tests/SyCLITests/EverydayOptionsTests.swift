@@ -811,6 +811,19 @@ struct EverydayOptionsTests {
         #expect(s.code == 0 && !exists(t.sub("src2/data")) && exists(t.sub("s/data")), "\(s)")
     }
 
+    /// --del/--delete-during and --delete-delay are one setting in rsync (the last given wins);
+    /// with --delete-before or --delete-after they are a usage error, as two of those are.
+    @Test(arguments: [["--del", "--delete-delay"], ["--delete-delay", "--del"], ["--delete-during", "--delete-delay"],
+                      ["--delete-before", "--del"], ["--delete-after", "--delete-delay"]])
+    func deleteWhenOptionsCombineAsRsync(whens: [String]) {
+        let t = TempDir()
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir -p src/a r s && echo x > src/a/f && echo o > r/extra && echo o > s/extra") == 0)
+        let r = run(["rsync", "-ai"] + whens + ["src/", "r/"], cwd: t.path)
+        let s = run(["sy", "-ai"] + whens + ["src/", "s/"], cwd: t.path)
+        #expect(r.code == s.code && r.out == s.out, "\(whens): rsync \(r)\nsy \(s)")
+        #expect(exists(t.sub("r/extra")) == exists(t.sub("s/extra")) && exists(t.sub("r/a/f")) == exists(t.sub("s/a/f")))
+    }
+
     /// `--info=help` prints rsync's table of categories, whatever else is on the line, and exits 0.
     @Test func infoHelpIsRsyncsTable() {
         let r = run(["rsync", "--info=help"])

@@ -49,6 +49,15 @@ public enum RsyncArgs {
 
     /// Removes `--no-NAME` arguments (before a `--`), returning the rest and the negated names;
     /// writes `-@ N` as `--modify-window=N`.
+    /// rsync's --del/--delete-during and --delete-delay set one variable: the last one given
+    /// wins, and together they are no "multiple --delete-WHEN options". The others are dropped.
+    public static func lastDeleteDuringWins(_ args: [String]) -> [String] {
+        let names: Set<String> = ["--del", "--delete-during", "--delete-delay"]
+        let end = args.firstIndex(of: "--") ?? args.count
+        guard let last = args[..<end].lastIndex(where: names.contains) else { return args }
+        return args.enumerated().filter { i, a in i >= end || i == last || !names.contains(a) }.map(\.element)
+    }
+
     public static func splitNegations(_ args: [String]) -> ([String], Set<String>) {
         var out: [String] = []
         var negated: Set<String> = []
