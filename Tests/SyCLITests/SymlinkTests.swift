@@ -53,6 +53,22 @@ struct SymlinkTests {
         #expect(said(rr).isEmpty == !(args.contains("-av") || args.contains("--info=symsafe")), "\(rr.out)")
     }
 
+    /// Two sources with a name in common where one holds a link without referent (-L): rsync
+    /// reports it whichever source holds it (an IO error: nothing deleted) and sends the other
+    /// source's entry when the first one's is the dangling link.
+    @Test(arguments: [["src/", "srcb/"], ["srcb/", "src/"]])
+    func danglingLinkInOneOfTwoSourcesAsRsync(sources: [String]) throws {
+        let t = TempDir()
+        let build = "mkdir -p src srcb d && echo x > src/x && ln -s nowhere srcb/x && ln -s nowhere src/y && echo y > srcb/y && echo o > d/extra && touch -d 2020-01-01 src srcb d d/extra src/x srcb/y"
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir r s && (cd r && \(build)) && (cd s && \(build))") == 0)
+        let r = run(["rsync", "-aLi", "--delete"] + sources + ["d/"], cwd: t.sub("r"))
+        let s = run(["sy", "-aLi", "--delete"] + sources + ["d/"], cwd: t.sub("s"))
+        #expect(r.code == 23 && s.code == 23, "\(sources): rsync \(r.code), sy \(s)")
+        #expect(r.out == s.out, "\(sources): rsync\n\(r.out)\nsy\n\(s.out)")
+        #expect(TreeSnapshot(t.sub("r/d")).diff(TreeSnapshot(t.sub("s/d"))).isEmpty)
+        #expect(exists(t.sub("s/d/extra")) && readFile(t.sub("s/d/y")) == Array("y\n".utf8))
+    }
+
     /// A link without referent under -L is an IO error: rsync then deletes nothing (unless
     /// --ignore-errors); --safe-links leaves unsafe links alone on the receiver, deleting none.
     @Test(arguments: [["-aL", "--delete"], ["-aL", "--delete", "--ignore-errors"], ["-a", "--safe-links", "--delete"]])

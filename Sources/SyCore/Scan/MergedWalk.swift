@@ -16,6 +16,8 @@ final class MergedWalk: SourceWalk {
     private var last: [Int] = []
     /// Whether that item is `.`: the other walkers' top levels are in it too.
     private var isRoot = false
+    /// Items of one name to return before the walk moves on (see `next`).
+    private var queued: [WalkItem] = []
 
     init(_ walkers: [TreeWalker]) {
         self.walkers = walkers
@@ -24,6 +26,7 @@ final class MergedWalk: SourceWalk {
     }
 
     func next() -> WalkItem? {
+        if !queued.isEmpty { return queued.removeFirst() }
         for i in walkers.indices where taken[i] {
             heads[i] = walkers[i].next()
             taken[i] = false
@@ -52,6 +55,14 @@ final class MergedWalk: SourceWalk {
             }
             for i in last { taken[i] = true }
             isRoot = item.path == [0x2E]
+            if !isDir && last.count > 1 && last.contains(where: { heads[$0]!.noReferent }) {
+                // rsync lists every source before it drops a later one's entry of the same name:
+                // a link without referent is reported whichever source holds it, and the first
+                // source's entry that is there is the one sent.
+                let winner = last.first { !heads[$0]!.noReferent } ?? last[0]
+                queued = last.filter { $0 != winner && heads[$0]!.noReferent }.map { heads[$0]! } + [heads[winner]!]
+                return queued.removeFirst()
+            }
             return item
         }
     }
