@@ -811,6 +811,19 @@ struct EverydayOptionsTests {
         #expect(s.code == 0 && !exists(t.sub("src2/data")) && exists(t.sub("s/data")), "\(s)")
     }
 
+    /// rsync reads options in order: a --no-OPTION is undone by the option (or -a, -D, or its
+    /// other name) given after it, not only the other way round.
+    @Test(arguments: [["--no-W", "-W", "--append", "-a"], ["-W", "--no-W", "--append", "-a"], ["--no-whole-file", "-W", "--append", "-a"],
+                      ["--no-p", "-a"], ["-a", "--no-p"], ["--no-t", "-avtq"], ["--no-perms", "-rlpt"], ["--no-D", "-a"], ["--no-r", "--archive"]])
+    func negationsAreReadInOrder(args: [String]) {
+        let t = TempDir()
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir -p src/a r s && echo x > src/a/f && chmod 600 src/a/f && mkfifo src/p && touch -d 2020-01-01 src/a/f src/a src/p") == 0)
+        let r = run(["rsync"] + args + ["src/", "r/"], cwd: t.path)
+        let s = run(["sy"] + args + ["src/", "s/"], cwd: t.path)
+        #expect(r.code == s.code, "\(args): rsync \(r)\nsy \(s)")
+        #expect(TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false)).isEmpty, "\(args)")
+    }
+
     /// --del/--delete-during and --delete-delay are one setting in rsync (the last given wins);
     /// with --delete-before or --delete-after they are a usage error, as two of those are.
     @Test(arguments: [["--del", "--delete-delay"], ["--delete-delay", "--del"], ["--delete-during", "--delete-delay"],

@@ -74,11 +74,49 @@ public enum RsyncArgs {
             if !done && a.hasPrefix("-@") && a.count > 2 { out.append("--modify-window=" + a.dropFirst(2)); continue }
             if !done && a.hasPrefix("--no-") {
                 let name = String(a.dropFirst(5))
-                if negatable.contains(name) { negated.insert(name); continue }
+                if negatable.contains(name) {
+                    // rsync reads options in order: a later -W undoes a --no-W before it.
+                    if !enabledLater(name, in: args[i...]) { negated.insert(name) }
+                    continue
+                }
             }
             out.append(a)
         }
         return (out, negated)
+    }
+
+    /// Long and short names of one option, for `enabledLater`.
+    static let aliases: [[String]] = [
+        ["recursive", "r"], ["links", "l"], ["perms", "p"], ["times", "t"], ["group", "g"], ["owner", "o"],
+        ["hard-links", "H"], ["one-file-system", "x"], ["whole-file", "W"], ["checksum", "c"], ["ignore-times", "I"],
+        ["update", "u"], ["compress", "z"], ["verbose", "v"], ["itemize-changes", "i"], ["atimes", "U"],
+        ["human-readable", "h"], ["relative", "R"], ["prune-empty-dirs", "m"], ["sparse", "S"], ["xattrs", "X"],
+        ["acls", "A"], ["fuzzy", "y"], ["backup", "b"], ["omit-dir-times", "O"], ["dirs", "d"], ["keep-dirlinks", "K"],
+        ["omit-link-times", "J"], ["8-bit-output", "8"], ["secluded-args", "protect-args", "s"], ["executability", "E"],
+    ]
+    /// What `-a` turns on (and `-D`).
+    static let archive: Set<String> = ["r", "l", "p", "t", "g", "o", "D", "devices", "specials"]
+    /// Short options that take a value: the rest of a cluster after one is that value.
+    static let shortWithValue: Set<Character> = ["e", "f", "B", "T", "M", "@"]
+
+    /// Whether an option given after a `--no-NAME` turns NAME on again (`rest`: the arguments
+    /// after it, up to `--`).
+    static func enabledLater(_ name: String, in rest: ArraySlice<String>) -> Bool {
+        let names = aliases.first { $0.contains(name) } ?? [name]
+        for a in rest {
+            if a == "--" { break }
+            if a.hasPrefix("--") {
+                let long = a.dropFirst(2).split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+                if names.contains(long) || (long == "archive" && names.contains(where: archive.contains)) { return true }
+            } else if a.hasPrefix("-") && a.count > 1 {
+                for c in a.dropFirst() {
+                    if names.contains(String(c)) || (c == "a" && names.contains(where: archive.contains))
+                        || (c == "D" && (names.contains("devices") || names.contains("specials"))) { return true }
+                    if shortWithValue.contains(c) { break }
+                }
+            }
+        }
+        return false
     }
 }
 

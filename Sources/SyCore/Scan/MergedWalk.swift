@@ -55,12 +55,15 @@ final class MergedWalk: SourceWalk {
             }
             for i in last { taken[i] = true }
             isRoot = item.path == [0x2E]
-            if !isDir && last.count > 1 && last.contains(where: { heads[$0]!.noReferent }) {
+            if !isDir && last.count > 1 && last.contains(where: { heads[$0]!.noReferent || heads[$0]!.unsafeTarget != nil }) {
                 // rsync lists every source before it drops a later one's entry of the same name:
-                // a link without referent is reported whichever source holds it, and the first
-                // source's entry that is there is the one sent.
+                // a link without referent is reported whichever source holds it, an unsafe link
+                // followed is said, and the first source's entry that is there is the one sent.
+                // The others come first, marked to be reported only.
                 let winner = last.first { !heads[$0]!.noReferent } ?? last[0]
-                queued = last.filter { $0 != winner && heads[$0]!.noReferent }.map { heads[$0]! } + [heads[winner]!]
+                queued = last.filter { $0 != winner && (heads[$0]!.noReferent || heads[$0]!.unsafeTarget != nil) }.map { heads[$0]! }
+                for d in queued { d.duplicate = true }
+                queued.append(heads[winner]!)
                 return queued.removeFirst()
             }
             return item

@@ -106,6 +106,7 @@ public enum Scanner {
                 report(SyError("symlink has no referent: \"\(item.path.displayName)\"", status: .partial))
                 continue
             }
+            if item.duplicate { continue }
             if item.kind == .directory && item.path == [0x2E] && !options.recursive && !options.dirs {
                 // Said once for each `dir/` source, as rsync does.
                 for _ in 0..<max(1, set.contentsSources) { try out.write(.message(level: 0, text: "skipping directory .")) }

@@ -28,6 +28,8 @@ public final class WalkItem: @unchecked Sendable {
     public var noReferent: Bool = false
     /// An unsafe symlink `--copy-unsafe-links` follows: its target (rsync notes it with -v).
     public var unsafeTarget: PathBytes?
+    /// A later source's entry of a name an earlier one sends (see `MergedWalk`): reported, not sent.
+    public var duplicate = false
 
     public init(path: PathBytes, stat: FileStat, kind: EntryKind, target: PathBytes, dirfd: Int32, name: PathBytes) {
         self.path = path; self.stat = stat; self.kind = kind; self.target = target; self.dirfd = dirfd; self.name = name
