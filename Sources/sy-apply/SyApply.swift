@@ -151,6 +151,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     let levels = InfoLevels(verbose: cmd.verbose, progress: cmd.progress, stats: cmd.stats, quiet: cmd.quiet, items: cmd.info)
     o.output.stats = levels.fullStats; o.output.summary = levels.summary; o.output.humanReadable = cmd.humanReadable
     o.output.names = levels.listsNames; o.output.deletions = levels.listsDeletions
+    o.output.namesWithoutProgress = InfoLevels(verbose: cmd.verbose, stats: cmd.stats, quiet: cmd.quiet, items: cmd.info).listsNames
     o.output.unchanged = levels.listsUnchanged; o.output.deltaTotals = levels.deltaNotes
     o.output.json = cmd.json; o.output.startNanos = cmd.startNs
     o.output.progress = cmd.progress; o.output.progress2 = cmd.progress2

@@ -811,6 +811,22 @@ struct EverydayOptionsTests {
         #expect(s.code == 0 && !exists(t.sub("src2/data")) && exists(t.sub("s/data")), "\(s)")
     }
 
+    /// --progress with a whole list (--delete-after, --delete-before, -m, --no-i-r, --delay-updates):
+    /// rsync's header ends its line, then counts the list (" 0 files...", every hundred, "N files to
+    /// consider") before the first name; with -v the same, and "created directory" after it.
+    @Test(arguments: [["-aP", "--delete-after"], ["-avP", "--delete-before"], ["-aP", "--no-i-r"], ["-avP", "--delay-updates"],
+                      ["-aP", "--delete-after", "src/a/f1"]])
+    func progressCountsAWholeListAsRsync(args: [String]) {
+        let t = TempDir()
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir -p src/a && for i in $(seq 1 150); do echo $i > src/a/f$i; done && echo y > src/g") == 0)
+        let sources = args.last!.hasPrefix("src") ? [] : ["src/"]
+        let r = run(["rsync"] + args + sources + ["r/"], cwd: t.path)
+        let s = run(["sy"] + args + sources + ["s/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0, "\(s)")
+        let head = { (x: RunResult) in x.out.firstRange(of: "to consider\n").map { String(x.out[..<$0.upperBound]) } ?? "" }
+        #expect(head(r).hasPrefix("building file list ... \n 0 files...\r") && head(s) == head(r), "\(args): rsync\n\(r.out.prefix(200))\nsy\n\(s.out.prefix(200))")
+    }
+
     /// rsync reads options in order: a --no-OPTION is undone by the option (or -a, -D, or its
     /// other name) given after it, not only the other way round.
     @Test(arguments: [["--no-W", "-W", "--append", "-a"], ["-W", "--no-W", "--append", "-a"], ["--no-whole-file", "-W", "--append", "-a"],

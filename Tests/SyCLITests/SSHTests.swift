@@ -272,6 +272,30 @@ struct SSHTests {
         #expect(bad.code == 1 && bad.err.contains("Unexpected remote arg") && !exists(t.sub("u")), "\(bad)")
     }
 
+    /// The lines before the first name as rsync's client prints them: --progress with a whole
+    /// list counts it (a push, as its sender: " 0 files...\r4 files to consider"; a pull on the
+    /// header's line); "created directory" comes from a remote receiver with -v, not -P alone.
+    @Test func progressHeaderAndCreatedDirectoryOverSSHAsRsync() throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir()
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir -p src/a && echo 1 > src/f && echo 2 > src/a/g") == 0)
+        var n = 0
+        for args in [["-aP", "--delete-after"], ["-avP", "--delete-after"], ["-aP"], ["-avP"]] {
+            for pull in [false, true] {
+                n += 1
+                let (rd, sd) = (t.sub("r\(n)/"), t.sub("s\(n)/"))
+                let r = run(["rsync", "-e", server.rsh] + args + (pull ? [remote(server, t.sub("src/")), rd] : [t.sub("src/"), remote(server, rd)]))
+                let s = sy(server, args + (pull ? [remote(server, t.sub("src/")), sd] : [t.sub("src/"), remote(server, sd)]))
+                #expect(r.code == 0 && s.code == 0, "\(args) pull \(pull): \(s)")
+                // Up to the first name ("./"), the destination's name left out.
+                let head = { (x: RunResult, d: String) in
+                    (x.out.firstRange(of: "./\n").map { String(x.out[..<$0.lowerBound]) } ?? x.out).replacing(d.dropLast(), with: "DST")
+                }
+                #expect(head(r, rd) == head(s, sd), "\(args) pull \(pull): rsync\n\(r.out)\nsy\n\(s.out)")
+            }
+        }
+    }
+
     /// rsync daemon addresses (`host::module`, `rsync://`) get a clear usage error, with nothing
     /// made; `:path` as the first remote argument names an empty host, as rsync takes it, which
     /// ssh refuses: rsync's exit 255, and no local directory named `:path`.

@@ -265,9 +265,11 @@ public final class Applier {
         reporter.message(text + NameEscape.terminal.apply(shown), logged: text + NameEscape.logFile.apply(shown))
     }
 
-    /// rsync's note when it creates the destination (also in a dry run).
+    /// rsync's note when it creates the destination (also in a dry run). (A remote receiver
+    /// is not told of --progress: there it takes -v, -i or --out-format.)
     func announceCreatedDestination() {
-        if (options.output.names || options.output.itemize || options.output.outFormat != nil || options.output.progress)
+        let names = options.output.role == .push ? options.output.namesWithoutProgress : options.output.names || options.output.progress
+        if (names || options.output.itemize || options.output.outFormat != nil)
             && !options.output.quiet && !options.output.json {
             announce("created directory ")
         }

@@ -106,6 +106,9 @@ public struct OutputOptions: Sendable {
     public var outFormat: String?
     /// The side sy's command line is on, as rsync's client (`<f` for a push).
     public var role = ClientRole.local
+    /// Names listed by -v or --info=name alone, not as --progress implies them (what a
+    /// receiver across ssh goes by: rsync does not pass --progress on).
+    public var namesWithoutProgress = false
     /// `%f` on the sending side: the source's directory before each name (`src/d/f` for `src/`).
     public var senderPrefix = ""
     public init() {}

@@ -52,7 +52,8 @@ extension Summer {
     /// A merge of the spooled stream whose notes went on first: whether one says the sender
     /// had an IO error is then known before the first deletion.
     static func spooledSummer(_ spool: Int32, options: SumOptions, output: StreamWriter) throws(SyError) -> Summer {
-        let ioError = try forwardNotes(spool, to: output)
+        let (ioError, entries) = try forwardNotes(spool, to: output)
+        if let style = options.listCount { try output.write(.message(level: 0, text: listCountNote(entries, steps: style == .steps))) }
         try rewind(spool)
         let summer = Summer(options: options, input: try StreamReader(fd: spool, expecting: [.entries]), output: output)
         summer.ioError = ioError
@@ -104,19 +105,28 @@ extension Summer {
         guard lseek(fd, 0, SEEK_SET) == 0 else { throw SyError("cannot rewind the spooled stream: \(errnoText(errno))", status: .fileIO) }
     }
 
+    /// rsync's --progress count of a whole list: " 0 files...", every hundred, then the total.
+    static func listCountNote(_ n: Int, steps: Bool) -> String {
+        var text = ""
+        if steps { for k in stride(from: 0, to: max(n, 1), by: 100) { text += " \(k) files...\r" } }
+        return text + "\(n) file\(n == 1 ? " " : "s ")to consider"
+    }
+
     /// Passes the stream's notes on and tells whether it reports an IO error (a warning or
-    /// worse: the sender could not list something). Checks the whole stream on the way.
-    static func forwardNotes(_ fd: Int32, to out: StreamWriter) throws(SyError) -> Bool {
+    /// worse: the sender could not list something), and how many entries it has. Checks the
+    /// whole stream on the way.
+    static func forwardNotes(_ fd: Int32, to out: StreamWriter) throws(SyError) -> (ioError: Bool, entries: Int) {
         try rewind(fd)
         let r = try StreamReader(fd: fd, expecting: [.entries])
-        var ioError = false
+        var ioError = false, entries = 0
         while let t = try r.next() {
+            if t == .entry { entries += 1 }
             guard t == .message else { continue }
             var p = r.reader()
             let rec = try Record.decode(t, &p)
             guard case .message(let level, _) = rec else { continue }
             if level >= 2 { ioError = true } else { try out.write(rec) }
         }
-        return ioError
+        return (ioError, entries)
     }
 }

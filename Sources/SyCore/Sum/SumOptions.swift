@@ -48,6 +48,10 @@ public struct SumOptions: Sendable {
     /// `--delete-delay`: deletions are found as the merge goes (rsync's generator then says a
     /// known IO error at each directory, as with --delete-during), and carried out at the end.
     public var deleteDelay = false
+    /// The stream is spooled first (--whole-list, --delete-before): a note says how many entries
+    /// it has, as rsync's --progress counts a whole list (`steps`: every hundred first, as its sender).
+    public var listCount: ListCountStyle?
+    public enum ListCountStyle: Sendable { case steps, total }
     /// `--safe-links`: symlinks pointing outside the tree are ignored (neither made nor deleted).
     public var safeLinks = false
     /// `-y`: new files may use a similar file in their destination directory as the basis.

@@ -74,7 +74,8 @@ public struct StageCommands: Sendable {
         let sumFlags: [(Bool, String)] = [
             (r.links, "-l"), (r.devices, "--devices"), (r.specials, "--specials"), (r.hardLinks, "-H"),
             (r.delete, "--delete"), (r.delete && r.deleteMode == .before, "--delete-before"),
-            (r.delete && (r.deleteMode == .during || r.deleteMode == .delay) && r.buildsWholeList, "--whole-list"),
+            (r.delete && (r.deleteMode == .during || r.deleteMode == .delay) && r.buildsWholeList || r.countsWholeList, "--whole-list"),
+            (r.countsWholeList, role == .pull ? "--list-count=total" : "--list-count=steps"),
             (r.delete && r.deleteMode == .after, "--delete-after"), (r.delete && r.deleteMode == .delay, "--delete-delay"), (r.force, "--force"), (r.deleteExcluded, "--delete-excluded"),
             (r.checksum, "-c"), (r.ignoreTimes, "-I"), (r.sizeOnly, "--size-only"), (r.update, "-u"),
             (r.ignoreExisting, "--ignore-existing"), (r.existing, "--existing"), (whole, "-W"),

@@ -146,6 +146,10 @@ public struct SyncRequest: Sendable {
         return buildsWholeList ? built : (pull ? "receiving incremental file list" : "sending incremental file list")
     }
 
+    /// --progress with a whole list: rsync's header ends its line at once ("building file list
+    /// ... "), and the count comes when the list is complete ("4 files to consider").
+    public var countsWholeList: Bool { recursive && buildsWholeList && infoLevels.progress == 1 && infoLevels.header && !json }
+
     /// Whether rsync would build the whole file list before the transfer (no incremental
     /// recursion): then the sender's IO error anywhere is known before the first deletion.
     public var buildsWholeList: Bool {

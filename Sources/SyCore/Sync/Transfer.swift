@@ -57,7 +57,14 @@ public struct Transfer {
         let whole = r.wholeFile ?? local
         // --progress implies rsync's file-list and name output (--info=flist2,name,progress).
         if r.infoLevels.header && !r.json, let header = r.fileListHeader(pull: srcHost != nil && dest.host == nil) {
-            printLine(header)
+            // (With --progress the count follows when the list is complete: sy-sum says it, on
+            // the same line when the list is received, as rsync's.)
+            if r.countsWholeList && header.hasSuffix(" done") {
+                let start = String(header.dropLast(4))
+                if srcHost != nil && dest.host == nil { printLine(start, ending: "") } else { printLine(start) }
+            } else {
+                printLine(header)
+            }
         }
         if r.infoLevels.deltaNotes && !r.json {
             printLine(whole ? "delta-transmission disabled for local transfer or --whole-file" : "delta-transmission enabled")
@@ -174,8 +181,8 @@ public struct Transfer {
         return code == 0 ? .ok : (ExitStatus(rawValue: code) ?? .partial)
     }
 
-    func printLine(_ s: String) {
-        let line = Array((s + "\n").utf8)
+    func printLine(_ s: String, ending: String = "\n") {
+        let line = Array((s + ending).utf8)
         line.withUnsafeBytes { b in try? Sys.writeAll(1, b.baseAddress!, b.count) }
     }
 }
