@@ -811,6 +811,24 @@ struct EverydayOptionsTests {
         #expect(s.code == 0 && !exists(t.sub("src2/data")) && exists(t.sub("s/data")), "\(s)")
     }
 
+    /// --progress with -i or --out-format: rsync writes the file's line above its progress line,
+    /// instead of its name, when the format has no byte counts (%b, %c: then the name, and the
+    /// line after the transfer). The lines besides the progress lines are rsync's, in order.
+    @Test(arguments: [["-aPi"], ["-aPi", "--no-W"], ["-aP", "--out-format=%n:%l"], ["-aP", "--out-format=%n:%b"], ["-aPv"], ["-aPiv"]])
+    func progressWithItemizeAsRsync(args: [String]) {
+        let t = TempDir()
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir -p src r s && echo new > src/n && head -c 5000 /dev/urandom > src/u && cp src/u r/u && cp src/u s/u && echo x >> src/u && touch -d 2020-01-01 src/n src/u src r s") == 0)
+        let r = run(["rsync"] + args + ["src/", "r/"], cwd: t.path)
+        let s = run(["sy"] + args + ["src/", "s/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0, "\(s)")
+        // Progress lines, rsync's closing byte counts and %b's (its protocol's) left out.
+        let lines = { (x: RunResult) in
+            x.out.split(separator: "\n").map { String($0.split(separator: ":").first ?? "") }
+                .filter { !$0.contains("%") && !$0.hasPrefix("sent ") && !$0.hasPrefix("total size") }
+        }
+        #expect(lines(r) == lines(s), "\(args): rsync\n\(r.out)\nsy\n\(s.out)")
+    }
+
     /// --progress with a whole list (--delete-after, --delete-before, -m, --no-i-r, --delay-updates):
     /// rsync's header ends its line, then counts the list (" 0 files...", every hundred, "N files to
     /// consider") before the first name; with -v the same, and "created directory" after it.

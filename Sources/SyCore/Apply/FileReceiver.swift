@@ -382,7 +382,7 @@ extension Applier {
         var usedRange = false
         defer { if srcFd >= 0 { Sys.close(srcFd) } }
         let meter = reporter.progress
-        meter.beginFile(p)
+        reporter.beginTransfer(p)
         defer { meter.endFile() }
         let sparse = options.sparse && !inplace
         // Write-behind for a new file that will replace an existing one: ext4 (auto_da_alloc)

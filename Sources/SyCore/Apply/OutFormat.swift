@@ -8,6 +8,18 @@ public enum OutFormat {
     /// Whether lines are written for every change (the format has `%i`) or only for transfers.
     public static func itemizes(_ format: String) -> Bool { format.contains("%i") }
 
+    /// Whether the format shows a file's byte counts (%b, %c): rsync then logs the line after
+    /// the transfer; otherwise before it (with --progress, above the progress line).
+    public static func countsBytes(_ format: String) -> Bool {
+        var chars = Array(format)[...]
+        while let c = chars.popFirst() {
+            guard c == "%" else { continue }
+            while let f = chars.first, f == "-" || f == "'" || f.isNumber { chars.removeFirst() }
+            if let k = chars.popFirst(), k == "b" || k == "c" || k == "C" { return true }
+        }
+        return false
+    }
+
     /// `prefix`: what `%f` puts before the name (see `OutputOptions.senderPrefix`).
     public static func render(_ format: String, _ plan: Plan, literal: Int64, matched: Int64, dryRun: Bool, role: ClientRole = .local,
                               prefix: String = "", escape: NameEscape = NameEscape.terminal) -> String {

@@ -25,13 +25,14 @@ final class ProgressMeter {
 
     var active: Bool { perFile || overall }
 
-    func beginFile(_ plan: Plan) {
+    /// `heading`: the line above the file's progress line (its name, or its -i line).
+    func beginFile(_ plan: Plan, heading: String) {
         guard active else { return }
         fileSize = plan.entry.size
         fileDone = 0
         fileStart = wallNanos()
-        if perFile {
-            emitLine(Itemizer.nameWithLink(plan))
+        if perFile && !heading.isEmpty {
+            emitLine(heading)
         }
     }
 

@@ -57,6 +57,9 @@ public final class Reporter {
                                       prefix: options.senderPrefix, escape: .logFile))
         }
         if options.quiet { return }
+        if progress.perFile && plan.entry.kind == .file && plan.action.carriesData && (options.outFormat == nil ? options.itemize : logsBeforeTransfer) {
+            return // said above its progress line (see `beginTransfer`)
+        }
         if let f = options.outFormat {
             if plan.action == .delete || OutFormat.itemizes(f) || plan.action.carriesData || plan.action == .hardlink
                 || Reporter.directoryChanged(plan) {
@@ -78,6 +81,26 @@ public final class Reporter {
             }
         }
     }
+
+    /// A file's data begins to arrive: with --progress, the line above its progress line is the
+    /// -i or --out-format line when rsync logs it before the transfer (a format without byte
+    /// counts), else the name.
+    func beginTransfer(_ given: Plan) {
+        guard progress.active else { return }
+        let plan = shown(given)
+        var heading = Itemizer.nameWithLink(plan)
+        if options.json || options.quiet {
+            heading = ""
+        } else if let f = options.outFormat, logsBeforeTransfer {
+            heading = OutFormat.render(f, plan, literal: 0, matched: 0, dryRun: dryRun, role: options.role, prefix: options.senderPrefix)
+        } else if options.itemize && options.outFormat == nil {
+            heading = "\(Itemizer.code(plan, role: options.role)) \(Itemizer.nameWithLink(plan))"
+        }
+        progress.beginFile(given, heading: heading)
+    }
+
+    /// --out-format without byte counts: rsync logs each file before its data goes.
+    var logsBeforeTransfer: Bool { options.outFormat.map { !OutFormat.countsBytes($0) } ?? false }
 
     /// A directory whose attributes change is named by -v and --out-format without %i, as
     /// rsync's sender logs a directory with significant item flags (a file with only new
