@@ -4,7 +4,7 @@ import SyCore
 /// `sy-apply DST`: apply a delta stream (stdin) to the destination tree.
 struct SyApply: ParsableCommand {
     func validate() throws {
-        if let d = partialDir, PathCheck.problem(d.pathBytes) != nil || d.contains("/") { throw ValidationError("--partial-dir must be a plain name") }
+        if let d = partialDir, let problem = ApplyOptions.partialDirProblem(d) { throw ValidationError(problem) }
     }
 
     static let configuration = CommandConfiguration(

@@ -119,7 +119,7 @@ struct SySum: ParsableCommand {
     func validate() throws {
         for v in [minSize, maxSize].compactMap({ $0 }) where SizeArg.parse(v) == nil { throw ValidationError("invalid size '\(v)'") }
         for f in filter where FilterRule(rule: f) == nil { throw ValidationError("invalid filter rule '\(f)'") }
-        if let d = partialDir, PathCheck.problem(d.pathBytes) != nil || d.contains("/") { throw ValidationError("--partial-dir must be a plain name") }
+        if let d = partialDir, let problem = ApplyOptions.partialDirProblem(d) { throw ValidationError(problem) }
         if let b = blockSize, b < SignatureLimits.minBlock || b > SignatureLimits.maxBlock {
             throw ValidationError("--block-size must be between \(SignatureLimits.minBlock) and \(SignatureLimits.maxBlock)")
         }

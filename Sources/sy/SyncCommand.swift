@@ -93,9 +93,7 @@ struct SyncCommand: ParsableCommand {
             throw ValidationError("you may not mix --copy-dest with --compare-dest or --link-dest")
         }
         if xfer.linkDest.count + xfer.compareDest.count + xfer.copyDest.count > 20 { throw ValidationError("too many --link-dest/--compare-dest args (at most 20)") }
-        if let d = xfer.partialDir, d.isEmpty || d.contains("/") || d == "." || d == ".." {
-            throw ValidationError("--partial-dir=\(d): sy takes a plain directory name (kept beside each file)")
-        }
+        if let d = xfer.partialDir, let problem = ApplyOptions.partialDirProblem(d) { throw ValidationError(problem) }
         if let b = net.bwlimit, RateLimiter.parse(b) == nil { throw ValidationError("--bwlimit=\(b): invalid rate") }
         for i in out.info.flatMap({ $0.split(separator: ",") }) where InfoLevels.parse(String(i)) == nil && i.lowercased() != "help" {
             throw ValidationError("Unknown --info item: \"\(i)\"")
@@ -391,7 +389,7 @@ struct TransferOptions: ParsableArguments {
     var appendVerify = false
     @Flag(name: .customLong("partial"), help: "Keep partially transferred files (in .sy-partial) and resume from them.")
     var partial = false
-    @Option(name: .customLong("partial-dir"), help: "Put a partially transferred file into DIR (a plain name).")
+    @Option(name: .customLong("partial-dir"), help: "Put a partially transferred file into DIR (a plain name: beside each file; or an absolute directory).")
     var partialDir: String?
     @Option(name: [.customShort("T"), .customLong("temp-dir")], help: "Create temporary files in directory DIR.")
     var tempDir: String?

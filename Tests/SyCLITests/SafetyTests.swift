@@ -223,25 +223,31 @@ struct SafetyTests {
         }
     }
 
-    @Test func partialKeepsInterruptedDataAndResumesFromIt() throws {
+    /// --partial (data kept beside the file) and --partial-dir with an absolute directory (kept
+    /// there by name, as rsync keeps it): interrupted, no partial file under the final name; the
+    /// rerun resumes from the kept data.
+    @Test(arguments: [false, true])
+    func partialKeepsInterruptedDataAndResumesFromIt(absolute: Bool) throws {
         let t = TempDir()
         mkdir(t.sub("src"), 0o755)
         var rng = SeededRandom(seed: 8)
         let data = (0..<30_000_000).map { _ in UInt8.random(in: 0...255, using: &rng) }
         writeFile(t.sub("src/big"), data)
         let q = shellQuote
+        let partial = absolute ? ["--partial-dir=" + t.sub("kept")] : ["--partial"]
+        let keptPath = absolute ? t.sub("kept/big") : t.sub("dst/.sy-partial/big")
         // Data through the stream (--no-W), slowly, then SIGTERM to the receiver.
-        let r = sh("sy -a -P --no-W --bwlimit=15M \(q(t.sub("src")))/ \(q(t.sub("dst"))) >/dev/null & sleep 1; pkill -TERM -f '^[^ ]*sy-apply .*\(t.sub("dst"))'; wait $!; echo exit=$?")
+        let r = sh("sy -a -P \(partial.map(q).joined(separator: " ")) --no-W --bwlimit=15M \(q(t.sub("src")))/ \(q(t.sub("dst"))) >/dev/null & sleep 1; pkill -TERM -f '^[^ ]*sy-apply .*\(t.sub("dst"))'; wait $!; echo exit=$?")
         #expect(r.out.contains("exit=20"), "\(r)")
         #expect(!exists(t.sub("dst/big")), "no partial file under the final name")
-        let kept = readFile(t.sub("dst/.sy-partial/big")) ?? []
+        let kept = readFile(keptPath) ?? []
         #expect(kept.count > 1_000_000 && kept.count < data.count, "kept \(kept.count) bytes")
         #expect(Array(data.prefix(kept.count)) == kept, "the kept data is a prefix of the file")
         // The rerun resumes: the kept part is matched, not sent again.
-        let again = run(["sy", "-a", "--partial", "--no-W", "--stats", t.sub("src") + "/", t.sub("dst")])
+        let again = run(["sy", "-a"] + partial + ["--no-W", "--stats", t.sub("src") + "/", t.sub("dst")])
         #expect(again.code == 0, "\(again)")
         #expect(readFile(t.sub("dst/big")) == data)
-        #expect(!exists(t.sub("dst/.sy-partial")))
+        #expect(!exists(t.sub("dst/.sy-partial")) && !exists(keptPath))
         let matched = again.out.split(separator: "\n").first { $0.hasPrefix("Matched data:") } ?? ""
         #expect(!matched.hasPrefix("Matched data: 0 "), "\(again.out)")
     }

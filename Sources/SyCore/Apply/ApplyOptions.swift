@@ -39,6 +39,18 @@ public struct ApplyOptions: Sendable {
     /// `--partial`: an interrupted file's data is kept in this directory (relative to the
     /// file's directory) and used as the basis next time.
     public var partialDir: PathBytes?
+
+    /// Why `dir` cannot be a --partial-dir: sy keeps partial data in a directory of that name
+    /// beside each file, or in one absolute directory (rsync also takes a relative path).
+    public static func partialDirProblem(_ dir: String) -> String? {
+        if dir.hasPrefix("/") {
+            return dir.split(separator: "/").contains("..") ? "--partial-dir=\(dir): no '..' in an absolute directory" : nil
+        }
+        if dir.isEmpty || dir.contains("/") || dir == "." || dir == ".." {
+            return "--partial-dir=\(dir): sy takes a plain directory name (kept beside each file) or an absolute directory"
+        }
+        return nil
+    }
     /// `-T`: received files are written in this directory (relative to the destination) and
     /// moved into place from there (copied, when it is on another filesystem).
     public var tempDir: PathBytes?

@@ -196,7 +196,8 @@ extension Applier {
             if !held, let pd = options.partialDir, let pdir = try? Sys.openDir(dir, pd) {
                 try? Sys.unlinkat(pdir, name, isDir: false)
                 Sys.close(pdir)
-                try? Sys.unlinkat(dir, pd, isDir: true)
+                // (An absolute one is the user's to keep.)
+                if pd.first != 0x2F { try? Sys.unlinkat(dir, pd, isDir: true) }
             }
             // (Not one sent against a reference dir's file: rsync's itemize calls it existing.)
             if (p.action == .create || p.flags.contains(.replace)) && !p.flags.contains(.referenced) { stats.created.add(.file) }

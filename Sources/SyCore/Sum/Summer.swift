@@ -485,8 +485,16 @@ public final class Summer {
     func emitFromPartial(_ plan: Plan) throws(SyError) -> Bool {
         guard let pd = options.partialDir, plan.entry.kind == .file, !options.wholeFile, !options.dryRun,
               let opener = basisOpener else { return false }
-        let partialPath = PathOps.join(PathOps.join(PathOps.parent(plan.entry.path), pd), PathOps.base(plan.entry.path))
-        guard let fd = try? opener.openRelative(partialPath) else { return false }
+        let fd: Int32
+        if pd.first == 0x2F {
+            // One absolute directory holds them all, by name (as rsync keeps them there).
+            guard let f = try? Sys.openat(Sys.atFDCWD, PathOps.join(pd, PathOps.base(plan.entry.path)), O_RDONLY | O_NOFOLLOW) else { return false }
+            fd = f
+        } else {
+            let partialPath = PathOps.join(PathOps.join(PathOps.parent(plan.entry.path), pd), PathOps.base(plan.entry.path))
+            guard let f = try? opener.openRelative(partialPath) else { return false }
+            fd = f
+        }
         defer { Sys.close(fd) }
         var p = plan
         p.signature = nil
