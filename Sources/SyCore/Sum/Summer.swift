@@ -288,12 +288,12 @@ public final class Summer {
             case .message(let level, _) where level >= 2:
                 // The sender could not list something: rsync then deletes nothing more. Its
                 // generator says so in the directory it is in, if it looks into that one.
-                if !ioError && lookedIntoLast {
+                let first = !ioError
+                ioError = true
+                if first && lookedIntoLast {
                     lookedSinceIOError = true
-                    ioError = true
                     if deletesAsItGoes && deletionsStopped { try noteDeletionsSkipped() }
                 }
-                ioError = true
             case .message:
                 // The scan's notes reach sy-apply, which prints them (the spooling pass of
                 // --delete-before passed them on already).
@@ -545,7 +545,7 @@ public final class Summer {
         if existing { sawExistingContentDir = true }
         let looks: Bool
         switch pass {
-        case .whole: looks = (!options.deleteLater || options.deleteDelay) && (existing || !options.dryRun)
+        case .whole: looks = deletesAsItGoes && (existing || !options.dryRun)
         case .deletions: looks = existing || (path == [0x2E] && !options.dryRun)
         case .transfers: looks = false
         }
