@@ -713,13 +713,15 @@ public final class Summer {
             try placeHeldMembers(of: s)
             return
         }
+        // A directory's extras go before its own line, as rsync's generator deletes in a
+        // directory before it lists it.
+        if s.kind == .directory { try enterDirectory(s.path, d) }
         if var p = plan, !(p.action == .attrs && p.flags.subtracting([.timeNow, .checksum]).isEmpty) {
             if p.action == .attrs && !options.times { p.flags.remove(.timeNow) }
             try emitWithSignature(p, basis: d)
         }
         if options.hardLinks && s.isLinkCandidate { try placeHeldMembers(of: s) }
         if s.kind == .directory && linkTimeDiffers(s, d) { try sendPendingKeeps() }
-        if s.kind == .directory { try enterDirectory(s.path, d) }
     }
 
     /// Emits a plan; for one with a signature, the basis's BLOCKS records follow.
