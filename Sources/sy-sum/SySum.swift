@@ -36,7 +36,7 @@ struct SySum: ParsableCommand {
     var deleteBefore = false
 
     @Option(name: .customLong("list-count"), help: "With --whole-list (or --delete-before): first a note of how many entries the list has, as rsync's --progress says it: 'steps' (' 0 files...', '4 files to consider', as its sender) or 'total' ('4 files to consider', as its receiver).")
-    var listCount: ListCount?
+    var listCount: SumOptions.ListCountStyle?
 
     @Flag(name: .customLong("whole-list"), help: "With --delete: the sender's whole list comes before any deletion (rsync without incremental recursion: -m, --delay-updates, --no-inc-recursive), so an IO error anywhere in it stops every deletion (spools the entry stream to $TMPDIR).")
     var wholeList = false
@@ -167,7 +167,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.copyReferences = cmd.copyReferences
     let out = try StreamWriter(fd: 1, kind: .plans, producer: versionString("sy-sum"),
                                compressLevel: cmd.compressLevel ?? (cmd.compress ? 3 : nil))
-    o.listCount = cmd.listCount.map { $0 == .steps ? .steps : .total }
+    o.listCount = cmd.listCount
     if cmd.deleteBefore && cmd.delete {
         return try Summer.runDeletingFirst(options: o, inputFd: 0, output: out, totals: cmd.totalsFd.map(TotalsChannel.init),
                                            destination: cmd.destination.pathBytes)
@@ -182,5 +182,4 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     return try summer.run(destination: cmd.destination.pathBytes)
 }
 
-/// How `--list-count` says the count (see `SumOptions.listCount`).
-enum ListCount: String, ExpressibleByArgument { case steps, total }
+extension SumOptions.ListCountStyle: ExpressibleByArgument {}

@@ -24,7 +24,15 @@ public final class Reporter {
         out = TextOutput(fd: fd)
         progress = ProgressMeter(perFile: options.progress && !options.json && !options.quiet,
                                  overall: options.progress2 && !options.json && !options.quiet, out: out, totals: totals)
+        itemLineFirst = options.outFormat.map { !OutFormat.countsBytes($0) } ?? options.itemize
     }
+
+    /// With --progress, a file's -i or --out-format line goes above its progress line, not after
+    /// the transfer: rsync logs it first unless the format shows byte counts (%b, %c).
+    let itemLineFirst: Bool
+
+    /// The -i line of `plan` (rsync's `%i %n%L`).
+    func itemizeLine(_ plan: Plan) -> String { "\(Itemizer.code(plan, role: options.role)) \(Itemizer.nameWithLink(plan))" }
 
     /// One file written under another name (rsync's one file to a named path): listed by the
     /// source's name, as rsync lists it.
@@ -57,7 +65,7 @@ public final class Reporter {
                                       prefix: options.senderPrefix, escape: .logFile))
         }
         if options.quiet { return }
-        if progress.perFile && plan.entry.kind == .file && plan.action.carriesData && (options.outFormat == nil ? options.itemize : logsBeforeTransfer) {
+        if progress.perFile && plan.entry.kind == .file && plan.action.carriesData && itemLineFirst {
             return // said above its progress line (see `beginTransfer`)
         }
         if let f = options.outFormat {
@@ -68,7 +76,7 @@ public final class Reporter {
             return
         }
         if options.itemize {
-            line("\(Itemizer.code(plan, role: options.role)) \(Itemizer.nameWithLink(plan))")
+            line(itemizeLine(plan))
         } else if progress.perFile && plan.entry.kind == .file && plan.action.carriesData {
             return // --progress already printed the name
         } else if plan.action == .delete {
@@ -82,25 +90,23 @@ public final class Reporter {
         }
     }
 
-    /// A file's data begins to arrive: with --progress, the line above its progress line is the
-    /// -i or --out-format line when rsync logs it before the transfer (a format without byte
-    /// counts), else the name.
+    /// A file's data begins to arrive: with --progress, the line above its progress line is its
+    /// -i or --out-format line when that goes first (`itemLineFirst`), else its name.
     func beginTransfer(_ given: Plan) {
         guard progress.active else { return }
         let plan = shown(given)
-        var heading = Itemizer.nameWithLink(plan)
+        let heading: String
         if options.json || options.quiet {
             heading = ""
-        } else if let f = options.outFormat, logsBeforeTransfer {
+        } else if !itemLineFirst {
+            heading = Itemizer.nameWithLink(plan)
+        } else if let f = options.outFormat {
             heading = OutFormat.render(f, plan, literal: 0, matched: 0, dryRun: dryRun, role: options.role, prefix: options.senderPrefix)
-        } else if options.itemize && options.outFormat == nil {
-            heading = "\(Itemizer.code(plan, role: options.role)) \(Itemizer.nameWithLink(plan))"
+        } else {
+            heading = itemizeLine(plan)
         }
         progress.beginFile(given, heading: heading)
     }
-
-    /// --out-format without byte counts: rsync logs each file before its data goes.
-    var logsBeforeTransfer: Bool { options.outFormat.map { !OutFormat.countsBytes($0) } ?? false }
 
     /// A directory whose attributes change is named by -v and --out-format without %i, as
     /// rsync's sender logs a directory with significant item flags (a file with only new
@@ -161,7 +167,7 @@ public final class Reporter {
         if let f = options.outFormat {
             line(OutFormat.render(f, plan, literal: 0, matched: 0, dryRun: dryRun, role: options.role, prefix: options.senderPrefix))
         } else {
-            line("\(Itemizer.code(plan, role: options.role)) \(Itemizer.nameWithLink(plan))")
+            line(itemizeLine(plan))
         }
     }
 

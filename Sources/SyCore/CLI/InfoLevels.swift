@@ -10,7 +10,6 @@ public struct InfoLevels: Sendable, Equatable {
     public static let categories: Set<String> = ["backup", "copy", "del", "flist", "misc", "mount", "name", "nonreg", "progress",
                                                  "remove", "skip", "stats", "symsafe", "all", "none"]
 
-    /// Splits an item (`name2`, `-stats`, `ALL0`) into its category and level; nil if unknown.
     /// What `--info=help` prints: rsync's table (sy reads every category; the ones that
     /// change its output are name, del, stats, flist, progress and misc).
     public static let helpText = """
@@ -45,6 +44,7 @@ public struct InfoLevels: Sendable, Equatable {
         items.contains { $0.split(separator: ",").contains { $0.lowercased() == "help" } }
     }
 
+    /// Splits an item (`name2`, `-stats`, `ALL0`) into its category and level; nil if unknown.
     public static func parse(_ item: String) -> (String, Int)? {
         let lower = item.lowercased().drop(while: { $0 == "-" })
         let name = String(lower.prefix(while: { $0.isLetter }))

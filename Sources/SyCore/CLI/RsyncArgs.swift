@@ -47,8 +47,6 @@ public enum RsyncArgs {
         return nil
     }
 
-    /// Removes `--no-NAME` arguments (before a `--`), returning the rest and the negated names;
-    /// writes `-@ N` as `--modify-window=N`.
     /// rsync's --del/--delete-during and --delete-delay set one variable: the last one given
     /// wins, and together they are no "multiple --delete-WHEN options". The others are dropped.
     public static func lastDeleteDuringWins(_ args: [String]) -> [String] {
@@ -58,6 +56,8 @@ public enum RsyncArgs {
         return args.enumerated().filter { i, a in i >= end || i == last || !names.contains(a) }.map(\.element)
     }
 
+    /// Removes `--no-NAME` arguments (before a `--`), returning the rest and the negated names
+    /// (those no later option turns on again); writes `-@ N` as `--modify-window=N`.
     public static func splitNegations(_ args: [String]) -> ([String], Set<String>) {
         var out: [String] = []
         var negated: Set<String> = []

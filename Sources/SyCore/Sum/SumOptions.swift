@@ -51,7 +51,7 @@ public struct SumOptions: Sendable {
     /// The stream is spooled first (--whole-list, --delete-before): a note says how many entries
     /// it has, as rsync's --progress counts a whole list (`steps`: every hundred first, as its sender).
     public var listCount: ListCountStyle?
-    public enum ListCountStyle: Sendable { case steps, total }
+    public enum ListCountStyle: String, Sendable { case steps, total }
     /// `--safe-links`: symlinks pointing outside the tree are ignored (neither made nor deleted).
     public var safeLinks = false
     /// `-y`: new files may use a similar file in their destination directory as the basis.

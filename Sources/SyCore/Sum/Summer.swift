@@ -60,12 +60,9 @@ public final class Summer {
     var ioErrorNoted = false
     /// The scan's notes went on before the merge (a spooled stream): they are not passed on again.
     var notesForwarded = false
-    /// The stream listed a directory with its contents (`sawExistingContentDir`: one the
-    /// destination has): rsync's generator, deleting, looks into such directories, and says
-    /// there that an IO error stops deletions (never without one; see `reachedContentDir`).
-    var sawContentDir = false, sawExistingContentDir = false
-    /// The generator (deleting as it goes, or in the deletion pass) looked into a directory;
-    /// into the one reached last; into one since the sender's IO error came.
+    /// rsync's generator, deleting, looked into a directory (it says there that an IO error
+    /// stops deletions, and never without one: see `reachedContentDir`); into the one reached
+    /// last; into one since the sender's IO error came.
     var lookedInto = false, lookedIntoLast = false, lookedSinceIOError = false
     /// The file decision just made skipped a file that differs (-u, --append): not "unchanged".
     var skippedNotSame = false
@@ -229,10 +226,9 @@ public final class Summer {
 
     /// After the (last) merge: the IO-error note, the SUMMARY, the end of the stream.
     func finish() throws(SyError) -> ExitStatus {
-        // (--delete-after looks into the directories there at the end: in a dry run, the old ones.
-        // Deleting during the merge, the note comes here if no directory came after the error.)
-        let looked = options.deleteLater && !options.deleteDelay ? (options.dryRun ? sawExistingContentDir : sawContentDir) : lookedSinceIOError
-        if deletionsStopped && options.delete && looked && (!options.dryRun || basisOpener != nil) { try noteDeletionsSkipped() }
+        // (--delete-after looks at the end; deleting as it goes, the note comes here if no
+        // directory it looked into came after the error.)
+        if deletionsStopped && options.delete && (deletesAsItGoes ? lookedSinceIOError : lookedInto) { try noteDeletionsSkipped() }
         var summary = counts.items(entryBytes: input.wireBytes)
         // The sender could not list everything: a receiver that deletes at the end deletes nothing.
         if deletionsStopped { summary.append(SummaryItem(key: "io_error", value: 1)) }
@@ -536,16 +532,14 @@ public final class Summer {
     }
 
     /// A source directory with contents comes up (`existing`: the destination has it). rsync's
-    /// generator, deleting as it goes (--delete-during, --delete-delay), looks into it there,
-    /// unless a dry run would have to make it, and says (once) that a known IO error stops
-    /// deletions; --delete-before looks into the ones there before any transfer (the top one,
-    /// made first, too), --delete-after into those there at the end (see `finish`).
+    /// generator, deleting, looks into it unless a dry run would have to make it: as it goes
+    /// (--delete-during, --delete-delay), saying there (once) that a known IO error stops
+    /// deletions, or at the end (--delete-after, see `finish`); --delete-before looks into the
+    /// ones there before any transfer (the top one, made first, too).
     func reachedContentDir(_ path: PathBytes, existing: Bool) throws(SyError) {
-        sawContentDir = true
-        if existing { sawExistingContentDir = true }
         let looks: Bool
         switch pass {
-        case .whole: looks = deletesAsItGoes && (existing || !options.dryRun)
+        case .whole: looks = options.delete && (existing || !options.dryRun)
         case .deletions: looks = existing || (path == [0x2E] && !options.dryRun)
         case .transfers: looks = false
         }

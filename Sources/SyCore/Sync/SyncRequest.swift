@@ -139,9 +139,10 @@ public struct SyncRequest: Sendable {
 
     /// rsync's first -v line: incremental recursion unless an option turns it off; a whole
     /// list without -r for -d or --files-from; nothing for plain file arguments. A pull
-    /// (`pull`) receives the list instead of building or sending it.
+    /// (`pull`) receives the list instead of building or sending it. With --progress and a
+    /// whole list the line stops before "done": the count ends it.
     public func fileListHeader(pull: Bool = false) -> String? {
-        let built = pull ? "receiving file list ... done" : "building file list ... done"
+        let built = (pull ? "receiving file list ... " : "building file list ... ") + (countsWholeList ? "" : "done")
         if !recursive { return dirs || filesFrom != nil ? built : nil }
         return buildsWholeList ? built : (pull ? "receiving incremental file list" : "sending incremental file list")
     }

@@ -56,15 +56,11 @@ public struct Transfer {
         let local = srcHost == nil && dest.host == nil
         let whole = r.wholeFile ?? local
         // --progress implies rsync's file-list and name output (--info=flist2,name,progress).
-        if r.infoLevels.header && !r.json, let header = r.fileListHeader(pull: srcHost != nil && dest.host == nil) {
-            // (With --progress the count follows when the list is complete: sy-sum says it, on
-            // the same line when the list is received, as rsync's.)
-            if r.countsWholeList && header.hasSuffix(" done") {
-                let start = String(header.dropLast(4))
-                if srcHost != nil && dest.host == nil { printLine(start, ending: "") } else { printLine(start) }
-            } else {
-                printLine(header)
-            }
+        let pull = srcHost != nil && dest.host == nil
+        if r.infoLevels.header && !r.json, let header = r.fileListHeader(pull: pull) {
+            // (With --progress and a whole list, sy-sum's count follows: on the header's own line
+            // when the list is received, as rsync's.)
+            printLine(header, ending: r.countsWholeList && pull ? "" : "\n")
         }
         if r.infoLevels.deltaNotes && !r.json {
             printLine(whole ? "delta-transmission disabled for local transfer or --whole-file" : "delta-transmission enabled")
