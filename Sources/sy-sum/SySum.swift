@@ -168,6 +168,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     let out = try StreamWriter(fd: 1, kind: .plans, producer: versionString("sy-sum"),
                                compressLevel: cmd.compressLevel ?? (cmd.compress ? 3 : nil))
     o.listCount = cmd.listCount
+    o.compressedLiterals = cmd.compress || cmd.compressLevel != nil
     if cmd.deleteBefore && cmd.delete {
         return try Summer.runDeletingFirst(options: o, inputFd: 0, output: out, totals: cmd.totalsFd.map(TotalsChannel.init),
                                            destination: cmd.destination.pathBytes)

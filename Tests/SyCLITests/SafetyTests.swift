@@ -47,7 +47,7 @@ struct SafetyTests {
 
     /// Builds a delta stream from JSON lines and feeds it to sy-apply.
     func applyJSON(_ lines: [String], dst: String, flags: String = "-a") -> RunResult {
-        let header = #"{"type":"header","stream":"delta","version":2,"producer":"hostile"}"#
+        let header = #"{"type":"header","stream":"delta","version":\#(Wire.version),"producer":"hostile"}"#
         let text = ([header] + lines).joined(separator: "\n") + "\n"
         let t = TempDir()
         writeFile(t.sub("in.jsonl"), Array(text.utf8))

@@ -244,7 +244,7 @@ struct SyncBehaviourTests {
         mkdir(t.sub("src"), 0o755)
         writeFile(t.sub("src/f"), [1])
         // The sender says its uid 4242 is "nobody"; the receiver maps it to its own nobody.
-        let header = #"{"type":"header","stream":"entries","version":2,"producer":"test"}"#
+        let header = #"{"type":"header","stream":"entries","version":\#(Wire.version),"producer":"test"}"#
         let name = #"{"type":"id-name","group":false,"id":4242,"name":"nobody"}"#
         let entry = #"{"type":"entry","path":"f","kind":"file","perms":"0644","uid":4242,"gid":0,"size":1,"mtime_sec":1,"mtime_nsec":0,"nlink":1,"dev":0,"ino":0,"rdev":0}"#
         writeFile(t.sub("e.jsonl"), Array([header, name, entry].joined(separator: "\n").utf8))
@@ -262,7 +262,7 @@ struct SyncBehaviourTests {
     @Test func everyToolHasHelpAndVersion() {
         for tool in ["sy", "sy-scan", "sy-sum", "sy-delta", "sy-apply"] {
             let v = run([tool, "--version"])
-            #expect(v.code == 0 && v.out.contains("stream format 2"), "\(tool): \(v)")
+            #expect(v.code == 0 && v.out.contains("stream format \(Wire.version)"), "\(tool): \(v)")
             let h = run([tool, "--help"])
             #expect(h.code == 0 && h.out.contains("USAGE"), "\(tool): \(h)")
         }

@@ -4,7 +4,7 @@ import Glibc
 /// The version of every sy program.
 public let syVersion = "0.1.0"
 
-/// `sy-scan 0.1.0 (stream format 2)`.
+/// `sy-scan 0.1.0 (stream format 3)`.
 public func versionString(_ tool: String) -> String {
     "\(tool) \(syVersion) (stream format \(Wire.version))"
 }

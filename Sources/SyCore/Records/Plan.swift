@@ -113,7 +113,7 @@ public struct ItemFlags: OptionSet, Sendable, Hashable {
 /// The signature layout that follows a plan in BLOCKS records.
 public struct SignatureInfo: Sendable, Equatable {
     public var blockSize: Int
-    /// Bytes of strong sum per block (4...16).
+    /// Bytes of strong sum per block (2...16).
     public var strongLength: Int
     /// Size of the destination's copy (the basis) that was summed.
     public var basisSize: Int64
@@ -181,7 +181,9 @@ public struct Plan: Sendable, Equatable {
         var sig: SignatureInfo?
         if bs > 0 {
             let sl = Int(try r.byte())
-            guard (4...16).contains(sl) else { throw r.fail("strong sum length \(sl) out of 4...16") }
+            guard (SignatureLimits.minStrong...SignatureLimits.maxStrong).contains(sl) else {
+                throw r.fail("strong sum length \(sl) out of \(SignatureLimits.minStrong)...\(SignatureLimits.maxStrong)")
+            }
             let basis = try r.count(max: UInt64(Int64.max), "basis size")
             guard bs >= SignatureLimits.minBlock else { throw r.fail("block size \(bs) below \(SignatureLimits.minBlock)") }
             sig = SignatureInfo(blockSize: bs, strongLength: sl, basisSize: Int64(basis))
@@ -200,4 +202,7 @@ public struct Plan: Sendable, Equatable {
 public enum SignatureLimits {
     public static let minBlock = 64
     public static let maxBlock = 16 << 20
+    /// Bytes of strong sum per block, at least and at most.
+    public static let minStrong = 2
+    public static let maxStrong = 16
 }

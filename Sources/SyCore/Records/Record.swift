@@ -87,7 +87,9 @@ public enum Record: Sendable, Equatable {
             return .plan(try Plan.decode(&r))
         case .blocks:
             let sl = Int(try r.byte())
-            guard (4...16).contains(sl) else { throw r.fail("strong sum length \(sl) out of 4...16") }
+            guard (SignatureLimits.minStrong...SignatureLimits.maxStrong).contains(sl) else {
+                throw r.fail("strong sum length \(sl) out of \(SignatureLimits.minStrong)...\(SignatureLimits.maxStrong)")
+            }
             let n = try r.count(max: UInt64(r.remaining / (4 + sl)), "block count")
             var weak = [UInt32](); weak.reserveCapacity(n)
             for _ in 0..<n { weak.append(try r.u32LE()) }

@@ -19,6 +19,8 @@ public struct SumOptions: Sendable {
     /// Send whole files: no block signatures.
     public var wholeFile = true
     public var blockSize: Int?
+    /// The literal data is compressed on its way (`-z`): signatures take rsync's larger blocks.
+    public var compressedLiterals = false
     public var dryRun = false
     /// Whether the process may change owners (rsync: only as root).
     public var canChown = false

@@ -457,7 +457,7 @@ public final class Summer {
 
     /// The signature layout for a basis of `basisSize` bytes (`-B`, or grown with the file).
     func signatureInfo(basisSize: Int64, sourceSize: Int64) -> SignatureInfo {
-        let bs = options.blockSize ?? BlockSigner.blockSize(for: basisSize)
+        let bs = options.blockSize ?? BlockSigner.blockSize(for: basisSize, compressedLiterals: options.compressedLiterals)
         return SignatureInfo(blockSize: bs, strongLength: BlockSigner.strongLength(basisSize: basisSize, sourceSize: sourceSize, blockSize: bs),
                              basisSize: basisSize)
     }

@@ -3,7 +3,7 @@ public enum Wire {
     /// `s y \r \n`: catches text-mode mangling of a binary stream.
     public static let magic: [UInt8] = [0x73, 0x79, 0x0D, 0x0A]
     /// The format version this build reads and writes.
-    public static let version: UInt8 = 2
+    public static let version: UInt8 = 3
     /// Largest record payload accepted: 16 MiB.
     public static let maxPayload = 1 << 24
     /// Largest path accepted in a record.
