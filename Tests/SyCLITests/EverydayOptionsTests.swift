@@ -880,6 +880,25 @@ struct EverydayOptionsTests {
         #expect(s.out == r.out && s2.out == r.out, "\(s.out)")
     }
 
+    /// A listing's -v header and closing lines, --stats, -h sizes and -q, as rsync's (the
+    /// byte counts of the two protocols aside).
+    @Test(arguments: [["-av"], ["-v"], ["-a", "--stats"], ["-ah"], ["-aq"], ["-avv"], ["-rv", "--exclude=d"], ["-a", "--info=stats2"]])
+    func listingLinesAsRsync(flags: [String]) {
+        let t = TempDir("everyday")
+        tree(t)
+        func shown(_ out: String) -> [String] {
+            out.split(separator: "\n", omittingEmptySubsequences: false).filter { l in
+                !["sent ", "Total bytes ", "File list size", "File list generation"].contains { l.hasPrefix($0) }
+            }.map { l in l.firstRange(of: "speedup is").map { String(l[..<$0.lowerBound]) } ?? String(l) }
+        }
+        let r = run(["rsync"] + flags + ["src/"], cwd: t.path)
+        let s = run(["sy"] + flags + ["src/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0, "\(s)")
+        #expect(shown(s.out) == shown(r.out), "\(flags)\nrsync:\n\(r.out)\nsy:\n\(s.out)")
+        if flags.contains("-aq") { #expect(s.out.isEmpty) }
+        if flags.contains("--stats") { #expect(s.out.contains("Number of files: ") && s.out.contains("Total file size: ")) }
+    }
+
     @Test func listOnlyAndRejectedOptions() {
         let t = TempDir("everyday")
         tree(t)

@@ -11,12 +11,15 @@ public struct ApplyStats: Sendable {
     public var entryBytes: UInt64 = 0
     public var planBytes: UInt64 = 0
     public var deltaBytes: UInt64 = 0
+    /// Bytes copied from the source's own ranges (both trees local): rsync's local copy sends
+    /// them between its processes and counts them as sent, so sy does too.
+    public var rangeBytes: UInt64 = 0
     /// Runs of the basis the deltas copied (rsync's "matches", at -vv).
     public var matchedBlocks: UInt64 = 0
     /// Nanoseconds from the start until the first plan arrived (the file list's time, as rsync shows it).
     public var listNanos: UInt64 = 0
 
-    public var bytesSent: UInt64 { entryBytes + deltaBytes }
+    public var bytesSent: UInt64 { entryBytes + deltaBytes + rangeBytes }
     public var bytesReceived: UInt64 { planBytes }
 
     mutating func absorb(_ items: [SummaryItem]) {

@@ -489,6 +489,7 @@ extension Applier {
                     done += Int64(got)
                 }
             case .sourceRange(let o, let l):
+                stats.rangeBytes += UInt64(max(0, l))
                 guard failure == nil else { off += l; literal += l; continue }
                 guard let sources else {
                     throw SyError.stream("source-range record but no --copy-from sources", offset: input.payloadOffset)

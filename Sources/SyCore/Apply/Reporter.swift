@@ -201,76 +201,18 @@ public final class Reporter {
                 ("total_size", n(st.totalSize)), ("transferred_size", n(st.transferredSize)),
                 ("literal_data", n(st.literal)), ("matched_data", n(st.matched)),
                 ("bytes_sent", n(sent)), ("bytes_received", n(received)),
-                ("elapsed", .number(String(format3(elapsed)))), ("dry_run", .bool(dryRun)),
+                ("elapsed", .number(SummaryText(human: false).format3(elapsed))), ("dry_run", .bool(dryRun)),
             ]).text)
             return
         }
         if options.quiet { return }
-        if options.deltaTotals {
-            line("total: matches=\(st.matchedBlocks)  hash_hits=\(st.matchedBlocks)  false_alarms=0 data=\(st.literal)")
+        let text = SummaryText(human: options.humanReadable)
+        for l in text.lines(st, sent: sent, received: received, elapsed: elapsed, stats: options.stats, summary: options.summary,
+                            deltaTotals: options.deltaTotals, dryRun: dryRun) {
+            line(l)
         }
-        if options.stats {
-            line("")
-            line("Number of files: \(num(st.files))\(kinds(reg: st.reg, dir: st.dir, link: st.link, dev: st.dev, special: st.special))")
-            let c = st.created
-            line("Number of created files: \(num(c.total))\(kinds(reg: c.reg, dir: c.dir, link: c.link, dev: c.dev, special: c.special))")
-            let d = st.deleted
-            line("Number of deleted files: \(num(d.total))\(kinds(reg: d.reg, dir: d.dir, link: d.link, dev: d.dev, special: d.special))")
-            line("Number of regular files transferred: \(num(st.transferred))")
-            line("Total file size: \(num(st.totalSize)) bytes")
-            line("Total transferred file size: \(num(st.transferredSize)) bytes")
-            line("Literal data: \(num(st.literal)) bytes")
-            line("Matched data: \(num(st.matched)) bytes")
-            line("File list size: \(num(st.entryBytes))")
-            line("File list generation time: \(format3(Double(st.listNanos) / 1e9)) seconds")
-            line("File list transfer time: 0.000 seconds")
-            line("Total bytes sent: \(num(sent))")
-            line("Total bytes received: \(num(received))")
-        }
-        if options.stats || options.summary {
-            line("")
-            let rate = elapsed > 0 ? Double(sent + received) / elapsed : 0
-            line("sent \(num(sent)) bytes  received \(num(received)) bytes  \(rateText(rate)) bytes/sec")
-            let total = sent + received
-            let speedup = total > 0 ? Double(st.totalSize) / Double(total) : 0
-            line("total size is \(num(st.totalSize))  speedup is \(fixed2(speedup))\(dryRun ? " (DRY RUN)" : "")")
-        }
-    }
-
-    func kinds(reg: UInt64, dir: UInt64, link: UInt64, dev: UInt64, special: UInt64) -> String {
-        var parts: [String] = []
-        if reg > 0 { parts.append("reg: \(num(reg))") }
-        if dir > 0 { parts.append("dir: \(num(dir))") }
-        if link > 0 { parts.append("link: \(num(link))") }
-        if dev > 0 { parts.append("dev: \(num(dev))") }
-        if special > 0 { parts.append("special: \(num(special))") }
-        return parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")"
-    }
-
-    func num(_ v: UInt64) -> String {
-        options.humanReadable ? Human.size(v) : Human.commas(v)
-    }
-
-    func rateText(_ r: Double) -> String {
-        if options.humanReadable { return Human.size(UInt64(r)) }
-        let whole = UInt64(r)
-        let cents = Int((r - Double(whole)) * 100 + 0.5) % 100
-        return Human.commas(whole) + "." + (cents < 10 ? "0" : "") + String(cents)
-    }
-
-    func fixed2(_ v: Double) -> String {
-        let cents = UInt64(v * 100 + 0.5)
-        let c = cents % 100
-        return String(cents / 100) + "." + (c < 10 ? "0" : "") + String(c)
-    }
-
-    func format3(_ v: Double) -> String {
-        let m = UInt64(v * 1000 + 0.5)
-        let r = String(m % 1000)
-        return String(m / 1000) + "." + String(repeating: "0", count: 3 - r.count) + r
     }
 }
-
 /// Number formatting as rsync prints it.
 public enum Human {
     /// `1,234,567`.

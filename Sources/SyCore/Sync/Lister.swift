@@ -2,19 +2,32 @@ import Glibc
 
 /// `sy SRC` with no destination: list the source as rsync does (`drwxr-xr-x  4,096 date name`).
 public enum Lister {
-    /// Reads an entry stream from `fd` and prints one line per entry to stdout.
-    public static func list(fd: Int32, showTargets: Bool) throws(SyError) {
+    /// Reads an entry stream from `fd` and prints one line per entry to stdout (none when
+    /// `quiet`, as rsync's -q). Returns the counts rsync's --stats gives for a listing: files
+    /// by kind, their total size (symlinks count their target's length), the list's bytes.
+    /// `human`: sizes as -h prints them (4.10K).
+    public static func list(fd: Int32, showTargets: Bool, quiet: Bool = false, human: Bool = false) throws(SyError) -> ApplyStats {
         let reader = try StreamReader(fd: fd, expecting: [.entries])
         let out = TextOutput(fd: 1)
+        var st = ApplyStats()
+        var kinds = KindCounts()
         while let rec = try reader.nextRecord() {
             guard case .entry(let e) = rec else { continue }
-            let size = Human.commas(UInt64(e.kind == .directory ? 4096 : max(0, e.size)))
+            kinds.add(e.kind)
+            if e.kind == .file || e.kind == .symlink { st.totalSize += UInt64(max(0, e.size)) }
+            if quiet { continue }
+            let bytes = UInt64(e.kind == .directory ? 4096 : max(0, e.size))
+            let size = human ? Human.size(bytes) : Human.commas(bytes)
             var line = modeString(e) + " " + String(repeating: " ", count: max(0, 14 - size.count)) + size + " " + date(e.mtimeSec)
             line += " " + NameEscape.terminal.apply(e.path)
             if e.kind == .symlink && showTargets { line += " -> " + NameEscape.terminal.apply(e.target) }
             try out.line(line)
         }
         try out.flush()
+        st.files = kinds.total
+        (st.reg, st.dir, st.link, st.dev, st.special) = (kinds.reg, kinds.dir, kinds.link, kinds.dev, kinds.special)
+        st.entryBytes = reader.wireBytes
+        return st
     }
 
     static func modeString(_ e: Entry) -> String {
@@ -51,7 +64,8 @@ public enum Lister {
 }
 
 extension Transfer {
-    /// Lists one source (local or remote) instead of syncing.
+    /// Lists one source (local or remote) instead of syncing, with rsync's -v header and
+    /// closing lines (--stats: its counts; no transfer, so nothing created or sent).
     public func list() throws(SyError) -> ExitStatus {
         if let problem = Endpoint.daemonProblem(request.sources[0]) { throw problem }
         let src = Endpoint(request.sources[0])
@@ -59,6 +73,18 @@ extension Transfer {
         if !request.recursive { argv += ["--no-recursive", "--dirs"] }
         for f in request.filters { argv.append("--filter=" + f) }
         argv += ["--", src.path]
+        // rsync lists a directory's own entries without -r: a whole list, as -d makes.
+        var shown = request
+        if !shown.recursive { shown.dirs = true }
+        let levels = shown.infoLevels
+        if levels.header && !shown.json, let header = shown.fileListHeader(pull: src.host != nil) {
+            printLine(header, ending: shown.countsWholeList && src.host != nil ? "" : "\n")
+        }
+        if levels.deltaNotes && !shown.json {
+            printLine(shown.wholeFile ?? (src.host == nil) ? "delta-transmission disabled for local transfer or --whole-file"
+                                                           : "delta-transmission enabled")
+        }
+        let start = wallNanos()
         let remote = RemoteShell(request)
         defer { remote.close() }
         let stage = remote.stage(argv, host: src.host)
@@ -69,12 +95,23 @@ extension Transfer {
         }
         close(pipe.write)
         var listError: SyError?
-        do { try Lister.list(fd: pipe.read, showTargets: request.links) } catch { listError = error }
+        var st = ApplyStats()
+        do { st = try Lister.list(fd: pipe.read, showTargets: request.links, quiet: request.quiet, human: request.humanReadable) } catch { listError = error }
         close(pipe.read)
         let code = child.wait()
         if code == 255, let h = src.host { throw SyError("cannot connect to \(h), or the connection was lost", status: .unexplained) }
         if code == 127, let h = src.host { throw SyError(RemoteShell.notFound("sy-scan", on: h), status: .startClient) }
         if let e = listError, code == 0 { throw e }
+        if listError == nil && !request.quiet && !request.json {
+            let elapsed = Double(wallNanos() - start) / 1e9
+            st.listNanos = wallNanos() - start
+            // The list comes to this side: received, as rsync's client counts a listing.
+            for l in SummaryText(human: request.humanReadable).lines(st, sent: 0, received: st.entryBytes, elapsed: elapsed,
+                                                                      stats: levels.fullStats, summary: levels.summary,
+                                                                      deltaTotals: levels.deltaNotes) {
+                printLine(l)
+            }
+        }
         return code == 0 ? .ok : (ExitStatus(rawValue: code) ?? .partial)
     }
 }
