@@ -11,6 +11,16 @@ public struct RunResult: CustomStringConvertible {
     public var description: String { "exit \(code)\nstdout: \(out)\nstderr: \(err)" }
 }
 
+/// The `(xfr#N, to-chk=L/T)` parts of --progress output, in order: each file's finished
+/// line's; for --info=progress2 (whose updates come with the clock) only the last one.
+public func progressCounts(_ r: RunResult) -> [String] {
+    let pieces = r.out.split(whereSeparator: { $0 == "\n" || $0 == "\r" })
+    let counts = pieces.compactMap { p in p.firstRange(of: "(xfr#").map { String(p[$0.lowerBound...]) } }
+    // Per-file lines end with a newline; progress2's updates share one line.
+    let perFile = r.out.split(separator: "\n").filter { $0.contains("(xfr#") }.count == counts.count
+    return perFile ? counts : Array(counts.suffix(1))
+}
+
 /// Where the built sy programs are (the test bundle's own directory).
 public enum Tools {
     public static let dir: String = {

@@ -63,6 +63,8 @@ struct SyScan: ParsableCommand {
     @Flag(name: .customLong("delete-missing-args"), help: "Send a missing source as a deletion request for its path.")
     var deleteMissingArgs = false
 
+    @Option(name: .customLong("list-index"), help: "Number the entries as rsync's file list (incremental or whole), for --progress.")
+    var listIndex: ListIndexMode?
     @Option(name: .customLong("top-name"), help: "Send a single source under this name.")
     var topName: String?
     @Option(name: .customLong("chmod"), help: "Change the listed permissions (rsync's --chmod syntax; repeatable).")
@@ -88,6 +90,8 @@ struct SyScan: ParsableCommand {
     }
 }
 
+extension ListIndexMode: ExpressibleByArgument {}
+
 toolMain(SyScan.self, name: "sy-scan") { cmd in
     var options = ScanOptions()
     options.oneFileSystem = cmd.oneFileSystem
@@ -101,6 +105,7 @@ toolMain(SyScan.self, name: "sy-scan") { cmd in
     options.relative = cmd.relative
     options.ignoreMissing = cmd.ignoreMissingArgs
     options.pruneEmptyDirs = cmd.pruneEmptyDirs
+    options.listIndex = cmd.listIndex
     options.sendFilterFiles = cmd.sendFilterFiles
     options.xattrSelection = XattrSelection(xattrs: cmd.xattrs, acls: cmd.acls)
     options.deleteMissing = cmd.deleteMissingArgs

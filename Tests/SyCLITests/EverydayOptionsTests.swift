@@ -845,6 +845,23 @@ struct EverydayOptionsTests {
         #expect(head(r).hasPrefix("building file list ... \n 0 files...\r") && head(s) == head(r), "\(args): rsync\n\(r.out.prefix(200))\nsy\n\(s.out.prefix(200))")
     }
 
+    /// --progress counts what is left to check as rsync does: by each file's place in rsync's
+    /// file list (a directory's entries numbered together when it is listed, depth first; a
+    /// whole list in order), over every entry, not only the files sent.
+    @Test(arguments: [["-aP"], ["-aP", "--no-i-r"], ["-aP", "--exclude=d1"], ["-aP", "--delete-after"], ["-a", "--info=progress2"]])
+    func progressCountsLeftToCheckAsRsync(args: [String]) {
+        let t = TempDir()
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir -p src/d1/e/f src/d2 src/d3/x/y src/d3/w && for f in z1 A d1/a d1/zz d1/e/m d1/e/f/n d3/x/y/p d3/w/q d3/x/r d3/k; do echo $f > src/$f; done && ln -s z1 src/lnk") == 0)
+        for source in ["src/", "src"] {
+            let r = run(["rsync"] + args + [source, "r/"], cwd: t.path)
+            let s = run(["sy"] + args + [source, "s/"], cwd: t.path)
+            #expect(r.code == 0 && s.code == 0, "\(s)")
+            #expect(progressCounts(s) == progressCounts(r) && progressCounts(s).count >= (args.contains("-aP") ? 6 : 1),
+                    "\(args) \(source): rsync\n\(r.out)\nsy\n\(s.out)")
+            _ = system(script: "cd \(shellQuote(t.path)) && rm -rf r s")
+        }
+    }
+
     /// rsync reads options in order: a --no-OPTION is undone by the option (or -a, -D, or its
     /// other name) given after it, not only the other way round.
     @Test(arguments: [["--no-W", "-W", "--append", "-a"], ["-W", "--no-W", "--append", "-a"], ["--no-whole-file", "-W", "--append", "-a"],

@@ -296,6 +296,25 @@ struct SSHTests {
         }
     }
 
+    /// --progress over ssh counts what is left to check as rsync does, pushing too (sy-sum and
+    /// sy-apply pass their totals beside the streams on the destination's host).
+    @Test func progressCountsLeftToCheckOverSSHAsRsync() throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir()
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir -p src/d1/e src/d3/x && for f in z1 A d1/a d1/e/m d3/x/r d3/k; do echo $f > src/$f; done") == 0)
+        var n = 0
+        for args in [["-aP"], ["-a", "--info=progress2"]] {
+            for pull in [false, true] {
+                n += 1
+                let (rd, sd) = (t.sub("r\(n)/"), t.sub("s\(n)/"))
+                let r = run(["rsync", "-e", server.rsh] + args + (pull ? [remote(server, t.sub("src/")), rd] : [t.sub("src/"), remote(server, rd)]))
+                let s = sy(server, args + (pull ? [remote(server, t.sub("src/")), sd] : [t.sub("src/"), remote(server, sd)]))
+                #expect(r.code == 0 && s.code == 0, "\(args) pull \(pull): \(s)")
+                #expect(progressCounts(s) == progressCounts(r) && !progressCounts(s).isEmpty, "\(args) pull \(pull): rsync\n\(r.out)\nsy\n\(s.out)")
+            }
+        }
+    }
+
     /// rsync daemon addresses (`host::module`, `rsync://`) get a clear usage error, with nothing
     /// made; `:path` as the first remote argument names an empty host, as rsync takes it, which
     /// ssh refuses: rsync's exit 255, and no local directory named `:path`.

@@ -17,10 +17,15 @@ final class ProgressMeter {
     var fileStart: UInt64 = 0
     var lastDraw: UInt64 = 0
     var drawn = false
+    /// The current file's number in rsync's file list, when the scan sent it.
+    var listIndex: UInt64?
 
     init(perFile: Bool, overall: Bool, out: TextOutput, totals: TotalsChannel?) {
         self.perFile = perFile; self.overall = overall; self.out = out; self.totals = totals
         tty = isatty(1) == 1
+        // Not on a terminal, the overall line is printed once a second: the first after one
+        // second (not one at the first bytes, before the totals are known).
+        if !tty { lastDraw = start }
     }
 
     var active: Bool { perFile || overall }
@@ -29,6 +34,7 @@ final class ProgressMeter {
     func beginFile(_ plan: Plan, heading: String) {
         guard active else { return }
         fileSize = plan.entry.size
+        listIndex = plan.entry.listIndex
         fileDone = 0
         fileStart = wallNanos()
         if perFile && !heading.isEmpty {
@@ -108,8 +114,14 @@ final class ProgressMeter {
 
     private func checkSuffix() -> String {
         guard let t = totals else { return "" }
-        let left = t.files > UInt64(xfr) ? t.files - UInt64(xfr) : 0
-        return ", \(t.final ? "to-chk" : "ir-chk")=\(left)/\(t.entries)"
+        // rsync's count: the entries after the current one in its file list.
+        let left: UInt64
+        if let i = listIndex {
+            left = t.entries > i + 1 ? t.entries - i - 1 : 0
+        } else {
+            left = t.files > UInt64(xfr) ? t.files - UInt64(xfr) : 0
+        }
+        return ", \(t.final ? "to-chk" : "ir-chk")=\(left)/\(max(t.entries, (listIndex ?? 0) + 1))"
     }
 
     private func format(bytes: UInt64, pct: Int, rate: Double, seconds: Double) -> String {

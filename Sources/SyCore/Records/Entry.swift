@@ -31,6 +31,9 @@ public struct Entry: Sendable, Equatable {
     public var xattrs: [Xattr]?
     /// `-U`: the access time in whole seconds, as rsync sends it (never for directories).
     public var atimeSec: Int64?
+    /// The entry's index in rsync's file list (`--progress` counts "to-chk" by it), when the
+    /// scan was asked for it (`sy-scan --list-index`).
+    public var listIndex: UInt64?
 
     public init(path: PathBytes, kind: EntryKind, perms: UInt32 = 0o644, uid: UInt32 = 0, gid: UInt32 = 0,
                 size: Int64 = 0, mtimeSec: Int64 = 0, mtimeNsec: Int64 = 0, nlink: UInt64 = 1,
@@ -66,13 +69,15 @@ extension Entry {
         out.appendVarint(ino)
         out.appendVarint(rdev)
         out.appendBytes(target)
-        out.appendVarint((checksum != nil ? 1 : 0) | (unreadable ? 2 : 0) | (noContents ? 4 : 0) | (missing ? 8 : 0) | (xattrs != nil ? 16 : 0) | (atimeSec != nil ? 32 : 0))
+        out.appendVarint((checksum != nil ? 1 : 0) | (unreadable ? 2 : 0) | (noContents ? 4 : 0) | (missing ? 8 : 0) | (xattrs != nil ? 16 : 0) | (atimeSec != nil ? 32 : 0)
+                         | (listIndex != nil ? 64 : 0))
         if let c = checksum { out.append(contentsOf: c.bytes) }
         if let xs = xattrs {
             out.appendVarint(UInt64(xs.count))
             for x in xs { out.appendBytes(x.name); out.appendBytes(x.value) }
         }
         if let a = atimeSec { out.appendSigned(a) }
+        if let i = listIndex { out.appendVarint(i) }
     }
 
     static func decode(_ r: inout PayloadReader) throws(SyError) -> Entry {
@@ -93,7 +98,7 @@ extension Entry {
         let target = try r.bytes(max: Wire.maxPath)
         if kind == .symlink && target.isEmpty { throw r.fail("symlink with empty target") }
         if target.contains(0) { throw r.fail("NUL byte in symlink target") }
-        let flags = try r.count(max: 63, "entry flags")
+        let flags = try r.count(max: 127, "entry flags")
         var e = Entry(path: path, kind: kind, perms: UInt32(perms), uid: UInt32(uid), gid: UInt32(gid),
                       size: Int64(size), mtimeSec: sec, mtimeNsec: Int64(nsec), nlink: nlink,
                       dev: dev, ino: ino, rdev: rdev, target: target)
@@ -115,6 +120,7 @@ extension Entry {
             guard kind != .directory else { throw r.fail("access time on a directory") }
             e.atimeSec = try r.signed()
         }
+        if flags & 64 != 0 { e.listIndex = try r.varint() }
         return e
     }
 }

@@ -32,12 +32,18 @@ public enum MuxServer {
         let credits = stages.map { _ in Credit(Mux.window) }
         var children: [Child?] = []
         var pumps: [Latch] = []
+        // `--totals-fd 3` on two stages (sy-sum, then sy-apply): progress totals pass from the
+        // first to the second beside the streams, as they do when sy runs both locally.
+        let totalsStages = stages.indices.filter { k in stages[k].prefix { $0 != "--" }.contains("--totals-fd") }
+        let totals = totalsStages.count == 2 ? try? makePipe() : nil
+        defer { if let totals { Glibc.close(totals.read); Glibc.close(totals.write) } }
         for (k, argv) in stages.enumerated() {
             // A path as given (--remote-sy), else the tool next to this sy, else on PATH.
             let tool = findExecutable(argv[0], firstIn: [dir])
             guard let input = try? makePipe(), let output = try? makePipe() else { return ExitStatus.ipc.rawValue }
             let child = access(tool, X_OK) == 0
-                ? try? Child.spawn([tool] + argv.dropFirst(), name: argv[0], stdin: input.read, stdout: output.write)
+                ? try? Child.spawn([tool] + argv.dropFirst(), name: argv[0], stdin: input.read, stdout: output.write,
+                                   extraFds: totals.map { t in [(k == totalsStages[0] ? t.write : t.read, Int32(3))] } ?? [])
                 : nil
             // A missing tool exits 127, which the client names with the host.
             Glibc.close(input.read); Glibc.close(output.write)

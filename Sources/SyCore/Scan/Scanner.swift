@@ -35,6 +35,8 @@ public struct ScanOptions: Sendable {
     public var pruneEmptyDirs = false
     /// `--files-from`: names below the one source directory (implies `relative`).
     public var filesFrom: [PathBytes]?
+    /// Number the entries as rsync's file list does (for the receiver's `--progress`).
+    public var listIndex: ListIndexMode?
     public init() {}
 }
 
@@ -71,6 +73,7 @@ public enum Scanner {
         if let top = set.topNames { try sender.sendDirNames([0x2E], top) }
         let walker = set.walker(recursive: options.recursive, contents: options.recursive || options.dirs,
                                 symlinks: options.symlinks, onProblem: report)
+        var indexer = options.listIndex.map { ListIndexer(mode: $0, topEntries: set.topNames?.count ?? 1) }
         if options.oneFileSystem, let fd = set.rootDir, let st = try? Sys.fstat(fd) {
             walker.oneFileSystemDev = st.dev
         }
@@ -156,8 +159,15 @@ public enum Scanner {
                 // transfer; it learns them before the directory's entry.
                 try out.write(.filterFile(dir: item.path, name: name, content: bytes))
             }
+            if indexer != nil { entry.listIndex = indexer!.index(of: entry.path) }
             try sender.send(entry, implied: item.implied)
             if item.kind == .directory && walker.willDescend, let kids = walker.childListing() {
+                if indexer != nil {
+                    let kept = kids.names.indices.filter { i in
+                        filters.isEmpty || !filters.excludes(PathOps.join(item.path, kids.names[i]), isDirectory: kids.isDir[i])
+                    }
+                    indexer!.expand(item.path, count: kept.count)
+                }
                 // The names of the subdirectories that will be listed, so the receiver can
                 // delete what is gone before it sees them (rsync deletes at a directory's start).
                 try sendIOErrors()

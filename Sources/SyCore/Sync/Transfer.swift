@@ -92,9 +92,10 @@ public struct Transfer {
         if let host = destHost, let path = request.logFile { remote.logRelay = (host, path) }
         var sum = cmds.sum, apply = cmds.apply
         var side: (read: Int32, write: Int32)?
-        if (request.progress || request.progress2) && destHost == nil {
-            // Progress totals travel from sy-sum to sy-apply beside the stream, on fd 3.
-            side = try makePipe()
+        if request.progress || request.progress2 {
+            // Progress totals travel from sy-sum to sy-apply beside the stream, on fd 3 (on the
+            // destination's host, both being there: its `sy --mux-server` connects them).
+            if destHost == nil { side = try makePipe() }
             sum.insert(contentsOf: ["--totals-fd", "3"], at: 1)
             apply.insert(contentsOf: ["--totals-fd", "3"], at: 1)
         }

@@ -1,0 +1,41 @@
+/// Numbers entries as rsync's file list does, for `--progress`'s "to-chk" count.
+///
+/// With incremental recursion rsync lists a directory's entries together when it expands
+/// the directory: they take the next numbers, in walk order (files, then subdirectories),
+/// and the directories are expanded depth first. So a directory's subdirectories are numbered
+/// before anything below the first of them. A whole list is numbered in stream order.
+public enum ListIndexMode: String, Sendable, CaseIterable {
+    case incremental, whole
+}
+
+struct ListIndexer {
+    let mode: ListIndexMode
+    /// The directories being listed, innermost last: where their numbers start, how many of
+    /// their entries have been numbered.
+    private var frames: [(dir: PathBytes, start: UInt64, used: UInt64)] = []
+    private var next: UInt64 = 0
+
+    /// `topEntries`: the entries of the first list (the source arguments' own entries).
+    init(mode: ListIndexMode, topEntries: Int) {
+        self.mode = mode
+        frames = [([], 0, 0)]
+        next = mode == .whole ? 0 : UInt64(max(1, topEntries))
+    }
+
+    /// The number of the entry at `path`, sent now.
+    mutating func index(of path: PathBytes) -> UInt64 {
+        if mode == .whole { defer { next += 1 }; return next }
+        while frames.count > 1, !PathOps.isChild(path, of: frames[frames.count - 1].dir) { frames.removeLast() }
+        let i = frames.count - 1
+        defer { frames[i].used += 1 }
+        return frames[i].start + frames[i].used
+    }
+
+    /// `dir` is expanded: its `count` entries (those the filters keep) take the next numbers.
+    mutating func expand(_ dir: PathBytes, count: Int) {
+        guard mode == .incremental else { return }
+        while frames.count > 1, !PathOps.isInside(dir, frames[frames.count - 1].dir) { frames.removeLast() }
+        frames.append((dir, next, 0))
+        next += UInt64(count)
+    }
+}
