@@ -862,6 +862,27 @@ struct EverydayOptionsTests {
         }
     }
 
+    /// --info=progress2's last line as rsync's (the rate aside): its percentage is of the size
+    /// of everything listed (symlinks by their target's length), so a sync that sends one
+    /// small file ends low, and nothing is left to check.
+    @Test func progress2EndsAsRsync() {
+        let t = TempDir()
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir -p src/d && echo 12345 > src/a && head -c 30 /dev/zero > src/d/b && ln -s a src/l && touch -d 2020-01-01 src/a src/d/b src/d src") == 0)
+        func last(_ x: RunResult) -> String {
+            let line = x.out.split(whereSeparator: { $0 == "\r" || $0 == "\n" }).last.map(String.init) ?? ""
+            // Bytes and percentage, then what follows the time.
+            let fields = line.split(separator: " ")
+            return fields.count >= 5 ? fields[0...1].joined(separator: " ") + " " + fields[4...].joined(separator: " ") : line
+        }
+        for step in 0..<3 {
+            if step == 2 { #expect(system(script: "cd \(shellQuote(t.path)) && echo more >> src/a && touch -d 2021-01-01 src/a") == 0) }
+            let r = run(["rsync", "-a", "--info=progress2", "src/", "r/"], cwd: t.path)
+            let s = run(["sy", "-a", "--info=progress2", "src/", "s/"], cwd: t.path)
+            #expect(r.code == 0 && s.code == 0, "\(s)")
+            #expect(last(s) == last(r), "step \(step): rsync\n\(r.out)\nsy\n\(s.out)")
+        }
+    }
+
     /// rsync reads options in order: a --no-OPTION is undone by the option (or -a, -D, or its
     /// other name) given after it, not only the other way round.
     @Test(arguments: [["--no-W", "-W", "--append", "-a"], ["-W", "--no-W", "--append", "-a"], ["--no-whole-file", "-W", "--append", "-a"],

@@ -69,6 +69,8 @@ final class ProgressMeter {
         guard overall else { return }
         totals?.poll()
         clear()
+        // Everything is checked by now: rsync's last line counts nothing left.
+        listIndex = totals.map { $0.entries > 0 ? $0.entries - 1 : 0 }
         emitLine(overallLine())
     }
 
@@ -104,11 +106,14 @@ final class ProgressMeter {
     private func overallLine() -> String {
         let secs = Double(wallNanos() &- start) / 1e9
         let rate = secs > 0 ? Double(bytesDone) / secs : 0
-        let total = totals?.bytes ?? 0
+        // rsync's percentage is of the size of everything listed, sent or not (a sync that
+        // changes little ends far below 100%); the time left is of what is to be sent.
+        let total = totals?.totalSize ?? 0
+        let toSend = totals?.bytes ?? 0
         let final = totals?.final ?? false
         var pct = total > 0 ? Int(min(100, bytesDone * 100 / total)) : 0
         if !final { pct = min(pct, 99) }
-        let eta = final && rate > 0 && total > bytesDone ? Double(total - bytesDone) / rate : secs
+        let eta = final && rate > 0 && toSend > bytesDone ? Double(toSend - bytesDone) / rate : secs
         return format(bytes: bytesDone, pct: pct, rate: rate, seconds: eta) + " (xfr#\(xfr)\(checkSuffix()))"
     }
 

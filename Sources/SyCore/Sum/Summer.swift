@@ -265,7 +265,7 @@ public final class Summer {
                 if !filtersStarted { startFilters(first: e) }
                 if !e.missing {
                     counts.add(e)
-                    totals?.count()
+                    totals?.count(size: e.kind == .file ? UInt64(max(0, e.size)) : e.kind == .symlink ? UInt64(e.target.count) : 0)
                 }
                 return e
             }

@@ -1,14 +1,17 @@
 import Glibc
 
-/// A side channel from sy-sum to sy-apply for progress: lines `ENTRIES FILES BYTES FINAL`,
-/// meaning entries compared so far, files and bytes planned for transfer so far, and 1 once
-/// the source is exhausted. Writes never block; a reader keeps the last complete line.
+/// A side channel from sy-sum to sy-apply for progress: lines `ENTRIES FILES BYTES FINAL SIZE`,
+/// meaning entries compared so far, files and bytes planned for transfer so far, 1 once the
+/// source is exhausted, and the size of all entries so far. Writes never block; a reader keeps the last complete line.
 public final class TotalsChannel {
     let fd: Int32
     var lastWrite: UInt64 = 0
     public private(set) var entries: UInt64 = 0
     public private(set) var files: UInt64 = 0
     public private(set) var bytes: UInt64 = 0
+    /// The size of everything listed so far (files, and symlinks by their target's length):
+    /// rsync's progress2 percentage is of this.
+    public private(set) var totalSize: UInt64 = 0
     public private(set) var final = false
     private var partial: [UInt8] = []
 
@@ -20,15 +23,15 @@ public final class TotalsChannel {
 
     // MARK: Writer (sy-sum)
 
-    func count(entry: Bool = true, plannedBytes: Int64? = nil) {
-        if entry { entries += 1 }
+    func count(entry: Bool = true, size: UInt64 = 0, plannedBytes: Int64? = nil) {
+        if entry { entries += 1; totalSize += size }
         if let b = plannedBytes { files += 1; bytes += UInt64(max(0, b)) }
         let now = wallNanos()
         if now &- lastWrite > (plannedBytes != nil ? 10_000_000 : 100_000_000) { send(final: false); lastWrite = now }
     }
 
     func send(final: Bool) {
-        let line = Array("\(entries) \(files) \(bytes) \(final ? 1 : 0)\n".utf8)
+        let line = Array("\(entries) \(files) \(bytes) \(final ? 1 : 0) \(totalSize)\n".utf8)
         _ = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress!, $0.count) }
     }
 
@@ -46,8 +49,8 @@ public final class TotalsChannel {
             while let nl = partial.firstIndex(of: 0x0A) {
                 let fields = partial[..<nl].split(separator: 0x20).map { UInt64(String(decoding: $0, as: UTF8.self)) ?? 0 }
                 partial.removeSubrange(...nl)
-                if fields.count == 4 {
-                    entries = fields[0]; files = fields[1]; bytes = fields[2]; final = fields[3] == 1
+                if fields.count == 5 {
+                    entries = fields[0]; files = fields[1]; bytes = fields[2]; final = fields[3] == 1; totalSize = fields[4]
                     changed = true
                 }
             }
