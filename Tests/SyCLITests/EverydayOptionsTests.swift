@@ -848,7 +848,7 @@ struct EverydayOptionsTests {
     /// --progress counts what is left to check as rsync does: by each file's place in rsync's
     /// file list (a directory's entries numbered together when it is listed, depth first; a
     /// whole list in order), over every entry, not only the files sent.
-    @Test(arguments: [["-aP"], ["-aP", "--no-i-r"], ["-aP", "--exclude=d1"], ["-aP", "--delete-after"], ["-a", "--info=progress2"]])
+    @Test(arguments: [["-aP"], ["-aP", "--no-i-r"], ["-aP", "--exclude=d1"], ["-aP", "--delete-after"], ["-aP", "-m"], ["-a", "--info=progress2"]])
     func progressCountsLeftToCheckAsRsync(args: [String]) {
         let t = TempDir()
         #expect(system(script: "cd \(shellQuote(t.path)) && mkdir -p src/d1/e/f src/d2 src/d3/x/y src/d3/w && for f in z1 A d1/a d1/zz d1/e/m d1/e/f/n d3/x/y/p d3/w/q d3/x/r d3/k; do echo $f > src/$f; done && ln -s z1 src/lnk") == 0)

@@ -1,26 +1,31 @@
-/// Numbers entries as rsync's file list does, for `--progress`'s "to-chk" count.
-///
-/// With incremental recursion rsync lists a directory's entries together when it expands
-/// the directory: they take the next numbers, in walk order (files, then subdirectories),
-/// and the directories are expanded depth first. So a directory's subdirectories are numbered
-/// before anything below the first of them. A whole list is numbered in stream order.
+/// How `sy-scan --list-index` numbers entries: as rsync's incremental file lists, or as one
+/// whole list (in walk order; `-m`'s pruned directories keep their numbers, as in rsync's
+/// list, whose receiver prunes them).
 public enum ListIndexMode: String, Sendable, CaseIterable {
     case incremental, whole
 }
 
+/// Numbers entries as rsync's file list does, for `--progress`'s "to-chk" count.
+///
+/// With incremental recursion rsync lists a directory's entries together when it expands the
+/// directory: they take the next numbers, in walk order (files, then subdirectories), and
+/// directories are expanded depth first. So a directory's subdirectories are numbered before
+/// anything below the first of them.
 struct ListIndexer {
     let mode: ListIndexMode
     /// The directories being listed, innermost last: where their numbers start, how many of
     /// their entries have been numbered.
-    private var frames: [(dir: PathBytes, start: UInt64, used: UInt64)] = []
-    private var next: UInt64 = 0
+    private var frames: [(dir: PathBytes, start: UInt64, used: UInt64)] = [([], 0, 0)]
+    private var next: UInt64
 
     /// `topEntries`: the entries of the first list (the source arguments' own entries).
     init(mode: ListIndexMode, topEntries: Int) {
         self.mode = mode
-        frames = [([], 0, 0)]
         next = mode == .whole ? 0 : UInt64(max(1, topEntries))
     }
+
+    /// How many numbers were given out (rsync's list size).
+    var count: UInt64 { next }
 
     /// The number of the entry at `path`, sent now.
     mutating func index(of path: PathBytes) -> UInt64 {

@@ -183,6 +183,10 @@ public enum Scanner {
         }
         try sendIOErrors()
         try sender.finish()
+        if let n = indexer?.count, n > UInt64(sender.written) {
+            // Entries numbered but not sent (-m's pruned directories) are in rsync's count.
+            try out.write(.summary([SummaryItem(key: "list_entries", value: n)]))
+        }
         if sender.written == 0 && notes.isEmpty && status == .ok && ioErrors == 0 {
             // The sources were read and everything in them left out (filters): an empty note
             // tells sy-apply that rsync makes a `dir/` destination all the same.

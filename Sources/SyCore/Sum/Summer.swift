@@ -274,8 +274,9 @@ public final class Summer {
             case .idName(let group, let id, let name):
                 if idNames == nil { idNames = IdNames() }
                 idNames!.learn(group: group, id: id, name: name)
-            case .summary:
-                continue
+            case .summary(let items):
+                // The size of rsync's file list, where it is more than the entries sent.
+                if let n = items.first(where: { $0.key == "list_entries" })?.value { totals?.raise(entries: n) }
             case .filterFile(let dir, let name, let content):
                 sentFilterFiles[PathOps.join(dir, name)] = content
             case .dirNames(let dir, let names):

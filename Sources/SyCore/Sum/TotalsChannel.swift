@@ -30,6 +30,11 @@ public final class TotalsChannel {
         if now &- lastWrite > (plannedBytes != nil ? 10_000_000 : 100_000_000) { send(final: false); lastWrite = now }
     }
 
+    /// The entries count is at least `n` (rsync's list holds entries sy does not send).
+    func raise(entries n: UInt64) {
+        entries = max(entries, n)
+    }
+
     func send(final: Bool) {
         let line = Array("\(entries) \(files) \(bytes) \(final ? 1 : 0) \(totalSize)\n".utf8)
         _ = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress!, $0.count) }
