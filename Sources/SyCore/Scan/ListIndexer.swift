@@ -18,10 +18,12 @@ struct ListIndexer {
     private var frames: [(dir: PathBytes, start: UInt64, used: UInt64)] = [([], 0, 0)]
     private var next: UInt64
 
-    /// `topEntries`: the entries of the first list (the source arguments' own entries).
-    init(mode: ListIndexMode, topEntries: Int) {
+    /// `topEntries`: the entries of the first list (the source arguments' own entries, and how
+    /// many distinct: rsync's whole list keeps a duplicate, which the stream sends once, so the
+    /// ones sent are numbered after it).
+    init(mode: ListIndexMode, topEntries: (all: Int, distinct: Int)) {
         self.mode = mode
-        next = mode == .whole ? 0 : UInt64(max(1, topEntries))
+        next = mode == .whole ? UInt64(max(0, topEntries.all - topEntries.distinct)) : UInt64(max(1, topEntries.all))
     }
 
     /// How many numbers were given out (rsync's list size).

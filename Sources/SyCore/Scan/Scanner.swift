@@ -73,7 +73,9 @@ public enum Scanner {
         if let top = set.topNames { try sender.sendDirNames([0x2E], top) }
         let walker = set.walker(recursive: options.recursive, contents: options.recursive || options.dirs,
                                 symlinks: options.symlinks, onProblem: report)
-        var indexer = options.listIndex.map { ListIndexer(mode: $0, topEntries: set.topNames?.count ?? 1) }
+        var indexer = options.listIndex.map { mode in
+            ListIndexer(mode: mode, topEntries: set.topEntries { options.filters.excludes($0, isDirectory: $1) })
+        }
         if options.oneFileSystem, let fd = set.rootDir, let st = try? Sys.fstat(fd) {
             walker.oneFileSystemDev = st.dev
         }

@@ -108,6 +108,16 @@ public final class SourceSet {
     /// How many sources send a directory's contents (`dir/`).
     public var contentsSources: Int { sources.filter(\.contents).count }
 
+    /// The entries of rsync's first file list: one per source found that `excluded` (a stream
+    /// name, whether it is a directory) leaves in, duplicates included; and how many distinct
+    /// names they have (the stream sends a duplicate once).
+    public func topEntries(excluded: (PathBytes, Bool) -> Bool) -> (all: Int, distinct: Int) {
+        let kept = sources.filter { src in
+            src.contents || !excluded(src.streamName, (try? Sys.fstatat(src.dirfd, src.fsName, follow: followLinks))?.kind == .directory)
+        }
+        return (kept.count, Set(kept.map(\.streamName)).count)
+    }
+
     /// Whether any source was found.
     public var isEmpty: Bool { relative.map { $0.bases.isEmpty } ?? sources.isEmpty }
 
