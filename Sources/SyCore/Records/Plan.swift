@@ -180,10 +180,7 @@ public struct Plan: Sendable, Equatable {
         let bs = try r.count(max: UInt64(SignatureLimits.maxBlock), "block size")
         var sig: SignatureInfo?
         if bs > 0 {
-            let sl = Int(try r.byte())
-            guard (SignatureLimits.minStrong...SignatureLimits.maxStrong).contains(sl) else {
-                throw r.fail("strong sum length \(sl) out of \(SignatureLimits.minStrong)...\(SignatureLimits.maxStrong)")
-            }
+            let sl = try r.strongLength()
             let basis = try r.count(max: UInt64(Int64.max), "basis size")
             guard bs >= SignatureLimits.minBlock else { throw r.fail("block size \(bs) below \(SignatureLimits.minBlock)") }
             sig = SignatureInfo(blockSize: bs, strongLength: sl, basisSize: Int64(basis))
@@ -205,4 +202,15 @@ public enum SignatureLimits {
     /// Bytes of strong sum per block, at least and at most.
     public static let minStrong = 2
     public static let maxStrong = 16
+}
+
+extension PayloadReader {
+    /// A strong sum's length byte (a plan's, or a BLOCKS record's), within `SignatureLimits`.
+    mutating func strongLength() throws(SyError) -> Int {
+        let sl = Int(try byte())
+        guard (SignatureLimits.minStrong...SignatureLimits.maxStrong).contains(sl) else {
+            throw fail("strong sum length \(sl) out of \(SignatureLimits.minStrong)...\(SignatureLimits.maxStrong)")
+        }
+        return sl
+    }
 }

@@ -86,10 +86,7 @@ public enum Record: Sendable, Equatable {
         case .plan:
             return .plan(try Plan.decode(&r))
         case .blocks:
-            let sl = Int(try r.byte())
-            guard (SignatureLimits.minStrong...SignatureLimits.maxStrong).contains(sl) else {
-                throw r.fail("strong sum length \(sl) out of \(SignatureLimits.minStrong)...\(SignatureLimits.maxStrong)")
-            }
+            let sl = try r.strongLength()
             let n = try r.count(max: UInt64(r.remaining / (4 + sl)), "block count")
             var weak = [UInt32](); weak.reserveCapacity(n)
             for _ in 0..<n { weak.append(try r.u32LE()) }

@@ -164,19 +164,16 @@ public enum Scanner {
             if indexer != nil { entry.listIndex = indexer!.index(of: entry.path) }
             try sender.send(entry, implied: item.implied)
             if item.kind == .directory && walker.willDescend, let kids = walker.childListing() {
-                if indexer != nil {
-                    let kept = kids.names.indices.filter { i in
-                        filters.isEmpty || !filters.excludes(PathOps.join(item.path, kids.names[i]), isDirectory: kids.isDir[i])
-                    }
-                    indexer!.expand(item.path, count: kept.count)
+                let listed = { (i: Int) in
+                    filters.isEmpty || !filters.excludes(PathOps.join(item.path, kids.names[i]), isDirectory: kids.isDir[i])
                 }
+                if indexer != nil { indexer!.expand(item.path, count: kids.names.indices.count(where: listed)) }
                 // The names of the subdirectories that will be listed, so the receiver can
                 // delete what is gone before it sees them (rsync deletes at a directory's start).
                 try sendIOErrors()
                 if !item.unreadable {
                     var names: [PathBytes] = []
-                    for i in kids.names.indices where kids.isDir[i]
-                        && (filters.isEmpty || !filters.excludes(PathOps.join(item.path, kids.names[i]), isDirectory: true)) {
+                    for i in kids.names.indices where kids.isDir[i] && listed(i) {
                         names.append(kids.names[i])
                     }
                     try sender.sendDirNames(item.path, names)

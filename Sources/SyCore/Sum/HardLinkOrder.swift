@@ -119,7 +119,7 @@ extension Summer {
     /// Sends a plan outside the stream's order: the KEEP frames of the current directories are
     /// left as they are (the plan is not inside them).
     func emitOutOfTurn(_ plan: Plan) throws(SyError) {
-        if plan.action.carriesData && plan.entry.kind == .file { totals?.count(entry: false, plannedBytes: plan.entry.size) }
+        if plan.action.carriesData && plan.entry.kind == .file { totals?.planned(bytes: plan.entry.size) }
         plan.encode(into: &out.payload)
         try out.emit(.plan)
     }

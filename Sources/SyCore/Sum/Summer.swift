@@ -265,7 +265,7 @@ public final class Summer {
                 if !filtersStarted { startFilters(first: e) }
                 if !e.missing {
                     counts.add(e)
-                    totals?.count(size: e.kind == .file ? UInt64(max(0, e.size)) : e.kind == .symlink ? UInt64(e.target.count) : 0)
+                    totals?.listed(counts)
                 }
                 return e
             }
@@ -333,7 +333,7 @@ public final class Summer {
             return
         }
         try sendPendingKeeps()
-        if plan.action.carriesData && plan.entry.kind == .file { totals?.count(entry: false, plannedBytes: plan.entry.size) }
+        if plan.action.carriesData && plan.entry.kind == .file { totals?.planned(bytes: plan.entry.size) }
         plan.encode(into: &out.payload)
         try out.emit(.plan)
     }

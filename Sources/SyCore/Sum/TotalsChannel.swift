@@ -2,7 +2,8 @@ import Glibc
 
 /// A side channel from sy-sum to sy-apply for progress: lines `ENTRIES FILES BYTES FINAL SIZE`,
 /// meaning entries compared so far, files and bytes planned for transfer so far, 1 once the
-/// source is exhausted, and the size of all entries so far. Writes never block; a reader keeps the last complete line.
+/// source is exhausted, and the size of all entries so far. Writes never block; a reader keeps
+/// the last complete line.
 public final class TotalsChannel {
     let fd: Int32
     var lastWrite: UInt64 = 0
@@ -23,16 +24,29 @@ public final class TotalsChannel {
 
     // MARK: Writer (sy-sum)
 
-    func count(entry: Bool = true, size: UInt64 = 0, plannedBytes: Int64? = nil) {
-        if entry { entries += 1; totalSize += size }
-        if let b = plannedBytes { files += 1; bytes += UInt64(max(0, b)) }
-        let now = wallNanos()
-        if now &- lastWrite > (plannedBytes != nil ? 10_000_000 : 100_000_000) { send(final: false); lastWrite = now }
+    /// The source list so far, as sy-sum counts it.
+    func listed(_ counts: SourceCounts) {
+        entries = max(entries, counts.files)
+        totalSize = counts.totalSize
+        sendNow(every: 100_000_000)
+    }
+
+    /// A file of `bytes` planned for transfer.
+    func planned(bytes b: Int64) {
+        files += 1
+        bytes += UInt64(max(0, b))
+        sendNow(every: 10_000_000)
     }
 
     /// The entries count is at least `n` (rsync's list holds entries sy does not send).
     func raise(entries n: UInt64) {
         entries = max(entries, n)
+    }
+
+    /// Sends the totals if `interval` nanoseconds have passed since the last time.
+    private func sendNow(every interval: UInt64) {
+        let now = wallNanos()
+        if now &- lastWrite > interval { send(final: false); lastWrite = now }
     }
 
     func send(final: Bool) {

@@ -9,12 +9,10 @@ public enum Lister {
     public static func list(fd: Int32, showTargets: Bool, quiet: Bool = false, human: Bool = false) throws(SyError) -> ApplyStats {
         let reader = try StreamReader(fd: fd, expecting: [.entries])
         let out = TextOutput(fd: 1)
-        var st = ApplyStats()
-        var kinds = KindCounts()
+        var counts = SourceCounts()
         while let rec = try reader.nextRecord() {
             guard case .entry(let e) = rec else { continue }
-            kinds.add(e.kind)
-            if e.kind == .file || e.kind == .symlink { st.totalSize += UInt64(max(0, e.size)) }
+            counts.add(e)
             if quiet { continue }
             let bytes = UInt64(e.kind == .directory ? 4096 : max(0, e.size))
             let size = human ? Human.size(bytes) : Human.commas(bytes)
@@ -24,9 +22,8 @@ public enum Lister {
             try out.line(line)
         }
         try out.flush()
-        st.files = kinds.total
-        (st.reg, st.dir, st.link, st.dev, st.special) = (kinds.reg, kinds.dir, kinds.link, kinds.dev, kinds.special)
-        st.entryBytes = reader.wireBytes
+        var st = ApplyStats()
+        st.absorb(counts.items(entryBytes: reader.wireBytes))
         return st
     }
 
@@ -77,13 +74,7 @@ extension Transfer {
         var shown = request
         if !shown.recursive { shown.dirs = true }
         let levels = shown.infoLevels
-        if levels.header && !shown.json, let header = shown.fileListHeader(pull: src.host != nil) {
-            printLine(header, ending: shown.countsWholeList && src.host != nil ? "" : "\n")
-        }
-        if levels.deltaNotes && !shown.json {
-            printLine(shown.wholeFile ?? (src.host == nil) ? "delta-transmission disabled for local transfer or --whole-file"
-                                                           : "delta-transmission enabled")
-        }
+        printOpening(shown, pull: src.host != nil, whole: shown.wholeFile ?? (src.host == nil))
         let start = wallNanos()
         let remote = RemoteShell(request)
         defer { remote.close() }
@@ -103,8 +94,8 @@ extension Transfer {
         if code == 127, let h = src.host { throw SyError(RemoteShell.notFound("sy-scan", on: h), status: .startClient) }
         if let e = listError, code == 0 { throw e }
         if listError == nil && !request.quiet && !request.json {
-            let elapsed = Double(wallNanos() - start) / 1e9
             st.listNanos = wallNanos() - start
+            let elapsed = Double(st.listNanos) / 1e9
             // The list comes to this side: received, as rsync's client counts a listing.
             for l in SummaryText(human: request.humanReadable).lines(st, sent: 0, received: st.entryBytes, elapsed: elapsed,
                                                                       stats: levels.fullStats, summary: levels.summary,

@@ -55,16 +55,7 @@ public struct Transfer {
         }
         let local = srcHost == nil && dest.host == nil
         let whole = r.wholeFile ?? local
-        // --progress implies rsync's file-list and name output (--info=flist2,name,progress).
-        let pull = srcHost != nil && dest.host == nil
-        if r.infoLevels.header && !r.json, let header = r.fileListHeader(pull: pull) {
-            // (With --progress and a whole list, sy-sum's count follows: on the header's own line
-            // when the list is received, as rsync's.)
-            printLine(header, ending: r.countsWholeList && pull ? "" : "\n")
-        }
-        if r.infoLevels.deltaNotes && !r.json {
-            printLine(whole ? "delta-transmission disabled for local transfer or --whole-file" : "delta-transmission enabled")
-        }
+        printOpening(r, pull: srcHost != nil && dest.host == nil, whole: whole)
         let start = wallNanos()
         var (status, stage) = try runOnce(sourcePaths, destRoot: destRoot, topName: topName, destName: destName, srcHost: srcHost,
                                           destHost: dest.host, local: local, whole: whole, start: start, redo: true)
@@ -176,6 +167,19 @@ public struct Transfer {
         }
         let code = child.wait()
         return code == 0 ? .ok : (ExitStatus(rawValue: code) ?? .partial)
+    }
+
+    /// rsync's lines before the list: the file-list header (-v; --progress implies rsync's
+    /// --info=flist2,name,progress) and, at -vv, whether deltas are sent.
+    func printOpening(_ r: SyncRequest, pull: Bool, whole: Bool) {
+        if r.infoLevels.header && !r.json, let header = r.fileListHeader(pull: pull) {
+            // (With --progress and a whole list, sy-sum's count follows: on the header's own line
+            // when the list is received, as rsync's.)
+            printLine(header, ending: r.countsWholeList && pull ? "" : "\n")
+        }
+        if r.infoLevels.deltaNotes && !r.json {
+            printLine(whole ? "delta-transmission disabled for local transfer or --whole-file" : "delta-transmission enabled")
+        }
     }
 
     func printLine(_ s: String, ending: String = "\n") {
