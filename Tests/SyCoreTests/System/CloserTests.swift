@@ -1,4 +1,5 @@
 import Glibc
+import CSyLinux
 import Testing
 @testable import SyCore
 
@@ -13,8 +14,10 @@ struct CloserTests {
 
     static func pipes(_ n: Int) -> [(r: Int32, w: Int32)] {
         (0..<n).map { _ in
+            // Close-on-exec from the start: a process that another test spawns meanwhile must
+            // not inherit a write end and hold its pipe open.
             var p: [Int32] = [0, 0]
-            _ = pipe(&p)
+            _ = sy_pipe_cloexec(&p)
             _ = fcntl(p[0], F_SETFL, O_NONBLOCK)
             return (p[0], p[1])
         }
