@@ -88,6 +88,54 @@ struct SyncBehaviourTests {
         #expect(statsFigures(again.out)["Number of regular files transferred"] == "0")
     }
 
+    /// Several sources with names in common: rsync's list holds every source's entries (a
+    /// later file of a name left out, a directory merged, each `dir/`'s `.`), and its counts and
+    /// total size include them all; the tree holds the first source's.
+    @Test(arguments: [[], ["--exclude=x"], ["-L"], ["-r"]])
+    func mergedSourcesCountAsRsyncs(flags: [String]) throws {
+        let t = TempDir()
+        for d in ["src", "src/d", "srcb", "srcb/d", "srcb/n", "src3"] { mkdir(t.sub(d), 0o755) }
+        writeFile(t.sub("src/d/x"), [1, 2]); writeFile(t.sub("srcb/d/x"), [1, 2, 3]); writeFile(t.sub("srcb/d/y"), [4, 4, 4, 4])
+        writeFile(t.sub("src/n"), [5, 5, 5, 5, 5]); writeFile(t.sub("srcb/n/z"), [6, 6, 6, 6, 6, 6])
+        symlink("abc", t.sub("src/l")); symlink("abcdef", t.sub("srcb/l")); writeFile(t.sub("src3/l"), [7, 7])
+        let sources = ["src/", "srcb/", "src3/"].map { t.sub($0) }
+        for d in sources { touchTree(d, "2024-01-02 03:04:05") }
+        let r = run(["rsync", "-a", "--stats"] + flags + sources + [t.sub("r")])
+        let s = run(["sy", "-a", "--stats"] + flags + sources + [t.sub("s")])
+        #expect(r.code == s.code, "rsync \(r)\nsy \(s)")
+        let rf = statsFigures(r.out), sf = statsFigures(s.out)
+        for k in ["Number of files", "Number of created files", "Total file size"] {
+            #expect(sf[k] == rf[k], "\(k): rsync \(rf[k] ?? "missing"), sy \(sf[k] ?? "missing")")
+        }
+        let total = { (o: String) in o.split(separator: "\n").first { $0.hasPrefix("total size is ") }?.split(separator: " ")[3] }
+        #expect(total(s.out) != nil && total(s.out) == total(r.out), "\(s.out)")
+        #expect(TreeSnapshot(t.sub("s")).diff(TreeSnapshot(t.sub("r"))).isEmpty)
+    }
+
+    /// Deletions stopped at --max-delete exit 25, unless a file also failed: then 23, as rsync
+    /// (a failure says more than the limit).
+    @Test func deleteLimitYieldsToFailures() throws {
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755); mkdir(t.sub("src/d"), 0o755)
+        writeFile(t.sub("src/a"), [1])
+        for tool in ["r", "s"] {
+            mkdir(t.sub(tool), 0o755); mkdir(t.sub(tool + "/d"), 0o755)
+            for i in 0..<4 { writeFile(t.sub("\(tool)/x\(i)"), [2]) }
+        }
+        let limit = ["-a", "--delete", "--max-delete=1"]
+        let r = run(["rsync"] + limit + [t.sub("src") + "/", t.sub("r")])
+        let s = run(["sy"] + limit + [t.sub("src") + "/", t.sub("s")])
+        #expect(r.code == 25 && s.code == 25, "rsync \(r)\nsy \(s)")
+        // A link without referent followed (-L) fails in a directory of its own; deletions
+        // elsewhere still stop at the limit.
+        symlink("nowhere", t.sub("src/d/broken"))
+        let rl = run(["rsync", "-L"] + limit + [t.sub("src") + "/", t.sub("r")])
+        let sl = run(["sy", "-L"] + limit + [t.sub("src") + "/", t.sub("s")])
+        #expect(rl.code == 23 && sl.code == 23, "rsync \(rl)\nsy \(sl)")
+        #expect(rl.err.contains("--max-delete") && sl.err.contains("--max-delete"), "rsync \(rl)\nsy \(sl)")
+        #expect(TreeSnapshot(t.sub("s")).nodes.count == TreeSnapshot(t.sub("r")).nodes.count)
+    }
+
     @Test func missingSourceChangesNothingAndExits23() {
         let t = TempDir()
         let r = run(["sy", "-a", "--delete", t.sub("nope") + "/", t.sub("dst")])

@@ -24,14 +24,16 @@ public enum ExitStatus: Int32, Sendable {
     /// Internal, between sy and sy-apply: only verification failures; sy redoes those files whole.
     case redo = 100
 
-    /// Combines two per-stage outcomes: any hard failure wins, then 23, then 24.
+    /// Combines two per-stage outcomes: any hard failure wins, then 23, then 24, then 25 (rsync's
+    /// order: a file that failed or vanished says more than deletions stopped at --max-delete).
     public func merged(with other: ExitStatus) -> ExitStatus {
         func rank(_ s: ExitStatus) -> Int {
             switch s {
             case .ok: return 0
-            case .vanished: return 1
-            case .partial: return 2
-            default: return 3
+            case .deleteLimit: return 1
+            case .vanished: return 2
+            case .partial: return 3
+            default: return 4
             }
         }
         return rank(other) > rank(self) ? other : self

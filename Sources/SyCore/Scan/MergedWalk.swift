@@ -18,6 +18,8 @@ final class MergedWalk: SourceWalk {
     private var isRoot = false
     /// Items of one name to return before the walk moves on (see `next`).
     private var queued: [WalkItem] = []
+    /// Entries left out for a directory of the same name that comes later (see `mergedAway`).
+    private var leftForDirectory: [PathBytes: [MergedEntry]] = [:]
 
     init(_ walkers: [TreeWalker]) {
         self.walkers = walkers
@@ -40,6 +42,7 @@ final class MergedWalk: SourceWalk {
                 best = i
             }
             guard let b = best, let item = heads[b] else { return nil }
+            if !leftForDirectory.isEmpty, let away = leftForDirectory.removeValue(forKey: item.path) { item.mergedAway += away }
             let isDir = item.kind == .directory
             // The same path in the sources that come later: dropped, or merged if directories.
             last = walkers.indices.filter { i in
@@ -49,18 +52,22 @@ final class MergedWalk: SourceWalk {
             if !isDir && walkers.indices.contains(where: { !last.contains($0) && walkers[$0].listsDirectory(item.path) }) {
                 // Another source has a directory of this name: it wins; this entry is left out
                 // (a link without referent is still returned: the scan reports it, sends nothing).
+                let away = last.compactMap { heads[$0]!.noReferent ? nil : MergedEntry(heads[$0]!) }
+                if !away.isEmpty { leftForDirectory[item.path, default: []] += away }
                 for i in last { heads[i] = walkers[i].next() }
                 if item.noReferent { last = []; return item }
                 continue
             }
             for i in last { taken[i] = true }
+            // The entry sent: the first source's (of a non-directory, the first that is there).
+            let winner = isDir ? b : (last.first { !heads[$0]!.noReferent } ?? b)
+            heads[winner]!.mergedAway += last.filter { $0 != winner && !heads[$0]!.noReferent }.map { MergedEntry(heads[$0]!) }
             isRoot = item.path == [0x2E]
             if !isDir && last.count > 1 && last.contains(where: { heads[$0]!.noReferent || heads[$0]!.unsafeTarget != nil }) {
                 // rsync lists every source before it drops a later one's entry of the same name:
                 // a link without referent is reported whichever source holds it, an unsafe link
                 // followed is said, and the first source's entry that is there is the one sent.
                 // The others come first, marked to be reported only.
-                let winner = last.first { !heads[$0]!.noReferent } ?? last[0]
                 queued = last.filter { $0 != winner && (heads[$0]!.noReferent || heads[$0]!.unsafeTarget != nil) }.map { heads[$0]! }
                 for d in queued { d.duplicate = true }
                 queued.append(heads[winner]!)
@@ -95,5 +102,17 @@ final class MergedWalk: SourceWalk {
     var oneFileSystemDev: UInt64? {
         get { walkers.first?.oneFileSystemDev }
         set { for w in walkers { w.oneFileSystemDev = newValue } }
+    }
+}
+
+/// What rsync's counts take from an entry the merge left out: its kind and size (a symlink's:
+/// its target's length).
+public struct MergedEntry: Sendable {
+    public var kind: EntryKind
+    public var size: Int64
+
+    init(_ item: WalkItem) {
+        kind = item.kind
+        size = item.kind == .file ? item.stat.size : (item.kind == .symlink ? Int64(item.target.count) : 0)
     }
 }

@@ -30,6 +30,9 @@ public final class WalkItem: @unchecked Sendable {
     public var unsafeTarget: PathBytes?
     /// A later source's entry of a name an earlier one sends (see `MergedWalk`): reported, not sent.
     public var duplicate = false
+    /// Later sources' entries of this name that the merge left out or merged into this one:
+    /// rsync's file list holds them all, and its counts (--stats, "total size") include them.
+    public var mergedAway: [MergedEntry] = []
 
     public init(path: PathBytes, stat: FileStat, kind: EntryKind, target: PathBytes, dirfd: Int32, name: PathBytes) {
         self.path = path; self.stat = stat; self.kind = kind; self.target = target; self.dirfd = dirfd; self.name = name

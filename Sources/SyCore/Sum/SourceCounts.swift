@@ -4,14 +4,34 @@ struct SourceCounts {
     var totalSize: UInt64 = 0
 
     mutating func add(_ e: Entry) {
+        add(e.kind, size: e.kind == .symlink ? Int64(e.target.count) : e.size)
+    }
+
+    /// One entry of `kind`; `size` counts for a file or a symlink (its target's length).
+    mutating func add(_ kind: EntryKind, size: Int64) {
         files += 1
-        switch e.kind {
-        case .file: reg += 1; totalSize += UInt64(e.size)
+        switch kind {
+        case .file: reg += 1; totalSize += UInt64(max(0, size))
         case .directory: dir += 1
-        case .symlink: link += 1; totalSize += UInt64(e.target.count)
+        case .symlink: link += 1; totalSize += UInt64(max(0, size))
         case .charDevice, .blockDevice: dev += 1
         case .fifo, .socket: special += 1
         }
+    }
+
+    /// The entries a scan of several sources merged away (`mergedItems`): rsync's list holds them too.
+    mutating func addMerged(_ items: [SummaryItem]) {
+        func v(_ k: String) -> UInt64 { items.first { $0.key == "merged_" + k }?.value ?? 0 }
+        files += v("files"); reg += v("reg"); dir += v("dir"); link += v("link"); dev += v("dev"); special += v("special")
+        totalSize += v("size")
+    }
+
+    /// These counts as the entries-stream summary of what a merge of several sources left out.
+    var mergedItems: [SummaryItem] {
+        [SummaryItem(key: "merged_files", value: files), SummaryItem(key: "merged_reg", value: reg),
+         SummaryItem(key: "merged_dir", value: dir), SummaryItem(key: "merged_link", value: link),
+         SummaryItem(key: "merged_dev", value: dev), SummaryItem(key: "merged_special", value: special),
+         SummaryItem(key: "merged_size", value: totalSize)]
     }
 
     func items(entryBytes: UInt64) -> [SummaryItem] {

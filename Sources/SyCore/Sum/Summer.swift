@@ -277,6 +277,7 @@ public final class Summer {
             case .summary(let items):
                 // The size of rsync's file list, where it is more than the entries sent.
                 if let n = items.first(where: { $0.key == "list_entries" })?.value { totals?.raise(entries: n) }
+                counts.addMerged(items)
             case .filterFile(let dir, let name, let content):
                 sentFilterFiles[PathOps.join(dir, name)] = content
             case .dirNames(let dir, let names):

@@ -109,8 +109,8 @@ public struct Pipeline {
     }
 
     /// Exit codes of a stage that finished its part: success, some files failed or vanished,
-    /// files to redo.
-    static let softCodes: Set<Int32> = [0, 23, 24, ExitStatus.redo.rawValue]
+    /// deletions stopped at --max-delete, files to redo.
+    static let softCodes: Set<Int32> = [0, 23, 24, 25, ExitStatus.redo.rawValue]
 
     /// Combines stage exit codes: the stage that really failed (not one that only saw its
     /// neighbour's stream break), else 23/24. Returns the status and the failing stage's name.
@@ -141,6 +141,7 @@ public struct Pipeline {
         for c in codes {
             if c == 23 { s = s.merged(with: .partial) }
             if c == 24 { s = s.merged(with: .vanished) }
+            if c == 25 { s = s.merged(with: .deleteLimit) }
         }
         // Files that failed verification are redone in a second pass, which reports the rest again.
         if codes.contains(ExitStatus.redo.rawValue) { return (.redo, nil) }
