@@ -98,6 +98,8 @@ struct SySum: ParsableCommand {
     var jobs: Int?
     @Flag(name: .customLong("safe-links"), help: "Ignore symlinks that point outside the tree (neither made nor deleted).")
     var safeLinks = false
+    @Flag(name: .customLong("note-unsafe-links"), help: "With --safe-links, say each unsafe symlink ignored (rsync's -v).")
+    var noteUnsafeLinks = false
     @Flag(name: [.customShort("y"), .customLong("fuzzy")], help: "Find a similar file in the destination directory as the basis of a new file.")
     var fuzzy = false
     @Flag(name: .customLong("append"), help: "Send only the data past the destination's end (files that grew).")
@@ -152,6 +154,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.append = cmd.append
     o.fuzzy = cmd.fuzzy
     o.safeLinks = cmd.safeLinks
+    o.noteUnsafeLinks = cmd.noteUnsafeLinks
     o.appendVerify = cmd.appendVerify
     o.appendSecondPass = cmd.appendSecondPass
     o.userMap = try cmd.usermap.map { spec throws(SyError) in try IdMap(spec, group: false) }

@@ -53,6 +53,30 @@ struct SymlinkTests {
         #expect(said(rr).isEmpty == !(args.contains("-av") || args.contains("--info=symsafe")), "\(rr.out)")
     }
 
+    /// --safe-links with -v (or --info=name) says each unsafe link it leaves out, in rsync's
+    /// words, where rsync's generator looks at it: not for a name --existing skips (nothing
+    /// there) or --ignore-existing skips (something there). The same lines (in any order:
+    /// rsync's generator says them ahead of the receiver's names); none with -q or -i alone.
+    @Test(arguments: [["-av"], ["-a", "--info=name"], ["-avq"], ["-ai"], ["-av", "--existing"], ["-av", "--ignore-existing"], ["-avn"]])
+    func unsafeLinksIgnoredAreSaidAsRsync(args: [String]) throws {
+        let t = TempDir("links")
+        tree(t)
+        // One of them already in the destination (what --existing and --ignore-existing look at).
+        for d in ["r", "s"] {
+            mkdir(t.sub(d), 0o755)
+            symlink("/etc/hostname", t.sub(d + "/abs"))
+            touchTree(t.sub(d), "2024-01-02 03:04:05")
+        }
+        let rr = run(["rsync", "--safe-links"] + args + ["src/", "r/"], cwd: t.path)
+        let ss = run(["sy", "--safe-links"] + args + ["src/", "s/"], cwd: t.path)
+        #expect(ss.code == rr.code, "\(args): rsync \(rr.code), sy \(ss)")
+        let said = { (x: RunResult) in x.out.split(separator: "\n").filter { $0.hasPrefix("ignoring unsafe symlink") }.sorted() }
+        #expect(said(ss) == said(rr), "\(args): rsync\n\(rr.out)\nsy\n\(ss.out)")
+        #expect(said(rr).isEmpty == (args.contains("-avq") || args == ["-ai"]), "\(rr.out)")
+        let d = TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true)
+        #expect(d.isEmpty, "\(args): \(d.prefix(8))")
+    }
+
     /// Two sources with a name in common where one holds a link without referent (-L): rsync
     /// reports it whichever source holds it (an IO error: nothing deleted) and sends the other
     /// source's entry when the first one's is the dangling link.

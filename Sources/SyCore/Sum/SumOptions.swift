@@ -56,6 +56,8 @@ public struct SumOptions: Sendable {
     public enum ListCountStyle: String, Sendable { case steps, total }
     /// `--safe-links`: symlinks pointing outside the tree are ignored (neither made nor deleted).
     public var safeLinks = false
+    /// With `safeLinks`: a note for each unsafe symlink ignored ("ignoring unsafe symlink", rsync's -v).
+    public var noteUnsafeLinks = false
     /// `-y`: new files may use a similar file in their destination directory as the basis.
     public var fuzzy = false
     /// `-X`/`-A`: extended attributes compared.

@@ -376,7 +376,12 @@ public final class Summer {
 
     func sourceOnly(_ s: Entry) throws(SyError) {
         if pass == .deletions { return } // nothing of the destination lies below it
-        if s.missing || ignoredLink(s) { return }
+        if s.missing { return }
+        if ignoredLink(s) {
+            // rsync's generator says so where --existing has not skipped the name already.
+            if !options.existing { try noteIgnoredLink(s) }
+            return
+        }
         guard wanted(s) else { try skipUnwanted(s); return }
         if sizeExcluded(s) { return }
         if options.existing {
@@ -575,6 +580,12 @@ public final class Summer {
         return last.deletable
     }
 
+    /// rsync's note (-v) for a symlink `--safe-links` ignores.
+    func noteIgnoredLink(_ s: Entry) throws(SyError) {
+        guard options.noteUnsafeLinks else { return }
+        try out.write(.message(level: 0, text: "ignoring unsafe symlink \"\(s.path.displayName)\" -> \"\(s.target.displayName)\""))
+    }
+
     /// `--safe-links`: an unsafe symlink from the sender is neither made nor lets its path be deleted.
     func ignoredLink(_ s: Entry) -> Bool {
         // Without -l a symlink is a "non-regular file" whatever it points to, as in rsync.
@@ -591,6 +602,8 @@ public final class Summer {
         if pass == .deletions { try deletionsBelow(s, d, walker); return }
         if ignoredLink(s) {
             if d.kind == .directory { walker.skipChildren(of: d.path) }
+            // (--ignore-existing skips the name before rsync's generator looks at the link.)
+            if !options.ignoreExisting { try noteIgnoredLink(s) }
             return
         }
         if s.missing {

@@ -102,7 +102,10 @@ public struct StageCommands: Sendable {
         if let b = r.blockSize { sum += ["-B", String(b)] }
         if let j = r.jobs { sum += ["--jobs", String(j)] }
         if r.fuzzy { sum.append("--fuzzy") }
-        if r.symlinks == .skipUnsafe || r.symlinks == .followDirsSkipUnsafe { sum.append("--safe-links") }
+        if r.symlinks == .skipUnsafe || r.symlinks == .followDirsSkipUnsafe {
+            sum.append("--safe-links")
+            if r.infoLevels.listsNames && !r.quiet { sum.append("--note-unsafe-links") }
+        }
         if r.dryRun { sum.append("-n") }
         // -vv lists what is up to date, as rsync's "X is uptodate" (itemizing shows nothing for it).
         if (r.removeSourceFiles && !r.dryRun) || (r.infoLevels.listsUnchanged && !r.itemize && r.outFormat == nil && !r.json)
