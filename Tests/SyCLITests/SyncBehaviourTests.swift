@@ -112,6 +112,24 @@ struct SyncBehaviourTests {
         #expect(TreeSnapshot(t.sub("s")).diff(TreeSnapshot(t.sub("r"))).isEmpty)
     }
 
+    /// rsync's counts hold its whole list, whatever is done with it: the directories -m prunes,
+    /// what --existing or --ignore-existing skip (a directory's contents included).
+    @Test(arguments: [["-m", "src/"], ["-m", "--exclude=f", "src/"], ["--existing", "src"], ["--existing", "src/"], ["--ignore-existing", "src/"]])
+    func statsCountTheWholeListAsRsync(args: [String]) throws {
+        let t = TempDir()
+        for d in ["src", "src/a", "src/a/b", "src/e", "r", "s", "r/e", "s/e"] { mkdir(t.sub(d), 0o755) }
+        writeFile(t.sub("src/a/b/f"), [1, 2, 3]); writeFile(t.sub("src/g"), [4]); symlink("g", t.sub("src/l"))
+        writeFile(t.sub("src/e/h"), [5, 5]); writeFile(t.sub("r/e/h"), [6]); writeFile(t.sub("s/e/h"), [6])
+        touchTree(t.path, "2024-01-02 03:04:05")
+        let r = run(["rsync", "-a", "--stats"] + args + ["r/"], cwd: t.path)
+        let s = run(["sy", "-a", "--stats"] + args + ["s/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0, "rsync \(r)\nsy \(s)")
+        let rf = statsFigures(r.out), sf = statsFigures(s.out)
+        #expect(rf.count == 8 && sf.count == 8)
+        for (k, v) in rf { #expect(sf[k] == v, "\(args) \(k): rsync \(v), sy \(sf[k] ?? "missing")") }
+        #expect(TreeSnapshot(t.sub("s")).diff(TreeSnapshot(t.sub("r"))).isEmpty)
+    }
+
     /// Deletions stopped at --max-delete exit 25, unless a file also failed: then 23, as rsync
     /// (a failure says more than the limit).
     @Test func deleteLimitYieldsToFailures() throws {

@@ -9,6 +9,9 @@ final class EntrySender {
     /// Directories held back, each with its DIR-NAMES record's names once known (sent with it).
     private var pendingDirs: [Entry] = []
     private var pendingNames: [[PathBytes]?] = []
+    private var pendingImplied: [Bool] = []
+    /// Directories `--prune-empty-dirs` left out (rsync's list holds them: its receiver prunes).
+    private(set) var prunedDirs = 0
     private var missing: ArraySlice<PathBytes>
 
     init(out: StreamWriter, names: IdNames?, prune: Bool, missing: [PathBytes]) {
@@ -22,6 +25,7 @@ final class EntrySender {
             // its namesake at the parent's start, as rsync, whose list never had it).
             pendingDirs.removeLast()
             pendingNames.removeLast()
+            if !pendingImplied.removeLast() { prunedDirs += 1 }
             if let i = pendingNames.indices.last, pendingDirs[i].path == PathOps.parent(last.path) {
                 pendingNames[i]?.removeAll { $0 == PathOps.base(last.path) }
             }
@@ -29,6 +33,7 @@ final class EntrySender {
         if implied || (prune && e.kind == .directory && e.path != [0x2E]) {
             pendingDirs.append(e)
             pendingNames.append(nil)
+            pendingImplied.append(implied)
             return
         }
         for (d, names) in zip(pendingDirs, pendingNames) {
@@ -37,10 +42,14 @@ final class EntrySender {
         }
         pendingDirs.removeAll()
         pendingNames.removeAll()
+        pendingImplied.removeAll()
         try write(e)
     }
 
-    func finish() throws(SyError) { try sendMissing(before: nil) }
+    func finish() throws(SyError) {
+        prunedDirs += pendingImplied.count { !$0 }
+        try sendMissing(before: nil)
+    }
 
     /// The DIR-NAMES record of a directory just sent, or held back with it (`-m`: it goes
     /// right after the directory's entry when that is sent; a subdirectory it names may still

@@ -81,8 +81,9 @@ public enum Scanner {
         }
         let hasher = options.checksum ? FileHasher() : nil
         var rootDev: UInt64? = walker.oneFileSystemDev
-        // Entries of later sources merged into or left out for an earlier one's of the same name.
-        var merged = SourceCounts()
+        // Entries rsync's list holds that the stream does not send: later sources' entries of a
+        // name an earlier one sends (merged or left out), and -m's pruned directories.
+        var unsent = SourceCounts()
         var filters = options.filters
         if filters.hasDirMerge, let root = set.transferRoot {
             filters.scanParents(of: root.path, includingRoot: !root.walked) { dir, name in
@@ -165,12 +166,12 @@ public enum Scanner {
             }
             if indexer != nil { entry.listIndex = indexer!.index(of: entry.path) }
             for m in item.mergedAway where filters.isEmpty || !filters.excludes(item.path, isDirectory: m.kind == .directory) {
-                merged.add(m.kind, size: m.size)
+                unsent.add(m.kind, size: m.size)
             }
             if item.path == [0x2E] && item.kind == .directory {
                 // Each `dir/` source lists its own `.`; the walk sends the first.
                 let others = set.contentsSources - 1 - item.mergedAway.count { $0.kind == .directory }
-                for _ in 0..<max(0, others) { merged.add(.directory, size: 0) }
+                for _ in 0..<max(0, others) { unsent.add(.directory, size: 0) }
             }
             try sender.send(entry, implied: item.implied)
             if item.kind == .directory && walker.willDescend, let kids = walker.childListing() {
@@ -196,7 +197,8 @@ public enum Scanner {
             // Entries numbered but not sent (-m's pruned directories) are in rsync's count.
             try out.write(.summary([SummaryItem(key: "list_entries", value: n)]))
         }
-        if merged.files > 0 { try out.write(.summary(merged.mergedItems)) }
+        for _ in 0..<sender.prunedDirs { unsent.add(.directory, size: 0) }
+        if unsent.files > 0 { try out.write(.summary(unsent.unsentItems)) }
         if sender.written == 0 && notes.isEmpty && status == .ok && ioErrors == 0 {
             // The sources were read and everything in them left out (filters): an empty note
             // tells sy-apply that rsync makes a `dir/` destination all the same.

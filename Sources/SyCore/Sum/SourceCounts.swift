@@ -19,19 +19,19 @@ struct SourceCounts {
         }
     }
 
-    /// The entries a scan of several sources merged away (`mergedItems`): rsync's list holds them too.
-    mutating func addMerged(_ items: [SummaryItem]) {
-        func v(_ k: String) -> UInt64 { items.first { $0.key == "merged_" + k }?.value ?? 0 }
+    /// The entries rsync's list holds that a scan did not send (`unsentItems`).
+    mutating func addUnsent(_ items: [SummaryItem]) {
+        func v(_ k: String) -> UInt64 { items.first { $0.key == "unsent_" + k }?.value ?? 0 }
         files += v("files"); reg += v("reg"); dir += v("dir"); link += v("link"); dev += v("dev"); special += v("special")
         totalSize += v("size")
     }
 
-    /// These counts as the entries-stream summary of what a merge of several sources left out.
-    var mergedItems: [SummaryItem] {
-        [SummaryItem(key: "merged_files", value: files), SummaryItem(key: "merged_reg", value: reg),
-         SummaryItem(key: "merged_dir", value: dir), SummaryItem(key: "merged_link", value: link),
-         SummaryItem(key: "merged_dev", value: dev), SummaryItem(key: "merged_special", value: special),
-         SummaryItem(key: "merged_size", value: totalSize)]
+    /// These counts as the entries-stream summary of what rsync's list holds and the stream does not send.
+    var unsentItems: [SummaryItem] {
+        [SummaryItem(key: "unsent_files", value: files), SummaryItem(key: "unsent_reg", value: reg),
+         SummaryItem(key: "unsent_dir", value: dir), SummaryItem(key: "unsent_link", value: link),
+         SummaryItem(key: "unsent_dev", value: dev), SummaryItem(key: "unsent_special", value: special),
+         SummaryItem(key: "unsent_size", value: totalSize)]
     }
 
     func items(entryBytes: UInt64) -> [SummaryItem] {

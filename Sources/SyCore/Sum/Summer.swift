@@ -257,16 +257,17 @@ public final class Summer {
                 var e = try Entry.decode(&r)
                 try r.expectEnd()
                 sawEntry = true
+                if !e.missing {
+                    // (In rsync's list, and its counts, whether or not anything is done with it.)
+                    counts.add(e)
+                    totals?.listed(counts)
+                }
                 if let p = skipPrefix, PathOps.isInside(e.path, p) { continue }
                 let (uid, gid) = (e.uid, e.gid)
                 idNames?.map(&e)
                 if options.userMap != nil || options.groupMap != nil { applyIdMaps(&e, uid: uid, gid: gid) }
                 skipPrefix = nil
                 if !filtersStarted { startFilters(first: e) }
-                if !e.missing {
-                    counts.add(e)
-                    totals?.listed(counts)
-                }
                 return e
             }
             let rec = try Record.decode(type, &r)
@@ -277,7 +278,7 @@ public final class Summer {
             case .summary(let items):
                 // The size of rsync's file list, where it is more than the entries sent.
                 if let n = items.first(where: { $0.key == "list_entries" })?.value { totals?.raise(entries: n) }
-                counts.addMerged(items)
+                counts.addUnsent(items)
             case .filterFile(let dir, let name, let content):
                 sentFilterFiles[PathOps.join(dir, name)] = content
             case .dirNames(let dir, let names):

@@ -11,7 +11,7 @@ public enum Lister {
         let out = TextOutput(fd: 1)
         var counts = SourceCounts()
         while let rec = try reader.nextRecord() {
-            if case .summary(let items) = rec { counts.addMerged(items) }
+            if case .summary(let items) = rec { counts.addUnsent(items) }
             guard case .entry(let e) = rec else { continue }
             counts.add(e)
             if quiet { continue }
