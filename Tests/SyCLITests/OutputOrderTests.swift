@@ -33,6 +33,28 @@ struct OutputOrderTests {
         r.out.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("created directory") }
     }
 
+    /// Without recursion rsync lists the named sources whole before it sends anything, so the
+    /// sender's notes ("skipping directory d") come before the first name, line for line.
+    @Test(arguments: [["-lv", "*"], ["-tv", "d1", "f", "d0", "g"], ["-lv", "--copy-unsafe-links", "d1", "out", "f"], ["-v", ".", "d1/", "d0"]])
+    func notesOfAListWithoutRecursionComeFirst(args: [String]) throws {
+        let t = TempDir()
+        for d in ["src", "src/d0", "src/d1"] { mkdir(t.sub(d), 0o755) }
+        for n in ["f", "g", "d0/x"] { writeFile(t.sub("src/" + n), [1]) }
+        writeFile(t.sub("outside"), [2])
+        symlink("g", t.sub("src/l")); symlink("../outside", t.sub("src/out"))
+        touchTree(t.sub("src"), "2024-01-02 03:04:05")
+        let sources = args.filter { !$0.hasPrefix("-") }
+        let flags = args.filter { $0.hasPrefix("-") }
+        func sync(_ tool: String, _ dest: String) -> [String] {
+            let r = sh("cd \(shellQuote(t.sub("src"))) && \(tool) \(flags.joined(separator: " ")) \(sources.joined(separator: " ")) ../\(dest)/")
+            #expect(r.code == 0, "\(tool): \(r)")
+            return r.out.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("sent ") && !$0.hasPrefix("total size") && !$0.hasPrefix("created directory") }
+        }
+        let r = sync("rsync", "r"), s = sync("sy", "s")
+        #expect(r == s, "rsync:\n\(r.joined(separator: "\n"))\nsy:\n\(s.joined(separator: "\n"))")
+        #expect(r.contains { $0.hasPrefix("skipping directory") })
+    }
+
     /// Names as rsync writes them: control bytes and bytes of no UTF-8 character as `\#ooo`,
     /// a tab and DEL as they are, a backslash that would read as such an escape escaped too.
     @Test(arguments: [["-ai"], ["-av"], ["-a", "--list-only"], ["-a", "--out-format=%n|%i"]])

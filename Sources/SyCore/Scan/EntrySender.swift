@@ -1,7 +1,7 @@
 /// Writes the scan's entries in stream order: with `--prune-empty-dirs` a directory is held
 /// back until something other than a directory turns up below it, and so is an implied
 /// directory of `-R` until anything does; `--delete-missing-args` names are slotted in where
-/// they belong.
+/// they belong. Without recursion everything waits for the end of the scan (see `holding`).
 final class EntrySender {
     private let out: StreamWriter
     private let names: IdNames?
@@ -13,9 +13,14 @@ final class EntrySender {
     /// Directories `--prune-empty-dirs` left out (rsync's list holds them: its receiver prunes).
     private(set) var prunedDirs = 0
     private var missing: ArraySlice<PathBytes>
+    /// Records held back until `finish`: rsync lists non-recursive sources whole before it
+    /// transfers anything, so the scan's notes ("skipping directory d") come first. Nil: none held.
+    private var held: [(RecordType, [UInt8])]?
 
-    init(out: StreamWriter, names: IdNames?, prune: Bool, missing: [PathBytes]) {
+    /// `holdAll`: hold every record until `finish` (a list of the named sources only, no recursion).
+    init(out: StreamWriter, names: IdNames?, prune: Bool, missing: [PathBytes], holdAll: Bool = false) {
         self.out = out; self.names = names; self.prune = prune; self.missing = missing[...]
+        if holdAll { held = [] }
     }
 
     func send(_ e: Entry, implied: Bool = false) throws(SyError) {
@@ -49,6 +54,23 @@ final class EntrySender {
     func finish() throws(SyError) {
         prunedDirs += pendingImplied.count { !$0 }
         try sendMissing(before: nil)
+        if let records = held {
+            held = nil
+            for (type, payload) in records {
+                out.payload = payload
+                try out.emit(type)
+            }
+        }
+    }
+
+    /// Emits the record encoded in `out.payload`, or holds it.
+    private func emit(_ type: RecordType) throws(SyError) {
+        if held != nil {
+            held!.append((type, out.payload))
+            out.payload.removeAll(keepingCapacity: true)
+        } else {
+            try out.emit(type)
+        }
     }
 
     /// The DIR-NAMES record of a directory just sent, or held back with it (`-m`: it goes
@@ -64,7 +86,7 @@ final class EntrySender {
 
     private func writeDirNames(_ dir: PathBytes, _ names: [PathBytes]) throws(SyError) {
         Record.dirNames(dir: dir, names: names).encode(into: &out.payload)
-        try out.emit(.dirNames)
+        try emit(.dirNames)
     }
 
     private func sendMissing(before path: PathBytes?, isDir: Bool = false) throws(SyError) {
@@ -81,8 +103,13 @@ final class EntrySender {
 
     private func write(_ e: Entry) throws(SyError) {
         written += 1
-        if let names { for r in names.records(uid: e.uid, gid: e.gid) { try out.write(r) } }
+        if let names {
+            for r in names.records(uid: e.uid, gid: e.gid) {
+                r.encode(into: &out.payload)
+                try emit(r.type)
+            }
+        }
         e.encode(into: &out.payload)
-        try out.emit(.entry)
+        try emit(.entry)
     }
 }

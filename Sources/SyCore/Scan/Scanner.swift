@@ -67,8 +67,17 @@ public enum Scanner {
                             onNote: { notes.append($0) }, onProblem: report)
         for n in notes { try out.write(.message(level: 0, text: n)) }
         try sendIOErrors()
+        // Without recursion rsync lists the named sources whole, one argument after another, and
+        // its notes come out as it goes, before anything is sent: the entries wait for the end
+        // of the scan, and the notes go first, in the order of the arguments.
+        let wholeFirst = !options.recursive && !options.dirs
+        var heldNotes: [(position: Int, text: String)] = []
+        func note(_ text: String, for path: PathBytes) throws(SyError) {
+            guard wholeFirst else { try out.write(.message(level: 0, text: text)); return }
+            heldNotes.append((set.argumentPositions(of: path).first ?? Int.max, text))
+        }
         let sender = EntrySender(out: out, names: options.sendNames ? IdNames() : nil, prune: options.pruneEmptyDirs,
-                                 missing: options.deleteMissing ? set.missing : [])
+                                 missing: options.deleteMissing ? set.missing : [], holdAll: wholeFirst)
         // Named sources only: the receiver looks at those names in the destination, not at all of it.
         if let top = set.topNames { try sender.sendDirNames([0x2E], top) }
         let walker = set.walker(recursive: options.recursive, contents: options.recursive || options.dirs,
@@ -97,7 +106,7 @@ public enum Scanner {
             }
             if options.noteUnsafeLinks, let t = item.unsafeTarget {
                 // rsync's sender says it as it lists the link, before filters or the referent.
-                try out.write(.message(level: 0, text: "copying unsafe symlink \"\(item.path.displayName)\" -> \"\(t.displayName)\""))
+                try note("copying unsafe symlink \"\(item.path.displayName)\" -> \"\(t.displayName)\"", for: item.path)
             }
             if item.noReferent && item.isArgument {
                 // rsync follows a source argument before filtering it.
@@ -117,7 +126,12 @@ public enum Scanner {
             if item.duplicate { continue }
             if item.kind == .directory && item.path == [0x2E] && !options.recursive && !options.dirs {
                 // Said once for each `dir/` source, as rsync does.
-                for _ in 0..<max(1, set.contentsSources) { try out.write(.message(level: 0, text: "skipping directory .")) }
+                let positions = set.argumentPositions(of: [0x2E])
+                if wholeFirst && !positions.isEmpty {
+                    for p in positions { heldNotes.append((p, "skipping directory .")) }
+                } else {
+                    for _ in 0..<max(1, set.contentsSources) { try note("skipping directory .", for: item.path) }
+                }
                 continue
             }
             var withoutContents = item.noContents
@@ -125,7 +139,7 @@ public enum Scanner {
                 walker.skipChildren()
                 if !options.dirs {
                     // rsync's note goes to stdout: the receiver prints it.
-                    try out.write(.message(level: 0, text: "skipping directory \(item.path.displayName)"))
+                    try note("skipping directory \(item.path.displayName)", for: item.path)
                     continue
                 }
                 withoutContents = true // -d: the directory without what is in it
@@ -192,6 +206,9 @@ public enum Scanner {
             }
         }
         try sendIOErrors()
+        for n in heldNotes.enumerated().sorted(by: { ($0.element.position, $0.offset) < ($1.element.position, $1.offset) }) {
+            try out.write(.message(level: 0, text: n.element.text))
+        }
         try sender.finish()
         if let n = indexer?.count, n > UInt64(sender.written) {
             // Entries numbered but not sent (-m's pruned directories) are in rsync's count.

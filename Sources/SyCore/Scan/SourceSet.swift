@@ -108,6 +108,13 @@ public final class SourceSet {
     /// How many sources send a directory's contents (`dir/`).
     public var contentsSources: Int { sources.filter(\.contents).count }
 
+    /// The positions among the arguments of the sources that send `path` (a stream name at the
+    /// top: `.` for the `dir/` sources); empty under -R or where none does.
+    public func argumentPositions(of path: PathBytes) -> [Int] {
+        guard relative == nil else { return [] }
+        return sources.indices.filter { path == [0x2E] ? sources[$0].contents : (!sources[$0].contents && sources[$0].streamName == path) }
+    }
+
     /// The entries of rsync's first file list: one per source found that `excluded` (a stream
     /// name, whether it is a directory) leaves in, duplicates included; and how many distinct
     /// names they have (the stream sends a duplicate once).
