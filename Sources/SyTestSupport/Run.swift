@@ -62,3 +62,10 @@ public func system(script: String) -> Int32 {
     guard let child = try? Child.spawn(argv, name: "sh", stdin: 0, stdout: 1) else { return 127 }
     return child.wait()
 }
+
+/// A shell command that signals the processes whose command line matches `pattern` (pkill -f)
+/// as soon as there is one: tried every 0.1 s for up to 6 s, so a slow machine that starts the
+/// stage late still sees it stopped mid-way rather than let through.
+public func pkillWhenRunning(_ signal: String, _ pattern: String) -> String {
+    "for i in $(seq 60); do pkill -\(signal) -f \(shellQuote(pattern)) && break; sleep 0.1; done"
+}

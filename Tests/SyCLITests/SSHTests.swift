@@ -101,6 +101,11 @@ struct SSHTests {
         #expect(readFile(home + "/" + name) == [1, 2, 3])
         let pull = sy(server, [remote(server, "~/" + name), t.sub("back")])
         #expect(pull.code == 0 && readFile(t.sub("back")) == [1, 2, 3], "\(pull)")
+        // Without -e the remote shell is SY_RSH's, else rsync's RSYNC_RSH (here with the port and key).
+        for v in ["SY_RSH", "RSYNC_RSH"] {
+            let viaEnv = run(["env", "-u", "SY_RSH", "\(v)=\(server.rsh)", "sy", "--remote-sy", Tools.dir, remote(server, "~/" + name), t.sub("env-" + v)])
+            #expect(viaEnv.code == 0 && readFile(t.sub("env-" + v)) == [1, 2, 3], "\(v): \(viaEnv)")
+        }
     }
 
     @Test func hostToHostAndOneConnectionPerHost() throws {
@@ -392,7 +397,7 @@ struct SSHTests {
         let new = TreeSnapshot(t.sub("src"))
         let script = """
             sy -a -e \(shellQuote(server.rsh)) --remote-sy \(shellQuote(Tools.dir)) --bwlimit=20000 \(shellQuote(t.sub("src")))/ 127.0.0.1:\(shellQuote(t.sub("dst"))) &
-            sleep 0.8; pkill -KILL -f '^[^ ]*sy-apply .*\(t.sub("dst"))'; wait $!; echo "exit=$?"
+            sleep 0.8; \(pkillWhenRunning("KILL", "^[^ ]*sy-apply .*" + t.sub("dst"))); wait $!; echo "exit=$?"
             """
         let r = sh(script)
         #expect(!r.out.contains("exit=0"), "the sync should fail when its remote stage dies: \(r)")

@@ -221,7 +221,7 @@ struct SafetyTests {
         mkdir(t.sub("src"), 0o755)
         writeFile(t.sub("src/big"), [UInt8](repeating: 3, count: 50_000_000))
         let q = shellQuote
-        let r = sh("sy -a --bwlimit=20M \(q(t.sub("src")))/ \(q(t.sub("dst"))) & sleep 0.7; pkill -\(signal) -f '^[^ ]*sy-apply .*\(t.sub("dst"))'; wait $!; echo exit=$?")
+        let r = sh("sy -a --bwlimit=20M \(q(t.sub("src")))/ \(q(t.sub("dst"))) & sleep 0.7; \(pkillWhenRunning(signal, "^[^ ]*sy-apply .*" + t.sub("dst"))); wait $!; echo exit=$?")
         #expect(r.out.contains(signal == "TERM" ? "exit=20" : "exit="), "\(r)")
         #expect(!r.out.contains("exit=0"), "\(r)")
         let left = TreeSnapshot(t.sub("dst")).nodes.keys.filter { $0 != [0x2E] }
@@ -269,7 +269,7 @@ struct SafetyTests {
         let partial = absolute ? ["--partial-dir=" + t.sub("kept")] : ["--partial"]
         let keptPath = absolute ? t.sub("kept/big") : t.sub("dst/.sy-partial/big")
         // Data through the stream (--no-W), slowly, then SIGTERM to the receiver.
-        let r = sh("sy -a -P \(partial.map(q).joined(separator: " ")) --no-W --bwlimit=15M \(q(t.sub("src")))/ \(q(t.sub("dst"))) >/dev/null & sleep 1; pkill -TERM -f '^[^ ]*sy-apply .*\(t.sub("dst"))'; wait $!; echo exit=$?")
+        let r = sh("sy -a -P \(partial.map(q).joined(separator: " ")) --no-W --bwlimit=15M \(q(t.sub("src")))/ \(q(t.sub("dst"))) >/dev/null & sleep 1; \(pkillWhenRunning("TERM", "^[^ ]*sy-apply .*" + t.sub("dst"))); wait $!; echo exit=$?")
         #expect(r.out.contains("exit=20"), "\(r)")
         #expect(!exists(t.sub("dst/big")), "no partial file under the final name")
         let kept = readFile(keptPath) ?? []

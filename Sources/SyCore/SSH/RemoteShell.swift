@@ -19,7 +19,9 @@ public final class RemoteShell {
     public init(_ request: SyncRequest) {
         self.request = request
         toolDir = executableDirectory()
-        let given = request.rsh ?? getenv("SY_RSH").map { String(cString: $0) }
+        // -e, else SY_RSH, else rsync's RSYNC_RSH (set for rsync, meant for this too).
+        func env(_ name: String) -> String? { getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } }
+        let given = request.rsh ?? env("SY_RSH") ?? env("RSYNC_RSH")
         let words = splitShellWords(given ?? "ssh")
         let program = words.first.map { PathOps.base(Array($0.utf8)) } ?? []
         rshWords = words + (program.starts(with: Array("ssh".utf8)) ? request.sshOptions : [])
