@@ -527,7 +527,8 @@ public final class Summer {
         if let pd = options.partialDir, d.kind == .directory, PathOps.base(d.path) == pd { return }
         guard deletable(d.path) else { return }
         if deletionsStopped {
-            try noteDeletionsSkipped()
+            // With --delete-after rsync says so where it would delete, after the transfers (`finish`).
+            if !(options.deleteLater && !options.deleteDelay) { try noteDeletionsSkipped() }
             return
         }
         if filters.excludes(d.path, isDirectory: d.kind == .directory, side: .receiver) { return }
