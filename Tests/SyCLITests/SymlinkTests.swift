@@ -77,6 +77,23 @@ struct SymlinkTests {
         #expect(d.isEmpty, "\(args): \(d.prefix(8))")
     }
 
+    /// -K keeps a destination symlink to a directory where the source has a directory: the
+    /// link gets the directory's time, and a mode that differs is not set through it (rsync 3.5
+    /// will not follow the link: ELOOP, exit 23), as rsync; the same mode passes quietly.
+    @Test(arguments: [(0o700, ["-aK"]), (0o700, ["-aKi", "--chmod=D750"]), (0o755, ["-aK"]), (0o700, ["-rtK"]), (0o700, ["-aKn"])] as [(Int, [String])])
+    func keptDirLinkModeAsRsync(mode: Int, args: [String]) throws {
+        let t = TempDir("links")
+        let build = "mkdir -p src/d dst/real && chmod \(String(mode, radix: 8)) src/d && echo 1 > src/d/f && ln -s real dst/d && touch -d 2020-01-01 src/d src/d/f dst/real"
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir r s && (cd r && \(build)) && (cd s && \(build))") == 0)
+        let r = run(["rsync"] + args + ["src/", "dst/"], cwd: t.sub("r"))
+        let s = run(["sy"] + args + ["src/", "dst/"], cwd: t.sub("s"))
+        #expect(r.code == s.code, "\(args): rsync \(r)\nsy \(s)")
+        #expect(r.out == s.out, "\(args): rsync\n\(r.out)\nsy\n\(s.out)")
+        #expect(lstat(t.sub("s/dst/real"))?.perms == lstat(t.sub("r/dst/real"))?.perms)
+        #expect(lstat(t.sub("s/dst/d"))?.kind == .symlink && lstat(t.sub("s/dst/d"))?.mtimeSec == lstat(t.sub("r/dst/d"))?.mtimeSec)
+        #expect(readFile(t.sub("s/dst/real/f")) == readFile(t.sub("r/dst/real/f")))
+    }
+
     /// Two sources with a name in common where one holds a link without referent (-L): rsync
     /// reports it whichever source holds it (an IO error: nothing deleted) and sends the other
     /// source's entry when the first one's is the dangling link.

@@ -340,13 +340,14 @@ public final class Applier {
         }
     }
 
-    /// -K: a directory reached through a symlink gets its mode like any other (chmod follows
-    /// the link), while its time and owner go to the link, as rsync sets them without following.
+    /// -K: a directory reached through a symlink keeps its mode: rsync 3.5's receiver will not
+    /// follow the link to change it (ELOOP), says so and exits 23; the time and owner go to
+    /// the link, as rsync sets them without following.
     func finalizeLinkedDir(_ d: PendingDir, fd: Int32) {
         defer { Sys.close(d.linkParent) }
         let e = d.plan.entry, name = PathOps.base(e.path)
         if d.plan.flags.contains(.perms) && options.perms {
-            do { try Sys.fchmod(fd, mode_t(e.perms)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
+            report(SyError.sys("failed to set permissions on", e.path, ELOOP, status: .partial))
         }
         if d.plan.flags.contains(.owner) || d.plan.flags.contains(.group) { lchown(dir: d.linkParent, name: name, e) }
         // rsync looks at the link's own time when it touches directories up at the end.

@@ -69,8 +69,9 @@ public enum Scanner {
         try sendIOErrors()
         // Without recursion rsync lists the named sources whole, one argument after another, and
         // its notes come out as it goes, before anything is sent: the entries wait for the end
-        // of the scan, and the notes go first, in the order of the arguments.
-        let wholeFirst = !options.recursive && !options.dirs
+        // of the scan, and the notes go first, in the order of the arguments. (Not for a
+        // --files-from list, which may be of any length: memory stays bounded.)
+        let wholeFirst = !options.recursive && !options.dirs && options.filesFrom == nil
         var heldNotes: [(position: Int, text: String)] = []
         func note(_ text: String, for path: PathBytes) throws(SyError) {
             guard wholeFirst else { try out.write(.message(level: 0, text: text)); return }
