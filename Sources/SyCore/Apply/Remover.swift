@@ -38,7 +38,9 @@ struct Remover {
             return false
         }
         guard let kind = st.kind else { return false }
-        if protects(path, kind == .directory) { return false }
+        // (Making room, the entry itself is not looked up in the filters: the sender sent its
+        // name, as rsync's delete_item for DEL_MAKE_ROOM; what a directory holds still is.)
+        if !quiet && protects(path, kind == .directory) { return false }
         if kind == .directory, contents(dir: dir, name: name, path: path) != .removed { return false }
         return item(dir: dir, name: name, path: path, st: st, kind: kind, quiet: quiet) == .removed
     }

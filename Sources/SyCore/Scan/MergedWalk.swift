@@ -18,6 +18,9 @@ final class MergedWalk: SourceWalk {
     private var isRoot = false
     /// Items of one name to return before the walk moves on (see `next`).
     private var queued: [WalkItem] = []
+    /// Whether the filters leave out a directory of this path: then it does not win over another
+    /// source's entry of the name (rsync's list never has it).
+    var excludesDirectory: (PathBytes) -> Bool = { _ in false }
     /// Entries left out for a directory of the same name that comes later (see `mergedAway`).
     private var leftForDirectory: [PathBytes: [MergedEntry]] = [:]
 
@@ -49,7 +52,8 @@ final class MergedWalk: SourceWalk {
                 guard let h = heads[i] else { return false }
                 return (h.kind == .directory) == isDir && h.path == item.path
             }
-            if !isDir && walkers.indices.contains(where: { !last.contains($0) && walkers[$0].listsDirectory(item.path) }) {
+            if !isDir && walkers.indices.contains(where: { !last.contains($0) && walkers[$0].listsDirectory(item.path) })
+                && !excludesDirectory(item.path) {
                 // Another source has a directory of this name: it wins; this entry is left out
                 // (a link without referent is still returned: the scan reports it, sends nothing).
                 let away = last.compactMap { heads[$0]!.noReferent ? nil : MergedEntry(heads[$0]!) }

@@ -100,6 +100,9 @@ public enum Scanner {
                 FilterFiles.read(Sys.atFDCWD, PathOps.join(dir, name))
             }
         }
+        if let merged = walker as? MergedWalk, !filters.isEmpty {
+            merged.excludesDirectory = { filters.excludes($0, isDirectory: true) }
+        }
         while let item = walker.next() {
             if options.oneFileSystem && rootDev == nil && item.kind == .directory {
                 rootDev = item.stat.dev

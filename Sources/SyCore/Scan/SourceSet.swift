@@ -168,7 +168,7 @@ public final class SourceSet {
         return try Sys.openat(dirfd, name, followLinks ? flags : flags | O_NOFOLLOW)
     }
 
-    /// The directory fd and name under which `path` lives in the sources.
+    /// The directory fd and name under which `path` (a non-directory) lives in the sources.
     public func locate(_ path: PathBytes) throws(Errno) -> (Int32, PathBytes) {
         if let r = relative { return try r.locate(path) }
         if path == [0x2E] {
@@ -191,8 +191,11 @@ public final class SourceSet {
             } else {
                 continue
             }
-            // Several sources: the path is in the first one that has it (`MergedWalk`'s rule).
-            if sources.count == 1 || (try? Sys.fstatat(found.0, found.1, follow: followLinks)) != nil { return found }
+            // Several sources: the path is in the first one that has it (`MergedWalk`'s rule) as
+            // a non-directory (what is located is a file's data or a source to remove; a later
+            // source's file is sent where an earlier one's directory of the name is filtered out).
+            if sources.count == 1 { return found }
+            if let st = try? Sys.fstatat(found.0, found.1, follow: followLinks), st.kind != .directory { return found }
         }
         throw failure
     }
