@@ -501,12 +501,12 @@ extension Applier {
                         writeBehind(off)
                     } else if let queue, l >= FileReceiver.queuedCopyMinimum {
                         // Read and hash here while the writer thread writes the piece before.
-                        let buf = queue.acquire()
-                        do { got = try Sys.preadFull(basisFd, buf, want, o + done) } catch {
+                        let buf = queue.acquire(), piece = min(want, queue.bufferSize)
+                        do { got = try Sys.preadFull(basisFd, buf, piece, o + done) } catch {
                             queue.cancel()
                             failure = SyError.sys("cannot read basis of", p.entry.path, error.code, status: .partial); break
                         }
-                        if got < want { queue.cancel(); return try ReceiveOutcome.basisShrank.consuming(self) }
+                        if got < piece { queue.cancel(); return try ReceiveOutcome.basisShrank.consuming(self) }
                         meter.advance(got)
                         r.hasher.update(buf, got)
                         queue.submit(count: got, fd: outFd, offset: off)

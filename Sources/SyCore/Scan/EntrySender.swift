@@ -1,7 +1,7 @@
 /// Writes the scan's entries in stream order: with `--prune-empty-dirs` a directory is held
 /// back until something other than a directory turns up below it, and so is an implied
 /// directory of `-R` until anything does; `--delete-missing-args` names are slotted in where
-/// they belong. Without recursion everything waits for the end of the scan (see `holding`).
+/// they belong. Without recursion everything waits for the end of the scan (see `held`).
 final class EntrySender {
     private let out: StreamWriter
     private let names: IdNames?

@@ -73,9 +73,11 @@ public enum Scanner {
         // --files-from list, which may be of any length: memory stays bounded.)
         let wholeFirst = !options.recursive && !options.dirs && options.filesFrom == nil
         var heldNotes: [(position: Int, text: String)] = []
-        func note(_ text: String, for path: PathBytes) throws(SyError) {
+        /// `nth`: which of the sources that send `path` the note is for (`.` comes from each `dir/`).
+        func note(_ text: String, for path: PathBytes, nth: Int = 0) throws(SyError) {
             guard wholeFirst else { try out.write(.message(level: 0, text: text)); return }
-            heldNotes.append((set.argumentPositions(of: path).first ?? Int.max, text))
+            let positions = set.argumentPositions(of: path)
+            heldNotes.append((nth < positions.count ? positions[nth] : Int.max, text))
         }
         let sender = EntrySender(out: out, names: options.sendNames ? IdNames() : nil, prune: options.pruneEmptyDirs,
                                  missing: options.deleteMissing ? set.missing : [], holdAll: wholeFirst)
@@ -130,12 +132,7 @@ public enum Scanner {
             if item.duplicate { continue }
             if item.kind == .directory && item.path == [0x2E] && !options.recursive && !options.dirs {
                 // Said once for each `dir/` source, as rsync does.
-                let positions = set.argumentPositions(of: [0x2E])
-                if wholeFirst && !positions.isEmpty {
-                    for p in positions { heldNotes.append((p, "skipping directory .")) }
-                } else {
-                    for _ in 0..<max(1, set.contentsSources) { try note("skipping directory .", for: item.path) }
-                }
+                for i in 0..<max(1, set.contentsSources) { try note("skipping directory .", for: item.path, nth: i) }
                 continue
             }
             var withoutContents = item.noContents

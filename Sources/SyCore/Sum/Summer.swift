@@ -528,7 +528,7 @@ public final class Summer {
         guard deletable(d.path) else { return }
         if deletionsStopped {
             // With --delete-after rsync says so where it would delete, after the transfers (`finish`).
-            if !(options.deleteLater && !options.deleteDelay) { try noteDeletionsSkipped() }
+            if !deletesAtTheEnd { try noteDeletionsSkipped() }
             return
         }
         if filters.excludes(d.path, isDirectory: d.kind == .directory, side: .receiver) { return }
@@ -561,7 +561,10 @@ public final class Summer {
 
     /// --delete-during or --delete-delay in one merge: rsync's generator deletes (or finds
     /// what to delete) in each directory as it goes.
-    var deletesAsItGoes: Bool { options.delete && pass == .whole && (!options.deleteLater || options.deleteDelay) }
+    var deletesAsItGoes: Bool { options.delete && pass == .whole && !deletesAtTheEnd }
+
+    /// --delete-after: the receiver looks for what to delete once everything is sent.
+    var deletesAtTheEnd: Bool { options.deleteLater && !options.deleteDelay }
 
     /// rsync's note, once, that the sender's IO error stops deletions.
     func noteDeletionsSkipped() throws(SyError) {

@@ -139,9 +139,7 @@ public struct Pipeline {
         if let i = firstPipe { return (.streamIO, stages[i].name) }
         var s = ExitStatus.ok
         for c in codes {
-            if c == 23 { s = s.merged(with: .partial) }
-            if c == 24 { s = s.merged(with: .vanished) }
-            if c == 25 { s = s.merged(with: .deleteLimit) }
+            if let soft = ExitStatus(rawValue: c), [.partial, .vanished, .deleteLimit].contains(soft) { s = s.merged(with: soft) }
         }
         // Files that failed verification are redone in a second pass, which reports the rest again.
         if codes.contains(ExitStatus.redo.rawValue) { return (.redo, nil) }
