@@ -130,6 +130,21 @@ struct SyncBehaviourTests {
         if flags == ["--exclude=d*/", "--delete"] { #expect(readFile(t.sub("s/dst/d23")) == Array("f\n".utf8)) }
     }
 
+    /// --force without --delete: a file replacing a directory removes what the directory
+    /// holds except what the rules protect, which stays with the directory, as rsync (exit 23,
+    /// "cannot delete non-empty directory"). sy removed the excluded file too.
+    @Test(arguments: [["--exclude=*.o"], ["--filter=P *.o"], ["--exclude=sub"], ["--filter=-p sub"]])
+    func forceKeepsWhatTheRulesProtect(flags: [String]) throws {
+        let t = TempDir()
+        let build = "mkdir -p src dst/x/sub && echo a > src/x && echo k > dst/x/keep.o && echo j > dst/x/sub/junk && echo o > dst/x/other && find src dst -exec touch -d 2020-01-01 {} +"
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir r s && (cd r && \(build)) && (cd s && \(build))") == 0)
+        let r = run(["rsync", "-ai", "--force"] + flags + ["src/", "dst/"], cwd: t.sub("r"))
+        let s = run(["sy", "-ai", "--force"] + flags + ["src/", "dst/"], cwd: t.sub("s"))
+        #expect(r.code == s.code && r.out == s.out, "\(flags): rsync \(r)\nsy \(s)")
+        #expect(TreeSnapshot(t.sub("r/dst"), rootTimes: false).diff(TreeSnapshot(t.sub("s/dst"), rootTimes: false), ignoringDirTimes: true).isEmpty)
+        if flags == ["--exclude=*.o"] { #expect(s.code == 23 && readFile(t.sub("s/dst/x/keep.o")) == Array("k\n".utf8)) }
+    }
+
     /// rsync's counts hold its whole list, whatever is done with it: the directories -m prunes,
     /// what --existing or --ignore-existing skip (a directory's contents included).
     @Test(arguments: [["-m", "src/"], ["-m", "--exclude=f", "src/"], ["--existing", "src"], ["--existing", "src/"], ["--ignore-existing", "src/"]])

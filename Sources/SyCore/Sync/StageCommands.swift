@@ -174,6 +174,10 @@ public struct StageCommands: Sendable {
             if let m = r.maxDelete { apply.append("--max-delete=\(m)") }
             if r.deleteMode == .after { apply.append("--delete-after") }
             if r.deleteMode == .delay { apply.append("--delete-delay") }
+        }
+        // The receiver's rules keep what they protect in a directory removed to make room
+        // (--force without --delete too, as rsync's delete_dir_contents).
+        if r.delete || r.force {
             for f in r.filters { apply.append("--filter=" + f) }
             if r.deleteExcluded { apply.append("--delete-excluded") }
         }
