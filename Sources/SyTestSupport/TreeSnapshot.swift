@@ -64,15 +64,18 @@ public struct TreeSnapshot {
         }
     }
 
-    /// Differences from `other`, one line each (empty when equal).
-    public func diff(_ other: TreeSnapshot, ignoringDirTimes: Bool = false) -> [String] {
+    /// Differences from `other`, one line each (empty when equal). `ignoringDirTimes` (and
+    /// `ignoringLinkTimes`): the times -O (-J) leave at when the entry was made.
+    public func diff(_ other: TreeSnapshot, ignoringDirTimes: Bool = false, ignoringLinkTimes: Bool = false) -> [String] {
         var out: [String] = []
         let keys = Set(nodes.keys).union(other.nodes.keys).sorted { PathOps.compare($0, $1) < 0 }
         for k in keys {
             switch (nodes[k], other.nodes[k]) {
             case (let a?, let b?):
                 var x = a, y = b
-                if ignoringDirTimes && a.kind == .directory { x.mtimeSec = 0; x.mtimeNsec = 0; y.mtimeSec = 0; y.mtimeNsec = 0 }
+                if (ignoringDirTimes && a.kind == .directory) || (ignoringLinkTimes && a.kind == .symlink) {
+                    x.mtimeSec = 0; x.mtimeNsec = 0; y.mtimeSec = 0; y.mtimeNsec = 0
+                }
                 if x != y { out.append("\(k.displayName): \(a) vs \(b)") }
             case (let a?, nil): out.append("\(k.displayName): only in first (\(a))")
             case (nil, let b?): out.append("\(k.displayName): only in second (\(b))")

@@ -37,7 +37,7 @@ extension Summer {
         for ref in referenceDirs {
             guard let (dir, st) = referenceEntry(ref, s.path), st.kind == s.kind else { continue }
             var level = 1
-            if referenceQuickCheck(s, dir, st) { level = attrFlags(s, st).isEmpty ? 3 : 2 }
+            if referenceQuickCheck(s, dir, st) { level = sameAttributes(s, st) ? 3 : 2 }
             if level > (best?.level ?? 0) { best = ReferenceMatch(ref: ref, st: st, level: level) }
             if level == 3 { break }
         }
@@ -112,11 +112,22 @@ extension Summer {
         if s.kind == .file && options.checksum { plan.flags.insert(.checksum) }
     }
 
-    /// What rsync's itemize shows for a new entry against a reference entry `st`.
+    /// rsync's unchanged_attrs against a reference entry: as `attrFlags`, but a directory's time
+    /// counts even with -O (only -J leaves a symlink's out).
+    func sameAttributes(_ s: Entry, _ st: FileStat) -> Bool {
+        if s.kind == .directory && options.times && options.omitDirTimes && !sameTime(s, st) { return false }
+        return attrFlags(s, st).isEmpty
+    }
+
+    /// What rsync's itemize shows for a new entry against a reference entry `st`. A time -O or
+    /// -J leaves alone is not compared: rsync reports it for any such local change (`cd..t......`).
     func referenceFlags(_ s: Entry, _ st: FileStat) -> ItemFlags {
         var f = attrFlags(s, st)
         if s.kind == .file && s.size != st.size { f.insert(.size) }
         if !options.times { f.insert(.timeNow) }
+        if options.times && ((s.kind == .directory && options.omitDirTimes) || (s.kind == .symlink && options.omitLinkTimes)) {
+            f.insert(.time)
+        }
         return f
     }
 
