@@ -87,6 +87,8 @@ struct SySum: ParsableCommand {
     var maxSize: String?
     @Option(name: .customLong("protect"), help: "Never delete destination entries matching this pattern (repeatable).")
     var protect: [String] = []
+    @Flag(name: .customLong("backup-beside"), help: "Deleted files are backed up beside themselves (-b without --backup-dir): a deleted directory holding any file stays.")
+    var backupBeside = false
     @Option(name: .customLong("link-dest"), help: "Hard-link files unchanged in this directory (repeatable; relative to DST).")
     var linkDest: [String] = []
     @Flag(name: .customLong("copy-references"), help: "The --link-dest directories are --copy-dest ones (a destination file is never replaced by a reference).")
@@ -166,6 +168,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.ignoreErrors = cmd.ignoreErrors
     o.maxSize = cmd.maxSize.flatMap(SizeArg.parse)
     o.protects = FilterList(cmd.protect.map { FilterRule(include: false, pattern: $0) })
+    o.backupBeside = cmd.backupBeside
     o.compareDests = cmd.compareDest.map(\.pathBytes)
     o.copyReferences = cmd.copyReferences
     let out = try StreamWriter(fd: 1, kind: .plans, producer: versionString("sy-sum"),

@@ -94,6 +94,26 @@ struct SymlinkTests {
         #expect(readFile(t.sub("s/dst/real/f")) == readFile(t.sub("r/dst/real/f")))
     }
 
+    /// -K with --delete: the directory a kept link leads to is deleted (not in the source), but
+    /// stays for what it keeps (a backup beside each file with -b, an excluded or protected
+    /// entry): the link still leads there and the source's files go through it, as rsync.
+    /// Where it does go (--backup-dir, or nothing kept), the link is replaced by a directory.
+    /// (A deleted directory `y` that stays leaves its parent's time alone, --delete-before too.)
+    @Test(arguments: [["-b"], ["--backup-dir=../bk"], ["--exclude=old"], ["--filter=P old"], [],
+                      ["--delete-before", "--exclude=old"], ["--delete-before", "-b"], ["--delete-before"]])
+    func deletedLinkTargetThatStaysAsRsync(flags: [String]) throws {
+        let t = TempDir("links")
+        let build = "mkdir -p src/x dst/x.real/e dst/y/e && echo a > src/x/a && echo o > dst/x.real/old && echo o > dst/y/old && ln -s x.real dst/x && find src dst -exec touch -h -d 2020-01-01 {} +"
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir r s && (cd r && \(build)) && (cd s && \(build))") == 0)
+        let args = ["-aiK", "--delete"] + flags + ["src/", "dst/"]
+        let r = run(["rsync"] + args, cwd: t.sub("r"))
+        let s = run(["sy"] + args, cwd: t.sub("s"))
+        #expect(r.code == 0 && s.code == 0 && r.out == s.out, "\(flags): rsync \(r)\nsy \(s)")
+        #expect(TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true).isEmpty)
+        let kept = flags.contains("-b") || flags.contains("--exclude=old") || flags.contains("--filter=P old")
+        #expect(lstat(t.sub("s/dst/x"))?.kind == (kept ? .symlink : .directory))
+    }
+
     /// Two sources with a name in common where one holds a link without referent (-L): rsync
     /// reports it whichever source holds it (an IO error: nothing deleted) and sends the other
     /// source's entry when the first one's is the dangling link.

@@ -29,6 +29,7 @@ extension Summer {
         let second = Summer(options: options, input: try StreamReader(fd: spool, expecting: [.entries]), output: output)
         second.pass = .transfers
         second.changedDirs = first.changedDirs
+        second.changedLinkedDirs = first.changedLinkedDirs
         second.deletedDirs = first.deletedDirs
         second.ioErrorNoted = first.ioErrorNoted
         second.totals = totals

@@ -89,6 +89,8 @@ public struct SumOptions: Sendable {
     public var maxSize: Int64?
     /// Receiver-side protect rules (rsync's `P`): matching destination entries are never deleted.
     public var protects = FilterList()
+    /// -b without --backup-dir: a deleted file's backup stays beside it, and with it its directory.
+    public var backupBeside = false
     public var compareDests: [PathBytes] = []
     /// `--copy-dest`: the `linkDests` are copied from, and never replace a destination file.
     public var copyReferences = false

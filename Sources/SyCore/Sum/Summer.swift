@@ -95,6 +95,8 @@ public final class Summer {
     var deletedDirs: Set<LinkKey> = []
     /// Directories the deletion pass deleted in (their times changed).
     var changedDirs: Set<PathBytes> = []
+    /// -K: directories deleted in part (they keep something) that a link may still lead to.
+    var changedLinkedDirs: Set<LinkKey> = []
 
     public init(options: SumOptions, input: StreamReader, output: StreamWriter) {
         self.options = options; self.input = input; self.out = output
@@ -535,9 +537,49 @@ public final class Summer {
         if options.protects.excludes(d.path, isDirectory: d.kind == .directory) { return }
         try emit(Plan(action: .delete, entry: Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)))
         // (-K: a link to it is a link again once it goes: not before the end with --delete-after/-delay.)
-        if options.keepDirlinks && d.kind == .directory && !options.deleteLater { deletedDirs.insert(LinkKey(dev: d.stat.dev, ino: d.stat.ino)) }
+        let left = d.kind == .directory && ((options.keepDirlinks && !options.deleteLater) || pass == .deletions)
+            ? deletionLeaves(d) : (stays: false, changed: true)
+        if options.keepDirlinks && d.kind == .directory && !options.deleteLater {
+            let key = LinkKey(dev: d.stat.dev, ino: d.stat.ino)
+            if !left.stays { deletedDirs.insert(key) } else if left.changed { changedLinkedDirs.insert(key) }
+        }
         if options.fuzzy && !options.deleteLater { fuzzy.forget(d.path) }
-        if pass == .deletions && !options.dryRun { changedDirs.insert(PathOps.parent(d.path)) }
+        // (A directory that stays for what it keeps leaves its parent as it was.)
+        if pass == .deletions && !options.dryRun && !left.stays { changedDirs.insert(PathOps.parent(d.path)) }
+    }
+
+    /// What deleting a directory leaves of it (its parent, and with -K a link to it, see that
+    /// as rsync finds them): whether it stays for what it keeps (an entry the receiver's rules protect, or
+    /// any file when its backup stays beside it: -b without --backup-dir), and whether its own
+    /// entries change (then so does its time). Both hold before and after the deletion,
+    /// whenever sy-apply gets to it.
+    func deletionLeaves(_ d: WalkItem) -> (stays: Bool, changed: Bool) {
+        if filters.isEmpty && options.protects.isEmpty && !options.backupBeside { return (false, true) }
+        guard let opener = basisOpener, let parent = try? opener.parentFd(d.path),
+              let fd = try? Sys.openDir(parent, PathOps.base(d.path)) else { return (false, true) }
+        return deletionLeaves(fd, d.path)
+    }
+
+    private func deletionLeaves(_ fd: Int32, _ path: PathBytes) -> (stays: Bool, changed: Bool) {
+        defer { Sys.close(fd) }
+        guard let names = try? DirReader.sortedNames(fd) else { return (false, true) }
+        var stays = false, changed = false
+        for name in names {
+            let p = PathOps.join(path, name)
+            guard let st = try? Sys.fstatat(fd, name) else { continue }
+            let isDir = st.kind == .directory
+            if filters.excludes(p, isDirectory: isDir, side: .receiver, deleting: true) || options.protects.excludes(p, isDirectory: isDir) {
+                stays = true
+            } else if !isDir {
+                changed = true
+                if options.backupBeside { stays = true }
+            } else if let sub = try? Sys.openDir(fd, name), deletionLeaves(sub, p).stays {
+                stays = true
+            } else {
+                changed = true
+            }
+        }
+        return (stays, changed)
     }
 
     /// A source directory with contents comes up (`existing`: the destination has it). rsync's
@@ -666,7 +708,8 @@ public final class Summer {
         }
         if sizeExcluded(s) { return }
         var attrs = attrFlags(s, d.stat)
-        if s.kind == .directory && changedDirs.contains(s.path) && options.times && !options.omitDirTimes {
+        if s.kind == .directory && options.times && !options.omitDirTimes
+            && (changedDirs.contains(s.path) || (d.followed && changedLinkedDirs.contains(LinkKey(dev: d.stat.dev, ino: d.stat.ino)))) {
             // The deletion pass changed it: rsync's generator then finds its time differs.
             attrs.insert(.time)
         }

@@ -99,6 +99,7 @@ public struct StageCommands: Sendable {
         if r.copyDest { sum.append("--copy-references") }
         // rsync protects backups kept beside the files from --delete (`P *~`).
         if let sfx = r.backupSuffix, r.backupDir == nil, !sfx.isEmpty, !r.deleteExcluded { sum.append("--protect=*" + sfx) }
+        if r.backupSuffix != nil && r.backupDir == nil { sum.append("--backup-beside") }
         if let b = r.blockSize { sum += ["-B", String(b)] }
         if let j = r.jobs { sum += ["--jobs", String(j)] }
         if r.fuzzy { sum.append("--fuzzy") }
