@@ -130,6 +130,27 @@ struct SyncBehaviourTests {
         if flags == ["--exclude=d*/", "--delete"] { #expect(readFile(t.sub("s/dst/d23")) == Array("f\n".utf8)) }
     }
 
+    /// Deletions held for the end (--delete-after, --delete-delay) in directories where nothing
+    /// else changes: rsync touches those directories up after its deletion pass, so they keep
+    /// the source's time; sy left them at the time of the deletion.
+    @Test(arguments: [["--delete-after"], ["--delete-delay"], ["--delete-after", "-m"], ["--delete-after", "--max-delete=2"]])
+    func heldDeletionsKeepDirectoryTimes(flags: [String]) throws {
+        let t = TempDir()
+        let build = "mkdir -p src/d dst/d/e/f && echo a > src/a && cp -p src/a dst/a && touch dst/extra dst/d/x dst/d/e/f/g && find src dst -exec touch -h -d 2020-01-01 {} +"
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir r s && (cd r && \(build)) && (cd s && \(build))") == 0)
+        let r = run(["rsync", "-ai"] + flags + ["src/", "dst/"], cwd: t.sub("r"))
+        let s = run(["sy", "-ai"] + flags + ["src/", "dst/"], cwd: t.sub("s"))
+        #expect(r.code == s.code, "\(flags): rsync \(r)\nsy \(s)")
+        let lines = { (x: RunResult) in x.out.split(separator: "\n").sorted() }
+        #expect(lines(r) == lines(s), "\(flags): rsync\n\(r.out)\nsy\n\(s.out)")
+        // (--max-delete leaves d/e/f, emptied, at the time of the deletion: both.)
+        let limited = flags.contains("--max-delete=2")
+        #expect(TreeSnapshot(t.sub("r/dst")).diff(TreeSnapshot(t.sub("s/dst")), ignoringDirTimes: limited).isEmpty)
+        #expect(lstat(t.sub("s/dst"))?.mtimeSec == 1577836800)
+        // (-m: the source's d is empty, so the destination's goes.)
+        #expect(lstat(t.sub("s/dst/d"))?.mtimeSec == (flags.contains("-m") ? nil : 1577836800))
+    }
+
     /// --force without --delete: a file replacing a directory removes what the directory
     /// holds except what the rules protect, which stays with the directory, as rsync (exit 23,
     /// "cannot delete non-empty directory"). sy removed the excluded file too.

@@ -334,8 +334,12 @@ public final class Applier {
         }
         if d.isNew || d.plan.flags.contains(.owner) || d.plan.flags.contains(.group) { chown(fd: fd, e) }
         if d.isNew || !d.plan.flags.isDisjoint(with: [.xattrs, .acl]) { applyXattrs(e, .fd(fd)) }
-        if options.times && !options.omitDirTimes && (d.isNew || d.touched || d.plan.flags.contains(.time)) {
-            do { try Sys.futimens(fd, e.mtimeSec, e.mtimeNsec) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
+        if options.times && !options.omitDirTimes {
+            if d.isNew || d.touched || d.plan.flags.contains(.time) {
+                do { try Sys.futimens(fd, e.mtimeSec, e.mtimeNsec) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
+            }
+            // Changed again later (deletions held for the end, delayed updates): its time is set
+            // once more then, even where nothing else in it changed now.
             if lateDirs.contains(e.path) { lateDirTimes[e.path] = (e.mtimeSec, e.mtimeNsec) }
         }
     }
@@ -377,6 +381,12 @@ public final class Applier {
         defer { stack.closeAll() }
         for p in deferredDeletes {
             guard let dir = try? stack.fd(for: PathOps.parent(p.entry.path)) else { continue }
+            // A directory with nothing else to do (no plan of its own) keeps the time it has,
+            // as rsync touches it up after its deletion pass.
+            let parent = PathOps.parent(p.entry.path)
+            if options.times && !options.omitDirTimes && !options.dryRun && lateDirTimes[parent] == nil, let st = try? Sys.fstat(dir) {
+                lateDirTimes[parent] = (st.mtimeSec, st.mtimeNsec)
+            }
             removeEntry(dir: dir, path: p.entry.path)
         }
     }
