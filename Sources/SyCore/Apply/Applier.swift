@@ -586,8 +586,14 @@ public final class Applier {
             remover.atLimit = { [unowned self] in self.stats.deleted.total >= UInt64(limit) }
             remover.onSkipped = { [unowned self] in self.deletionsSkipped += 1 }
         }
+        // A directory not yet reached (rsync deletes in a directory before it lists it: its
+        // plan, if any, comes next) keeps its time: that time is final unless the plan says.
+        let parent = PathOps.parent(path)
+        let reached = parent == [0x2E] ? rootPending != nil : pending.contains { $0.path == parent }
+        let kept = options.times && !options.omitDirTimes && !options.dryRun && !reached ? try? Sys.fstat(dir) : nil
         remover.remove(dir: dir, name: PathOps.base(path), path: path, quiet: quiet)
-        touch(PathOps.parent(path))
+        touch(parent)
+        if let kept { try? Sys.futimens(dir, kept.mtimeSec, kept.mtimeNsec) }
     }
 
     /// Makes way for a new entry of another type; false (reported) if it cannot.
