@@ -1038,6 +1038,27 @@ struct RemoveSourceFilesTests {
         #expect(!exists(t.sub("s-src/same")) && exists(t.sub("s-src/a")) == exists(t.sub("r-src/a")))
     }
 
+    /// -H --append: a hard-link group --append leaves alone (the destination's copies as long)
+    /// stays in the source, and the up-to-date file after it still goes, as rsync. sy kept
+    /// every file after such a group in the source.
+    @Test(arguments: [["--append"], ["--append-verify"]])
+    func appendLeavesOnlyWhatItSkipped(mode: [String]) {
+        let t = TempDir("remove")
+        let build = """
+            for s in r s; do mkdir -p $s-src $s-dst && : > $s-src/a && ln $s-src/a $s-src/b && echo x > $s-src/c && : > $s-dst/a && : > $s-dst/b && cp $s-src/c $s-dst/c
+              touch -d '2024-01-02' $s-src/a $s-src/c $s-dst/c && touch -d '2020-01-01' $s-dst/a $s-dst/b; done
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        let r = run(["rsync", "-aH", "--remove-source-files"] + mode + ["r-src/", "r-dst/"], cwd: t.path)
+        let s = run(["sy", "-aH", "--remove-source-files"] + mode + ["s-src/", "s-dst/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0, "rsync \(r)\nsy \(s)")
+        for name in ["a", "b", "c"] {
+            #expect(exists(t.sub("s-src/" + name)) == exists(t.sub("r-src/" + name)), "\(mode) \(name)")
+        }
+        #expect(!exists(t.sub("s-src/c")))
+        #expect(TreeSnapshot(t.sub("r-dst"), rootTimes: false).diff(TreeSnapshot(t.sub("s-dst"), rootTimes: false)).isEmpty)
+    }
+
     @Test func overSSHPushAndPull() throws {
         guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
         let t = TempDir("remove")

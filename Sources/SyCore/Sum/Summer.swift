@@ -688,6 +688,7 @@ public final class Summer {
         let linksToLeader = options.hardLinks && s.isLinkCandidate && leaders[key].map { !$0.skipped } == true
         if (options.append || options.appendVerify) && options.hardLinks && s.isLinkCandidate && d.kind == .file
             && d.stat.size >= s.size && !(options.appendSecondPass && d.stat.size == s.size) && !linksToLeader {
+            defer { skippedNotSame = false } // (said of this file only)
             if leaders[key] == nil {
                 leaders[key] = Leader(path: s.path, destIno: d.stat.ino, skipped: !(sameTime(s, d.stat) && d.stat.size == s.size))
             }
