@@ -152,6 +152,25 @@ struct SyncBehaviourTests {
         #expect(lstat(t.sub("s/dst/d"))?.mtimeSec == (flags.contains("-m") ? nil : 1577836800))
     }
 
+    /// -H with --append and a reference dir: a hard-link member whose destination copy the
+    /// reference stands for (identical there) goes, as rsync's try_dests_reg decides that
+    /// first, even where --append leaves the group's first member alone. sy kept it.
+    @Test(arguments: ["--compare-dest=../ref", "--link-dest=../ref"], [["--append"], ["--append-verify"]])
+    func appendedGroupMemberTheReferenceStandsFor(reference: String, mode: [String]) throws {
+        let t = TempDir()
+        let build = """
+            mkdir -p src/d dst/d ref/d && : > src/c && ln src/c src/d/n && : > dst/c && : > dst/d/n && : > ref/d/n
+            touch -d 2023-11-14 src/c ref/d/n dst/d/n && touch -d 2017-07-14 dst/c && find src dst ref -type d -exec touch -d 2020-01-01 {} +
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir r s && (cd r && \(build)) && (cd s && \(build))") == 0)
+        let args = ["-aHi", reference] + mode + ["src/", "dst/"]
+        let r = run(["rsync"] + args, cwd: t.sub("r"))
+        let s = run(["sy"] + args, cwd: t.sub("s"))
+        #expect(r.code == 0 && s.code == 0 && r.out == s.out, "\(args): rsync \(r)\nsy \(s)")
+        #expect(TreeSnapshot(t.sub("r/dst")).diff(TreeSnapshot(t.sub("s/dst"))).isEmpty)
+        if reference.hasPrefix("--compare") { #expect(!exists(t.sub("s/dst/d/n"))) }
+    }
+
     /// --force without --delete: a file replacing a directory removes what the directory
     /// holds except what the rules protect, which stays with the directory, as rsync (exit 23,
     /// "cannot delete non-empty directory"). sy removed the excluded file too.

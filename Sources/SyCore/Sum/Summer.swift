@@ -687,7 +687,8 @@ public final class Summer {
         // link to a member of its group that is in place (then it is linked, as rsync does).
         let linksToLeader = options.hardLinks && s.isLinkCandidate && leaders[key].map { !$0.skipped } == true
         if (options.append || options.appendVerify) && options.hardLinks && s.isLinkCandidate && d.kind == .file
-            && d.stat.size >= s.size && !(options.appendSecondPass && d.stat.size == s.size) && !linksToLeader {
+            && d.stat.size >= s.size && !(options.appendSecondPass && d.stat.size == s.size) && !linksToLeader
+            && existingReferencePlan(s, d) == nil { // (a reference copy that stands for it comes first, as rsync's)
             defer { skippedNotSame = false } // (said of this file only)
             if leaders[key] == nil {
                 leaders[key] = Leader(path: s.path, destIno: d.stat.ino, skipped: !(sameTime(s, d.stat) && d.stat.size == s.size))
