@@ -171,6 +171,26 @@ struct SyncBehaviourTests {
         if reference.hasPrefix("--compare") { #expect(!exists(t.sub("s/dst/d/n"))) }
     }
 
+    /// Without -p a new entry takes the source's permission bits less the umask, and none of its
+    /// set-user-ID, set-group-ID or sticky bits (rsync's dest_mode); a directory keeps the
+    /// set-group-ID bit it takes from its parent when made. sy kept the source's special bits.
+    @Test(arguments: [["-rt"], ["-rtE"], ["-rtD"], ["-rt", "--chmod=g+s"], ["-a"]])
+    func specialBitsWithoutPermsAsRsync(flags: [String]) throws {
+        let t = TempDir()
+        let build = """
+            mkdir -p src/st src/sg src/su src/n/m dst/n && chmod 1777 src/st && chmod 2775 src/sg && echo x > src/su/f && chmod 4755 src/su/f
+            echo y > src/n/m/g && chmod 2755 dst dst/n && mkfifo src/ff && chmod 1644 src/ff && find src dst -exec touch -d 2020-01-01 {} +
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir r s && (cd r && \(build)) && (cd s && \(build))") == 0)
+        let r = run(["rsync"] + flags + ["src/", "dst/"], cwd: t.sub("r"))
+        let s = run(["sy"] + flags + ["src/", "dst/"], cwd: t.sub("s"))
+        #expect(r.code == 0 && s.code == 0, "\(flags): rsync \(r)\nsy \(s)")
+        #expect(TreeSnapshot(t.sub("r/dst")).diff(TreeSnapshot(t.sub("s/dst"))).isEmpty)
+        if flags == ["-rt"] {
+            #expect(lstat(t.sub("s/dst/su/f"))?.perms == 0o755 && lstat(t.sub("s/dst/st"))?.perms == 0o2755)
+        }
+    }
+
     /// --force without --delete: a file replacing a directory removes what the directory
     /// holds except what the rules protect, which stays with the directory, as rsync (exit 23,
     /// "cannot delete non-empty directory"). sy removed the excluded file too.

@@ -315,11 +315,19 @@ public final class Applier {
     /// again, times included, once the contents are done.
     func earlyDirAttributes(_ d: PendingDir, fd: Int32) {
         let e = d.plan.entry
-        if d.isNew || d.plan.flags.contains(.perms), let mode = options.perms ? e.perms : (d.isNew ? e.perms & ~UInt32(umask) : nil) {
+        if d.isNew || d.plan.flags.contains(.perms), let mode = options.perms ? e.perms : (d.isNew ? newDirMode(e, fd: fd) : nil) {
             try? Sys.fchmod(fd, mode_t(canChown ? mode : mode | 0o700))
         }
         // (Quietly: finalizeDir reports a failure.)
         if d.isNew || d.plan.flags.contains(.owner) || d.plan.flags.contains(.group), let (uid, gid) = ownerIds(e) { try? Sys.fchown(fd, uid, gid) }
+    }
+
+    /// A new directory's mode without -p, as rsync's dest_mode: the source's permission bits
+    /// less the umask, no set-user-ID, set-group-ID or sticky bit of its own; a set-group-ID
+    /// bit it took from its parent when made stays.
+    func newDirMode(_ e: Entry, fd: Int32) -> UInt32 {
+        let inherited = ((try? Sys.fstat(fd))?.perms ?? 0) & 0o2000
+        return (e.perms & 0o777 & ~UInt32(umask)) | inherited
     }
 
     func finalizeDir(_ d: PendingDir, fd: Int32) {
@@ -329,7 +337,7 @@ public final class Applier {
             return
         }
         if d.isNew || d.plan.flags.contains(.perms) {
-            let mode = options.perms ? e.perms : (d.isNew ? e.perms & ~UInt32(umask) : nil)
+            let mode = options.perms ? e.perms : (d.isNew ? newDirMode(e, fd: fd) : nil)
             if let mode { do { try Sys.fchmod(fd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) } }
         }
         if d.isNew || d.plan.flags.contains(.owner) || d.plan.flags.contains(.group) { chown(fd: fd, e) }
@@ -688,7 +696,7 @@ public final class Applier {
         do {
             switch e.kind {
             case .symlink: try Sys.symlinkat(e.target, dir, tmp)
-            default: try Sys.mknodat(dir, tmp, mode_t(e.kind.typeBits | (e.perms & 0o7777 & ~UInt32(umask))), e.rdev)
+            default: try Sys.mknodat(dir, tmp, mode_t(e.kind.typeBits | (e.perms & 0o777 & ~UInt32(umask))), e.rdev)
             }
         } catch {
             report(SyError.sys("cannot create \(e.kind.name)", e.path, error.code, status: .partial))
@@ -718,7 +726,7 @@ public final class Applier {
         do throws(Errno) {
             try copyIntoPlace(from: ldir, PathOps.base(p.linkTo), size: e.size, to: dir, name) { out, copied throws(Errno) in
                 guard copied == e.size else { throw Errno(EIO) }
-                try Sys.fchmod(out, mode_t(options.perms ? e.perms : e.perms & ~UInt32(umask)))
+                try Sys.fchmod(out, mode_t(options.perms ? e.perms : e.perms & 0o777 & ~UInt32(umask)))
                 chown(fd: out, e)
                 applyXattrs(e, .fd(out))
                 try setTimes(e, fd: out, mtime: options.times)
