@@ -191,6 +191,24 @@ struct SyncBehaviourTests {
         }
     }
 
+    /// A set-user-ID or set-group-ID file whose owner changes keeps those bits: the owner is set
+    /// first and the mode after, as rsync (a chown clears them). sy set the mode first.
+    @Test(arguments: [["-ai"], ["-ai", "--inplace"], ["-ai", "-I"], ["-ai", "--chmod=u+s"], ["-ai", "--compare-dest=../ref"]])
+    func setIDBitsSurviveAnOwnerChange(flags: [String]) throws {
+        let t = TempDir()
+        let build = """
+            mkdir -p src dst ref && echo x > src/f && chmod 4755 src/f && echo y > src/g && chmod 6755 src/g && cp -p src/f src/g dst/
+            chown 1000:1000 dst/f dst/g && echo z > src/h && chmod 4755 src/h && echo q > dst/h && chown 1000 dst/h
+            echo n > src/n && chmod 6750 src/n && echo other > ref/n && find src dst ref -exec touch -d 2020-01-01 {} +
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir r s && (cd r && \(build)) && (cd s && \(build))") == 0)
+        let r = run(["rsync"] + flags + ["src/", "dst/"], cwd: t.sub("r"))
+        let s = run(["sy"] + flags + ["src/", "dst/"], cwd: t.sub("s"))
+        #expect(r.code == 0 && s.code == 0 && r.out == s.out, "\(flags): rsync \(r)\nsy \(s)")
+        #expect(TreeSnapshot(t.sub("r/dst")).diff(TreeSnapshot(t.sub("s/dst"))).isEmpty)
+        #expect(lstat(t.sub("s/dst/f"))?.perms == 0o4755 && lstat(t.sub("s/dst/n"))?.perms == 0o6750)
+    }
+
     /// --force without --delete: a file replacing a directory removes what the directory
     /// holds except what the rules protect, which stays with the directory, as rsync (exit 23,
     /// "cannot delete non-empty directory"). sy removed the excluded file too.

@@ -726,8 +726,8 @@ public final class Applier {
         do throws(Errno) {
             try copyIntoPlace(from: ldir, PathOps.base(p.linkTo), size: e.size, to: dir, name) { out, copied throws(Errno) in
                 guard copied == e.size else { throw Errno(EIO) }
+                chown(fd: out, e) // (first: a chown clears the set-user-ID and set-group-ID bits)
                 try Sys.fchmod(out, mode_t(options.perms ? e.perms : e.perms & 0o777 & ~UInt32(umask)))
-                chown(fd: out, e)
                 applyXattrs(e, .fd(out))
                 try setTimes(e, fd: out, mtime: options.times)
             }
@@ -875,12 +875,16 @@ public final class Applier {
             if st.perms == e.perms { p.flags.remove(.perms) }
             if p.flags.isDisjoint(with: ItemFlags.itemized) { return }
         }
-        if p.flags.contains(.perms) && e.kind != .symlink && (options.perms || options.executability) {
+        // The owner first, as rsync: a chown clears a file's set-user-ID and set-group-ID bits,
+        // which the mode then sets again.
+        let chowned = p.flags.contains(.owner) || p.flags.contains(.group)
+        if chowned { lchown(dir: dir, name: name, e) }
+        let modeCleared = chowned && options.perms && e.kind == .file && e.perms & 0o6000 != 0
+        if (p.flags.contains(.perms) || modeCleared) && e.kind != .symlink && (options.perms || options.executability) {
             var mode = e.perms
             if !options.perms, let st { mode = PermissionRules.executability(st.perms, source: e.perms) }
             do { try Sys.fchmodat(dir, name, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
         }
-        if p.flags.contains(.owner) || p.flags.contains(.group) { lchown(dir: dir, name: name, e) }
         if !p.flags.isDisjoint(with: [.xattrs, .acl]) && e.kind != .symlink { applyXattrs(e, .at(dir, name)) }
         do { try setTimes(e, dir, name, mtime: p.flags.contains(.time) && options.times, atime: p.flags.contains(.atime)) } catch {
             report(SyError.sys("failed to set times on", e.path, error.code, status: .partial))

@@ -330,8 +330,9 @@ extension Applier {
     func setNewFileAttributes(_ e: Entry, fd: Int32, oldPerms: UInt32?, owner: (uid: UInt32, gid: UInt32)? = nil) {
         var mode: UInt32 = options.perms ? e.perms : (oldPerms ?? (e.perms & 0o777 & ~UInt32(umask)))
         if !options.perms && options.executability, let old = oldPerms { mode = PermissionRules.executability(old, source: e.perms) }
-        do { try Sys.fchmod(fd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
+        // (The owner first: a chown clears the set-user-ID and set-group-ID bits.)
         chown(fd: fd, e, has: owner)
+        do { try Sys.fchmod(fd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
         applyXattrs(e, .fd(fd))
         do { try setTimes(e, fd: fd, mtime: options.times) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
     }
