@@ -327,8 +327,12 @@ public final class Applier {
     /// bit it took from its parent when made stays.
     func newDirMode(_ e: Entry, fd: Int32) -> UInt32 {
         let inherited = ((try? Sys.fstat(fd))?.perms ?? 0) & 0o2000
-        return (e.perms & 0o777 & ~UInt32(umask)) | inherited
+        return defaultPerms(e) | inherited
     }
+
+    /// rsync's dest_mode for a new entry without -p: the source's permission bits less the
+    /// umask, and none of its set-user-ID, set-group-ID or sticky bits.
+    func defaultPerms(_ e: Entry) -> UInt32 { e.perms & 0o777 & ~UInt32(umask) }
 
     func finalizeDir(_ d: PendingDir, fd: Int32) {
         let e = d.plan.entry
@@ -389,12 +393,7 @@ public final class Applier {
         defer { stack.closeAll() }
         for p in deferredDeletes {
             guard let dir = try? stack.fd(for: PathOps.parent(p.entry.path)) else { continue }
-            // A directory with nothing else to do (no plan of its own) keeps the time it has,
-            // as rsync touches it up after its deletion pass.
-            let parent = PathOps.parent(p.entry.path)
-            if options.times && !options.omitDirTimes && !options.dryRun && lateDirTimes[parent] == nil, let st = try? Sys.fstat(dir) {
-                lateDirTimes[parent] = (st.mtimeSec, st.mtimeNsec)
-            }
+            // (Every directory is finished by now: removeEntry keeps the time each one has.)
             removeEntry(dir: dir, path: p.entry.path)
         }
     }
@@ -696,7 +695,7 @@ public final class Applier {
         do {
             switch e.kind {
             case .symlink: try Sys.symlinkat(e.target, dir, tmp)
-            default: try Sys.mknodat(dir, tmp, mode_t(e.kind.typeBits | (e.perms & 0o777 & ~UInt32(umask))), e.rdev)
+            default: try Sys.mknodat(dir, tmp, mode_t(e.kind.typeBits | defaultPerms(e)), e.rdev)
             }
         } catch {
             report(SyError.sys("cannot create \(e.kind.name)", e.path, error.code, status: .partial))
@@ -727,7 +726,7 @@ public final class Applier {
             try copyIntoPlace(from: ldir, PathOps.base(p.linkTo), size: e.size, to: dir, name) { out, copied throws(Errno) in
                 guard copied == e.size else { throw Errno(EIO) }
                 chown(fd: out, e) // (first: a chown clears the set-user-ID and set-group-ID bits)
-                try Sys.fchmod(out, mode_t(options.perms ? e.perms : e.perms & 0o777 & ~UInt32(umask)))
+                try Sys.fchmod(out, mode_t(options.perms ? e.perms : defaultPerms(e)))
                 applyXattrs(e, .fd(out))
                 try setTimes(e, fd: out, mtime: options.times)
             }

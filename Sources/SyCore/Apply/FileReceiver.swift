@@ -328,7 +328,7 @@ extension Applier {
     /// replaces, for the mode without -p).
     /// `owner`: the file's owner and group as created, when known (then a chown to the same is skipped).
     func setNewFileAttributes(_ e: Entry, fd: Int32, oldPerms: UInt32?, owner: (uid: UInt32, gid: UInt32)? = nil) {
-        var mode: UInt32 = options.perms ? e.perms : (oldPerms ?? (e.perms & 0o777 & ~UInt32(umask)))
+        var mode: UInt32 = options.perms ? e.perms : (oldPerms ?? defaultPerms(e))
         if !options.perms && options.executability, let old = oldPerms { mode = PermissionRules.executability(old, source: e.perms) }
         // (The owner first: a chown clears the set-user-ID and set-group-ID bits.)
         chown(fd: fd, e, has: owner)

@@ -578,6 +578,7 @@ public final class Summer {
             } else {
                 changed = true
             }
+            if stays && changed { break } // (nothing more to learn)
         }
         return (stays, changed)
     }
