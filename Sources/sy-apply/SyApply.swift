@@ -157,6 +157,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.output.progress = cmd.progress; o.output.progress2 = cmd.progress2
     o.bwlimit = cmd.bwlimit.flatMap(RateLimiter.parse)
     o.filters = try FilterList(parsing: cmd.filter, deleteExcluded: cmd.deleteExcluded)
+    o.filters.absoluteRoot = FilterList.absolutePath(cmd.destination.pathBytes)
     o.deleteExcluded = cmd.deleteExcluded
     o.partialDir = cmd.partialDir?.pathBytes
     o.tempDir = cmd.tempDir?.pathBytes
@@ -164,6 +165,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.maxDelete = cmd.maxDelete
     o.deleteAfter = cmd.deleteAfter || cmd.deleteDelay
     o.keepDeletesOnIOError = cmd.deleteDelay && !cmd.deleteAfter
+    o.deleteDelay = cmd.deleteDelay && !cmd.deleteAfter
     o.omitDirTimes = cmd.omitDirTimes
     o.keepDirlinks = cmd.keepDirlinks
     o.omitLinkTimes = cmd.preserve.omitLinkTimes

@@ -120,6 +120,8 @@ toolMain(SyScan.self, name: "sy-scan") { cmd in
     }
     options.chmod = cmd.chmod.compactMap(ChmodSpec.init)
     options.filters = try FilterList(parsing: cmd.filter)
+    options.filters.absoluteRoot = FilterList.absolutePath(Scanner.listingDirectory(of: cmd.sources.first?.pathBytes ?? [0x2E],
+                                                                                     relative: cmd.relative))
     let level = cmd.compressLevel ?? (cmd.compress ? 3 : nil)
     let out = try StreamWriter(fd: 1, kind: .entries, producer: versionString("sy-scan"), compressLevel: level)
     return try Scanner.run(sources: cmd.sources.map(\.pathBytes), options: options, out: out)

@@ -139,6 +139,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.wholeFile = cmd.wholeFile; o.blockSize = cmd.blockSize; o.dryRun = cmd.dryRun
     o.canChown = geteuid() == 0
     o.filters = try FilterList(parsing: cmd.filter, deleteExcluded: cmd.deleteExcluded)
+    o.filters.absoluteRoot = FilterList.absolutePath(cmd.destination.pathBytes)
     o.deleteExcluded = cmd.deleteExcluded
     o.partialDir = cmd.partialDir?.pathBytes
     o.linkDests = cmd.linkDest.map(\.pathBytes)

@@ -64,6 +64,10 @@ public final class Applier {
     var holdingDir: PathBytes { options.partialDir ?? Array(".~tmp~".utf8) }
     /// `--delete-after`: the deletions, in stream order.
     var deferredDeletes: [Plan] = []
+    /// The receiver's rules where it deletes (per-directory merge files included).
+    lazy var deletionRules = DeletionRules(options.filters)
+    /// Whether the stream's first plan was for `.`.
+    var firstPlanPath: PathBytes?
     /// Directories that change again after they were finished (held updates move in, held
     /// deletions happen), and the times they were given then, given again at the very end.
     var lateDirs: Set<PathBytes> = []
@@ -123,7 +127,11 @@ public final class Applier {
             // rsync's "File list generation time": until the first plan, here.
             if stats.listNanos == 0 { stats.listNanos = max(1, wallNanos() &- began) }
             switch rec {
-            case .plan(let p): try handle(p)
+            case .plan(let p):
+                if firstPlanPath == nil { firstPlanPath = p.entry.path }
+                try handle(p)
+            case .filterFile(let dir, let name, let content):
+                deletionRules.learn(dir: dir, name: name, content: content)
             case .summary(let items):
                 stats.absorb(items)
                 // --delete-after: the sender's IO error (rsync's io_error) cancels the deletion pass.
@@ -394,7 +402,7 @@ public final class Applier {
         for p in deferredDeletes {
             guard let dir = try? stack.fd(for: PathOps.parent(p.entry.path)) else { continue }
             // (Every directory is finished by now: removeEntry keeps the time each one has.)
-            removeEntry(dir: dir, path: p.entry.path)
+            removeEntry(dir: dir, path: p.entry.path, atTheEnd: true)
         }
     }
 
@@ -572,7 +580,8 @@ public final class Applier {
 
     /// `backUp`: with --backup the removed files are kept (not for a --compare-dest copy's
     /// stand-in: rsync unlinks the destination's file then).
-    func removeEntry(dir: Int32, path: PathBytes, quiet: Bool = false, backUp: Bool = true) {
+    /// `atTheEnd`: a deletion held back for the end (--delete-after, --delete-delay).
+    func removeEntry(dir: Int32, path: PathBytes, quiet: Bool = false, backUp: Bool = true, atTheEnd: Bool = false) {
         var remover = Remover(dryRun: options.dryRun, onRemoved: { [unowned self] e in
             self.stats.deleted.add(e.kind)
             self.reporter.change(Plan(action: .delete, entry: e))
@@ -582,11 +591,12 @@ public final class Applier {
         }
         remover.onNote = { [unowned self] text in self.reporter.info(text) }
         remover.onKept = { [unowned self] p in self.lastKeptDir = p }
-        let filters = options.filters
         let protects = options.protects
-        remover.protects = { p, isDir in
+        remover.rules = atTheEnd && options.deleteDelay ? options.filters
+            : deletionRules.rules(in: PathOps.parent(path), destination: destination, rootWalked: firstPlanPath == [0x2E])
+        remover.protects = { p, isDir, rules in
             // Perishable rules do not keep anything inside a directory being deleted.
-            filters.excludes(p, isDirectory: isDir, side: .receiver, deleting: p != path) || protects.excludes(p, isDirectory: isDir)
+            rules.excludes(p, isDirectory: isDir, side: .receiver, deleting: p != path) || protects.excludes(p, isDirectory: isDir)
         }
         if let limit = options.maxDelete {
             // --max-delete: keep the rest, count it, exit 25 at the end.

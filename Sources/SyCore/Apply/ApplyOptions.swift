@@ -76,6 +76,9 @@ public struct ApplyOptions: Sendable {
     /// `--max-delete`: delete no more than this many entries (exit 25 past it).
     public var maxDelete: Int?
     /// `--delete-after`/`--delete-delay`: deletions wait until every file is in place.
+    /// `--delete-delay`: the held deletions see no directory's merge files but their own
+    /// (rsync's end-of-run deletion has left every directory's rules behind).
+    public var deleteDelay = false
     public var deleteAfter = false
     /// `--delete-delay`: what was found to delete is deleted even after a sender's IO error
     /// (rsync's --delete-after makes its whole pass only without one).

@@ -12,8 +12,12 @@ struct Remover {
     let onRemoved: (Entry) -> Void
     let onError: (SyError) -> Void
     /// Entries kept by the filter rules (rsync keeps excluded files inside a deleted directory,
-    /// and the directory with them).
-    var protects: (PathBytes, Bool) -> Bool = { _, _ in false }
+    /// and the directory with them): asked with the path, whether it is a directory, and the
+    /// rules as they stand in its directory.
+    var protects: (PathBytes, Bool, FilterList) -> Bool = { _, _, _ in false }
+    /// The receiver's rules in the directory holding the entry; each directory walked for
+    /// deletion adds its own per-directory merge files, as rsync's deletion reads them.
+    var rules = FilterList()
     /// `--max-delete`: whether the limit is reached (then an entry is kept and `onSkipped` called).
     var atLimit: () -> Bool = { false }
     var onSkipped: () -> Void = {}
@@ -40,14 +44,14 @@ struct Remover {
         guard let kind = st.kind else { return false }
         // (Making room, the entry itself is not looked up in the filters: the sender sent its
         // name, as rsync's delete_item for DEL_MAKE_ROOM; what a directory holds still is.)
-        if !quiet && protects(path, kind == .directory) { return false }
-        if kind == .directory, contents(dir: dir, name: name, path: path) != .removed { return false }
+        if !quiet && protects(path, kind == .directory, rules) { return false }
+        if kind == .directory, contents(dir: dir, name: name, path: path, rules: rules) != .removed { return false }
         return item(dir: dir, name: name, path: path, st: st, kind: kind, quiet: quiet) == .removed
     }
 
     /// rsync's delete_dir_contents: every entry below the directory, deepest first; what stays
     /// makes the directory not empty, which is said once here.
-    private func contents(dir: Int32, name: PathBytes, path: PathBytes) -> Outcome {
+    private func contents(dir: Int32, name: PathBytes, path: PathBytes, rules outer: FilterList) -> Outcome {
         let fd: Int32
         do { fd = try Sys.openDir(dir, name) } catch {
             onError(SyError.sys("cannot open directory for deletion", path, error.code, status: .partial))
@@ -59,12 +63,14 @@ struct Remover {
             onError(SyError.sys("cannot read directory", path, error.code, status: .partial))
             return .failed
         }
+        var rules = outer
+        rules.enter(directory: path, fd: fd)
         var outcome = Outcome.removed
         for child in names {
             let childPath = PathOps.join(path, child)
             guard let st = try? Sys.fstatat(fd, child), let kind = st.kind else { continue }
-            if protects(childPath, kind == .directory) { outcome = .notEmpty; continue }
-            if kind == .directory, contents(dir: fd, name: child, path: childPath) != .removed { outcome = .notEmpty }
+            if protects(childPath, kind == .directory, rules) { outcome = .notEmpty; continue }
+            if kind == .directory, contents(dir: fd, name: child, path: childPath, rules: rules) != .removed { outcome = .notEmpty }
             // A directory whose contents stayed is still tried (and counted), as rsync does.
             if item(dir: fd, name: child, path: childPath, st: st, kind: kind) != .removed { outcome = .notEmpty }
         }

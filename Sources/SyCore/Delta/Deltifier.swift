@@ -61,7 +61,7 @@ public final class Deltifier {
             case .summary(var items):
                 items.append(SummaryItem(key: "plan_bytes", value: input.wireBytes))
                 try out.write(.summary(items))
-            case .message:
+            case .message, .filterFile:
                 try out.write(rec)
             case .blocks:
                 throw SyError.stream("block sums without a plan", offset: input.payloadOffset)

@@ -38,6 +38,9 @@ public struct FilterList: Sendable {
     }
 
     public var isEmpty: Bool { rules.isEmpty }
+    /// The transfer root's absolute path, for rules with the `/` modifier (rsync's current
+    /// directory: the first source's, or the destination).
+    public var absoluteRoot: PathBytes = []
     /// Whether some rule reads per-directory files (`enter(directory:read:)` matters).
     /// (Kept as rules are added: the scan asks for every directory.)
     public private(set) var hasDirMerge = false
@@ -87,17 +90,18 @@ public struct FilterList: Sendable {
                 if let d = decideLayers(slot: slot, parent: parent!, path, isDirectory, side, deleting) { return d }
                 continue
             }
-            if let d = FilterList.decide(r, path, isDirectory, side, deleting) { return d }
+            if let d = FilterList.decide(r, path, isDirectory, side, deleting, absoluteRoot) { return d }
         }
         return false
     }
 
     @inline(__always)
-    static func decide(_ r: FilterRule, _ path: PathBytes, _ isDir: Bool, _ side: FilterSide, _ deleting: Bool) -> Bool? {
+    static func decide(_ r: FilterRule, _ path: PathBytes, _ isDir: Bool, _ side: FilterSide, _ deleting: Bool,
+                       _ root: PathBytes) -> Bool? {
         guard side == .sender ? r.sender : r.receiver else { return nil }
         if deleting && r.perishable { return nil }
         guard r.action == .exclude || r.action == .include else { return nil }
-        return r.matches(path, isDirectory: isDir) ? r.action == .exclude : nil
+        return r.matches(path, isDirectory: isDir, root: root) ? r.action == .exclude : nil
     }
 
     private func decideLayers(slot: Int, parent: PathBytes, _ path: PathBytes, _ isDir: Bool, _ side: FilterSide, _ deleting: Bool) -> Bool? {
@@ -106,7 +110,7 @@ public struct FilterList: Sendable {
             let l = layers[i]
             i -= 1
             guard l.slot == slot, FilterList.applies(l, to: parent) else { continue }
-            for r in l.rules { if let d = FilterList.decide(r, path, isDir, side, deleting) { return d } }
+            for r in l.rules { if let d = FilterList.decide(r, path, isDir, side, deleting, absoluteRoot) { return d } }
             if l.clears { break }
         }
         return nil
@@ -132,6 +136,12 @@ public struct FilterList: Sendable {
             guard let bytes else { continue }
             pushLayer(slot: slot, rule: r, dir: dir, bytes: bytes, anchorPrefix: dir == [0x2E] ? [] : dir + [0x2F])
         }
+    }
+
+    /// Enters directory `dir` (a transfer path), reading its merge files below `fd` (open on it).
+    public mutating func enter(directory dir: PathBytes, fd: Int32) {
+        guard hasDirMerge else { return }
+        enter(directory: dir) { name in FilterFiles.read(fd, name) }
     }
 
     /// For `dir-merge` rules whose file name starts with `/`: reads the file in every directory
@@ -179,26 +189,18 @@ public struct FilterList: Sendable {
             if r.anchored {
                 if !anchorStrip.isEmpty {
                     guard r.pattern.starts(with: anchorStrip + [0x2F]) else { continue }
-                    r.pattern.removeFirst(anchorStrip.count + 1)
+                    r.dropAnchorPrefix(anchorStrip.count + 1)
                 }
-                r.pattern = FilterList.escaped(anchorPrefix) + r.pattern
+                if !anchorPrefix.isEmpty { r.anchor(below: anchorPrefix) }
             }
             layer.rules.append(r)
         }
         if rule.excludeSelf && !layer.clears {
-            layer.rules.insert(FilterRule(include: false, pattern: String(decoding: PathOps.base(rule.pattern), as: UTF8.self)), at: 0)
+            var own = FilterRule(include: false, pattern: String(decoding: PathOps.base(rule.pattern), as: UTF8.self))
+            if deleteExcluded { own.receiver = false }
+            layer.rules.insert(own, at: 0)
         }
         layers.append(layer)
-    }
-
-    /// A path used as a literal pattern prefix.
-    static func escaped(_ p: PathBytes) -> [UInt8] {
-        var out: [UInt8] = []
-        for c in p {
-            if c == 0x2A || c == 0x3F || c == 0x5B || c == 0x5C { out.append(0x5C) }
-            out.append(c)
-        }
-        return out
     }
 
     /// The rules in a merge file's bytes, read as `merge` says (`+`/`-` lists, word split, CVS).
@@ -235,6 +237,21 @@ public struct FilterList: Sendable {
             out.append(try FilterRule.parse(text, template: template))
         }
         return out
+    }
+
+    /// `path` made absolute as rsync keeps its current directory: the working directory joined
+    /// with it, `.` and empty components dropped, `..` taking one off (no symlink resolved).
+    public static func absolutePath(_ path: PathBytes) -> PathBytes {
+        let full = path.first == 0x2F ? path : Array(currentDirectory().utf8) + [0x2F] + path
+        var parts: [ArraySlice<UInt8>] = []
+        for c in full.split(separator: 0x2F) {
+            if c.elementsEqual([0x2E]) { continue }
+            if c.elementsEqual([0x2E, 0x2E]) { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(c)
+        }
+        var out: PathBytes = []
+        for c in parts { out.append(0x2F); out += c }
+        return out.isEmpty ? [0x2F] : out
     }
 
     /// Reads a merge file (`-` is standard input).

@@ -2,21 +2,28 @@
 ///
 /// A pattern rule includes or excludes: a leading `/` anchors it at the transfer root (or at
 /// its merge file's directory); a trailing `/` matches directories only; a pattern with another
-/// `/` or a `**` is matched against the whole path (any tail starting at a component), otherwise
-/// against the last component; a trailing `/***` matches a directory and everything in it.
-/// Rules apply to the sender (what is listed), the receiver (what `--delete` may remove) or
-/// both. `clear`, `merge` and `dir-merge` rules shape the list itself.
+/// `/` is matched against the path's last components, one with `**` against the whole path,
+/// otherwise against the last component; a trailing `/***` matches a directory and everything
+/// in it. A pattern without `*`, `?` or `[` is compared as it is (a `\` in it is no escape), as
+/// rsync's. The `/` modifier matches against the absolute path. Rules apply to the sender (what
+/// is listed), the receiver (what `--delete` may remove) or both. `clear`, `merge` and
+/// `dir-merge` rules shape the list itself.
 public struct FilterRule: Sendable, Equatable {
     public enum Action: Sendable, Equatable { case exclude, include, clear, merge, dirMerge }
 
     public var action: Action
-    public var pattern: [UInt8] = []
-    public var anchored = false
-    public var directoryOnly = false
-    /// The pattern names a path (it has an inner `/`, a `**`, or is anchored), not just a name.
-    public var wholePath = false
-    /// Trailing `/***`: the directory itself and all below it.
-    public var withContents = false
+    public private(set) var pattern: [UInt8] = []
+    public private(set) var anchored = false
+    public private(set) var directoryOnly = false
+    /// `/`: matched against the absolute path (the transfer root's, then the entry's).
+    public var absolutePath = false
+    /// The pattern's shape, as rsync's rule flags: it has `*`, `?` or `[` (else it is compared
+    /// literally); it has `**`; it starts with `**`; it ends with `***`; its number of `/`
+    /// (the anchoring one included).
+    private(set) var wild = false, wild2 = false, wild2Prefix = false, wild3Suffix = false
+    private(set) var slashCount = 0
+    /// Backslashes escape even in a pattern without wildcards (git's syntax, `--gitignore`).
+    var escapes = false { didSet { classify() } }
     public var sender = true
     public var receiver = true
     /// The rule named its side (`s`, `r`, hide/show/protect/risk): `--delete-excluded` leaves it.
@@ -47,14 +54,34 @@ public struct FilterRule: Sendable, Equatable {
 
     mutating func setPattern(_ bytes: [UInt8]) {
         var p = bytes
-        withContents = p.count > 4 && p.suffix(4) == Array("/***".utf8)
-        if withContents { p.removeLast(4) }
         directoryOnly = p.count > 1 && p.last == 0x2F
         if directoryOnly { p.removeLast() }
         anchored = p.first == 0x2F
         if anchored { p.removeFirst() }
-        wholePath = anchored || withContents || p.contains(0x2F) || zip(p, p.dropFirst()).contains { $0 == 0x2A && $1 == 0x2A }
         pattern = p
+        classify()
+    }
+
+    /// An anchored rule of a merge file in directory `dir` (a transfer path and `/`), which
+    /// rsync anchors there by putting the directory in front, as it is (no escaping).
+    mutating func anchor(below dir: [UInt8]) {
+        pattern = dir + pattern
+        classify()
+    }
+
+    /// Strips `prefix` from an anchored pattern (a merge file above the transfer root).
+    mutating func dropAnchorPrefix(_ count: Int) {
+        pattern.removeFirst(count)
+        classify()
+    }
+
+    private mutating func classify() {
+        let p = pattern
+        wild = escapes || p.contains { $0 == 0x2A || $0 == 0x3F || $0 == 0x5B }
+        wild2 = wild && zip(p, p.dropFirst()).contains { $0 == 0x2A && $1 == 0x2A }
+        wild2Prefix = wild2 && !anchored && p.starts(with: [0x2A, 0x2A])
+        wild3Suffix = wild2 && p.count >= 3 && p.suffix(3).allSatisfy { $0 == 0x2A }
+        slashCount = p.reduce(anchored ? 1 : 0) { $0 + ($1 == 0x2F ? 1 : 0) }
     }
 
     /// Parses one rule in rsync's short or long form (`- *.o`, `-p *.o`, `exclude,s foo`,
@@ -109,7 +136,7 @@ public struct FilterRule: Sendable, Equatable {
             case 0x72: r.receiver = true; r.sender = r.sideGiven && r.sender ? true : false; r.sideGiven = true   // r
             case 0x78: r.xattr = true                                           // x
             case 0x43: r.cvs = true                                             // C
-            case 0x2F: throw bad(text, "the '/' (absolute path) modifier is not supported")
+            case 0x2F: r.absolutePath = true                                    // /
             case 0x6E where isMerge: r.noInherit = true                         // n
             case 0x77 where isMerge: r.wordSplit = true                         // w
             case 0x65 where isMerge: r.excludeSelf = true                       // e
@@ -147,39 +174,38 @@ public struct FilterRule: Sendable, Equatable {
         SyError("invalid filter rule '\(text)': \(why)", status: .syntax)
     }
 
-    /// Whether this exclude/include rule matches `path` (relative to the transfer root, `/`-separated).
-    public func matches(_ path: PathBytes, isDirectory: Bool) -> Bool {
-        if xattr { return false }
-        return rawMatch(path, isDirectory: isDirectory) != negate
-    }
-
-    private func rawMatch(_ path: PathBytes, isDirectory: Bool) -> Bool {
-        if withContents {
-            return anyTail(path) { tail in
-                if isDirectory && Wildcard.match(pattern[...], tail) { return true }
-                var k = tail.startIndex
-                while k < tail.endIndex {
-                    if tail[k] == 0x2F && Wildcard.match(pattern[...], tail[..<k]) { return true }
-                    k += 1
-                }
-                return false
-            }
+    /// Whether this exclude/include rule matches `path` (relative to the transfer root,
+    /// `/`-separated), as rsync's rule_matches. `root`: the transfer root's absolute path, for
+    /// the `/` modifier.
+    public func matches(_ path: PathBytes, isDirectory: Bool, root: PathBytes = []) -> Bool {
+        if xattr || path.isEmpty { return false }
+        if !isDirectory && directoryOnly { return negate }
+        var name = path[...]
+        var prefix: [UInt8] = []
+        if slashCount == 0 && !wild2 {
+            name = PathOps.base(path)[...]
+        } else if absolutePath && root.count > 1 {
+            prefix = Array(root.dropFirst()) + [0x2F]
+        } else if wild2Prefix {
+            prefix = [0x2F]
         }
-        if directoryOnly && !isDirectory { return false }
-        if !wholePath { return Wildcard.match(pattern[...], PathOps.base(path)[...]) }
-        return anyTail(path) { Wildcard.match(pattern[...], $0) }
-    }
-
-    /// Anchored patterns see the whole path; others any tail that starts at a component.
-    private func anyTail(_ path: PathBytes, _ test: (ArraySlice<UInt8>) -> Bool) -> Bool {
-        if test(path[...]) { return true }
-        if anchored { return false }
-        var i = 0
-        while i < path.count {
-            if path[i] == 0x2F && test(path[(i + 1)...]) { return true }
-            i += 1
+        // A directory also matches a trailing "/***" (or "***") as itself plus "/".
+        let slashAfter = isDirectory && wild3Suffix
+        let whole = prefix.isEmpty && !slashAfter ? name : (prefix + name + (slashAfter ? [0x2F] : []))[...]
+        let from = !anchored && slashCount > 0 && !wild2 ? slashCount + 1 : !anchored && !wild2Prefix && wild2 ? -1 : 0
+        let hit: Bool
+        if wild {
+            hit = Wildcard.match(pattern[...], whole, from: from)
+        } else if !prefix.isEmpty || slashAfter {
+            hit = Wildcard.literal(pattern[...], whole, from: from)
+        } else if anchored {
+            hit = name.elementsEqual(pattern)
+        } else {
+            // The pattern's components end the path.
+            hit = name.count >= pattern.count && name.suffix(pattern.count).elementsEqual(pattern)
+                && (name.count == pattern.count || name[name.endIndex - pattern.count - 1] == 0x2F)
         }
-        return false
+        return hit != negate
     }
 
     /// The rule in `--filter` syntax (modifiers included), for handing to another stage.
@@ -194,6 +220,7 @@ public struct FilterRule: Sendable, Equatable {
         }
         var mods = ""
         if negate { mods += "!" }
+        if absolutePath { mods += "/" }
         if perishable { mods += "p" }
         if sideGiven && sender && !receiver { mods += "s" }
         if sideGiven && receiver && !sender { mods += "r" }
@@ -208,7 +235,6 @@ public struct FilterRule: Sendable, Equatable {
         var body = pattern
         if action == .exclude || action == .include {
             if directoryOnly { body.append(0x2F) }
-            if withContents { body += Array("/***".utf8) }
             if anchored { body.insert(0x2F, at: 0) }
         }
         return prefix + (mods.isEmpty ? "" : "," + mods) + " " + String(decoding: body, as: UTF8.self)

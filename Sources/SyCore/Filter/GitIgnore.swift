@@ -31,6 +31,7 @@ enum GitIgnore {
                 var r = FilterRule(include: include, pattern: String(decoding: pattern, as: UTF8.self))
                 r.sender = template.sender; r.receiver = template.receiver; r.sideGiven = template.sideGiven
                 r.perishable = template.perishable
+                r.escapes = true
                 out.append(r)
             }
         }

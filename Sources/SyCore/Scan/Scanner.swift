@@ -42,6 +42,24 @@ public struct ScanOptions: Sendable {
 
 /// The scan stage: walks the sources and writes an entry stream.
 public enum Scanner {
+    /// The directory rsync's sender lists `source` from (its current directory there): the
+    /// source itself for `dir/`, else its parent; with -R, what comes before `/./` (or `.`).
+    public static func listingDirectory(of source: PathBytes, relative: Bool) -> PathBytes {
+        if relative {
+            var i = 0
+            while i + 2 < source.count {
+                if source[i] == 0x2F && source[i + 1] == 0x2E && source[i + 2] == 0x2F { return i == 0 ? [0x2F] : Array(source[..<i]) }
+                i += 1
+            }
+            return [0x2E]
+        }
+        if source.last == 0x2F || source == [0x2E] { return source }
+        var trimmed = source
+        while trimmed.count > 1 && trimmed.last == 0x2F { trimmed.removeLast() }
+        guard let slash = trimmed.lastIndex(of: 0x2F) else { return [0x2E] }
+        return slash == 0 ? [0x2F] : Array(trimmed[..<slash])
+    }
+
     /// Walks `sources` and writes one ENTRY per item to `out`. Returns 0, 23 or 24.
     public static func run(sources args: [PathBytes], options: ScanOptions, out: StreamWriter) throws(SyError) -> ExitStatus {
         var status = ExitStatus.ok

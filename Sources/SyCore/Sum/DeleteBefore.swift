@@ -72,7 +72,7 @@ extension Summer {
             return
         }
         noteSourceDir(s)
-        enterFilters(s.path)
+        try enterFilters(s.path)
         try enterDirectory(s.path, d)
     }
 

@@ -115,15 +115,21 @@ public final class Summer {
         }
     }
 
-    /// A directory present on both sides: its filter files in the destination protect from deletion.
-    func enterFilters(_ dir: PathBytes) {
+    /// A directory present on both sides: its filter files in the destination protect from
+    /// deletion. sy-apply, which deletes, gets them as read now (FILTER-FILE records).
+    func enterFilters(_ dir: PathBytes) throws(SyError) {
         guard readsFilterFiles, let opener = basisOpener else { return }
+        var read: [(PathBytes, [UInt8])] = []
         filters.enter(directory: dir) { name in
-            if let sent = sentFilterFiles.removeValue(forKey: PathOps.join(dir, name)) { return sent }
-            guard let fd = try? opener.openRelative(PathOps.join(dir, name)) else { return nil }
-            defer { Sys.close(fd) }
-            return try? Sys.readAll(fd, limit: 16 << 20)
+            var bytes = sentFilterFiles.removeValue(forKey: PathOps.join(dir, name))
+            if bytes == nil, let fd = try? opener.openRelative(PathOps.join(dir, name)) {
+                bytes = try? Sys.readAll(fd, limit: 16 << 20)
+                Sys.close(fd)
+            }
+            if let bytes { read.append((name, bytes)) }
+            return bytes
         }
+        for (name, bytes) in read { try out.write(.filterFile(dir: dir, name: name, content: bytes)) }
     }
 
     func report(_ e: SyError) {
@@ -557,12 +563,16 @@ public final class Summer {
         if filters.isEmpty && options.protects.isEmpty && !options.backupBeside { return (false, true) }
         guard let opener = basisOpener, let parent = try? opener.parentFd(d.path),
               let fd = try? Sys.openDir(parent, PathOps.base(d.path)) else { return (false, true) }
-        return deletionLeaves(fd, d.path)
+        return deletionLeaves(fd, d.path, filters)
     }
 
-    private func deletionLeaves(_ fd: Int32, _ path: PathBytes) -> (stays: Bool, changed: Bool) {
+    /// `outer`: the rules in the directory's parent (its own merge files are read here, as
+    /// rsync's deletion reads them).
+    private func deletionLeaves(_ fd: Int32, _ path: PathBytes, _ outer: FilterList) -> (stays: Bool, changed: Bool) {
         defer { Sys.close(fd) }
         guard let names = try? DirReader.sortedNames(fd) else { return (false, true) }
+        var filters = outer
+        filters.enter(directory: path, fd: fd)
         var stays = false, changed = false
         for name in names {
             let p = PathOps.join(path, name)
@@ -573,7 +583,7 @@ public final class Summer {
             } else if !isDir {
                 changed = true
                 if options.backupBeside { stays = true }
-            } else if let sub = try? Sys.openDir(fd, name), deletionLeaves(sub, p).stays {
+            } else if let sub = try? Sys.openDir(fd, name), deletionLeaves(sub, p, filters).stays {
                 stays = true
             } else {
                 changed = true
@@ -681,7 +691,7 @@ public final class Summer {
         }
         if s.kind == .directory {
             noteSourceDir(s)
-            enterFilters(s.path)
+            try enterFilters(s.path)
         }
         let key = LinkKey(dev: s.dev, ino: s.ino)
         // --append leaves a destination file as long as the source alone, unless it is a hard
