@@ -56,6 +56,8 @@ struct SyScan: ParsableCommand {
     var acls = false
     @Flag(name: [.customShort("m"), .customLong("prune-empty-dirs")], help: "Leave out directories with no files below them.")
     var pruneEmptyDirs = false
+    @Flag(name: .customLong("delete-excluded"), help: "The receiver deletes excluded entries: rules that name no side are the sender's only (with -m, for the directories the receiver's rules keep).")
+    var deleteExcluded = false
     @Flag(name: .customLong("send-filter-files"), help: "Send the per-directory merge files read (for a receiver deleting after the transfer).")
     var sendFilterFiles = false
     @Flag(name: .customLong("ignore-missing-args"), help: "A source that does not exist is no error.")
@@ -119,7 +121,7 @@ toolMain(SyScan.self, name: "sy-scan") { cmd in
         options.dirs = true
     }
     options.chmod = cmd.chmod.compactMap(ChmodSpec.init)
-    options.filters = try FilterList(parsing: cmd.filter)
+    options.filters = try FilterList(parsing: cmd.filter, deleteExcluded: cmd.deleteExcluded)
     options.filters.absoluteRoot = FilterList.absolutePath(Scanner.listingDirectory(of: cmd.sources.first?.pathBytes ?? [0x2E],
                                                                                      relative: cmd.relative))
     let level = cmd.compressLevel ?? (cmd.compress ? 3 : nil)

@@ -103,4 +103,23 @@ struct FilterPatternTests {
         #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s")), ignoringDirTimes: true).isEmpty)
         #expect(!exists(t.sub("s/.rules")))
     }
+
+    /// -m keeps a directory the receiver's rules exclude (rsync's receiver prunes and passes
+    /// over those), with the directories above it.
+    @Test(arguments: [["--filter=P deep/"], ["--filter=-r deep/"], ["--delete-excluded", "--filter=P deep/"],
+                      ["--delete", "--filter=R deep/", "--filter=P deep/"]])
+    func pruneKeepsWhatTheReceiverExcludes(rules: [String]) throws {
+        let t = TempDir("prune")
+        _ = system(script: "cd \(shellQuote(t.path)) && mkdir -p src/a/deep src/b/c/deep src/b/other src/e")
+        _ = makeFile(t.sub("src/f/file"), [1])
+        touchTree(t.sub("src"), "2024-01-02 03:04:05")
+        let flags = ["-ai", "-m"] + rules
+        let rr = run(["rsync"] + flags + ["src/", "r/"], cwd: t.path)
+        let ss = run(["sy"] + flags + ["src/", "s/"], cwd: t.path)
+        #expect(rr.code == 0 && ss.code == 0, "\(rr) \(ss)")
+        let lines = { (r: RunResult) in r.out.split(separator: "\n").filter { !$0.hasPrefix("created directory") }.sorted() }
+        #expect(lines(ss) == lines(rr), "\(rr.out) vs \(ss.out)")
+        #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s")), ignoringDirTimes: true).isEmpty)
+        #expect(exists(t.sub("s/b/c/deep")) == exists(t.sub("r/b/c/deep")) && !exists(t.sub("s/e")))
+    }
 }

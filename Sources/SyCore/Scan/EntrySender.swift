@@ -12,6 +12,9 @@ final class EntrySender {
     private var pendingImplied: [Bool] = []
     /// Directories `--prune-empty-dirs` left out (rsync's list holds them: its receiver prunes).
     private(set) var prunedDirs = 0
+    /// `-m`: a directory the receiver's rules exclude is kept, with the ones above it (rsync's
+    /// receiver prunes, and passes over those).
+    var receiverExcludes: (PathBytes) -> Bool = { _ in false }
     private var missing: ArraySlice<PathBytes>
     /// Records held back until `finish`: rsync lists non-recursive sources whole before it
     /// transfers anything, so the scan's notes ("skipping directory d") come first. Nil: none held.
@@ -35,7 +38,7 @@ final class EntrySender {
                 pendingNames[i]?.removeAll { $0 == PathOps.base(last.path) }
             }
         }
-        if implied || (prune && e.kind == .directory && e.path != [0x2E]) {
+        if implied || (prune && e.kind == .directory && e.path != [0x2E] && !receiverExcludes(e.path)) {
             pendingDirs.append(e)
             pendingNames.append(nil)
             pendingImplied.append(implied)

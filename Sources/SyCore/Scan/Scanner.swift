@@ -99,6 +99,12 @@ public enum Scanner {
         }
         let sender = EntrySender(out: out, names: options.sendNames ? IdNames() : nil, prune: options.pruneEmptyDirs,
                                  missing: options.deleteMissing ? set.missing : [], holdAll: wholeFirst)
+        if options.pruneEmptyDirs && !options.filters.isEmpty {
+            // (The receiver's global rules only: rsync's receiver prunes before it reads any
+            // directory's merge file.)
+            let global = options.filters
+            sender.receiverExcludes = { global.excludes($0, isDirectory: true, side: .receiver) }
+        }
         // Named sources only: the receiver looks at those names in the destination, not at all of it.
         if let top = set.topNames { try sender.sendDirNames([0x2E], top) }
         let walker = set.walker(recursive: options.recursive, contents: options.recursive || options.dirs,

@@ -39,6 +39,8 @@ public struct StageCommands: Sendable {
         if r.xattrs { scan.append("-X") }
         if r.acls { scan.append("-A") }
         if r.pruneEmptyDirs { scan.append("-m") }
+        // (-m keeps a directory the receiver's rules exclude: their view needs this.)
+        if r.pruneEmptyDirs && r.deleteExcluded { scan.append("--delete-excluded") }
         // --progress counts what is left to check by rsync's file-list numbers.
         if r.infoLevels.progress > 0 && !r.json { scan.append("--list-index=" + (r.buildsWholeList ? "whole" : "incremental")) }
         if r.deleteMissingArgs { scan.append("--delete-missing-args") } else if r.ignoreMissingArgs { scan.append("--ignore-missing-args") }
