@@ -122,4 +122,23 @@ struct FilterPatternTests {
         #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s")), ignoringDirTimes: true).isEmpty)
         #expect(exists(t.sub("s/b/c/deep")) == exists(t.sub("r/b/c/deep")) && !exists(t.sub("s/e")))
     }
+
+    /// A directory that keeps an excluded file stays in the way of the file or link that
+    /// replaces it: a dry run says so as the real run does (exit 23).
+    @Test(arguments: [[], ["-n"]])
+    func keptDirectoryInTheWay(dryRun: [String]) throws {
+        let t = TempDir("inway")
+        _ = makeFile(t.sub("src/a"), [1])
+        _ = system(script: "cd \(shellQuote(t.path)) && ln -s a src/l && mkdir -p r/a r/l && touch r/a/keep r/l/keep r/a/other && cp -a r s")
+        touchTree(t.sub("src"), "2024-01-02 03:04:05")
+        let flags = ["-ai", "--delete", "--exclude=keep"] + dryRun
+        let rr = run(["rsync"] + flags + ["src/", "r/"], cwd: t.path)
+        let ss = run(["sy"] + flags + ["src/", "s/"], cwd: t.path)
+        #expect(rr.code == 23 && ss.code == 23, "\(rr) \(ss)")
+        let lines = { (r: RunResult) in r.out.split(separator: "\n").filter { !$0.hasSuffix(" ./") }.sorted() }
+        #expect(lines(ss) == lines(rr), "\(rr.out) vs \(ss.out)")
+        let errs = { (r: RunResult) in r.err.split(separator: "\n").filter { $0.hasPrefix("could not") }.sorted() }
+        #expect(errs(ss) == errs(rr) && errs(ss).count == 2, "\(rr.err) vs \(ss.err)")
+        #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s")), ignoringDirTimes: true).isEmpty)
+    }
 }

@@ -64,6 +64,8 @@ public final class Applier {
     var holdingDir: PathBytes { options.partialDir ?? Array(".~tmp~".utf8) }
     /// `--delete-after`: the deletions, in stream order.
     var deferredDeletes: [Plan] = []
+    /// A dry run's directory that keeps something, in the way of the next plan's entry.
+    var dryRunBlocked: PathBytes?
     /// The receiver's rules where it deletes (per-directory merge files included).
     lazy var deletionRules = DeletionRules(options.filters)
     /// Whether the stream's first plan was for `.`.
@@ -581,7 +583,9 @@ public final class Applier {
     /// `backUp`: with --backup the removed files are kept (not for a --compare-dest copy's
     /// stand-in: rsync unlinks the destination's file then).
     /// `atTheEnd`: a deletion held back for the end (--delete-after, --delete-delay).
-    func removeEntry(dir: Int32, path: PathBytes, quiet: Bool = false, backUp: Bool = true, atTheEnd: Bool = false) {
+    /// Returns whether it went (false: something in it was kept, or it failed).
+    @discardableResult
+    func removeEntry(dir: Int32, path: PathBytes, quiet: Bool = false, backUp: Bool = true, atTheEnd: Bool = false) -> Bool {
         var remover = Remover(dryRun: options.dryRun, onRemoved: { [unowned self] e in
             self.stats.deleted.add(e.kind)
             self.reporter.change(Plan(action: .delete, entry: e))
@@ -608,9 +612,10 @@ public final class Applier {
         let parent = PathOps.parent(path)
         let reached = parent == [0x2E] ? rootPending != nil : pending.contains { $0.path == parent }
         let kept = options.times && !options.omitDirTimes && !options.dryRun && !reached ? try? Sys.fstat(dir) : nil
-        remover.remove(dir: dir, name: PathOps.base(path), path: path, quiet: quiet)
+        let gone = remover.remove(dir: dir, name: PathOps.base(path), path: path, quiet: quiet)
         touch(parent)
         if let kept { try? Sys.futimens(dir, kept.mtimeSec, kept.mtimeNsec) }
+        return gone
     }
 
     /// Makes way for a new entry of another type; false (reported) if it cannot.
@@ -626,15 +631,7 @@ public final class Applier {
                 } else {
                     warn("delete_file: rmdir(\(p.entry.path.displayName)) failed: \(errnoText(error.code)) (\(error.code))")
                 }
-                let noun: String
-                switch p.entry.kind {
-                case .file: noun = "regular file"
-                case .directory: noun = "directory"
-                case .symlink: noun = "symlink"
-                case .charDevice, .blockDevice: noun = "device file"
-                case .fifo, .socket: noun = "special file"
-                }
-                report(SyError("could not make way for new \(noun): \(p.entry.path.displayName)", status: .partial, errno: error.code), prefixed: false)
+                couldNotMakeWay(p, errno: error.code)
                 return false
             }
             touch(PathOps.parent(p.entry.path))
@@ -647,6 +644,19 @@ public final class Applier {
             }
         }
         return true
+    }
+
+    /// rsync's error for an entry whose place a directory keeps.
+    func couldNotMakeWay(_ p: Plan, errno: Int32) {
+        let noun: String
+        switch p.entry.kind {
+        case .file: noun = "regular file"
+        case .directory: noun = "directory"
+        case .symlink: noun = "symlink"
+        case .charDevice, .blockDevice: noun = "device file"
+        case .fifo, .socket: noun = "special file"
+        }
+        report(SyError("could not make way for new \(noun): \(p.entry.path.displayName)", status: .partial, errno: errno), prefixed: false)
     }
 
     /// A stack of directories below the destination root; with -K it follows a symlink to a
@@ -909,11 +919,20 @@ public final class Applier {
         if p.action.carriesData && e.kind == .file {
             try receiver.discard(input)
         }
+        if let blocked = dryRunBlocked, p.action != .delete {
+            dryRunBlocked = nil
+            if blocked == e.path && e.kind != .directory {
+                couldNotMakeWay(p, errno: ENOTEMPTY)
+                return
+            }
+        }
         switch p.action {
         case .delete:
             // The root was opened (if it exists) when the dry run began.
             if let dirs, let dir = try? dirs.fd(for: PathOps.parent(e.path)) {
-                removeEntry(dir: dir, path: e.path, quiet: p.flags.contains(.replace), backUp: !p.flags.contains(.linkDest))
+                let gone = removeEntry(dir: dir, path: e.path, quiet: p.flags.contains(.replace), backUp: !p.flags.contains(.linkDest))
+                // A directory that keeps something stays in the way of what replaces it.
+                if !gone && p.flags.contains(.replace) && e.kind == .directory { dryRunBlocked = e.path }
                 return
             }
             if p.flags.contains(.replace) { return }
