@@ -70,6 +70,57 @@ struct RelativeTests {
         #expect(again.code == 0 && again.out.isEmpty, "\(args) second run: \(again)")
     }
 
+    /// Names that mean a directory's contents (`dir/`, `dir/.`, `.`) are listed one level
+    /// without -r; a leading `./` sends `.` too; `..` in a listed name stays below the source.
+    static let contentCases: [(list: String, args: [String])] = [
+        ("a/\n", ["-i", "-lptgoD", "--files-from=LIST", "src/"]),
+        ("a/.\ntop\n", ["-ai", "--files-from=LIST", "src/"]),
+        (".\n", ["-ai", "--files-from=LIST", "src/"]),
+        ("./a/g\n", ["-ai", "--files-from=LIST", "src/"]),
+        ("a/b/../g\n../top\n", ["-ai", "--files-from=LIST", "src/"]),
+        ("a/\na/b/\n", ["-ai", "--delete", "--files-from=LIST", "src/"]),
+        ("", ["-i", "-lptgoD", "-d", "-R", "src/a/"]),
+        ("", ["-i", "-lptgoD", "-d", "-R", "src/./a/."]),
+        ("", ["-i", "-lptgoD", "-d", "-R", "--delete", "src/./a/b/"]),
+        // A symlink named for its contents, or on the way to a named item, leads to its directory.
+        ("dl/\n", ["-ai", "--files-from=LIST", "src/"]),
+        ("dl\ndl/g\n", ["-ai", "--files-from=LIST", "src/"]),
+        ("", ["-ai", "-R", "src/./dl/"]),
+        ("", ["-ai", "-R", "src/./dl/b/f"]),
+        ("", ["-ai", "-R", "--no-implied-dirs", "src/./dl/b/f"]),
+    ]
+
+    @Test(arguments: Array(0..<contentCases.count))
+    func contentNamesMatchRsync(index: Int) throws {
+        let (list, given) = Self.contentCases[index]
+        let t = TempDir("relative-contents")
+        tree(t)
+        writeFile(t.sub("LIST"), Array(list.utf8))
+        for d in ["r", "s"] {
+            mkdir(t.sub(d), 0o755)
+            for f in ["a/old", "a/b/old", "b/old"] { makeFile(t.sub(d) + "/" + f, [7]) }
+            touchTree(t.sub(d), "2023-05-06 07:08:09")
+        }
+        let rr = run(["rsync"] + given + ["r/"], cwd: t.path)
+        let ss = run(["sy"] + given + ["s/"], cwd: t.path)
+        #expect(rr.code == 0 && ss.code == 0, "\(given): \(rr) \(ss)")
+        #expect(ss.out.split(separator: "\n").sorted() == rr.out.split(separator: "\n").sorted(), "\(list) \(given): \(rr.out) vs \(ss.out)")
+        // (The root's time is compared through the itemized lines: rsync sets it where it sends `.`.)
+        // (--no-implied-dirs: the directories above are made as needed, at the time they are.)
+        let d = TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false),
+                                                                ignoringDirTimes: given.contains("--no-implied-dirs"))
+        #expect(d.isEmpty, "\(list) \(given): \(d.prefix(8))")
+    }
+
+    /// rsync stops (exit 3) when the --files-from directory cannot be entered.
+    @Test func filesFromSourceNotADirectory() throws {
+        let t = TempDir("relative-bad")
+        tree(t)
+        let ss = run(["sy", "-a", "--files-from=list", "src/top", "s/"], cwd: t.path)
+        #expect(ss.code == 3, "\(ss)")
+        #expect(ss.err.split(separator: "\n").filter { $0.contains("change_dir") }.count == 1, "\(ss.err)")
+    }
+
     @Test func absoluteSourcesAndStdinList() throws {
         let t = TempDir("relative")
         tree(t)

@@ -3,7 +3,7 @@ import Glibc
 /// `--files-from`: a list of names, one per line (or NUL-terminated with `--from0`).
 public enum FilesFrom {
     /// Reads the list in `file` (`-`: standard input). Empty lines and, in line mode, lines
-    /// starting with `#` or `;` are skipped; a leading `/` is dropped (names are below the source).
+    /// starting with `#` or `;` are skipped; each name is kept below the source (`sanitized`).
     public static func read(_ file: String, nulSeparated: Bool) throws(SyError) -> [PathBytes] {
         let bytes: [UInt8]
         do throws(Errno) {
@@ -24,10 +24,25 @@ public enum FilesFrom {
                 if name.last == 0x0D { name.removeLast() }
                 if name.first == 0x23 || name.first == 0x3B { continue }
             }
-            while name.first == 0x2F { name.removeFirst() }
             if name.isEmpty { continue }
-            names.append(name)
+            names.append(sanitized(name))
         }
         return names
+    }
+
+    /// rsync's sanitize_path for a listed name: leading and repeated `/` dropped, `..` taking
+    /// off the component before it (never going above the source), `.` components and a
+    /// trailing `/` kept (they mean something to -R); nothing left is `.`.
+    static func sanitized(_ name: PathBytes) -> PathBytes {
+        var out: [ArraySlice<UInt8>] = []
+        let comps = name.split(separator: 0x2F, omittingEmptySubsequences: true)
+        for c in comps {
+            if c.elementsEqual([0x2E, 0x2E]) { if !out.isEmpty { out.removeLast() }; continue }
+            out.append(c)
+        }
+        if out.isEmpty { return [0x2E] }
+        var r = Array(out.joined(separator: [0x2F]))
+        if name.last == 0x2F && !(comps.last?.elementsEqual([0x2E, 0x2E]) ?? false) { r.append(0x2F) }
+        return r
     }
 }

@@ -13,6 +13,21 @@ public final class RelativeSources {
         var path: PathBytes
         var base: Int
         var explicit: Bool
+        /// Named as `dir/`, `dir/.` or `.`: without -r the directory is listed with what it
+        /// holds, one level (rsync's content directory).
+        var contents = false
+        /// In a content directory's listing (not named itself).
+        var listed = false
+    }
+
+    /// One source as rsync's -R reads it: the directory it is named from (`base/./rel`; `/`
+    /// for an absolute path), its stream path, whether its contents are meant, and whether it
+    /// starts with `./` (then `.` itself is sent too, as an implied directory).
+    struct Named {
+        var base: PathBytes
+        var rel: PathBytes
+        var contents: Bool
+        var dotPrefix: Bool
     }
 
     private(set) var bases: [Base] = []
@@ -20,6 +35,10 @@ public final class RelativeSources {
     var followLinks = false { didSet { for b in bases { b.stack.followLinks = followLinks } } }
     /// Every item to send, implied directories included, in stream order.
     private(set) var items: [Item] = []
+    /// Paths named for their contents (`dir/`) and the directories above named items: followed
+    /// when they are symlinks, as rsync's sender does.
+    private var contentNames = Set<PathBytes>()
+    private var impliedNames = Set<PathBytes>()
     /// Absolute path of the first base (for `dir-merge /NAME` files above the transfer).
     private(set) var firstBasePath: PathBytes?
 
@@ -31,47 +50,79 @@ public final class RelativeSources {
     /// parents), as rsync does; `onNote` gets rsync's "skipping directory" line, unless
     /// `excluded` (the filters) leaves the directory out anyway.
     public init(args: [PathBytes], list: [PathBytes]?, impliedDirs: Bool, ignoreMissing: Bool = false,
-                skipDirectories: Bool = false, excluded: (PathBytes) -> Bool = { _ in false },
+                skipDirectories: Bool = false, listsContents: Bool = false, excluded: (PathBytes) -> Bool = { _ in false },
                 onNote: (String) -> Void = { _ in }, onProblem: (SyError) -> Void) {
         self.ignoreMissing = ignoreMissing
-        var named: [(base: PathBytes, rel: PathBytes)] = []
+        var named: [(Named?, PathBytes)] = []
         if let list, let base = args.first {
-            for l in list { named.append((base, l)) }
+            // (A "/./" in a listed name is not split off: the other stages find files below the
+            // one source directory.)
+            for l in list {
+                var n = RelativeSources.parse(l, splitsBase: false)
+                if n != nil { n!.base = base }
+                named.append((n, l))
+            }
         } else {
-            named = args.map(RelativeSources.split)
+            named = args.map { (RelativeSources.parse($0), $0) }
         }
         var baseIndex: [PathBytes: Int] = [:]
         var raw: [Item] = []
-        for (base, relIn) in named {
-            guard let rel = RelativeSources.clean(relIn) else {
-                onProblem(SyError("found \"..\" dir in relative path: \(relIn.displayName)", status: .syntax))
+        var dotSent = Set<Int>()
+        for (parsed, given) in named {
+            guard let n = parsed else {
+                onProblem(SyError("found \"..\" dir in relative path: \(RelativeSources.split(given).1.displayName)", status: .syntax))
                 continue
             }
-            var bi = baseIndex[base]
+            var bi = baseIndex[n.base]
             if bi == nil {
                 do {
-                    let fd = try Sys.openat(Sys.atFDCWD, base, O_RDONLY | O_DIRECTORY)
-                    bases.append(Base(fd: fd, stack: DirStack(rootFd: fd)))
+                    let fd = try Sys.openat(Sys.atFDCWD, n.base, O_RDONLY | O_DIRECTORY)
+                    let stack = DirStack(rootFd: fd)
+                    // (A directory named for its contents is entered through a symlink, as rsync does.)
+                    stack.followsDirLink = { [unowned self] path in self.contentNames.contains(path) || self.impliedNames.contains(path) }
+                    bases.append(Base(fd: fd, stack: stack))
                     bi = bases.count - 1
-                    baseIndex[base] = bi
-                    if firstBasePath == nil { firstBasePath = SourceSet.absolute(base) }
+                    baseIndex[n.base] = bi
+                    if firstBasePath == nil { firstBasePath = SourceSet.absolute(n.base) }
                 } catch {
-                    onProblem(SyError.sys("change_dir failed for", base, error.code, status: .partial))
+                    // The --files-from directory: rsync stops there (exit 3).
+                    onProblem(SyError.sys("change_dir failed for", n.base, error.code, status: list != nil ? .fileSelect : .partial))
+                    if list != nil { break }
                     continue
                 }
             }
+            let rel = n.rel
             if skipDirectories, (try? Sys.fstatat(bases[bi!].fd, rel))?.kind == .directory {
                 if !excluded(rel) { onNote("skipping directory \(rel.displayName)") }
                 continue
             }
-            if impliedDirs && rel != [0x2E] {
+            if n.dotPrefix && !dotSent.contains(bi!) {
+                dotSent.insert(bi!)
+                raw.append(Item(path: [0x2E], base: bi!, explicit: false))
+            }
+            if rel != [0x2E] {
                 var i = 0
                 while i < rel.count {
-                    if rel[i] == 0x2F { raw.append(Item(path: Array(rel[..<i]), base: bi!, explicit: false)) }
+                    if rel[i] == 0x2F {
+                        if impliedDirs { raw.append(Item(path: Array(rel[..<i]), base: bi!, explicit: false)) }
+                        impliedNames.insert(Array(rel[..<i]))
+                    }
                     i += 1
                 }
             }
-            raw.append(Item(path: rel, base: bi!, explicit: true))
+            raw.append(Item(path: rel, base: bi!, explicit: true, contents: n.contents))
+            if n.contents { contentNames.insert(rel) }
+            if n.contents && listsContents {
+                // -d without -r: a directory named for its contents is listed one level deep.
+                let fd = rel == [0x2E] ? try? Sys.openat(bases[bi!].fd, [0x2E], O_RDONLY | O_DIRECTORY)
+                    : try? Sys.openat(bases[bi!].fd, rel, O_RDONLY | O_DIRECTORY)
+                if let fd {
+                    for name in (try? DirReader.sortedNames(fd)) ?? [] {
+                        raw.append(Item(path: PathOps.join(rel, name), base: bi!, explicit: true, listed: true))
+                    }
+                    Sys.close(fd)
+                }
+            }
         }
         self.raw = raw
         order(symlinks: .keep)
@@ -105,7 +156,19 @@ public final class RelativeSources {
         for i in order {
             if let last = items.last, last.path == raw[i].path {
                 // A directory named again from another base is kept: the two are walked merged.
-                guard isDir[i] && lastIsDir && last.explicit && raw[i].explicit && last.base != raw[i].base else { continue }
+                // A directory beats a non-directory of the same name (rsync keeps the one that may
+                // have contents: an implied directory reached through a symlink named too).
+                if isDir[i] && !lastIsDir {
+                    items[items.count - 1] = raw[i]
+                    lastIsDir = true
+                    continue
+                }
+                guard isDir[i] && lastIsDir && last.explicit && raw[i].explicit && last.base != raw[i].base else {
+                    // (Named for its contents either way, or named at all: rsync merges those flags.)
+                    if raw[i].contents { items[items.count - 1].contents = true }
+                    if raw[i].explicit && !raw[i].listed { items[items.count - 1].listed = false }
+                    continue
+                }
             }
             items.append(raw[i])
             lastIsDir = isDir[i]
@@ -114,6 +177,32 @@ public final class RelativeSources {
 
     deinit {
         for b in bases { b.stack.closeAll(); Sys.close(b.fd) }
+    }
+
+    /// rsync's reading of a -R source: split at the first `/./` (when `splitsBase`), a
+    /// leading `/` taken as the base `/`, then cleaned (empty and `.` components dropped, a
+    /// trailing `/` or `/.` meaning the contents); nil for a `..` component.
+    static func parse(_ arg: PathBytes, splitsBase: Bool = true) -> Named? {
+        var base: PathBytes = [0x2E]
+        var fn = arg[...]
+        var i = 0
+        while splitsBase && i + 2 < arg.count {
+            if arg[i] == 0x2F && arg[i + 1] == 0x2E && arg[i + 2] == 0x2F {
+                base = i == 0 ? [0x2F] : Array(arg[..<i])
+                fn = arg[(i + 3)...]
+                break
+            }
+            i += 1
+        }
+        if base == [0x2E] && fn.first == 0x2F { base = [0x2F] }
+        while fn.first == 0x2F { fn = fn.dropFirst() }
+        let dotPrefix = fn.starts(with: [0x2E, 0x2F])
+        let comps = fn.split(separator: 0x2F, omittingEmptySubsequences: true)
+        if comps.contains(where: { $0.elementsEqual([0x2E, 0x2E]) }) { return nil }
+        let parts = comps.filter { !$0.elementsEqual([0x2E]) }
+        let contents = parts.isEmpty || fn.last == 0x2F || comps.last.map { $0.elementsEqual([0x2E]) } == true
+        let rel = parts.isEmpty ? [0x2E] : Array(parts.joined(separator: [0x2F]))
+        return Named(base: base, rel: rel, contents: contents, dotPrefix: dotPrefix)
     }
 
     /// `base/./rel` → (base, rel); `/abs/path` → (`/`, `abs/path`); `rel` → (`.`, `rel`).
@@ -172,10 +261,12 @@ public final class RelativeSources {
         return (try bases[bi].stack.fd(for: PathOps.parent(path)), PathOps.base(path))
     }
 
-    /// A walk over the items in stream order; `recursive` descends into named directories.
-    public func walker(recursive: Bool, symlinks: SymlinkMode = .keep, onProblem: @escaping (SyError) -> Void) -> RelativeWalker {
+    /// A walk over the items in stream order; `recursive` descends into named directories;
+    /// `contents` (-d) lists a directory named for its contents, one level.
+    public func walker(recursive: Bool, contents: Bool = false, symlinks: SymlinkMode = .keep,
+                       onProblem: @escaping (SyError) -> Void) -> RelativeWalker {
         if symlinks != .keep { order(symlinks: symlinks) }
-        return RelativeWalker(self, recursive: recursive, symlinks: symlinks, onProblem: onProblem)
+        return RelativeWalker(self, recursive: recursive, contents: contents, symlinks: symlinks, onProblem: onProblem)
     }
 }
 
@@ -184,6 +275,10 @@ public final class RelativeSources {
 public final class RelativeWalker: SourceWalk {
     private let src: RelativeSources
     private let recursive: Bool
+    private let listsContents: Bool
+    /// The walk of a followed `link/`'s contents, started after its own item; its descriptor.
+    private var queued: TreeWalker?
+    private var queuedFd: Int32 = -1
     /// What the walk does with symlinks (-L, -k, --copy-unsafe-links) below and at the named items.
     private let symlinks: SymlinkMode
     private let onProblem: (SyError) -> Void
@@ -196,9 +291,13 @@ public final class RelativeWalker: SourceWalk {
     private var skipPrefix: PathBytes?
     public var oneFileSystemDev: UInt64? { didSet { sub?.oneFileSystemDev = oneFileSystemDev } }
 
-    init(_ src: RelativeSources, recursive: Bool, symlinks: SymlinkMode, onProblem: @escaping (SyError) -> Void) {
-        self.src = src; self.recursive = recursive; self.symlinks = symlinks; self.onProblem = onProblem
+    init(_ src: RelativeSources, recursive: Bool, contents: Bool, symlinks: SymlinkMode, onProblem: @escaping (SyError) -> Void) {
+        self.src = src; self.recursive = recursive; self.listsContents = contents && !recursive
+        self.symlinks = symlinks; self.onProblem = onProblem
     }
+
+    deinit { if queuedFd >= 0 { Sys.close(queuedFd) } }
+
 
     /// A walk of a named directory (or a link the mode may follow to one) and what it holds;
     /// several (the same directory named from other bases) are walked merged.
@@ -213,12 +312,13 @@ public final class RelativeWalker: SourceWalk {
         return next()
     }
 
-    public var willDescend: Bool { fromSub ? sub?.willDescend ?? false : lastDir != nil }
+    public var willDescend: Bool { fromSub ? sub?.willDescend ?? false : lastDir != nil || queued != nil }
 
     public func childListing() -> DirListing? { fromSub ? sub?.childListing() : nil }
 
     public func skipChildren() {
         if fromSub { sub?.skipChildren(); return }
+        if queued != nil { queued = nil; covered = nil }
         if let d = lastDir { skipPrefix = d; lastDir = nil }
     }
 
@@ -244,9 +344,11 @@ public final class RelativeWalker: SourceWalk {
     }
 
     public func next() -> WalkItem? {
+        if let w = queued { sub = w; queued = nil }
         if let w = sub {
             if let it = w.next() { fromSub = true; return it }
             sub = nil
+            if queuedFd >= 0 { Sys.close(queuedFd); queuedFd = -1 }
         }
         fromSub = false
         lastDir = nil
@@ -275,19 +377,38 @@ public final class RelativeWalker: SourceWalk {
                 continue
             }
             guard let kind = st.kind else { continue }
+            if kind == .symlink && it.explicit && it.contents, let item = followedContents(it, dirfd: dirfd, name: name) {
+                return item
+            }
+            if kind == .symlink && !it.explicit, let t = try? Sys.fstatat(dirfd, name, follow: true), t.kind == .directory {
+                // An implied directory that is a symlink here: rsync sends the directory it leads to.
+                let item = WalkItem(path: it.path, stat: t, kind: .directory, target: [], dirfd: dirfd, name: name)
+                item.followed = true
+                item.noContents = true
+                item.implied = true
+                lastDir = it.path
+                return item
+            }
             let follows = kind == .symlink && it.explicit && symlinks != .keep && symlinks != .skipUnsafe
             if (kind == .directory || follows) && it.explicit && recursive {
                 // The sub-walk follows a named link as the mode says, into a directory too.
                 return startSub([RelativeWalker.walk(it.path, dirfd: dirfd, name: name)] + sameDirectoryElsewhere(it), covering: it.path)
             }
             var item = WalkItem(path: it.path, stat: st, kind: kind, target: [], dirfd: dirfd, name: name)
-            item.isArgument = it.explicit
+            item.isArgument = it.explicit && !it.listed
             if kind == .symlink {
                 do { item.target = try Sys.readlinkat(dirfd, name) } catch {
                     onProblem(.unreadable("cannot read symlink", it.path, error.code))
                     continue
                 }
                 if follows { guard TreeWalker.resolve(&item, symlinks, isAncestor: { _ in false }, onProblem: onProblem) else { continue } }
+            }
+            if item.kind == .directory && it.explicit && it.contents && listsContents {
+                // rsync's content directory without -r: what it holds follows, as items of
+                // their own (see `RelativeSources.init`).
+                item.contentDir = true
+                lastDir = it.path
+                return item
             }
             if item.kind == .directory {
                 item.noContents = true
@@ -297,5 +418,37 @@ public final class RelativeWalker: SourceWalk {
             return item
         }
         return nil
+    }
+
+    /// A symlink named for its contents (`link/`, `link/.`): rsync follows it whatever -l
+    /// says. Its directory's item, with what it holds walked next (with -r) or listed as items
+    /// of their own (-d); nil if it leads to no directory.
+    private func followedContents(_ it: RelativeSources.Item, dirfd: Int32, name: PathBytes) -> WalkItem? {
+        guard let st = try? Sys.fstatat(dirfd, name, follow: true), st.kind == .directory else { return nil }
+        let item = WalkItem(path: it.path, stat: st, kind: .directory, target: [], dirfd: dirfd, name: name)
+        item.followed = true
+        item.isArgument = true
+        if recursive {
+            guard let fd = try? Sys.openat(dirfd, name, O_RDONLY | O_DIRECTORY), let names = try? DirReader.sortedNames(fd) else {
+                onProblem(.unreadable("cannot open directory", it.path, errno))
+                item.unreadable = true
+                return item
+            }
+            if queuedFd >= 0 { Sys.close(queuedFd) }
+            queuedFd = fd
+            let w = TreeWalker(rootDir: nil, roots: names.map { WalkRoot(dirfd: fd, fsName: $0, streamName: $0) }, prefix: it.path)
+            w.onProblem = onProblem
+            w.symlinks = symlinks
+            w.oneFileSystemDev = oneFileSystemDev
+            queued = w
+            covered = it.path
+        } else if listsContents {
+            item.contentDir = true
+            lastDir = it.path
+        } else {
+            item.noContents = true
+            lastDir = it.path
+        }
+        return item
     }
 }

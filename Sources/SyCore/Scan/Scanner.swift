@@ -81,6 +81,7 @@ public enum Scanner {
                             list: options.filesFrom, impliedDirs: options.impliedDirs,
                             ignoreMissing: options.ignoreMissing || options.deleteMissing,
                             skipDirectories: !options.recursive && !options.dirs,
+                            listsContents: options.dirs && !options.recursive,
                             excluded: { !options.filters.isEmpty && options.filters.excludes($0, isDirectory: true) },
                             onNote: { notes.append($0) }, onProblem: report)
         for n in notes { try out.write(.message(level: 0, text: n)) }
@@ -160,7 +161,7 @@ public enum Scanner {
                 continue
             }
             var withoutContents = item.noContents
-            if item.kind == .directory && !options.recursive && item.path != [0x2E] && !item.noContents {
+            if item.kind == .directory && !options.recursive && item.path != [0x2E] && !item.noContents && !item.contentDir {
                 walker.skipChildren()
                 if !options.dirs {
                     // rsync's note goes to stdout: the receiver prints it.

@@ -36,12 +36,14 @@ public final class SourceSet {
     /// `relative`: rsync's `-R`, with `list` the `--files-from` names below `args[0]`.
     public init(args: [PathBytes], topName: PathBytes? = nil, relative: Bool = false, list: [PathBytes]? = nil,
                 impliedDirs: Bool = true, ignoreMissing: Bool = false, skipDirectories: Bool = false,
+                listsContents: Bool = false,
                 excluded: (PathBytes) -> Bool = { _ in false },
                 onNote: (String) -> Void = { _ in }, onProblem: (SyError) -> Void) {
         self.ignoreMissing = ignoreMissing
         if relative {
             let r = RelativeSources(args: args, list: list, impliedDirs: impliedDirs, ignoreMissing: ignoreMissing,
-                                    skipDirectories: skipDirectories, excluded: excluded, onNote: onNote, onProblem: onProblem)
+                                    skipDirectories: skipDirectories, listsContents: listsContents, excluded: excluded,
+                                    onNote: onNote, onProblem: onProblem)
             self.relative = r
             if let p = r.firstBasePath { transferRoot = (p, false) }
             return
@@ -132,7 +134,7 @@ public final class SourceSet {
     /// `contents`: list what a `dir/` source holds (without -r and -d rsync skips it whole).
     public func walker(recursive: Bool, contents: Bool = true, symlinks: SymlinkMode = .keep,
                        onProblem: @escaping (SyError) -> Void) -> any SourceWalk {
-        if let r = relative { return r.walker(recursive: recursive, symlinks: symlinks, onProblem: onProblem) }
+        if let r = relative { return r.walker(recursive: recursive, contents: contents, symlinks: symlinks, onProblem: onProblem) }
         func make(_ rootDir: Int32?, _ roots: [WalkRoot]) -> TreeWalker {
             let w = TreeWalker(rootDir: rootDir, roots: roots)
             w.onProblem = onProblem

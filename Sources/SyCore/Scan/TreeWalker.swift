@@ -24,6 +24,8 @@ public final class WalkItem: @unchecked Sendable {
     public var isArgument: Bool = false
     /// An implied parent directory of `-R`: sent only if something below it is.
     public var implied: Bool = false
+    /// A directory named for its contents (`-R dir/` without -r): listed one level deep.
+    public var contentDir: Bool = false
     /// A symlink that was to be followed but points nowhere (an error if the filters keep it).
     public var noReferent: Bool = false
     /// An unsafe symlink `--copy-unsafe-links` follows: its target (rsync notes it with -v).

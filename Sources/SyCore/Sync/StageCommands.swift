@@ -130,7 +130,9 @@ public struct StageCommands: Sendable {
         if let t = topName { delta += ["--top-name=" + t] }
         if let n = destName { delta += ["--dest-name=" + n] }
         if r.relative { delta.append("-R") }
-        if follows { delta.append("--follow-links") }
+        // (-R: a symlink named `link/` is followed, whatever the mode: the files below it are
+        // opened through it. Paths come from the scan, which followed only those.)
+        if follows || r.relative { delta.append("--follow-links") }
         if r.openNoAtime { delta.append("--open-noatime") }
         delta.append("--")
         delta += relativeArgs
@@ -163,7 +165,7 @@ public struct StageCommands: Sendable {
         if local && whole {
             for s in relativeArgs { apply += ["--copy-from=" + s] }
             if r.relative { apply.append("-R") }
-            if follows { apply.append("--follow-links") }
+            if follows || r.relative { apply.append("--follow-links") }
             if r.openNoAtime { apply.append("--open-noatime") }
         }
         if let t = topName { apply += ["--top-name=" + t] }
