@@ -120,7 +120,7 @@ struct SyncCommand: ParsableCommand {
         r.symlinks = pres.copyLinks ? .follow : pres.copyUnsafeLinks ? .followUnsafe
             : pres.copyDirlinks ? (pres.safeLinks ? .followDirsSkipUnsafe : .followDirs) : pres.safeLinks ? .skipUnsafe : .keep
         // --files-from implies -R and -d, and -a no longer implies -r.
-        r.relative = (pres.relative || sel.filesFrom != nil) && !negated.contains("relative")
+        r.relative = on(pres.relative || sel.filesFrom != nil, "relative", "R")
         r.impliedDirs = !pres.noImpliedDirs && !negated.contains("implied-dirs") && !negated.contains("i-d")
         if sel.filesFrom != nil {
             r.recursive = on(pres.recursive, "recursive", "r")

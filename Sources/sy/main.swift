@@ -51,6 +51,19 @@ toolMain(SyncCommand.self, name: "sy", arguments: filtered.0) { cmd in
     if let f = cmd.sel.filesFrom {
         let names = try FilesFrom.read(f, nulSeparated: cmd.sel.from0 && !negated.contains("from0"))
         request.filesFrom = Array(names.map { $0 + [0] }.joined())
+        if !request.relative, !names.isEmpty, let base = request.sources.first {
+            // --no-relative: each name is a source of its own below the directory, sent under
+            // its last component, as rsync reads them.
+            var args: [String] = []
+            for n in names {
+                guard let name = String(validating: n, as: UTF8.self) else {
+                    throw SyError("--files-from with --no-relative: a name that is not UTF-8: \(n.displayName)", status: .syntax)
+                }
+                args.append((base.hasSuffix("/") ? base : base + "/") + name)
+            }
+            request.sources = args
+            request.filesFrom = nil
+        }
     }
     request.filters = filtered.1
     // -C: rsync's CVS list and per-directory .cvsignore files, after the other rules.

@@ -88,6 +88,10 @@ struct RelativeTests {
         ("", ["-ai", "-R", "src/./dl/"]),
         ("", ["-ai", "-R", "src/./dl/b/f"]),
         ("", ["-ai", "-R", "--no-implied-dirs", "src/./dl/b/f"]),
+        // --no-R: each listed name is a source of its own, sent under its last component.
+        ("a/b\ndl/\n", ["-ai", "--no-R", "--files-from=LIST", "src/"]),
+        ("./top\na/b/f\n.\n", ["-ai", "--no-relative", "--files-from=LIST", "src"]),
+        ("a/\n", ["-ai", "--delete", "--no-R", "--files-from=LIST", "src/"]),
     ]
 
     @Test(arguments: Array(0..<contentCases.count))
