@@ -117,6 +117,23 @@ struct RelativeTests {
     }
 
     /// rsync stops (exit 3) when the --files-from directory cannot be entered.
+    /// A named item below a directory the run sends whole is still looked up: a missing one
+    /// is an error (exit 23), as rsync's; a directory listed one level tells the receiver
+    /// which of its names are directories (a symlink there replaced by one is no deletion).
+    @Test func namedItemsInsideWhatIsSentWhole() throws {
+        let t = TempDir("relative-covered")
+        tree(t)
+        writeFile(t.sub("LIST"), Array(".\nnope\na/g\n".utf8))
+        for d in ["r", "s"] { mkdir(t.sub(d), 0o755); symlink("b", t.sub(d + "/a")) }
+        for (flags, code) in [(["-ai", "-r"], Int32(23)), (["-ai", "--delete"], Int32(23))] {
+            let rr = run(["rsync"] + flags + ["--files-from=LIST", "src/", "r/"], cwd: t.path)
+            let ss = run(["sy"] + flags + ["--files-from=LIST", "src/", "s/"], cwd: t.path)
+            #expect(rr.code == code && ss.code == code, "\(flags): \(rr) \(ss)")
+            #expect(ss.out.split(separator: "\n").sorted() == rr.out.split(separator: "\n").sorted(), "\(flags): \(rr.out) vs \(ss.out)")
+            #expect(TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false)).isEmpty)
+        }
+    }
+
     @Test func filesFromSourceNotADirectory() throws {
         let t = TempDir("relative-bad")
         tree(t)

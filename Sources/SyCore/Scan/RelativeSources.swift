@@ -18,6 +18,10 @@ public final class RelativeSources {
         var contents = false
         /// In a content directory's listing (not named itself).
         var listed = false
+        /// Whether it is (or leads to) a directory, as the ordering found.
+        var isDir = false
+        /// `.` sent for a name starting with `./`: not held back as an implied directory is.
+        var dotDir = false
     }
 
     /// One source as rsync's -R reads it: the directory it is named from (`base/./rel`; `/`
@@ -96,9 +100,10 @@ public final class RelativeSources {
                 if !excluded(rel) { onNote("skipping directory \(rel.displayName)") }
                 continue
             }
-            if n.dotPrefix && !dotSent.contains(bi!) {
+            if n.dotPrefix && impliedDirs && !dotSent.contains(bi!) {
+                // (Sent whatever comes of the name, as rsync's sender does.)
                 dotSent.insert(bi!)
-                raw.append(Item(path: [0x2E], base: bi!, explicit: false))
+                raw.append(Item(path: [0x2E], base: bi!, explicit: false, dotDir: true))
             }
             if rel != [0x2E] {
                 var i = 0
@@ -160,6 +165,7 @@ public final class RelativeSources {
                 // have contents: an implied directory reached through a symlink named too).
                 if isDir[i] && !lastIsDir {
                     items[items.count - 1] = raw[i]
+                    items[items.count - 1].isDir = true
                     lastIsDir = true
                     continue
                 }
@@ -170,7 +176,9 @@ public final class RelativeSources {
                     continue
                 }
             }
-            items.append(raw[i])
+            var item = raw[i]
+            item.isDir = isDir[i]
+            items.append(item)
             lastIsDir = isDir[i]
         }
     }
@@ -255,7 +263,7 @@ public final class RelativeSources {
         throw failure
     }
 
-    private func locate(_ path: PathBytes, in bi: Int) throws(Errno) -> (Int32, PathBytes) {
+    func locate(_ path: PathBytes, in bi: Int) throws(Errno) -> (Int32, PathBytes) {
         guard bi < bases.count else { throw Errno(ENOENT) }
         if path == [0x2E] { return (bases[bi].fd, [0x2E]) }
         return (try bases[bi].stack.fd(for: PathOps.parent(path)), PathOps.base(path))
@@ -276,6 +284,8 @@ public final class RelativeWalker: SourceWalk {
     private let src: RelativeSources
     private let recursive: Bool
     private let listsContents: Bool
+    /// The content directory just returned (its listing is the items after it).
+    private var contentDir: PathBytes?
     /// The walk of a followed `link/`'s contents, started after its own item; its descriptor.
     private var queued: TreeWalker?
     private var queuedFd: Int32 = -1
@@ -314,7 +324,22 @@ public final class RelativeWalker: SourceWalk {
 
     public var willDescend: Bool { fromSub ? sub?.willDescend ?? false : lastDir != nil || queued != nil }
 
-    public func childListing() -> DirListing? { fromSub ? sub?.childListing() : nil }
+    public func childListing() -> DirListing? {
+        if fromSub { return sub?.childListing() }
+        guard let dir = contentDir else { return nil }
+        // A content directory listed one level: its children are the items that follow.
+        var names: [PathBytes] = [], isDir: [Bool] = []
+        var i = index
+        while i < src.items.count, src.items[i].path == dir || PathOps.isInside(src.items[i].path, dir) {
+            let it = src.items[i]
+            if PathOps.isChild(it.path, of: dir) && names.last != PathOps.base(it.path) {
+                names.append(PathOps.base(it.path))
+                isDir.append(it.isDir)
+            }
+            i += 1
+        }
+        return DirListing(names: names, isDir: isDir)
+    }
 
     public func skipChildren() {
         if fromSub { sub?.skipChildren(); return }
@@ -352,11 +377,12 @@ public final class RelativeWalker: SourceWalk {
         }
         fromSub = false
         lastDir = nil
+        contentDir = nil
         while index < src.items.count {
             let it = src.items[index]
             index += 1
-            if let p = skipPrefix, PathOps.isInside(it.path, p) { continue }
-            if let c = covered, c == [0x2E] || PathOps.isInside(it.path, c) { continue }
+            if let p = skipPrefix, PathOps.isInside(it.path, p) { checkNamed(it); continue }
+            if let c = covered, c == [0x2E] || PathOps.isInside(it.path, c) { checkNamed(it); continue }
             let base = src.bases[it.base]
             if it.path == [0x2E] && it.explicit && recursive {
                 return startSub([TreeWalker(directory: base.fd)] + sameDirectoryElsewhere(it), covering: it.path)
@@ -377,6 +403,8 @@ public final class RelativeWalker: SourceWalk {
                 continue
             }
             guard let kind = st.kind else { continue }
+            // rsync follows a symlink named for its contents (`link/`) to a directory, whatever
+            // -l says (a link to anything else is sent as the link).
             if kind == .symlink && it.explicit && it.contents, let item = followedContents(it, dirfd: dirfd, name: name) {
                 return item
             }
@@ -408,11 +436,12 @@ public final class RelativeWalker: SourceWalk {
                 // their own (see `RelativeSources.init`).
                 item.contentDir = true
                 lastDir = it.path
+                contentDir = it.path
                 return item
             }
             if item.kind == .directory {
                 item.noContents = true
-                item.implied = !it.explicit
+                item.implied = !it.explicit && !it.dotDir
                 lastDir = it.path
             }
             return item
@@ -445,10 +474,24 @@ public final class RelativeWalker: SourceWalk {
         } else if listsContents {
             item.contentDir = true
             lastDir = it.path
+            contentDir = it.path
         } else {
             item.noContents = true
             lastDir = it.path
         }
         return item
+    }
+
+    /// A named item the walk of a directory above it covers (or an excluded one leaves out):
+    /// rsync still looks it up, and one that is not there is an error.
+    private func checkNamed(_ it: RelativeSources.Item) {
+        guard it.explicit && !it.listed else { return }
+        do {
+            let (dir, name) = try src.locate(it.path, in: it.base)
+            _ = try Sys.fstatat(dir, name)
+        } catch {
+            if error.code == ENOENT && src.ignoreMissing { return }
+            onProblem(.sourceStat(it.path, error.code))
+        }
     }
 }
