@@ -203,6 +203,9 @@ struct SyncCommand: ParsableCommand {
         r.logFileFormat = out.logFileFormat
         r.usermap = pres.usermap
         r.groupmap = pres.groupmap
+        // As rsync, --usermap implies -o and --groupmap -g (unless --no-o, --no-g).
+        if pres.usermap != nil && !negated.contains("owner") && !negated.contains("o") { r.owner = true }
+        if pres.groupmap != nil && !negated.contains("group") && !negated.contains("g") { r.group = true }
         if let c = pres.chown {
             // --chown=USER:GROUP is --usermap=*:USER --groupmap=*:GROUP, with -o/-g implied.
             let parts = c.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)

@@ -18,6 +18,10 @@ struct EverydayOptionsTests {
         (["-a", "--chown=nobody:nogroup"], ["src/"]),
         (["-a", "--chown=:nogroup"], ["src/"]),
         (["-a", "--usermap=0:nobody,*:root", "--groupmap=*:nogroup"], ["src/"]),
+        // --usermap implies -o, --groupmap -g (unless --no-o/--no-g comes with them).
+        (["-rlpt", "--usermap=*:nobody"], ["src/"]),
+        (["-rlpt", "--groupmap=*:nogroup"], ["src/"]),
+        (["-rlpt", "--usermap=*:nobody", "--no-o"], ["src/"]),
         (["-a", "--existing"], ["src/"]),
         (["-a", "--delay-updates"], ["src/"]),
         (["-a", "--delay-updates", "--delete", "--no-W"], ["src/"]),
