@@ -15,8 +15,6 @@ struct DeletionRules {
         withParents = filters
     }
 
-    var hasDirMerge: Bool { base.hasDirMerge }
-
     mutating func learn(dir: PathBytes, name: PathBytes, content: [UInt8]) {
         files[dir, default: []].append((name, content))
         if let l = last, l.dir == dir || PathOps.isInside(l.dir, dir) { last = nil }

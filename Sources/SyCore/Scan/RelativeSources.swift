@@ -119,9 +119,7 @@ public final class RelativeSources {
             if n.contents { contentNames.insert(rel) }
             if n.contents && listsContents {
                 // -d without -r: a directory named for its contents is listed one level deep.
-                let fd = rel == [0x2E] ? try? Sys.openat(bases[bi!].fd, [0x2E], O_RDONLY | O_DIRECTORY)
-                    : try? Sys.openat(bases[bi!].fd, rel, O_RDONLY | O_DIRECTORY)
-                if let fd {
+                if let fd = try? Sys.openat(bases[bi!].fd, rel, O_RDONLY | O_DIRECTORY) {
                     for name in (try? DirReader.sortedNames(fd)) ?? [] {
                         raw.append(Item(path: PathOps.join(rel, name), base: bi!, explicit: true, listed: true))
                     }
@@ -458,8 +456,12 @@ public final class RelativeWalker: SourceWalk {
         item.followed = true
         item.isArgument = true
         if recursive {
-            guard let fd = try? Sys.openat(dirfd, name, O_RDONLY | O_DIRECTORY), let names = try? DirReader.sortedNames(fd) else {
-                onProblem(.unreadable("cannot open directory", it.path, errno))
+            let fd: Int32, names: [PathBytes]
+            do throws(Errno) {
+                fd = try Sys.openat(dirfd, name, O_RDONLY | O_DIRECTORY)
+                do { names = try DirReader.sortedNames(fd) } catch { Sys.close(fd); throw error }
+            } catch {
+                onProblem(.unreadable("cannot open directory", it.path, error.code))
                 item.unreadable = true
                 return item
             }
