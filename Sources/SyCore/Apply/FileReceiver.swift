@@ -441,7 +441,17 @@ extension Applier {
             }
             writeBehind(off)
         }
-        while let rec = try input.nextRecord() {
+        while let type = try input.next() {
+            if type == .literal {
+                // Straight from the stream's read buffer to the file: no copy on the way.
+                if identity { materialize() }
+                let d = input.payloadBytes
+                write(d.baseAddress ?? UnsafeRawPointer(r.buffer), d.count)
+                literal += Int64(d.count)
+                continue
+            }
+            var payload = input.reader()
+            let rec = try Record.decode(type, &payload)
             if identity {
                 switch rec {
                 case .copy(let o, _) where o == off: break
@@ -450,9 +460,8 @@ extension Applier {
                 }
             }
             switch rec {
-            case .literal(let d):
-                d.withUnsafeBytes { write($0.baseAddress ?? UnsafeRawPointer(r.buffer), d.count) }
-                literal += Int64(d.count)
+            case .literal:
+                break // written above, from the read buffer
             case .literalZstd(let n, let c):
                 let zerr: SyError? = c.withUnsafeBytes { cb in
                     do throws(SyError) { try ZstdDecoder.decompress(cb, rawLength: n, into: r.zbuffer) } catch { return error }

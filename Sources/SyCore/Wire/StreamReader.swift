@@ -27,8 +27,11 @@ public final class StreamReader {
     public private(set) var offset: UInt64 = 0
     public private(set) var header: StreamHeader
     public private(set) var recordCount: UInt64 = 0
-    /// The current record's payload (valid until the next `next()`).
-    public private(set) var payload: [UInt8] = []
+    /// The current record's payload, copied out of the read buffer by `reader()`.
+    private var payload: [UInt8] = []
+    private var payloadCopied = false
+    /// Where the current record's payload sits in the read buffer (valid until the next `next()`).
+    private var payloadStart: UnsafeRawPointer?
     public private(set) var payloadCount = 0
     /// Stream offset of the current record's payload.
     public private(set) var payloadOffset: UInt64 = 0
@@ -194,8 +197,9 @@ public final class StreamReader {
         guard try fill(len) else {
             throw SyError.stream("truncated stream inside a \(type.name) record of \(len) bytes", offset: offset + UInt64(end - start))
         }
-        if payload.count < len { payload = [UInt8](repeating: 0, count: max(len, payload.count * 2, 256)) }
-        payload.withUnsafeMutableBytes { p in p.baseAddress!.copyMemory(from: buf + start, byteCount: len) }
+        // Nothing moves the read buffer before the next `next()` fills it again.
+        payloadStart = UnsafeRawPointer(buf + start)
+        payloadCopied = false
         payloadCount = len
         payloadOffset = offset
         consume(len)
@@ -220,6 +224,18 @@ public final class StreamReader {
 
     /// A bounds-checked reader over the current payload.
     public func reader() -> PayloadReader {
-        PayloadReader(payload, count: payloadCount, baseOffset: payloadOffset)
+        if !payloadCopied {
+            let len = payloadCount
+            if payload.count < len { payload = [UInt8](repeating: 0, count: max(len, payload.count * 2, 256)) }
+            if len > 0 { payload.withUnsafeMutableBytes { p in p.baseAddress!.copyMemory(from: payloadStart!, byteCount: len) } }
+            payloadCopied = true
+        }
+        return PayloadReader(payload, count: payloadCount, baseOffset: payloadOffset)
+    }
+
+    /// The current record's payload where it lies in the read buffer, without a copy: valid
+    /// until the next `next()` (literal data goes from here straight to its file).
+    public var payloadBytes: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: payloadCount > 0 ? payloadStart : nil, count: payloadCount)
     }
 }

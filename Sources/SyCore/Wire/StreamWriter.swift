@@ -62,9 +62,26 @@ public final class StreamWriter {
         buffer.appendVarint(UInt64(payload.count + data.count))
         buffer.append(contentsOf: payload)
         payload.removeAll(keepingCapacity: true)
-        buffer.append(contentsOf: data)
         recordCount += 1
+        if data.count >= StreamWriter.directMinimum && compressor == nil && limiter == nil {
+            // Large literal data goes to the fd from where it is, after what is buffered.
+            try flush()
+            hash.update(data.baseAddress!, data.count)
+            do throws(Errno) { try Sys.writeAll(fd, data.baseAddress!, data.count) } catch { throw StreamWriter.writeError(error) }
+            bytesWritten += UInt64(data.count)
+            return
+        }
+        buffer.append(contentsOf: data)
         if buffer.count >= flushAt { try flush() }
+    }
+
+    /// Raw data at least this long is written without being copied into the buffer.
+    static let directMinimum = 64 << 10
+
+    /// A write error as the stream reports it: a closed pipe means the next stage has stopped
+    /// (it reports why).
+    static func writeError(_ e: Errno) -> SyError {
+        SyError(e.code == EPIPE ? "" : "cannot write output: \(e)", status: e.code == EPIPE ? .streamIO : .fileIO, errno: e.code)
     }
 
     /// Sends buffered bytes to the fd.
@@ -117,10 +134,7 @@ public final class StreamWriter {
             } catch { return error }
             return nil
         }
-        if let e = failure {
-            // A closed pipe means the next stage has stopped; it reports why.
-            throw SyError(e.code == EPIPE ? "" : "cannot write output: \(e)", status: e.code == EPIPE ? .streamIO : .fileIO, errno: e.code)
-        }
+        if let e = failure { throw StreamWriter.writeError(e) }
         bytesWritten += UInt64(n)
         buffer.removeAll(keepingCapacity: true)
     }
@@ -136,7 +150,7 @@ public final class StreamWriter {
                 off += len
             }
         } catch {
-            throw SyError(error.code == EPIPE ? "" : "cannot write output: \(error)", status: error.code == EPIPE ? .streamIO : .fileIO, errno: error.code)
+            throw StreamWriter.writeError(error)
         }
     }
 
