@@ -442,7 +442,7 @@ struct EverydayOptionsTests {
             let r = run(["rsync", "-a", "--delete"] + args + ["src/", "r/"], cwd: t.path)
             let s = run(["sy", "-a", "--delete"] + args + ["src/", "s/"], cwd: t.path)
             #expect(r.code == 0 && s.code == 0, "\(s)")
-            let figures = ["sent ", "total size", "Total bytes", "File list", "          ", "total: matches="]
+            let figures = ["sent ", "total size", "Total bytes", "File list generation", "          ", "total: matches="]
             let lines = { (x: RunResult) in Set(x.out.split(separator: "\n").map(String.init).filter { l in !l.contains("100%") && !figures.contains { l.hasPrefix($0) } }) }
             #expect(lines(s) == lines(r), "\(args) round \(round)\nrsync:\n\(r.out)\nsy:\n\(s.out)")
             #expect(s.out.contains("total size is") == r.out.contains("total size is"), "\(args)")
@@ -936,7 +936,7 @@ struct EverydayOptionsTests {
         tree(t)
         func shown(_ out: String) -> [String] {
             out.split(separator: "\n", omittingEmptySubsequences: false).filter { l in
-                !["sent ", "Total bytes ", "File list size", "File list generation"].contains { l.hasPrefix($0) }
+                !["sent ", "Total bytes ", "File list generation"].contains { l.hasPrefix($0) }
             }.map { l in l.firstRange(of: "speedup is").map { String(l[..<$0.lowerBound]) } ?? String(l) }
         }
         let r = run(["rsync"] + flags + ["src/"], cwd: t.path)

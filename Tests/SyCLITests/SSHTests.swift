@@ -155,6 +155,9 @@ struct SSHTests {
             #expect(r.code == 0 && y.code == 0 && bytes(r, big) > 10 * bytes(r, small), "\(r)")
             #expect(bytes(y, big) > 10 * bytes(y, small), "\(direction): the data is \(big):\n\(y.out)")
             #expect(abs(bytes(y, big) - bytes(r, big)) < bytes(r, big) / 5, "\(direction): sy \(bytes(y, big)), rsync \(bytes(r, big))")
+            // "File list size" counts a list the client received: 0 in a push, as rsync's.
+            let listSize = { (x: RunResult) in x.out.split(separator: "\n").first { $0.hasPrefix("File list size: ") }.map { $0.dropFirst(16) } }
+            #expect((listSize(r) == "0") == (direction == "push") && (listSize(y) == "0") == (direction == "push"), "\(r.out)\n\(y.out)")
         }
         let stats = sy(server, ["-a", "--stats", t.sub("src") + "/", remote(server, t.sub("dst"))])
         #expect(stats.out.contains("Number of regular files transferred: 0"), "\(stats.out)")

@@ -208,7 +208,7 @@ public final class Reporter {
         if options.quiet { return }
         let text = SummaryText(human: options.humanReadable)
         for l in text.lines(st, sent: sent, received: received, elapsed: elapsed, stats: options.stats, summary: options.summary,
-                            deltaTotals: options.deltaTotals, dryRun: dryRun) {
+                            deltaTotals: options.deltaTotals, dryRun: dryRun, listReceived: options.role == .pull) {
             line(l)
         }
     }

@@ -6,9 +6,11 @@ public struct SummaryText {
 
     public init(human: Bool) { self.human = human }
 
-    /// The lines for `st`, `sent` and `received` as the client counts them.
+    /// The lines for `st`, `sent` and `received` as the client counts them. `listReceived`:
+    /// the file list came to this side (a pull or a remote listing); rsync's "File list size"
+    /// counts only such a list, and is 0 where the client sends it (local runs and pushes).
     public func lines(_ st: ApplyStats, sent: UInt64, received: UInt64, elapsed: Double, stats: Bool, summary: Bool,
-                      deltaTotals: Bool = false, dryRun: Bool = false) -> [String] {
+                      deltaTotals: Bool = false, dryRun: Bool = false, listReceived: Bool = false) -> [String] {
         var out: [String] = []
         if deltaTotals {
             out.append("total: matches=\(st.matchedBlocks)  hash_hits=\(st.matchedBlocks)  false_alarms=0 data=\(st.literal)")
@@ -25,7 +27,7 @@ public struct SummaryText {
             out.append("Total transferred file size: \(num(st.transferredSize)) bytes")
             out.append("Literal data: \(num(st.literal)) bytes")
             out.append("Matched data: \(num(st.matched)) bytes")
-            out.append("File list size: \(num(st.entryBytes))")
+            out.append("File list size: \(num(listReceived ? st.entryBytes : 0))")
             out.append("File list generation time: \(format3(Double(st.listNanos) / 1e9)) seconds")
             out.append("File list transfer time: 0.000 seconds")
             out.append("Total bytes sent: \(num(sent))")
