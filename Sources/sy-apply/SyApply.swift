@@ -41,6 +41,9 @@ struct SyApply: ParsableCommand {
     var outFormat: String?
     @Option(name: .customLong("name-escape"), help: "How names are escaped on stdout: utf8, ascii, 8bit or log (default: as rsync in this locale).")
     var nameEscape: NameEscape?
+    @Flag(name: .customLong("slash-names"), help: "List sent names with a leading '/', as rsync's sender does for absolute -R sources.")
+    var slashNames = false
+
     @Option(name: .customLong("sender-prefix"), help: "What %f puts before each name: the source's directory, as rsync's sender shows it.")
     var senderPrefix: String?
     @Option(name: .customLong("log-file"), help: "Append a line per change to FILE.")
@@ -145,6 +148,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.fsync = cmd.fsync
     o.output.outFormat = cmd.outFormat
     o.output.senderPrefix = cmd.senderPrefix ?? ""
+    o.output.slashNames = cmd.slashNames
     NameEscape.terminal = cmd.nameEscape ?? NameEscape.fromLocale(eightBit: false)
     o.output.role = cmd.role
     o.output.itemize = cmd.itemize; o.output.itemizeUnchanged = cmd.itemizeUnchanged; o.output.verbose = cmd.verbose; o.output.quiet = cmd.quiet

@@ -128,6 +128,39 @@ struct OutputOrderTests {
         #expect(rl == sl, "rsync:\n\(r.out)\nsy:\n\(s.out)")
     }
 
+    /// -H: the links to a file whose data is sent are listed at the end, before --delete-after's
+    /// deletions (rsync's generator links them once the receiver reports the file done), from
+    /// the last one waiting: `c` before `a` where `b` gets the data. Links to a file already in
+    /// place come at once; a dry run lists each as it comes, and into a destination that is
+    /// not there lists them as in place (`hf` and spaces, not counted as created).
+    @Test(arguments: [["-aiH", "--delete-after"], ["-avH"], ["-aiHn"], ["-aiiH"]])
+    func hardLinksListedAsRsync(flags: [String]) throws {
+        let build = """
+            mkdir -p src/d1 src/d2 src/g src/k dst/g dst/k
+            for d in d1 d2; do echo $d > src/$d/f; ln src/$d/f src/$d/h; done
+            echo 1 > src/g/a && ln src/g/a src/g/b && ln src/g/a src/g/c && echo other > dst/g/b
+            echo 2 > src/k/a && ln src/k/a src/k/b && cp -p src/k/a dst/k/a && echo x > dst/extra
+            touch -d 2020-01-01 src/*/* src/* src dst/*/* dst/* dst
+            cp -a dst r && cp -a dst s
+            """
+        let t = TempDir()
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        sleep(1)
+        for (round, source, dest) in [("existing", "src/", ["r/", "s/"]), ("missing", "src/", ["r2/", "s2/"]), ("named", "src", ["r3/", "s3/"])] {
+            let r = run(["rsync", "--stats"] + flags + [source, dest[0]], cwd: t.path)
+            let s = run(["sy", "--stats"] + flags + [source, dest[1]], cwd: t.path)
+            #expect(r.code == 0 && s.code == 0, "\(r)\n\(s)")
+            let shown = { (x: RunResult) in
+                self.lines(x).filter { l in !["sent ", "total size", "Total bytes", "File list gen", "Total transferred"].contains { l.hasPrefix($0) } }
+            }
+            #expect(shown(s) == shown(r), "\(flags) \(round)\nrsync:\n\(r.out)\nsy:\n\(s.out)")
+            #expect(s.out.contains("h/h => ") || s.out.contains("h/f => ") || s.out.contains("1/h => ") || s.out.contains("1/f => "), "\(s.out)")
+        }
+        #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s"))).isEmpty)
+        #expect(TreeSnapshot(t.sub("r2")).diff(TreeSnapshot(t.sub("s2"))).isEmpty)
+        #expect(TreeSnapshot(t.sub("r3")).diff(TreeSnapshot(t.sub("s3"))).filter { !$0.hasPrefix(".:") }.isEmpty) // (made now)
+    }
+
     /// -v and -i with --delete: a directory's deletions come before its own line, as rsync's
     /// generator deletes in a directory before it lists it (rsync's exact interleaving varies
     /// with its processes' timing; this holds in every order it prints, and sy's lines are its).

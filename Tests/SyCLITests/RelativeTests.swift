@@ -156,6 +156,38 @@ struct RelativeTests {
         #expect(exists(t.sub("d3/a/g")) && exists(t.sub("d3/top")) && !exists(t.sub("d3/a/b")), "\(std)")
     }
 
+    /// -R with absolute sources: rsync's sender lists what they send as `/path/...` (itemized,
+    /// -v and %n names; not %f, deletions or hard-link targets), matches the `/` modifier from
+    /// the root, and a pull lists the names without the slash.
+    @Test(arguments: [["-aiR"], ["-avR"], ["-aR", "--out-format=%n|%f|%i"], ["-aiR", "--filter=-/ ABS/src/a/g"],
+                      ["-aiHR", "--delete"], ["-aivR", "--delete", "--filter=-/ ABS/other/h"]])
+    func absoluteSourcesListedAsRsync(flags: [String]) throws {
+        let t = TempDir("relative")
+        tree(t)
+        let inside = shellQuote(String(t.path.dropFirst()))
+        _ = system(script: "cd \(shellQuote(t.path)) && ln src/top src/a/top2 && mkdir -p r/\(inside)/src/a/gone s/\(inside)/src/a/gone")
+        touchTree(t.sub("src"), "2024-01-02 03:04:05")
+        touchTree(t.path, "2024-01-02 03:04:05")
+        sleep(1)
+        let args = flags.map { $0.replacingOccurrences(of: "ABS", with: t.path) } + [t.sub("src/a"), t.sub("other"), t.sub("src/top")]
+        let r = run(["rsync"] + args + ["r/"], cwd: t.path)
+        let s = run(["sy"] + args + ["s/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0, "\(r)\n\(s)")
+        // (/tmp itself, an implied directory here, changes as other tests run; rsync's
+        // deletions interleave with its other lines as its processes' timing has it.)
+        let lines = { (x: RunResult) in
+            x.out.split(separator: "\n").map(String.init).filter { l in
+                !l.hasPrefix("sent ") && !l.hasPrefix("total size") && !l.hasSuffix(" /tmp/") && !l.hasPrefix("/tmp/|")
+            }
+        }
+        let deletion = { (l: String) in l.hasPrefix("*deleting") || l.hasPrefix("deleting ") }
+        #expect(lines(s).filter { !deletion($0) } == lines(r).filter { !deletion($0) }, "\(flags)\nrsync:\n\(r.out)\nsy:\n\(s.out)")
+        #expect(Set(lines(s).filter(deletion)) == Set(lines(r).filter(deletion)), "\(flags)\nrsync:\n\(r.out)\nsy:\n\(s.out)")
+        #expect(s.out.contains(t.path + "/"), "\(s.out)")
+        let differences = TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s"))).filter { !$0.hasPrefix("tmp:") && !$0.hasPrefix(".:") }
+        #expect(differences.isEmpty, "\(differences)")
+    }
+
     @Test func badRelativeInput() {
         let t = TempDir("relative")
         tree(t)

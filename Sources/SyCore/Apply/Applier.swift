@@ -152,6 +152,7 @@ public final class Applier {
         // rsync makes a destination given as `dir/` even when the sources send nothing into it
         // (skipped directories); without the slash, or with no source at all, nothing is made.
         if rootFd < 0 && !rootMissing && sawNotes && destination.last == 0x2F { _ = try ensureRoot() }
+        reporter.releaseLinks()
         finishAll()
         if !delayed.isEmpty { finishDelayed() }
         if !deferredDeletes.isEmpty { finishDeletes() }
@@ -950,8 +951,17 @@ public final class Applier {
             stats.transferred += 1; stats.transferredSize += UInt64(e.size)
             reporter.change(p)
         case .hardlink:
-            countLinkCreated(p)
-            reportLink(p)
+            // Into a destination that is not there, rsync's dry-run generator never enters it
+            // and looks the names up where it runs: where the two names are one file there
+            // (the source itself, named from its parent), the link is "in place", listed
+            // without changes (`hf          `) and not counted as created.
+            var q = p
+            if rootMissing && !p.flags.contains(.linkDest), let a = try? Sys.fstatat(Sys.atFDCWD, e.path),
+               let b = try? Sys.fstatat(Sys.atFDCWD, p.linkTo), a.dev == b.dev && a.ino == b.ino {
+                q.flags.insert(.replace)
+            }
+            countLinkCreated(q)
+            reportLink(q)
         case .attrs:
             reporter.change(p)
         }

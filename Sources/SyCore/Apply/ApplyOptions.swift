@@ -126,5 +126,8 @@ public struct OutputOptions: Sendable {
     public var namesWithoutProgress = false
     /// `%f` on the sending side: the source's directory before each name (`src/d/f` for `src/`).
     public var senderPrefix = ""
+    /// Names as rsync's sender lists them under absolute -R sources: with a leading '/'
+    /// (itemized, -v and %n names; not deletions, hard-link targets or "is uptodate").
+    public var slashNames = false
     public init() {}
 }

@@ -51,14 +51,16 @@ public enum Itemizer {
     }
 
     /// The name as rsync prints it: directories end in `/`, the root is `./`.
-    public static func name(_ plan: Plan, escape: NameEscape = NameEscape.terminal) -> String {
+    /// `slash`: as rsync's sender names what an absolute -R source sends (`/etc/ssh/`); a
+    /// deletion keeps the receiver's name.
+    public static func name(_ plan: Plan, escape: NameEscape = NameEscape.terminal, slash: Bool = false) -> String {
         var n = escape.apply(plan.entry.path)
         if plan.entry.kind == .directory { n += "/" }
-        return n
+        return slash && plan.action != .delete ? "/" + n : n
     }
 
     /// `%n%L`: the name plus ` -> target` for symlinks or ` => link` for hard links.
-    public static func nameWithLink(_ plan: Plan, escape: NameEscape = NameEscape.terminal) -> String {
-        name(plan, escape: escape) + OutFormat.linkPart(plan, escape)
+    public static func nameWithLink(_ plan: Plan, escape: NameEscape = NameEscape.terminal, slash: Bool = false) -> String {
+        name(plan, escape: escape, slash: slash) + OutFormat.linkPart(plan, escape)
     }
 }

@@ -22,7 +22,7 @@ public enum OutFormat {
 
     /// `prefix`: what `%f` puts before the name (see `OutputOptions.senderPrefix`).
     public static func render(_ format: String, _ plan: Plan, literal: Int64, matched: Int64, dryRun: Bool, role: ClientRole = .local,
-                              prefix: String = "", escape: NameEscape = NameEscape.terminal) -> String {
+                              prefix: String = "", escape: NameEscape = NameEscape.terminal, slash: Bool = false) -> String {
         var e = plan.entry
         if plan.action == .delete {
             // rsync knows nothing of a deleted file but its name.
@@ -41,9 +41,9 @@ public enum OutFormat {
             let number: (Int64) -> String = { v in group ? Human.commas(UInt64(max(0, v))) : String(v) }
             var text: String
             switch code {
-            case "n": text = Itemizer.name(plan, escape: escape)
+            case "n": text = Itemizer.name(plan, escape: escape, slash: slash)
             case "L": text = linkPart(plan, escape)
-            case "N": text = Itemizer.name(plan, escape: escape) + linkPart(plan, escape)
+            case "N": text = Itemizer.name(plan, escape: escape, slash: slash) + linkPart(plan, escape)
             case "i": text = Itemizer.code(plan, role: role)
             case "o": text = plan.action == .delete ? "del." : (role == .pull ? "recv" : "send")
             case "l": text = number(plan.action == .delete ? 0 : e.kind == .file ? e.size : e.kind == .symlink ? Int64(e.target.count) : e.kind == .directory ? 4096 : 0)

@@ -32,7 +32,15 @@ public final class Reporter {
     let itemLineFirst: Bool
 
     /// The -i line of `plan` (rsync's `%i %n%L`).
-    func itemizeLine(_ plan: Plan) -> String { "\(Itemizer.code(plan, role: options.role)) \(Itemizer.nameWithLink(plan))" }
+    func itemizeLine(_ plan: Plan) -> String { "\(Itemizer.code(plan, role: options.role)) \(Itemizer.nameWithLink(plan, slash: options.slashNames))" }
+
+    /// Hard links to files whose data was sent, listed at the end (see `LinkLines`).
+    let links = LinkLines()
+
+    /// Lists the hard links held back (at the end of the transfer, before --delete-after).
+    func releaseLinks() {
+        for h in links.release() { change(h.plan, literal: h.literal, matched: h.matched, sourceDone: h.sourceDone) }
+    }
 
     /// One file written under another name (rsync's one file to a named path): listed by the
     /// source's name, as rsync lists it.
@@ -41,6 +49,10 @@ public final class Reporter {
     /// One change. `literal`/`matched` are the file's data counts; `sourceDone`: the source's
     /// part is done (--remove-source-files), not so for a file that failed verification.
     func change(_ given: Plan, literal: Int64 = 0, matched: Int64 = 0, sourceDone: Bool = true) {
+        if !dryRun {
+            if links.hold(LinkLines.Held(plan: given, literal: literal, matched: matched, sourceDone: sourceDone)) { return }
+            links.sent(given)
+        }
         // A new directory (or, made anew by --copy-dest, a symlink, device or special file) the same
         // as a reference dir's in every preserved attribute: rsync lists it only as up to date.
         if given.action == .create && given.flags.subtracting([.timeNow, .replace]) == .referenced && given.entry.kind != .file {
@@ -62,7 +74,7 @@ public final class Reporter {
         }
         if let log, plan.action == .delete || OutFormat.itemizes(log.format) || plan.action.carriesData || plan.action == .hardlink {
             log.line(OutFormat.render(log.format, plan, literal: literal, matched: matched, dryRun: dryRun, role: options.role,
-                                      prefix: options.senderPrefix, escape: .logFile))
+                                      prefix: options.senderPrefix, escape: .logFile, slash: options.slashNames))
         }
         if options.quiet { return }
         if progress.perFile && plan.entry.kind == .file && plan.action.carriesData && itemLineFirst {
@@ -71,7 +83,7 @@ public final class Reporter {
         if let f = options.outFormat {
             if plan.action == .delete || OutFormat.itemizes(f) || plan.action.carriesData || plan.action == .hardlink
                 || Reporter.directoryChanged(plan) {
-                line(OutFormat.render(f, plan, literal: literal, matched: matched, dryRun: dryRun, role: options.role, prefix: options.senderPrefix))
+                line(OutFormat.render(f, plan, literal: literal, matched: matched, dryRun: dryRun, role: options.role, prefix: options.senderPrefix, slash: options.slashNames))
             }
             return
         }
@@ -83,8 +95,9 @@ public final class Reporter {
             if options.deletions { line("deleting \(Itemizer.name(plan))") }
         } else if options.names || progress.perFile {
             switch plan.action {
-            case .create, .update, .hardlink: line(Itemizer.nameWithLink(plan))
-            case .attrs where Reporter.directoryChanged(plan) || (options.unchanged && plan.entry.kind != .directory): line(Itemizer.name(plan))
+            case .create, .update, .hardlink: line(Itemizer.nameWithLink(plan, slash: options.slashNames))
+            case .attrs where Reporter.directoryChanged(plan) || (options.unchanged && plan.entry.kind != .directory):
+                line(Itemizer.name(plan, slash: options.slashNames))
             default: break
             }
         }
@@ -99,9 +112,9 @@ public final class Reporter {
         if options.json || options.quiet {
             heading = ""
         } else if !itemLineFirst {
-            heading = Itemizer.nameWithLink(plan)
+            heading = Itemizer.nameWithLink(plan, slash: options.slashNames)
         } else if let f = options.outFormat {
-            heading = OutFormat.render(f, plan, literal: 0, matched: 0, dryRun: dryRun, role: options.role, prefix: options.senderPrefix)
+            heading = OutFormat.render(f, plan, literal: 0, matched: 0, dryRun: dryRun, role: options.role, prefix: options.senderPrefix, slash: options.slashNames)
         } else {
             heading = itemizeLine(plan)
         }
@@ -162,10 +175,10 @@ public final class Reporter {
     func listUnchanged(_ plan: Plan) {
         if let log, OutFormat.itemizes(log.format) {
             log.line(OutFormat.render(log.format, plan, literal: 0, matched: 0, dryRun: dryRun, role: options.role,
-                                      prefix: options.senderPrefix, escape: .logFile))
+                                      prefix: options.senderPrefix, escape: .logFile, slash: options.slashNames))
         }
         if let f = options.outFormat {
-            line(OutFormat.render(f, plan, literal: 0, matched: 0, dryRun: dryRun, role: options.role, prefix: options.senderPrefix))
+            line(OutFormat.render(f, plan, literal: 0, matched: 0, dryRun: dryRun, role: options.role, prefix: options.senderPrefix, slash: options.slashNames))
         } else {
             line(itemizeLine(plan))
         }

@@ -43,7 +43,8 @@ public struct ScanOptions: Sendable {
 /// The scan stage: walks the sources and writes an entry stream.
 public enum Scanner {
     /// The directory rsync's sender lists `source` from (its current directory there): the
-    /// source itself for `dir/`, else its parent; with -R, what comes before `/./` (or `.`).
+    /// source itself for `dir/`, else its parent; with -R, what comes before `/./` (else `/`
+    /// for an absolute source, `.` for a relative one).
     public static func listingDirectory(of source: PathBytes, relative: Bool) -> PathBytes {
         if relative {
             var i = 0
@@ -51,7 +52,8 @@ public enum Scanner {
                 if source[i] == 0x2F && source[i + 1] == 0x2E && source[i + 2] == 0x2F { return i == 0 ? [0x2F] : Array(source[..<i]) }
                 i += 1
             }
-            return [0x2E]
+            // An absolute source without `/./` is sent from the root.
+            return source.first == 0x2F ? [0x2F] : [0x2E]
         }
         if source.last == 0x2F || source == [0x2E] { return source }
         var trimmed = source

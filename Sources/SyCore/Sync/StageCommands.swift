@@ -195,6 +195,12 @@ public struct StageCommands: Sendable {
             let prefix = OutFormat.senderPrefix(forSource: sourceArgs[0])
             if !prefix.isEmpty { apply.append("--sender-prefix=" + prefix) }
         }
+        // rsync's sender lists what an absolute -R source sends under names beginning with
+        // '/' (`/etc/ssh/`); a pull's client receives them without it.
+        if r.relative, r.filesFrom == nil, role != .pull, !sourceArgs.isEmpty,
+           sourceArgs.allSatisfy({ $0.hasPrefix("/") && !$0.contains("/./") }) {
+            apply.append("--slash-names")
+        }
         // Listings as rsync's client shows them: it sends for a push (`<f`), receives for a pull.
         if role != .local { apply += ["--role", role.rawValue] }
         // rsync writes --log-file where its command line runs: a push's receiver relays the
