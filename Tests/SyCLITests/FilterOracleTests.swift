@@ -157,6 +157,23 @@ struct FilterOracleTests {
         touchTree(t.sub("src"), "2024-01-02 03:04:05")
     }
 
+    /// `dir-merge /NAME` reads NAME in the directories above the transfer as its path names
+    /// them, not through the symlinks on the way (rsync keeps its current directory lexically).
+    @Test(arguments: ["lex/link/", "lex/link/.", "lex/../lex/link/"])
+    func parentFilterFilesFollowTheSourcesPath(source: String) throws {
+        let t = TempDir("merge")
+        for (f, text) in [("phys/real/a", "1"), ("phys/real/b", "2"), ("lex/.rsync-filter", "- a\n"), ("phys/.rsync-filter", "- b\n")] {
+            makeFile(t.sub(f), Array(text.utf8))
+        }
+        symlink("../phys/real", t.sub("lex/link"))
+        let rr = run(["rsync", "-a", "--filter=: /.rsync-filter", source, "r/"], cwd: t.path)
+        let ss = run(["sy", "-a", "--filter=: /.rsync-filter", source, "s/"], cwd: t.path)
+        #expect(rr.code == 0 && ss.code == 0, "\(rr)\n\(ss)")
+        #expect(!exists(t.sub("s/a")) && exists(t.sub("s/b")), "\(ss)")
+        let d = TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s")), ignoringDirTimes: true)
+        #expect(d.isEmpty, "\(d)")
+    }
+
     @Test(arguments: Array(0..<mergeCases.count))
     func mergeRulesMatchRsync(index: Int) throws {
         let rules = Self.mergeCases[index]

@@ -84,13 +84,12 @@ public final class SourceSet {
         missing.sort { PathOps.compare($0, isDir: false, $1, isDir: false) < 0 }
     }
 
+    /// `path` made absolute as rsync's sender keeps its current directory: the working
+    /// directory with `path` joined on, `.` and `..` taken lexically (a symlink on the way is
+    /// not resolved), so the directories scanned for `dir-merge /NAME` files above the
+    /// transfer are the ones its path names, and the `/` modifier matches the same names.
     static func absolute(_ path: PathBytes) -> PathBytes? {
-        let p: UnsafeMutablePointer<CChar>? = (path + [0]).withUnsafeBufferPointer { b in
-            b.withMemoryRebound(to: CChar.self) { realpath($0.baseAddress!, nil) }
-        }
-        guard let p else { return nil }
-        defer { free(p) }
-        return Array(UnsafeRawBufferPointer(start: p, count: strlen(p)))
+        FilterList.absolutePath(path)
     }
 
     deinit {
