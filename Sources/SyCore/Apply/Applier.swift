@@ -84,6 +84,8 @@ public final class Applier {
 
     public init(destination: PathBytes, options: ApplyOptions, input: StreamReader, reporter: Reporter) {
         self.destination = destination; self.options = options; self.input = input; self.reporter = reporter
+        // With reference dirs rsync lists a sent file's links in their own order.
+        reporter.links.lastFirst = options.linkDests.isEmpty
         if let top = options.topName, let shown = options.shownName { reporter.shownName = (top, shown) }
         let m = Glibc.umask(0o022)
         _ = Glibc.umask(m)

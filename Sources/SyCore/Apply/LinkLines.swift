@@ -6,8 +6,12 @@
 /// from the last, then those before it, in the order sy-sum placed them (last held first).
 /// A dry run, where nothing is sent, lists them as they come, and so does sy. Followers of a
 /// file that is in place already (up to date, or only its attributes changed) are listed at
-/// once, as rsync does too.
+/// once, as rsync does too. Where reference dirs are given, rsync lists a sent file's links
+/// at the end in their own order (`lastFirst` off).
 final class LinkLines {
+    /// Whether the links placed after a sent file are listed last first.
+    var lastFirst = true
+
     /// A follower's listing, held.
     struct Held {
         var plan: Plan
@@ -38,7 +42,7 @@ final class LinkLines {
     func release() -> [Held] {
         var out: [Held] = []
         for g in groups {
-            out += g.after.reversed()
+            out += lastFirst ? g.after.reversed() : g.after
             out += g.before
         }
         groups = []
