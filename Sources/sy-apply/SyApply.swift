@@ -41,8 +41,8 @@ struct SyApply: ParsableCommand {
     var outFormat: String?
     @Option(name: .customLong("name-escape"), help: "How names are escaped on stdout: utf8, ascii, 8bit or log (default: as rsync in this locale).")
     var nameEscape: NameEscape?
-    @Flag(name: .customLong("slash-names"), help: "List sent names with a leading '/', as rsync's sender does for absolute -R sources.")
-    var slashNames = false
+    @Option(name: .customLong("slash-top"), help: "List what is sent below this top-level name with a leading '/', as rsync's sender does for an absolute -R source (repeatable; '/' for the root).")
+    var slashTops: [String] = []
 
     @Option(name: .customLong("sender-prefix"), help: "What %f puts before each name: the source's directory, as rsync's sender shows it.")
     var senderPrefix: String?
@@ -148,7 +148,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.fsync = cmd.fsync
     o.output.outFormat = cmd.outFormat
     o.output.senderPrefix = cmd.senderPrefix ?? ""
-    o.output.slashNames = cmd.slashNames
+    o.output.slashTops = Set(cmd.slashTops.map { $0 == "/" ? [] : $0.pathBytes })
     NameEscape.terminal = cmd.nameEscape ?? NameEscape.fromLocale(eightBit: false)
     o.output.role = cmd.role
     o.output.itemize = cmd.itemize; o.output.itemizeUnchanged = cmd.itemizeUnchanged; o.output.verbose = cmd.verbose; o.output.quiet = cmd.quiet

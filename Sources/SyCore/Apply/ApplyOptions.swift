@@ -126,8 +126,15 @@ public struct OutputOptions: Sendable {
     public var namesWithoutProgress = false
     /// `%f` on the sending side: the source's directory before each name (`src/d/f` for `src/`).
     public var senderPrefix = ""
-    /// Names as rsync's sender lists them under absolute -R sources: with a leading '/'
-    /// (itemized, -v and %n names; not deletions, hard-link targets or "is uptodate").
-    public var slashNames = false
+    /// The top-level names of absolute -R sources (empty: the root itself): rsync's sender
+    /// lists what they send with a leading '/' (itemized, -v and %n names; not deletions,
+    /// hard-link targets or "is uptodate").
+    public var slashTops: Set<PathBytes> = []
+
+    /// Whether `path` is listed with a leading '/' (see `slashTops`).
+    public func listsWithSlash(_ path: PathBytes) -> Bool {
+        guard !slashTops.isEmpty else { return false }
+        return slashTops.contains([]) || slashTops.contains(Array(path.prefix { $0 != 0x2F }))
+    }
     public init() {}
 }

@@ -32,7 +32,7 @@ public final class Reporter {
     let itemLineFirst: Bool
 
     /// The -i line of `plan` (rsync's `%i %n%L`).
-    func itemizeLine(_ plan: Plan) -> String { "\(Itemizer.code(plan, role: options.role)) \(Itemizer.nameWithLink(plan, slash: options.slashNames))" }
+    func itemizeLine(_ plan: Plan) -> String { "\(Itemizer.code(plan, role: options.role)) \(Itemizer.nameWithLink(plan, slash: options.listsWithSlash(plan.entry.path)))" }
 
     /// Hard links to files whose data was sent, listed at the end (see `LinkLines`).
     let links = LinkLines()
@@ -74,7 +74,7 @@ public final class Reporter {
         }
         if let log, plan.action == .delete || OutFormat.itemizes(log.format) || plan.action.carriesData || plan.action == .hardlink {
             log.line(OutFormat.render(log.format, plan, literal: literal, matched: matched, dryRun: dryRun, role: options.role,
-                                      prefix: options.senderPrefix, escape: .logFile, slash: options.slashNames))
+                                      prefix: options.senderPrefix, escape: .logFile, slash: options.listsWithSlash(plan.entry.path)))
         }
         if options.quiet { return }
         if progress.perFile && plan.entry.kind == .file && plan.action.carriesData && itemLineFirst {
@@ -83,7 +83,7 @@ public final class Reporter {
         if let f = options.outFormat {
             if plan.action == .delete || OutFormat.itemizes(f) || plan.action.carriesData || plan.action == .hardlink
                 || Reporter.directoryChanged(plan) {
-                line(OutFormat.render(f, plan, literal: literal, matched: matched, dryRun: dryRun, role: options.role, prefix: options.senderPrefix, slash: options.slashNames))
+                line(OutFormat.render(f, plan, literal: literal, matched: matched, dryRun: dryRun, role: options.role, prefix: options.senderPrefix, slash: options.listsWithSlash(plan.entry.path)))
             }
             return
         }
@@ -95,9 +95,9 @@ public final class Reporter {
             if options.deletions { line("deleting \(Itemizer.name(plan))") }
         } else if options.names || progress.perFile {
             switch plan.action {
-            case .create, .update, .hardlink: line(Itemizer.nameWithLink(plan, slash: options.slashNames))
+            case .create, .update, .hardlink: line(Itemizer.nameWithLink(plan, slash: options.listsWithSlash(plan.entry.path)))
             case .attrs where Reporter.directoryChanged(plan) || (options.unchanged && plan.entry.kind != .directory):
-                line(Itemizer.name(plan, slash: options.slashNames))
+                line(Itemizer.name(plan, slash: options.listsWithSlash(plan.entry.path)))
             default: break
             }
         }
@@ -112,9 +112,9 @@ public final class Reporter {
         if options.json || options.quiet {
             heading = ""
         } else if !itemLineFirst {
-            heading = Itemizer.nameWithLink(plan, slash: options.slashNames)
+            heading = Itemizer.nameWithLink(plan, slash: options.listsWithSlash(plan.entry.path))
         } else if let f = options.outFormat {
-            heading = OutFormat.render(f, plan, literal: 0, matched: 0, dryRun: dryRun, role: options.role, prefix: options.senderPrefix, slash: options.slashNames)
+            heading = OutFormat.render(f, plan, literal: 0, matched: 0, dryRun: dryRun, role: options.role, prefix: options.senderPrefix, slash: options.listsWithSlash(plan.entry.path))
         } else {
             heading = itemizeLine(plan)
         }
@@ -175,10 +175,10 @@ public final class Reporter {
     func listUnchanged(_ plan: Plan) {
         if let log, OutFormat.itemizes(log.format) {
             log.line(OutFormat.render(log.format, plan, literal: 0, matched: 0, dryRun: dryRun, role: options.role,
-                                      prefix: options.senderPrefix, escape: .logFile, slash: options.slashNames))
+                                      prefix: options.senderPrefix, escape: .logFile, slash: options.listsWithSlash(plan.entry.path)))
         }
         if let f = options.outFormat {
-            line(OutFormat.render(f, plan, literal: 0, matched: 0, dryRun: dryRun, role: options.role, prefix: options.senderPrefix, slash: options.slashNames))
+            line(OutFormat.render(f, plan, literal: 0, matched: 0, dryRun: dryRun, role: options.role, prefix: options.senderPrefix, slash: options.listsWithSlash(plan.entry.path)))
         } else {
             line(itemizeLine(plan))
         }

@@ -97,7 +97,9 @@ public final class RelativeSources {
             }
             let rel = n.rel
             if skipDirectories, (try? Sys.fstatat(bases[bi!].fd, rel))?.kind == .directory {
-                if !excluded(rel) { onNote("skipping directory \(rel.displayName)") }
+                // (An absolute source without `/./` is named from the root, as rsync's list names it.)
+                let fromRoot = list == nil && RelativeSources.namedFromRoot(given)
+                if !excluded(rel) { onNote("skipping directory \(fromRoot ? "/" : "")\(rel.displayName)") }
                 continue
             }
             if n.dotPrefix && impliedDirs && !dotSent.contains(bi!) {
@@ -209,6 +211,11 @@ public final class RelativeSources {
         let contents = parts.isEmpty || fn.last == 0x2F || comps.last.map { $0.elementsEqual([0x2E]) } == true
         let rel = parts.isEmpty ? [0x2E] : Array(parts.joined(separator: [0x2F]))
         return Named(base: base, rel: rel, contents: contents, dotPrefix: dotPrefix)
+    }
+
+    /// An absolute source without `/./`: rsync's list names what it sends from the root (`/etc/x`).
+    static func namedFromRoot(_ arg: PathBytes) -> Bool {
+        arg.first == 0x2F && !(0..<max(0, arg.count - 2)).contains { arg[$0] == 0x2F && arg[$0 + 1] == 0x2E && arg[$0 + 2] == 0x2F }
     }
 
     /// `base/./rel` → (base, rel); `/abs/path` → (`/`, `abs/path`); `rel` → (`.`, `rel`).

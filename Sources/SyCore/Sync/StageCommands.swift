@@ -197,9 +197,13 @@ public struct StageCommands: Sendable {
         }
         // rsync's sender lists what an absolute -R source sends under names beginning with
         // '/' (`/etc/ssh/`); a pull's client receives them without it.
-        if r.relative, r.filesFrom == nil, role != .pull, !sourceArgs.isEmpty,
-           sourceArgs.allSatisfy({ $0.hasPrefix("/") && !$0.contains("/./") }) {
-            apply.append("--slash-names")
+        if r.relative, r.filesFrom == nil, role != .pull {
+            var tops: [String] = []
+            for a in sourceArgs where a.hasPrefix("/") && !a.contains("/./") {
+                let top = String(a.drop { $0 == "/" }.prefix { $0 != "/" })
+                if !tops.contains(top) { tops.append(top) }
+            }
+            for top in tops { apply.append("--slash-top=" + (top.isEmpty ? "/" : top)) }
         }
         // Listings as rsync's client shows them: it sends for a push (`<f`), receives for a pull.
         if role != .local { apply += ["--role", role.rawValue] }
