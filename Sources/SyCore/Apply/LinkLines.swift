@@ -31,6 +31,10 @@ final class LinkLines {
         groups.append(([], []))
     }
 
+    /// Whether as many sent files are remembered as memory should hold: the held listings
+    /// are then released (rsync's come in batches in big trees too).
+    var isFull: Bool { groups.count >= 8192 }
+
     /// Holds a link to a file whose data was sent (true); false for any other plan.
     func hold(_ h: Held) -> Bool {
         guard h.plan.action == .hardlink, !h.plan.flags.contains(.linkDest), let g = groupOf[h.plan.linkTo] else { return false }

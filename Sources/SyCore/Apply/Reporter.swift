@@ -52,6 +52,7 @@ public final class Reporter {
         if !dryRun {
             if links.hold(LinkLines.Held(plan: given, literal: literal, matched: matched, sourceDone: sourceDone)) { return }
             links.sent(given)
+            if links.isFull { releaseLinks() }
         }
         // A new directory (or, made anew by --copy-dest, a symlink, device or special file) the same
         // as a reference dir's in every preserved attribute: rsync lists it only as up to date.
