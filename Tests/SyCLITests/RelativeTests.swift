@@ -196,6 +196,21 @@ struct RelativeTests {
         #expect(differences.isEmpty, "\(differences)")
     }
 
+    /// -R without -r or -d: a source named `./x` sends `.` first, which is skipped ("skipping
+    /// directory ."), said in its place among the arguments, line for line as rsync says it.
+    @Test(arguments: [["./src/a"], ["./src/top", "./other"], ["./other", "./src/top"], ["./src/a/", "./src/top"]])
+    func dotPrefixWithoutRecursion(sources: [String]) throws {
+        let t = TempDir("relative")
+        tree(t)
+        let rr = run(["rsync", "-i", "-lptgoD", "-R"] + sources + ["r/"], cwd: t.path)
+        let ss = run(["sy", "-i", "-lptgoD", "-R"] + sources + ["s/"], cwd: t.path)
+        let lines = { (x: RunResult) in x.out.split(separator: "\n").filter { !$0.hasPrefix("created directory") } }
+        #expect(rr.code == ss.code && lines(ss) == lines(rr), "rsync:\n\(rr.out)\nsy:\n\(ss.out)")
+        #expect(ss.out.contains("skipping directory .\n"), "\(ss.out)")
+        let d = TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false))
+        #expect(d.isEmpty, "\(d)")
+    }
+
     @Test func badRelativeInput() {
         let t = TempDir("relative")
         tree(t)

@@ -96,16 +96,21 @@ public final class RelativeSources {
                 }
             }
             let rel = n.rel
+            if n.dotPrefix && impliedDirs && !dotSent.contains(bi!) {
+                // (Sent whatever comes of the name, as rsync's sender does; without -r and -d
+                // it is skipped, said in its place among the arguments.)
+                dotSent.insert(bi!)
+                if skipDirectories {
+                    if !excluded([0x2E]) { onNote("skipping directory .") }
+                } else {
+                    raw.append(Item(path: [0x2E], base: bi!, explicit: false, dotDir: true))
+                }
+            }
             if skipDirectories, (try? Sys.fstatat(bases[bi!].fd, rel))?.kind == .directory {
                 // (An absolute source without `/./` is named from the root, as rsync's list names it.)
                 let fromRoot = list == nil && RelativeSources.namedFromRoot(given)
                 if !excluded(rel) { onNote("skipping directory \(fromRoot ? "/" : "")\(rel.displayName)") }
                 continue
-            }
-            if n.dotPrefix && impliedDirs && !dotSent.contains(bi!) {
-                // (Sent whatever comes of the name, as rsync's sender does.)
-                dotSent.insert(bi!)
-                raw.append(Item(path: [0x2E], base: bi!, explicit: false, dotDir: true))
             }
             if rel != [0x2E] {
                 var i = 0
