@@ -49,6 +49,8 @@ public final class RelativeSources {
     /// `args`: the sources; `list`: the `--files-from` names, all below the one source `args[0]`.
     /// `--ignore-missing-args`: named items that do not exist are left out without an error.
     let ignoreMissing: Bool
+    /// The names come from a --files-from list.
+    let fromList: Bool
 
     /// `skipDirectories`: without -r and -d a named directory is skipped (with its implied
     /// parents), as rsync does; `onNote` gets rsync's "skipping directory" line, unless
@@ -57,6 +59,7 @@ public final class RelativeSources {
                 skipDirectories: Bool = false, listsContents: Bool = false, excluded: (PathBytes) -> Bool = { _ in false },
                 onNote: (String) -> Void = { _ in }, onProblem: (SyError) -> Void) {
         self.ignoreMissing = ignoreMissing
+        fromList = list != nil
         var named: [(Named?, PathBytes)] = []
         if let list, let base = args.first {
             // (A "/./" in a listed name is not split off: the other stages find files below the
@@ -415,8 +418,15 @@ public final class RelativeWalker: SourceWalk {
             guard let kind = st.kind else { continue }
             // rsync follows a symlink named for its contents (`link/`) to a directory, whatever
             // -l says (a link to anything else is sent as the link).
-            if kind == .symlink && it.explicit && it.contents, let item = followedContents(it, dirfd: dirfd, name: name) {
-                return item
+            if kind == .symlink && it.explicit && it.contents {
+                // Named so in a --files-from list, a link that leads round in a loop is an error,
+                // as rsync's link_stat of `link/.` says (named so as an argument, it is sent).
+                if src.fromList, case .failure(let e) = Result(catching: { () throws(Errno) in try Sys.fstatat(dirfd, name, follow: true) }),
+                   e.code == ELOOP {
+                    onProblem(.sourceStat(it.path, ELOOP))
+                    continue
+                }
+                if let item = followedContents(it, dirfd: dirfd, name: name) { return item }
             }
             if kind == .symlink && !it.explicit, let t = try? Sys.fstatat(dirfd, name, follow: true), t.kind == .directory {
                 // An implied directory that is a symlink here: rsync sends the directory it leads to.

@@ -244,9 +244,10 @@ public enum Scanner {
         }
         for _ in 0..<sender.prunedDirs { unsent.add(.directory, size: 0) }
         if unsent.files > 0 { try out.write(.summary(unsent.unsentItems)) }
-        if sender.written == 0 && notes.isEmpty && status == .ok && ioErrors == 0 {
-            // The sources were read and everything in them left out (filters): an empty note
-            // tells sy-apply that rsync makes a `dir/` destination all the same.
+        if sender.written == 0 && notes.isEmpty {
+            // The sources were read and everything in them left out (filters), or they are
+            // missing or failed: an empty note tells sy-apply that rsync makes a `dir/`
+            // destination all the same.
             try out.write(.message(level: 0, text: ""))
         }
         try out.finish()
