@@ -420,8 +420,9 @@ public final class RelativeWalker: SourceWalk {
             // -l says (a link to anything else is sent as the link).
             if kind == .symlink && it.explicit && it.contents {
                 // Named so in a --files-from list, a link that leads round in a loop is an error,
-                // as rsync's link_stat of `link/.` says (named so as an argument, it is sent).
-                if src.fromList, case .failure(let e) = Result(catching: { () throws(Errno) in try Sys.fstatat(dirfd, name, follow: true) }),
+                // as rsync's link_stat of `link/.` says (named so as an argument, or with -k or
+                // --copy-unsafe-links, whose lookups keep what lstat found, it is sent).
+                if src.fromList, ![.followDirs, .followDirsSkipUnsafe, .followUnsafe].contains(symlinks), case .failure(let e) = Result(catching: { () throws(Errno) in try Sys.fstatat(dirfd, name, follow: true) }),
                    e.code == ELOOP {
                     onProblem(.sourceStat(it.path, ELOOP))
                     continue
