@@ -43,7 +43,6 @@ struct SyApply: ParsableCommand {
     var nameEscape: NameEscape?
     @Option(name: .customLong("slash-top"), help: "List what is sent below this top-level name with a leading '/', as rsync's sender does for an absolute -R source (repeatable; '/' for the root).")
     var slashTops: [String] = []
-
     @Option(name: .customLong("sender-prefix"), help: "What %f puts before each name: the source's directory, as rsync's sender shows it.")
     var senderPrefix: String?
     @Option(name: .customLong("log-file"), help: "Append a line per change to FILE.")

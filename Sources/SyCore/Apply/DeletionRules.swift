@@ -27,10 +27,8 @@ struct DeletionRules {
         if let l = last, l.dir == dir { return l.rules }
         if !parentsRead {
             parentsRead = true
-            if let abs = SourceSet.absolute(destination) {
-                withParents.scanParents(of: abs, includingRoot: !rootWalked) { d, name in
-                    FilterFiles.read(Sys.atFDCWD, PathOps.join(d, name))
-                }
+            withParents.scanParents(of: FilterList.absolutePath(destination), includingRoot: !rootWalked) { d, name in
+                FilterFiles.read(Sys.atFDCWD, PathOps.join(d, name))
             }
         }
         var r = withParents

@@ -32,7 +32,17 @@ public final class Reporter {
     let itemLineFirst: Bool
 
     /// The -i line of `plan` (rsync's `%i %n%L`).
-    func itemizeLine(_ plan: Plan) -> String { "\(Itemizer.code(plan, role: options.role)) \(Itemizer.nameWithLink(plan, slash: options.listsWithSlash(plan.entry.path)))" }
+    func itemizeLine(_ plan: Plan) -> String { "\(Itemizer.code(plan, role: options.role)) \(Itemizer.nameWithLink(plan, slash: slashed(plan)))" }
+
+    /// Whether `plan`'s name is listed with a leading '/' (see `OutputOptions.slashTops`).
+    func slashed(_ plan: Plan) -> Bool { options.listsWithSlash(plan.entry.path) }
+
+    /// `format` (--out-format, --log-file-format) for `plan`, as this side lists it.
+    func rendered(_ format: String, _ plan: Plan, literal: Int64 = 0, matched: Int64 = 0,
+                  escape: NameEscape = NameEscape.terminal) -> String {
+        OutFormat.render(format, plan, literal: literal, matched: matched, dryRun: dryRun, role: options.role,
+                         prefix: options.senderPrefix, escape: escape, slash: slashed(plan))
+    }
 
     /// Hard links to files whose data was sent, listed at the end (see `LinkLines`).
     let links = LinkLines()
@@ -74,8 +84,7 @@ public final class Reporter {
             return
         }
         if let log, plan.action == .delete || OutFormat.itemizes(log.format) || plan.action.carriesData || plan.action == .hardlink {
-            log.line(OutFormat.render(log.format, plan, literal: literal, matched: matched, dryRun: dryRun, role: options.role,
-                                      prefix: options.senderPrefix, escape: .logFile, slash: options.listsWithSlash(plan.entry.path)))
+            log.line(rendered(log.format, plan, literal: literal, matched: matched, escape: .logFile))
         }
         if options.quiet { return }
         if progress.perFile && plan.entry.kind == .file && plan.action.carriesData && itemLineFirst {
@@ -84,7 +93,7 @@ public final class Reporter {
         if let f = options.outFormat {
             if plan.action == .delete || OutFormat.itemizes(f) || plan.action.carriesData || plan.action == .hardlink
                 || Reporter.directoryChanged(plan) {
-                line(OutFormat.render(f, plan, literal: literal, matched: matched, dryRun: dryRun, role: options.role, prefix: options.senderPrefix, slash: options.listsWithSlash(plan.entry.path)))
+                line(rendered(f, plan, literal: literal, matched: matched))
             }
             return
         }
@@ -96,9 +105,9 @@ public final class Reporter {
             if options.deletions { line("deleting \(Itemizer.name(plan))") }
         } else if options.names || progress.perFile {
             switch plan.action {
-            case .create, .update, .hardlink: line(Itemizer.nameWithLink(plan, slash: options.listsWithSlash(plan.entry.path)))
+            case .create, .update, .hardlink: line(Itemizer.nameWithLink(plan, slash: slashed(plan)))
             case .attrs where Reporter.directoryChanged(plan) || (options.unchanged && plan.entry.kind != .directory):
-                line(Itemizer.name(plan, slash: options.listsWithSlash(plan.entry.path)))
+                line(Itemizer.name(plan, slash: slashed(plan)))
             default: break
             }
         }
@@ -113,9 +122,9 @@ public final class Reporter {
         if options.json || options.quiet {
             heading = ""
         } else if !itemLineFirst {
-            heading = Itemizer.nameWithLink(plan, slash: options.listsWithSlash(plan.entry.path))
+            heading = Itemizer.nameWithLink(plan, slash: slashed(plan))
         } else if let f = options.outFormat {
-            heading = OutFormat.render(f, plan, literal: 0, matched: 0, dryRun: dryRun, role: options.role, prefix: options.senderPrefix, slash: options.listsWithSlash(plan.entry.path))
+            heading = rendered(f, plan)
         } else {
             heading = itemizeLine(plan)
         }
@@ -175,11 +184,10 @@ public final class Reporter {
     /// -ii: an entry that needs nothing (or that a reference dir's copy stands for), itemized.
     func listUnchanged(_ plan: Plan) {
         if let log, OutFormat.itemizes(log.format) {
-            log.line(OutFormat.render(log.format, plan, literal: 0, matched: 0, dryRun: dryRun, role: options.role,
-                                      prefix: options.senderPrefix, escape: .logFile, slash: options.listsWithSlash(plan.entry.path)))
+            log.line(rendered(log.format, plan, escape: .logFile))
         }
         if let f = options.outFormat {
-            line(OutFormat.render(f, plan, literal: 0, matched: 0, dryRun: dryRun, role: options.role, prefix: options.senderPrefix, slash: options.listsWithSlash(plan.entry.path)))
+            line(rendered(f, plan))
         } else {
             line(itemizeLine(plan))
         }

@@ -241,6 +241,7 @@ public struct FilterList: Sendable {
 
     /// `path` made absolute as rsync keeps its current directory: the working directory joined
     /// with it, `.` and empty components dropped, `..` taking one off (no symlink resolved).
+    /// Both the `/` modifier and the `dir-merge /NAME` files above a transfer go by it.
     public static func absolutePath(_ path: PathBytes) -> PathBytes {
         let full = path.first == 0x2F ? path : Array(currentDirectory().utf8) + [0x2F] + path
         var parts: [ArraySlice<UInt8>] = []

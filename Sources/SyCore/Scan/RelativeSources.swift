@@ -90,7 +90,7 @@ public final class RelativeSources {
                     bases.append(Base(fd: fd, stack: stack))
                     bi = bases.count - 1
                     baseIndex[n.base] = bi
-                    if firstBasePath == nil { firstBasePath = SourceSet.absolute(n.base) }
+                    if firstBasePath == nil { firstBasePath = FilterList.absolutePath(n.base) }
                 } catch {
                     // The --files-from directory: rsync stops there (exit 3).
                     onProblem(SyError.sys("change_dir failed for", n.base, error.code, status: list != nil ? .fileSelect : .partial))
@@ -201,14 +201,9 @@ public final class RelativeSources {
     static func parse(_ arg: PathBytes, splitsBase: Bool = true) -> Named? {
         var base: PathBytes = [0x2E]
         var fn = arg[...]
-        var i = 0
-        while splitsBase && i + 2 < arg.count {
-            if arg[i] == 0x2F && arg[i + 1] == 0x2E && arg[i + 2] == 0x2F {
-                base = i == 0 ? [0x2F] : Array(arg[..<i])
-                fn = arg[(i + 3)...]
-                break
-            }
-            i += 1
+        if splitsBase, let i = dotSlash(in: arg) {
+            base = i == 0 ? [0x2F] : Array(arg[..<i])
+            fn = arg[(i + 3)...]
         }
         if base == [0x2E] && fn.first == 0x2F { base = [0x2F] }
         while fn.first == 0x2F { fn = fn.dropFirst() }
@@ -221,21 +216,25 @@ public final class RelativeSources {
         return Named(base: base, rel: rel, contents: contents, dotPrefix: dotPrefix)
     }
 
+    /// Where the first `/./` in a -R source is: what comes before it is the directory the
+    /// source is named from.
+    public static func dotSlash(in arg: PathBytes) -> Int? {
+        var i = 0
+        while i + 2 < arg.count {
+            if arg[i] == 0x2F && arg[i + 1] == 0x2E && arg[i + 2] == 0x2F { return i }
+            i += 1
+        }
+        return nil
+    }
+
     /// An absolute source without `/./`: rsync's list names what it sends from the root (`/etc/x`).
     static func namedFromRoot(_ arg: PathBytes) -> Bool {
-        arg.first == 0x2F && !(0..<max(0, arg.count - 2)).contains { arg[$0] == 0x2F && arg[$0 + 1] == 0x2E && arg[$0 + 2] == 0x2F }
+        arg.first == 0x2F && dotSlash(in: arg) == nil
     }
 
     /// `base/./rel` → (base, rel); `/abs/path` → (`/`, `abs/path`); `rel` → (`.`, `rel`).
     public static func split(_ arg: PathBytes) -> (PathBytes, PathBytes) {
-        var i = 0
-        while i + 2 < arg.count {
-            if arg[i] == 0x2F && arg[i + 1] == 0x2E && arg[i + 2] == 0x2F {
-                let base = i == 0 ? [0x2F] : Array(arg[..<i])
-                return (base, Array(arg[(i + 3)...]))
-            }
-            i += 1
-        }
+        if let i = dotSlash(in: arg) { return (i == 0 ? [0x2F] : Array(arg[..<i]), Array(arg[(i + 3)...])) }
         if arg.suffix(2) == [0x2F, 0x2E] { return (Array(arg.dropLast(2)), [0x2E]) }
         if arg.first == 0x2F { return ([0x2F], Array(arg.drop(while: { $0 == 0x2F }))) }
         return ([0x2E], arg)
@@ -320,7 +319,6 @@ public final class RelativeWalker: SourceWalk {
     }
 
     deinit { if queuedFd >= 0 { Sys.close(queuedFd) } }
-
 
     /// A walk of a named directory (or a link the mode may follow to one) and what it holds;
     /// several (the same directory named from other bases) are walked merged.

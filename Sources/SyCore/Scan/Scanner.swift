@@ -47,11 +47,7 @@ public enum Scanner {
     /// for an absolute source, `.` for a relative one).
     public static func listingDirectory(of source: PathBytes, relative: Bool) -> PathBytes {
         if relative {
-            var i = 0
-            while i + 2 < source.count {
-                if source[i] == 0x2F && source[i + 1] == 0x2E && source[i + 2] == 0x2F { return i == 0 ? [0x2F] : Array(source[..<i]) }
-                i += 1
-            }
+            if let i = RelativeSources.dotSlash(in: source) { return i == 0 ? [0x2F] : Array(source[..<i]) }
             // An absolute source without `/./` is sent from the root.
             return source.first == 0x2F ? [0x2F] : [0x2E]
         }

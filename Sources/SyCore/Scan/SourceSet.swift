@@ -55,7 +55,7 @@ public final class SourceSet {
                     let fd = try Sys.openat(Sys.atFDCWD, arg, O_RDONLY | O_DIRECTORY)
                     owned.append(fd)
                     if rootDir == nil { rootDir = fd }
-                    if transferRoot == nil, let abs = SourceSet.absolute(arg) { transferRoot = (abs, true) }
+                    if transferRoot == nil { transferRoot = (FilterList.absolutePath(arg), true) }
                     sources.append(Source(arg: arg, contents: true, dirfd: fd, fsName: [], streamName: []))
                 } catch {
                     onProblem(SyError.sys("change_dir failed for", arg, error.code, status: .partial))
@@ -70,7 +70,7 @@ public final class SourceSet {
                 let pfd = try Sys.openat(Sys.atFDCWD, parent, O_RDONLY | O_DIRECTORY)
                 owned.append(pfd)
                 _ = try Sys.fstatat(pfd, name)
-                if transferRoot == nil, let abs = SourceSet.absolute(parent) { transferRoot = (abs, false) }
+                if transferRoot == nil { transferRoot = (FilterList.absolutePath(parent), false) }
                 sources.append(Source(arg: arg, contents: false, dirfd: pfd, fsName: name,
                                       streamName: topName ?? name))
             } catch {
@@ -82,14 +82,6 @@ public final class SourceSet {
             }
         }
         missing.sort { PathOps.compare($0, isDir: false, $1, isDir: false) < 0 }
-    }
-
-    /// `path` made absolute as rsync's sender keeps its current directory: the working
-    /// directory with `path` joined on, `.` and `..` taken lexically (a symlink on the way is
-    /// not resolved), so the directories scanned for `dir-merge /NAME` files above the
-    /// transfer are the ones its path names, and the `/` modifier matches the same names.
-    static func absolute(_ path: PathBytes) -> PathBytes? {
-        FilterList.absolutePath(path)
     }
 
     deinit {

@@ -109,8 +109,8 @@ public final class Summer {
     /// Before the first entry: filter files above the destination root (`dir-merge /NAME`).
     func startFilters(first: Entry) {
         filtersStarted = true
-        guard readsFilterFiles, let abs = SourceSet.absolute(destination) else { return }
-        filters.scanParents(of: abs, includingRoot: first.path != [0x2E]) { dir, name in
+        guard readsFilterFiles else { return }
+        filters.scanParents(of: FilterList.absolutePath(destination), includingRoot: first.path != [0x2E]) { dir, name in
             FilterFiles.read(Sys.atFDCWD, PathOps.join(dir, name))
         }
     }
