@@ -74,10 +74,7 @@ struct SyncCommand: ParsableCommand {
         }
         let deletes = [del.deleteBefore, del.deleteDuring, del.deleteDelay, del.deleteAfter].filter { $0 }.count
         if deletes > 1 { throw ValidationError("you may not combine multiple --delete-WHEN options") }
-        // rsync's refusals, in its words.
-        if xfer.inplace && xfer.delayUpdates { throw ValidationError("--inplace cannot be used with --delay-updates") }
-        if (xfer.append || xfer.appendVerify) && xfer.delayUpdates { throw ValidationError("--append cannot be used with --delay-updates") }
-        if xfer.inplace && xfer.partialDir != nil { throw ValidationError("--inplace cannot be used with --partial-dir") }
+        // rsync's refusals, in its words (those of negatable options: `refusals(negated:)`).
         if !xfer.linkDest.isEmpty && !xfer.compareDest.isEmpty {
             throw ValidationError("ERROR: the --compare-dest option conflicts with the --link-dest option")
         }
@@ -101,6 +98,19 @@ struct SyncCommand: ParsableCommand {
     }
 
     /// The request, after `--no-OPTION` negations (applied last, as rsync does).
+    /// rsync's refusals of --inplace and --append with --delay-updates or --partial-dir, checked
+    /// after --no-OPTION as rsync reads them (`--inplace --no-inplace --partial-dir=D` is fine).
+    func refusals(negated: Set<String>) throws(SyError) {
+        let append = (xfer.append || xfer.appendVerify) && !negated.contains("append")
+        let inplace = append || xfer.inplace && !negated.contains("inplace")
+        guard inplace else { return }
+        let name = append ? "--append" : "--inplace"
+        if xfer.delayUpdates && !negated.contains("delay-updates") {
+            throw SyError("\(name) cannot be used with --delay-updates", status: .syntax)
+        }
+        if xfer.partialDir != nil { throw SyError("\(name) cannot be used with --partial-dir", status: .syntax) }
+    }
+
     func request(negated: Set<String>) -> SyncRequest {
         var r = SyncRequest()
         r.sources = paths.count == 1 ? paths : Array(paths.dropLast())

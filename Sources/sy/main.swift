@@ -48,6 +48,7 @@ toolMain(SyncCommand.self, name: "sy", arguments: filtered.0) { cmd in
     if request.append && request.wholeFile == true {
         throw SyError("--append cannot be used with --whole-file", status: .syntax)
     }
+    try cmd.refusals(negated: negated)
     if let f = cmd.sel.filesFrom {
         let names = try FilesFrom.read(f, nulSeparated: cmd.sel.from0 && !negated.contains("from0"))
         request.filesFrom = Array(names.map { $0 + [0] }.joined())

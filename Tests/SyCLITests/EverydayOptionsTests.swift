@@ -780,6 +780,24 @@ struct EverydayOptionsTests {
         }
     }
 
+    /// Options rsync refuses together are refused with its words and exit 1, after --no-OPTION
+    /// is read in order (a later --no-inplace lifts the conflict); nothing is made.
+    @Test(arguments: [["--append", "--partial-dir=.p"], ["--append-verify", "--partial-dir=.p"], ["--append", "--delay-updates"],
+                      ["--inplace", "--partial-dir=.p"], ["--inplace", "--delay-updates"], ["--append", "-W", "--partial-dir=.p"],
+                      ["--partial-dir=.p", "--inplace", "--no-inplace"], ["--no-inplace", "--inplace", "--delay-updates"],
+                      ["--append", "--no-append", "--partial-dir=.p"], ["--inplace", "--delay-updates", "--no-delay-updates"],
+                      ["--partial-dir=.p", "--no-partial", "--inplace"]])
+    func refusedCombinationsAsRsync(_ args: [String]) {
+        let t = TempDir("everyday")
+        tree(t)
+        let r = run(["rsync", "-a"] + args + ["src/", "r/"], cwd: t.path)
+        let s = run(["sy", "-a"] + args + ["src/", "s/"], cwd: t.path)
+        #expect(r.code == s.code, "\(args): \(s)")
+        #expect(exists(t.sub("r")) == exists(t.sub("s")), "\(args)")
+        let said = { (e: String) in e.split(separator: "\n").first.map { String($0.drop { $0 != ":" }) } ?? "" }
+        #expect(said(r.err) == said(s.err), "\(args): \(r.err) | \(s.err)")
+    }
+
     /// A value written onto its one-letter option, alone or ending a cluster, as rsync's
     /// parser takes it: the same tree as rsync with the same words.
     @Test func valuesWrittenOntoShortOptions() {
