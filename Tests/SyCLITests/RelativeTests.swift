@@ -70,6 +70,30 @@ struct RelativeTests {
         #expect(again.code == 0 && again.out.isEmpty, "\(args) second run: \(again)")
     }
 
+    /// -H with --no-implied-dirs: hard-linked files named into directories the destination
+    /// lacks are made there (sy failed "cannot open directory" for a linked file's missing
+    /// parent), as rsync makes them, listed alike; a dry run makes nothing.
+    @Test(arguments: [[], ["-n"]])
+    func linkedFilesIntoMissingImpliedDirs(_ extra: [String]) throws {
+        let t = TempDir("relative")
+        makeFile(t.sub("src/a/x"), Array("linked".utf8))
+        makeFile(t.sub("src/c/lone"), Array("one".utf8))
+        mkdir(t.sub("src/b"), 0o755)
+        link(t.sub("src/a/x"), t.sub("src/b/y"))
+        link(t.sub("src/a/x"), t.sub("src/c/lone2"))
+        touchTree(t.sub("src"), "2024-01-02 03:04:05")
+        for names in [["src/b/y", "src/a/x"], ["src/c/lone2"], ["src/c/lone2", "src/c/lone"]] {
+            for d in ["r", "s"] { _ = system(script: "rm -rf \(shellQuote(t.sub(d))) && mkdir \(shellQuote(t.sub(d)))") }
+            let args = ["-aHi", "-R", "--no-implied-dirs"] + extra + names
+            let rr = run(["rsync"] + args + ["r/"], cwd: t.path)
+            let ss = run(["sy"] + args + ["s/"], cwd: t.path)
+            #expect(rr.code == 0 && ss.code == 0, "\(names): \(ss)")
+            #expect(rr.out == ss.out, "\(names): \(rr.out) | \(ss.out)")
+            let d = TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true)
+            #expect(d.isEmpty, "\(names): \(d.prefix(8))")
+        }
+    }
+
     /// Names that mean a directory's contents (`dir/`, `dir/.`, `.`) are listed one level
     /// without -r; a leading `./` sends `.` too; `..` in a listed name stays below the source.
     static let contentCases: [(list: String, args: [String])] = [

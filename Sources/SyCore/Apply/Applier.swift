@@ -571,9 +571,13 @@ public final class Applier {
         }
         let dir: Int32
         do { dir = try stack.fd(for: parent) } catch {
-            report(SyError.sys("cannot open directory", parent, error.code, status: .partial))
-            if carries { try receiver.discard(input) }
-            return
+            if error.code == ENOENT && options.createParents && !options.dryRun, let fd = makeParents(parent, stack) {
+                dir = fd
+            } else {
+                report(SyError.sys("cannot open directory", parent, error.code, status: .partial))
+                if carries { try receiver.discard(input) }
+                return
+            }
         }
         // A directory already finished gets the time it has now again at the very end.
         let finished = parent == [0x2E] ? rootPending == nil : !pending.contains { $0.path == parent }
