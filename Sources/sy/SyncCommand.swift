@@ -219,8 +219,10 @@ struct SyncCommand: ParsableCommand {
         if let c = pres.chown {
             // --chown=USER:GROUP is --usermap=*:USER --groupmap=*:GROUP, with -o/-g implied.
             let parts = c.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            if !parts[0].isEmpty { r.usermap = "*:" + parts[0]; r.owner = true }
-            if parts.count > 1 && !parts[1].isEmpty { r.groupmap = "*:" + parts[1]; r.group = true }
+            if !parts[0].isEmpty { r.usermap = "*:" + parts[0]; r.owner = !negated.contains("owner") && !negated.contains("o") }
+            if parts.count > 1 && !parts[1].isEmpty {
+                r.groupmap = "*:" + parts[1]; r.group = !negated.contains("group") && !negated.contains("g")
+            }
         }
         r.pruneEmptyDirs = on(sel.pruneEmptyDirs, "prune-empty-dirs", "m")
         r.ignoreMissingArgs = del.ignoreMissingArgs

@@ -22,6 +22,13 @@ struct EverydayOptionsTests {
         (["-rlpt", "--usermap=*:nobody"], ["src/"]),
         (["-rlpt", "--groupmap=*:nogroup"], ["src/"]),
         (["-rlpt", "--usermap=*:nobody", "--no-o"], ["src/"]),
+        // ... read in order, as rsync reads them: a later --no-o/--no-g undoes what --chown or a
+        // map turned on, an earlier one does not.
+        (["-a", "--chown=nobody:nogroup", "--no-o", "--no-g"], ["src/"]),
+        (["-a", "--chown=nobody:nogroup", "--no-o"], ["src/"]),
+        (["-a", "--no-o", "--no-g", "--chown=nobody:nogroup"], ["src/"]),
+        (["-a", "--no-o", "--usermap=*:nobody"], ["src/"]),
+        (["-a", "--no-o", "--no-g", "--chown=:nogroup"], ["src/"]),
         (["-a", "--existing"], ["src/"]),
         (["-a", "--delay-updates"], ["src/"]),
         (["-a", "--delay-updates", "--delete", "--no-W"], ["src/"]),

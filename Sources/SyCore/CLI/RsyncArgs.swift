@@ -103,11 +103,23 @@ public enum RsyncArgs {
     /// after it, up to `--`).
     static func enabledLater(_ name: String, in rest: ArraySlice<String>) -> Bool {
         let names = aliases.first { $0.contains(name) } ?? [name]
-        for a in rest {
+        var i = rest.startIndex
+        while i < rest.endIndex {
+            let a = rest[i]
+            i += 1
             if a == "--" { break }
             if a.hasPrefix("--") {
-                let long = a.dropFirst(2).split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+                let parts = a.dropFirst(2).split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                let long = parts.first.map(String.init) ?? ""
                 if names.contains(long) || (long == "archive" && names.contains(where: archive.contains)) { return true }
+                // --usermap turns -o on, --groupmap -g, and --chown=USER:GROUP each it names (as rsync).
+                if long == "usermap" && names.contains("o") || long == "groupmap" && names.contains("g") { return true }
+                if long == "chown" {
+                    let value = parts.count > 1 ? String(parts[1]) : i < rest.endIndex ? rest[i] : ""
+                    let spec = value.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+                    if names.contains("o") && !(spec.first ?? "").isEmpty { return true }
+                    if names.contains("g") && spec.count > 1 && !spec[1].isEmpty { return true }
+                }
             } else if a.hasPrefix("-") && a.count > 1 {
                 for c in a.dropFirst() {
                     if names.contains(String(c)) || (c == "a" && names.contains(where: archive.contains))
