@@ -151,7 +151,8 @@ struct SyncCommand: ParsableCommand {
         r.ignoreErrors = on(del.ignoreErrors, "ignore-errors")
         r.dirs = pres.dirs || sel.filesFrom != nil
         r.maxSize = sel.maxSize
-        if on(del.backup || del.backupDir != nil, "backup", "b") {
+        // (--backup-dir makes backups whatever --no-backup says, wherever it stands: rsync's way.)
+        if on(del.backup, "backup", "b") || del.backupDir != nil {
             r.backupSuffix = del.suffix ?? (del.backupDir == nil ? "~" : "")
             // rsync: backups beside their files imply -O (directory times are left alone).
             if del.backupDir == nil { r.omitDirTimes = true }

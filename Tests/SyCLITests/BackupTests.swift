@@ -45,7 +45,10 @@ struct BackupTests {
         }
     }
 
-    @Test(arguments: [["-b"], ["-b", "--suffix=.bak"], ["--backup-dir=../kept"], ["--backup-dir=old", "--suffix=.v1"]])
+    // (--backup-dir makes backups even with --no-backup, before or after it, as in rsync;
+    // -b then --no-backup makes none.)
+    @Test(arguments: [["-b"], ["-b", "--suffix=.bak"], ["--backup-dir=../kept"], ["--backup-dir=old", "--suffix=.v1"],
+                      ["--backup-dir=../kept", "--no-backup"], ["--no-backup", "--backup-dir=../kept"], ["-b", "--no-backup"]])
     func backupsMatchRsync(flags: [String]) throws {
         let t = TempDir("backup")
         setUp(t, ["r", "s"])

@@ -29,6 +29,8 @@ struct EverydayOptionsTests {
         (["-a", "--no-o", "--no-g", "--chown=nobody:nogroup"], ["src/"]),
         (["-a", "--no-o", "--usermap=*:nobody"], ["src/"]),
         (["-a", "--no-o", "--no-g", "--chown=:nogroup"], ["src/"]),
+        (["-a", "--no-append", "--append-verify"], ["src/"]),
+        (["-a", "--append-verify", "--no-append"], ["src/"]),
         (["-a", "--existing"], ["src/"]),
         (["-a", "--delay-updates"], ["src/"]),
         (["-a", "--delay-updates", "--delete", "--no-W"], ["src/"]),

@@ -92,7 +92,7 @@ public enum RsyncArgs {
         ["update", "u"], ["compress", "z"], ["verbose", "v"], ["itemize-changes", "i"], ["atimes", "U"],
         ["human-readable", "h"], ["relative", "R"], ["prune-empty-dirs", "m"], ["sparse", "S"], ["xattrs", "X"],
         ["acls", "A"], ["fuzzy", "y"], ["backup", "b"], ["omit-dir-times", "O"], ["dirs", "d"], ["keep-dirlinks", "K"],
-        ["omit-link-times", "J"], ["8-bit-output", "8"], ["secluded-args", "protect-args", "s"], ["executability", "E"],
+        ["omit-link-times", "J"], ["append", "append-verify"], ["8-bit-output", "8"], ["secluded-args", "protect-args", "s"], ["executability", "E"],
     ]
     /// What `-a` turns on (and `-D`).
     static let archive: Set<String> = ["r", "l", "p", "t", "g", "o", "D", "devices", "specials"]
