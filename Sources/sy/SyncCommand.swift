@@ -97,11 +97,14 @@ struct SyncCommand: ParsableCommand {
         }
     }
 
-    /// The request, after `--no-OPTION` negations (applied last, as rsync does).
-    /// rsync's refusals of --inplace and --append with --delay-updates or --partial-dir, checked
-    /// after --no-OPTION as rsync reads them (`--inplace --no-inplace --partial-dir=D` is fine).
+    /// rsync's refusals of --append with --whole-file, and of --inplace and --append with
+    /// --delay-updates or --partial-dir, checked after --no-OPTION as rsync reads them
+    /// (`--inplace --no-inplace --partial-dir=D` is fine; so is `--append -W --no-W`).
     func refusals(negated: Set<String>) throws(SyError) {
         let append = (xfer.append || xfer.appendVerify) && !negated.contains("append")
+        if append && xfer.wholeFile && !negated.contains("whole-file") && !negated.contains("W") {
+            throw SyError("--append cannot be used with --whole-file", status: .syntax)
+        }
         let inplace = append || xfer.inplace && !negated.contains("inplace")
         guard inplace else { return }
         let name = append ? "--append" : "--inplace"
@@ -111,6 +114,7 @@ struct SyncCommand: ParsableCommand {
         if xfer.partialDir != nil { throw SyError("\(name) cannot be used with --partial-dir", status: .syntax) }
     }
 
+    /// The request, after `--no-OPTION` negations (applied last, as rsync does).
     func request(negated: Set<String>) -> SyncRequest {
         var r = SyncRequest()
         r.sources = paths.count == 1 ? paths : Array(paths.dropLast())

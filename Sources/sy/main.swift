@@ -44,10 +44,6 @@ do { filtered = try RsyncArgs.extractFilters(rest) } catch {
 toolMain(SyncCommand.self, name: "sy", arguments: filtered.0) { cmd in
     var request = cmd.request(negated: negated)
     NameEscape.terminal = request.nameEscape
-    // Checked after --no-OPTION: a later --no-W lifts the conflict, as in rsync.
-    if request.append && request.wholeFile == true {
-        throw SyError("--append cannot be used with --whole-file", status: .syntax)
-    }
     try cmd.refusals(negated: negated)
     if let f = cmd.sel.filesFrom {
         let names = try FilesFrom.read(f, nulSeparated: cmd.sel.from0 && !negated.contains("from0"))

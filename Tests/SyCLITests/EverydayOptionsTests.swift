@@ -792,7 +792,7 @@ struct EverydayOptionsTests {
     /// Options rsync refuses together are refused with its words and exit 1, after --no-OPTION
     /// is read in order (a later --no-inplace lifts the conflict); nothing is made.
     @Test(arguments: [["--append", "--partial-dir=.p"], ["--append-verify", "--partial-dir=.p"], ["--append", "--delay-updates"],
-                      ["--inplace", "--partial-dir=.p"], ["--inplace", "--delay-updates"], ["--append", "-W", "--partial-dir=.p"],
+                      ["--inplace", "--partial-dir=.p"], ["--inplace", "--delay-updates"], ["--append", "-W", "--partial-dir=.p"], ["--append", "-W", "--no-W"], ["--append", "--no-W", "-W"],
                       ["--partial-dir=.p", "--inplace", "--no-inplace"], ["--no-inplace", "--inplace", "--delay-updates"],
                       ["--append", "--no-append", "--partial-dir=.p"], ["--inplace", "--delay-updates", "--no-delay-updates"],
                       ["--partial-dir=.p", "--no-partial", "--inplace"]])
