@@ -483,8 +483,9 @@ struct EverydayOptionsTests {
     }
 
     /// A directory in the way of a file that it cannot give up: rsync's two lines, the first
-    /// on stdout (once), the second on stderr, bare; exit 23.
-    @Test(arguments: [[], ["--delete", "--exclude=__pycache__"]])
+    /// on stdout (once), the second on stderr, bare; exit 23. --max-delete limits what --force
+    /// removes to make room, with or without --delete.
+    @Test(arguments: [[], ["--delete", "--exclude=__pycache__"], ["--force", "--max-delete=0"], ["--force", "--max-delete=2"]])
     func directoryThatCannotMakeWayAsRsync(args: [String]) {
         let t = TempDir("everyday")
         #expect(system(script: "cd \(shellQuote(t.path)) && mkdir -p src r/x/__pycache__ && echo f > src/x && echo 1 > r/x/__pycache__/p && echo 2 > r/x/other && touch -d 2020-01-01 src/x src && cp -a r s") == 0)

@@ -175,8 +175,9 @@ public struct StageCommands: Sendable {
             while s.count > 1 && s.last == 0x2F { s.removeLast() }
             apply += ["--show-name=" + PathOps.base(s).displayName]
         }
+        // (--max-delete also limits what --force removes to make room, as rsync's delete_item.)
+        if (r.delete || r.force), let m = r.maxDelete { apply.append("--max-delete=\(m)") }
         if r.delete {
-            if let m = r.maxDelete { apply.append("--max-delete=\(m)") }
             if r.deleteMode == .after { apply.append("--delete-after") }
             if r.deleteMode == .delay { apply.append("--delete-delay") }
         }
