@@ -126,6 +126,8 @@ struct SyApply: ParsableCommand {
     var deleteAfter = false
     @Flag(name: .customLong("delete-delay"), help: "Carry out deletions after everything else.")
     var deleteDelay = false
+    @Flag(name: .customLong("delete-before"), help: "Deletions came before the transfers (rooms made for other types then see no merge files).")
+    var deleteBefore = false
     @Option(name: .customLong("link-dest"), help: "A --link-dest directory, in sy-sum's order (relative to DST).")
     var linkDest: [String] = []
 
@@ -169,6 +171,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.deleteAfter = cmd.deleteAfter || cmd.deleteDelay
     o.keepDeletesOnIOError = cmd.deleteDelay && !cmd.deleteAfter
     o.deleteDelay = cmd.deleteDelay && !cmd.deleteAfter
+    o.makesRoomUnmerged = cmd.deleteBefore || cmd.deleteAfter
     o.omitDirTimes = cmd.omitDirTimes
     o.keepDirlinks = cmd.keepDirlinks
     o.omitLinkTimes = cmd.preserve.omitLinkTimes

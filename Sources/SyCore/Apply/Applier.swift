@@ -603,7 +603,10 @@ public final class Applier {
         remover.onNote = { [unowned self] text in self.reporter.info(text) }
         remover.onKept = { [unowned self] p in self.lastKeptDir = p }
         let protects = options.protects
-        remover.rules = atTheEnd && options.deleteDelay ? options.filters
+        // (--delete-delay's held deletions, and rooms made during the transfers with
+        // --delete-before or --delete-after, see no merge file of the destination, as rsync's.)
+        let unmerged = atTheEnd && options.deleteDelay || quiet && !atTheEnd && options.makesRoomUnmerged
+        remover.rules = unmerged ? options.filters
             : deletionRules.rules(in: PathOps.parent(path), destination: destination, rootWalked: firstPlanPath == [0x2E])
         remover.protects = { p, isDir, rules in
             // Perishable rules do not keep anything inside a directory being deleted.

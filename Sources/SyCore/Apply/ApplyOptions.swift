@@ -80,6 +80,9 @@ public struct ApplyOptions: Sendable {
     /// (rsync's end-of-run deletion has left every directory's rules behind).
     public var deleteDelay = false
     public var deleteAfter = false
+    /// `--delete-before`/`--delete-after`: what makes room for another type during the
+    /// transfers sees the global rules only (rsync reads no destination merge files then).
+    public var makesRoomUnmerged = false
     /// `--delete-delay`: what was found to delete is deleted even after a sender's IO error
     /// (rsync's --delete-after makes its whole pass only without one).
     public var keepDeletesOnIOError = false

@@ -179,6 +179,7 @@ public struct StageCommands: Sendable {
         if (r.delete || r.force), let m = r.maxDelete { apply.append("--max-delete=\(m)") }
         if r.delete {
             if r.deleteMode == .after { apply.append("--delete-after") }
+            if r.deleteMode == .before { apply.append("--delete-before") }
             if r.deleteMode == .delay { apply.append("--delete-delay") }
         }
         // The receiver's rules keep what they protect in a directory removed to make room
