@@ -196,6 +196,26 @@ struct FilterOracleTests {
         #expect(d.isEmpty, "\(flags): \(d.prefix(8))")
     }
 
+    /// Deletions that are all a run has to do (the root unchanged): --delete-delay's held ones
+    /// see no merge file of the destination's top directory, as rsync's end-of-run deletion
+    /// (sy-apply had not opened the destination and took them for a dry run's, with the top's
+    /// rules); --delete-after's and --delete's see it.
+    @Test(arguments: [["--delete-delay"], ["--delete-after"], ["--delete"], ["-n", "--delete-delay"]])
+    func heldDeletionsAloneSeeRsyncsRules(flags: [String]) throws {
+        let t = TempDir("merge")
+        let build = """
+            mkdir -p src base/.x; printf -- '- keep*\\n' > src/.rules; echo n > src/new; cp -a src/. base/
+            echo a > base/.x/keepme; echo b > base/.x/other; touch -d 2020-01-01 src base base/.x; cp -a base r; cp -a base s
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        let rr = run(["rsync", "-ai", "--filter=: .rules"] + flags + ["src/", "r/"], cwd: t.path)
+        let ss = run(["sy", "-ai", "--filter=: .rules"] + flags + ["src/", "s/"], cwd: t.path)
+        #expect(rr.code == 0 && ss.code == 0, "\(flags): rsync \(rr)\nsy \(ss)")
+        #expect(Set(rr.out.split(separator: "\n")) == Set(ss.out.split(separator: "\n")), "\(flags): rsync \(rr.out)\nsy \(ss.out)")
+        let d = TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s")), ignoringDirTimes: true)
+        #expect(d.isEmpty, "\(flags): \(d.prefix(8))")
+    }
+
     @Test(arguments: Array(0..<mergeCases.count))
     func mergeRulesMatchRsync(index: Int) throws {
         let rules = Self.mergeCases[index]

@@ -397,6 +397,8 @@ public final class Applier {
 
     /// `--delete-after`: carries out the deletions held back.
     func finishDeletes() {
+        // (The root is not open yet where the deletions are all the stream had for it.)
+        if rootFd < 0 { _ = try? ensureRoot() }
         guard rootFd >= 0 else {
             // A dry run into a destination that does not exist: only the report.
             for p in deferredDeletes { try? dryRun(p) }
