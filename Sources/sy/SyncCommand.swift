@@ -218,17 +218,15 @@ struct SyncCommand: ParsableCommand {
         r.logFileFormat = out.logFileFormat
         r.usermap = pres.usermap
         r.groupmap = pres.groupmap
-        // As rsync, --usermap implies -o and --groupmap -g (unless --no-o, --no-g).
-        if pres.usermap != nil && !negated.contains("owner") && !negated.contains("o") { r.owner = true }
-        if pres.groupmap != nil && !negated.contains("group") && !negated.contains("g") { r.group = true }
         if let c = pres.chown {
-            // --chown=USER:GROUP is --usermap=*:USER --groupmap=*:GROUP, with -o/-g implied.
+            // --chown=USER:GROUP is --usermap=*:USER --groupmap=*:GROUP.
             let parts = c.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            if !parts[0].isEmpty { r.usermap = "*:" + parts[0]; r.owner = !negated.contains("owner") && !negated.contains("o") }
-            if parts.count > 1 && !parts[1].isEmpty {
-                r.groupmap = "*:" + parts[1]; r.group = !negated.contains("group") && !negated.contains("g")
-            }
+            if !parts[0].isEmpty { r.usermap = "*:" + parts[0] }
+            if parts.count > 1 && !parts[1].isEmpty { r.groupmap = "*:" + parts[1] }
         }
+        // As rsync, --usermap implies -o and --groupmap -g (unless a later --no-o, --no-g).
+        if r.usermap != nil && on(true, "owner", "o") { r.owner = true }
+        if r.groupmap != nil && on(true, "group", "g") { r.group = true }
         r.pruneEmptyDirs = on(sel.pruneEmptyDirs, "prune-empty-dirs", "m")
         r.ignoreMissingArgs = del.ignoreMissingArgs
         r.deleteMissingArgs = del.deleteMissingArgs

@@ -292,10 +292,18 @@ public final class Applier {
     func parentFd(_ path: PathBytes) throws(SyError) -> Int32? {
         guard try ensureRoot() != nil, let dirs else { return nil }
         let parent = PathOps.parent(path)
-        do { return try dirs.fd(for: parent) } catch {
-            if error.code == ENOENT && options.createParents && !options.dryRun, let fd = makeParents(parent, dirs) { return fd }
+        do { return try directoryFd(parent, in: dirs) } catch {
             report(SyError.sys("cannot open directory", parent, error.code, status: .partial))
             return nil
+        }
+    }
+
+    /// The fd of directory `dir` from `stack`; with -R --no-implied-dirs a missing one is made,
+    /// with the directories above it.
+    func directoryFd(_ dir: PathBytes, in stack: DirStack) throws(Errno) -> Int32 {
+        do { return try stack.fd(for: dir) } catch {
+            if error.code == ENOENT && options.createParents && !options.dryRun, let fd = makeParents(dir, stack) { return fd }
+            throw error
         }
     }
 
@@ -572,14 +580,10 @@ public final class Applier {
             return
         }
         let dir: Int32
-        do { dir = try stack.fd(for: parent) } catch {
-            if error.code == ENOENT && options.createParents && !options.dryRun, let fd = makeParents(parent, stack) {
-                dir = fd
-            } else {
-                report(SyError.sys("cannot open directory", parent, error.code, status: .partial))
-                if carries { try receiver.discard(input) }
-                return
-            }
+        do { dir = try directoryFd(parent, in: stack) } catch {
+            report(SyError.sys("cannot open directory", parent, error.code, status: .partial))
+            if carries { try receiver.discard(input) }
+            return
         }
         // A directory already finished gets the time it has now again at the very end.
         let finished = parent == [0x2E] ? rootPending == nil : !pending.contains { $0.path == parent }

@@ -201,7 +201,7 @@ public struct StageCommands: Sendable {
         // '/' (`/etc/ssh/`); a pull's client receives them without it.
         if r.relative, r.filesFrom == nil, role != .pull {
             var tops: [String] = []
-            for a in sourceArgs where a.hasPrefix("/") && !a.contains("/./") {
+            for a in sourceArgs where RelativeSources.namedFromRoot(a.pathBytes) {
                 let top = String(a.drop { $0 == "/" }.prefix { $0 != "/" })
                 if !tops.contains(top) { tops.append(top) }
             }
