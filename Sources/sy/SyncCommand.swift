@@ -21,7 +21,7 @@ struct SyncCommand: ParsableCommand {
             --filter=RULE or -f RULE (rsync's rules: '- PAT', '+ PAT', 'P PAT', 'H PAT', \
             'merge FILE', ': .rules', '!', with modifiers), -F (same as \
             --filter=': /.rsync-filter'; -FF also excludes those files), --exclude-from=FILE, \
-            --include-from=FILE. Every option can be negated as --no-OPTION. rsync options \
+            --include-from=FILE. rsync's --no-OPTION forms undo an option (-a --no-o). rsync options \
             sy does not implement (-X, -A, --super, daemon options, ...) fail with the reason.
             """,
         version: versionString("sy"),

@@ -808,6 +808,23 @@ struct EverydayOptionsTests {
         #expect(said(r.err) == said(s.err), "\(args): \(r.err) | \(s.err)")
     }
 
+    /// `--no-OPTION` is taken where rsync takes it and refused as an unknown option (exit 1,
+    /// rsync's words, nothing made) where rsync has no such negation.
+    @Test(arguments: ["--no-delete", "--no-update", "--no-u", "--no-I", "--no-ignore-times", "--no-stats", "--no-b",
+                      "--no-K", "--no-keep-dirlinks", "--no-E", "--no-executability", "--no-append-verify",
+                      "--no-W", "--no-backup", "--no-timeout", "--no-i-d", "--no-motd", "--no-from0"])
+    func negationsAsRsync(_ option: String) {
+        let t = TempDir("everyday")
+        tree(t)
+        let r = run(["rsync", "-a", option, "src/", "r/"], cwd: t.path)
+        let s = run(["sy", "-a", option, "src/", "s/"], cwd: t.path)
+        #expect(r.code == s.code, "\(option): \(s)")
+        #expect(exists(t.sub("r")) == exists(t.sub("s")), "\(option)")
+        let said = { (e: String) in e.split(separator: "\n").first.map { String($0.drop { $0 != ":" }) } ?? "" }
+        #expect(said(r.err) == said(s.err), "\(option): \(r.err) | \(s.err)")
+        if r.code == 0 { #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s"))).isEmpty, "\(option)") }
+    }
+
     /// A value written onto its one-letter option, alone or ending a cluster, as rsync's
     /// parser takes it: the same tree as rsync with the same words.
     @Test func valuesWrittenOntoShortOptions() {

@@ -2,15 +2,16 @@ import Glibc
 
 /// rsync command-line habits that a generic parser does not keep.
 public enum RsyncArgs {
-    /// Options that take `--no-NAME` (long names and their one-letter forms).
+    /// Options that take `--no-NAME` (long names and their one-letter forms): rsync's own
+    /// list, so that `--no-delete`, `--no-update`, `--no-I`, `--no-stats`, `--no-b`, `--no-K`
+    /// and `--no-E`, which rsync refuses as unknown options, are refused here too.
     static let negatable: Set<String> = [
         "recursive", "r", "links", "l", "perms", "p", "times", "t", "group", "g", "owner", "o", "devices", "specials", "D",
-        "hard-links", "H", "one-file-system", "x", "whole-file", "W", "inplace", "delete", "force", "checksum", "c",
-        "ignore-times", "I", "update", "u", "mkpath", "compress", "z", "verbose", "v", "itemize-changes", "i",
-        "stats", "progress", "atimes", "U", "open-noatime", "human-readable", "h", "inc-recursive", "i-r", "implied-dirs", "relative", "R", "prune-empty-dirs", "m", "sparse", "S", "delay-updates", "append", "xattrs", "X", "acls", "A", "fuzzy", "y", "numeric-ids", "partial", "backup", "b", "omit-dir-times", "O", "dirs", "d", "keep-dirlinks", "K",
+        "hard-links", "H", "one-file-system", "x", "whole-file", "W", "inplace", "force", "checksum", "c",
+        "mkpath", "compress", "z", "verbose", "v", "itemize-changes", "i",
+        "progress", "atimes", "U", "open-noatime", "human-readable", "h", "inc-recursive", "i-r", "implied-dirs", "relative", "R", "prune-empty-dirs", "m", "sparse", "S", "delay-updates", "append", "xattrs", "X", "acls", "A", "fuzzy", "y", "numeric-ids", "partial", "backup", "omit-dir-times", "O", "dirs", "d",
         "omit-link-times", "J", "8-bit-output", "8", "blocking-io", "secluded-args", "protect-args", "s", "old-args", "from0",
         "timeout", "contimeout", "bwlimit", "ignore-errors", "i-d", "crtimes", "N", "super", "write-devices", "munge-links", "motd",
-        "executability", "E",
     ]
 
     /// rsync options sy knows but does not implement, and why; they fail with exit 1 rather
