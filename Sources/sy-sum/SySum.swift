@@ -108,7 +108,7 @@ struct SySum: ParsableCommand {
     var append = false
     @Flag(name: .customLong("append-verify"), help: "Like --append, and check the whole file (redone whole if it differs).")
     var appendVerify = false
-    @Flag(name: .customLong("append-second-pass"), help: "With --append: files as long as the source are sent whole (after a failed verification).")
+    @Flag(name: .customLong("append-second-pass"), help: "With --append: files as long as the source that sy-apply marked as failing verification are sent whole.")
     var appendSecondPass = false
     @Flag(name: .customLong("report-unchanged"), help: "Also plan up-to-date files (as UNCHANGED), for --remove-source-files.")
     var reportUnchanged = false

@@ -214,6 +214,35 @@ struct EverydayOptionsTests {
         }
     }
 
+    /// The second pass after a failed --append-verify redoes the failed file alone: a file as
+    /// long as the source with another time, which --append left alone in the first pass, is
+    /// left alone in the second too (sy's second pass sent it whole and gave it the source's
+    /// time). The same tree, times and itemized lines as rsync.
+    @Test(arguments: [["-a", "--append-verify", "-i"], ["-a", "--append-verify", "-i", "--no-W"]])
+    func secondPassRedoesOnlyTheFailed(args: [String]) {
+        let t = TempDir("everyday")
+        mkdir(t.sub("src"), 0o755)
+        let log = Array((1...20_000).map { "line \($0)\n" }.joined().utf8)
+        writeFile(t.sub("src/log"), log)
+        writeFile(t.sub("src/same"), Array("same size, other time".utf8))
+        writeFile(t.sub("src/grown"), Array("old part, new part".utf8))
+        for d in ["r", "s"] {
+            mkdir(t.sub(d), 0o755)
+            var old = Array(log.prefix(50_000))
+            old[10] = 0x58 // differs from the source: fails verification
+            writeFile(t.sub(d + "/log"), old)
+            writeFile(t.sub(d + "/same"), Array("SAME SIZE, OTHER TIME".utf8))
+            writeFile(t.sub(d + "/grown"), Array("old part".utf8))
+        }
+        _ = system(script: "cd \(shellQuote(t.path)) && touch -d @1500000000 src/* && touch -d @1400000000 r/* s/*")
+        let r = run(["rsync"] + args + ["src/", "r/"], cwd: t.path)
+        let s = run(["sy"] + args + ["src/", "s/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0, "\(s)")
+        #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s"))).isEmpty, "\(args)")
+        #expect(readFile(t.sub("s/same")) == Array("SAME SIZE, OTHER TIME".utf8))
+        #expect(s.out.split(separator: "\n").sorted() == r.out.split(separator: "\n").sorted(), "rsync:\n\(r.out)\nsy:\n\(s.out)")
+    }
+
     @Test func helpIsGroupedAndCompletionsAreGenerated() throws {
         let help = run(["sy", "--help"])
         #expect(help.code == 0)

@@ -221,7 +221,7 @@ extension Applier {
             reporter.change(p, sourceDone: false)
             // A file changed in place but not verified must never pass a quick check (whole
             // seconds) as up to date: the second pass, or a later run, sends it again.
-            if inplace && outFd >= 0 { try? Sys.futimens(outFd, e.mtimeSec > 1 << 20 ? 0 : 1 << 30, 0) }
+            if inplace && outFd >= 0 { try? Sys.futimens(outFd, FailedMark.seconds(forSource: e.mtimeSec), 0) }
             // rsync's words: the new data is discarded (or, written in place, retained) and sent again.
             let kept = inplace || options.partialDir != nil ? "retained" : "discarded"
             // As rsync's: a warning where names are listed when a second pass follows, else an error.

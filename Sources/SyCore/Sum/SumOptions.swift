@@ -68,8 +68,8 @@ public struct SumOptions: Sendable {
     /// `--append` (send only what is past the destination's end), `--append-verify` (and check the whole).
     public var append = false
     public var appendVerify = false
-    /// The second pass after a failed --append-verify: a file as long as the source (the one
-    /// that failed) is sent whole; shorter ones are appended to, longer ones left alone.
+    /// The second pass after a failed --append-verify: a file as long as the source that
+    /// failed (`FailedMark`) is sent whole; the rest are judged as in the first pass.
     public var appendSecondPass = false
     /// Emit UNCHANGED plans for up-to-date non-directories (so they can be removed at the source).
     public var reportUnchanged = false

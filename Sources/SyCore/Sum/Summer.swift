@@ -442,6 +442,13 @@ public final class Summer {
     }
 
     /// --append or --append-verify, in the pass that appends (not the second, whole one).
+    /// The second pass after a failed --append-verify: a file that failed (as long as the
+    /// source, with sy-apply's mark on it) is sent whole; every other one is judged as in the
+    /// first pass, as rsync's second pass looks at the failed files only.
+    func redoesWhole(_ s: Entry, _ d: FileStat) -> Bool {
+        options.appendSecondPass && d.size == s.size && FailedMark.isMarked(d)
+    }
+
     var appendingFirstPass: Bool { (options.append || options.appendVerify) && !options.appendSecondPass }
 
     /// -y: a new file sent as a delta against a similar file in its destination directory.
@@ -698,7 +705,7 @@ public final class Summer {
         // link to a member of its group that is in place (then it is linked, as rsync does).
         let linksToLeader = options.hardLinks && s.isLinkCandidate && leaders[key].map { !$0.skipped } == true
         if (options.append || options.appendVerify) && options.hardLinks && s.isLinkCandidate && d.kind == .file
-            && d.stat.size >= s.size && !(options.appendSecondPass && d.stat.size == s.size) && !linksToLeader
+            && d.stat.size >= s.size && !redoesWhole(s, d.stat) && !linksToLeader
             && existingReferencePlan(s, d) == nil { // (a reference copy that stands for it comes first, as rsync's)
             defer { skippedNotSame = false } // (said of this file only)
             if leaders[key] == nil {
@@ -979,7 +986,7 @@ public final class Summer {
         if same {
             return attrs.isEmpty ? nil : Plan(action: .attrs, flags: attrs, entry: s)
         }
-        if (options.append || options.appendVerify) && !(options.appendSecondPass && d.stat.size == s.size) {
+        if (options.append || options.appendVerify) && !redoesWhole(s, d.stat) {
             // rsync leaves a destination as long or longer alone, attributes included.
             if d.stat.size >= s.size { skippedNotSame = true; return nil }
             var p = Plan(action: .update, flags: flags.union(options.appendVerify ? [.append, .appendVerify] : [.append]), entry: s)
