@@ -112,6 +112,8 @@ struct SySum: ParsableCommand {
     var appendSecondPass = false
     @Flag(name: .customLong("report-unchanged"), help: "Also plan up-to-date files (as UNCHANGED), for --remove-source-files.")
     var reportUnchanged = false
+    @Flag(name: .customLong("make-parents"), help: "-R --no-implied-dirs: make the missing parent directories of skipped entries too (a KEEP plan each).")
+    var makeParents = false
     @Option(name: .customLong("usermap"), help: "Map sender users to receiver users: FROM:TO,... (rsync's syntax).")
     var usermap: String?
     @Option(name: .customLong("groupmap"), help: "Map sender groups to receiver groups: FROM:TO,...")
@@ -153,6 +155,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.mkpath = cmd.mkpath
     o.numericIds = cmd.preserve.numericIds
     o.reportUnchanged = cmd.reportUnchanged
+    o.makesParents = cmd.makeParents
     if let j = cmd.jobs { BlockSigner.maxLanes = max(1, min(64, j)) }
     o.append = cmd.append
     o.fuzzy = cmd.fuzzy

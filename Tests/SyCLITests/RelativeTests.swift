@@ -70,6 +70,28 @@ struct RelativeTests {
         #expect(again.code == 0 && again.out.isEmpty, "\(args) second run: \(again)")
     }
 
+    /// -R --no-implied-dirs: a named entry skipped before it is placed (a symlink without -l,
+    /// a file outside --max-size or --min-size, an unsafe link with --safe-links) still gets
+    /// its missing parent directories, as rsync's generator makes them first; --existing and a
+    /// dry run make none. The same tree (modes included), output and exit code as rsync's.
+    @Test(arguments: [["-rR", "--no-implied-dirs", "src/a/l"], ["-aR", "--no-implied-dirs", "--max-size=0", "src/a/b/f"],
+                      ["-aR", "--no-implied-dirs", "--min-size=10k", "src/a/b/f", "src/top"],
+                      ["-aR", "--no-implied-dirs", "--safe-links", "src/ul", "src/a/b/c/deep"],
+                      ["-aR", "--no-implied-dirs", "--existing", "src/a/b/f"], ["-naR", "--no-implied-dirs", "--max-size=0", "src/a/b/f"],
+                      ["-aiR", "--no-implied-dirs", "--max-size=0", "src/./a/b/f", "src/top"]])
+    func skippedEntriesGetTheirParents(_ args: [String]) {
+        let t = TempDir("relative")
+        tree(t)
+        let rr = run(["rsync"] + args + ["r/"], cwd: t.path)
+        let ss = run(["sy"] + args + ["s/"], cwd: t.path)
+        #expect(ss.code == rr.code, "sy \(args): \(ss)")
+        #expect(exists(t.sub("r")) == exists(t.sub("s")), "\(args)")
+        let d = TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true)
+        #expect(d.isEmpty, "\(args): \(d.prefix(8))")
+        #expect(ss.out.replacingOccurrences(of: "created directory s", with: "created directory r") == rr.out,
+                "\(args): rsync:\n\(rr.out)sy:\n\(ss.out)")
+    }
+
     /// -H with --no-implied-dirs: hard-linked files named into directories the destination
     /// lacks are made there (sy failed "cannot open directory" for a linked file's missing
     /// parent), as rsync makes them, listed alike; a dry run makes nothing.

@@ -46,6 +46,10 @@ public final class Summer {
     var destination: PathBytes = []
     /// `--mkpath` and no destination yet: the directory sy-apply will make (see `newDirectoryStat`).
     var freshRoot: FileStat?
+    /// The destination was not there when the merge began.
+    var destinationMissing = false
+    /// Something went out for sy-apply (a plan or a note).
+    var sentAnything = false
     /// The --link-dest/--compare-dest directories, opened on first use.
     var references: [Reference]?
     /// Sender ids mapped by name (created when the stream carries ID-NAME records).
@@ -178,6 +182,7 @@ public final class Summer {
             if error.code != ENOENT {
                 throw SyError.sys("cannot open destination", destination, error.code, status: .fileIO)
             }
+            destinationMissing = true
             if options.mkpath && !options.dryRun { freshRoot = Summer.newDirectoryStat(below: destination) }
         }
         defer { if rootFd >= 0 { Sys.close(rootFd) } }
@@ -237,6 +242,12 @@ public final class Summer {
         // (--delete-after looks at the end; deleting as it goes, the note comes here if no
         // directory it looked into came after the error.)
         if deletionsStopped && options.delete && (deletesAsItGoes ? lookedSinceIOError : lookedInto) { try noteDeletionsSkipped() }
+        if destinationMissing && !sentAnything && sourcePosition > 0 {
+            // Everything the sources sent was skipped (--existing): rsync's receiver made a
+            // `dir/` destination before its generator looked at any of it; an empty note tells
+            // sy-apply so, as sy-scan's does when the sources send nothing.
+            try out.write(.message(level: 0, text: ""))
+        }
         var summary = counts.items(entryBytes: input.wireBytes)
         // The sender could not list everything: a receiver that deletes at the end deletes nothing.
         if deletionsStopped { summary.append(SummaryItem(key: "io_error", value: 1)) }
@@ -304,7 +315,7 @@ public final class Summer {
             case .message:
                 // The scan's notes reach sy-apply, which prints them (the spooling pass of
                 // --delete-before passed them on already).
-                if pass == .whole && !notesForwarded { try out.write(rec) }
+                if pass == .whole && !notesForwarded { try out.write(rec); sentAnything = true }
             default:
                 throw SyError.stream("unexpected \(rec.type.name) record in an entry stream", offset: input.payloadOffset)
             }
@@ -343,6 +354,7 @@ public final class Summer {
             return
         }
         try sendPendingKeeps()
+        sentAnything = true
         if plan.action.carriesData && plan.entry.kind == .file { totals?.planned(bytes: plan.entry.size) }
         plan.encode(into: &out.payload)
         try out.emit(.plan)
@@ -387,13 +399,17 @@ public final class Summer {
         if pass == .deletions { return } // nothing of the destination lies below it
         if s.missing { return }
         if ignoredLink(s) {
+            try makeParents(of: s)
             // rsync's generator says so where --existing has not skipped the name already.
             if !options.existing { try noteIgnoredLink(s) }
             return
         }
-        guard wanted(s) else { try skipUnwanted(s); return }
-        if sizeExcluded(s) { return }
-        if options.existing {
+        guard wanted(s) else { try makeParents(of: s); try skipUnwanted(s); return }
+        if sizeExcluded(s) { try makeParents(of: s); return }
+        // (Not the top directory: rsync's receiver makes a missing destination before its
+        // generator looks at `.`, which it then finds created, --existing or not; a dry run
+        // makes nothing, and its generator skips `.` as missing.)
+        if options.existing && (s.path != [0x2E] || options.dryRun) {
             if s.kind == .directory { skipPrefix = s.path }
             return
         }
@@ -521,6 +537,18 @@ public final class Summer {
         p.flags.insert(.partialBasis)
         try emitSigned(p, basisFd: fd, basisSize: st.size)
         return true
+    }
+
+    /// -R --no-implied-dirs: a skipped entry whose parent directory the destination lacks gets
+    /// a KEEP plan, on which sy-apply makes the missing directories and nothing else.
+    func makeParents(of s: Entry) throws(SyError) {
+        guard options.makesParents, !options.dryRun, s.kind != .directory || s.path != [0x2E] else { return }
+        let parent = PathOps.parent(s.path)
+        if parent == [0x2E] { return }
+        if let opener = basisOpener, (try? opener.parentFd(s.path)) != nil { return }
+        try sendPendingKeeps()
+        Plan(action: .keep, flags: [], entry: s).encode(into: &out.payload)
+        try out.emit(.plan)
     }
 
     func skipUnwanted(_ s: Entry) throws(SyError) {

@@ -120,6 +120,7 @@ public struct StageCommands: Sendable {
         if (r.append || r.appendVerify) && !redo { sum.append("--append-second-pass") }
         if destName != nil { sum.append("--dest-may-be-file") }
         if r.mkpath { sum.append("--mkpath") }
+        if r.relative && !r.impliedDirs { sum.append("--make-parents") }
         sum += ["--", destRoot]
 
         var delta = ["sy-delta"] + z
