@@ -65,8 +65,12 @@ extension Applier {
         guard p.action == .create || clearWay(p, dir: dir, name: name) else { try receiver.discard(input); return }
         var basisFd: Int32 = -1, heldOld: Int32 = -1
         var oldPerms: UInt32?
+        // (A small old file's blocks are freed at once: handing its descriptor to the closer
+        // thread would cost a wake-up per file.)
+        var basisSize = FileReceiver.heldOldSize
         if p.action == .update, let st = try? Sys.fstatat(dir, name), st.kind == .file {
             oldPerms = st.perms
+            basisSize = st.size
             if (p.signature != nil && !p.flags.contains(.partialBasis)) || options.inplace || p.flags.contains(.append) {
                 basisFd = (try? Sys.openat(dir, name, O_RDONLY | O_NOFOLLOW)) ?? -1
             } else if st.nlink == 1 && st.size >= FileReceiver.heldOldSize {
@@ -86,7 +90,7 @@ extension Applier {
             Sys.close(pdir)
         }
         defer {
-            if basisFd >= 0 { closer.close(basisFd) }
+            if basisFd >= 0 { if basisSize >= FileReceiver.heldOldSize { closer.close(basisFd) } else { Sys.close(basisFd) } }
             if heldOld >= 0 { closer.close(heldOld) }
         }
         let inplace = (options.inplace || p.flags.contains(.append)) && p.action == .update && oldPerms != nil
