@@ -854,26 +854,31 @@ struct EverydayOptionsTests {
         if r.code == 0 { #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s"))).isEmpty, "\(option)") }
     }
 
-    /// --existing into a destination that is not there: rsync's receiver makes a `dir/`
-    /// destination first (its generator then finds `.` created and gives it the source's
-    /// attributes); a named directory or a dry run makes only the destination, or says so; one
-    /// file to a name without a slash makes nothing. The same tree and lines as rsync's.
-    @Test(arguments: [["-ai", "--existing", "src/"], ["-ai", "--existing", "-n", "src/"], ["-ai", "--existing", "src/d"],
-                      ["-ai", "--existing", "--delete", "src/"], ["-ai", "--existing", "src/data"]])
-    func existingIntoMissingDestination(_ args: [String]) {
+    /// Everything sent skipped (--existing, a size limit) into a destination that is not there:
+    /// rsync's receiver makes the destination first all the same (a `dir/` one, one named for
+    /// several sources or a directory; `.` then gets the source's attributes, itemized cd+++),
+    /// a dry run says so, one file named as the destination makes nothing, and sources that
+    /// send nothing (all excluded) make only a `dir/` one. The same tree and lines as rsync's.
+    @Test(arguments: [(["-ai", "--existing", "src/"], "D/"), (["-ai", "--existing", "-n", "src/"], "D/"), (["-ai", "--existing", "src/d"], "D/"),
+                      (["-ai", "--existing", "--delete", "src/"], "D/"), (["-ai", "--existing", "src/data"], "D"),
+                      (["-ai", "--existing", "src/d"], "D"), (["-ai", "--existing", "src/data", "src/d"], "D"),
+                      (["-ai", "--max-size=1", "src/data", "src/run.sh"], "D"), (["-ai", "--exclude=*", "src/data", "src/d"], "D"),
+                      (["-ai", "--exclude=*", "src/data", "src/d"], "D/")])
+    func existingIntoMissingDestination(_ args: [String], _ dest: String) {
         let t = TempDir("everyday")
         tree(t)
-        _ = system(script: "cd \(shellQuote(t.path)) && mkdir -p src/d && chmod 700 src && touch -d @1500000000 src")
-        let dest = { (d: String) in args.last == "src/data" ? d : d + "/" }
-        let r = run(["rsync"] + args + [dest("r")], cwd: t.path)
-        let s = run(["sy"] + args + [dest("s")], cwd: t.path)
+        _ = system(script: "cd \(shellQuote(t.path)) && chmod 700 src && touch -d @1500000000 src")
+        let r = run(["rsync"] + args + [dest.replacingOccurrences(of: "D", with: "r")], cwd: t.path)
+        let s = run(["sy"] + args + [dest.replacingOccurrences(of: "D", with: "s")], cwd: t.path)
         #expect(r.code == 0 && s.code == 0, "\(args): \(s)")
-        #expect(exists(t.sub("r")) == exists(t.sub("s")), "\(args)")
+        #expect(exists(t.sub("r")) == exists(t.sub("s")), "\(args) \(dest)")
         if exists(t.sub("r")) {
-            let d = TreeSnapshot(t.sub("r"), rootTimes: !args.contains("src/d")).diff(TreeSnapshot(t.sub("s"), rootTimes: !args.contains("src/d")))
-            #expect(d.isEmpty, "\(args): \(d.prefix(8))")
+            let whole = args.contains("src/")
+            let d = TreeSnapshot(t.sub("r"), rootTimes: whole).diff(TreeSnapshot(t.sub("s"), rootTimes: whole))
+            #expect(d.isEmpty, "\(args) \(dest): \(d.prefix(8))")
         }
-        #expect(s.out.replacingOccurrences(of: "created directory s", with: "created directory r") == r.out, "\(args): rsync:\n\(r.out)sy:\n\(s.out)")
+        #expect(s.out.replacingOccurrences(of: "created directory s", with: "created directory r") == r.out,
+                "\(args) \(dest): rsync:\n\(r.out)sy:\n\(s.out)")
     }
 
     /// A value written onto its one-letter option, alone or ending a cluster, as rsync's

@@ -153,7 +153,10 @@ public final class Applier {
         }
         // rsync makes a destination given as `dir/` even when the sources send nothing into it
         // (skipped directories); without the slash, or with no source at all, nothing is made.
+        // When they send entries that are all skipped (--existing, size limits), its receiver
+        // has made the destination first all the same, unless one file is named after it.
         if rootFd < 0 && !rootMissing && sawNotes && destination.last == 0x2F { _ = try ensureRoot() }
+        if rootFd < 0 && !rootMissing && stats.files > 0 && !options.destMayBeFile { _ = try ensureRoot() }
         reporter.releaseLinks()
         finishAll()
         if !delayed.isEmpty { finishDelayed() }

@@ -46,10 +46,6 @@ public final class Summer {
     var destination: PathBytes = []
     /// `--mkpath` and no destination yet: the directory sy-apply will make (see `newDirectoryStat`).
     var freshRoot: FileStat?
-    /// The destination was not there when the merge began.
-    var destinationMissing = false
-    /// Something went out for sy-apply (a plan or a note).
-    var sentAnything = false
     /// The --link-dest/--compare-dest directories, opened on first use.
     var references: [Reference]?
     /// Sender ids mapped by name (created when the stream carries ID-NAME records).
@@ -182,7 +178,6 @@ public final class Summer {
             if error.code != ENOENT {
                 throw SyError.sys("cannot open destination", destination, error.code, status: .fileIO)
             }
-            destinationMissing = true
             if options.mkpath && !options.dryRun { freshRoot = Summer.newDirectoryStat(below: destination) }
         }
         defer { if rootFd >= 0 { Sys.close(rootFd) } }
@@ -242,12 +237,6 @@ public final class Summer {
         // (--delete-after looks at the end; deleting as it goes, the note comes here if no
         // directory it looked into came after the error.)
         if deletionsStopped && options.delete && (deletesAsItGoes ? lookedSinceIOError : lookedInto) { try noteDeletionsSkipped() }
-        if destinationMissing && !sentAnything && sourcePosition > 0 {
-            // Everything the sources sent was skipped (--existing): rsync's receiver made a
-            // `dir/` destination before its generator looked at any of it; an empty note tells
-            // sy-apply so, as sy-scan's does when the sources send nothing.
-            try out.write(.message(level: 0, text: ""))
-        }
         var summary = counts.items(entryBytes: input.wireBytes)
         // The sender could not list everything: a receiver that deletes at the end deletes nothing.
         if deletionsStopped { summary.append(SummaryItem(key: "io_error", value: 1)) }
@@ -315,7 +304,7 @@ public final class Summer {
             case .message:
                 // The scan's notes reach sy-apply, which prints them (the spooling pass of
                 // --delete-before passed them on already).
-                if pass == .whole && !notesForwarded { try out.write(rec); sentAnything = true }
+                if pass == .whole && !notesForwarded { try out.write(rec) }
             default:
                 throw SyError.stream("unexpected \(rec.type.name) record in an entry stream", offset: input.payloadOffset)
             }
@@ -354,7 +343,6 @@ public final class Summer {
             return
         }
         try sendPendingKeeps()
-        sentAnything = true
         if plan.action.carriesData && plan.entry.kind == .file { totals?.planned(bytes: plan.entry.size) }
         plan.encode(into: &out.payload)
         try out.emit(.plan)
