@@ -445,7 +445,6 @@ public final class Summer {
         try placeHeldMembers(of: s)
     }
 
-    /// --append or --append-verify, in the pass that appends (not the second, whole one).
     /// The second pass after a failed --append-verify: a file that failed (as long as the
     /// source, with sy-apply's mark on it) is sent whole; every other one is judged as in the
     /// first pass, as rsync's second pass looks at the failed files only.
@@ -453,6 +452,7 @@ public final class Summer {
         options.appendSecondPass && d.size == s.size && FailedMark.isMarked(d)
     }
 
+    /// --append or --append-verify, in the pass that appends (not the second, whole one).
     var appendingFirstPass: Bool { (options.append || options.appendVerify) && !options.appendSecondPass }
 
     /// -y: a new file sent as a delta against a similar file in its destination directory.
@@ -530,9 +530,7 @@ public final class Summer {
     /// -R --no-implied-dirs: a skipped entry whose parent directory the destination lacks gets
     /// a KEEP plan, on which sy-apply makes the missing directories and nothing else.
     func makeParents(of s: Entry) throws(SyError) {
-        guard options.makesParents, !options.dryRun, s.kind != .directory || s.path != [0x2E] else { return }
-        let parent = PathOps.parent(s.path)
-        if parent == [0x2E] { return }
+        guard options.makesParents, !options.dryRun, PathOps.parent(s.path) != [0x2E] else { return }
         if let opener = basisOpener, (try? opener.parentFd(s.path)) != nil { return }
         try sendPendingKeeps()
         Plan(action: .keep, flags: [], entry: s).encode(into: &out.payload)
