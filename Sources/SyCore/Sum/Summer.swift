@@ -717,9 +717,10 @@ public final class Summer {
         let key = LinkKey(dev: s.dev, ino: s.ino)
         // --append leaves a destination file as long as the source alone, unless it is a hard
         // link to a member of its group that is in place (then it is linked, as rsync does).
+        // (--min-size/--max-size skip a member first: then no member is in place.)
         let linksToLeader = options.hardLinks && s.isLinkCandidate && leaders[key].map { !$0.skipped } == true
         if (options.append || options.appendVerify) && options.hardLinks && s.isLinkCandidate && d.kind == .file
-            && d.stat.size >= s.size && !redoesWhole(s, d.stat) && !linksToLeader
+            && d.stat.size >= s.size && !redoesWhole(s, d.stat) && !linksToLeader && !sizeExcluded(s)
             && existingReferencePlan(s, d) == nil { // (a reference copy that stands for it comes first, as rsync's)
             defer { skippedNotSame = false } // (said of this file only)
             if leaders[key] == nil {
