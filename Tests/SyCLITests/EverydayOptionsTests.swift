@@ -839,6 +839,11 @@ struct EverydayOptionsTests {
         }
     }
 
+    /// The first error line without the program's name ("rsync: ...", "sy: ..."), to compare.
+    static func errorWords(_ err: String) -> String {
+        err.split(separator: "\n").first.map { String($0.drop { $0 != ":" }) } ?? ""
+    }
+
     /// Options rsync refuses together are refused with its words and exit 1, after --no-OPTION
     /// is read in order (a later --no-inplace lifts the conflict); nothing is made.
     @Test(arguments: [["--append", "--partial-dir=.p"], ["--append-verify", "--partial-dir=.p"], ["--append", "--delay-updates"],
@@ -853,8 +858,7 @@ struct EverydayOptionsTests {
         let s = run(["sy", "-a"] + args + ["src/", "s/"], cwd: t.path)
         #expect(r.code == s.code, "\(args): \(s)")
         #expect(exists(t.sub("r")) == exists(t.sub("s")), "\(args)")
-        let said = { (e: String) in e.split(separator: "\n").first.map { String($0.drop { $0 != ":" }) } ?? "" }
-        #expect(said(r.err) == said(s.err), "\(args): \(r.err) | \(s.err)")
+        #expect(Self.errorWords(r.err) == Self.errorWords(s.err), "\(args): \(r.err) | \(s.err)")
     }
 
     /// `--no-OPTION` is taken where rsync takes it and refused as an unknown option (exit 1,
@@ -869,8 +873,7 @@ struct EverydayOptionsTests {
         let s = run(["sy", "-a", option, "src/", "s/"], cwd: t.path)
         #expect(r.code == s.code, "\(option): \(s)")
         #expect(exists(t.sub("r")) == exists(t.sub("s")), "\(option)")
-        let said = { (e: String) in e.split(separator: "\n").first.map { String($0.drop { $0 != ":" }) } ?? "" }
-        #expect(said(r.err) == said(s.err), "\(option): \(r.err) | \(s.err)")
+        #expect(Self.errorWords(r.err) == Self.errorWords(s.err), "\(option): \(r.err) | \(s.err)")
         if r.code == 0 { #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s"))).isEmpty, "\(option)") }
     }
 

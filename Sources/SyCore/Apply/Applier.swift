@@ -155,8 +155,8 @@ public final class Applier {
         // (skipped directories); without the slash, or with no source at all, nothing is made.
         // When they send entries that are all skipped (--existing, size limits), its receiver
         // has made the destination first all the same, unless one file is named after it.
-        if rootFd < 0 && !rootMissing && sawNotes && destination.last == 0x2F { _ = try ensureRoot() }
-        if rootFd < 0 && !rootMissing && stats.files > 0 && !options.destMayBeFile { _ = try ensureRoot() }
+        let madeByReceiver = sawNotes && destination.last == 0x2F || stats.files > 0 && !options.destMayBeFile
+        if rootFd < 0 && !rootMissing && madeByReceiver { _ = try ensureRoot() }
         reporter.releaseLinks()
         finishAll()
         if !delayed.isEmpty { finishDelayed() }

@@ -74,8 +74,8 @@ public struct SumOptions: Sendable {
     /// Emit UNCHANGED plans for up-to-date non-directories (so they can be removed at the source).
     public var reportUnchanged = false
     /// -R --no-implied-dirs: an entry skipped before it is placed (not a wanted kind, outside
-    /// --min-size/--max-size, an ignored link; not one --existing skips) still has its missing parent
-    /// directories made, as rsync's generator makes them before its skip checks.
+    /// --min-size/--max-size, an ignored link; not one --existing skips) still has its missing
+    /// parent directories made, as rsync's generator makes them before its skip checks.
     public var makesParents = false
     /// `--numeric-ids`: the sender sent no names.
     public var numericIds = false

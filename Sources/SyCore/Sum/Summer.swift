@@ -334,11 +334,12 @@ public final class Summer {
     }
 
     func emit(_ plan: Plan) throws(SyError) {
-        // A KEEP only frames the plans below its directory: it waits until one comes (a
+        // A directory's KEEP only frames the plans below it: it waits until one comes (a
         // run with nothing to do then sends no plans at all), unless up-to-date entries are
-        // reported (-ii lists every directory).
+        // reported (-ii lists every directory). (Another entry's KEEP goes at once: see
+        // `makeParents(of:)`.)
         while let last = pendingKeeps.last, !PathOps.isInside(plan.entry.path, last.plan.entry.path) { pendingKeeps.removeLast() }
-        if plan.action == .keep && !options.reportUnchanged {
+        if plan.action == .keep && plan.entry.kind == .directory && !options.reportUnchanged {
             pendingKeeps.append((plan, false))
             return
         }
@@ -532,9 +533,7 @@ public final class Summer {
     func makeParents(of s: Entry) throws(SyError) {
         guard options.makesParents, !options.dryRun, PathOps.parent(s.path) != [0x2E] else { return }
         if let opener = basisOpener, (try? opener.parentFd(s.path)) != nil { return }
-        try sendPendingKeeps()
-        Plan(action: .keep, flags: [], entry: s).encode(into: &out.payload)
-        try out.emit(.plan)
+        try emit(Plan(action: .keep, flags: [], entry: s))
     }
 
     func skipUnwanted(_ s: Entry) throws(SyError) {
