@@ -58,6 +58,8 @@ struct SyScan: ParsableCommand {
     var pruneEmptyDirs = false
     @Flag(name: .customLong("delete-excluded"), help: "The receiver deletes excluded entries: rules that name no side are the sender's only (with -m, for the directories the receiver's rules keep).")
     var deleteExcluded = false
+    @Option(name: .customLong("receiver-cwd"), help: ArgumentHelp("With -m: the receiver's working directory, for rules with the / modifier.", valueName: "dir"))
+    var receiverCwd: String?
     @Flag(name: .customLong("send-filter-files"), help: "Send the per-directory merge files read (for a receiver deleting after the transfer).")
     var sendFilterFiles = false
     @Flag(name: .customLong("ignore-missing-args"), help: "A source that does not exist is no error.")
@@ -107,6 +109,7 @@ toolMain(SyScan.self, name: "sy-scan") { cmd in
     options.relative = cmd.relative
     options.ignoreMissing = cmd.ignoreMissingArgs
     options.pruneEmptyDirs = cmd.pruneEmptyDirs
+    options.receiverCwd = cmd.receiverCwd.map { FilterList.absolutePath($0.pathBytes) }
     options.listIndex = cmd.listIndex
     options.sendFilterFiles = cmd.sendFilterFiles
     options.xattrSelection = XattrSelection(xattrs: cmd.xattrs, acls: cmd.acls)

@@ -105,11 +105,15 @@ struct FilterPatternTests {
     }
 
     /// -m keeps a directory the receiver's rules exclude (rsync's receiver prunes and passes
-    /// over those), with the directories above it.
+    /// over those), with the directories above it. Its `/`-modifier rules see the directory
+    /// rsync's receiver started in (`ROOT`, the working directory), not the destination's nor
+    /// the source's (fuzz-filters seed 840000082).
     @Test(arguments: [["--filter=P deep/"], ["--filter=-r deep/"], ["--delete-excluded", "--filter=P deep/"],
-                      ["--delete", "--filter=R deep/", "--filter=P deep/"]])
-    func pruneKeepsWhatTheReceiverExcludes(rules: [String]) throws {
+                      ["--delete", "--filter=R deep/", "--filter=P deep/"], ["--filter=-/ ROOT/*/c/deep"],
+                      ["--filter=-/ ROOT/a/deep"], ["--filter=-/ ROOT/src/a/deep"]])
+    func pruneKeepsWhatTheReceiverExcludes(rules given: [String]) throws {
         let t = TempDir("prune")
+        let rules = given.map { r in r.split(separator: "ROOT", omittingEmptySubsequences: false).joined(separator: t.path) }
         _ = system(script: "cd \(shellQuote(t.path)) && mkdir -p src/a/deep src/b/c/deep src/b/other src/e")
         _ = makeFile(t.sub("src/f/file"), [1])
         touchTree(t.sub("src"), "2024-01-02 03:04:05")

@@ -33,6 +33,9 @@ public struct ScanOptions: Sendable {
     public var sendFilterFiles = false
     /// `-m`: directories with nothing but (empty) directories below them are left out.
     public var pruneEmptyDirs = false
+    /// With `pruneEmptyDirs`: where the receiver's `/`-modifier rules are anchored (rsync's
+    /// receiver prunes in its starting directory); nil: the transfer root, as the sender's.
+    public var receiverCwd: PathBytes?
     /// `--files-from`: names below the one source directory (implies `relative`).
     public var filesFrom: [PathBytes]?
     /// Number the entries as rsync's file list does (for the receiver's `--progress`).
@@ -101,7 +104,8 @@ public enum Scanner {
         if options.pruneEmptyDirs && !options.filters.isEmpty {
             // (The receiver's global rules only: rsync's receiver prunes before it reads any
             // directory's merge file.)
-            let global = options.filters
+            var global = options.filters
+            if let cwd = options.receiverCwd { global.absoluteRoot = cwd }
             sender.receiverExcludes = { global.excludes($0, isDirectory: true, side: .receiver) }
         }
         // Named sources only: the receiver looks at those names in the destination, not at all of it.

@@ -41,6 +41,9 @@ public struct StageCommands: Sendable {
         if r.pruneEmptyDirs { scan.append("-m") }
         // (-m keeps a directory the receiver's rules exclude: their view needs this.)
         if r.pruneEmptyDirs && r.deleteExcluded { scan.append("--delete-excluded") }
+        // (... and its `/` rules see the receiver's starting directory; in a push that is the
+        // far side's login directory, which this side does not know: the transfer root stands in.)
+        if r.pruneEmptyDirs && !r.filters.isEmpty && role != .push { scan.append("--receiver-cwd=" + currentDirectory()) }
         // --progress counts what is left to check by rsync's file-list numbers.
         if r.infoLevels.progress > 0 && !r.json { scan.append("--list-index=" + (r.buildsWholeList ? "whole" : "incremental")) }
         if r.deleteMissingArgs { scan.append("--delete-missing-args") } else if r.ignoreMissingArgs { scan.append("--ignore-missing-args") }
