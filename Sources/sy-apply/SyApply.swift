@@ -37,6 +37,8 @@ struct SyApply: ParsableCommand {
     var showName: String?
     @Flag(name: [.customShort("R"), .customLong("relative")], help: "The --copy-from sources are named by their paths (sy-scan -R).")
     var relative = false
+    @Option(name: .customLong("first-line"), help: "A line printed before any other on stdout (after 'created directory' for a destination made), as rsync's generator prints -vv's delta note.")
+    var firstLine: String?
     @Option(name: .customLong("out-format"), help: "One line per change in this format (rsync's %-escapes).")
     var outFormat: String?
     @Option(name: .customLong("name-escape"), help: "How names are escaped on stdout: utf8, ascii, 8bit or log (default: as rsync in this locale).")
@@ -188,6 +190,8 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     let input = try StreamReader(fd: 0, expecting: [.delta])
     let reporter = Reporter(options: o.output, dryRun: o.dryRun, totals: cmd.totalsFd.map(TotalsChannel.init))
     reporter.reportDone = cmd.reportDone
+    reporter.firstLine = cmd.firstLine
+    defer { reporter.closeOutput() }
     o.sparse = cmd.sparse
     o.copyReferences = cmd.copyReferences
     o.delayUpdates = cmd.delayUpdates

@@ -509,6 +509,28 @@ struct EverydayOptionsTests {
         }
     }
 
+    /// -vv's opening lines in rsync's order: the header, then "created directory" (or --mkpath's
+    /// line) for a destination made, then the delta note, which rsync's receiver prints after it
+    /// made the destination (sy printed the note first).
+    @Test(arguments: [["-vv"], ["-vvn"], ["-vv", "--mkpath"], ["-vv", "--no-W"], ["-vvi", "--stats"]])
+    func openingLinesInRsyncOrder(args: [String]) {
+        let t = TempDir("everyday")
+        tree(t)
+        for existing in [false, true] {
+            let dest = args.contains("--mkpath") ? "d/p/q/" : "d/"
+            if existing { mkdir(t.sub("d"), 0o755) }
+            let r = run(["rsync", "-a"] + args + ["src/", dest], cwd: t.path)
+            removeTree(t.sub("d"))
+            if existing { mkdir(t.sub("d"), 0o755) }
+            let s = run(["sy", "-a"] + args + ["src/", dest], cwd: t.path)
+            removeTree(t.sub("d"))
+            #expect(r.code == 0 && s.code == 0, "\(s)")
+            let opening = { (x: RunResult) in Array(x.out.split(separator: "\n").prefix(3)) }
+            #expect(opening(s) == opening(r), "\(args) existing \(existing)\nrsync:\n\(r.out)\nsy:\n\(s.out)")
+            #expect(s.out.contains("delta-transmission"))
+        }
+    }
+
     /// What a deletion keeps, as rsync: protected entries keep their directories, each said
     /// "cannot delete non-empty directory" (twice below the top, as rsync says it), and
     /// --max-delete counts every entry past the limit, directories too, whose contents go first.

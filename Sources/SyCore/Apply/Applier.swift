@@ -274,11 +274,16 @@ public final class Applier {
         announce("created \(made) director\(made == 1 ? "y" : "ies") for ")
     }
 
-    /// `text` and the destination's name (no trailing slash), on stdout and in the log file.
+    /// `text` and the destination's name (no trailing slash), on stdout and in the log file;
+    /// before the first line (rsync's receiver makes the destination before its generator
+    /// says anything).
     func announce(_ text: String) {
         var shown = destination
         while shown.count > 1 && shown.last == 0x2F { shown.removeLast() }
+        let first = reporter.out.pendingFirst
+        reporter.out.pendingFirst = nil
         reporter.message(text + NameEscape.terminal.apply(shown), logged: text + NameEscape.logFile.apply(shown))
+        reporter.out.pendingFirst = first
     }
 
     /// rsync's note when it creates the destination (also in a dry run). (A remote receiver

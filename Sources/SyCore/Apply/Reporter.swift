@@ -12,6 +12,18 @@ public final class Reporter {
     /// `--remove-source-files`: a DONE line (see `DoneLine`) for each non-directory put in place.
     public var reportDone = false
 
+    /// A line printed before any other (after the destination's "created directory").
+    public var firstLine: String? {
+        get { out.pendingFirst }
+        set { out.pendingFirst = newValue }
+    }
+
+    /// Writes what is still buffered, `firstLine` included if nothing else was printed.
+    public func closeOutput() {
+        out.emitFirst()
+        try? out.flush()
+    }
+
     /// A non-directory that is in place and up to date (changed or not).
     func done(_ e: Entry) {
         guard reportDone, e.kind != .directory, !dryRun else { return }

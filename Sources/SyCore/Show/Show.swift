@@ -75,9 +75,20 @@ public enum Show {
 final class TextOutput {
     let fd: Int32
     var buffer: [UInt8] = []
+    /// A line that goes before the next `line` (or at `emitFirst`), whichever comes first.
+    var pendingFirst: String?
     init(fd: Int32) { self.fd = fd }
 
+    /// Writes `pendingFirst` now, if it has not been.
+    func emitFirst() {
+        guard let first = pendingFirst else { return }
+        pendingFirst = nil
+        TextFormat.outputBytes(first, into: &buffer)
+        buffer.append(0x0A)
+    }
+
     func line(_ s: String) throws(SyError) {
+        emitFirst()
         TextFormat.outputBytes(s, into: &buffer)
         buffer.append(0x0A)
         if buffer.count > 1 << 16 { try flush() }

@@ -143,6 +143,11 @@ public struct StageCommands: Sendable {
 
         var apply = ["sy-apply"] + pres
         if r.dryRun { apply.append("-n") }
+        // -vv's note, printed by the receiver as rsync's generator does (after it makes the
+        // destination); once, in the first pass.
+        if r.infoLevels.deltaNotes && !r.json && redo {
+            apply.append("--first-line=" + (whole ? "delta-transmission disabled for local transfer or --whole-file" : "delta-transmission enabled"))
+        }
         if r.omitDirTimes { apply.append("-O") }
         if r.keepDirlinks { apply.append("-K") }
         if r.inplace { apply.append("--inplace") }

@@ -55,7 +55,7 @@ public struct Transfer {
         }
         let local = srcHost == nil && dest.host == nil
         let whole = r.wholeFile ?? local
-        printOpening(r, pull: srcHost != nil && dest.host == nil, whole: whole)
+        printOpening(r, pull: srcHost != nil && dest.host == nil, whole: whole, deltaNote: false)
         let start = wallNanos()
         var (status, stage) = try runOnce(sourcePaths, destRoot: destRoot, topName: topName, destName: destName, srcHost: srcHost,
                                           destHost: dest.host, local: local, whole: whole, start: start, redo: true)
@@ -170,14 +170,15 @@ public struct Transfer {
     }
 
     /// rsync's lines before the list: the file-list header (-v; --progress implies rsync's
-    /// --info=flist2,name,progress) and, at -vv, whether deltas are sent.
-    func printOpening(_ r: SyncRequest, pull: Bool, whole: Bool) {
+    /// --info=flist2,name,progress) and, at -vv, whether deltas are sent (`deltaNote`; in a
+    /// transfer sy-apply prints it, see `StageCommands`).
+    func printOpening(_ r: SyncRequest, pull: Bool, whole: Bool, deltaNote: Bool = true) {
         if r.infoLevels.header && !r.json, let header = r.fileListHeader(pull: pull) {
             // (With --progress and a whole list, sy-sum's count follows: on the header's own line
             // when the list is received, as rsync's.)
             printLine(header, ending: r.countsWholeList && pull ? "" : "\n")
         }
-        if r.infoLevels.deltaNotes && !r.json {
+        if deltaNote && r.infoLevels.deltaNotes && !r.json {
             printLine(whole ? "delta-transmission disabled for local transfer or --whole-file" : "delta-transmission enabled")
         }
     }
