@@ -52,6 +52,7 @@ extension Summer {
         guard leaders[key] == nil else { return false }
         let held = heldMembers[key]?.count ?? 0
         if UInt64(held + (skippedMembers[key] ?? 0) + 1) >= s.nlink { return false } // the last link: it leads
+        if try !memberInSight(key) { return false } // the last rsync can see (the others are outside the transfer, or far)
         if let d, d.kind != .directory || !removesDirs { // (with --delete a directory went already)
             try emit(Plan(action: .delete, flags: [.replace], entry: Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)))
         }
@@ -122,5 +123,55 @@ extension Summer {
         if plan.action.carriesData && plan.entry.kind == .file { totals?.planned(bytes: plan.entry.size) }
         plan.encode(into: &out.payload)
         try out.emit(.plan)
+    }
+}
+
+/// An entry or another record of the source stream, as read.
+enum SourceItem {
+    case entry(Entry)
+    case record(RecordType, PayloadReader)
+}
+
+extension Summer {
+    /// The next item of the source stream: from those read ahead, else from the stream.
+    func nextItem() throws(SyError) -> SourceItem? {
+        guard inSightStart < inSight.count else { return try readItem() }
+        let item = inSight[inSightStart]
+        inSightStart += 1
+        if inSightStart == inSight.count {
+            inSight.removeAll(keepingCapacity: true)
+            inSightStart = 0
+        }
+        if case .entry = item { inSightEntries -= 1 }
+        return item
+    }
+
+    /// Reads one item from the stream (an entry decoded straight, not through a `Record`).
+    func readItem() throws(SyError) -> SourceItem? {
+        guard let type = try input.next() else { return nil }
+        var r = input.reader()
+        guard type == .entry else { return .record(type, r) }
+        let e = try Entry.decode(&r)
+        try r.expectEnd()
+        if holdsLinkMembers && e.kind == .file && e.isLinkCandidate { inSightKeys[LinkKey(dev: e.dev, ino: e.ino), default: 0] += 1 }
+        return .entry(e)
+    }
+
+    /// The merge is past `e`: it no longer counts as a member ahead.
+    func passed(_ e: Entry) {
+        guard holdsLinkMembers && e.kind == .file && e.isLinkCandidate else { return }
+        let key = LinkKey(dev: e.dev, ino: e.ino)
+        if let n = inSightKeys[key] { inSightKeys[key] = n > 1 ? n - 1 : nil }
+    }
+
+    /// Whether another member of the group `key` is among the next `lookahead` entries of the
+    /// stream (what rsync's generator can see of its sender's list), or among those read
+    /// ahead already. Reads them ahead; they are dealt with in their turn.
+    func memberInSight(_ key: LinkKey) throws(SyError) -> Bool {
+        while inSightEntries < Summer.lookahead, let item = try readItem() {
+            inSight.append(item)
+            if case .entry = item { inSightEntries += 1 }
+        }
+        return (inSightKeys[key] ?? 0) > 0
     }
 }

@@ -80,6 +80,13 @@ public final class Summer {
     /// Source entries read ahead (a directory's non-directories, to learn its names).
     var sourceAhead: [Entry] = []
     var sourceAheadIndex = 0
+    /// Stream items read further ahead, not yet dealt with (see `memberInSight`), from
+    /// `inSightStart` on, and how many are entries; with -H, how many files of each hard-link
+    /// group were read and not yet passed by the merge.
+    var inSight: [SourceItem] = []
+    var inSightStart = 0
+    var inSightEntries = 0
+    var inSightKeys: [LinkKey: Int] = [:]
     /// The stream's top-level names, when it says them (named sources): the destination walk
     /// looks at these only.
     var topNames: [PathBytes]?
@@ -247,69 +254,75 @@ public final class Summer {
     }
 
     func nextSource() throws(SyError) -> Entry? {
+        let next: Entry?
         if sourceAheadIndex < sourceAhead.count {
-            let e = sourceAhead[sourceAheadIndex]
+            next = sourceAhead[sourceAheadIndex]
             sourceAheadIndex += 1
             if sourceAheadIndex == sourceAhead.count { sourceAhead.removeAll(keepingCapacity: true); sourceAheadIndex = 0 }
-            return e
+        } else {
+            next = try readSource()
         }
-        return try readSource()
+        if let next { passed(next) }
+        return next
     }
 
     /// The next entry from the stream (records between entries are dealt with on the way).
     func readSource() throws(SyError) -> Entry? {
-        while let type = try input.next() {
-            var r = input.reader()
-            if type == .entry {
-                // Nearly every record: decoded straight, not through a `Record`.
-                var e = try Entry.decode(&r)
-                try r.expectEnd()
+        while let item = try nextItem() {
+            switch item {
+            case .entry(var e):
                 sawEntry = true
                 if !e.missing {
                     // (In rsync's list, and its counts, whether or not anything is done with it.)
                     counts.add(e)
                     totals?.listed(counts)
                 }
-                if let p = skipPrefix, PathOps.isInside(e.path, p) { continue }
+                if let p = skipPrefix, PathOps.isInside(e.path, p) { passed(e); continue }
                 let (uid, gid) = (e.uid, e.gid)
                 idNames?.map(&e)
                 if options.userMap != nil || options.groupMap != nil { applyIdMaps(&e, uid: uid, gid: gid) }
                 skipPrefix = nil
                 if !filtersStarted { startFilters(first: e) }
                 return e
-            }
-            let rec = try Record.decode(type, &r)
-            switch rec {
-            case .idName(let group, let id, let name):
-                if idNames == nil { idNames = IdNames() }
-                idNames!.learn(group: group, id: id, name: name)
-            case .summary(let items):
-                // The size of rsync's file list, where it is more than the entries sent.
-                if let n = items.first(where: { $0.key == "list_entries" })?.value { totals?.raise(entries: n) }
-                counts.addUnsent(items)
-            case .filterFile(let dir, let name, let content):
-                sentFilterFiles[PathOps.join(dir, name)] = content
-            case .dirNames(let dir, let names):
-                // Before any entry, for `.`: the stream's top-level names (named sources, no `.`).
-                if dir == [0x2E] && !sawEntry { topNames = names } else { dirNames = (dir, names) }
-            case .message(let level, _) where level >= 2:
-                // The sender could not list something: rsync then deletes nothing more. Its
-                // generator says so in the directory it is in, if it looks into that one.
-                let first = !ioError
-                ioError = true
-                if first && lookedIntoLast {
-                    lookedSinceIOError = true
-                    if deletesAsItGoes && deletionsStopped { try noteDeletionsSkipped() }
-                }
-            case .message:
-                // The scan's notes reach sy-apply, which prints them (the spooling pass of
-                // --delete-before passed them on already).
-                if pass == .whole && !notesForwarded { try out.write(rec) }
-            default:
-                throw SyError.stream("unexpected \(rec.type.name) record in an entry stream", offset: input.payloadOffset)
+            case .record(let type, var r):
+                try other(type, &r)
             }
         }
         return nil
+    }
+
+    /// A record between entries, dealt with as it is met.
+    private func other(_ type: RecordType, _ r: inout PayloadReader) throws(SyError) {
+        let rec = try Record.decode(type, &r)
+        switch rec {
+        case .idName(let group, let id, let name):
+            if idNames == nil { idNames = IdNames() }
+            idNames!.learn(group: group, id: id, name: name)
+        case .summary(let items):
+            // The size of rsync's file list, where it is more than the entries sent.
+            if let n = items.first(where: { $0.key == "list_entries" })?.value { totals?.raise(entries: n) }
+            counts.addUnsent(items)
+        case .filterFile(let dir, let name, let content):
+            sentFilterFiles[PathOps.join(dir, name)] = content
+        case .dirNames(let dir, let names):
+            // Before any entry, for `.`: the stream's top-level names (named sources, no `.`).
+            if dir == [0x2E] && !sawEntry { topNames = names } else { dirNames = (dir, names) }
+        case .message(let level, _) where level >= 2:
+            // The sender could not list something: rsync then deletes nothing more. Its
+            // generator says so in the directory it is in, if it looks into that one.
+            let first = !ioError
+            ioError = true
+            if first && lookedIntoLast {
+                lookedSinceIOError = true
+                if deletesAsItGoes && deletionsStopped { try noteDeletionsSkipped() }
+            }
+        case .message:
+            // The scan's notes reach sy-apply, which prints them (the spooling pass of
+            // --delete-before passed them on already).
+            if pass == .whole && !notesForwarded { try out.write(rec) }
+        default:
+            throw SyError.stream("unexpected \(rec.type.name) record in an entry stream", offset: r.baseOffset)
+        }
     }
 
     /// --usermap/--groupmap/--chown: the sender's ids (and names) decide the receiver's.
