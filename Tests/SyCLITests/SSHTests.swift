@@ -341,6 +341,30 @@ struct SSHTests {
         #expect(made.code == 0 && readFile(t.sub("dst/a/b/name")) == Array("1\n".utf8), "\(made)")
     }
 
+    /// An empty file list (a directory without -r or -d, a missing source): rsync's receiver
+    /// still makes a `dir/` destination in a push, as it does locally, but a pull's client does
+    /// nothing at all (fuzz-oracle, pulls into new destinations); the same exit code and lines
+    /// as rsync either way.
+    @Test func emptyListIntoAMissingDestinationOverSSH() throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir("sshempty")
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir -p src/d && echo 1 > src/d/f") == 0)
+        for pull in [false, true] {
+            for (args, made) in [(["src/"], !pull), (["-v", "src/"], !pull), (["src/nonexist"], !pull), (["-r", "--exclude=*", "src/"], true)] {
+                for side in ["r", "s"] { removeTree(t.sub(side)) }
+                let src = { (a: String) in a.hasPrefix("src") ? (pull ? self.remote(server, t.sub(a)) : t.sub(a)) : a }
+                let dst = { (side: String) in pull ? t.sub(side) + "/" : self.remote(server, t.sub(side) + "/") }
+                let r = run(["rsync", "-e", server.rsh] + args.map(src) + [dst("r")])
+                let s = sy(server, args.map(src) + [dst("s")])
+                #expect(s.code == r.code, "pull \(pull) \(args): rsync \(r)\nsy \(s)")
+                #expect(exists(t.sub("r")) == made && exists(t.sub("s")) == made, "pull \(pull) \(args)")
+                let lines = { (x: RunResult) in x.out.split(separator: "\n").map { $0.hasPrefix("created directory") ? "created directory" : $0 }
+                    .filter { !$0.hasPrefix("sent ") && !$0.hasPrefix("total size") } }
+                #expect(lines(r) == lines(s), "pull \(pull) \(args):\nrsync:\n\(r.out)\nsy:\n\(s.out)")
+            }
+        }
+    }
+
     @Test func versionMismatchChangesNothing() throws {
         guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
         let t = TempDir()

@@ -155,7 +155,9 @@ public final class Applier {
         // (skipped directories); without the slash, or with no source at all, nothing is made.
         // When they send entries that are all skipped (--existing, size limits), its receiver
         // has made the destination first all the same, unless one file is named after it.
-        let madeByReceiver = sawNotes && destination.last == 0x2F || stats.files > 0 && !options.destMayBeFile
+        // (A pull's receiver is rsync's client, which does nothing at all for an empty list.)
+        let madeByReceiver = sawNotes && destination.last == 0x2F && options.output.role != .pull
+            || stats.files > 0 && !options.destMayBeFile
         if rootFd < 0 && !rootMissing && madeByReceiver { _ = try ensureRoot() }
         reporter.releaseLinks()
         finishAll()
