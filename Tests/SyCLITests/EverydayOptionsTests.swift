@@ -787,7 +787,9 @@ struct EverydayOptionsTests {
 
     /// -H with reference dirs: a group member that a reference copy stands for leads nothing
     /// (with --compare-dest its group's next member stands alone), links made from a reference
-    /// are listed as rsync lists them, and the destination's old copies go as rsync's do.
+    /// are listed as rsync lists them, and the destination's old copies go as rsync's do. A
+    /// group no reference dir has a file of is placed as without them: its last member gets the
+    /// data (`>f d/n2`, `hf n1 => d/n2`; sy gave it to the first).
     @Test(arguments: ["--compare-dest=../ref", "--link-dest=../ref", "--copy-dest=../ref"], [false, true])
     func hardLinkGroupsWithReferenceDirsAsRsync(reference: String, destHasCopies: Bool) {
         let t = TempDir("everyday")
@@ -797,7 +799,7 @@ struct EverydayOptionsTests {
         let build = """
             mkdir -p src ref r
             seq 1 300 > src/x.o1; ln src/x.o1 src/y.c0; cp -p src/x.o1 ref/x.o1; cp -p src/y.c0 ref/y.c0
-            \(compare ? "true" : "seq 1 400 > src/z; ln src/z src/z2; cp -p src/z ref/z")
+            \(compare ? "true" : "seq 1 400 > src/z; ln src/z src/z2; cp -p src/z ref/z; mkdir src/d; seq 1 50 > src/n1; ln src/n1 src/d/n2")
             \(destHasCopies ? "echo old > r/x.o1; echo old > r/z2; touch -d 2019-01-01 r/x.o1 r/z2" : "true")
             touch -d 2020-01-01 src/x.o1 src/z ref/x.o1 ref/y.c0 ref/z src ref
             cp -a r s

@@ -22,12 +22,10 @@ extension Summer {
         var position: Int
     }
 
-    /// Whether rsync's rule applies: -H, without the options that make rsync look elsewhere
-    /// for members or create nothing new (`--existing`, the reference directories), where the
-    /// first member leads.
+    /// Whether rsync's rule applies: -H, without `--existing` (which creates nothing new).
+    /// With reference dirs it applies to a member none of them has a file for (see `holdMember`).
     var holdsLinkMembers: Bool {
         options.hardLinks && !options.existing
-            && options.linkDests.isEmpty && options.compareDests.isEmpty
     }
 
     /// A member rsync skips (`-u`, `--ignore-existing`): it neither leads nor waits, and is not
@@ -50,6 +48,9 @@ extension Summer {
         if let d, d.kind == .directory && !removesDirs && !destDirectoryIsEmpty(d) { return false }
         let key = LinkKey(dev: s.dev, ino: s.ino)
         guard leaders[key] == nil else { return false }
+        // A file at its path in a reference dir gives rsync's generator a basis (or a copy, or a
+        // link) before it asks whether the member is the group's last: it is placed now, and leads.
+        if hasReferences && referenceMatch(s) != nil { return false }
         let held = heldMembers[key]?.count ?? 0
         if UInt64(held + (skippedMembers[key] ?? 0) + 1) >= s.nlink { return false } // the last link: it leads
         if try !memberInSight(key) { return false } // the last rsync can see (the others are outside the transfer, or far)

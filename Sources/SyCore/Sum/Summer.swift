@@ -437,6 +437,7 @@ public final class Summer {
                     leaders[key]!.refInode = referenceInode(of: plan)
                 }
                 try emit(plan)
+                try placeHeldMembers(of: s)
                 return
             }
             // A --compare-dest copy stands for it: up to date, as far as the sender is concerned
