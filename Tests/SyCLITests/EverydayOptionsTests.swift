@@ -813,6 +813,25 @@ struct EverydayOptionsTests {
         #expect(d.isEmpty, "\(reference): \(d.prefix(8))")
     }
 
+    /// -H --append with a reference dir whose copy of a group's first member is as long or
+    /// longer: rsync takes that copy as the file and makes nothing, and the next member stands
+    /// alone (sy linked it to the file it had not made: "link failed", exit 23).
+    @Test(arguments: ["--copy-dest=../ref", "--link-dest=../ref"])
+    func appendedGroupWhoseReferenceIsLonger(reference: String) {
+        let t = TempDir("everyday")
+        let build = """
+            mkdir -p src ref && seq 1 300 > src/a && ln src/a src/b && seq 1 400 > ref/a
+            touch -d 2020-01-01 src/a ref/a src ref
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        let r = run(["rsync", "-aiH", "--append", reference, "src/", "r/"], cwd: t.path)
+        let s = run(["sy", "-aiH", "--append", reference, "src/", "s/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0, "rsync \(r)\nsy \(s)")
+        #expect(Set(s.out.split(separator: "\n").filter { !$0.hasPrefix("created") }) == Set(r.out.split(separator: "\n").filter { !$0.hasPrefix("created") }), "rsync:\n\(r.out)\nsy:\n\(s.out)")
+        let d = TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true)
+        #expect(d.isEmpty, "\(reference): \(d.prefix(8))")
+    }
+
     /// Sources whose every entry the filters leave out still make a destination named `dir/`
     /// (not one without the slash), as rsync's receiver does; a named directory left out that
     /// way gets no "skipping directory" note (-R without -r).

@@ -452,7 +452,10 @@ public final class Summer {
         var plan = Plan(action: .create, flags: options.times ? [] : [.timeNow], entry: s)
         // rsync's --append takes a reference dir's file as the file itself: one as long or
         // longer, and the new file is left out (as with a fuzzy basis).
-        if s.kind == .file && appendingFirstPass, let m = match, m.st.size >= s.size { return }
+        if s.kind == .file && appendingFirstPass, let m = match, m.st.size >= s.size {
+            leaders[LinkKey(dev: s.dev, ino: s.ino)] = nil // (nothing made: the group's next member stands alone)
+            return
+        }
         markReferenced(&plan, match)
         if s.kind == .file && options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)]?.sent = true }
         let fuzzySent = s.kind == .file && options.fuzzy ? try emitFuzzy(plan) : false
