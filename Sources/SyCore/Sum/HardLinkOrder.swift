@@ -7,9 +7,13 @@
 ///
 /// rsync's generator can only see as far as its sender has listed, about 1,000 entries ahead
 /// (MIN_FILECNT_LOOKAHEAD, whole directories at a time): a member with no other member of its
-/// group in sight is the group's last. sy does the same: a group whose last held member is
-/// `lookahead` entries behind is placed then, at that member. This also bounds memory (a
-/// snapshot tree whose every file has a link outside the transfer is never held whole).
+/// group in sight is the group's last. sy does the same: before it holds a member it reads up
+/// to `lookahead` entries ahead (`memberInSight`), and a member with no other one there is
+/// placed at its turn. A group whose held members wait for one that never comes (skipped) is
+/// placed `lookahead` entries later, at its last held member. Memory stays bounded either way
+/// (a snapshot tree whose every file has a link outside the transfer is never held).
+/// With reference dirs, a member one of them has a file for is placed at once (rsync's
+/// generator looks there before it asks whether the member is the last).
 extension Summer {
     static let lookahead = 1000
 
