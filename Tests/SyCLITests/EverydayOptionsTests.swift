@@ -813,13 +813,17 @@ struct EverydayOptionsTests {
         #expect(d.isEmpty, "\(reference): \(d.prefix(8))")
     }
 
-    /// -H --append with a reference dir whose copy of a group's first member is as long or
-    /// longer: rsync takes that copy as the file and makes nothing, and the next member stands
-    /// alone (sy linked it to the file it had not made: "link failed", exit 23).
-    @Test(arguments: ["--copy-dest=../ref", "--link-dest=../ref"])
+    /// -H --append with a reference dir (or -y's fuzzy basis) whose copy of a group's first
+    /// member is as long or longer: rsync takes that copy as the file and makes nothing, and the
+    /// next member stands alone (sy linked it to the file it had not made: "link failed", exit
+    /// 23; fuzz-oracle seeds 17300188, 17700148).
+    @Test(arguments: ["--copy-dest=../ref", "--link-dest=../ref", "-y"])
     func appendedGroupWhoseReferenceIsLonger(reference: String) {
         let t = TempDir("everyday")
-        let build = """
+        let build = reference == "-y" ? """
+            mkdir -p src r && seq 1 300 > src/a && ln src/a src/b && seq 1 400 > r/a1
+            touch -d 2020-01-01 src/a r/a1 src && cp -a r s
+            """ : """
             mkdir -p src ref && seq 1 300 > src/a && ln src/a src/b && seq 1 400 > ref/a
             touch -d 2020-01-01 src/a ref/a src ref
             """
@@ -830,6 +834,24 @@ struct EverydayOptionsTests {
         #expect(Set(s.out.split(separator: "\n").filter { !$0.hasPrefix("created") }) == Set(r.out.split(separator: "\n").filter { !$0.hasPrefix("created") }), "rsync:\n\(r.out)\nsy:\n\(s.out)")
         let d = TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true)
         #expect(d.isEmpty, "\(reference): \(d.prefix(8))")
+    }
+
+    /// -H -y: a new member that -y finds a basis for is placed at its turn and leads, as rsync's
+    /// generator looks for the basis before it holds a member (sy held it for the group's last).
+    @Test(arguments: [[], ["-n"], ["-W"]])
+    func fuzzyBasisLeadsItsGroup(extra: [String]) {
+        let t = TempDir("everyday")
+        let build = """
+            mkdir -p src/z dst && seq 1 1000 > src/a && ln src/a src/z/b && seq 1 1000 > dst/a.bak
+            touch -d 2020-01-01 src/a dst/a.bak && cp -a dst r && cp -a dst s
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        let r = run(["rsync", "-aHiy"] + extra + ["src/", "r/"], cwd: t.path)
+        let s = run(["sy", "-aHiy"] + extra + ["src/", "s/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0 && s.out == r.out, "rsync:\n\(r.out)\nsy:\n\(s.out)")
+        #expect(s.out.contains(">f+++++++++ a\n"), "\(s.out)")
+        let d = TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true)
+        #expect(d.isEmpty, "\(d.prefix(8))")
     }
 
     /// Sources whose every entry the filters leave out still make a destination named `dir/`

@@ -13,7 +13,8 @@
 /// placed `lookahead` entries later, at its last held member. Memory stays bounded either way
 /// (a snapshot tree whose every file has a link outside the transfer is never held).
 /// With reference dirs, a member one of them has a file for is placed at once (rsync's
-/// generator looks there before it asks whether the member is the last).
+/// generator looks there before it asks whether the member is the last), and so is one -y
+/// finds a fuzzy basis for.
 extension Summer {
     static let lookahead = 1000
 
@@ -55,6 +56,8 @@ extension Summer {
         // A file at its path in a reference dir gives rsync's generator a basis (or a copy, or a
         // link) before it asks whether the member is the group's last: it is placed now, and leads.
         if hasReferences && referenceMatch(s) != nil { return false }
+        // So does a fuzzy basis (-y), found next.
+        if options.fuzzy, let opener = basisOpener, fuzzy.find(for: s, opener: opener) != nil { return false }
         let held = heldMembers[key]?.count ?? 0
         if UInt64(held + (skippedMembers[key] ?? 0) + 1) >= s.nlink { return false } // the last link: it leads
         if try !memberInSight(key) { return false } // the last rsync can see (the others are outside the transfer, or far)

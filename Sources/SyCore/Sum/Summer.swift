@@ -478,8 +478,11 @@ public final class Summer {
         guard !options.dryRun || appendingFirstPass, let opener = basisOpener,
               let (name, st) = fuzzy.find(for: plan.entry, opener: opener) else { return false }
         // rsync's --append takes the basis for the file itself: one as long or longer, and the
-        // new file is left out (nothing is made).
-        if appendingFirstPass && st.size >= plan.entry.size { return true }
+        // new file is left out (nothing is made: a hard-link group's next member stands alone).
+        if appendingFirstPass && st.size >= plan.entry.size {
+            leaders[LinkKey(dev: plan.entry.dev, ino: plan.entry.ino)] = nil
+            return true
+        }
         if options.dryRun { return false }
         if options.wholeFile {
             // No delta, but rsync still takes the basis's permissions for the new file.
