@@ -45,8 +45,9 @@ extension Summer {
     /// Holds `s` (true) when it is a new regular file of a group with no member in place and
     /// not the group's last member; false when it is to be placed now. `inTheWay`: another
     /// type at its path, which rsync removes at the member's turn (a directory with contents
-    /// only with --delete or --force), so that the link later is a new file.
-    func holdMember(_ s: Entry, inTheWay d: WalkItem? = nil) throws(SyError) -> Bool {
+    /// only with --delete or --force), so that the link later is a new file. `referenced`: a
+    /// reference dir has a file at its path (the caller's `referenceMatch`).
+    func holdMember(_ s: Entry, inTheWay d: WalkItem? = nil, referenced: Bool) throws(SyError) -> Bool {
         guard holdsLinkMembers, s.kind == .file, s.isLinkCandidate else { return false }
         let removesDirs = options.delete || options.force
         // A directory that cannot go (not empty, no --delete) stays in the way: placed now, it fails as rsync's does.
@@ -55,7 +56,7 @@ extension Summer {
         guard leaders[key] == nil else { return false }
         // A file at its path in a reference dir gives rsync's generator a basis (or a copy, or a
         // link) before it asks whether the member is the group's last: it is placed now, and leads.
-        if hasReferences && referenceMatch(s) != nil { return false }
+        if referenced { return false }
         // So does a fuzzy basis (-y), found next.
         if options.fuzzy, let opener = basisOpener, fuzzy.find(for: s, opener: opener) != nil { return false }
         let held = heldMembers[key]?.count ?? 0

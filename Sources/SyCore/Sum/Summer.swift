@@ -427,9 +427,9 @@ public final class Summer {
             try emit(plan)
             return
         }
-        if try holdMember(s) { return }
-        if options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)] = Leader(path: s.path, destIno: nil) }
         let match = referenceMatch(s)
+        if try holdMember(s, referenced: match != nil) { return }
+        if options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)] = Leader(path: s.path, destIno: nil) }
         if let plan = referencePlan(s, match) {
             let key = LinkKey(dev: s.dev, ino: s.ino)
             if let plan {
@@ -452,10 +452,7 @@ public final class Summer {
         var plan = Plan(action: .create, flags: options.times ? [] : [.timeNow], entry: s)
         // rsync's --append takes a reference dir's file as the file itself: one as long or
         // longer, and the new file is left out (as with a fuzzy basis).
-        if s.kind == .file && appendingFirstPass, let m = match, m.st.size >= s.size {
-            leaders[LinkKey(dev: s.dev, ino: s.ino)] = nil // (nothing made: the group's next member stands alone)
-            return
-        }
+        if s.kind == .file, let m = match, appendTakesBasis(s, basisSize: m.st.size) { return }
         markReferenced(&plan, match)
         if s.kind == .file && options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)]?.sent = true }
         let fuzzySent = s.kind == .file && options.fuzzy ? try emitFuzzy(plan) : false
@@ -473,16 +470,20 @@ public final class Summer {
     /// --append or --append-verify, in the pass that appends (not the second, whole one).
     var appendingFirstPass: Bool { (options.append || options.appendVerify) && !options.appendSecondPass }
 
+    /// rsync's --append takes a basis (a reference dir's file, a fuzzy one) as long as `s` or
+    /// longer for the file itself: true then, and nothing is made, so a hard-link group's next
+    /// member stands alone.
+    func appendTakesBasis(_ s: Entry, basisSize: Int64) -> Bool {
+        guard appendingFirstPass && basisSize >= s.size else { return false }
+        leaders[LinkKey(dev: s.dev, ino: s.ino)] = nil
+        return true
+    }
+
     /// -y: a new file sent as a delta against a similar file in its destination directory.
     func emitFuzzy(_ plan: Plan) throws(SyError) -> Bool {
         guard !options.dryRun || appendingFirstPass, let opener = basisOpener,
               let (name, st) = fuzzy.find(for: plan.entry, opener: opener) else { return false }
-        // rsync's --append takes the basis for the file itself: one as long or longer, and the
-        // new file is left out (nothing is made: a hard-link group's next member stands alone).
-        if appendingFirstPass && st.size >= plan.entry.size {
-            leaders[LinkKey(dev: plan.entry.dev, ino: plan.entry.ino)] = nil
-            return true
-        }
+        if appendTakesBasis(plan.entry, basisSize: st.size) { return true }
         if options.dryRun { return false }
         if options.wholeFile {
             // No delta, but rsync still takes the basis's permissions for the new file.
@@ -879,10 +880,10 @@ public final class Summer {
             try emit(plan)
             return
         }
-        if try holdMember(s, inTheWay: d) { return }
-        if options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)] = Leader(path: s.path, destIno: nil) }
-        // What is in the way goes first, then the reference dirs are looked at (rsync's order).
         let match = referenceMatch(s)
+        if try holdMember(s, inTheWay: d, referenced: match != nil) { return }
+        if options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)] = Leader(path: s.path, destIno: nil) }
+        // What is in the way goes first, then what the reference dirs have (rsync's order).
         if s.kind == .file || s.kind == .symlink, let ref = referencePlan(s, match) {
             if var plan = ref {
                 plan.flags.insert(.replace)

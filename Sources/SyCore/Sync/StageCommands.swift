@@ -146,7 +146,7 @@ public struct StageCommands: Sendable {
         // -vv's note, printed by the receiver as rsync's generator does (after it makes the
         // destination); once, in the first pass.
         if r.infoLevels.deltaNotes && !r.json && redo {
-            apply.append("--first-line=" + (whole ? "delta-transmission disabled for local transfer or --whole-file" : "delta-transmission enabled"))
+            apply.append("--first-line=" + SyncRequest.deltaNote(whole: whole))
         }
         if r.omitDirTimes { apply.append("-O") }
         if r.keepDirlinks { apply.append("-K") }

@@ -137,6 +137,11 @@ public struct SyncRequest: Sendable {
 
     public init() {}
 
+    /// rsync's -vv note on whether deltas are sent (`whole`: whole files).
+    public static func deltaNote(whole: Bool) -> String {
+        whole ? "delta-transmission disabled for local transfer or --whole-file" : "delta-transmission enabled"
+    }
+
     /// rsync's first -v line: incremental recursion unless an option turns it off; a whole
     /// list without -r for -d or --files-from; nothing for plain file arguments. A pull
     /// (`pull`) receives the list instead of building or sending it. With --progress and a

@@ -179,7 +179,7 @@ public struct Transfer {
             printLine(header, ending: r.countsWholeList && pull ? "" : "\n")
         }
         if deltaNote && r.infoLevels.deltaNotes && !r.json {
-            printLine(whole ? "delta-transmission disabled for local transfer or --whole-file" : "delta-transmission enabled")
+            printLine(SyncRequest.deltaNote(whole: whole))
         }
     }
 
