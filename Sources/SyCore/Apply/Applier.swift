@@ -46,6 +46,7 @@ public final class Applier {
     var unnamedFiles = true
     /// Closes replaced files' descriptors off the main thread.
     let closer = Closer()
+    let unnamedSupply = UnnamedSupply()
     var sources: SourceSet?
     let receiver: FileReceiver
     var referenceStacks: [Int: DirStack] = [:]
@@ -168,6 +169,7 @@ public final class Applier {
             warn("Deletions stopped due to --max-delete limit (\(deletionsSkipped) skipped)", prefixed: false)
             status = status.merged(with: .deleteLimit)
         }
+        unnamedSupply.finish()
         closer.finish()
         stats.deltaBytes = input.wireBytes
         // A second, whole-file pass follows (sy redoes what failed verification): it gives

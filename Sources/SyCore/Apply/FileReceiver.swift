@@ -65,9 +65,7 @@ extension Applier {
         guard p.action == .create || clearWay(p, dir: dir, name: name) else { try receiver.discard(input); return }
         var basisFd: Int32 = -1, heldOld: Int32 = -1
         var oldPerms: UInt32?
-        // (A small old file's blocks are freed at once: handing its descriptor to the closer
-        // thread would cost a wake-up per file.)
-        var basisSize = FileReceiver.heldOldSize
+        var basisSize: Int64 = 0
         if p.action == .update, let st = try? Sys.fstatat(dir, name), st.kind == .file {
             oldPerms = st.perms
             basisSize = st.size
@@ -90,8 +88,8 @@ extension Applier {
             Sys.close(pdir)
         }
         defer {
-            if basisFd >= 0 { if basisSize >= FileReceiver.heldOldSize { closer.close(basisFd) } else { Sys.close(basisFd) } }
-            if heldOld >= 0 { closer.close(heldOld) }
+            if basisFd >= 0 { closer.close(basisFd, size: basisSize) }
+            if heldOld >= 0 { closer.close(heldOld, size: basisSize) }
         }
         let inplace = (options.inplace || p.flags.contains(.append)) && p.action == .update && oldPerms != nil
         var outFd: Int32 = -1
@@ -102,13 +100,14 @@ extension Applier {
             try receiver.discard(input)
             return
         }
-        // A new file is written unnamed where it can be: one directory entry made at the end
-        // instead of a temp name made and renamed, and nothing left behind by a crash.
+        // A file is written unnamed where it can be: a new one is linked in at the end (one
+        // directory entry instead of a temp name made and renamed), a replacing one named and
+        // renamed over the old; a crash leaves nothing behind. The supply made it ahead.
         var unnamed = false
         do {
             if inplace {
                 outFd = try Sys.openat(dir, name, O_RDWR | O_NOFOLLOW)
-            } else if mayWriteUnnamed(p, tdir: tdir, dir: dir), let fd = openUnnamed(dir) {
+            } else if mayWriteUnnamed(p, tdir: tdir, dir: dir), let fd = unnamedSupply.take(dir: dir) ?? openUnnamed(dir) {
                 outFd = fd
                 unnamed = true
             } else {
@@ -168,7 +167,8 @@ extension Applier {
             if unnamed {
                 do throws(Errno) {
                     // Linked as the file, or (the name taken since) under a temp name, renamed over it below.
-                    if try !linkUnnamed(outFd, dir: dir, name: name) { tmp = try nameUnnamed(outFd, dir: dir, for: name) }
+                    let linked = p.action == .create ? try linkUnnamed(outFd, dir: dir, name: name) : false
+                    if !linked { tmp = try nameUnnamed(outFd, dir: dir, for: name) }
                 } catch {
                     // Unnamed files cannot be linked here (no /proc, no privilege): a named temp file it is.
                     unnamedFiles = false
@@ -249,9 +249,10 @@ extension Applier {
     }
 
     /// Whether a plan's file may be written unnamed (O_TMPFILE) and linked in at the end: a new
-    /// name, written beside it, with no partial data to keep and no updates held back.
+    /// file or a regular file's new content, written beside it, with no partial data to keep
+    /// and no updates held back.
     func mayWriteUnnamed(_ p: Plan, tdir: Int32, dir: Int32) -> Bool {
-        unnamedFiles && p.action == .create && !p.flags.contains(.replace) && tdir == dir
+        unnamedFiles && (p.action == .create && !p.flags.contains(.replace) || p.action == .update) && tdir == dir
             && options.partialDir == nil && !options.delayUpdates
     }
 

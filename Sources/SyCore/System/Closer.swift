@@ -2,50 +2,70 @@ import Dispatch
 import Glibc
 
 /// Closes descriptors on a thread of its own. The last close of a file that a rename just
-/// replaced frees the file's blocks (and, on ext4 mounted with `discard` and no journal, waits
-/// for the device to discard them): done here, that overlaps the next file's work instead of
-/// holding it up. At most `limit` descriptors wait; beyond that `close` closes at once.
+/// replaced frees the file's blocks (and, on ext4 mounted with `discard`, waits for the device
+/// to discard them, a disk round trip even for a small file): done here, that overlaps the next
+/// file's work instead of holding it up. Small files are closed in batches, so that the thread
+/// is woken once per `batch` of them rather than once per file. At most `limit` descriptors
+/// wait; beyond that `close` closes at once.
 public final class Closer: @unchecked Sendable {
     private let lock = NSLockLite()
     private let work = DispatchSemaphore(value: 0)
     private let idle = DispatchSemaphore(value: 0)
     private var queue: [Int32] = []
+    private var queuedBytes: Int64 = 0
+    private var waiting = false
     private var started = false
     private var stopping = false
     private let limit: Int
+    private let batch: Int
+    private let batchBytes: Int64
 
-    public init(limit: Int = 64) { self.limit = limit }
+    public init(limit: Int = 64, batch: Int = 16, batchBytes: Int64 = 256 << 10) {
+        self.limit = limit
+        self.batch = batch
+        self.batchBytes = batchBytes
+    }
 
-    /// Closes `fd`, later or (when too many wait) now.
-    public func close(_ fd: Int32) {
-        let queued: Bool = lock.withLock {
-            guard !stopping, queue.count < limit else { return false }
+    /// Closes `fd`, the last descriptor of a file of `size` bytes, later or (when too many
+    /// wait) now.
+    public func close(_ fd: Int32, size: Int64) {
+        let (queued, wake): (Bool, Bool) = lock.withLock {
+            guard !stopping, queue.count < limit else { return (false, false) }
             queue.append(fd)
-            return true
+            queuedBytes += size
+            guard waiting, queue.count >= batch || queuedBytes >= batchBytes else { return (true, false) }
+            waiting = false
+            return (true, true)
         }
         guard queued else { Sys.close(fd); return }
         if !started {
             started = true
             Thread.detach { [self] in loop() }
         }
-        work.signal()
+        if wake { work.signal() }
     }
 
     /// Waits until every descriptor handed over is closed.
     public func finish() {
-        let running: Bool = lock.withLock { stopping = true; return started }
+        let (running, wake): (Bool, Bool) = lock.withLock {
+            stopping = true
+            defer { waiting = false }
+            return (started, waiting)
+        }
         guard running else { return }
-        work.signal()
+        if wake { work.signal() }
         idle.wait()
     }
 
     private func loop() {
         while true {
-            work.wait()
             let (fds, stop): ([Int32], Bool) = lock.withLock {
-                defer { queue.removeAll(keepingCapacity: true) }
+                let ready = stopping || queue.count >= batch || queuedBytes >= batchBytes
+                guard ready else { waiting = true; return ([], false) }
+                defer { queue.removeAll(keepingCapacity: true); queuedBytes = 0 }
                 return (queue, stopping)
             }
+            if fds.isEmpty && !stop { work.wait(); continue }
             for fd in fds { Sys.close(fd) }
             if stop && lock.withLock({ queue.isEmpty }) { break }
         }

@@ -1,0 +1,124 @@
+import Dispatch
+import Glibc
+import CSyLinux
+
+/// Makes unnamed files (O_TMPFILE) ahead of need, on a thread of its own, in the directory the
+/// applier writes into.
+///
+/// Making an inode can cost more than writing a small file: ext4 without a journal steps over
+/// every recently freed inode of the block group on each allocation (`recently_deleted`), so
+/// once a run has replaced or deleted files (or a tree was just removed) each new file costs
+/// more. Made here, that work overlaps the applier's writing. A file is only ever handed out
+/// for the directory it was made in, so it has that directory's group (set-group-ID) and
+/// default ACL as if the applier had made it. What is not taken when the applier moves on is
+/// closed, which frees it: no name was ever made, so nothing is left behind.
+final class UnnamedSupply: @unchecked Sendable {
+    private let lock = NSLockLite()
+    private let work = DispatchSemaphore(value: 0)
+    private let idle = DispatchSemaphore(value: 0)
+    /// The directory being supplied: its identity, our descriptor for it, a count of changes.
+    private var dev: UInt64 = 0, ino: UInt64 = 0
+    private var dirFd: Int32 = -1
+    private var generation = 0
+    /// The directory in which a file could not be made (no more are tried there).
+    private var failedGeneration = -1
+    private var ready: [Int32] = []
+    /// Descriptors to close on the thread: files not taken, directories left.
+    private var stale: [Int32] = []
+    /// How many files to keep ready: one until a directory has shown it holds several.
+    private var wanted = 0
+    private var taken = 0
+    private var waiting = false
+    private var started = false
+    private var stopping = false
+    private var off = false
+
+    /// A file made in `dir` if one is ready (else nil: the caller makes it), and more are
+    /// made for the next files in the same directory.
+    func take(dir: Int32) -> Int32? {
+        guard let st = try? Sys.fstat(dir) else { return nil }
+        let (fd, wake): (Int32?, Bool) = lock.withLock {
+            guard !off, !stopping else { return (nil, false) }
+            if dirFd < 0 || st.dev != dev || st.ino != ino {
+                stale += ready
+                ready.removeAll(keepingCapacity: true)
+                if dirFd >= 0 { stale.append(dirFd) }
+                dirFd = fcntl(dir, F_DUPFD_CLOEXEC, 0)
+                dev = st.dev; ino = st.ino
+                generation += 1
+                taken = 0
+            }
+            taken += 1
+            wanted = dirFd < 0 ? 0 : taken < 4 ? 1 : 2
+            let fd = ready.isEmpty ? nil : ready.removeFirst()
+            guard waiting, ready.count < wanted || !stale.isEmpty else { return (fd, false) }
+            waiting = false
+            return (fd, true)
+        }
+        if !started {
+            started = true
+            Thread.detach { [self] in loop() }
+        }
+        if wake { work.signal() }
+        return fd
+    }
+
+    /// Stops making files and closes every descriptor held; waits for the thread.
+    func finish() {
+        let (running, wake): (Bool, Bool) = lock.withLock {
+            stopping = true
+            defer { waiting = false }
+            return (started, waiting)
+        }
+        guard running else { return }
+        if wake { work.signal() }
+        idle.wait()
+    }
+
+    private enum Job { case make(dir: Int32, generation: Int), close([Int32]), wait, stop([Int32]) }
+
+    private func loop() {
+        while true {
+            let job: Job = lock.withLock {
+                if stopping {
+                    let all = stale + ready + (dirFd >= 0 ? [dirFd] : [])
+                    stale = []; ready = []; dirFd = -1
+                    return .stop(all)
+                }
+                if !stale.isEmpty {
+                    defer { stale.removeAll(keepingCapacity: true) }
+                    return .close(stale)
+                }
+                if !off, dirFd >= 0, generation != failedGeneration, ready.count < wanted { return .make(dir: dirFd, generation: generation) }
+                waiting = true
+                return .wait
+            }
+            switch job {
+            case .stop(let fds):
+                for fd in fds { Sys.close(fd) }
+                idle.signal()
+                return
+            case .close(let fds):
+                for fd in fds { Sys.close(fd) }
+            case .wait:
+                work.wait()
+            case .make(let dir, let gen):
+                // (`dir` stays open until this thread closes it, after this make.)
+                let fd = sy_open_unnamed(dir)
+                let failure = errno
+                lock.withLock {
+                    if fd < 0 {
+                        // Not supported here: never again; no room or no right: not in this
+                        // directory. The applier makes its own (and reports what fails).
+                        if [EOPNOTSUPP, EISDIR, EINVAL, ENOENT].contains(failure) { off = true }
+                        failedGeneration = gen
+                    } else if gen == generation && !stopping {
+                        ready.append(fd)
+                    } else {
+                        stale.append(fd)
+                    }
+                }
+            }
+        }
+    }
+}
