@@ -107,7 +107,7 @@ extension Applier {
         do {
             if inplace {
                 outFd = try Sys.openat(dir, name, O_RDWR | O_NOFOLLOW)
-            } else if mayWriteUnnamed(p, tdir: tdir, dir: dir), let fd = unnamedSupply.take(dir: dir) ?? openUnnamed(dir) {
+            } else if mayWriteUnnamed(p, tdir: tdir, dir: dir), let fd = unnamedFile(dir) {
                 outFd = fd
                 unnamed = true
             } else {
@@ -254,6 +254,16 @@ extension Applier {
     func mayWriteUnnamed(_ p: Plan, tdir: Int32, dir: Int32) -> Bool {
         unnamedFiles && (p.action == .create && !p.flags.contains(.replace) || p.action == .update) && tdir == dir
             && options.partialDir == nil && !options.delayUpdates
+    }
+
+    /// An unnamed file in `dir`: one the supply made ahead, else made now (timed, so that the
+    /// supply starts when that is slow).
+    func unnamedFile(_ dir: Int32) -> Int32? {
+        if let fd = unnamedSupply.take(dir: dir) { return fd }
+        let start = monotonicNanos()
+        guard let fd = openUnnamed(dir) else { return nil }
+        unnamedSupply.observe(nanos: monotonicNanos() - start)
+        return fd
     }
 
     /// An unnamed file in `dir`, or nil where the filesystem has none (then never tried again).

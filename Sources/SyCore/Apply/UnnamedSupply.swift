@@ -12,7 +12,16 @@ import CSyLinux
 /// for the directory it was made in, so it has that directory's group (set-group-ID) and
 /// default ACL as if the applier had made it. What is not taken when the applier moves on is
 /// closed, which frees it: no name was ever made, so nothing is left behind.
+///
+/// It starts only once the applier's own files take long to make (`observe`): where an inode
+/// costs a few microseconds (tmpfs, a healthy ext4), waking the thread for each file would
+/// cost more than it saves.
 final class UnnamedSupply: @unchecked Sendable {
+    /// From this average time to make a file on (nanoseconds), files are made ahead.
+    static let slowMake: Int64 = 40_000
+    /// The applier's recent average time to make a file (updated by `observe`).
+    private var averageMake: Int64 = 0
+    private var engaged = false
     private let lock = NSLockLite()
     private let work = DispatchSemaphore(value: 0)
     private let idle = DispatchSemaphore(value: 0)
@@ -33,10 +42,17 @@ final class UnnamedSupply: @unchecked Sendable {
     private var stopping = false
     private var off = false
 
+    /// The time the caller took to make a file itself: once that is slow on average, the
+    /// supply starts.
+    func observe(nanos: Int64) {
+        averageMake += (nanos - averageMake) / 8
+        if averageMake >= UnnamedSupply.slowMake { engaged = true }
+    }
+
     /// A file made in `dir` if one is ready (else nil: the caller makes it), and more are
     /// made for the next files in the same directory.
     func take(dir: Int32) -> Int32? {
-        guard let st = try? Sys.fstat(dir) else { return nil }
+        guard engaged, let st = try? Sys.fstat(dir) else { return nil }
         let (fd, wake): (Int32?, Bool) = lock.withLock {
             guard !off, !stopping else { return (nil, false) }
             if dirFd < 0 || st.dev != dev || st.ino != ino {

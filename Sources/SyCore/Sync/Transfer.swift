@@ -189,6 +189,13 @@ public struct Transfer {
     }
 }
 
+/// A steady clock in nanoseconds, for timing work.
+public func monotonicNanos() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+}
+
 /// The current wall-clock time in nanoseconds since the epoch.
 public func wallNanos() -> UInt64 {
     var ts = timespec()
