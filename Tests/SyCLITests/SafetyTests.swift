@@ -304,6 +304,31 @@ struct SafetyTests {
         }
     }
 
+    /// On a nearly full disk the files --delete removes give their room back at once, before
+    /// the next file is written, as rsync's unlink does (sy frees deleted and replaced files'
+    /// blocks on a thread of its own only where room is plentiful).
+    @Test func nearlyFullDiskGetsTheRoomOfDeletedFilesAtOnce() throws {
+        let t = TempDir()
+        guard geteuid() == 0 else { return }
+        var rng = SeededRandom(seed: 5)
+        mkdir(t.sub("src"), 0o755)
+        let big = (0..<900_000).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        writeFile(t.sub("src/z"), big)
+        for tool in ["rsync", "sy"] {
+            let disk = t.sub("small-" + tool)
+            mkdir(disk, 0o755)
+            // A 1 MiB tmpfs as the nearly full disk; where mounting is not allowed there is nothing to run on.
+            guard system(script: "mount -t tmpfs -o size=1M tmpfs \(shellQuote(disk)) 2>/dev/null") == 0 else { return }
+            defer { _ = system(script: "umount \(shellQuote(disk))") }
+            // Fifteen 16 KiB files (240 KiB) to delete: the 900 KB file fits only once they are gone.
+            for k in 1...15 { writeFile(disk + "/a\(k)", [UInt8](repeating: UInt8(k), count: 16 << 10)) }
+            let r = run([tool, "-a", "--delete", t.sub("src") + "/", disk])
+            #expect(r.code == 0, "\(tool): \(r)")
+            #expect(readFile(disk + "/z").map { $0 == big } == true, "\(tool): z differs")
+            #expect(TreeSnapshot(disk).nodes.count == 2, "\(tool): \(TreeSnapshot(disk).nodes.keys.map { $0.displayName })")
+        }
+    }
+
     @Test func timeoutEndsAStalledStageWithExit30() {
         let t = TempDir()
         mkdir(t.sub("src"), 0o755)

@@ -210,6 +210,7 @@ public final class Applier {
             }
         }
         try openTempDir()
+        closer.defers = Applier.hasRoomToSpare(rootFd)
         let d = destinationStack()
         d.onPop = { [unowned self] path, fd in
             if let last = self.pending.last, last.path == path {
@@ -221,6 +222,16 @@ public final class Applier {
         linkDirs = destinationStack()
         outOfTurnDirs = destinationStack()
         return rootFd
+    }
+
+    /// Whether the destination's filesystem has room enough (1 GiB and a tenth of it free) that
+    /// the blocks of replaced and deleted files may be freed a little later, on the closer thread.
+    static func hasRoomToSpare(_ fd: Int32) -> Bool {
+        var fs = statvfs()
+        guard fstatvfs(fd, &fs) == 0 else { return false }
+        let unit = UInt64(fs.f_frsize)
+        let free = UInt64(fs.f_bavail) * unit, total = UInt64(fs.f_blocks) * unit
+        return free >= 1 << 30 && free >= total / 10
     }
 
     /// `-T`: opens the temp directory, relative to the destination as rsync's (its receiver
@@ -619,6 +630,7 @@ public final class Applier {
             remover.keepFile = { [unowned self] dir, name, path in self.backup(dir: dir, name: name, path: path, move: true) }
         }
         remover.onNote = { [unowned self] text in self.reporter.info(text) }
+        remover.closer = closer
         remover.onKept = { [unowned self] p in self.lastKeptDir = p }
         let protects = options.protects
         // (--delete-delay's held deletions, and rooms made during the transfers with

@@ -1,4 +1,5 @@
 import Glibc
+import CSyLinux
 
 /// Deletes a destination entry, a directory with everything below it, reporting each
 /// removed path deepest first (as rsync lists deletions). Never follows symlinks.
@@ -27,6 +28,10 @@ struct Remover {
     var onNote: (String) -> Void = { _ in }
     /// A directory kept for what it holds (said with `onNote`).
     var onKept: (PathBytes) -> Void = { _ in }
+    /// Where a removed file's blocks are freed: a file with data is held by an O_PATH
+    /// descriptor over its unlink, and the descriptor closed there (see `Closer`: freeing
+    /// blocks can wait for the disk), instead of in the unlink.
+    var closer: Closer?
 
     /// rsync's delret: how the deletion of one entry went.
     enum Outcome { case removed, failed, atLimit, notEmpty }
@@ -90,6 +95,9 @@ struct Remover {
         if !dryRun, kind != .directory, let keepFile {
             guard keepFile(dir, name, path) else { return .failed }
         } else if !dryRun {
+            let held = kind == .file && st.nlink == 1 && st.size > 0 && closer != nil
+                ? withCPath(name) { openat(dir, $0, sy_O_PATH | O_NOFOLLOW | O_CLOEXEC) } : -1
+            defer { if held >= 0 { closer?.close(held, size: st.size) } }
             do { try Sys.unlinkat(dir, name, isDir: kind == .directory) } catch {
                 if kind == .directory && (error.code == ENOTEMPTY || error.code == EEXIST) {
                     // Backups kept beside their files, or something new: rsync says so, not as an error.

@@ -6,7 +6,7 @@ import Glibc
 /// to discard them, a disk round trip even for a small file): done here, that overlaps the next
 /// file's work instead of holding it up. Small files are closed in batches, so that the thread
 /// is woken once per `batch` of them rather than once per file. At most `limit` descriptors
-/// wait; beyond that `close` closes at once.
+/// wait; beyond that (or where `defers` is off) `close` closes at once.
 public final class Closer: @unchecked Sendable {
     private let lock = NSLockLite()
     private let work = DispatchSemaphore(value: 0)
@@ -20,6 +20,10 @@ public final class Closer: @unchecked Sendable {
     private let batch: Int
     private let batchBytes: Int64
 
+    /// Whether closes may wait at all. Off where the disk is nearly full: blocks freed late could
+    /// make a file written meanwhile fail for want of room. Set before the first `close`.
+    public var defers = true
+
     public init(limit: Int = 64, batch: Int = 16, batchBytes: Int64 = 256 << 10) {
         self.limit = limit
         self.batch = batch
@@ -30,7 +34,7 @@ public final class Closer: @unchecked Sendable {
     /// wait) now.
     public func close(_ fd: Int32, size: Int64) {
         let (queued, wake): (Bool, Bool) = lock.withLock {
-            guard !stopping, queue.count < limit else { return (false, false) }
+            guard defers, !stopping, queue.count < limit else { return (false, false) }
             queue.append(fd)
             queuedBytes += size
             guard waiting, queue.count >= batch || queuedBytes >= batchBytes else { return (true, false) }
