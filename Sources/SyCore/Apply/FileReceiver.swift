@@ -270,7 +270,7 @@ extension Applier {
     func openUnnamed(_ dir: Int32) -> Int32? {
         let fd = sy_open_unnamed(dir)
         if fd >= 0 { return fd }
-        if [EOPNOTSUPP, EISDIR, EINVAL, ENOENT].contains(errno) { unnamedFiles = false }
+        if UnnamedSupply.unsupported(errno) { unnamedFiles = false }
         return nil
     }
 

@@ -1,4 +1,3 @@
-import Dispatch
 import Glibc
 import CSyLinux
 
@@ -22,9 +21,7 @@ final class UnnamedSupply: @unchecked Sendable {
     /// The applier's recent average time to make a file (updated by `observe`).
     private var averageMake: Int64 = 0
     private var engaged = false
-    private let lock = NSLockLite()
-    private let work = DispatchSemaphore(value: 0)
-    private let idle = DispatchSemaphore(value: 0)
+    private let thread = HelperThread()
     /// The directory being supplied: its identity, our descriptor for it, a count of changes.
     private var dev: UInt64 = 0, ino: UInt64 = 0
     private var dirFd: Int32 = -1
@@ -34,13 +31,15 @@ final class UnnamedSupply: @unchecked Sendable {
     private var ready: [Int32] = []
     /// Descriptors to close on the thread: files not taken, directories left.
     private var stale: [Int32] = []
-    /// How many files to keep ready: one until a directory has shown it holds several.
-    private var wanted = 0
+    /// Files taken in this directory.
     private var taken = 0
-    private var waiting = false
-    private var started = false
-    private var stopping = false
     private var off = false
+
+    /// How many files to keep ready: one until a directory has shown it holds several.
+    private var wanted: Int { dirFd < 0 ? 0 : taken < 4 ? 1 : 2 }
+
+    /// Whether `code`, from making an unnamed file, says the filesystem has none.
+    static func unsupported(_ code: Int32) -> Bool { [EOPNOTSUPP, EISDIR, EINVAL, ENOENT].contains(code) }
 
     /// The time the caller took to make a file itself: once that is slow on average, the
     /// supply starts.
@@ -53,8 +52,8 @@ final class UnnamedSupply: @unchecked Sendable {
     /// made for the next files in the same directory.
     func take(dir: Int32) -> Int32? {
         guard engaged, let st = try? Sys.fstat(dir) else { return nil }
-        let (fd, wake): (Int32?, Bool) = lock.withLock {
-            guard !off, !stopping else { return (nil, false) }
+        let (fd, wake): (Int32?, Bool) = thread.lock.withLock {
+            guard !off, !thread.stopping else { return (nil, false) }
             if dirFd < 0 || st.dev != dev || st.ino != ino {
                 stale += ready
                 ready.removeAll(keepingCapacity: true)
@@ -65,38 +64,23 @@ final class UnnamedSupply: @unchecked Sendable {
                 taken = 0
             }
             taken += 1
-            wanted = dirFd < 0 ? 0 : taken < 4 ? 1 : 2
             let fd = ready.isEmpty ? nil : ready.removeFirst()
-            guard waiting, ready.count < wanted || !stale.isEmpty else { return (fd, false) }
-            waiting = false
-            return (fd, true)
+            return (fd, (ready.count < wanted || !stale.isEmpty) && thread.needsWaking())
         }
-        if !started {
-            started = true
-            Thread.detach { [self] in loop() }
-        }
-        if wake { work.signal() }
+        thread.start { [self] in loop() }
+        if wake { thread.wake() }
         return fd
     }
 
     /// Stops making files and closes every descriptor held; waits for the thread.
-    func finish() {
-        let (running, wake): (Bool, Bool) = lock.withLock {
-            stopping = true
-            defer { waiting = false }
-            return (started, waiting)
-        }
-        guard running else { return }
-        if wake { work.signal() }
-        idle.wait()
-    }
+    func finish() { thread.finish() }
 
     private enum Job { case make(dir: Int32, generation: Int), close([Int32]), wait, stop([Int32]) }
 
     private func loop() {
         while true {
-            let job: Job = lock.withLock {
-                if stopping {
+            let job: Job = thread.lock.withLock {
+                if thread.stopping {
                     let all = stale + ready + (dirFd >= 0 ? [dirFd] : [])
                     stale = []; ready = []; dirFd = -1
                     return .stop(all)
@@ -106,29 +90,29 @@ final class UnnamedSupply: @unchecked Sendable {
                     return .close(stale)
                 }
                 if !off, dirFd >= 0, generation != failedGeneration, ready.count < wanted { return .make(dir: dirFd, generation: generation) }
-                waiting = true
+                thread.willSleep()
                 return .wait
             }
             switch job {
             case .stop(let fds):
                 for fd in fds { Sys.close(fd) }
-                idle.signal()
+                thread.exited()
                 return
             case .close(let fds):
                 for fd in fds { Sys.close(fd) }
             case .wait:
-                work.wait()
+                thread.sleep()
             case .make(let dir, let gen):
                 // (`dir` stays open until this thread closes it, after this make.)
                 let fd = sy_open_unnamed(dir)
                 let failure = errno
-                lock.withLock {
+                thread.lock.withLock {
                     if fd < 0 {
                         // Not supported here: never again; no room or no right: not in this
                         // directory. The applier makes its own (and reports what fails).
-                        if [EOPNOTSUPP, EISDIR, EINVAL, ENOENT].contains(failure) { off = true }
+                        if UnnamedSupply.unsupported(failure) { off = true }
                         failedGeneration = gen
-                    } else if gen == generation && !stopping {
+                    } else if gen == generation && !thread.stopping {
                         ready.append(fd)
                     } else {
                         stale.append(fd)

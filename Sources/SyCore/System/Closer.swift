@@ -1,4 +1,3 @@
-import Dispatch
 import Glibc
 
 /// Closes descriptors on a thread of its own. The last close of a file that a rename just
@@ -8,14 +7,9 @@ import Glibc
 /// is woken once per `batch` of them rather than once per file. At most `limit` descriptors
 /// wait; beyond that (or where `defers` is off) `close` closes at once.
 public final class Closer: @unchecked Sendable {
-    private let lock = NSLockLite()
-    private let work = DispatchSemaphore(value: 0)
-    private let idle = DispatchSemaphore(value: 0)
+    private let thread = HelperThread()
     private var queue: [Int32] = []
     private var queuedBytes: Int64 = 0
-    private var waiting = false
-    private var started = false
-    private var stopping = false
     private let limit: Int
     private let batch: Int
     private let batchBytes: Int64
@@ -30,49 +24,37 @@ public final class Closer: @unchecked Sendable {
         self.batchBytes = batchBytes
     }
 
+    /// Under the lock: whether a batch is ready (or the thread is to stop and close the rest).
+    private var batchReady: Bool { thread.stopping || queue.count >= batch || queuedBytes >= batchBytes }
+
     /// Closes `fd`, the last descriptor of a file of `size` bytes, later or (when too many
     /// wait) now.
     public func close(_ fd: Int32, size: Int64) {
-        let (queued, wake): (Bool, Bool) = lock.withLock {
-            guard defers, !stopping, queue.count < limit else { return (false, false) }
+        let (queued, wake): (Bool, Bool) = thread.lock.withLock {
+            guard defers, !thread.stopping, queue.count < limit else { return (false, false) }
             queue.append(fd)
             queuedBytes += size
-            guard waiting, queue.count >= batch || queuedBytes >= batchBytes else { return (true, false) }
-            waiting = false
-            return (true, true)
+            return (true, batchReady && thread.needsWaking())
         }
         guard queued else { Sys.close(fd); return }
-        if !started {
-            started = true
-            Thread.detach { [self] in loop() }
-        }
-        if wake { work.signal() }
+        thread.start { [self] in loop() }
+        if wake { thread.wake() }
     }
 
     /// Waits until every descriptor handed over is closed.
-    public func finish() {
-        let (running, wake): (Bool, Bool) = lock.withLock {
-            stopping = true
-            defer { waiting = false }
-            return (started, waiting)
-        }
-        guard running else { return }
-        if wake { work.signal() }
-        idle.wait()
-    }
+    public func finish() { thread.finish() }
 
     private func loop() {
         while true {
-            let (fds, stop): ([Int32], Bool) = lock.withLock {
-                let ready = stopping || queue.count >= batch || queuedBytes >= batchBytes
-                guard ready else { waiting = true; return ([], false) }
+            let (fds, stop): ([Int32], Bool) = thread.lock.withLock {
+                guard batchReady else { thread.willSleep(); return ([], false) }
                 defer { queue.removeAll(keepingCapacity: true); queuedBytes = 0 }
-                return (queue, stopping)
+                return (queue, thread.stopping)
             }
-            if fds.isEmpty && !stop { work.wait(); continue }
+            if fds.isEmpty && !stop { thread.sleep(); continue }
             for fd in fds { Sys.close(fd) }
-            if stop && lock.withLock({ queue.isEmpty }) { break }
+            if stop && thread.lock.withLock({ queue.isEmpty }) { break }
         }
-        idle.signal()
+        thread.exited()
     }
 }
