@@ -48,6 +48,7 @@ toolMain(SyncCommand.self, name: "sy", arguments: filtered.0) { cmd in
     if let f = cmd.sel.filesFrom {
         let names = try FilesFrom.read(f, nulSeparated: cmd.sel.from0 && !negated.contains("from0"))
         request.filesFrom = Array(names.map { $0 + [0] }.joined())
+        if request.relative { try FilesFrom.checkNamedFrom(names) }
         if !request.relative, !names.isEmpty, let base = request.sources.first {
             // --no-relative: each name is a source of its own below the directory, sent under
             // its last component, as rsync reads them.

@@ -40,7 +40,8 @@ struct RelativeTests {
         symlink("a", t.sub("src/dl"))
         symlink(t.sub("other"), t.sub("src/ul"))
         chmod(t.sub("src/a"), 0o700)
-        writeFile(t.sub("list"), Array("a/b/f\n\n# a comment\n/top\na/b/c\n".utf8))
+        // (`a/./b/c` is sent as `b/c`: the part before "/./" only says where it is.)
+        writeFile(t.sub("list"), Array("a/b/f\n\n# a comment\n/top\na/b/c\na/./b/c\n".utf8))
         writeFile(t.sub("list0"), Array("a/g\0a/b/c\0".utf8))
         for d in ["src", "other"] { touchTree(t.sub(d), "2024-01-02 03:04:05") }
     }
@@ -125,6 +126,10 @@ struct RelativeTests {
         ("./a/g\n", ["-ai", "--files-from=LIST", "src/"]),
         ("a/b/../g\n../top\n", ["-ai", "--files-from=LIST", "src/"]),
         ("a/\na/b/\n", ["-ai", "--delete", "--files-from=LIST", "src/"]),
+        // "/./" in a listed name: what comes after it is the name sent.
+        ("a/./b/f\ntop\n./a/./b/c/\n", ["-ai", "--files-from=LIST", "src/"]),
+        ("a/./b\n/./top\n", ["-ai", "-r", "--delete", "--files-from=LIST", "src/"]),
+        ("a/./b/c/deep\na/g\n", ["-ai", "--no-implied-dirs", "--files-from=LIST", "src/"]),
         ("", ["-i", "-lptgoD", "-d", "-R", "src/a/"]),
         ("", ["-i", "-lptgoD", "-d", "-R", "src/./a/."]),
         ("", ["-i", "-lptgoD", "-d", "-R", "--delete", "src/./a/b/"]),
@@ -178,6 +183,26 @@ struct RelativeTests {
             #expect(ss.out.split(separator: "\n").sorted() == rr.out.split(separator: "\n").sorted(), "\(flags): \(rr.out) vs \(ss.out)")
             #expect(TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false)).isEmpty)
         }
+    }
+
+    /// A listed `a/./b/f` is opened, and with --remove-source-files removed, where it is
+    /// (`src/a/b/f`), not as the name it is sent under (`src/b/f`, here another file).
+    @Test func filesFromDotSlashNamesTheRightFile() throws {
+        let t = TempDir("relative-dotslash")
+        tree(t)
+        makeFile(t.sub("src/b/f"), Array("decoy".utf8))
+        touchTree(t.sub("src"), "2024-01-02 03:04:05")
+        writeFile(t.sub("LIST"), Array("a/./b/f\na/./g\n".utf8))
+        #expect(run(["cp", "-a", "src", "src-r"], cwd: t.path).code == 0)
+        #expect(run(["cp", "-a", "src", "src-s"], cwd: t.path).code == 0)
+        let rr = run(["rsync", "-a", "--remove-source-files", "--files-from=LIST", "src-r/", "r/"], cwd: t.path)
+        let ss = run(["sy", "-a", "--remove-source-files", "--files-from=LIST", "src-s/", "s/"], cwd: t.path)
+        #expect(rr.code == 0 && ss.code == 0, "\(rr) \(ss)")
+        #expect(readFile(t.sub("s/b/f")) == Array("1".utf8) && readFile(t.sub("s/g")) == Array("2".utf8))
+        #expect(!exists(t.sub("src-s/a/b/f")) && exists(t.sub("src-s/b/f")))
+        #expect(TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false)).isEmpty)
+        // (The sources' directories changed when their files went: at different times.)
+        #expect(TreeSnapshot(t.sub("src-r"), rootTimes: false).diff(TreeSnapshot(t.sub("src-s"), rootTimes: false), ignoringDirTimes: true).isEmpty)
     }
 
     @Test func filesFromSourceNotADirectory() throws {

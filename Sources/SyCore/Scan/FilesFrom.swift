@@ -16,6 +16,14 @@ public enum FilesFrom {
         return parse(bytes, nulSeparated: nulSeparated)
     }
 
+    /// A name with `/./` becomes a source of its own for the stages that open files, given
+    /// on their command lines: such names must be UTF-8.
+    public static func checkNamedFrom(_ names: [PathBytes]) throws(SyError) {
+        for n in names where RelativeSources.dotSlash(in: n) != nil && String(validating: n, as: UTF8.self) == nil {
+            throw SyError("--files-from: a name with /./ that is not UTF-8: \(n.displayName)", status: .syntax)
+        }
+    }
+
     public static func parse(_ bytes: [UInt8], nulSeparated: Bool) -> [PathBytes] {
         var names: [PathBytes] = []
         for piece in bytes.split(separator: nulSeparated ? 0 : 0x0A, omittingEmptySubsequences: true) {

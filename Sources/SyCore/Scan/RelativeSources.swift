@@ -62,11 +62,15 @@ public final class RelativeSources {
         fromList = list != nil
         var named: [(Named?, PathBytes)] = []
         if let list, let base = args.first {
-            // (A "/./" in a listed name is not split off: the other stages find files below the
-            // one source directory.)
+            // A "/./" in a listed name names it from the directory before it, below the source
+            // (rsync: `a/./b/f` is sent as `b/f`); the other stages are given such names as
+            // sources of their own (`StageCommands.listedBases`), so they find the file too.
             for l in list {
-                var n = RelativeSources.parse(l, splitsBase: false)
-                if n != nil { n!.base = base }
+                var n = RelativeSources.parse(l)
+                if n != nil {
+                    let prefix = RelativeSources.dotSlash(in: l).map { Array(l[..<$0]) } ?? []
+                    n!.base = prefix.isEmpty ? base : PathOps.join(base, prefix)
+                }
                 named.append((n, l))
             }
         } else {

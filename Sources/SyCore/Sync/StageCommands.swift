@@ -63,8 +63,9 @@ public struct StageCommands: Sendable {
         if r.filesFrom != nil { scan += ["--files-from=-", "--from0"] }
         scan.append("--")
         scan += sourceArgs
-        // Delta and apply find files below the --files-from directory as `DIR/./NAME`.
-        let relativeArgs = r.filesFrom != nil ? sourceArgs.map { $0 + "/./" } : sourceArgs
+        // Delta and apply find files below the --files-from directory as `DIR/./NAME`, and
+        // those of a listed `a/./b` (sent as `b`) through it as a source of its own, first.
+        let relativeArgs = r.filesFrom != nil ? StageCommands.listedBases(r, sourceArgs) + sourceArgs.map { $0 + "/./" } : sourceArgs
 
         var pres: [String] = []
         if r.perms { pres.append("-p") }
@@ -242,5 +243,15 @@ public struct StageCommands: Sendable {
         if follows { remove.append("--follow-links") }
         if r.symlinks == .follow { remove.append("--copy-links") }
         self.remove = remove + ["--"] + relativeArgs
+    }
+
+    /// The --files-from names with a `/./` in them, as sources below the list's directory
+    /// (the caller has checked that they are UTF-8: `FilesFrom.checkNamedFrom`).
+    static func listedBases(_ r: SyncRequest, _ sourceArgs: [String]) -> [String] {
+        guard let list = r.filesFrom, let dir = sourceArgs.first else { return [] }
+        let prefix = dir.hasSuffix("/") ? dir : dir + "/"
+        return list.split(separator: 0).compactMap { n in
+            RelativeSources.dotSlash(in: Array(n)) == nil ? nil : prefix + String(decoding: n, as: UTF8.self)
+        }
     }
 }
