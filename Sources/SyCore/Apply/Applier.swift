@@ -658,11 +658,14 @@ public final class Applier {
         return gone
     }
 
-    /// Makes way for a new entry of another type; false (reported) if it cannot.
-    func clearWay(_ p: Plan, dir: Int32, name: PathBytes) -> Bool {
-        guard let st = try? Sys.fstatat(dir, name) else { return true }
+    /// What `clearWay` leaves at a name: nothing, or an entry the new one replaces.
+    enum Way { case free, taken }
+
+    /// Makes way for a new entry of another type; nil (reported) if it cannot.
+    func clearWay(_ p: Plan, dir: Int32, name: PathBytes) -> Way? {
+        guard let st = try? Sys.fstatat(dir, name) else { return .free }
         if st.kind == .directory {
-            if p.entry.kind == .directory { return true }
+            if p.entry.kind == .directory { return .taken }
             do { try Sys.unlinkat(dir, name, isDir: true) } catch {
                 // rsync's two lines: why the directory stays (stdout, unless the deletion just
                 // said it), then what could not be made (stderr, bare).
@@ -672,18 +675,20 @@ public final class Applier {
                     warn("delete_file: rmdir(\(p.entry.path.displayName)) failed: \(errnoText(error.code)) (\(error.code))")
                 }
                 couldNotMakeWay(p, errno: error.code)
-                return false
+                return nil
             }
             touch(PathOps.parent(p.entry.path))
         } else if p.entry.kind == .directory {
             // A file making way for a directory is backed up like a deleted one.
-            if options.backup != nil { return backup(dir: dir, name: name, path: p.entry.path, move: true) }
+            if options.backup != nil { return backup(dir: dir, name: name, path: p.entry.path, move: true) ? .free : nil }
             do { try Sys.unlinkat(dir, name, isDir: false) } catch {
                 report(SyError.sys("cannot remove", p.entry.path, error.code, status: .partial))
-                return false
+                return nil
             }
+        } else {
+            return .taken
         }
-        return true
+        return .free
     }
 
     /// rsync's error for an entry whose place a directory keeps.
@@ -736,7 +741,7 @@ public final class Applier {
 
     func createNonFile(_ p: Plan, dir: Int32, name: PathBytes) throws(SyError) {
         let e = p.entry
-        guard clearWay(p, dir: dir, name: name) else { return }
+        guard let way = clearWay(p, dir: dir, name: name) else { return }
         if e.kind == .directory {
             var isNew = true
             do { try Sys.mkdirat(dir, name, 0o700) } catch {
@@ -750,12 +755,21 @@ public final class Applier {
             openDir(p, dir: dir, name: name, isNew: isNew)
             return
         }
-        let tmp = namer.make(name)
         if e.kind == .symlink && options.keepDirlinks { madeLinks.insert(e.path) }
-        do {
+        func make(_ at: PathBytes) throws(Errno) {
             switch e.kind {
-            case .symlink: try Sys.symlinkat(e.target, dir, tmp)
-            default: try Sys.mknodat(dir, tmp, mode_t(e.kind.typeBits | defaultPerms(e)), e.rdev)
+            case .symlink: try Sys.symlinkat(e.target, dir, at)
+            default: try Sys.mknodat(dir, at, mode_t(e.kind.typeBits | defaultPerms(e)), e.rdev)
+            }
+        }
+        // Where the name is free it is made there, as rsync does; else beside it, renamed over it.
+        var tmp = name
+        do throws(Errno) {
+            if way == .free {
+                do { try make(name) } catch { guard error.code == EEXIST else { throw error }; tmp = namer.make(name); try make(tmp) }
+            } else {
+                tmp = namer.make(name)
+                try make(tmp)
             }
         } catch {
             report(SyError.sys("cannot create \(e.kind.name)", e.path, error.code, status: .partial))
@@ -765,14 +779,16 @@ public final class Applier {
         if e.kind != .symlink { applyXattrs(e, .at(dir, tmp)) }
         if e.kind != .symlink && options.perms { try? Sys.fchmodat(dir, tmp, mode_t(e.perms)) }
         try? setTimes(e, dir, tmp, mtime: options.times && !(options.omitLinkTimes && e.kind == .symlink))
-        if !backup(dir: dir, name: name, path: e.path, move: false) {
-            try? Sys.unlinkat(dir, tmp, isDir: false)
-            return
-        }
-        do { try Sys.renameat(dir, tmp, dir, name) } catch {
-            try? Sys.unlinkat(dir, tmp, isDir: false)
-            report(SyError.sys("rename failed for", e.path, error.code, status: .partial))
-            return
+        if tmp != name {
+            if !backup(dir: dir, name: name, path: e.path, move: false) {
+                try? Sys.unlinkat(dir, tmp, isDir: false)
+                return
+            }
+            do { try Sys.renameat(dir, tmp, dir, name) } catch {
+                try? Sys.unlinkat(dir, tmp, isDir: false)
+                report(SyError.sys("rename failed for", e.path, error.code, status: .partial))
+                return
+            }
         }
         touch(PathOps.parent(e.path))
         if !p.flags.contains(.referenced) { stats.created.add(e.kind) }
@@ -842,7 +858,7 @@ public final class Applier {
             report(SyError("no --link-dest directory \(p.flags.referenceIndex) for \(p.entry.path.displayName)", status: .partial))
             return
         }
-        guard clearWay(p, dir: dir, name: name) else { return }
+        guard let way = clearWay(p, dir: dir, name: name) else { return }
         let ldir: Int32
         do { ldir = try stack.fd(for: PathOps.parent(p.linkTo)) } catch {
             report(SyError.sys("cannot link to", p.linkTo, error.code, status: .partial))
@@ -858,19 +874,32 @@ public final class Applier {
         // A file held back by --delay-updates is linked where it waits (its inode goes into place).
         let heldDir = !external && delayedPaths.contains(p.linkTo) ? ((try? Sys.openDir(ldir, holdingDir)) ?? -1) : -1
         defer { if heldDir >= 0 { Sys.close(heldDir) } }
-        let tmp = namer.make(name)
-        do {
-            try Sys.linkat(heldDir >= 0 ? heldDir : ldir, PathOps.base(p.linkTo), dir, tmp)
-            // (A reference's copy replacing the destination's: rsync unlinks that without a backup.)
-            if !(external && p.flags.contains(.replace)) && !backup(dir: dir, name: name, path: p.entry.path, move: false) {
+        let from = heldDir >= 0 ? heldDir : ldir, fromName = PathOps.base(p.linkTo)
+        // Where the name is free the link is made there, as rsync does; else beside it, renamed over it.
+        var linked = false
+        if way == .free {
+            do { try Sys.linkat(from, fromName, dir, name); linked = true } catch {
+                if error.code != EEXIST {
+                    report(SyError.sys("link failed for", p.entry.path, error.code, status: .partial))
+                    return
+                }
+            }
+        }
+        if !linked {
+            let tmp = namer.make(name)
+            do {
+                try Sys.linkat(from, fromName, dir, tmp)
+                // (A reference's copy replacing the destination's: rsync unlinks that without a backup.)
+                if !(external && p.flags.contains(.replace)) && !backup(dir: dir, name: name, path: p.entry.path, move: false) {
+                    try? Sys.unlinkat(dir, tmp, isDir: false)
+                    return
+                }
+                try Sys.renameat(dir, tmp, dir, name)
+            } catch {
                 try? Sys.unlinkat(dir, tmp, isDir: false)
+                report(SyError.sys("link failed for", p.entry.path, error.code, status: .partial))
                 return
             }
-            try Sys.renameat(dir, tmp, dir, name)
-        } catch {
-            try? Sys.unlinkat(dir, tmp, isDir: false)
-            report(SyError.sys("link failed for", p.entry.path, error.code, status: .partial))
-            return
         }
         touch(PathOps.parent(p.entry.path))
         countLinkCreated(p)

@@ -62,7 +62,7 @@ extension Applier {
         let e = p.entry
         // A new file's name was free when sy-sum looked, so it is not looked at again here; a
         // directory that appeared since makes the rename fail, and the way is cleared then.
-        guard p.action == .create || clearWay(p, dir: dir, name: name) else { try receiver.discard(input); return }
+        guard p.action == .create || clearWay(p, dir: dir, name: name) != nil else { try receiver.discard(input); return }
         var basisFd: Int32 = -1, heldOld: Int32 = -1
         var oldPerms: UInt32?
         var basisSize: Int64 = 0
@@ -193,7 +193,7 @@ extension Applier {
                 do throws(Errno) {
                     do { try Sys.renameat(tdir, tmp, dir, name) } catch {
                         guard p.action == .create && [EISDIR, ENOTEMPTY, EEXIST].contains(error.code) else { throw error }
-                        guard clearWay(p, dir: dir, name: name) else { break } // reported there
+                        guard clearWay(p, dir: dir, name: name) != nil else { break } // reported there
                         try Sys.renameat(tdir, tmp, dir, name)
                     }
                 } catch {
