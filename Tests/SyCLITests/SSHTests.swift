@@ -108,6 +108,24 @@ struct SSHTests {
         }
     }
 
+    /// An address in brackets (rsync's syntax for IPv6: `[::1]:path`, `user@[::1]:path`) is
+    /// given to ssh without them; `[...]::module` is still a daemon address.
+    @Test func bracketedHostAsRsync() throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir("sshbracket")
+        makeFile(t.sub("src/f"), [4, 5, 6])
+        guard let pw = getpwuid(geteuid()) else { return }
+        let user = String(cString: pw.pointee.pw_name)
+        let push = sy(server, ["-a", t.sub("src/"), "[\(server.host)]:" + t.sub("pushed")])
+        #expect(push.code == 0 && readFile(t.sub("pushed/f")) == [4, 5, 6], "\(push)")
+        let pull = sy(server, ["-a", "\(user)@[\(server.host)]:" + t.sub("src/"), t.sub("pulled")])
+        #expect(pull.code == 0 && readFile(t.sub("pulled/f")) == [4, 5, 6], "\(pull)")
+        let r = run(["rsync", "-a", "-e", server.rsh, "\(user)@[\(server.host)]:" + t.sub("src/"), t.sub("rpulled")])
+        #expect(r.code == 0 && readFile(t.sub("rpulled/f")) == [4, 5, 6], "\(r)")
+        let daemon = run(["sy", "-a", "[::1]::module/x", t.sub("d")])
+        #expect(daemon.code == 1 && daemon.err.contains("no daemon mode") && !exists(t.sub("d")), "\(daemon)")
+    }
+
     @Test func hostToHostAndOneConnectionPerHost() throws {
         guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
         let t = sourceTree(seed: 61)
