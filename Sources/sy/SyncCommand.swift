@@ -231,7 +231,9 @@ struct SyncCommand: ParsableCommand {
         r.ignoreMissingArgs = del.ignoreMissingArgs
         r.deleteMissingArgs = del.deleteMissingArgs
         if compat.compressChoice == "none" { r.compress = false }
-        r.remoteSy = net.remoteSy
+        let program = net.rsyncPath.map(RemoteProgram.init)
+        r.remoteSy = net.remoteSy ?? program?.dir
+        r.remotePrefix = program?.prefix ?? ""
         r.bwlimit = negated.contains("bwlimit") ? 0 : net.bwlimit.flatMap(RateLimiter.parse) ?? 0
         r.verbose = negated.contains("verbose") || negated.contains("v") ? 0 : out.verbose
         r.quiet = out.quiet
@@ -445,8 +447,10 @@ struct RemoteOptions: ParsableArguments {
     var compressLevel: Int?
     @Option(name: [.customShort("e"), .customLong("rsh")], help: "Specify the remote shell to use.")
     var rsh: String?
-    @Option(name: [.customLong("remote-sy"), .customLong("rsync-path")], help: "Where the sy tools are on the remote machine.")
+    @Option(name: .customLong("remote-sy"), help: "Where the sy tools are on the remote machine.")
     var remoteSy: String?
+    @Option(name: .customLong("rsync-path"), help: "What the remote shell runs instead of rsync: `sudo rsync`, `/opt/bin/sy`, or a directory.")
+    var rsyncPath: String?
     @Option(name: .customLong("bwlimit"), help: "Limit the transfer rate (KiB/s, or with a B/K/M/G suffix).")
     var bwlimit: String?
     @Flag(name: .customShort("4"), help: "Prefer IPv4 (passed to ssh).")

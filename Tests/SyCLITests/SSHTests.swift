@@ -126,6 +126,22 @@ struct SSHTests {
         #expect(daemon.code == 1 && daemon.err.contains("no daemon mode") && !exists(t.sub("d")), "\(daemon)")
     }
 
+    /// --rsync-path is rsync's: shell text run in place of `rsync` (here a `mkdir -p` before it,
+    /// a common idiom), whose last word names the program; sy's tools are looked for beside it.
+    @Test func rsyncPathIsTheRemoteProgram() throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir("sshrsyncpath")
+        makeFile(t.sub("src/f"), [7, 8])
+        let viaProgram = run(["sy", "-a", "-e", server.rsh, "--rsync-path=mkdir -p \(t.sub("made")) && \(Tools.dir)/sy",
+                              t.sub("src/"), remote(server, t.sub("dst"))])
+        #expect(viaProgram.code == 0 && readFile(t.sub("dst/f")) == [7, 8] && exists(t.sub("made")), "\(viaProgram)")
+        let viaDir = run(["sy", "-a", "-e", server.rsh, "--rsync-path=" + Tools.dir, remote(server, t.sub("src/")), t.sub("back")])
+        #expect(viaDir.code == 0 && readFile(t.sub("back/f")) == [7, 8], "\(viaDir)")
+        // `rsync` alone is looked for on the remote PATH, where sy's tools are not here: named.
+        let missing = run(["sy", "-a", "-e", server.rsh, "--rsync-path=nice -n 1 rsync", t.sub("src/"), remote(server, t.sub("none"))])
+        #expect(missing.code != 0 && missing.err.contains("not found") && !exists(t.sub("none")), "\(missing)")
+    }
+
     @Test func hostToHostAndOneConnectionPerHost() throws {
         guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
         let t = sourceTree(seed: 61)

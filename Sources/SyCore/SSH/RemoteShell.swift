@@ -145,6 +145,7 @@ public final class RemoteShell {
     /// The remote shell's argv running `words` on `host` (quoted; with --timeout for the tools too).
     func remoteShell(_ host: String, _ words: [String]) -> [String] {
         var command = words.map(remoteWordQuote).joined(separator: " ")
+        if !request.remotePrefix.isEmpty { command = request.remotePrefix + " " + command }
         if request.timeout > 0 { command = "SY_TIMEOUT=\(request.timeout) " + command }
         // posix_spawn needs a path.
         return [findExecutable(rshWords[0])] + cipherWords(for: host) + rshWords.dropFirst() + [host, command]

@@ -111,6 +111,8 @@ public struct SyncRequest: Sendable {
     /// Extra options for the remote shell (`-4`, `-6`).
     public var sshOptions: [String] = []
     public var remoteSy: String?
+    /// Shell text the remote command starts with (from --rsync-path: `sudo`, `cd d &&`).
+    public var remotePrefix = ""
     /// `--bwlimit` in bytes per second (0: none).
     public var bwlimit = 0
 

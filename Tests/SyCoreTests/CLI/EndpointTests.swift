@@ -23,3 +23,21 @@ struct EndpointTests {
         #expect(e.host == nil && e.path == arg, "\(arg): \(String(describing: e.host))")
     }
 }
+
+/// --rsync-path: the text before the program, and the directory of sy's tools.
+struct RemoteProgramTests {
+    @Test(arguments: [
+        ("sudo rsync", "sudo", nil),
+        ("rsync", "", nil),
+        ("/usr/local/bin/rsync", "", "/usr/local/bin"),
+        ("mkdir -p /d && /opt/sy/bin/sy", "mkdir -p /d &&", "/opt/sy/bin"),
+        ("  sudo -u bob /opt/rsync  ", "sudo -u bob", "/opt"),
+        ("/opt/sy/bin", "", "/opt/sy/bin"),
+        ("/rsync", "", "/"),
+        ("/home/me/sy/", "", "/home/me/sy/"),
+    ] as [(String, String, String?)])
+    func parses(value: String, prefix: String, dir: String?) {
+        let p = RemoteProgram(value)
+        #expect(p.prefix == prefix && p.dir == dir, "\(value): \(p)")
+    }
+}
