@@ -25,6 +25,8 @@ struct SyApply: ParsableCommand {
     var dryRun = false
     @Flag(name: .customLong("inplace"), help: "Update files in place instead of through a temporary file.")
     var inplace = false
+    @Flag(name: .customLong("insecure-links"), help: "Enter the destination through symlinks of any owner (by default only root's and the running user's are followed, as rsync 3.5 does).")
+    var insecureLinks = false
     @Flag(name: .customLong("mkpath"), help: "Create missing parents of DST.")
     var mkpath = false
     @Option(name: .customLong("copy-from"), help: "A local source argument that source-range records copy from (repeatable).")
@@ -140,7 +142,8 @@ struct SyApply: ParsableCommand {
 toolMain(SyApply.self, name: "sy-apply") { cmd in
     var o = ApplyOptions()
     o.perms = cmd.preserve.p; o.times = cmd.preserve.t; o.owner = cmd.preserve.o; o.group = cmd.preserve.g
-    o.dryRun = cmd.dryRun; o.inplace = cmd.inplace; o.mkpath = cmd.mkpath
+    o.dryRun = cmd.dryRun; o.inplace = cmd.inplace; o.mkpath = cmd.mkpath; o.insecureLinks = cmd.insecureLinks
+    TrustedPath.followAnyLinks = cmd.insecureLinks
     o.copyFrom = cmd.copyFrom.isEmpty ? nil : cmd.copyFrom.map(\.pathBytes)
     o.topName = cmd.topName?.pathBytes
     o.destMayBeFile = cmd.destMayBeFile

@@ -23,6 +23,9 @@ struct SySum: ParsableCommand {
     @Flag(name: .customLong("dest-may-be-file"), help: "If the stream is one file and the destination no directory, write the file as the destination (rsync's rule for one file).")
     var destMayBeFile = false
 
+    @Flag(name: .customLong("insecure-links"), help: "Enter the destination through symlinks of any owner (by default only root's and the running user's are followed, as rsync 3.5 does).")
+    var insecureLinks = false
+
     @Flag(name: .customLong("mkpath"), help: "The destination's path may be missing: sy-apply makes it before anything else, so '.' is compared with a new directory (and with --dest-may-be-file the file's directory may be missing).")
     var mkpath = false
 
@@ -153,6 +156,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.deleteDelay = cmd.deleteDelay && !cmd.deleteAfter
     o.destMayBeFile = cmd.destMayBeFile
     o.mkpath = cmd.mkpath
+    o.insecureLinks = cmd.insecureLinks
     o.numericIds = cmd.preserve.numericIds
     o.reportUnchanged = cmd.reportUnchanged
     o.makesParents = cmd.makeParents

@@ -182,6 +182,7 @@ struct SyncCommand: ParsableCommand {
         // rsync takes any block size; below sy's smallest, the smallest (the result is the same file).
         r.blockSize = xfer.blockSize.map { max($0, SignatureLimits.minBlock) }
         r.mkpath = on(xfer.mkpath, "mkpath")
+        r.insecureLinks = xfer.insecureLinks
         r.dryRun = xfer.dryRun
         r.compress = on(net.compress || net.compressLevel != nil || compat.oldCompress, "compress", "z")
         // zstd's levels are 1-22; rsync takes any number (0: the default).
@@ -433,6 +434,8 @@ struct TransferOptions: ParsableArguments {
     var fsync = false
     @Flag(name: .customLong("mkpath"), help: "Create the destination's path component.")
     var mkpath = false
+    @Flag(name: .customLong("insecure-links"), help: "Follow symlinks of other users on the way to the destination (local side only).")
+    var insecureLinks = false
     @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Perform a trial run with no changes made.")
     var dryRun = false
     @Option(name: .customLong("timeout"), help: "Set I/O timeout in seconds (exit 30 when nothing arrives for that long).")

@@ -35,6 +35,8 @@ if let e = RsyncArgs.unsupportedOption(args) {
     exit(e.status.rawValue)
 }
 let (rest, negated) = RsyncArgs.splitNegations(RsyncArgs.lastDeleteDuringWins(args))
+// (The lists and filter files below are opened as rsync 3.5 opens an operator's paths.)
+TrustedPath.followAnyLinks = rest.contains("--insecure-links")
 let filtered: ([String], [String])
 do { filtered = try RsyncArgs.extractFilters(rest) } catch {
     ProgramName.current = "sy"

@@ -100,6 +100,47 @@ struct SafetyTests {
         #expect(!exists(t.sub("dst/stolen")))
     }
 
+    /// rsync 3.5's defence of operator paths: a symlink owned by another user on the way to the
+    /// destination, a list file or a reference directory is not followed (exit 3 for the
+    /// destination, 11 for a filter file, 1 for --files-from; a reference dir is not looked
+    /// in), unless --insecure-links. Every case against real rsync: exit code, tree, refusals.
+    @Test(.enabled(if: geteuid() == 0, "needs root to give a symlink another owner"))
+    func untrustedSymlinksInOperatorPathsAsRsync() throws {
+        let t = TempDir("untrusted")
+        for f in ["src/a", "src/b"] { makeFile(t.sub(f), Array(f.utf8)) }
+        for f in ["real/exist/a", "real/ex"] { makeFile(t.sub(f), Array("a\n".utf8)) }
+        touchTree(t.sub("src"), "2024-01-02 03:04:05")
+        try Sys.symlinkat(Array("real".utf8), Sys.atFDCWD, t.sub("link").pathBytes)
+        try Sys.symlinkat(Array("link".utf8), Sys.atFDCWD, t.sub("mine").pathBytes) // root's link to the untrusted one
+        #expect(lchown(t.sub("link"), 65534, 65534) == 0)
+        let cases: [(args: [String], dest: String, code: Int32)] = [
+            (["-a"], "link/exist/", 3),
+            (["-a"], "mine/exist/", 3),
+            (["-a"], "link/new", 3),                       // made through the link, then refused
+            (["-a", "--exclude-from=link/ex"], "plain", 11),
+            (["-a", "--files-from=link/ex"], "plain", 1),
+            (["-a", "--link-dest=../link/exist"], "plain", 0),
+            (["-a", "--insecure-links"], "link/exist/", 0),
+        ]
+        for (i, c) in cases.enumerated() {
+            for tool in ["rsync", "sy"] {
+                let dest = c.dest.replacingOccurrences(of: "new", with: "new-\(tool)-\(i)")
+                    .replacingOccurrences(of: "plain", with: "plain-\(tool)-\(i)")
+                let r = run([tool] + c.args + ["src/", dest], cwd: t.path)
+                #expect(r.code == c.code, "\(tool) \(c.args) \(dest): \(r)")
+                let refusals = r.err.split(separator: "\n").filter { $0.hasPrefix("refusing to follow a symlink owned by an untrusted user") }.count
+                #expect(c.args.contains("--insecure-links") ? refusals == 0 : refusals >= 1, "\(tool) \(c.args): \(r.err)")
+            }
+            if c.dest.hasPrefix("plain") || c.dest.contains("new") {
+                let key = c.dest.hasPrefix("plain") ? "plain" : "link/new"
+                let r = TreeSnapshot(t.sub(key + "-rsync-\(i)"), rootTimes: false), s = TreeSnapshot(t.sub(key + "-sy-\(i)"), rootTimes: false)
+                #expect(r.diff(s).isEmpty, "\(c.args): \(r.diff(s).prefix(4))")
+            }
+        }
+        // Nothing went below the link but what --insecure-links allowed: the same for both.
+        #expect(readFile(t.sub("real/exist/b")) == Array("src/b".utf8))
+    }
+
     /// -K follows the destination's own links to directories, never one the stream just made:
     /// a sender cannot send `x -> /outside` and then `x/pwned`.
     @Test func keepDirlinksNeverFollowsALinkTheStreamMade() throws {

@@ -205,9 +205,16 @@ public final class Applier {
                 return nil
             }
             try makeDestination()
+            // (rsync makes it, through the link, and refuses to enter it then.)
+            if !options.insecureLinks, let refused = TrustedPath.refusal(entering: destination, step: 2) { throw refused }
             do { rootFd = try Sys.openat(Sys.atFDCWD, destination, O_RDONLY | O_DIRECTORY) } catch {
                 throw SyError.sys("cannot open destination", destination, error.code)
             }
+        }
+        // (Entered through a symlink of another user: refused, as rsync 3.5 does.)
+        if !rootMissing, !options.insecureLinks, let refused = TrustedPath.refusal(entering: destination, step: 1) {
+            Sys.close(rootFd); rootFd = -1
+            throw refused
         }
         try openTempDir()
         closer.defers = Applier.hasRoomToSpare(rootFd)

@@ -22,6 +22,8 @@ public struct ApplyOptions: Sendable {
     public var fsync = false
     /// Create missing parent directories of the destination (`--mkpath`).
     public var mkpath = false
+    /// Follow symlinks of other users on the way to the destination (rsync's --insecure-links).
+    public var insecureLinks = false
     /// Local sources that SOURCE-RANGE records copy from (same arguments as sy-scan).
     public var copyFrom: [PathBytes]?
     public var topName: PathBytes?

@@ -118,7 +118,7 @@ public final class LogFile {
     let marker: String
 
     public init(path: String, format: String?) throws(SyError) {
-        do { fd = try Sys.openat(Sys.atFDCWD, path.pathBytes, O_WRONLY | O_CREAT | O_APPEND, 0o644) } catch {
+        do { fd = try TrustedPath.open(path.pathBytes, O_WRONLY | O_CREAT | O_APPEND, 0o644) } catch {
             throw SyError.sys("failed to open log-file", path, error.code, status: .fileIO)
         }
         self.format = format ?? "%i %n%L"

@@ -20,7 +20,7 @@ public enum RsyncArgs {
         (["-N", "--crtimes"], "creation times are not preserved"),
         (["--super", "--fake-super", "--copy-as"], "privileged attributes are copied only when running as root"),
         (["--copy-devices", "--write-devices"], "device contents are not copied"),
-        (["--munge-links", "--insecure-links", "--confine-root"], "not implemented"),
+        (["--munge-links", "--confine-root"], "not implemented"),
         (["--iconv"], "file names are copied as bytes"),
         (["--write-batch", "--only-write-batch", "--read-batch"], "batch files: compose the sy tools with pipes instead (see sy-stream(5))"),
         (["--compress-threads"], "sy has its own stream format"),
@@ -168,7 +168,7 @@ extension RsyncArgs {
         func readList(_ file: String, include: Bool) throws(SyError) {
             let bytes: [UInt8]
             do throws(Errno) {
-                let fd = file == "-" ? 0 : try Sys.openat(Sys.atFDCWD, Array(file.utf8), O_RDONLY)
+                let fd = file == "-" ? 0 : try TrustedPath.open(Array(file.utf8), O_RDONLY)
                 defer { if fd != 0 { Sys.close(fd) } }
                 bytes = try Sys.readAll(fd)
             } catch {

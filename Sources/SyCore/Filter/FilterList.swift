@@ -258,7 +258,7 @@ public struct FilterList: Sendable {
     /// Reads a merge file (`-` is standard input).
     public static func readFile(_ name: String) throws(SyError) -> [UInt8] {
         do throws(Errno) {
-            let fd = name == "-" ? 0 : try Sys.openat(Sys.atFDCWD, Array(name.utf8), O_RDONLY)
+            let fd = name == "-" ? 0 : try TrustedPath.open(Array(name.utf8), O_RDONLY)
             defer { if fd != 0 { Sys.close(fd) } }
             return try Sys.readAll(fd)
         } catch {

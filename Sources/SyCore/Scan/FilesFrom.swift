@@ -7,11 +7,12 @@ public enum FilesFrom {
     public static func read(_ file: String, nulSeparated: Bool) throws(SyError) -> [PathBytes] {
         let bytes: [UInt8]
         do throws(Errno) {
-            let fd = file == "-" ? 0 : try Sys.openat(Sys.atFDCWD, file.pathBytes, O_RDONLY)
+            let fd = file == "-" ? 0 : try TrustedPath.open(file.pathBytes, O_RDONLY)
             defer { if fd != 0 { Sys.close(fd) } }
             bytes = try Sys.readAll(fd, limit: Int.max)
         } catch {
-            throw SyError.sys("failed to open files-from file", file, error.code, status: .fileIO)
+            // (rsync's exit 1: the list is part of the command line.)
+            throw SyError.sys("failed to open files-from file", file, error.code, status: .syntax)
         }
         return parse(bytes, nulSeparated: nulSeparated)
     }

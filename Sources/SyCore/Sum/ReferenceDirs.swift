@@ -35,6 +35,9 @@ extension Summer {
         guard hasReferences else { return nil }
         var best: ReferenceMatch?
         for ref in referenceDirs {
+            // (Each look in a refused directory is refused again, as rsync's are: for files,
+            // links and devices, not for directories.)
+            if ref.refused && s.kind != .directory { warn(TrustedPath.refusal, prefixed: false) }
             guard let (dir, st) = referenceEntry(ref, s.path), st.kind == s.kind else { continue }
             var level = 1
             if referenceQuickCheck(s, dir, st) { level = sameAttributes(s, st) ? 3 : 2 }
@@ -147,7 +150,8 @@ extension Summer {
         return nil
     }
 
-    struct Reference { var stack: DirStack; var link: Bool; var index: Int }
+    /// `refused`: reached through another user's symlink (rsync 3.5 refuses each look there).
+    struct Reference { var stack: DirStack; var link: Bool; var index: Int; var refused = false }
 
     /// Whether --link-dest, --compare-dest or --copy-dest dirs were given.
     var hasReferences: Bool { !(options.linkDests.isEmpty && options.compareDests.isEmpty) }
@@ -160,6 +164,7 @@ extension Summer {
 
     /// The entry at `path` in a reference dir (its last name not followed), and its directory's fd.
     func referenceEntry(_ ref: Reference, _ path: PathBytes) -> (dir: Int32, st: FileStat)? {
+        if ref.refused { return nil }
         guard let dir = try? ref.stack.fd(for: PathOps.parent(path)), let st = try? Sys.fstatat(dir, PathOps.base(path)) else { return nil }
         return (dir, st)
     }
@@ -168,7 +173,14 @@ extension Summer {
         var refs: [Reference] = []
         let all = options.compareDests.enumerated().map { ($1, false, $0) } + options.linkDests.enumerated().map { ($1, true, $0) }
         for (path, link, index) in all {
-            guard let fd = try? Sys.openat(Sys.atFDCWD, ReferenceDirs.resolve(path, destination: destination), O_RDONLY | O_DIRECTORY) else {
+            let dir = ReferenceDirs.resolve(path, destination: destination)
+            if !options.insecureLinks, TrustedPath.untrustedLink(in: dir) != nil {
+                // (Not looked in: each look is refused, as rsync's are, and the file is sent.)
+                warn(TrustedPath.refusal, prefixed: false)
+                refs.append(Reference(stack: DirStack(rootFd: -1, followLinks: false), link: link, index: index, refused: true))
+                continue
+            }
+            guard let fd = try? Sys.openat(Sys.atFDCWD, dir, O_RDONLY | O_DIRECTORY) else {
                 warn("--\(link ? "link" : "compare")-dest arg does not exist: \(path.displayName)")
                 continue
             }

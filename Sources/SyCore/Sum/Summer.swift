@@ -153,6 +153,7 @@ public final class Summer {
     /// The merge of the whole stream with the destination's walk: writes the plans.
     func merge(destination: PathBytes) throws(SyError) {
         self.destination = destination
+        let dest0 = destination
         var walker: PrefetchWalker?
         var rootFd: Int32 = -1
         // The first entry first: a stream of named sources says their names before it.
@@ -166,6 +167,13 @@ public final class Summer {
             topNames = [target.name]
         }
         let destination = self.destination
+        let fileTarget = destination != dest0
+        // (Entered through a symlink of another user: refused, as rsync 3.5 does. A missing
+        // destination is made first, and refused then, by sy-apply.)
+        if !options.insecureLinks, (try? Sys.fstatat(Sys.atFDCWD, destination, follow: true)) != nil,
+           let refused = TrustedPath.refusal(entering: destination, step: fileTarget ? 3 : 1) {
+            throw refused
+        }
         do {
             rootFd = try Sys.openat(Sys.atFDCWD, destination, O_RDONLY | O_DIRECTORY)
             walker = PrefetchWalker(rootFd: rootFd, only: topNames, followDirLinks: options.keepDirlinks) { e in

@@ -124,6 +124,7 @@ public struct StageCommands: Sendable {
         if (r.append || r.appendVerify) && !redo { sum.append("--append-second-pass") }
         if destName != nil { sum.append("--dest-may-be-file") }
         if r.mkpath { sum.append("--mkpath") }
+        if r.insecureLinks && role != .push { sum.append("--insecure-links") }
         if r.relative && !r.impliedDirs { sum.append("--make-parents") }
         sum += ["--", destRoot]
 
@@ -153,6 +154,7 @@ public struct StageCommands: Sendable {
         if r.keepDirlinks { apply.append("-K") }
         if r.inplace { apply.append("--inplace") }
         if r.mkpath { apply.append("--mkpath") }
+        if r.insecureLinks && role != .push { apply.append("--insecure-links") }
         if r.fsync { apply.append("--fsync") }
         if r.sparse { apply.append("--sparse") }
         if r.delayUpdates && !r.inplace { apply.append("--delay-updates") }

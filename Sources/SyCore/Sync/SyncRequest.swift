@@ -61,6 +61,9 @@ public struct SyncRequest: Sendable {
     public var copyDest = false
     public var blockSize: Int?
     public var mkpath = false
+    /// rsync's --insecure-links: symlinks of other users on the way to the destination are
+    /// followed (on this machine only; a remote receiver keeps refusing them).
+    public var insecureLinks = false
     public var dryRun = false
     public var executability = false
     /// `-X` / `-A`.

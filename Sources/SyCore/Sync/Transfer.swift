@@ -50,6 +50,7 @@ public struct Transfer {
                     topName = name.displayName
                     // rsync makes the last directory of a destination, never the one a named file goes in.
                     if !r.mkpath, let problem = PathOps.fileDirectoryProblem(destRoot.pathBytes, dest: p) { throw problem }
+                    if !r.insecureLinks, let refused = TrustedPath.refusal(entering: destRoot.pathBytes, step: 3) { throw refused }
                 }
             }
         }
