@@ -102,8 +102,8 @@ struct SafetyTests {
 
     /// rsync 3.5's defence of operator paths: a symlink owned by another user on the way to the
     /// destination, a list file or a reference directory is not followed (exit 3 for the
-    /// destination, 11 for a filter file, 1 for --files-from; a reference dir is not looked
-    /// in), unless --insecure-links. Every case against real rsync: exit code, tree, refusals.
+    /// destination, 11 for a filter file, 1 for --files-from, 23 for a -T directory; a reference
+    /// dir is not looked in), unless --insecure-links. Every case against real rsync: exit code, tree, refusals.
     @Test(.enabled(if: geteuid() == 0, "needs root to give a symlink another owner"))
     func untrustedSymlinksInOperatorPathsAsRsync() throws {
         let t = TempDir("untrusted")
@@ -120,6 +120,7 @@ struct SafetyTests {
             (["-a", "--exclude-from=link/ex"], "plain", 11),
             (["-a", "--files-from=link/ex"], "plain", 1),
             (["-a", "--link-dest=../link/exist"], "plain", 0),
+            (["-a", "-T", t.sub("link/exist")], "plain", 23),      // each file's temp file refused
             (["-a", "--insecure-links"], "link/exist/", 0),
         ]
         for (i, c) in cases.enumerated() {

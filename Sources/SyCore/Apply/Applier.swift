@@ -81,6 +81,8 @@ public final class Applier {
     var createdGroup: (dir: PathBytes, gid: UInt32)?
     /// `-T`: the directory temp files are made in (-1: beside their final names).
     var tempDirFd: Int32 = -1
+    /// Why no temp file may be made in the -T directory (rsync 3.5's errno), or 0.
+    var tempDirErrno: Int32 = 0
     lazy var limiter: RateLimiter? = options.bwlimit.flatMap { $0 > 0 ? RateLimiter(bytesPerSecond: $0) : nil }
 
     public init(destination: PathBytes, options: ApplyOptions, input: StreamReader, reporter: Reporter) {
@@ -253,6 +255,16 @@ public final class Applier {
         defer { if base != rootFd && base != Sys.atFDCWD { Sys.close(base) } }
         do { tempDirFd = try Sys.openat(base, td, O_RDONLY | O_DIRECTORY) } catch {
             throw SyError("The temp-dir does not exist: \(td.displayName)", status: .syntax)
+        }
+        // No temp file is made there when the way passes another user's symlink: each file
+        // fails, as rsync 3.5's mkstemp does. (rsync 3.5 also fails every file for a `..` in
+        // DIR, with EINVAL; sy allows that, see sy(1).)
+        if !options.insecureLinks, TrustedPath.untrustedLink(in: td.first == 0x2F ? td : PathOps.join(destination, td)) != nil {
+            tempDirErrno = ELOOP
+        }
+        if tempDirErrno != 0 {
+            Sys.close(tempDirFd)
+            tempDirFd = -1
         }
     }
 

@@ -94,6 +94,18 @@ extension Applier {
         let inplace = (options.inplace || p.flags.contains(.append)) && p.action == .update && oldPerms != nil
         var outFd: Int32 = -1
         var tmp: PathBytes = []
+        if tempDirErrno != 0 && !inplace, let td = options.tempDir {
+            if tempDirErrno == ELOOP { warn(TrustedPath.refusal, prefixed: false) }
+            var shown = td
+            if td.first != 0x2F {
+                var d = destination.first == 0x2F ? destination : Array(currentDirectory().utf8) + [0x2F] + destination
+                while d.count > 1 && d.last == 0x2F { d.removeLast() }
+                shown = d + [0x2F] + td
+            }
+            report(SyError("mkstemp \"\((shown + [0x2F] + name).displayName).XXXXXX\" failed: \(errnoText(tempDirErrno))", status: .partial))
+            try receiver.discard(input)
+            return
+        }
         // Where the temp file is made: beside the file, or in the -T directory.
         var tdir = tempDirFd >= 0 && !inplace ? tempDirFd : dir
         if inplace && !backupCopy(dir: dir, name: name, path: e.path) {
