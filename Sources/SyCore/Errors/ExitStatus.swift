@@ -19,8 +19,15 @@ public enum ExitStatus: Int32, Sendable {
     case deleteLimit = 25
     case timeout = 30
     case connectTimeout = 35
+    /// The remote shell found the remote command but could not run it (rsync's RERR_CMD_RUN).
+    case commandNotRunnable = 126
+    /// The remote shell did not find the remote command (rsync's RERR_CMD_NOTFOUND).
+    case commandNotFound = 127
     /// The remote shell exited with 255 (ssh could not connect, or lost the connection): rsync's code then.
     case unexplained = 255
+    /// The status for a remote shell's exit code 126 or 127 (the command not run or not found).
+    public static func remoteCommand(_ code: Int32) -> ExitStatus { code == 126 ? .commandNotRunnable : .commandNotFound }
+
     /// Internal, between sy and sy-apply: only verification failures; sy redoes those files whole.
     case redo = 100
 

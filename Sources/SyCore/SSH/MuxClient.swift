@@ -61,7 +61,7 @@ public final class MuxConnection: @unchecked Sendable {
         let code = ssh.wait()
         lock.withLock { reaped = true }
         if code == 127 || code == 126 {
-            throw SyError(RemoteShell.notFound("sy", on: host), status: .startClient)
+            throw SyError(RemoteShell.notFound("sy", on: host), status: .remoteCommand(code))
         }
         if code == 255 || code == 0 {
             throw SyError("cannot connect to \(host): \(PathOps.base(Array(argv0.utf8)).displayName) exited with \(code)",

@@ -180,6 +180,8 @@ extension ExitStatus {
         case .deleteLimit: return "the --max-delete limit stopped deletions"
         case .timeout: return "timeout in data send/receive"
         case .connectTimeout: return "timeout waiting for daemon connection"
+        case .commandNotRunnable: return "remote command could not be run"
+        case .commandNotFound: return "remote command not found"
         case .unexplained: return "unexplained error"
         case .redo: return "files failed verification"
         }

@@ -137,7 +137,7 @@ public struct Transfer {
         for (i, code) in codes.enumerated() where (code == 127 || code == 126) && stages[i].host != nil {
             let tool = stages[i].name.split(separator: " ").first.map(String.init) ?? ""
             warn(RemoteShell.notFound(tool, on: stages[i].host!))
-            status = .startClient
+            status = .remoteCommand(code)
             stage = stages[i].name
         }
         // ssh's 255 (connection lost, or the remote command killed) explains the failure only
