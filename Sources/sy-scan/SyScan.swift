@@ -71,6 +71,8 @@ struct SyScan: ParsableCommand {
     var listIndex: ListIndexMode?
     @Option(name: .customLong("top-name"), help: "Send a single source under this name.")
     var topName: String?
+    @Flag(name: .customLong("unmunge-links"), help: "Take rsync's munged prefix (/rsyncd-munged/) off symlink targets (sy --munge-links on the sending side).")
+    var unmungeLinks = false
     @Option(name: .customLong("chmod"), help: "Change the listed permissions (rsync's --chmod syntax; repeatable).")
     var chmod: [String] = []
     @Flag(name: .customLong("names"), help: "Send user and group names so the receiver maps ids by name.")
@@ -124,6 +126,7 @@ toolMain(SyScan.self, name: "sy-scan") { cmd in
         options.dirs = true
     }
     options.chmod = cmd.chmod.compactMap(ChmodSpec.init)
+    options.unmungeLinks = cmd.unmungeLinks
     options.filters = try FilterList(parsing: cmd.filter, deleteExcluded: cmd.deleteExcluded)
     options.filters.absoluteRoot = FilterList.absolutePath(Scanner.listingDirectory(of: cmd.sources.first?.pathBytes ?? [0x2E],
                                                                                      relative: cmd.relative))

@@ -23,6 +23,9 @@ struct SySum: ParsableCommand {
     @Flag(name: .customLong("dest-may-be-file"), help: "If the stream is one file and the destination no directory, write the file as the destination (rsync's rule for one file).")
     var destMayBeFile = false
 
+    @Flag(name: .customLong("munge-links"), help: "Put rsync's munged prefix (/rsyncd-munged/) before every symlink target received (sy --munge-links in a pull).")
+    var mungeLinks = false
+
     @Flag(name: .customLong("insecure-links"), help: "Enter the destination through symlinks of any owner (by default only root's and the running user's are followed, as rsync 3.5 does).")
     var insecureLinks = false
 
@@ -157,6 +160,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.destMayBeFile = cmd.destMayBeFile
     o.mkpath = cmd.mkpath
     o.insecureLinks = cmd.insecureLinks
+    o.mungeLinks = cmd.mungeLinks
     o.numericIds = cmd.preserve.numericIds
     o.reportUnchanged = cmd.reportUnchanged
     o.makesParents = cmd.makeParents

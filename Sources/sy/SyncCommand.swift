@@ -183,6 +183,7 @@ struct SyncCommand: ParsableCommand {
         r.blockSize = xfer.blockSize.map { max($0, SignatureLimits.minBlock) }
         r.mkpath = on(xfer.mkpath, "mkpath")
         r.insecureLinks = xfer.insecureLinks
+        r.mungeLinks = xfer.mungeLinks
         r.dryRun = xfer.dryRun
         r.compress = on(net.compress || net.compressLevel != nil || compat.oldCompress, "compress", "z")
         // zstd's levels are 1-22; rsync takes any number (0: the default).
@@ -434,6 +435,8 @@ struct TransferOptions: ParsableArguments {
     var fsync = false
     @Flag(name: .customLong("mkpath"), help: "Create the destination's path component.")
     var mkpath = false
+    @Flag(name: .customLong("munge-links"), help: "Munge symlinks to make them safe & unusable (on this side only, as rsync).")
+    var mungeLinks = false
     @Flag(name: .customLong("insecure-links"), help: "Follow symlinks of other users on the way to the destination (local side only).")
     var insecureLinks = false
     @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Perform a trial run with no changes made.")

@@ -142,6 +142,40 @@ struct SSHTests {
         #expect(missing.code != 0 && missing.err.contains("not found") && !exists(t.sub("none")), "\(missing)")
     }
 
+    /// --munge-links works on one side, as rsync's: the sender takes `/rsyncd-munged/` off the
+    /// targets it sends (locally and in a push), the receiver of a pull puts it on every target
+    /// it makes, and a second pull finds nothing to do. Each against rsync: items and links.
+    @Test func mungeLinksOnOneSideAsRsync() throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir("sshmunge")
+        mkdir(t.sub("src"), 0o755)
+        for (name, target) in [("l", "/etc/passwd"), ("r", "rel"), ("m", "/rsyncd-munged/xx")] {
+            try Sys.symlinkat(Array(target.utf8), Sys.atFDCWD, t.sub("src/" + name).pathBytes)
+        }
+        touchTree(t.sub("src"), "2024-01-02 03:04:05")
+        for mode in ["local", "push", "pull", "pull"] {
+            var outs: [String] = []
+            for tool in ["rsync", "sy"] {
+                let d = t.sub("\(tool)-\(mode)")
+                let base = tool == "sy" ? ["sy", "--remote-sy", Tools.dir] : ["rsync"]
+                let args: [String]
+                switch mode {
+                case "local": args = [t.sub("src/"), d + "/"]
+                case "push": args = ["-e", server.rsh, t.sub("src/"), remote(server, d + "/")]
+                default: args = ["-e", server.rsh, remote(server, t.sub("src/")), d + "/"]
+                }
+                let r = run(base + ["-ai", "--munge-links"] + args)
+                #expect(r.code == 0, "\(tool) \(mode): \(r)")
+                outs.append(r.out.split(separator: "\n").filter { !$0.hasPrefix("created directory") }.joined(separator: "\n"))
+            }
+            #expect(outs[0] == outs[1], "\(mode): rsync \(outs[0]) sy \(outs[1])")
+            let r = TreeSnapshot(t.sub("rsync-\(mode)"), rootTimes: false), s = TreeSnapshot(t.sub("sy-\(mode)"), rootTimes: false)
+            #expect(r.diff(s).isEmpty, "\(mode): \(r.diff(s))")
+        }
+        #expect((try? Sys.readlinkat(Sys.atFDCWD, t.sub("sy-pull/l").pathBytes)) == Array("/rsyncd-munged//etc/passwd".utf8))
+        #expect((try? Sys.readlinkat(Sys.atFDCWD, t.sub("sy-local/m").pathBytes)) == Array("xx".utf8))
+    }
+
     @Test func hostToHostAndOneConnectionPerHost() throws {
         guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
         let t = sourceTree(seed: 61)

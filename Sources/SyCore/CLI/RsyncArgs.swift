@@ -20,7 +20,7 @@ public enum RsyncArgs {
         (["-N", "--crtimes"], "creation times are not preserved"),
         (["--super", "--fake-super", "--copy-as"], "privileged attributes are copied only when running as root"),
         (["--copy-devices", "--write-devices"], "device contents are not copied"),
-        (["--munge-links", "--confine-root"], "not implemented"),
+        (["--confine-root"], "not implemented"),
         (["--iconv"], "file names are copied as bytes"),
         (["--write-batch", "--only-write-batch", "--read-batch"], "batch files: compose the sy tools with pipes instead (see sy-stream(5))"),
         (["--compress-threads"], "sy has its own stream format"),

@@ -12,6 +12,8 @@ public struct ScanOptions: Sendable {
     public var topName: PathBytes?
     /// Include/exclude rules: excluded entries are not listed and excluded directories not walked.
     public var filters = FilterList()
+    /// `--munge-links` on the sending side: the munged prefix comes off symlink targets.
+    public var unmungeLinks = false
     /// `--chmod`: permission changes applied to what is listed.
     public var chmod: [ChmodSpec] = []
     /// Send user and group names (ID-NAME records) for mapping on the receiver.
@@ -181,6 +183,7 @@ public enum Scanner {
                 }
             }
             var entry = Entry(path: item.path, stat: item.stat, kind: item.kind, target: item.target)
+            if options.unmungeLinks && item.kind == .symlink { entry.target = MungedLink.unmunged(entry.target) }
             if item.kind != .symlink {
                 let original = entry.perms
                 for spec in options.chmod { entry.perms = spec.apply(entry.perms, isDirectory: item.kind == .directory, original: original) }

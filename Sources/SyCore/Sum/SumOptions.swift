@@ -45,6 +45,8 @@ public struct SumOptions: Sendable {
     public var destMayBeFile = false
     /// `--mkpath`: the directory such a file goes in need not exist yet.
     public var mkpath = false
+    /// `--munge-links` on the receiving side: symlink targets get the munged prefix.
+    public var mungeLinks = false
     /// Follow symlinks of other users on the way to the destination (rsync's --insecure-links).
     public var insecureLinks = false
     /// --delete-after/--delete-delay: extras stay until the end (a -y basis may be one).

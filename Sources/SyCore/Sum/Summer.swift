@@ -286,6 +286,7 @@ public final class Summer {
                     totals?.listed(counts)
                 }
                 if let p = skipPrefix, PathOps.isInside(e.path, p) { passed(e); continue }
+                if options.mungeLinks && e.kind == .symlink && !e.missing { e.target = MungedLink.munged(e.target) }
                 let (uid, gid) = (e.uid, e.gid)
                 idNames?.map(&e)
                 if options.userMap != nil || options.groupMap != nil { applyIdMaps(&e, uid: uid, gid: gid) }

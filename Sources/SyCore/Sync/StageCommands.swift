@@ -59,6 +59,7 @@ public struct StageCommands: Sendable {
         case .skipUnsafe: scan.append("--safe-links")
         }
         if r.relative && !r.impliedDirs { scan.append("--no-implied-dirs") }
+        if r.mungeLinks && role != .pull { scan.append("--unmunge-links") }
         // The list travels on the scan's standard input (so a remote scan gets it too).
         if r.filesFrom != nil { scan += ["--files-from=-", "--from0"] }
         scan.append("--")
@@ -125,6 +126,7 @@ public struct StageCommands: Sendable {
         if destName != nil { sum.append("--dest-may-be-file") }
         if r.mkpath { sum.append("--mkpath") }
         if r.insecureLinks && role != .push { sum.append("--insecure-links") }
+        if r.mungeLinks && role == .pull { sum.append("--munge-links") }
         if r.relative && !r.impliedDirs { sum.append("--make-parents") }
         sum += ["--", destRoot]
 

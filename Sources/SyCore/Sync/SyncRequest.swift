@@ -64,6 +64,9 @@ public struct SyncRequest: Sendable {
     /// rsync's --insecure-links: symlinks of other users on the way to the destination are
     /// followed (on this machine only; a remote receiver keeps refusing them).
     public var insecureLinks = false
+    /// rsync's --munge-links: the sending side here takes the munged prefix off symlink
+    /// targets; a receiving side here (a pull) puts it on.
+    public var mungeLinks = false
     public var dryRun = false
     public var executability = false
     /// `-X` / `-A`.
