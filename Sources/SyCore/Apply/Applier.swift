@@ -81,8 +81,8 @@ public final class Applier {
     var createdGroup: (dir: PathBytes, gid: UInt32)?
     /// `-T`: the directory temp files are made in (-1: beside their final names).
     var tempDirFd: Int32 = -1
-    /// Why no temp file may be made in the -T directory (rsync 3.5's errno), or 0.
-    var tempDirErrno: Int32 = 0
+    /// The -T directory is reached through another user's symlink: no temp file goes there.
+    var tempDirRefused = false
     lazy var limiter: RateLimiter? = options.bwlimit.flatMap { $0 > 0 ? RateLimiter(bytesPerSecond: $0) : nil }
 
     public init(destination: PathBytes, options: ApplyOptions, input: StreamReader, reporter: Reporter) {
@@ -260,11 +260,9 @@ public final class Applier {
         // fails, as rsync 3.5's mkstemp does. (rsync 3.5 also fails every file for a `..` in
         // DIR, with EINVAL; sy allows that, see sy(1).)
         if !options.insecureLinks, TrustedPath.untrustedLink(in: td.first == 0x2F ? td : PathOps.join(destination, td)) != nil {
-            tempDirErrno = ELOOP
-        }
-        if tempDirErrno != 0 {
             Sys.close(tempDirFd)
             tempDirFd = -1
+            tempDirRefused = true
         }
     }
 

@@ -94,15 +94,12 @@ extension Applier {
         let inplace = (options.inplace || p.flags.contains(.append)) && p.action == .update && oldPerms != nil
         var outFd: Int32 = -1
         var tmp: PathBytes = []
-        if tempDirErrno != 0 && !inplace, let td = options.tempDir {
-            if tempDirErrno == ELOOP { warn(TrustedPath.refusal, prefixed: false) }
-            var shown = td
-            if td.first != 0x2F {
-                var d = destination.first == 0x2F ? destination : Array(currentDirectory().utf8) + [0x2F] + destination
-                while d.count > 1 && d.last == 0x2F { d.removeLast() }
-                shown = d + [0x2F] + td
-            }
-            report(SyError("mkstemp \"\((shown + [0x2F] + name).displayName).XXXXXX\" failed: \(errnoText(tempDirErrno))", status: .partial))
+        if tempDirRefused && !inplace, let td = options.tempDir {
+            warn(TrustedPath.refusal, prefixed: false)
+            var root = destination
+            while root.count > 1 && root.last == 0x2F { root.removeLast() }
+            let inDir = td.first == 0x2F ? td : root + [0x2F] + td
+            report(SyError("mkstemp \"\(PathOps.shownAbsolute(inDir + [0x2F] + name)).XXXXXX\" failed: \(errnoText(ELOOP))", status: .partial))
             try receiver.discard(input)
             return
         }

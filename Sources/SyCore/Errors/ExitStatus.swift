@@ -25,8 +25,15 @@ public enum ExitStatus: Int32, Sendable {
     case commandNotFound = 127
     /// The remote shell exited with 255 (ssh could not connect, or lost the connection): rsync's code then.
     case unexplained = 255
-    /// The status for a remote shell's exit code 126 or 127 (the command not run or not found).
-    public static func remoteCommand(_ code: Int32) -> ExitStatus { code == 126 ? .commandNotRunnable : .commandNotFound }
+    /// The status for a remote shell's exit code 126 or 127 (the command not run or not
+    /// found); nil for any other code.
+    public static func remoteCommand(_ code: Int32) -> ExitStatus? {
+        switch code {
+        case 126: return .commandNotRunnable
+        case 127: return .commandNotFound
+        default: return nil
+        }
+    }
 
     /// Internal, between sy and sy-apply: only verification failures; sy redoes those files whole.
     case redo = 100

@@ -50,11 +50,15 @@ public enum PathOps {
         do {
             if try Sys.fstatat(Sys.atFDCWD, dir, follow: true).kind == .directory { return nil }
         } catch { code = error.code }
-        func absolute(_ p: PathBytes) -> String { p.first == 0x2F ? p.displayName : currentDirectory() + "/" + p.displayName }
         if code == ENOTDIR {
-            return SyError("ERROR: cannot stat destination \"\(absolute(dest))\": \(errnoText(ENOTDIR))", status: .fileSelect)
+            return SyError("ERROR: cannot stat destination \"\(shownAbsolute(dest))\": \(errnoText(ENOTDIR))", status: .fileSelect)
         }
-        return SyError("change_dir#3 \"\(absolute(dir))\" failed: \(errnoText(code))", status: .fileSelect)
+        return SyError("change_dir#3 \"\(shownAbsolute(dir))\" failed: \(errnoText(code))", status: .fileSelect)
+    }
+
+    /// `p` as rsync names a path in its errors: from the working directory if relative.
+    public static func shownAbsolute(_ p: PathBytes) -> String {
+        p.first == 0x2F ? p.displayName : currentDirectory() + "/" + p.displayName
     }
 
     /// The parent of a relative path (`.` for a top-level name).

@@ -40,16 +40,7 @@ public enum TrustedPath {
     public static func refusal(entering dir: PathBytes, step: Int) -> SyError? {
         guard untrustedLink(in: dir) != nil else { return nil }
         warn(refusal, prefixed: false)
-        let shown = dir.first == 0x2F ? dir.displayName : currentDirectory() + "/" + dir.displayName
-        return SyError("change_dir#\(step) \"\(shown)\" failed: \(errnoText(ELOOP))", status: .fileSelect)
-    }
-
-    /// The errno rsync gives for a file opened through an untrusted link (after the refusal
-    /// line), or nil if the way is trusted.
-    public static func refusedOpen(_ file: PathBytes) -> Int32? {
-        guard untrustedLink(in: file) != nil else { return nil }
-        warn(refusal, prefixed: false)
-        return ELOOP
+        return SyError("change_dir#\(step) \"\(PathOps.shownAbsolute(dir))\" failed: \(errnoText(ELOOP))", status: .fileSelect)
     }
 
     /// `--insecure-links` was given: operator paths are used as they are.
@@ -58,7 +49,10 @@ public enum TrustedPath {
     /// Opens an operator's file (a list, a filter file, a log): refused with ELOOP, after the
     /// refusal line, where the way to it passes another user's symlink.
     public static func open(_ file: PathBytes, _ flags: Int32, _ mode: mode_t = 0) throws(Errno) -> Int32 {
-        if !followAnyLinks, refusedOpen(file) != nil { throw Errno(ELOOP) }
+        if !followAnyLinks, untrustedLink(in: file) != nil {
+            warn(refusal, prefixed: false)
+            throw Errno(ELOOP)
+        }
         return try Sys.openat(Sys.atFDCWD, file, flags, mode)
     }
 

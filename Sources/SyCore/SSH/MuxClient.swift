@@ -60,8 +60,8 @@ public final class MuxConnection: @unchecked Sendable {
         writer.close(); Glibc.close(fromRemote)
         let code = ssh.wait()
         lock.withLock { reaped = true }
-        if code == 127 || code == 126 {
-            throw SyError(RemoteShell.notFound("sy", on: host), status: .remoteCommand(code))
+        if let missing = ExitStatus.remoteCommand(code) {
+            throw SyError(RemoteShell.notFound("sy", on: host), status: missing)
         }
         if code == 255 || code == 0 {
             throw SyError("cannot connect to \(host): \(PathOps.base(Array(argv0.utf8)).displayName) exited with \(code)",

@@ -153,12 +153,13 @@ public final class Summer {
     /// The merge of the whole stream with the destination's walk: writes the plans.
     func merge(destination: PathBytes) throws(SyError) {
         self.destination = destination
-        let dest0 = destination
         var walker: PrefetchWalker?
         var rootFd: Int32 = -1
         // The first entry first: a stream of named sources says their names before it.
         var src = try nextSource()
+        var fileTarget = false
         if options.destMayBeFile, let s = src, let target = PathOps.fileTarget(destination, for: s, topNames: topNames) {
+            fileTarget = true
             // One file sent to a path that is no directory: that path names it (rsync's rule),
             // in a directory that must exist (rsync makes a destination's last directory only).
             if !options.mkpath, let problem = PathOps.fileDirectoryProblem(target.dir, dest: destination) { throw problem }
@@ -167,7 +168,6 @@ public final class Summer {
             topNames = [target.name]
         }
         let destination = self.destination
-        let fileTarget = destination != dest0
         // (Entered through a symlink of another user: refused, as rsync 3.5 does. A missing
         // destination is made first, and refused then, by sy-apply.)
         if !options.insecureLinks, (try? Sys.fstatat(Sys.atFDCWD, destination, follow: true)) != nil,

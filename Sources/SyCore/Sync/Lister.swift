@@ -92,7 +92,7 @@ extension Transfer {
         close(pipe.read)
         let code = child.wait()
         if code == 255, let h = src.host { throw SyError("cannot connect to \(h), or the connection was lost", status: .unexplained) }
-        if code == 127 || code == 126, let h = src.host { throw SyError(RemoteShell.notFound("sy-scan", on: h), status: .remoteCommand(code)) }
+        if let missing = ExitStatus.remoteCommand(code), let h = src.host { throw SyError(RemoteShell.notFound("sy-scan", on: h), status: missing) }
         if let e = listError, code == 0 { throw e }
         if listError == nil && !request.quiet && !request.json {
             st.listNanos = wallNanos() - start

@@ -134,10 +134,11 @@ public struct Transfer {
             status = status.merged(with: try removeSources(done, cmds: cmds, remote: remote, srcHost: srcHost))
         }
         // Name what is missing or incompatible on a remote host.
-        for (i, code) in codes.enumerated() where (code == 127 || code == 126) && stages[i].host != nil {
+        for (i, code) in codes.enumerated() {
+            guard let missing = ExitStatus.remoteCommand(code), let host = stages[i].host else { continue }
             let tool = stages[i].name.split(separator: " ").first.map(String.init) ?? ""
-            warn(RemoteShell.notFound(tool, on: stages[i].host!))
-            status = .remoteCommand(code)
+            warn(RemoteShell.notFound(tool, on: host))
+            status = missing
             stage = stages[i].name
         }
         // ssh's 255 (connection lost, or the remote command killed) explains the failure only
