@@ -56,4 +56,63 @@ struct SnapshotTests {
         #expect(!exists(t.sub("out/same")) && exists(t.sub("out/diff")))
         #expect(TreeSnapshot(t.sub("rout")).diff(TreeSnapshot(t.sub("out")), ignoringDirTimes: true).isEmpty)
     }
+
+    /// Without -p a new file built against a basis takes that basis's permissions in rsync: a
+    /// reference dir's file that fails the quick check, or kept partial data (--partial-dir, even
+    /// where the file exists, and with -W where the data is not used). Modes, trees and the
+    /// matched data (the reference used as the delta's basis) against rsync's. With -y a file a delta
+    /// updates is no basis for the files after it (g for h here), as in rsync.
+    @Test(arguments: ["--compare-dest=../ref", "--copy-dest=../ref", "--link-dest=../ref", "--no-W --compare-dest=../ref",
+                      "-E --link-dest=../ref", "--partial-dir=.p", "--no-W --partial-dir=.p", "--no-W -y --partial-dir=.p"])
+    func newFileTakesItsBasisPermissionsAsRsync(options: String) throws {
+        let t = TempDir("snap")
+        let data = (0..<120_000).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 13) }
+        for side in ["r", "s"] {
+            let src = t.sub(side + "/src"), ref = t.sub(side + "/ref"), dst = t.sub(side + "/dst")
+            mkdir(t.sub(side), 0o755); mkdir(src, 0o755); mkdir(ref, 0o755); mkdir(dst, 0o755); mkdir(dst + "/.p", 0o755)
+            #expect(writeFile(src + "/f", data, mode: 0o755))
+            #expect(writeFile(ref + "/f", Array(data[..<90_000]), mode: 0o700))
+            #expect(writeFile(src + "/g", [1, 2, 3], mode: 0o644))
+            #expect(writeFile(dst + "/.p/g", [1], mode: 0o600))
+            #expect(writeFile(dst + "/g", [9], mode: 0o640))
+            #expect(writeFile(src + "/h", Array(data[..<5_000]), mode: 0o644))
+            #expect(writeFile(dst + "/h.old", Array(data[..<4_000]), mode: 0o604))
+        }
+        #expect(system(script: "find \(shellQuote(t.path)) -type f -exec touch -d '2024-05-01 10:00' {} +") == 0)
+        let args = options.split(separator: " ").map(String.init)
+        let r = run(["rsync", "-rt", "--stats"] + args + [t.sub("r/src") + "/", t.sub("r/dst") + "/"])
+        let s = run(["sy", "-rt", "--stats"] + args + [t.sub("s/src") + "/", t.sub("s/dst") + "/"])
+        #expect(r.code == 0 && s.code == 0, "\(r)\n\(s)")
+        for name in ["f", "g", "h"] {
+            let a = lstat(t.sub("r/dst/" + name)), b = lstat(t.sub("s/dst/" + name))
+            #expect(a != nil && a?.perms == b?.perms, "\(name): rsync \(String(a?.perms ?? 0, radix: 8)), sy \(String(b?.perms ?? 0, radix: 8))")
+        }
+        #expect(TreeSnapshot(t.sub("r/dst")).diff(TreeSnapshot(t.sub("s/dst")), ignoringDirTimes: true).isEmpty)
+        let matched = { (out: String) in out.split(separator: "\n").first { $0.hasPrefix("Matched data:") } ?? "" }
+        if options.contains("--no-W") && options.contains("dest") {
+            #expect(matched(r.out) != "Matched data: 0 bytes" && matched(s.out) != "Matched data: 0 bytes", "\(r.out)\n\(s.out)")
+        }
+    }
+
+    /// -H --ignore-existing: a member of a hard-linked group that the destination has stays as it
+    /// is, even where the new member before it is linked or copied from a reference dir (sy
+    /// linked it to that member, backup and all).
+    @Test(arguments: ["", "--link-dest=../ref", "--copy-dest=../ref", "-b --link-dest=../ref"])
+    func ignoreExistingLeavesAnExistingLinkMemberAsRsync(options: String) throws {
+        let t = TempDir("snap")
+        for side in ["r", "s"] {
+            let base = t.sub(side)
+            for d in ["", "/src", "/ref", "/dst"] { mkdir(base + d, 0o755) }
+            #expect(writeFile(base + "/src/a", Array("hello\n".utf8)))
+            #expect(link(base + "/src/a", base + "/src/b") == 0)
+            #expect(system(script: "touch -d 2020-01-01 \(shellQuote(base))/src/a && cp -p \(shellQuote(base))/src/a \(shellQuote(base))/ref/a && cp -p \(shellQuote(base))/src/a \(shellQuote(base))/dst/b") == 0)
+        }
+        let args = ["-rtH", "-i", "--ignore-existing"] + options.split(separator: " ").map(String.init)
+        let r = run(["rsync"] + args + [t.sub("r/src") + "/", t.sub("r/dst") + "/"])
+        let s = run(["sy"] + args + [t.sub("s/src") + "/", t.sub("s/dst") + "/"])
+        #expect(r.code == 0 && s.code == 0, "\(r)\n\(s)")
+        #expect(s.out == r.out)
+        #expect(lstat(t.sub("s/dst/b"))?.nlink == 1 && lstat(t.sub("r/dst/b"))?.nlink == 1)
+        #expect(TreeSnapshot(t.sub("r/dst")).diff(TreeSnapshot(t.sub("s/dst")), ignoringDirTimes: true).isEmpty)
+    }
 }

@@ -82,10 +82,19 @@ extension Applier {
             if let st = try? Sys.fstatat(dir, p.linkTo), st.kind == .file { oldPerms = st.perms }
             if p.signature != nil && basisFd < 0 { basisFd = (try? Sys.openat(dir, p.linkTo, O_RDONLY | O_NOFOLLOW)) ?? -1 }
         }
+        if p.flags.contains(.referenceBasis), let stack = referenceStack(p.flags.referenceIndex),
+           let rdir = try? stack.fd(for: PathOps.parent(e.path)) {
+            // A reference dir's file (rsync's basis dir): its permissions too, as with -y.
+            if let st = try? Sys.fstatat(rdir, name), st.kind == .file { oldPerms = st.perms }
+            if p.signature != nil && basisFd < 0 { basisFd = (try? Sys.openat(rdir, name, O_RDONLY | O_NOFOLLOW)) ?? -1 }
+        }
         if p.flags.contains(.partialBasis), let pd = options.partialDir, basisFd < 0,
            let pdir = try? Sys.openDir(dir, pd) {
             basisFd = (try? Sys.openat(pdir, name, O_RDONLY | O_NOFOLLOW)) ?? -1
             Sys.close(pdir)
+            // Kept partial data is the basis even where the file exists (or the data is not
+            // used, -W): rsync gives the file its permissions.
+            if basisFd >= 0, let st = try? Sys.fstat(basisFd), st.kind == .file { oldPerms = st.perms }
         }
         defer {
             if basisFd >= 0 { closer.close(basisFd, size: basisSize) }

@@ -85,10 +85,14 @@ public struct ItemFlags: OptionSet, Sendable, Hashable {
     /// rsync's touch_up_dirs: a non-directory left where the source has a directory
     /// (--ignore-existing) gets the directory's time, not following a symlink, unlisted.
     public static let retouch = ItemFlags(rawValue: 1 << 26)
+    /// A new file built against the same path in reference directory `referenceIndex`
+    /// (rsync's basis from --compare/--copy/--link-dest, one that fails the quick check): the
+    /// signature, if any, describes that file, and without -p the new file takes its permissions.
+    public static let referenceBasis = ItemFlags(rawValue: 1 << 27)
     /// The flags an item string shows (rsync's significant item flags).
     public static let itemized: ItemFlags = [.checksum, .value, .size, .time, .timeNow, .perms, .owner, .group, .atime, .acl, .xattrs]
 
-    /// The `--link-dest` directory a `.linkDest` plan refers to (bits 16-20).
+    /// The reference directory a `.linkDest` or `.referenceBasis` plan refers to (bits 16-20).
     public var referenceIndex: Int { Int((rawValue >> 16) & 31) }
 
     public static func reference(_ i: Int) -> ItemFlags { ItemFlags(rawValue: UInt32(i & 31) << 16) }
@@ -99,6 +103,7 @@ public struct ItemFlags: OptionSet, Sendable, Hashable {
         (.append, "append"), (.appendVerify, "append-verify"), (.xattrs, "xattrs"), (.acl, "acl"), (.fuzzyBasis, "fuzzy-basis"),
         (.outOfTurn, "out-of-turn"), (.atime, "atime"), (.referenced, "referenced"),
         (.localCopy, "local-copy"), (.referencedLink, "referenced-link"), (.retouch, "retouch"),
+        (.referenceBasis, "reference-basis"),
     ]
 
     public var names: [String] { ItemFlags.names.filter { contains($0.0) }.map(\.1) }

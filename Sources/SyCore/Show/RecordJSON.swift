@@ -50,7 +50,7 @@ public enum RecordJSON {
             f.append(("flags", .array(p.flags.names.map { .string($0) })))
             f += entryFields(p.entry)
             if !p.linkTo.isEmpty { f.append(bytesField("link_to", p.linkTo)) }
-            if p.flags.contains(.linkDest) { f.append(("reference", num(p.flags.referenceIndex))) }
+            if !p.flags.isDisjoint(with: [.linkDest, .referenceBasis]) { f.append(("reference", num(p.flags.referenceIndex))) }
             if p.flags.contains(.append) { f.append(("append_from", num(p.appendFrom))) }
             if let s = p.signature {
                 f.append(("signature", .object([("block_size", num(s.blockSize)), ("strong_length", num(s.strongLength)),

@@ -12,7 +12,8 @@ struct FuzzyBasis {
     private var gone: Set<PathBytes> = []
     static let unit: UInt32 = 1 << 16
 
-    /// `path` is deleted before the files of its directory: it is no candidate.
+    /// `path` is deleted before the files of its directory, or updated by a delta: it is no
+    /// candidate (for the files after it, in rsync's case).
     mutating func forget(_ path: PathBytes) {
         let parent = PathOps.parent(path)
         if goneDir != parent { goneDir = parent; gone = [] }

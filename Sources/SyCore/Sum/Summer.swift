@@ -464,8 +464,7 @@ public final class Summer {
         if s.kind == .file, let m = match, appendTakesBasis(s, basisSize: m.st.size) { return }
         markReferenced(&plan, match)
         if s.kind == .file && options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)]?.sent = true }
-        let fuzzySent = s.kind == .file && options.fuzzy ? try emitFuzzy(plan) : false
-        if !fuzzySent { try emitResumable(plan) }
+        try emitNew(plan, match)
         try placeHeldMembers(of: s)
     }
 
@@ -529,15 +528,21 @@ public final class Summer {
         try BlockSigner.emitBlocks(fd: fd, info: sig, out: out)
     }
 
-    /// Emits a file plan, resuming from kept partial data when there is some.
-    func emitResumable(_ plan: Plan) throws(SyError) {
-        if try !emitFromPartial(plan) { try emit(plan) }
+    /// Emits the plan of an entry the destination lacks with its basis, as rsync's generator
+    /// picks one: kept partial data, else a reference dir's file, else a similar file (-y).
+    func emitNew(_ plan: Plan, _ match: ReferenceMatch?) throws(SyError) {
+        if plan.entry.kind != .file { try emit(plan); return }
+        if try emitFromPartial(plan) { return }
+        if try emitAgainstReference(plan, match) { return }
+        if options.fuzzy, try emitFuzzy(plan) { return }
+        try emit(plan)
     }
 
     /// With --partial: when an interrupted run kept data for this file, emits the plan with
-    /// that data as the basis of the delta (whole, if it is empty) and returns true.
+    /// that data as the basis of the delta (whole, if it is empty or with -W: rsync still takes
+    /// its permissions for the file) and returns true.
     func emitFromPartial(_ plan: Plan) throws(SyError) -> Bool {
-        guard let pd = options.partialDir, plan.entry.kind == .file, !options.wholeFile, !options.dryRun,
+        guard let pd = options.partialDir, plan.entry.kind == .file, !options.dryRun,
               let opener = basisOpener else { return false }
         let fd: Int32
         if pd.first == 0x2F {
@@ -552,9 +557,27 @@ public final class Summer {
         defer { Sys.close(fd) }
         var p = plan
         p.signature = nil
-        guard let st = try? Sys.fstat(fd), st.kind == .file, st.size > 0 else { try emit(p); return true }
+        guard let st = try? Sys.fstat(fd), st.kind == .file else { try emit(p); return true }
         p.flags.insert(.partialBasis)
-        try emitSigned(p, basisFd: fd, basisSize: st.size)
+        if options.wholeFile || st.size == 0 { try emit(p) } else { try emitSigned(p, basisFd: fd, basisSize: st.size) }
+        return true
+    }
+
+    /// rsync's basis from the reference dirs: a new file whose best match there is a file
+    /// failing the quick check is built against it (its signature sent, unless -W) and, without
+    /// -p, takes its permissions. Returns false (nothing emitted) for any other match.
+    func emitAgainstReference(_ plan: Plan, _ match: ReferenceMatch?) throws(SyError) -> Bool {
+        guard plan.entry.kind == .file, let m = match, m.level == 1, m.st.kind == .file else { return false }
+        var p = plan
+        p.flags.formUnion([.referenceBasis, .reference(m.ref.index)])
+        let base = PathOps.base(p.entry.path)
+        guard !options.wholeFile, !options.dryRun, let (dir, _) = referenceEntry(m.ref, p.entry.path),
+              let fd = try? Sys.openat(dir, base, O_RDONLY | O_NOFOLLOW) else {
+            try emit(p)
+            return true
+        }
+        defer { Sys.close(fd) }
+        try emitSigned(p, basisFd: fd, basisSize: m.st.size)
         return true
     }
 
@@ -760,15 +783,17 @@ public final class Summer {
             if leaders[key]?.skipped == false { try placeHeldMembers(of: s) }
             return
         }
+        // (--ignore-existing first, as rsync's generator: a member of a hard-linked group that
+        // exists stays as it is, even where its leader came from a --link-dest directory.)
+        if options.ignoreExisting && s.kind != .directory {
+            noteSkippedMember(s)
+            return
+        }
         if options.hardLinks && s.isLinkCandidate {
             if let plan = linkFollower(s, dest: d) {
                 if plan.action != .unchanged || options.reportUnchanged { try emit(plan) }
                 return
             }
-        }
-        if options.ignoreExisting && s.kind != .directory {
-            noteSkippedMember(s)
-            return
         }
         if sizeExcluded(s) { return }
         var attrs = attrFlags(s, d.stat)
@@ -847,6 +872,8 @@ public final class Summer {
 
     /// Emits a plan; for one with a signature, the basis's BLOCKS records follow.
     func emitWithSignature(_ plan: Plan, basis d: WalkItem) throws(SyError) {
+        // A file updated by a delta is no -y basis for later files (rsync's FLAG_FILE_SENT).
+        if plan.action == .update && options.fuzzy && !options.wholeFile && !options.dryRun { fuzzy.forget(plan.entry.path) }
         if plan.action == .update, try emitFromPartial(plan) { return }
         guard let sig = plan.signature else { try emit(plan); return }
         let fd: Int32
@@ -905,7 +932,7 @@ public final class Summer {
         }
         var plan = Plan(action: .create, flags: [.replace], entry: s)
         markReferenced(&plan, match)
-        try emit(plan)
+        try emitNew(plan, match)
         try placeHeldMembers(of: s)
     }
 
