@@ -29,6 +29,9 @@ if args.contains("-V") {
     print(versionString("sy"))
     exit(0)
 }
+// --super asks the receiver to do what root does: running as root, sy does that already
+// (locally; a remote receiver does what its own user may).
+if geteuid() == 0 { args = RsyncArgs.removing("--super", from: args) }
 if let e = RsyncArgs.unsupportedOption(args) {
     ProgramName.current = "sy"
     warn(e.message)

@@ -1150,6 +1150,14 @@ struct EverydayOptionsTests {
             let r = run(["sy"] + args + ["src/", "x/"], cwd: t.path)
             #expect(r.code == 1 && r.err.contains(text) && !exists(t.sub("x")), "\(args): \(r)")
         }
+        // --super: run as root, what sy does anyway (rsync's as well); otherwise refused.
+        let su = run(["sy", "-a", "--super", "src/", "su/"], cwd: t.path)
+        if geteuid() == 0 {
+            #expect(su.code == 0 && run(["rsync", "-a", "--super", "src/", "rsu/"], cwd: t.path).code == 0, "\(su)")
+            #expect(TreeSnapshot(t.sub("rsu")).diff(TreeSnapshot(t.sub("su"))).isEmpty)
+        } else {
+            #expect(su.code == 1 && su.err.contains("--super: unknown option (not supported") && !exists(t.sub("su")), "\(su)")
+        }
     }
 }
 

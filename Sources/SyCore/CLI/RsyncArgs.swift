@@ -18,7 +18,7 @@ public enum RsyncArgs {
     /// than being accepted without effect.
     static let unsupported: [(names: [String], why: String)] = [
         (["-N", "--crtimes"], "creation times are not preserved"),
-        (["--super", "--fake-super", "--copy-as"], "privileged attributes are copied only when running as root"),
+        (["--super", "--fake-super", "--copy-as"], "privileged attributes are copied only when running as root (there --super is accepted: it changes nothing)"),
         (["--copy-devices", "--write-devices"], "device contents are not copied"),
         (["--confine-root"], "not implemented"),
         (["--iconv"], "file names are copied as bytes"),
@@ -46,6 +46,12 @@ public enum RsyncArgs {
             }
         }
         return nil
+    }
+
+    /// `args` without the option `name` (before a `--`).
+    public static func removing(_ name: String, from args: [String]) -> [String] {
+        let end = args.firstIndex(of: "--") ?? args.count
+        return args.enumerated().filter { i, a in i >= end || a != name }.map(\.element)
     }
 
     /// rsync's --del/--delete-during and --delete-delay set one variable: the last one given
