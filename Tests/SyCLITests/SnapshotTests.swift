@@ -61,7 +61,8 @@ struct SnapshotTests {
     /// reference dir's file that fails the quick check, or kept partial data (--partial-dir, even
     /// where the file exists, and with -W where the data is not used). Modes, trees and the
     /// matched data (the reference used as the delta's basis) against rsync's. With -y a file a delta
-    /// updates is no basis for the files after it (g for h here), as in rsync.
+    /// updates is no basis for the files after it (g for h here), as in rsync, unless it was
+    /// updated before the directory's first look for one (e for e2: rsync lists it then).
     @Test(arguments: ["--compare-dest=../ref", "--copy-dest=../ref", "--link-dest=../ref", "--no-W --compare-dest=../ref",
                       "-E --link-dest=../ref", "--partial-dir=.p", "--no-W --partial-dir=.p", "--no-W -y --partial-dir=.p"])
     func newFileTakesItsBasisPermissionsAsRsync(options: String) throws {
@@ -77,13 +78,16 @@ struct SnapshotTests {
             #expect(writeFile(dst + "/g", [9], mode: 0o640))
             #expect(writeFile(src + "/h", Array(data[..<5_000]), mode: 0o644))
             #expect(writeFile(dst + "/h.old", Array(data[..<4_000]), mode: 0o604))
+            #expect(writeFile(src + "/e", Array(data[..<3_000]), mode: 0o644))
+            #expect(writeFile(dst + "/e", Array(data[..<2_000]), mode: 0o600))
+            #expect(writeFile(src + "/e2", Array(data[..<2_500]), mode: 0o644))
         }
         #expect(system(script: "find \(shellQuote(t.path)) -type f -exec touch -d '2024-05-01 10:00' {} +") == 0)
         let args = options.split(separator: " ").map(String.init)
         let r = run(["rsync", "-rt", "--stats"] + args + [t.sub("r/src") + "/", t.sub("r/dst") + "/"])
         let s = run(["sy", "-rt", "--stats"] + args + [t.sub("s/src") + "/", t.sub("s/dst") + "/"])
         #expect(r.code == 0 && s.code == 0, "\(r)\n\(s)")
-        for name in ["f", "g", "h"] {
+        for name in ["e", "e2", "f", "g", "h"] {
             let a = lstat(t.sub("r/dst/" + name)), b = lstat(t.sub("s/dst/" + name))
             #expect(a != nil && a?.perms == b?.perms, "\(name): rsync \(String(a?.perms ?? 0, radix: 8)), sy \(String(b?.perms ?? 0, radix: 8))")
         }

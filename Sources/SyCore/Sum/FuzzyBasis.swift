@@ -12,13 +12,20 @@ struct FuzzyBasis {
     private var gone: Set<PathBytes> = []
     static let unit: UInt32 = 1 << 16
 
-    /// `path` is deleted before the files of its directory, or updated by a delta: it is no
-    /// candidate (for the files after it, in rsync's case).
+    /// `path` is deleted before the files of its directory: it is no candidate.
     mutating func forget(_ path: PathBytes) {
         let parent = PathOps.parent(path)
         if goneDir != parent { goneDir = parent; gone = [] }
         gone.insert(PathOps.base(path))
         if dir == parent { files.removeAll { $0.name == PathOps.base(path) } }
+    }
+
+    /// `path` is updated by a delta: no candidate for the files after it, once its directory is
+    /// listed (rsync's FLAG_FILE_SENT marks only a list already made; it lists on first use).
+    mutating func updating(_ path: PathBytes) {
+        guard dir == PathOps.parent(path) else { return }
+        let name = PathOps.base(path)
+        files.removeAll { $0.name == name }
     }
 
     /// The basis name for `s` in its directory (listed once per directory), or nil.

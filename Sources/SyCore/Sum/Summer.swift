@@ -873,7 +873,7 @@ public final class Summer {
     /// Emits a plan; for one with a signature, the basis's BLOCKS records follow.
     func emitWithSignature(_ plan: Plan, basis d: WalkItem) throws(SyError) {
         // A file updated by a delta is no -y basis for later files (rsync's FLAG_FILE_SENT).
-        if plan.action == .update && options.fuzzy && !options.wholeFile && !options.dryRun { fuzzy.forget(plan.entry.path) }
+        if plan.action == .update && options.fuzzy && !options.wholeFile && !options.dryRun { fuzzy.updating(plan.entry.path) }
         if plan.action == .update, try emitFromPartial(plan) { return }
         guard let sig = plan.signature else { try emit(plan); return }
         let fd: Int32
