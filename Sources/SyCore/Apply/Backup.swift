@@ -73,9 +73,10 @@ extension Applier {
             var prefix: PathBytes = []
             for comp in parent.split(separator: 0x2F).map(Array.init) {
                 prefix = prefix.isEmpty ? comp : prefix + [0x2F] + comp
-                // A new backup directory gets the permissions the source gives that directory, as rsync's.
-                let mode = pending.last(where: { $0.path == prefix }).map { mode_t($0.plan.entry.perms) }
-                    ?? (try? dirs?.fd(for: prefix)).flatMap { try? Sys.fstat($0) }.map { mode_t($0.perms) } ?? 0o755
+                // A new backup directory gets the permissions the destination's directory has
+                // then (rsync's make_bak_dir stats it), which it was given as it was reached.
+                let mode = (try? dirs?.fd(for: prefix)).flatMap { try? Sys.fstat($0) }.map { mode_t($0.perms) }
+                    ?? pending.last(where: { $0.path == prefix }).map { mode_t($0.plan.entry.perms) } ?? 0o755
                 do {
                     try Sys.mkdirat(fd, comp, mode)
                     _ = try? Sys.fchmodat(fd, comp, mode)
