@@ -47,20 +47,25 @@ struct BackupTests {
 
     /// A directory made in --backup-dir takes the mode the destination's directory has when the
     /// backup is made (rsync's make_bak_dir), not the source's: without -p that is its own.
+    /// (Two levels: the mode of a directory above the file's is looked up too.)
     @Test(arguments: [["-rt", "--chmod=Dg+s"], ["-rt"], ["-a"], ["-a", "--chmod=Do-rx"]])
     func backupDirectoriesTakeTheDestinationsModeAsRsync(flags: [String]) {
         let t = TempDir("backup")
         let build = """
-            mkdir -p src/sub r/sub && echo new > src/sub/f && echo old > r/sub/f && chmod 755 src/sub && chmod 710 r/sub
-            touch -d 2020-01-01 src/sub/f src/sub src && cp -a r s
+            mkdir -p src/sub/d2 r/sub/d2 && echo new > src/sub/f && echo old > r/sub/f && chmod 755 src/sub && chmod 710 r/sub
+            echo new > src/sub/d2/g && echo old > r/sub/d2/g && chmod 750 r/sub/d2
+            touch -d 2020-01-01 src/sub/d2/g src/sub/d2 src/sub/f src/sub src && cp -a r s
             """
         #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
         for (tool, root) in [("rsync", "r"), ("sy", "s")] {
             let x = run([tool] + flags + ["--backup-dir=../kept-" + root, "src/", root + "/"], cwd: t.path)
             #expect(x.code == 0, "\(tool): \(x)")
         }
-        let a = lstat(t.sub("kept-r/sub")), b = lstat(t.sub("kept-s/sub"))
-        #expect(a != nil && a?.perms == b?.perms, "rsync \(String(a?.perms ?? 0, radix: 8)), sy \(String(b?.perms ?? 0, radix: 8))")
+        for d in ["sub", "sub/d2"] {
+            let a = lstat(t.sub("kept-r/" + d)), b = lstat(t.sub("kept-s/" + d))
+            #expect(a != nil && a?.perms == b?.perms, "\(d): rsync \(String(a?.perms ?? 0, radix: 8)), sy \(String(b?.perms ?? 0, radix: 8))")
+        }
+        #expect(TreeSnapshot(t.sub("kept-r")).diff(TreeSnapshot(t.sub("kept-s")), ignoringDirTimes: true).isEmpty)
         #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s")), ignoringDirTimes: true).isEmpty)
     }
 

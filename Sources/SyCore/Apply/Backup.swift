@@ -75,7 +75,9 @@ extension Applier {
                 prefix = prefix.isEmpty ? comp : prefix + [0x2F] + comp
                 // A new backup directory gets the permissions the destination's directory has
                 // then (rsync's make_bak_dir stats it), which it was given as it was reached.
-                let mode = (try? dirs?.fd(for: prefix)).flatMap { try? Sys.fstat($0) }.map { mode_t($0.perms) }
+                // (Looked at without moving the directory stack, which holds `dir`.)
+                let destDir = prefix == parent ? try? Sys.fstat(dir) : dirs.flatMap { try? Sys.fstatat($0.rootFd, prefix) }
+                let mode = destDir.map { mode_t($0.perms) }
                     ?? pending.last(where: { $0.path == prefix }).map { mode_t($0.plan.entry.perms) } ?? 0o755
                 do {
                     try Sys.mkdirat(fd, comp, mode)
