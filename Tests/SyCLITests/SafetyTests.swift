@@ -101,9 +101,9 @@ struct SafetyTests {
     }
 
     /// rsync 3.5's defence of operator paths: a symlink owned by another user on the way to the
-    /// destination, a list file or a reference directory is not followed (exit 3 for the
-    /// destination, 11 for a filter file, 1 for --files-from, 23 for a -T directory; a reference
-    /// dir is not looked in), unless --insecure-links. Every case against real rsync: exit code, tree, refusals.
+    /// destination, a list file, a reference or backup directory is not followed (exit 3 for the
+    /// destination, 11 for a filter file or at the first backup, 1 for --files-from, 23 for a -T
+    /// directory; a reference dir is not looked in), unless --insecure-links. Every case against real rsync: exit code, tree, refusals.
     @Test(.enabled(if: geteuid() == 0, "needs root to give a symlink another owner"))
     func untrustedSymlinksInOperatorPathsAsRsync() throws {
         let t = TempDir("untrusted")
@@ -122,11 +122,18 @@ struct SafetyTests {
             (["-a", "--link-dest=../link/exist"], "plain", 0),
             (["-a", "-T", t.sub("link/exist")], "plain", 23),      // each file's temp file refused
             (["-a", "--insecure-links"], "link/exist/", 0),
+            (["-a", "--backup-dir=" + t.sub("link/bk")], "plain", 11), // the first backup ends the run, nothing replaced
+            (["-a", "-b", "--backup-dir=" + t.sub("mine/bk")], "plain", 11),
         ]
         for (i, c) in cases.enumerated() {
             for tool in ["rsync", "sy"] {
                 let dest = c.dest.replacingOccurrences(of: "new", with: "new-\(tool)-\(i)")
                     .replacingOccurrences(of: "plain", with: "plain-\(tool)-\(i)")
+                if c.args.contains(where: { $0.hasPrefix("--backup-dir") }) {
+                    // Files to replace, so that a backup is wanted.
+                    for f in ["a", "b"] { makeFile(t.sub(dest + "/" + f), Array("old".utf8)) }
+                    touchTree(t.sub(dest), "2020-01-01 00:00:00")
+                }
                 let r = run([tool] + c.args + ["src/", dest], cwd: t.path)
                 #expect(r.code == c.code, "\(tool) \(c.args) \(dest): \(r)")
                 let refusals = r.err.split(separator: "\n").filter { $0.hasPrefix("refusing to follow a symlink owned by an untrusted user") }.count

@@ -83,6 +83,10 @@ public final class Applier {
     var tempDirFd: Int32 = -1
     /// The -T directory is reached through another user's symlink: no temp file goes there.
     var tempDirRefused = false
+    /// The --backup-dir is reached through another user's symlink (looked at on first use).
+    lazy var backupDirRefused: Bool = options.backup?.dir.map { !options.insecureLinks && TrustedPath.untrustedLink(in: $0) != nil } ?? false
+    /// A backup was refused there: the run ends after the current entry (rsync's exit 11).
+    var backupAborts = false
     lazy var limiter: RateLimiter? = options.bwlimit.flatMap { $0 > 0 ? RateLimiter(bytesPerSecond: $0) : nil }
 
     public init(destination: PathBytes, options: ApplyOptions, input: StreamReader, reporter: Reporter) {
@@ -137,6 +141,7 @@ public final class Applier {
             case .plan(let p):
                 if firstPlanPath == nil { firstPlanPath = p.entry.path }
                 try handle(p)
+                if backupAborts { throw SyError("", status: .fileIO) }
             case .filterFile(let dir, let name, let content):
                 deletionRules.learn(dir: dir, name: name, content: content)
             case .summary(let items):

@@ -18,6 +18,7 @@ extension Applier {
     func backup(dir: Int32, name: PathBytes, path: PathBytes, move: Bool) -> Bool {
         guard let policy = options.backup else { return true }
         guard let st = try? Sys.fstatat(dir, name), st.kind != .directory else { return true }
+        if refusesBackup() { return false }
         do throws(Errno) {
             let (bdir, bname, owned) = try backupLocation(policy, dir: dir, name: name, path: path)
             defer { if owned { Sys.close(bdir) } }
@@ -41,6 +42,7 @@ extension Applier {
     func backupCopy(dir: Int32, name: PathBytes, path: PathBytes) -> Bool {
         guard let policy = options.backup else { return true }
         guard let st = try? Sys.fstatat(dir, name), st.kind == .file else { return true }
+        if refusesBackup() { return false }
         do throws(Errno) {
             let (bdir, bname, owned) = try backupLocation(policy, dir: dir, name: name, path: path)
             defer { if owned { Sys.close(bdir) } }
@@ -54,6 +56,15 @@ extension Applier {
             report(SyError.sys("backup failed for", path, error.code, status: .partial))
             return false
         }
+    }
+
+    /// rsync 3.5 will not follow another user's symlink on the way to --backup-dir: the first
+    /// backup refused there ends the run (exit 11), the file left as it was.
+    func refusesBackup() -> Bool {
+        guard backupDirRefused else { return false }
+        if !backupAborts { warn(TrustedPath.refusal, prefixed: false) }
+        backupAborts = true
+        return true
     }
 
     /// Where the backup of `path` goes: a directory fd (owned when it was opened here) and a name.
