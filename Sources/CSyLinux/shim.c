@@ -106,6 +106,7 @@ int sy_fset_mtime(int fd, int64_t sec, int64_t nsec) {
 
 const int sy_RENAME_NOREPLACE = RENAME_NOREPLACE;
 const long sy_UTIME_OMIT = UTIME_OMIT;
+const long sy_UTIME_NOW = UTIME_NOW;
 const int sy_O_PATH = O_PATH;
 const int sy_O_NOATIME = O_NOATIME;
 const int sy_O_DIRECTORY = O_DIRECTORY;

@@ -612,6 +612,26 @@ extension SyncBehaviourTests {
         #expect(lstat(t.sub("s/plain"))?.perms == 0o600 && lstat(t.sub("s/plain"))?.mtimeSec == lstat(t.sub("src/plain"))?.mtimeSec)
     }
 
+    /// Where directory times are not kept (-r without -t, -O), rsync's new copy renamed over a
+    /// touched file leaves its directory with the time of that change: keeping the file in place
+    /// must give the directory a new time too (it kept its old one).
+    @Test(arguments: [["-r"], ["-rt", "-O"], ["-a", "-O", "-I"]])
+    func keptFileMovesItsDirectorysTimeAsRsyncsCopy(args: [String]) throws {
+        let t = TempDir()
+        for d in ["src", "r", "s", "src/d", "r/d", "s/d"] { mkdir(t.sub(d), 0o755) }
+        let data = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        for d in ["src", "r", "s"] { writeFile(t.sub(d + "/d/f"), data) }
+        _ = system(script: "cd \(shellQuote(t.path)) && touch -d 2021-01-01 src/d/f src/d r/d s/d && touch -d 2020-01-01 r/d/f s/d/f")
+        let start = time(nil)
+        let r = run(["rsync", "--no-W"] + args + [t.sub("src") + "/", t.sub("r")])
+        let s = run(["sy", "--no-W"] + args + [t.sub("src") + "/", t.sub("s")])
+        #expect(r.code == 0 && s.code == 0, "\(s)")
+        let rd = lstat(t.sub("r/d"))?.mtimeSec ?? 0, sd = lstat(t.sub("s/d"))?.mtimeSec ?? 0
+        #expect(rd >= Int64(start) && sd >= Int64(start), "rsync's directory \(rd), sy's \(sd), run at \(start)")
+        let same = readFile(t.sub("s/d/f")) == data
+        #expect(same, "the file's content")
+    }
+
     /// A large file that replaces another (whole or by delta) has its writeback started while
     /// it is written (sync_file_range, seen with strace, which names the file written by its
     /// temp name or, unnamed, its inode), comes out as the source, and is a new file; a file

@@ -81,6 +81,7 @@ int sy_pipe_cloexec(int fds[2]);
 
 extern const int sy_RENAME_NOREPLACE;
 extern const long sy_UTIME_OMIT;
+extern const long sy_UTIME_NOW;
 extern const int sy_O_PATH;
 extern const int sy_O_NOATIME;
 extern const int sy_O_DIRECTORY;
