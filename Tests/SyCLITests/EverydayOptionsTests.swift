@@ -390,6 +390,25 @@ struct EverydayOptionsTests {
         }
     }
 
+    /// -y: a file that another type replaces (a symlink, a directory) is gone by the time the
+    /// files after it come, so it is no basis, as with rsync (sy-sum chose it and sy-apply, not
+    /// finding it, failed the file: "delta refers to a basis that is not there", exit 23).
+    @Test(arguments: [["-rlt", "-y", "--no-W"], ["-rlt", "-y"], ["-rlt", "-y", "--no-W", "--force"]])
+    func fuzzyBasisReplacedByAnotherTypeIsNoBasis(args: [String]) throws {
+        let t = TempDir("everyday")
+        let build = """
+            mkdir -p src dst/a1 && ln -s target src/a0 && mkdir src/a1 && head -c 700 /dev/zero | tr '\\0' 'x' > src/a3
+            head -c 100 /dev/zero > dst/a0 && chmod 600 dst/a0 && head -c 90 /dev/zero > dst/a1x && chmod 640 dst/a1x
+            touch -h -d 2020-01-01 src/a3 src/a0 src/a1 src && cp -a dst r && mv dst s
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        let r = run(["rsync"] + args + ["src/", "r/"], cwd: t.path)
+        let s = run(["sy"] + args + ["src/", "s/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0, "\(r)\n\(s)")
+        let d = TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s")), ignoringDirTimes: true)
+        #expect(d.isEmpty, "\(d)")
+    }
+
     /// --delay-updates with --backup-dir (and --remove-source-files): backups made when the held
     /// files move into place, the same as rsync's (this once crashed sy-apply at exit).
     @Test func delayedUpdatesWithBackupDir() throws {

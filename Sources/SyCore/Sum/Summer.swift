@@ -911,6 +911,9 @@ public final class Summer {
             return
         }
         if s.kind == .directory { noteSourceDir(s) }
+        // A file another type replaces is gone before the files after it come: no -y basis
+        // (sy-apply would not find it), as rsync's generator has removed it by then.
+        if options.fuzzy && d.kind == .file { fuzzy.forget(d.path) }
         if options.hardLinks && s.isLinkCandidate, var plan = linkFollower(s, dest: nil) {
             plan.flags.insert(.replace)
             try emit(plan)
