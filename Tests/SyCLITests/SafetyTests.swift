@@ -168,6 +168,23 @@ struct SafetyTests {
         #expect(readFile(t.sub("mine/f")) == Array("abc".utf8))
     }
 
+    /// A basis removed after sy-sum signed it (the tools composed by hand, the file deleted in
+    /// between): the file fails verification, as with rsync's receiver, and is left out; no
+    /// temp file stays and the other files arrive.
+    @Test func basisRemovedAfterItsSignatureFailsVerification() throws {
+        let t = TempDir()
+        var rng = SeededRandom(seed: 5)
+        let data = (0..<300_000).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        makeFile(t.sub("src/f"), data); makeFile(t.sub("src/g"), [1, 2, 3])
+        makeFile(t.sub("dst/f"), Array(data.prefix(200_000)))
+        touchTree(t.sub("dst"), "2020-01-01 00:00:00")
+        let plans = sh("cd \(shellQuote(t.path)) && sy-scan src/ | sy-sum -t dst/ > plans && rm dst/f && sy-delta src/ < plans | sy-apply -t dst/")
+        #expect(plans.code == 23, "\(plans)")
+        #expect(plans.err.contains("f failed verification"), "\(plans.err)")
+        #expect(!exists(t.sub("dst/f")) && readFile(t.sub("dst/g")) == [1, 2, 3])
+        #expect(TreeSnapshot(t.sub("dst")).nodes.count == 2, "no temp file: \(TreeSnapshot(t.sub("dst")).nodes.keys.map(\.displayName))")
+    }
+
     @Test func truncatedOrCorruptStreamsLeaveTheDestinationAlone() throws {
         let t = TempDir()
         mkdir(t.sub("src"), 0o755)

@@ -510,7 +510,7 @@ extension Applier {
                 if !p.flags.contains(.append) { matched += l } // rsync counts an append's kept part as nothing
                 if let bs = p.signature?.blockSize, bs > 0 { stats.matchedBlocks += UInt64((l + Int64(bs) - 1) / Int64(bs)) }
                 guard failure == nil else { off += l; continue }
-                guard basisFd >= 0 else { failure = SyError("\(p.entry.path.displayName): delta refers to a basis that is not there", status: .partial); continue }
+                guard basisFd >= 0 else { return try ReceiveOutcome.basisGone.consuming(self) }
                 if inplace && o < off {
                     failure = SyError("\(p.entry.path.displayName): in-place delta copies backwards", status: .partial); continue
                 }
@@ -674,6 +674,9 @@ extension Applier {
 extension ReceiveOutcome {
     /// The basis ended before a COPY: it changed after its signature was taken.
     static let basisShrank = ReceiveOutcome.mismatch("basis is shorter than its signature said (changed meanwhile?)")
+    /// The delta copies from a basis that is not there (removed since its signature was
+    /// taken): as rsync's receiver, the file fails verification and is sent again whole.
+    static let basisGone = ReceiveOutcome.mismatch("the basis is not there (removed meanwhile?)")
 
     /// Drains the rest of the file's records before returning this outcome.
     func consuming(_ a: Applier) throws(SyError) -> ReceiveOutcome {
