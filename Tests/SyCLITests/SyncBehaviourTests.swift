@@ -282,6 +282,9 @@ struct SyncBehaviourTests {
         // A destination given as `dir/` is made all the same, as rsync makes it (not in a dry
         // run; -v says so in both), also when a --files-from name is a link leading round in a loop.
         symlink("loop", t.sub("src/loop"))
+        // (An old time: rsync 3.5 leaves a symlink's time alone when it changed within the last
+        // second, which made this test race the clock.)
+        _ = system(script: "touch -h -d 2024-01-01 \(shellQuote(t.sub("src/loop")))")
         writeFile(t.sub("list"), Array("loop/\n".utf8))
         // (With -k or --copy-unsafe-links rsync sends that link, and so does sy.)
         let listed = ["--files-from=" + t.sub("list"), t.sub("src")]
