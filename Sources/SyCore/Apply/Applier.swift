@@ -412,7 +412,7 @@ public final class Applier {
         }
         if d.isNew || d.plan.flags.contains(.owner) || d.plan.flags.contains(.group) { chown(fd: fd, e) }
         if d.isNew || !d.plan.flags.isDisjoint(with: [.xattrs, .acl]) { applyXattrs(e, .fd(fd)) }
-        if options.times && !options.omitDirTimes {
+        if options.setsDirTimes {
             if d.isNew || d.touched || d.plan.flags.contains(.time) {
                 do { try Sys.futimens(fd, e.mtimeSec, e.mtimeNsec) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
             }
@@ -433,7 +433,7 @@ public final class Applier {
         }
         if d.plan.flags.contains(.owner) || d.plan.flags.contains(.group) { lchown(dir: d.linkParent, name: name, e) }
         // rsync looks at the link's own time when it touches directories up at the end.
-        if options.times && !options.omitDirTimes { try? Sys.lutimensat(d.linkParent, name, e.mtimeSec, e.mtimeNsec) }
+        if options.setsDirTimes { try? Sys.lutimensat(d.linkParent, name, e.mtimeSec, e.mtimeNsec) }
     }
 
     /// Gives the directories changed after they were finished their times again (rsync
@@ -632,7 +632,7 @@ public final class Applier {
         }
         // A directory already finished gets the time it has now again at the very end.
         let finished = parent == [0x2E] ? rootPending == nil : !pending.contains { $0.path == parent }
-        if finished && options.times && !options.omitDirTimes && lateDirTimes[parent] == nil, let st = try? Sys.fstat(dir) {
+        if finished && options.setsDirTimes && lateDirTimes[parent] == nil, let st = try? Sys.fstat(dir) {
             lateDirTimes[parent] = (st.mtimeSec, st.mtimeNsec)
         }
         if carries { try receiveFile(p, dir: dir, name: PathOps.base(e.path)) } else { try hardlink(p, dir: dir, name: PathOps.base(e.path)) }
@@ -673,7 +673,7 @@ public final class Applier {
         // plan, if any, comes next) keeps its time: that time is final unless the plan says.
         let parent = PathOps.parent(path)
         let reached = parent == [0x2E] ? rootPending != nil : pending.contains { $0.path == parent }
-        let kept = options.times && !options.omitDirTimes && !options.dryRun && !reached ? try? Sys.fstat(dir) : nil
+        let kept = options.setsDirTimes && !options.dryRun && !reached ? try? Sys.fstat(dir) : nil
         let gone = remover.remove(dir: dir, name: PathOps.base(path), path: path, quiet: quiet)
         touch(parent)
         if let kept { try? Sys.futimens(dir, kept.mtimeSec, kept.mtimeNsec) }

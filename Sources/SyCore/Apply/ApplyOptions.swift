@@ -58,6 +58,8 @@ public struct ApplyOptions: Sendable {
     public var tempDir: PathBytes?
     /// `-O`: leave directory times alone.
     public var omitDirTimes = false
+    /// Directory times are set after their contents (-t without -O).
+    public var setsDirTimes: Bool { times && !omitDirTimes }
     /// `-K`: a symlink to a directory on the way is followed, unless this run made it.
     public var keepDirlinks = false
     /// `-J`: symlink times are left alone.

@@ -165,7 +165,7 @@ extension Applier {
             touch(PathOps.parent(e.path))
             // rsync's copy, renamed over the file, gives the directory a new time; where
             // directory times are not set afterwards, so must keeping the file.
-            if !options.times || options.omitDirTimes { try? Sys.futimens(dir, 0, Int64(sy_UTIME_NOW)) }
+            if !options.setsDirTimes { try? Sys.futimens(dir, 0, Int64(sy_UTIME_NOW)) }
             stats.transferred += 1
             stats.transferredSize += UInt64(size)
             stats.matched += UInt64(matched)

@@ -570,9 +570,9 @@ public final class Summer {
         guard plan.entry.kind == .file, let m = match, m.level == 1, m.st.kind == .file else { return false }
         var p = plan
         p.flags.formUnion([.referenceBasis, .reference(m.ref.index)])
-        let base = PathOps.base(p.entry.path)
-        guard !options.wholeFile, !options.dryRun, let (dir, _) = referenceEntry(m.ref, p.entry.path),
-              let fd = try? Sys.openat(dir, base, O_RDONLY | O_NOFOLLOW) else {
+        // (referenceMatch found the file there: only its directory is wanted again.)
+        guard !options.wholeFile, !options.dryRun, let dir = try? m.ref.stack.fd(for: PathOps.parent(p.entry.path)),
+              let fd = try? Sys.openat(dir, PathOps.base(p.entry.path), O_RDONLY | O_NOFOLLOW) else {
             try emit(p)
             return true
         }
