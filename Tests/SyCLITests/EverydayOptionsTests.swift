@@ -909,6 +909,35 @@ struct EverydayOptionsTests {
         #expect(d.isEmpty, "\(args): \(d.prefix(8))")
     }
 
+    /// What a directory --ignore-existing leaves out (a file stands at its path) holds is still
+    /// tried, one level down, as rsync's generator does: each entry fails there,
+    /// a directory is listed before its mkdir fails, nothing deeper is tried, and the run exits
+    /// 23. A dry run tries everything below (it makes nothing), and only a file's stat fails.
+    /// Deleting as it goes, listing such a directory fails too, which stops deletions.
+    @Test(arguments: [["-ai"], ["-ai", "-n"], ["-rlti", "--delete"], ["-ai", "--delete-delay"], ["-ai", "--delete-after"],
+                      ["-ai", "--delete", "--ignore-errors"], ["-ai", "-H"], ["-av"]])
+    func ignoreExistingTriesWhatADirectoryLeftOutHoldsAsRsync(args: [String]) {
+        let t = TempDir("everyday")
+        let build = """
+            mkdir -p src/c0/sub/deep src/c1/sub r
+            echo f > src/c0/f && ln -s f src/c0/l && mkfifo src/c0/p && echo g > src/c0/sub/g && echo h > src/c0/sub/deep/h
+            echo f > src/c1/f && echo g > src/c1/sub/g && echo top > src/top
+            echo x > r/c0 && ln -s c0 r/c1 && echo y > r/c2 && touch -h -d 2015-01-01 r/c0 r/c1
+            touch -d 2022-02-02 src/c0 src/c1 src r && cp -a r s
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        let r = run(["rsync", "--ignore-existing"] + args + ["src/", "r/"], cwd: t.path)
+        let s = run(["sy", "--ignore-existing"] + args + ["src/", "s/"], cwd: t.path)
+        #expect(r.code == 23 && s.code == 23, "rsync \(r)\nsy \(s)")
+        #expect(Set(r.out.split(separator: "\n").filter { !$0.hasPrefix("sent ") && !$0.hasPrefix("total size") })
+                == Set(s.out.split(separator: "\n").filter { !$0.hasPrefix("sent ") && !$0.hasPrefix("total size") }), "rsync \(r)\nsy \(s)")
+        // One error line for each entry that failed, in both.
+        let failures = { (err: String) in err.split(separator: "\n").filter { $0.contains("Not a directory") }.count }
+        #expect(failures(r.err) == failures(s.err), "rsync \(r.err)\nsy \(s.err)")
+        let d = TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true)
+        #expect(d.isEmpty, "\(args): \(d.prefix(8))")
+    }
+
     /// Paths that look like options, after `--`, reach every stage as paths.
     @Test func pathsThatLookLikeOptions() {
         let t = TempDir("everyday")

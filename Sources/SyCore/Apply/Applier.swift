@@ -338,7 +338,7 @@ public final class Applier {
         guard try ensureRoot() != nil, let dirs else { return nil }
         let parent = PathOps.parent(path)
         do { return try directoryFd(parent, in: dirs) } catch {
-            report(SyError.sys("cannot open directory", parent, error.code, status: .partial))
+            report(SyError.sys("cannot open the directory of", path, error.code, status: .partial))
             return nil
         }
     }
@@ -584,6 +584,8 @@ public final class Applier {
         let carries = p.action.carriesData && e.kind == .file
         guard let dir = try parentFd(e.path) else {
             if carries { try receiver.discard(input) }
+            // rsync's generator lists a new directory before it tries to make it.
+            if e.kind == .directory && p.action == .create { reporter.change(p) }
             return
         }
         let name = PathOps.base(e.path)
@@ -768,6 +770,7 @@ public final class Applier {
             var isNew = true
             do { try Sys.mkdirat(dir, name, 0o700) } catch {
                 if error.code != EEXIST {
+                    reporter.change(p)
                     report(SyError.sys("mkdir failed for", e.path, error.code, status: .partial))
                     return
                 }

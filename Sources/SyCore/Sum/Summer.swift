@@ -39,6 +39,9 @@ public final class Summer {
     var srcDirs: [(path: PathBytes, deletable: Bool)] = []
     /// A source subtree being skipped (e.g. `--existing` for a new directory).
     var skipPrefix: PathBytes?
+    /// A source directory --ignore-existing left out where a non-directory stands: its own
+    /// entries still come (and fail there, as rsync's do), what lies below them does not.
+    var blockedDir: PathBytes?
     /// Progress totals for sy-apply, when asked for.
     public var totals: TotalsChannel?
     /// Opens destination entries by path (the walk's own descriptors belong to its thread).
@@ -286,6 +289,20 @@ public final class Summer {
                     totals?.listed(counts)
                 }
                 if let p = skipPrefix, PathOps.isInside(e.path, p) { passed(e); continue }
+                if let b = blockedDir {
+                    if PathOps.isInside(e.path, b) {
+                        if options.dryRun {
+                            // rsync's dry run makes nothing and so tries everything below; only a
+                            // file's own stat fails there.
+                            if e.kind == .file && PathOps.parent(e.path) == b {
+                                report(SyError.sys("cannot stat", e.path, ENOTDIR, status: .partial))
+                                passed(e); continue
+                            }
+                        } else if PathOps.parent(e.path) != b { passed(e); continue }
+                    } else {
+                        blockedDir = nil
+                    }
+                }
                 if options.mungeLinks && e.kind == .symlink && !e.missing { e.target = MungedLink.munged(e.target) }
                 let (uid, gid) = (e.uid, e.gid)
                 idNames?.map(&e)
@@ -899,8 +916,24 @@ public final class Summer {
             }
         }
         if options.ignoreExisting {
-            // Something is there: nothing is made, and nothing below a directory it stands for.
-            if s.kind == .directory { skipPrefix = s.path }
+            // Something is there: nothing is made. Below a directory a file stands for, rsync's
+            // generator tries each entry all the same (each fails: "Not a directory") and goes
+            // no deeper. Through a symlink to a directory rsync writes on; sy never does, and
+            // leaves it all out.
+            if s.kind == .directory {
+                let linkedDir = d.kind == .symlink && (try? Sys.fstatat(walker.rootFd, d.path, follow: true))?.kind == .directory
+                if linkedDir { skipPrefix = s.path } else { blockedDir = s.path }
+                // Deleting as it goes, rsync's generator then fails to list it (an IO error:
+                // no more deletions), or says once that deletions have stopped.
+                if !linkedDir && deletesAsItGoes {
+                    if deletionsStopped {
+                        try noteDeletionsSkipped()
+                    } else {
+                        report(SyError.sys("opendir failed for", s.path, ENOTDIR, status: .partial))
+                        ioError = true
+                    }
+                }
+            }
             if s.kind == .directory && options.times && !options.omitDirTimes && !options.dryRun && !sameTime(s, d.stat) {
                 // rsync touches its directories up at the end, whatever stands at their paths.
                 var e = Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)
