@@ -32,6 +32,7 @@ if args.contains("-V") {
 // --super asks the receiver to do what root does: running as root, sy does that already
 // (locally; a remote receiver does what its own user may).
 if geteuid() == 0 { args = RsyncArgs.removing("--super", from: args) }
+args = RsyncArgs.droppingCopyAsSelf(RsyncArgs.droppingDaemonSocketOptions(args))
 if let e = RsyncArgs.unsupportedOption(args) {
     ProgramName.current = "sy"
     warn(e.message)

@@ -1192,11 +1192,22 @@ struct EverydayOptionsTests {
         #expect(sl.code == 0 && !exists(t.sub("nowhere")))
         #expect(rl.out.split(separator: "\n").sorted() == sl.out.split(separator: "\n").sorted(), "\(rl.out)\n\(sl.out)")
         for (args, text) in [(["--frobnicate"], "--frobnicate: unknown option"), (["-aN"], "-N: unknown option (not supported"),
-                             (["--iconv=utf8"], "--iconv: unknown option (not supported"), (["--address=10.0.0.1"], "--address: unknown option"),
+                             (["--iconv=utf8"], "--iconv: unknown option (not supported"), (["--copy-as=nobody"], "--copy-as: unknown option (not supported"),
                              (["--chown=a:b", "--usermap=x:y"], "cannot be combined"), (["--checksum-choice=md6"], "checksum-choice"),
                              (["--zc=brotli"], "compress-choice")] {
             let r = run(["sy"] + args + ["src/", "x/"], cwd: t.path)
             #expect(r.code == 1 && r.err.contains(text) && !exists(t.sub("x")), "\(args): \(r)")
+        }
+        // What concerns only an rsync daemon's connection, rsync takes and ignores on other
+        // transfers; and --copy-as naming the running user changes nothing. sy too.
+        let me = String(cString: getpwuid(geteuid())!.pointee.pw_name)
+        let myGroup = String(cString: getgrgid(getegid())!.pointee.gr_name)
+        for (i, args) in [["--address=10.0.0.1"], ["--sockopts", "SO_SNDBUF=65536"], ["--early-input=/nonexistent"],
+                          ["--copy-as=\(me)"], ["--copy-as", "\(geteuid()):\(myGroup)"]].enumerated() {
+            let r = run(["rsync", "-a"] + args + ["src/", "ig-r\(i)/"], cwd: t.path)
+            let s = run(["sy", "-a"] + args + ["src/", "ig-s\(i)/"], cwd: t.path)
+            #expect(r.code == 0 && s.code == 0, "\(args): rsync \(r)\nsy \(s)")
+            #expect(TreeSnapshot(t.sub("ig-r\(i)")).diff(TreeSnapshot(t.sub("ig-s\(i)"))).isEmpty, "\(args)")
         }
         // --super: run as root, what sy does anyway (rsync's as well); otherwise refused.
         let su = run(["sy", "-a", "--super", "src/", "su/"], cwd: t.path)

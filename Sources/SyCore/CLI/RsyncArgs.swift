@@ -18,14 +18,13 @@ public enum RsyncArgs {
     /// than being accepted without effect.
     static let unsupported: [(names: [String], why: String)] = [
         (["-N", "--crtimes"], "creation times are not preserved"),
-        (["--super", "--fake-super", "--copy-as"], "privileged attributes are copied only when running as root (there --super is accepted: it changes nothing)"),
+        (["--super", "--fake-super", "--copy-as"], "privileged attributes are copied only when running as root (there --super is accepted: it changes nothing), and as the user sy runs as (--copy-as naming that user is accepted)"),
         (["--copy-devices", "--write-devices"], "device contents are not copied"),
         (["--confine-root"], "not implemented"),
         (["--iconv"], "file names are copied as bytes"),
         (["--write-batch", "--only-write-batch", "--read-batch"], "batch files: compose the sy tools with pipes instead (see sy-stream(5))"),
         (["--compress-threads"], "sy has its own stream format"),
-        (["--daemon", "--address", "--sockopts", "--password-file", "--early-input",
-          "--contimeout", "--config", "--dparam"], "sy has no daemon mode; use ssh"),
+        (["--daemon", "--password-file", "--contimeout", "--config", "--dparam"], "sy has no daemon mode; use ssh"),
         (["-M", "--remote-option"], "not implemented"),
     ]
 
@@ -46,6 +45,52 @@ public enum RsyncArgs {
             }
         }
         return nil
+    }
+
+    /// `args` without the options that concern only a connection to an rsync daemon, which
+    /// rsync takes and ignores on other transfers: --address, --sockopts, --early-input (and
+    /// their values). sy makes no daemon connections.
+    public static func droppingDaemonSocketOptions(_ args: [String]) -> [String] {
+        let names: Set<String> = ["--address", "--sockopts", "--early-input"]
+        var out: [String] = []
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if a == "--" { out += args[i...]; break }
+            if names.contains(a) { i += 2; continue }
+            if let eq = a.firstIndex(of: "="), names.contains(String(a[..<eq])) { i += 1; continue }
+            out.append(a)
+            i += 1
+        }
+        return out
+    }
+
+    /// `args` without `--copy-as=USER[:GROUP]` where USER (and GROUP) are who sy runs as
+    /// already: the copy is done as that user, and there is nothing to change.
+    public static func droppingCopyAsSelf(_ args: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if a == "--" { out += args[i...]; break }
+            var spec: String?
+            var width = 1
+            if a == "--copy-as", i + 1 < args.count { spec = args[i + 1]; width = 2 }
+            else if a.hasPrefix("--copy-as=") { spec = String(a.dropFirst(10)) }
+            if let spec, copyAsIsSelf(spec) { i += width; continue }
+            out.append(a)
+            i += 1
+        }
+        return out
+    }
+
+    static func copyAsIsSelf(_ spec: String) -> Bool {
+        let parts = spec.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        func uid(_ n: String) -> uid_t? { getpwnam(n).map { $0.pointee.pw_uid } ?? UInt32(n) }
+        func gid(_ n: String) -> gid_t? { getgrnam(n).map { $0.pointee.gr_gid } ?? UInt32(n) }
+        guard let u = uid(parts[0]), u == geteuid() else { return false }
+        if parts.count == 2 { return gid(parts[1]) == getegid() }
+        return true
     }
 
     /// `args` without the option `name` (before a `--`).
