@@ -437,6 +437,25 @@ struct SyncBehaviourTests {
         #expect(!o.out.contains("xfr#0"), "\(o.out)")
     }
 
+    /// A whole file list (-m, --no-i-r, --delete-before) is counted as rsync's sender counts
+    /// it in "N files to consider": -m's empty directories (its receiver prunes them) and every
+    /// source's entries, those another source also has included.
+    @Test(arguments: [["-m"], ["--no-i-r"], ["-m", "--delete-before"], ["-m", "-n"]])
+    func wholeListCountAsRsync(extra: [String]) {
+        let t = TempDir()
+        let build = """
+            mkdir -p a/e1/e2 a/d a/both b/both b/only b/e3 && echo 1 > a/d/f && echo 2 > a/both/x && echo 3 > b/both/x
+            echo 4 > b/both/y && echo 5 > b/only/z && echo 6 > a/top && echo 7 > b/top
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        let count = { (x: RunResult) in x.out.replacingOccurrences(of: "\r", with: "\n").split(separator: "\n").filter { $0.hasSuffix("to consider") } }
+        for (i, srcs) in [["a/"], ["a/", "b/"], ["b/", "a/"]].enumerated() {
+            let r = run(["rsync", "-a", "-P"] + extra + srcs + ["r\(i)/"], cwd: t.path)
+            let s = run(["sy", "-a", "-P"] + extra + srcs + ["s\(i)/"], cwd: t.path)
+            #expect(r.code == 0 && s.code == 0 && count(r).count == 1 && count(s) == count(r), "\(extra) \(srcs)\nrsync:\n\(r.out)\nsy:\n\(s.out)")
+        }
+    }
+
     @Test func ownersAreMappedByNameUnlessNumeric() throws {
         let t = TempDir()
         mkdir(t.sub("src"), 0o755)

@@ -241,11 +241,13 @@ public enum Scanner {
             try out.write(.message(level: 0, text: n.element.text))
         }
         try sender.finish()
-        if let n = indexer?.count, n > UInt64(sender.written) {
-            // Entries numbered but not sent (-m's pruned directories) are in rsync's count.
-            try out.write(.summary([SummaryItem(key: "list_entries", value: n)]))
-        }
         for _ in 0..<sender.prunedDirs { unsent.add(.directory, size: 0) }
+        if var n = indexer?.count {
+            // Entries numbered but not sent (-m's pruned directories) are in rsync's count; a
+            // whole list holds every source's entries, those merged away included.
+            if indexer!.mode == .whole { n = max(n, UInt64(sender.written) + unsent.files) }
+            if n > UInt64(sender.written) { try out.write(.summary([SummaryItem(key: "list_entries", value: n)])) }
+        }
         if unsent.files > 0 { try out.write(.summary(unsent.unsentItems)) }
         if sender.written == 0 && notes.isEmpty {
             // The sources were read and everything in them left out (filters), or they are

@@ -119,15 +119,22 @@ extension Summer {
     static func forwardNotes(_ fd: Int32, to out: StreamWriter) throws(SyError) -> (ioError: Bool, entries: Int) {
         try rewind(fd)
         let r = try StreamReader(fd: fd, expecting: [.entries])
-        var ioError = false, entries = 0
+        var ioError = false, entries = 0, listed = 0
         while let t = try r.next() {
             if t == .entry { entries += 1 }
-            guard t == .message else { continue }
+            guard t == .message || t == .summary else { continue }
             var p = r.reader()
-            let rec = try Record.decode(t, &p)
-            guard case .message(let level, _) = rec else { continue }
-            if level >= 2 { ioError = true } else { try out.write(rec) }
+            switch try Record.decode(t, &p) {
+            case .message(let level, let text):
+                if level >= 2 { ioError = true } else { try out.write(.message(level: level, text: text)) }
+            case .summary(let items):
+                // rsync's list is longer where -m's pruned directories or a duplicate source
+                // are in it (the scan says so when it numbers entries).
+                if let n = items.first(where: { $0.key == "list_entries" })?.value { listed = max(listed, Int(n)) }
+            default:
+                break
+            }
         }
-        return (ioError, entries)
+        return (ioError, max(entries, listed))
     }
 }
