@@ -153,6 +153,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.followLinks = cmd.followLinks
     o.fsync = cmd.fsync
     o.output.outFormat = cmd.outFormat
+    o.output.listsOwner = cmd.preserve.o; o.output.listsGroup = cmd.preserve.g
     o.output.senderPrefix = cmd.senderPrefix ?? ""
     o.output.slashTops = Set(cmd.slashTops.map { $0 == "/" ? [] : $0.pathBytes })
     NameEscape.terminal = cmd.nameEscape ?? NameEscape.fromLocale(eightBit: false)

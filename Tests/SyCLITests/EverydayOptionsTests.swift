@@ -129,6 +129,33 @@ struct EverydayOptionsTests {
         #expect(names.out == "data 7\n", "\(names)")
     }
 
+    /// Without -o and -g, rsync's %U is 0 and %G is DEFAULT; and --out-format without %i does
+    /// not say "created directory" (-v or %i does). Locally and both ways over ssh.
+    @Test(arguments: [["-r"], ["-rg"], ["-ro"], ["-rog"], ["-r", "-v"]], [false, true])
+    func outFormatOwnersAndCreatedDirectoryAsRsync(args: [String], overSSH: Bool) throws {
+        let t = TempDir("everyday")
+        tree(t)
+        _ = system(script: "cd \(shellQuote(t.path)) && chown -R 65534:65534 src/run.sh src/data 2>/dev/null; rm -f src/link")
+        let fmt = "%U|%G|%n"
+        var cases: [(rsync: [String], sy: [String])] = [(["src/", "r/"], ["src/", "s/"])]
+        var server: SSHServer?
+        if overSSH {
+            server = SSHServer()
+            let ssh = try #require(server, "sshd could not start")
+            let host = ssh.host + ":"
+            cases = [(["-e", ssh.rsh, "src/", host + t.sub("r1")], ["-e", ssh.rsh, "src/", host + t.sub("s1")]),
+                     (["-e", ssh.rsh, host + t.sub("src") + "/", "r2"], ["-e", ssh.rsh, host + t.sub("src") + "/", "s2"])]
+        }
+        for c in cases {
+            let r = run(["rsync"] + args + ["--out-format=" + fmt] + c.rsync, cwd: t.path)
+            let s = run(["sy"] + (overSSH ? ["--remote-sy", Tools.dir] : []) + args + ["--out-format=" + fmt] + c.sy, cwd: t.path)
+            let lines = { (out: String) in out.split(separator: "\n").filter { !$0.hasPrefix("sent ") && !$0.hasPrefix("total size") }
+                .map { $0.hasPrefix("created directory ") ? "created" : String($0) }.sorted() }
+            #expect(r.code == 0 && s.code == 0 && lines(r.out) == lines(s.out), "\(args) \(c.sy)\nrsync:\n\(r.out)\nsy:\n\(s.out)")
+        }
+        _ = server
+    }
+
     @Test func omitLinkTimes() {
         let t = TempDir("everyday")
         tree(t)

@@ -437,10 +437,10 @@ struct SyncBehaviourTests {
         #expect(!o.out.contains("xfr#0"), "\(o.out)")
     }
 
-    /// A whole file list (-m, --no-i-r, --delete-before) is counted as rsync's sender counts
-    /// it in "N files to consider": -m's empty directories (its receiver prunes them) and every
+    /// A whole file list (-m, --no-i-r, --delete-before, -d without -r) is counted as rsync's
+    /// sender counts it in "N files to consider": -m's empty directories (its receiver prunes them) and every
     /// source's entries, those another source also has included.
-    @Test(arguments: [["-m"], ["--no-i-r"], ["-m", "--delete-before"], ["-m", "-n"]])
+    @Test(arguments: [["-m"], ["--no-i-r"], ["-m", "--delete-before"], ["-m", "-n"], ["--no-r", "-d"], ["--no-r", "-d", "--delete"]])
     func wholeListCountAsRsync(extra: [String]) {
         let t = TempDir()
         let build = """

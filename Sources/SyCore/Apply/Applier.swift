@@ -327,7 +327,8 @@ public final class Applier {
     /// is not told of --progress: there it takes -v, -i or --out-format.)
     func announceCreatedDestination() {
         let names = options.output.role == .push ? options.output.namesWithoutProgress : options.output.names || options.output.progress
-        if (names || options.output.itemize || options.output.outFormat != nil)
+        // (--out-format says it only where it itemizes, with %i.)
+        if (names || options.output.itemize || options.output.outFormat.map { OutFormat.has($0, ["i"]) } == true)
             && !options.output.quiet && !options.output.json {
             announce("created directory ")
         }

@@ -10,19 +10,23 @@ public enum OutFormat {
 
     /// Whether the format shows a file's byte counts (%b, %c): rsync then logs the line after
     /// the transfer; otherwise before it (with --progress, above the progress line).
-    public static func countsBytes(_ format: String) -> Bool {
+    public static func countsBytes(_ format: String) -> Bool { has(format, ["b", "c", "C"]) }
+
+    /// Whether `format` has one of the escapes in `codes` (`%i`, `%-10n`, ...).
+    public static func has(_ format: String, _ codes: Set<Character>) -> Bool {
         var chars = Array(format)[...]
         while let c = chars.popFirst() {
             guard c == "%" else { continue }
             while let f = chars.first, f == "-" || f == "'" || f.isNumber { chars.removeFirst() }
-            if let k = chars.popFirst(), k == "b" || k == "c" || k == "C" { return true }
+            if let k = chars.popFirst(), codes.contains(k) { return true }
         }
         return false
     }
 
     /// `prefix`: what `%f` puts before the name (see `OutputOptions.senderPrefix`).
     public static func render(_ format: String, _ plan: Plan, literal: Int64, matched: Int64, dryRun: Bool, role: ClientRole = .local,
-                              prefix: String = "", escape: NameEscape = NameEscape.terminal, slash: Bool = false) -> String {
+                              prefix: String = "", escape: NameEscape = NameEscape.terminal, slash: Bool = false,
+                              ids: (owner: Bool, group: Bool) = (true, true)) -> String {
         var e = plan.entry
         if plan.action == .delete {
             // rsync knows nothing of a deleted file but its name.
@@ -50,8 +54,8 @@ public enum OutFormat {
             case "b", "c": text = number(plan.action == .delete || dryRun ? 0 : literal)
             case "f": text = escape.apply(prefix.isEmpty ? e.path : Array(prefix.utf8) + [0x2F] + e.path)
             case "B": text = permString(e.perms)
-            case "U": text = String(e.uid)
-            case "G": text = String(e.gid)
+            case "U": text = ids.owner ? String(e.uid) : "0"
+            case "G": text = ids.group ? String(e.gid) : "DEFAULT"
             case "M": text = timeString(e.mtimeSec, separator: "-")
             case "t": text = timeString(Int64(time(nil)), separator: " ")
             case "p": text = String(getpid())

@@ -53,7 +53,7 @@ public final class Reporter {
     func rendered(_ format: String, _ plan: Plan, literal: Int64 = 0, matched: Int64 = 0,
                   escape: NameEscape = NameEscape.terminal) -> String {
         OutFormat.render(format, plan, literal: literal, matched: matched, dryRun: dryRun, role: options.role,
-                         prefix: options.senderPrefix, escape: escape, slash: slashed(plan))
+                         prefix: options.senderPrefix, escape: escape, slash: slashed(plan), ids: (options.listsOwner, options.listsGroup))
     }
 
     /// Hard links to files whose data was sent, listed at the end (see `LinkLines`).

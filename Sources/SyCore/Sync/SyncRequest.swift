@@ -162,7 +162,7 @@ public struct SyncRequest: Sendable {
 
     /// --progress with a whole list: rsync's header ends its line at once ("building file list
     /// ... "), and the count comes when the list is complete ("4 files to consider").
-    public var countsWholeList: Bool { recursive && buildsWholeList && infoLevels.progress == 1 && infoLevels.header && !json }
+    public var countsWholeList: Bool { (recursive || dirs || filesFrom != nil) && buildsWholeList && infoLevels.progress == 1 && infoLevels.header && !json }
 
     /// Whether rsync would build the whole file list before the transfer (no incremental
     /// recursion): then the sender's IO error anywhere is known before the first deletion.
