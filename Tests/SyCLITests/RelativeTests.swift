@@ -211,6 +211,9 @@ struct RelativeTests {
         let ss = run(["sy", "-a", "--files-from=list", "src/top", "s/"], cwd: t.path)
         #expect(ss.code == 3, "\(ss)")
         #expect(ss.err.split(separator: "\n").filter { $0.contains("change_dir") }.count == 1, "\(ss.err)")
+        // rsync's sender dies there: its receiver makes no destination.
+        let rr = run(["rsync", "-a", "--files-from=list", "src/top", "r/"], cwd: t.path)
+        #expect(rr.code == 3 && !exists(t.sub("r")) && !exists(t.sub("s")), "\(rr)")
     }
 
     @Test func absoluteSourcesAndStdinList() throws {

@@ -249,10 +249,11 @@ public enum Scanner {
             if n > UInt64(sender.written) { try out.write(.summary([SummaryItem(key: "list_entries", value: n)])) }
         }
         if unsent.files > 0 { try out.write(.summary(unsent.unsentItems)) }
-        if sender.written == 0 && notes.isEmpty {
+        if sender.written == 0 && notes.isEmpty && status != .fileSelect {
             // The sources were read and everything in them left out (filters), or they are
             // missing or failed: an empty note tells sy-apply that rsync makes a `dir/`
-            // destination all the same.
+            // destination all the same. (Not where rsync's sender dies: a --files-from base
+            // that is no directory.)
             try out.write(.message(level: 0, text: ""))
         }
         try out.finish()
