@@ -99,6 +99,8 @@ struct SyApply: ParsableCommand {
     var startNs: UInt64 = 0
     @Flag(name: .customLong("redo-exit"), help: "Exit 100 when the only failures were verification mismatches (sy redoes them).")
     var redoExit = false
+    @Flag(name: .customLong("backup-note"), help: "With --backup-dir, first say \"backup_dir is DIR\" (\"(new) ...\" where it is not there yet), as rsync -vv.")
+    var backupNote = false
 
     @Option(name: [.customShort("f"), .customLong("filter")], help: "An include/exclude rule, in order: excluded entries inside deleted directories are kept.")
     var filter: [String] = []
@@ -188,13 +190,19 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.executability = cmd.preserve.executability
     if cmd.backup || cmd.backupDir != nil {
         o.backup = BackupPolicy(suffix: (cmd.suffix ?? (cmd.backupDir == nil ? "~" : "")).pathBytes,
-                                dir: cmd.backupDir.map { ReferenceDirs.resolve($0.pathBytes, destination: cmd.destination.pathBytes) })
+                                dir: cmd.backupDir.map { ReferenceDirs.resolve($0.pathBytes, destination: cmd.destination.pathBytes) },
+                                shownDir: cmd.backupDir?.pathBytes)
     }
+    o.output.backups = levels.notesBackups
     o.protects = FilterList(cmd.protect.map { FilterRule(include: false, pattern: $0) })
     let input = try StreamReader(fd: 0, expecting: [.delta])
     let reporter = Reporter(options: o.output, dryRun: o.dryRun, totals: cmd.totalsFd.map(TotalsChannel.init))
     reporter.reportDone = cmd.reportDone
     reporter.firstLine = cmd.firstLine
+    if cmd.backupNote, let note = o.backup?.note {
+        // (Before -vv's delta note, after "created directory", as rsync's receiver says it.)
+        reporter.firstLine = [note, cmd.firstLine].compactMap { $0 }.joined(separator: "\n")
+    }
     defer { reporter.closeOutput() }
     o.sparse = cmd.sparse
     o.copyReferences = cmd.copyReferences

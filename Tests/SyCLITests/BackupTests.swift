@@ -91,4 +91,37 @@ struct BackupTests {
         }
         #expect(readFile(t.sub("s/changed")) == Array("new content".utf8))
     }
+
+    /// -vv (rsync's --info=backup): "backup_dir is DIR" first, "(new)" while it is not there,
+    /// as given (its trailing slash dropped); then "backed up X to DIR/X" for each backup, as
+    /// given too (sy printed a byte list). Locally and over ssh (the receiver checks the dir).
+    @Test(arguments: [["-vv", "--backup-dir=../kept/"], ["-v", "--info=backup1", "-b"], ["-v", "--info=backup1", "--backup-dir=../kept"],
+                      ["-vv", "--info=backup0", "--backup-dir=../kept"]], [false, true])
+    func backupLinesAsRsync(flags: [String], overSSH: Bool) throws {
+        let t = TempDir("backup")
+        setUp(t, ["r", "s"])
+        var server: SSHServer?
+        var via: [String] = [], host = ""
+        if overSSH {
+            server = SSHServer()
+            let ssh = try #require(server, "sshd could not start")
+            via = ["-e", ssh.rsh]; host = ssh.host + ":"
+        }
+        let lines = { (out: String) in
+            out.split(separator: "\n").filter { !$0.hasPrefix("sent ") && !$0.hasPrefix("total") && !$0.hasPrefix("opening connection")
+                && !$0.hasPrefix("delta-transmission") }.map(String.init).sorted()
+        }
+        for round in 0..<2 {
+            if round == 1 { _ = system(script: "cd \(shellQuote(t.path)) && rm -rf kept-r kept-s && mkdir kept-r kept-s") }
+            let r = run(["rsync", "-a", "--delete"] + via + flags.map { $0.replacingOccurrences(of: "../kept", with: "../kept-r") }
+                        + [t.sub("src") + "/", host + t.sub("r")])
+            let s = run(["sy", "-a", "--delete"] + (overSSH ? ["--remote-sy", Tools.dir] : []) + via
+                        + flags.map { $0.replacingOccurrences(of: "../kept", with: "../kept-s") } + [t.sub("src") + "/", host + t.sub("s")])
+            #expect(r.code == 0 && s.code == 0, "\(flags): \(s)")
+            #expect(lines(r.out).map { $0.replacingOccurrences(of: "kept-r", with: "kept") } == lines(s.out).map { $0.replacingOccurrences(of: "kept-s", with: "kept") },
+                    "round \(round) \(flags)\nrsync:\n\(r.out)\nsy:\n\(s.out)")
+            _ = system(script: "cd \(shellQuote(t.path)) && touch -d '2024-07-01' src/changed")
+        }
+        _ = server
+    }
 }

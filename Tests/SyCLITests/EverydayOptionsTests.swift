@@ -156,6 +156,17 @@ struct EverydayOptionsTests {
         _ = server
     }
 
+    /// -vv's delta note: --append (and --append-verify) turn rsync's whole-file mode off.
+    @Test(arguments: [["--append"], ["--append-verify"], []])
+    func deltaNoteWithAppendAsRsync(extra: [String]) {
+        let t = TempDir("everyday")
+        tree(t)
+        let note = { (x: RunResult) in x.out.split(separator: "\n").filter { $0.hasPrefix("delta-transmission") } }
+        let r = run(["rsync", "-a", "-vv"] + extra + ["src/", "r/"], cwd: t.path)
+        let s = run(["sy", "-a", "-vv"] + extra + ["src/", "s/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0 && note(r).count == 1 && note(s) == note(r), "rsync:\n\(r.out)\nsy:\n\(s.out)")
+    }
+
     @Test func omitLinkTimes() {
         let t = TempDir("everyday")
         tree(t)

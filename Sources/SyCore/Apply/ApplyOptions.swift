@@ -133,6 +133,8 @@ public struct OutputOptions: Sendable {
     public var namesWithoutProgress = false
     /// `%f` on the sending side: the source's directory before each name (`src/d/f` for `src/`).
     public var senderPrefix = ""
+    /// rsync's --info=backup (-vv): "backup_dir is DIR" first, then "backed up X to Y".
+    public var backups = false
     /// Owners and groups are kept (-o, -g): `%U` and `%G` show them, else rsync's `0` and `DEFAULT`.
     public var listsOwner = false, listsGroup = false
     /// The top-level names of absolute -R sources (empty: the root itself): rsync's sender

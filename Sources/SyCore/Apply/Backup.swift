@@ -6,8 +6,23 @@ public struct BackupPolicy: Sendable {
     public var suffix: PathBytes
     /// The backup directory (already resolved against the destination), or nil.
     public var dir: PathBytes?
+    /// The backup directory as given (relative to the destination), for -vv's lines.
+    public var shownDir: PathBytes?
 
-    public init(suffix: PathBytes, dir: PathBytes?) { self.suffix = suffix; self.dir = dir }
+    public init(suffix: PathBytes, dir: PathBytes?, shownDir: PathBytes? = nil) {
+        self.suffix = suffix; self.dir = dir
+        if var d = shownDir {
+            while d.count > 1 && d.last == 0x2F { d.removeLast() }
+            self.shownDir = d
+        }
+    }
+
+    /// rsync's -vv line on the backup directory, "(new)" where it is not there yet.
+    public var note: String? {
+        guard let dir, let shown = shownDir else { return nil }
+        let there = (try? Sys.fstatat(Sys.atFDCWD, dir, follow: true))?.kind == .directory
+        return (there ? "" : "(new) ") + "backup_dir is " + shown.displayName
+    }
 }
 
 extension Applier {
@@ -29,7 +44,9 @@ extension Applier {
                 do { try Sys.unlinkat(bdir, bname, isDir: false) } catch { if error.code != ENOENT { throw error } }
                 try Sys.linkat(dir, name, bdir, bname)
             }
-            if options.output.verbose > 1 { reporter.line("backed up \(path.displayName) to \((policy.dir.map { $0 + [0x2F] } ?? []) + path + policy.suffix)") }
+            if options.output.backups {
+                reporter.line("backed up \(path.displayName) to \(((policy.shownDir.map { $0 + [0x2F] } ?? []) + path + policy.suffix).displayName)")
+            }
             return true
         } catch {
             report(SyError.sys("backup failed for", path, error.code, status: .partial))

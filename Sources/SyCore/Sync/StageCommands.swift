@@ -149,8 +149,10 @@ public struct StageCommands: Sendable {
         if r.dryRun { apply.append("-n") }
         // -vv's note, printed by the receiver as rsync's generator does (after it makes the
         // destination); once, in the first pass.
+        if r.infoLevels.notesBackups && r.backupDir != nil && !r.json && redo { apply.append("--backup-note") }
         if r.infoLevels.deltaNotes && !r.json && redo {
-            apply.append("--first-line=" + SyncRequest.deltaNote(whole: whole))
+            // (--append turns rsync's whole-file mode off: it sends only what is new.)
+            apply.append("--first-line=" + SyncRequest.deltaNote(whole: whole && !r.append && !r.appendVerify))
         }
         if r.omitDirTimes { apply.append("-O") }
         if r.keepDirlinks { apply.append("-K") }
