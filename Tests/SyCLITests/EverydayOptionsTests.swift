@@ -129,14 +129,17 @@ struct EverydayOptionsTests {
         #expect(names.out == "data 7\n", "\(names)")
     }
 
-    /// Without -o and -g, rsync's %U is 0 and %G is DEFAULT; and --out-format without %i does
-    /// not say "created directory" (-v or %i does). Locally and both ways over ssh.
+    /// Without -o and -g, rsync's %U is 0 and %G is DEFAULT; --out-format without %i does not
+    /// say "created directory" (-v or %i does); a deletion's %f has no source directory.
+    /// Locally and both ways over ssh.
     @Test(arguments: [["-r"], ["-rg"], ["-ro"], ["-rog"], ["-r", "-v"]], [false, true])
     func outFormatOwnersAndCreatedDirectoryAsRsync(args: [String], overSSH: Bool) throws {
         let t = TempDir("everyday")
         tree(t)
         _ = system(script: "cd \(shellQuote(t.path)) && chown -R 65534:65534 src/run.sh src/data 2>/dev/null; rm -f src/link")
-        let fmt = "%U|%G|%n"
+        // (%f of a deletion is the receiver's name, with no source directory before it.)
+        _ = system(script: "cd \(shellQuote(t.path)) && mkdir -p r s r1 s1 r2 s2 && for d in r s r1 s1 r2 s2; do echo x > $d/extra; done")
+        let fmt = args.contains("-rog") ? "%i|%U|%G|%n|%f" : "%U|%G|%n|%f"
         var cases: [(rsync: [String], sy: [String])] = [(["src/", "r/"], ["src/", "s/"])]
         var server: SSHServer?
         if overSSH {
@@ -147,13 +150,25 @@ struct EverydayOptionsTests {
                      (["-e", ssh.rsh, host + t.sub("src") + "/", "r2"], ["-e", ssh.rsh, host + t.sub("src") + "/", "s2"])]
         }
         for c in cases {
-            let r = run(["rsync"] + args + ["--out-format=" + fmt] + c.rsync, cwd: t.path)
-            let s = run(["sy"] + (overSSH ? ["--remote-sy", Tools.dir] : []) + args + ["--out-format=" + fmt] + c.sy, cwd: t.path)
+            let r = run(["rsync", "--delete"] + args + ["--out-format=" + fmt] + c.rsync, cwd: t.path)
+            let s = run(["sy", "--delete"] + (overSSH ? ["--remote-sy", Tools.dir] : []) + args + ["--out-format=" + fmt] + c.sy, cwd: t.path)
             let lines = { (out: String) in out.split(separator: "\n").filter { !$0.hasPrefix("sent ") && !$0.hasPrefix("total size") }
                 .map { $0.hasPrefix("created directory ") ? "created" : String($0) }.sorted() }
             #expect(r.code == 0 && s.code == 0 && lines(r.out) == lines(s.out), "\(args) \(c.sy)\nrsync:\n\(r.out)\nsy:\n\(s.out)")
         }
         _ = server
+    }
+
+    /// --list-only (or no destination) lists every source, not the first alone.
+    @Test(arguments: [["src/data", "src/run.sh"], ["src/data", "src/run.sh", "dst/"], ["-r", "src/", "src/data"], ["src/", "src/data"],
+                      ["-d", "src", "src/data"], ["src/data", "src/missing", "src/run.sh"]])
+    func listOnlyListsEverySourceAsRsync(args: [String]) {
+        let t = TempDir("everyday")
+        tree(t)
+        let r = run(["rsync", "--list-only"] + args, cwd: t.path)
+        let s = run(["sy", "--list-only"] + args, cwd: t.path)
+        #expect(r.code == s.code && r.out == s.out && !s.out.isEmpty, "\(args)\nrsync:\n\(r.out)\nsy:\n\(s.out)")
+        #expect(!exists(t.sub("dst")))
     }
 
     /// -vv's delta note: --append (and --append-verify) turn rsync's whole-file mode off.

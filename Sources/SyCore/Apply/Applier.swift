@@ -328,7 +328,7 @@ public final class Applier {
     func announceCreatedDestination() {
         let names = options.output.role == .push ? options.output.namesWithoutProgress : options.output.names || options.output.progress
         // (--out-format says it only where it itemizes, with %i.)
-        if (names || options.output.itemize || options.output.outFormat.map { OutFormat.has($0, ["i"]) } == true)
+        if (names || options.output.itemize || options.output.outFormat.map(OutFormat.itemizes) == true)
             && !options.output.quiet && !options.output.json {
             announce("created directory ")
         }

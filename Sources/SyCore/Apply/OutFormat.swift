@@ -6,7 +6,7 @@ import Glibc
 /// and `'` (digit grouping) are honoured.
 public enum OutFormat {
     /// Whether lines are written for every change (the format has `%i`) or only for transfers.
-    public static func itemizes(_ format: String) -> Bool { format.contains("%i") }
+    public static func itemizes(_ format: String) -> Bool { has(format, ["i"]) }
 
     /// Whether the format shows a file's byte counts (%b, %c): rsync then logs the line after
     /// the transfer; otherwise before it (with --progress, above the progress line).
@@ -52,7 +52,8 @@ public enum OutFormat {
             case "o": text = plan.action == .delete ? "del." : (role == .pull ? "recv" : "send")
             case "l": text = number(plan.action == .delete ? 0 : e.kind == .file ? e.size : e.kind == .symlink ? Int64(e.target.count) : e.kind == .directory ? 4096 : 0)
             case "b", "c": text = number(plan.action == .delete || dryRun ? 0 : literal)
-            case "f": text = escape.apply(prefix.isEmpty ? e.path : Array(prefix.utf8) + [0x2F] + e.path)
+            // (A deletion is the receiver's: its name has no source directory before it.)
+            case "f": text = escape.apply(prefix.isEmpty || plan.action == .delete ? e.path : Array(prefix.utf8) + [0x2F] + e.path)
             case "B": text = permString(e.perms)
             case "U": text = ids.owner ? String(e.uid) : "0"
             case "G": text = ids.group ? String(e.gid) : "DEFAULT"

@@ -103,6 +103,8 @@ public final class Reporter {
             return // said above its progress line (see `beginTransfer`)
         }
         if let f = options.outFormat {
+            // (A deletion is rsync's "deleting NAME" where the format does not itemize.)
+            if plan.action == .delete && !OutFormat.itemizes(f) { line("deleting \(Itemizer.name(plan))"); return }
             if plan.action == .delete || OutFormat.itemizes(f) || plan.action.carriesData || plan.action == .hardlink
                 || Reporter.directoryChanged(plan) {
                 line(rendered(f, plan, literal: literal, matched: matched))

@@ -62,15 +62,16 @@ public enum Lister {
 }
 
 extension Transfer {
-    /// Lists one source (local or remote) instead of syncing, with rsync's -v header and
-    /// closing lines (--stats: its counts; no transfer, so nothing created or sent).
+    /// Lists the sources (local, or on one remote host) instead of syncing, with rsync's -v
+    /// header and closing lines (--stats: its counts; no transfer, so nothing created or sent).
     public func list() throws(SyError) -> ExitStatus {
-        if let problem = Endpoint.daemonProblem(request.sources[0]) { throw problem }
-        let src = Endpoint(request.sources[0])
+        for arg in request.sources { if let problem = Endpoint.daemonProblem(arg) { throw problem } }
+        let (host, paths) = try sourceEndpoints()
+        let src = Endpoint(host: host, path: paths[0])
         var argv = ["sy-scan"]
         if !request.recursive { argv += ["--no-recursive", "--dirs"] }
         for f in request.filters { argv.append("--filter=" + f) }
-        argv += ["--", src.path]
+        argv += ["--"] + paths
         // rsync lists a directory's own entries without -r: a whole list, as -d makes.
         var shown = request
         if !shown.recursive { shown.dirs = true }

@@ -6,16 +6,12 @@ public struct Transfer {
     public let request: SyncRequest
     public init(_ request: SyncRequest) { self.request = request }
 
-    /// Runs the sync; returns rsync's exit status.
-    public func run() throws(SyError) -> ExitStatus {
+    /// The sources' host (nil: local) and paths: all on one host, as rsync requires; after a
+    /// remote source, `:path` is another path on the same host (rsync's shorthand).
+    func sourceEndpoints() throws(SyError) -> (host: String?, paths: [String]) {
         let r = request
-        if r.timeout > 0 { setenv("SY_TIMEOUT", String(r.timeout), 1) }
-        setenv(ToolEnvironment.stage, "1", 1)
-        for arg in r.sources + [r.destination] { if let problem = Endpoint.daemonProblem(arg) { throw problem } }
-        let dest = Endpoint(r.destination)
         var srcs = r.sources.map(Endpoint.init)
         if let host = srcs.first?.host, !host.isEmpty {
-            // rsync's shorthand after a remote source: `:path` is another path on the same host.
             for i in srcs.indices.dropFirst() where r.sources[i].hasPrefix(":") {
                 let rest = String(r.sources[i].dropFirst())
                 srcs[i] = Endpoint(host: host, path: rest.isEmpty ? "." : rest)
@@ -23,11 +19,21 @@ public struct Transfer {
         } else if let odd = r.sources.dropFirst().first(where: { $0.hasPrefix(":") }) {
             throw SyError("Unexpected remote arg: \(odd)", status: .syntax)
         }
-        let srcHosts = Set(srcs.map(\.host))
-        guard srcHosts.count == 1, let srcHost = srcHosts.first else {
+        let hosts = Set(srcs.map(\.host))
+        guard hosts.count == 1, let host = hosts.first else {
             throw SyError("all sources must be on the same host", status: .syntax)
         }
-        let sourcePaths = srcs.map(\.path)
+        return (host, srcs.map(\.path))
+    }
+
+    /// Runs the sync; returns rsync's exit status.
+    public func run() throws(SyError) -> ExitStatus {
+        let r = request
+        if r.timeout > 0 { setenv("SY_TIMEOUT", String(r.timeout), 1) }
+        setenv(ToolEnvironment.stage, "1", 1)
+        for arg in r.sources + [r.destination] { if let problem = Endpoint.daemonProblem(arg) { throw problem } }
+        let dest = Endpoint(r.destination)
+        let (srcHost, sourcePaths) = try sourceEndpoints()
 
         // rsync: a single non-directory source copied to a DST that is not a directory names the
         // file. Locally that is settled here (`topName`); across hosts the receiving side, which
