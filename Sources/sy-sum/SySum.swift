@@ -58,6 +58,8 @@ struct SySum: ParsableCommand {
     var update = false
     @Flag(name: .customLong("ignore-existing"), help: "Skip files that exist on the destination.")
     var ignoreExisting = false
+    @Option(name: .customLong("skip-notes"), help: "rsync's --info=skip level: 1 says why a file is left alone (exists, is newer, over max-size, not creating new), 2 adds what differs.")
+    var skipNotes = 0
     @Flag(name: .customLong("existing"), help: "Skip creating new entries.")
     var existing = false
     @Flag(name: [.customShort("W"), .customLong("whole-file")], help: "No block signatures: files are sent whole.")
@@ -142,6 +144,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     var o = SumOptions()
     o.delete = cmd.delete; o.force = cmd.force; o.checksum = cmd.checksum; o.ignoreTimes = cmd.ignoreTimes
     o.sizeOnly = cmd.sizeOnly; o.update = cmd.update; o.ignoreExisting = cmd.ignoreExisting; o.existing = cmd.existing
+    o.skipNotes = cmd.skipNotes
     o.perms = cmd.preserve.p; o.times = cmd.preserve.t; o.owner = cmd.preserve.o; o.group = cmd.preserve.g
     o.links = cmd.preserve.l; o.devices = cmd.preserve.dev; o.specials = cmd.preserve.spec; o.hardLinks = cmd.preserve.hardLinks
     o.wholeFile = cmd.wholeFile; o.blockSize = cmd.blockSize; o.dryRun = cmd.dryRun

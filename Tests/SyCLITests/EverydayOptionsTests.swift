@@ -171,6 +171,30 @@ struct EverydayOptionsTests {
         #expect(!exists(t.sub("dst")))
     }
 
+    /// -vv (rsync's --info=skip1) says why files are left alone: "X exists" (--ignore-existing;
+    /// with --info=skip2 what differs), "X is newer" (-u), "X is over max-size" / "under
+    /// min-size", "not creating new file "X"" (--existing); --info=skip0 silences them.
+    @Test(arguments: [["-vv", "-u"], ["-vv", "--ignore-existing"], ["-v", "--info=skip2", "--ignore-existing"],
+                      ["-v", "--info=skip2", "--ignore-existing", "-c"], ["-vv", "--max-size=3"], ["-vv", "--min-size=3"],
+                      ["-vv", "--existing"], ["-vv", "--existing", "--max-size=3"], ["-vv", "-u", "--info=skip0"], ["-vvn", "--existing"]])
+    func skipNotesAsRsync(args: [String]) {
+        let t = TempDir("everyday")
+        let build = """
+            mkdir -p src/sub src/new r/sub && echo 12345 > src/a && echo 1 > src/b && echo 123 > src/sub/c && echo 9 > src/new/n
+            echo zz > src/same && ln -s a src/l && touch -d 2020-01-01 src/a src/b src/sub/c src/same && touch -h -d 2020-01-01 src/l
+            echo 123456 > r/a && touch -d 2030-01-01 r/a && echo 2 > r/b && touch -d 2010-01-01 r/b
+            cp -p src/same r/same && cp -p src/sub/c r/sub/c && chmod 600 r/sub/c && mkdir r/l && touch -d 2020-01-01 src r r/sub src/sub
+            cp -a r s
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        let lines = { (x: RunResult) in x.out.split(separator: "\n").filter { !$0.hasPrefix("sent ") && !$0.hasPrefix("total") && !$0.hasPrefix("delta-") }.sorted() }
+        let r = run(["rsync", "-a"] + args + ["src/", "r/"], cwd: t.path)
+        let s = run(["sy", "-a"] + args + ["src/", "s/"], cwd: t.path)
+        #expect(r.code == s.code && lines(r) == lines(s), "\(args)\nrsync:\n\(r.out)\nsy:\n\(s.out)")
+        let d = TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true)
+        #expect(d.isEmpty, "\(args): \(d.prefix(6))")
+    }
+
     /// -vv's delta note: --append (and --append-verify) turn rsync's whole-file mode off.
     @Test(arguments: [["--append"], ["--append-verify"], []])
     func deltaNoteWithAppendAsRsync(extra: [String]) {

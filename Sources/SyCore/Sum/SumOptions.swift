@@ -8,6 +8,9 @@ public struct SumOptions: Sendable {
     public var update = false
     public var ignoreExisting = false
     public var existing = false
+    /// rsync's --info=skip level (-vv): 1 says why a file is left alone ("X exists", "X is
+    /// newer", "X is over max-size", "not creating new file"), 2 adds what differs.
+    public var skipNotes = 0
     public var perms = false
     public var times = false
     public var owner = false

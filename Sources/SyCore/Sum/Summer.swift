@@ -433,12 +433,17 @@ public final class Summer {
             return
         }
         guard wanted(s) else { try makeParents(of: s); try skipUnwanted(s); return }
-        if sizeExcluded(s) { try makeParents(of: s); return }
+        if sizeExcluded(s) {
+            try makeParents(of: s)
+            if options.existing { try noteNotCreating(s) } else { try noteSizeExcluded(s) }
+            return
+        }
         // (Not the top directory: rsync's receiver makes a missing destination before its
         // generator looks at `.`, which it then finds created, --existing or not; a dry run
         // makes nothing, and its generator skips `.` as missing.)
         if options.existing && (s.path != [0x2E] || options.dryRun) {
             if s.kind == .directory { skipPrefix = s.path }
+            if s.path != [0x2E] { try noteNotCreating(s) }
             return
         }
         if s.kind == .directory { noteSourceDir(s) }
@@ -766,14 +771,15 @@ public final class Summer {
         }
         guard wanted(s) else {
             if d.kind == .directory { walker.skipChildren(of: d.path) }
-            // rsync's generator looks at --ignore-existing first: something is there, so nothing is said.
-            if !options.ignoreExisting { try skipUnwanted(s) }
+            // rsync's generator looks at --ignore-existing first: something is there, so only that is said.
+            if options.ignoreExisting { try noteExists(s, d) } else { try skipUnwanted(s) }
             return
         }
         if s.kind != d.kind {
             // --min-size/--max-size skip a file before anything else, even one replacing another type.
             if sizeExcluded(s) {
                 if d.kind == .directory { walker.skipChildren(of: d.path) }
+                if options.ignoreExisting { try noteExists(s, d) } else { try noteSizeExcluded(s) }
                 return
             }
             try replace(s, d, walker)
@@ -803,6 +809,7 @@ public final class Summer {
         // (--ignore-existing first, as rsync's generator: a member of a hard-linked group that
         // exists stays as it is, even where its leader came from a --link-dest directory.)
         if options.ignoreExisting && s.kind != .directory {
+            try noteExists(s, d)
             noteSkippedMember(s)
             return
         }
@@ -812,7 +819,7 @@ public final class Summer {
                 return
             }
         }
-        if sizeExcluded(s) { return }
+        if sizeExcluded(s) { try noteSizeExcluded(s); return }
         var attrs = attrFlags(s, d.stat)
         if s.kind == .directory && options.times && !options.omitDirTimes
             && (changedDirs.contains(s.path) || (d.followed && changedLinkedDirs.contains(LinkKey(dev: d.stat.dev, ino: d.stat.ino)))) {
@@ -916,6 +923,7 @@ public final class Summer {
             }
         }
         if options.ignoreExisting {
+            try noteExists(s, d)
             // Something is there: nothing is made. Below a directory a file stands for, rsync's
             // generator tries each entry all the same (each fails: "Not a directory") and goes
             // no deeper. Through a symlink to a directory rsync writes on; sy never does, and
@@ -1068,7 +1076,11 @@ public final class Summer {
     func fileDecision(_ s: Entry, _ d: WalkItem, _ attrs: ItemFlags) throws(SyError) -> Plan? {
         let sameTime = self.sameTime(s, d.stat)
         // rsync: skip when `file->modtime - st_mtime < modify_window`, whole seconds.
-        if options.update && s.mtimeSec - d.stat.mtimeSec < options.modifyWindow { skippedNotSame = true; return nil }
+        if options.update && s.mtimeSec - d.stat.mtimeSec < options.modifyWindow {
+            skippedNotSame = true
+            try noteSkip("\(s.path.displayName) is newer")
+            return nil
+        }
         var flags = attrs
         if s.size != d.stat.size { flags.insert(.size) }
         if !options.times { flags.insert(.timeNow) }

@@ -123,6 +123,8 @@ public struct StageCommands: Sendable {
         // The second pass sends the files that failed verification whole.
         if r.appendVerify { sum.append("--append-verify") } else if r.append { sum.append("--append") }
         if (r.append || r.appendVerify) && !redo { sum.append("--append-second-pass") }
+        // (-vv's notes on skipped files: once, in the first pass.)
+        if r.infoLevels.skip >= 1 && !r.json && !r.quiet && redo { sum.append("--skip-notes=\(r.infoLevels.skip)") }
         if destName != nil { sum.append("--dest-may-be-file") }
         if r.mkpath { sum.append("--mkpath") }
         if r.insecureLinks && role != .push { sum.append("--insecure-links") }
