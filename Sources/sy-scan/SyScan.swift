@@ -47,6 +47,8 @@ struct SyScan: ParsableCommand {
     var copyUnsafeLinks = false
     @Flag(name: .customLong("note-unsafe-links"), help: "With --copy-unsafe-links: a note (rsync's -v line 'copying unsafe symlink \"L\" -> \"T\"') for each one followed.")
     var noteUnsafeLinks = false
+    @Flag(name: .customLong("filter-notes"), help: "A note for each entry a filter rule hides or shows (rsync -vv's '[sender] hiding file x because of pattern *.o').")
+    var filterNotes = false
     @Flag(name: .customLong("safe-links"), help: "Leave out symlinks that point outside the tree.")
     var safeLinks = false
 
@@ -121,6 +123,7 @@ toolMain(SyScan.self, name: "sy-scan") { cmd in
         : cmd.safeLinks ? .skipUnsafe : .keep
     options.impliedDirs = !cmd.noImpliedDirs
     options.noteUnsafeLinks = cmd.noteUnsafeLinks
+    options.filterNotes = cmd.filterNotes
     if let f = cmd.filesFrom {
         options.filesFrom = try FilesFrom.read(f, nulSeparated: cmd.from0)
         options.dirs = true

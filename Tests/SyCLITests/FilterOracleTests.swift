@@ -105,6 +105,36 @@ struct FilterOracleTests {
         #expect(exists(t.sub("s/build/sub/a.c")), "the include before the exclude-from wins for build/")
     }
 
+    /// -vv names what each rule hides or shows on the sending side as rsync does ("[sender]
+    /// hiding file x.o because of pattern *.o"): a rule read from a file only as such, a
+    /// per-directory one with its file's name, -C's own list as "[global CVS]"; in a pull the
+    /// rules read from a file here reach the sender as plain rules.
+    @Test(arguments: [["--exclude=*.o"], ["--include=*/", "--include=*.c", "--exclude=*"], ["--exclude=build/", "--exclude=/q.h"],
+                      ["-F"], ["-C"], ["--exclude-from=RULES"], ["--filter=merge RULES", "--include=src/***"]], [false, true])
+    func filterNotesAsRsync(rules: [String], pull: Bool) throws {
+        // (Not copied: a pulling rsync's generator also notes "[generator] risking ..." for the
+        // include rules; sy's receiver says nothing of its side.)
+        if pull && rules.contains(where: { $0.hasPrefix("--include") }) { return }
+        let t = TempDir("filter")
+        tree(t.sub("src"))
+        writeFile(t.sub("src/src/.rsync-filter"), Array("- *.h\n+ sub/\n".utf8))
+        writeFile(t.sub("RULES"), Array("- *.txt\n+ docs/\n".utf8))
+        let given = rules.map { $0.replacingOccurrences(of: "RULES", with: t.sub("RULES")) }
+        var server: SSHServer?
+        var via: [String] = [], from = t.sub("src") + "/"
+        if pull {
+            server = SSHServer()
+            let ssh = try #require(server, "sshd could not start")
+            via = ["-e", ssh.rsh]; from = ssh.host + ":" + from
+        }
+        let notes = { (x: RunResult) in x.out.split(separator: "\n").filter { $0.contains(" because of pattern ") }.sorted() }
+        let r = run(["rsync", "-a", "-vv"] + via + given + [from, t.sub("r")])
+        let s = run(["sy", "-a", "-vv"] + (pull ? ["--remote-sy", Tools.dir] : []) + via + given + [from, t.sub("s")])
+        #expect(r.code == 0 && s.code == 0 && !notes(r).isEmpty && notes(r) == notes(s), "\(rules)\nrsync:\n\(notes(r).joined(separator: "\n"))\nsy:\n\(notes(s).joined(separator: "\n"))")
+        #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s")), ignoringDirTimes: true).isEmpty)
+        _ = server
+    }
+
     @Test func badRulesExit1() {
         for rule in ["X foo", "-z foo", "+", ":"] {
             let r = run(["sy", "-a", "--filter=" + rule, "a/", "b"])

@@ -229,7 +229,9 @@ extension RsyncArgs {
                 var l = String(decoding: line, as: UTF8.self)
                 if l.hasSuffix("\r") { l.removeLast() }
                 if l.isEmpty || l.hasPrefix(";") || l.hasPrefix("#") { continue }
-                rules.append(oldStyle(l, include: include))
+                // (Marked as read from a file: rsync's -vv notes name such a rule only so.)
+                let rule = oldStyle(l, include: include)
+                rules.append(rule == "!" ? rule : String(rule.prefix(1)) + ",F" + rule.dropFirst(1))
             }
         }
         func addF() {

@@ -54,6 +54,7 @@ public struct FilterList: Sendable {
         if r.action == .exclude && r.cvs {
             for p in FilterList.cvsDefaults() {
                 var c = FilterRule(include: false, pattern: p)
+                c.origin = .cvs
                 c.perishable = true
                 c.sender = r.sender; c.receiver = r.receiver; c.sideGiven = r.sideGiven
                 append(c)
@@ -93,6 +94,39 @@ public struct FilterList: Sendable {
             if let d = FilterList.decide(r, path, isDirectory, side, deleting, absoluteRoot) { return d }
         }
         return false
+    }
+
+    /// The rule that decides `path` for `side`, as `excludes` finds it, and the name of the
+    /// per-directory merge file it came from (for -vv's notes); nil where no rule matches.
+    public func decidingRule(_ path: PathBytes, isDirectory: Bool, side: FilterSide = .sender) -> (rule: FilterRule, perDir: PathBytes?)? {
+        if path == [0x2E] || rules.isEmpty { return nil }
+        let parent = PathOps.parent(path)
+        for (slot, r) in rules.enumerated() {
+            if r.action == .dirMerge {
+                var i = layers.count - 1
+                while i >= 0 {
+                    let l = layers[i]
+                    i -= 1
+                    guard l.slot == slot, FilterList.applies(l, to: parent) else { continue }
+                    for lr in l.rules where FilterList.decide(lr, path, isDirectory, side, false, absoluteRoot) != nil {
+                        return (lr, PathOps.base(r.pattern))
+                    }
+                    if l.clears { break }
+                }
+                continue
+            }
+            if FilterList.decide(r, path, isDirectory, side, false, absoluteRoot) != nil { return (r, nil) }
+        }
+        return nil
+    }
+
+    /// rsync's -vv note on what the filters did with `path` on the sending side ("[sender]
+    /// hiding file x because of pattern *.o"), or nil where no rule decided it.
+    public func senderNote(_ path: PathBytes, isDirectory: Bool) -> String? {
+        guard let (rule, perDir) = decidingRule(path, isDirectory: isDirectory) else { return nil }
+        let verb = rule.action == .exclude ? "hiding" : "showing"
+        let type = perDir.map { " [per-dir \($0.displayName)]" } ?? ""
+        return "[sender] \(verb) \(isDirectory ? "directory" : "file") \(path.displayName) because of pattern \(rule.notePattern)\(type)"
     }
 
     @inline(__always)
@@ -228,13 +262,16 @@ public struct FilterList: Sendable {
                 var r = FilterRule(include: kind == .include, pattern: item)
                 r.sender = merge.sender; r.receiver = merge.receiver; r.sideGiven = merge.sideGiven
                 r.perishable = merge.perishable || merge.cvs
+                r.origin = .file
                 out.append(r)
                 continue
             }
             var text = item
             // Word-split prefixes: "- foo" arrives as two words.
             if merge.wordSplit && item.utf8.count <= 2 && i < items.count && item != "!" { text = item + " " + items[i]; i += 1 }
-            out.append(try FilterRule.parse(text, template: template))
+            var r = try FilterRule.parse(text, template: template)
+            r.origin = .file
+            out.append(r)
         }
         return out
     }

@@ -43,6 +43,23 @@ public struct FilterRule: Sendable, Equatable {
     public var linesAre: Action?
     /// `g` (sy's own modifier): the file has git's ignore syntax and precedence (`--gitignore`).
     public var gitStyle = false
+    /// Where the rule came from, for -vv's filter notes (rsync names a rule read from a file
+    /// only as such, and marks -C's built-in patterns). In `text`, sy's modifiers `F` and `V`.
+    public var origin = Origin.given
+    public enum Origin: Sendable, Equatable { case given, file, cvs }
+
+    /// Rule `text` as a rule given on the command line (no longer marked as read from a file).
+    public static func sentAsGiven(_ text: String) -> String {
+        guard var r = try? parse(text), r.origin == .file else { return text }
+        r.origin = .given
+        return r.text
+    }
+
+    /// The pattern as rsync's -vv notes show it ("because of pattern X").
+    public var notePattern: String {
+        let body = origin == .file ? "<rule from a file read earlier>" : (anchored ? "/" : "") + String(decoding: pattern, as: UTF8.self)
+        return body + (directoryOnly && origin != .file ? "/" : "") + (origin == .cvs ? " [global CVS]" : "")
+    }
 
     /// A pattern rule.
     public init(include: Bool, pattern: String) {
@@ -143,6 +160,8 @@ public struct FilterRule: Sendable, Equatable {
             case 0x67 where isMerge: r.gitStyle = true                          // g
             case 0x2B where isMerge: r.linesAre = .include                      // +
             case 0x2D where isMerge: r.linesAre = .exclude                      // -
+            case 0x46 where !isMerge: r.origin = .file                          // F (sy's: read from a file)
+            case 0x56 where !isMerge: r.origin = .cvs                           // V (sy's: -C's own list)
             default: throw bad(text, "invalid modifier '\(Character(UnicodeScalar(m)))'")
             }
         }
@@ -231,6 +250,9 @@ public struct FilterRule: Sendable, Equatable {
         if cvs { mods += "C" }
         if gitStyle { mods += "g" }
         if let l = linesAre, !cvs { mods += l == .include ? "+" : "-" }
+        if action == .exclude || action == .include {
+            if origin == .file { mods += "F" } else if origin == .cvs { mods += "V" }
+        }
         if cvs && (action == .exclude) { return "-" + mods }
         var body = pattern
         if action == .exclude || action == .include {

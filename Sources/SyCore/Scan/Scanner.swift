@@ -25,6 +25,8 @@ public struct ScanOptions: Sendable {
     public var symlinks = SymlinkMode.keep
     /// A note for each unsafe symlink followed (`--copy-unsafe-links` with rsync's -v).
     public var noteUnsafeLinks = false
+    /// A note for each entry a filter rule hides or shows (rsync's -vv, "[sender] hiding ...").
+    public var filterNotes = false
     /// `--ignore-missing-args`, and `--delete-missing-args` (missing names are sent as such).
     public var ignoreMissing = false
     public var deleteMissing = false
@@ -149,6 +151,9 @@ public enum Scanner {
                 e.missingSource = true
                 report(e)
                 continue
+            }
+            if options.filterNotes && !filters.isEmpty, let n = filters.senderNote(item.path, isDirectory: item.kind == .directory) {
+                try out.write(.message(level: 0, text: n))
             }
             if !filters.isEmpty && filters.excludes(item.path, isDirectory: item.kind == .directory) {
                 if item.kind == .directory { walker.skipChildren() }

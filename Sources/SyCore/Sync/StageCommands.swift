@@ -27,7 +27,9 @@ public struct StageCommands: Sendable {
         for c in r.chmod { scan.append("--chmod=" + c) }
         // rsync maps owners by name between machines unless --numeric-ids.
         if !local && !r.numericIds && (r.owner || r.group) { scan.append("--names") }
-        for f in r.filters { scan.append("--filter=" + f) }
+        // (A pull sends the rules to the remote sender as rsync's client does: the ones read from
+        // a file arrive as plain rules, which its -vv notes then name by their patterns.)
+        for f in r.filters { scan.append("--filter=" + (role == .pull ? FilterRule.sentAsGiven(f) : f)) }
         if let pd = r.partialDir { scan.append("--filter=- " + pd + "/") }
         // rsync's receiver deleting after the transfer judges by the new per-directory files
         // (--delete-delay finds its deletions during the transfer, by the old ones).
@@ -58,6 +60,8 @@ public struct StageCommands: Sendable {
             if r.infoLevels.notesUnsafeLinks && !r.quiet { scan.append("--note-unsafe-links") }
         case .skipUnsafe: scan.append("--safe-links")
         }
+        // (rsync's -vv brings its debug FILTER notes.)
+        if r.verbose >= 2 && !r.quiet && !r.json && !r.filters.isEmpty && redo { scan.append("--filter-notes") }
         if r.relative && !r.impliedDirs { scan.append("--no-implied-dirs") }
         if r.mungeLinks && role != .pull { scan.append("--unmunge-links") }
         // The list travels on the scan's standard input (so a remote scan gets it too).
