@@ -43,6 +43,8 @@ struct SyDelta: ParsableCommand {
 
     @Flag(name: .customLong("remove-source-files"), help: "Instead of a delta: remove the files named by DONE lines on stdin (sy --remove-source-files), if unchanged.")
     var removeSourceFiles = false
+    @Flag(name: .customLong("note-removed"), help: "With --remove-source-files: 'sender removed NAME' on stdout for each file removed (rsync's --info=remove, -vv).")
+    var noteRemoved = false
     @Flag(name: .customLong("copy-links"), help: "With --remove-source-files: symlinks were sent as what they point to (-L), so that must be unchanged; without it a sent symlink is judged by itself, as rsync's sender does.")
     var copyLinks = false
 
@@ -63,7 +65,8 @@ toolMain(SyDelta.self, name: "sy-delta") { cmd in
             throw SyError("cannot read the list of files to remove: \(errnoText(error.code))", status: .fileIO)
         }
         return SourceRemover.remove(DoneLine.decodeAll(list), sources: cmd.sources.map(\.pathBytes), topName: cmd.topName?.pathBytes,
-                                    alias: cmd.destName?.pathBytes, relative: cmd.relative, followLinks: cmd.followLinks, copyLinks: cmd.copyLinks)
+                                    alias: cmd.destName?.pathBytes, relative: cmd.relative, followLinks: cmd.followLinks, copyLinks: cmd.copyLinks,
+                                    noteRemoved: cmd.noteRemoved)
     }
     Sys.openNoAtime = cmd.openNoAtime
     var o = DeltaOptions()

@@ -1318,6 +1318,19 @@ struct RemoveSourceFilesTests {
         }
     }
 
+    /// -vv (rsync's --info=remove) says "sender removed NAME" for each file removed; not in a
+    /// dry run, not with --info=remove0.
+    @Test(arguments: [["-vv"], ["-v", "--info=remove1"], ["-vv", "--info=remove0"], ["-vvn"]])
+    func removedLinesAsRsync(flags: [String]) {
+        let t = TempDir("remove")
+        prepare(t, ["r", "s"])
+        let removed = { (x: RunResult) in x.out.split(separator: "\n").filter { $0.hasPrefix("sender removed ") }.sorted() }
+        let r = run(["rsync", "-a", "--remove-source-files"] + flags + ["r-src/", "r-dst/"], cwd: t.path)
+        let s = run(["sy", "-a", "--remove-source-files"] + flags + ["s-src/", "s-dst/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0 && removed(s) == removed(r), "\(flags)\nrsync:\n\(r.out)\nsy:\n\(s.out)")
+        #expect(removed(r).isEmpty == (flags.contains("--info=remove0") || flags.contains("-vvn")), "\(r.out)")
+    }
+
     @Test func localMatchesRsync() {
         let t = TempDir("remove")
         prepare(t, ["r", "s", "n"])

@@ -2,7 +2,7 @@
 /// give, then each `--info` item in order, which takes precedence over those defaults
 /// whatever its place on the command line; `-q` silences them all.
 public struct InfoLevels: Sendable, Equatable {
-    public var name = 0, del = 0, stats = 0, flist = 0, misc = 0, symsafe = 0, backup = 0, skip = 0
+    public var name = 0, del = 0, stats = 0, flist = 0, misc = 0, symsafe = 0, backup = 0, skip = 0, remove = 0
     /// 1: a line per file (`--progress`), 2: one line for the whole transfer.
     public var progress = 0
 
@@ -11,7 +11,7 @@ public struct InfoLevels: Sendable, Equatable {
                                                  "remove", "skip", "stats", "symsafe", "all", "none"]
 
     /// What `--info=help` prints: rsync's table (sy reads every category; the ones that
-    /// change its output are backup, name, del, skip, stats, flist, progress and misc).
+    /// change its output are backup, name, del, remove, skip, stats, flist, progress and misc).
     public static let helpText = """
         Use OPT or OPT1 for level 1 output, OPT2 for level 2, etc.; OPT0 silences.
 
@@ -55,7 +55,7 @@ public struct InfoLevels: Sendable, Equatable {
 
     public init(verbose: Int, progress: Bool = false, stats: Bool = false, quiet: Bool = false, items: [String] = []) {
         if verbose >= 1 { name = verbose >= 2 ? 2 : 1; del = 1; self.stats = 1; flist = 1; misc = verbose >= 2 ? 2 : 1; symsafe = 1 }
-        if verbose >= 2 { backup = 1; skip = 1 }
+        if verbose >= 2 { backup = 1; skip = 1; remove = 1 }
         if progress { name = max(name, 1); flist = max(flist, 2); self.progress = 1 }
         if stats { self.stats = max(self.stats, 2) }
         for item in items.flatMap({ $0.split(separator: ",").map(String.init) }) {
@@ -70,7 +70,8 @@ public struct InfoLevels: Sendable, Equatable {
             case "symsafe": symsafe = level
             case "backup": backup = level
             case "skip": skip = level
-            case "all", "none": name = level; del = level; self.stats = level; flist = level; self.progress = level; misc = level; symsafe = level; backup = level; skip = level
+            case "remove": remove = level
+            case "all", "none": name = level; del = level; self.stats = level; flist = level; self.progress = level; misc = level; symsafe = level; backup = level; skip = level; remove = level
             default: break
             }
         }

@@ -95,7 +95,7 @@ public enum SourceRemover {
     /// as rsync's sender re-lstats, a link sent as its target (--copy-unsafe-links) counts as
     /// changed and stays.
     public static func remove(_ list: [Entry], sources: [PathBytes], topName: PathBytes?, alias: PathBytes? = nil, relative: Bool,
-                              followLinks: Bool, copyLinks: Bool) -> ExitStatus {
+                              followLinks: Bool, copyLinks: Bool, noteRemoved: Bool = false) -> ExitStatus {
         var status = ExitStatus.ok
         let set = SourceSet(args: sources, topName: topName, relative: relative, ignoreMissing: true) { _ in }
         set.alias = alias
@@ -114,6 +114,11 @@ public enum SourceRemover {
                     continue
                 }
                 try Sys.unlinkat(dir, name, isDir: false)
+                if noteRemoved {
+                    // rsync's --info=remove (-vv), on stdout.
+                    let line = Array("sender removed \(e.path.displayName)\n".utf8)
+                    _ = try? Sys.writeAll(1, line, line.count)
+                }
             } catch {
                 if error.code == ENOENT {
                     // rsync's note (stdout): gone already, or a link whose target went first.

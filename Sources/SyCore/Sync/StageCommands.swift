@@ -254,6 +254,7 @@ public struct StageCommands: Sendable {
         if r.relative { remove.append("-R") }
         if follows { remove.append("--follow-links") }
         if r.symlinks == .follow { remove.append("--copy-links") }
+        if r.infoLevels.remove >= 1 && !r.quiet && !r.json { remove.append("--note-removed") }
         self.remove = remove + ["--"] + relativeArgs
     }
 
