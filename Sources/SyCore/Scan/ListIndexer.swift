@@ -18,12 +18,13 @@ struct ListIndexer {
     private var frames: [(dir: PathBytes, start: UInt64, used: UInt64)] = [([], 0, 0)]
     private var next: UInt64
 
-    /// `topEntries`: the entries of the first list (the source arguments' own entries, and how
-    /// many distinct: rsync's whole list keeps a duplicate, which the stream sends once, so the
-    /// ones sent are numbered after it).
-    init(mode: ListIndexMode, topEntries: (all: Int, distinct: Int)) {
+    /// `topEntries`: the entries of the first list (the source arguments' own entries);
+    /// `dotCopies`: how many more `dir/` sources than one list their `.`: rsync's whole list
+    /// keeps them, the stream sends one, and the entries sent are numbered after them. (The
+    /// copies of other names take the numbers after the one sent: `skip`.)
+    init(mode: ListIndexMode, topEntries: Int, dotCopies: Int) {
         self.mode = mode
-        next = mode == .whole ? UInt64(max(0, topEntries.all - topEntries.distinct)) : UInt64(max(1, topEntries.all))
+        next = mode == .whole ? UInt64(max(0, dotCopies)) : UInt64(max(1, topEntries))
     }
 
     /// How many numbers were given out (rsync's list size).
@@ -36,6 +37,14 @@ struct ListIndexer {
         let i = frames.count - 1
         defer { frames[i].used += 1 }
         return frames[i].start + frames[i].used
+    }
+
+    /// The `n` numbers after the entry just numbered go to its copies from other sources
+    /// (rsync's list keeps their slots after it drops them).
+    mutating func skip(_ n: Int) {
+        guard n > 0 else { return }
+        if mode == .whole { next += UInt64(n); return }
+        frames[frames.count - 1].used += UInt64(n)
     }
 
     /// `dir` is expanded: its `count` entries (those the filters keep) take the next numbers.

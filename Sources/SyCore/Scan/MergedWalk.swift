@@ -89,18 +89,21 @@ final class MergedWalk: SourceWalk {
 
     /// The merged listing: every name once, a directory wherever one source has it as one.
     func childListing() -> DirListing? {
-        var byName: [PathBytes: Bool] = [:]
+        var byName: [PathBytes: (isDir: Bool, count: Int)] = [:]
         var any = false
         for i in walkers.indices {
             let listing = last.contains(i) ? (walkers[i].willDescend ? walkers[i].childListing() : nil)
                 : (isRoot ? walkers[i].topListing : nil)
             guard let l = listing else { continue }
             any = true
-            for (n, d) in zip(l.names, l.isDir) { byName[n] = (byName[n] ?? false) || d }
+            for (n, d) in zip(l.names, l.isDir) {
+                let had = byName[n]
+                byName[n] = ((had?.isDir ?? false) || d, (had?.count ?? 0) + 1)
+            }
         }
         guard any else { return nil }
-        let sorted = byName.sorted { PathOps.compare($0.key, isDir: $0.value, $1.key, isDir: $1.value) < 0 }
-        return DirListing(names: sorted.map(\.key), isDir: sorted.map(\.value))
+        let sorted = byName.sorted { PathOps.compare($0.key, isDir: $0.value.isDir, $1.key, isDir: $1.value.isDir) < 0 }
+        return DirListing(names: sorted.map(\.key), isDir: sorted.map(\.value.isDir), copies: sorted.map { $0.value.count - 1 })
     }
 
     var oneFileSystemDev: UInt64? {

@@ -117,7 +117,8 @@ public enum Scanner {
         let walker = set.walker(recursive: options.recursive, contents: options.recursive || options.dirs,
                                 symlinks: options.symlinks, onProblem: report)
         var indexer = options.listIndex.map { mode in
-            ListIndexer(mode: mode, topEntries: set.topEntries { options.filters.excludes($0, isDirectory: $1) })
+            ListIndexer(mode: mode, topEntries: set.topEntries { options.filters.excludes($0, isDirectory: $1) }.all,
+                        dotCopies: set.contentsSources - 1)
         }
         if options.oneFileSystem, let fd = set.rootDir, let st = try? Sys.fstat(fd) {
             walker.oneFileSystemDev = st.dev
@@ -215,9 +216,13 @@ public enum Scanner {
                 try out.write(.filterFile(dir: item.path, name: name, content: bytes))
             }
             if indexer != nil { entry.listIndex = indexer!.index(of: entry.path) }
+            var copies = 0
             for m in item.mergedAway where filters.isEmpty || !filters.excludes(item.path, isDirectory: m.kind == .directory) {
                 unsent.add(m.kind, size: m.size)
+                copies += 1
             }
+            // (The copies of `.` are numbered first, see ListIndexer.init.)
+            if indexer != nil && item.path != [0x2E] { indexer!.skip(copies) }
             if item.path == [0x2E] && item.kind == .directory {
                 // Each `dir/` source lists its own `.`; the walk sends the first.
                 let others = set.contentsSources - 1 - item.mergedAway.count { $0.kind == .directory }
@@ -228,7 +233,11 @@ public enum Scanner {
                 let listed = { (i: Int) in
                     filters.isEmpty || !filters.excludes(PathOps.join(item.path, kids.names[i]), isDirectory: kids.isDir[i])
                 }
-                if indexer != nil { indexer!.expand(item.path, count: kids.names.indices.count(where: listed)) }
+                if indexer != nil {
+                    // (With several sources, every source's copy of a name has its number.)
+                    let n = kids.names.indices.reduce(0) { $0 + (listed($1) ? 1 + (kids.copies.isEmpty ? 0 : kids.copies[$1]) : 0) }
+                    indexer!.expand(item.path, count: n)
+                }
                 // The names of the subdirectories that will be listed, so the receiver can
                 // delete what is gone before it sees them (rsync deletes at a directory's start).
                 try sendIOErrors()

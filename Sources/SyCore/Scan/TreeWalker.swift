@@ -45,7 +45,10 @@ public final class WalkItem: @unchecked Sendable {
 public struct DirListing: Sendable {
     public var names: [PathBytes]
     public var isDir: [Bool]
-    public init(names: [PathBytes], isDir: [Bool]) { self.names = names; self.isDir = isDir }
+    /// For a merge of several sources' listings: how many more sources list each name (rsync's
+    /// list holds every copy until it removes the duplicates); empty for one source.
+    public var copies: [Int] = []
+    public init(names: [PathBytes], isDir: [Bool], copies: [Int] = []) { self.names = names; self.isDir = isDir; self.copies = copies }
     public var count: Int { names.count }
 }
 
