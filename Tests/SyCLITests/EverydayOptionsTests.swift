@@ -195,6 +195,23 @@ struct EverydayOptionsTests {
         #expect(d.isEmpty, "\(args): \(d.prefix(6))")
     }
 
+    /// A pull whose list is empty (a `dir/` source without -r): rsync's generator never
+    /// starts, so -vv has no matcher totals; sy's neither.
+    @Test func emptyPullHasNoMatcherTotals() throws {
+        let t = TempDir("everyday")
+        tree(t)
+        let server = try #require(SSHServer(), "sshd could not start")
+        let from = server.host + ":" + t.sub("src") + "/"
+        let totals = { (x: RunResult) in x.out.split(separator: "\n").filter { $0.hasPrefix("total: matches=") }.count }
+        let r = run(["rsync", "-vv", "-e", server.rsh, from, t.sub("r")])
+        let s = run(["sy", "-vv", "--remote-sy", Tools.dir, "-e", server.rsh, from, t.sub("s")])
+        #expect(r.code == 0 && s.code == 0 && totals(r) == 0 && totals(s) == 0, "rsync:\n\(r.out)\nsy:\n\(s.out)")
+        // With something in the list the totals come, in both.
+        let r2 = run(["rsync", "-rvv", "-e", server.rsh, from, t.sub("r")])
+        let s2 = run(["sy", "-rvv", "--remote-sy", Tools.dir, "-e", server.rsh, from, t.sub("s")])
+        #expect(totals(r2) == 1 && totals(s2) == 1, "rsync:\n\(r2.out)\nsy:\n\(s2.out)")
+    }
+
     /// -vv's delta note: --append (and --append-verify) turn rsync's whole-file mode off.
     @Test(arguments: [["--append"], ["--append-verify"], []])
     func deltaNoteWithAppendAsRsync(extra: [String]) {

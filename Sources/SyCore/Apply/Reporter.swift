@@ -242,9 +242,13 @@ public final class Reporter {
             return
         }
         if options.quiet { return }
+        // A pull's receiver is rsync's client, whose generator never starts for an empty list:
+        // no -vv delta note, no matcher totals.
+        let emptyPull = options.role == .pull && st.files == 0
+        if emptyPull { out.pendingFirst = nil }
         let text = SummaryText(human: options.humanReadable)
         for l in text.lines(st, sent: sent, received: received, elapsed: elapsed, stats: options.stats, summary: options.summary,
-                            deltaTotals: options.deltaTotals, dryRun: dryRun, listReceived: options.role == .pull) {
+                            deltaTotals: options.deltaTotals && !emptyPull, dryRun: dryRun, listReceived: options.role == .pull) {
             line(l)
         }
     }
