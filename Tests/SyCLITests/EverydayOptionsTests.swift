@@ -159,9 +159,11 @@ struct EverydayOptionsTests {
         _ = server
     }
 
-    /// --list-only (or no destination) lists every source, not the first alone.
+    /// --list-only (or no destination) lists every source, not the first alone (with -R under
+    /// its path).
     @Test(arguments: [["src/data", "src/run.sh"], ["src/data", "src/run.sh", "dst/"], ["-r", "src/", "src/data"], ["src/", "src/data"],
-                      ["-d", "src", "src/data"], ["src/data", "src/missing", "src/run.sh"]])
+                      ["-d", "src", "src/data"], ["src/data", "src/missing", "src/run.sh"], ["-R", "src/data", "src/d/f"],
+                      ["-R", "--no-implied-dirs", "src/d/f"], ["-rR", "src/./d"]])
     func listOnlyListsEverySourceAsRsync(args: [String]) {
         let t = TempDir("everyday")
         tree(t)
@@ -210,6 +212,16 @@ struct EverydayOptionsTests {
         let r2 = run(["rsync", "-rvv", "-e", server.rsh, from, t.sub("r")])
         let s2 = run(["sy", "-rvv", "--remote-sy", Tools.dir, "-e", server.rsh, from, t.sub("s")])
         #expect(totals(r2) == 1 && totals(s2) == 1, "rsync:\n\(r2.out)\nsy:\n\(s2.out)")
+    }
+
+    /// --out-format's %f with several sources in one directory names it before each file.
+    @Test func outFormatSourcePathWithSeveralSourcesAsRsync() {
+        let t = TempDir("everyday")
+        tree(t)
+        let r = run(["rsync", "-r", "--out-format=%f|%n", "src/data", "src/run.sh", "src/d", "r/"], cwd: t.path)
+        let s = run(["sy", "-r", "--out-format=%f|%n", "src/data", "src/run.sh", "src/d", "s/"], cwd: t.path)
+        let lines = { (x: RunResult) in x.out.split(separator: "\n").filter { $0.contains("|") }.sorted() }
+        #expect(r.code == 0 && s.code == 0 && lines(r) == lines(s) && lines(s).contains("src/data|data"), "rsync:\n\(r.out)\nsy:\n\(s.out)")
     }
 
     /// -vv's delta note: --append (and --append-verify) turn rsync's whole-file mode off.

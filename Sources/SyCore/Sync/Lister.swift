@@ -70,6 +70,8 @@ extension Transfer {
         let src = Endpoint(host: host, path: paths[0])
         var argv = ["sy-scan"]
         if !request.recursive { argv += ["--no-recursive", "--dirs"] }
+        if request.relative { argv.append("-R") }
+        if request.relative && !request.impliedDirs { argv.append("--no-implied-dirs") }
         for f in request.filters { argv.append("--filter=" + f) }
         argv += ["--"] + paths
         // rsync lists a directory's own entries without -r: a whole list, as -d makes.

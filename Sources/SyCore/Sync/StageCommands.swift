@@ -214,10 +214,11 @@ public struct StageCommands: Sendable {
         if r.itemizeUnchanged { apply.append("--itemize-unchanged") }
         apply.append("--name-escape=" + r.nameEscape.rawValue)
         if let f = r.outFormat { apply.append("--out-format=" + f) }
-        if (r.outFormat ?? "").contains("%f") || (r.logFileFormat ?? "").contains("%f"), role != .pull, sourceArgs.count == 1,
+        // (Several sources: where they all have one directory, %f puts it before every name.)
+        if (r.outFormat ?? "").contains("%f") || (r.logFileFormat ?? "").contains("%f"), role != .pull, !sourceArgs.isEmpty,
            !r.relative, r.filesFrom == nil {
-            let prefix = OutFormat.senderPrefix(forSource: sourceArgs[0])
-            if !prefix.isEmpty { apply.append("--sender-prefix=" + prefix) }
+            let prefixes = Set(sourceArgs.map(OutFormat.senderPrefix(forSource:)))
+            if prefixes.count == 1, let prefix = prefixes.first, !prefix.isEmpty { apply.append("--sender-prefix=" + prefix) }
         }
         // rsync's sender lists what an absolute -R source sends under names beginning with
         // '/' (`/etc/ssh/`); a pull's client receives them without it.
