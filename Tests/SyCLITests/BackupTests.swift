@@ -94,8 +94,10 @@ struct BackupTests {
 
     /// -vv (rsync's --info=backup): "backup_dir is DIR" first, "(new)" while it is not there,
     /// as given (its trailing slash dropped); then "backed up X to DIR/X" for each backup, as
-    /// given too (sy printed a byte list). Locally and over ssh (the receiver checks the dir).
+    /// given too (sy printed a byte list; with --inplace, nothing). Locally and over ssh (the
+    /// receiver checks the dir).
     @Test(arguments: [["-vv", "--backup-dir=../kept/"], ["-v", "--info=backup1", "-b"], ["-v", "--info=backup1", "--backup-dir=../kept"],
+                      ["-v", "--info=backup1", "-b", "--inplace"],
                       ["-vv", "--info=backup0", "--backup-dir=../kept"]], [false, true])
     func backupLinesAsRsync(flags: [String], overSSH: Bool) throws {
         let t = TempDir("backup")

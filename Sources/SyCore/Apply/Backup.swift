@@ -44,14 +44,18 @@ extension Applier {
                 do { try Sys.unlinkat(bdir, bname, isDir: false) } catch { if error.code != ENOENT { throw error } }
                 try Sys.linkat(dir, name, bdir, bname)
             }
-            if options.output.backups {
-                reporter.line("backed up \(path.displayName) to \(((policy.shownDir.map { $0 + [0x2F] } ?? []) + path + policy.suffix).displayName)")
-            }
+            noteBackup(policy, path)
             return true
         } catch {
             report(SyError.sys("backup failed for", path, error.code, status: .partial))
             return false
         }
+    }
+
+    /// rsync's --info=backup line (-vv) for a backup made, its directory as given.
+    func noteBackup(_ policy: BackupPolicy, _ path: PathBytes) {
+        guard options.output.backups else { return }
+        reporter.line("backed up \(path.displayName) to \(((policy.shownDir.map { $0 + [0x2F] } ?? []) + path + policy.suffix).displayName)")
     }
 
     /// With `--inplace` the file itself is about to change: its backup is a copy (content,
@@ -68,6 +72,7 @@ extension Applier {
                 try Sys.fchmod(out, mode_t(st.perms))
                 try Sys.futimens(out, st.mtimeSec, st.mtimeNsec)
             }
+            noteBackup(policy, path)
             return true
         } catch {
             report(SyError.sys("backup failed for", path, error.code, status: .partial))
