@@ -79,7 +79,8 @@ struct SyncCommand: ParsableCommand {
             throw ValidationError("ERROR: the --compare-dest option conflicts with the --link-dest option")
         }
         let deleting = del.delete || del.deleteBefore || del.deleteDuring || del.deleteDelay || del.deleteAfter || del.deleteExcluded
-        if deleting && !(pres.recursive || pres.archive || pres.dirs) && sel.filesFrom == nil {
+        // (A listing lists a directory's own entries, as -d does: rsync lets it through.)
+        if deleting && !(pres.recursive || pres.archive || pres.dirs) && sel.filesFrom == nil && !(out.listOnly || paths.count == 1) {
             throw ValidationError("--delete does not work without --recursive (-r) or --dirs (-d).")
         }
         for c in pres.chmod where ChmodSpec(c) == nil { throw ValidationError("--chmod=\(c): invalid permission change") }

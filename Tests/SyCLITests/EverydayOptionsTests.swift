@@ -160,10 +160,10 @@ struct EverydayOptionsTests {
     }
 
     /// --list-only (or no destination) lists every source, not the first alone (with -R under
-    /// its path).
+    /// its path, with -L what links point to); a --delete option without -r does not stop it.
     @Test(arguments: [["src/data", "src/run.sh"], ["src/data", "src/run.sh", "dst/"], ["-r", "src/", "src/data"], ["src/", "src/data"],
                       ["-d", "src", "src/data"], ["src/data", "src/missing", "src/run.sh"], ["-R", "src/data", "src/d/f"],
-                      ["-R", "--no-implied-dirs", "src/d/f"], ["-rR", "src/./d"]])
+                      ["-R", "--no-implied-dirs", "src/d/f"], ["-rR", "src/./d"], ["-rL", "src/"], ["--delete-delay", "src/"]])
     func listOnlyListsEverySourceAsRsync(args: [String]) {
         let t = TempDir("everyday")
         tree(t)
