@@ -71,14 +71,7 @@ extension Transfer {
         var argv = ["sy-scan"]
         if !request.recursive { argv += ["--no-recursive", "--dirs"] }
         if request.relative { argv.append("-R") }
-        switch request.symlinks {
-        case .keep: break
-        case .follow: argv.append("-L")
-        case .followDirs: argv.append("-k")
-        case .followDirsSkipUnsafe: argv += ["-k", "--safe-links"]
-        case .followUnsafe: argv.append("--copy-unsafe-links")
-        case .skipUnsafe: argv.append("--safe-links")
-        }
+        argv += StageCommands.symlinkArgs(request.symlinks)
         if request.relative && !request.impliedDirs { argv.append("--no-implied-dirs") }
         for f in request.filters { argv.append("--filter=" + f) }
         argv += ["--"] + paths

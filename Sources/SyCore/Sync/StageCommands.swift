@@ -50,16 +50,8 @@ public struct StageCommands: Sendable {
         if r.infoLevels.progress > 0 && !r.json { scan.append("--list-index=" + (r.buildsWholeList ? "whole" : "incremental")) }
         if r.deleteMissingArgs { scan.append("--delete-missing-args") } else if r.ignoreMissingArgs { scan.append("--ignore-missing-args") }
         let follows = r.symlinks != .keep && r.symlinks != .skipUnsafe
-        switch r.symlinks {
-        case .keep: break
-        case .follow: scan.append("-L")
-        case .followDirs: scan.append("-k")
-        case .followDirsSkipUnsafe: scan += ["-k", "--safe-links"]
-        case .followUnsafe:
-            scan.append("--copy-unsafe-links")
-            if r.infoLevels.notesUnsafeLinks && !r.quiet { scan.append("--note-unsafe-links") }
-        case .skipUnsafe: scan.append("--safe-links")
-        }
+        scan += StageCommands.symlinkArgs(r.symlinks)
+        if r.symlinks == .followUnsafe && r.infoLevels.notesUnsafeLinks && !r.quiet { scan.append("--note-unsafe-links") }
         // (rsync's -vv brings its debug FILTER notes.)
         if r.verbose >= 2 && !r.quiet && !r.json && !r.filters.isEmpty && redo { scan.append("--filter-notes") }
         if r.relative && !r.impliedDirs { scan.append("--no-implied-dirs") }
@@ -257,6 +249,18 @@ public struct StageCommands: Sendable {
         if r.symlinks == .follow { remove.append("--copy-links") }
         if r.infoLevels.remove >= 1 && !r.quiet && !r.json { remove.append("--note-removed") }
         self.remove = remove + ["--"] + relativeArgs
+    }
+
+    /// sy-scan's options for a symlink mode (-L, -k, --copy-unsafe-links, --safe-links).
+    static func symlinkArgs(_ mode: SymlinkMode) -> [String] {
+        switch mode {
+        case .keep: return []
+        case .follow: return ["-L"]
+        case .followDirs: return ["-k"]
+        case .followDirsSkipUnsafe: return ["-k", "--safe-links"]
+        case .followUnsafe: return ["--copy-unsafe-links"]
+        case .skipUnsafe: return ["--safe-links"]
+        }
     }
 
     /// The --files-from names with a `/./` in them, as sources below the list's directory
