@@ -969,7 +969,7 @@ public final class Summer {
                 plan.flags.insert(.replace)
                 try emit(plan)
             } else if d.kind != .directory {
-                try emit(Plan(action: .delete, flags: [.replace], entry: Entry(path: d.path, stat: d.stat, kind: d.kind)))
+                try emit(Plan(action: .delete, flags: [.replace], entry: Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)))
             }
             try placeHeldMembers(of: s)
             return
