@@ -2,7 +2,7 @@ import Glibc
 import SyCore
 
 /// `sy`: dispatches `sy show` and otherwise runs a sync with rsync's options.
-var args = Array(CommandLine.arguments.dropFirst())
+var args = Array(RawArguments.all.dropFirst())
 // The remote end of a sync over ssh: the stages of one host in one session (an option, so
 // that an older sy without it refuses the command instead of taking its words for paths).
 if args.first == "--mux-server" { exit(MuxServer.run(Array(args.dropFirst()))) }

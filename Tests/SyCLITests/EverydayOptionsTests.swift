@@ -1374,6 +1374,39 @@ struct RemoveSourceFilesTests {
         #expect(n.code == 0 && exists(t.sub("n-src/a")) && exists(t.sub("n-src/d/b")), "\(n)")
     }
 
+    /// Names with a newline: sy-apply's DONE lines carry raw paths, and sy cut them at the
+    /// newline (the file stayed, its second half reached stdout, and what came after was lost:
+    /// a fifo and a device stayed too). Each goes now, as rsync's, pushed and pulled as well.
+    @Test(arguments: ["local", "push", "pull"])
+    func namesWithNewlinesAreRemovedAsRsync(mode: String) throws {
+        let server = mode == "local" ? nil : SSHServer()
+        if mode != "local" && server == nil { Issue.record("sshd could not start"); return }
+        let t = TempDir("remove")
+        let build = """
+            for s in r s; do mkdir -p $s-src/d && printf a > "$s-src/nl
+            x" && printf b > "$s-src/d/two
+            lines
+            " && printf c > $s-src/plain && mkfifo $s-src/ff && ln -s plain $s-src/ln && mknod $s-src/dev c 1 3; done
+            touch -h -d '2024-01-02' r-src/* s-src/* r-src/d/* s-src/d/*
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        let r = run(["rsync", "-ai", "--remove-source-files", "r-src/", "r-dst/"], cwd: t.path)
+        var src = t.sub("s-src/"), dst = t.sub("s-dst/")
+        var via: [String] = []
+        if let server {
+            via = ["-e", server.rsh, "--remote-sy", Tools.dir]
+            if mode == "push" { dst = server.host + ":" + dst } else { src = server.host + ":" + src }
+        }
+        let s = run(["sy", "-ai", "--remove-source-files"] + via + [src, dst], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0, "\(r)\n\(s)")
+        // (A push itemizes what it sends as `<f`.)
+        let lines = { (x: RunResult) in x.out.split(separator: "\n").filter { !$0.hasPrefix("created") }.map { $0.replacing("<f", with: ">f") }.sorted() }
+        #expect(lines(s) == lines(r), "\(mode)\nrsync:\n\(r.out)\nsy:\n\(s.out)")
+        #expect(TreeSnapshot(t.sub("s-src"), rootTimes: false).nodes.count == 2, "\(TreeSnapshot(t.sub("s-src")).nodes.keys)") // (the top and d)
+        #expect(TreeSnapshot(t.sub("r-src"), rootTimes: false).diff(TreeSnapshot(t.sub("s-src"), rootTimes: false), ignoringDirTimes: true).isEmpty)
+        #expect(TreeSnapshot(t.sub("r-dst"), rootTimes: false).diff(TreeSnapshot(t.sub("s-dst"), rootTimes: false), ignoringDirTimes: true).isEmpty)
+    }
+
     /// A symlink sent as what it points to: with -L the link goes when its target is unchanged;
     /// with --copy-unsafe-links rsync's sender judges the link itself, finds it "changed", keeps
     /// it and exits 23. The same source trees and exit codes as rsync.

@@ -55,7 +55,7 @@ extension Applier {
     /// rsync's --info=backup line (-vv) for a backup made, its directory as given.
     func noteBackup(_ policy: BackupPolicy, _ path: PathBytes) {
         guard options.output.backups else { return }
-        reporter.line("backed up \(path.displayName) to \(((policy.shownDir.map { $0 + [0x2F] } ?? []) + path + policy.suffix).displayName)")
+        reporter.line(RawArguments.shownText("backed up \(path.displayName) to \(((policy.shownDir.map { $0 + [0x2F] } ?? []) + path + policy.suffix).displayName)"))
     }
 
     /// With `--inplace` the file itself is about to change: its backup is a copy (content,

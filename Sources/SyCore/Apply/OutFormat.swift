@@ -53,7 +53,7 @@ public enum OutFormat {
             case "l": text = number(plan.action == .delete ? 0 : e.kind == .file ? e.size : e.kind == .symlink ? Int64(e.target.count) : e.kind == .directory ? 4096 : 0)
             case "b", "c": text = number(plan.action == .delete || dryRun ? 0 : literal)
             // (A deletion is the receiver's: its name has no source directory before it.)
-            case "f": text = escape.apply(prefix.isEmpty || plan.action == .delete ? e.path : Array(prefix.utf8) + [0x2F] + e.path)
+            case "f": text = escape.apply(prefix.isEmpty || plan.action == .delete ? e.path : prefix.pathBytes + [0x2F] + e.path)
             case "B": text = permString(e.perms)
             case "U": text = ids.owner ? String(e.uid) : "0"
             case "G": text = ids.group ? String(e.gid) : "DEFAULT"

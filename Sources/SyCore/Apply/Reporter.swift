@@ -159,7 +159,7 @@ public final class Reporter {
             line(JSON.object([("event", .string("note")), ("message", .string(text))]).text)
             return
         }
-        if !options.quiet { message(text) }
+        if !options.quiet { message(RawArguments.shownText(text)) }
     }
 
     /// A line rsync prints with rprintf: to stdout, and to the log file (`logged`: its form there).

@@ -219,14 +219,14 @@ extension RsyncArgs {
         func readList(_ file: String, include: Bool) throws(SyError) {
             let bytes: [UInt8]
             do throws(Errno) {
-                let fd = file == "-" ? 0 : try TrustedPath.open(Array(file.utf8), O_RDONLY)
+                let fd = file == "-" ? 0 : try TrustedPath.open(file.pathBytes, O_RDONLY)
                 defer { if fd != 0 { Sys.close(fd) } }
                 bytes = try Sys.readAll(fd)
             } catch {
                 throw SyError.sys("failed to open \(include ? "include" : "exclude") file", file, error.code, status: .fileIO)
             }
             for line in bytes.split(separator: from0 ? 0 : 0x0A) {
-                var l = String(decoding: line, as: UTF8.self)
+                var l = RawArguments.decode(line)
                 if l.hasSuffix("\r") { l.removeLast() }
                 if l.isEmpty || l.hasPrefix(";") || l.hasPrefix("#") { continue }
                 // (Marked as read from a file: rsync's -vv notes name such a rule only so.)

@@ -19,7 +19,7 @@ public func toolMain<Command: ParsableCommand>(_ type: Command.Type, name: Strin
     if let v = getenv("SY_TIMEOUT"), let t = Int(String(cString: v)), t > 0 { StreamReader.timeoutSeconds = t }
     let command: Command
     do {
-        command = try Command.parse(arguments ?? Array(CommandLine.arguments.dropFirst()))
+        command = try Command.parse(arguments ?? Array(RawArguments.all.dropFirst()))
     } catch {
         let code = Command.exitCode(for: error)
         if code == .success {
@@ -58,9 +58,4 @@ public enum ToolEnvironment {
     /// Set for the stages of a sync (`sy` and `sy --mux-server` set it): a stage whose input
     /// stream is empty exits without a message, the stage before it having reported why.
     public static let stage = "SY_STAGE"
-}
-
-extension String {
-    /// The raw bytes of a command-line argument.
-    public var pathBytes: PathBytes { Array(utf8) }
 }

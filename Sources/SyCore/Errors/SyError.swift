@@ -59,8 +59,8 @@ extension String: PathDescribable {
 /// Writes one line to stderr, prefixed with the program name (unless `prefixed` is false, or
 /// the line is one of rsync's bare `ERROR: ...` or `WARNING: ...` lines).
 public func warn(_ line: String, prefixed: Bool = true) {
-    let text = prefixed && !line.hasPrefix("ERROR: ") && !line.hasPrefix("WARNING: ") ? "\(ProgramName.current): \(line)\n" : line + "\n"
-    var bytes = Array(text.utf8)
+    let text = prefixed && !line.hasPrefix("ERROR: ") && !line.hasPrefix("WARNING: ") ? "\(ProgramName.current): \(line)" : line
+    var bytes = RawArguments.shown(text) + [0x0A]
     bytes.withUnsafeMutableBytes { buf in
         var off = 0
         while off < buf.count {

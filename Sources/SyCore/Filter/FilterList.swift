@@ -74,7 +74,7 @@ public struct FilterList: Sendable {
             if rule.excludeSelf { append(FilterRule(include: false, pattern: "/" + String(PathOps.base(rule.pattern).displayName))) }
         case .dirMerge:
             append(rule)
-            if rule.excludeSelf { append(FilterRule(include: false, pattern: String(decoding: PathOps.base(rule.pattern), as: UTF8.self))) }
+            if rule.excludeSelf { append(FilterRule(include: false, pattern: RawArguments.decode(PathOps.base(rule.pattern)))) }
         default:
             append(rule)
         }
@@ -230,7 +230,7 @@ public struct FilterList: Sendable {
             layer.rules.append(r)
         }
         if rule.excludeSelf && !layer.clears {
-            var own = FilterRule(include: false, pattern: String(decoding: PathOps.base(rule.pattern), as: UTF8.self))
+            var own = FilterRule(include: false, pattern: RawArguments.decode(PathOps.base(rule.pattern)))
             if deleteExcluded { own.receiver = false }
             layer.rules.insert(own, at: 0)
         }
@@ -241,10 +241,10 @@ public struct FilterList: Sendable {
     static func rules(in bytes: [UInt8], merge: FilterRule) throws(SyError) -> [FilterRule] {
         var items: [String] = []
         if merge.wordSplit {
-            items = bytes.split(whereSeparator: { $0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D) }).map { String(decoding: $0, as: UTF8.self) }
+            items = bytes.split(whereSeparator: { $0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D) }).map { RawArguments.decode($0) }
         } else {
             for line in bytes.split(separator: 0x0A) {
-                var l = String(decoding: line, as: UTF8.self)
+                var l = RawArguments.decode(line)
                 if l.hasSuffix("\r") { l.removeLast() }
                 if l.isEmpty || l.hasPrefix("#") || l.hasPrefix(";") { continue }
                 items.append(l)
@@ -295,7 +295,7 @@ public struct FilterList: Sendable {
     /// Reads a merge file (`-` is standard input).
     public static func readFile(_ name: String) throws(SyError) -> [UInt8] {
         do throws(Errno) {
-            let fd = name == "-" ? 0 : try TrustedPath.open(Array(name.utf8), O_RDONLY)
+            let fd = name == "-" ? 0 : try TrustedPath.open(name.pathBytes, O_RDONLY)
             defer { if fd != 0 { Sys.close(fd) } }
             return try Sys.readAll(fd)
         } catch {
@@ -307,7 +307,7 @@ public struct FilterList: Sendable {
     static func cvsDefaults() -> [String] {
         var list = RsyncArgs.cvsExcludes
         if let home = getenv("HOME"), let b = try? readFile(String(cString: home) + "/.cvsignore") {
-            list += b.split(whereSeparator: { $0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D) }).map { String(decoding: $0, as: UTF8.self) }
+            list += b.split(whereSeparator: { $0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D) }).map { RawArguments.decode($0) }
         }
         if let env = getenv("CVSIGNORE") {
             list += String(cString: env).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init)

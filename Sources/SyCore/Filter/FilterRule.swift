@@ -64,7 +64,7 @@ public struct FilterRule: Sendable, Equatable {
     /// A pattern rule.
     public init(include: Bool, pattern: String) {
         action = include ? .include : .exclude
-        setPattern(Array(pattern.utf8))
+        setPattern(pattern.pathBytes)
     }
 
     init(action: Action) { self.action = action }
@@ -110,7 +110,7 @@ public struct FilterRule: Sendable, Equatable {
 
     /// Parses one rule; `template` gives the defaults of a merge file's rules.
     public static func parse(_ text: String, template: FilterRule? = nil) throws(SyError) -> FilterRule {
-        let bytes = Array(text.utf8)
+        let bytes = text.pathBytes
         let longNames: [(String, Character)] = [("exclude", "-"), ("include", "+"), ("merge", "."), ("dir-merge", ":"),
                                                 ("hide", "H"), ("show", "S"), ("protect", "P"), ("risk", "R"), ("clear", "!")]
         var i = 0
@@ -259,6 +259,6 @@ public struct FilterRule: Sendable, Equatable {
             if directoryOnly { body.append(0x2F) }
             if anchored { body.insert(0x2F, at: 0) }
         }
-        return prefix + (mods.isEmpty ? "" : "," + mods) + " " + String(decoding: body, as: UTF8.self)
+        return prefix + (mods.isEmpty ? "" : "," + mods) + " " + RawArguments.decode(body)
     }
 }

@@ -28,7 +28,7 @@ enum GitIgnore {
             for variant in zeroDirVariants(line) {
                 var pattern = (anchored ? [0x2F] : []) + variant
                 if dirOnly { pattern.append(0x2F) }
-                var r = FilterRule(include: include, pattern: String(decoding: pattern, as: UTF8.self))
+                var r = FilterRule(include: include, pattern: RawArguments.decode(pattern))
                 r.sender = template.sender; r.receiver = template.receiver; r.sideGiven = template.sideGiven
                 r.perishable = template.perishable
                 r.escapes = true

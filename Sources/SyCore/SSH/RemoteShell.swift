@@ -167,7 +167,7 @@ func findExecutable(_ name: String, firstIn dirs: [String] = []) -> String {
 
 /// The first 64 KiB of a small text file.
 func readSmallFile(_ path: String) throws(Errno) -> String {
-    let fd = try Sys.openat(Sys.atFDCWD, Array(path.utf8), O_RDONLY)
+    let fd = try Sys.openat(Sys.atFDCWD, path.pathBytes, O_RDONLY)
     defer { Sys.close(fd) }
     let buf = UnsafeMutableRawPointer.allocate(byteCount: 65536, alignment: 8)
     defer { buf.deallocate() }

@@ -32,13 +32,40 @@ public enum DoneLine {
         return Entry(path: path, kind: .file, size: fields[0], mtimeSec: fields[1], mtimeNsec: fields[2])
     }
 
-    /// Reads a list of DONE lines (as sy-delta --remove-source-files gets it on stdin).
+    /// Reads a list of DONE lines (as sy-delta --remove-source-files gets it on stdin). A path
+    /// may hold newlines: each line is taken by its length.
     public static func decodeAll(_ bytes: [UInt8]) -> [Entry] {
         var out: [Entry] = []
-        for line in bytes.split(separator: 0x0A) where line.first == marker {
-            if let e = decode(line.dropFirst()) { out.append(e) }
+        var i = 0
+        while i < bytes.count {
+            let n = bytes[i] == marker ? length(bytes[(i + 1)...]) : nil
+            guard let n, i + 1 + n <= bytes.count else {
+                // Not a DONE line: skipped to its newline.
+                i = (bytes[i...].firstIndex(of: 0x0A) ?? bytes.count - 1) + 1
+                continue
+            }
+            if let e = decode(bytes[(i + 1)..<(i + n)]) { out.append(e) }
+            i += 1 + n
         }
         return out
+    }
+
+    /// The length of the DONE line at the start of `b` (after its marker, up to and with its
+    /// newline), read from its path-length field; nil while `b` does not hold it all.
+    static func length(_ b: ArraySlice<UInt8>) -> Int? {
+        var spaces = 0, pathLength = 0
+        var i = b.startIndex
+        while i < b.endIndex, spaces < 5 {
+            let c = b[i]
+            if c == 0x20 { spaces += 1 } else if spaces == 4 {
+                guard c >= 0x30 && c <= 0x39, pathLength < Int(Wire.maxPath) else { return nil }
+                pathLength = pathLength * 10 + Int(c - 0x30)
+            }
+            i += 1
+        }
+        guard spaces == 5 else { return nil }
+        let n = i - b.startIndex + pathLength + 1
+        return n <= b.count && b[b.startIndex + n - 1] == 0x0A ? n : nil
     }
 }
 
@@ -70,19 +97,29 @@ public final class OutputRelay: @unchecked Sendable {
         let size = 65536
         let buf = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
         defer { buf.deallocate() }
-        var atLineStart = true, capturing = false
+        var atLineStart = true
         var pass: [UInt8] = []
         var captured: [UInt8] = []
+        // The DONE line being read (a path may hold newlines: it ends where its length says).
+        var current: [UInt8]? = nil
         while let n = try? Sys.read(input, buf, size), n > 0 {
             pass.removeAll(keepingCapacity: true)
             for b in UnsafeRawBufferPointer(start: buf, count: n) {
-                if atLineStart && b == DoneLine.marker { capturing = true }
-                if capturing { captured.append(b) } else { pass.append(b) }
+                if current == nil && atLineStart && b == DoneLine.marker { current = [] }
+                if current != nil {
+                    current!.append(b)
+                    if b == 0x0A, current!.count > 1, let len = DoneLine.length(current![1...]), len == current!.count - 1 {
+                        captured += current!
+                        current = nil
+                    } else if current!.count > Int(Wire.maxPath) + 100 {
+                        pass += current!; current = nil // (not a DONE line after all)
+                    }
+                } else { pass.append(b) }
                 atLineStart = b == 0x0A
-                if atLineStart { capturing = false }
             }
             if !pass.isEmpty { pass.withUnsafeBytes { b in try? Sys.writeAll(1, b.baseAddress!, b.count) } }
         }
+        if let c = current { c.withUnsafeBytes { b in try? Sys.writeAll(1, b.baseAddress!, b.count) } }
         lock.withLock { done = captured }
     }
 }
@@ -116,13 +153,13 @@ public enum SourceRemover {
                 try Sys.unlinkat(dir, name, isDir: false)
                 if noteRemoved {
                     // rsync's --info=remove (-vv), on stdout.
-                    let line = Array("sender removed \(e.path.displayName)\n".utf8)
+                    let line = RawArguments.shown("sender removed \(e.path.displayName)") + [0x0A]
                     _ = try? Sys.writeAll(1, line, line.count)
                 }
             } catch {
                 if error.code == ENOENT {
                     // rsync's note (stdout): gone already, or a link whose target went first.
-                    let line = Array("sender file already removed: \(e.path.displayName)\n".utf8)
+                    let line = RawArguments.shown("sender file already removed: \(e.path.displayName)") + [0x0A]
                     _ = try? Sys.writeAll(1, line, line.count)
                     continue
                 }

@@ -29,11 +29,18 @@ public struct Child {
         sigemptyset(&empty)
         posix_spawnattr_setsigmask(&attr, &empty)
         posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) }
+        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { a in
+            // (The argument's bytes, not its Swift text: see RawArguments.)
+            let b = RawArguments.bytes(a)
+            let p = malloc(b.count + 1)!.assumingMemoryBound(to: CChar.self)
+            b.withUnsafeBytes { _ = memcpy(p, $0.baseAddress!, b.count) }
+            p[b.count] = 0
+            return p
+        }
         cargs.append(nil)
         defer { cargs.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, argv[0], &actions, &attr, cargs, environ)
+        let rc = posix_spawn(&pid, cargs[0]!, &actions, &attr, cargs, environ)
         if rc != 0 { throw SyError("cannot start \(argv[0]): \(errnoText(rc))", status: .startClient, errno: rc) }
         return Child(pid: pid, name: name)
     }

@@ -5,8 +5,9 @@ import CSyLinux
 public typealias PathBytes = [UInt8]
 
 extension Array: PathDescribable where Element == UInt8 {
-    /// The path for messages: invalid UTF-8 is shown with replacement characters.
-    public var displayName: String { String(decoding: self, as: UTF8.self) }
+    /// The path as text: bytes that are not UTF-8 stay escaped inside (see `RawArguments`), so
+    /// that the text turns back into the same bytes; `warn` shows them as rsync does, `\#377`.
+    public var displayName: String { RawArguments.decode(self) }
 }
 
 /// Calls `body` until it does not fail with EINTR; returns its value or throws the errno.
