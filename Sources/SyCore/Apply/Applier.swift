@@ -987,7 +987,13 @@ public final class Applier {
             // before): only what is still to do, as rsync's generator finds it name by name.
             if st.mtimeSec == e.mtimeSec && st.mtimeNsec == e.mtimeNsec { p.flags.remove(.time) }
             if st.perms == e.perms { p.flags.remove(.perms) }
-            if p.flags.isDisjoint(with: ItemFlags.itemized) { return }
+            if p.flags.isDisjoint(with: ItemFlags.itemized) {
+                // Nothing left: up to date as rsync's generator finds it (-ii lists it, and
+                // --remove-source-files takes the source).
+                reporter.done(e)
+                reporter.upToDate(p)
+                return
+            }
         }
         // The owner first, as rsync: a chown clears a file's set-user-ID and set-group-ID bits,
         // which the mode then sets again.
