@@ -604,6 +604,30 @@ struct SyncBehaviourTests {
         #expect(run(["sy", "-a", "--chmod=q+z", t.sub("src") + "/", t.sub("bad")]).code == 1)
     }
 
+    /// A set-user-ID or set-group-ID file whose owner changes (with -o/-g, or --chown) and
+    /// nothing else: the chown clears those bits. rsync sets the mode again (the file's own
+    /// without -p) and, reading the file again after the chown, itemizes no owner change but a
+    /// mode change with -p. sy left the file without its set-ID bit (4755 became 755).
+    @Test(arguments: [["-i", "--chown=nobody:nogroup"], ["-i", "-p", "--chown=nobody:nogroup"], ["-ai"], ["-ii", "-o", "-g"],
+                      ["-vv", "-og"], ["-o", "-g", "--out-format=%i %n"], ["-i", "-og", "-n"]])
+    func setIDFileChownedAsRsync(flags: [String]) throws {
+        let t = TempDir("setid")
+        let build = """
+            for s in r s; do mkdir -p $s-src $s && echo a > $s-src/u && echo b > $s-src/g && echo c > $s-src/plain \
+              && chmod 4755 $s-src/u && chmod 2750 $s-src/g && cp -p $s-src/* $s/ && chown nobody:nogroup $s/* \
+              && chmod 4755 $s/u && chmod 2750 $s/g; done
+            touch -d 2020-01-01 r-src/* s-src/* r/* s/*
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        let r = run(["rsync", "-r"] + flags + ["r-src/", "r/"], cwd: t.path)
+        let s = run(["sy", "-r"] + flags + ["s-src/", "s/"], cwd: t.path)
+        let lines = { (x: RunResult) in x.out.split(separator: "\n").filter { !$0.hasPrefix("sent ") && !$0.hasPrefix("total size") } }
+        #expect(r.code == 0 && s.code == 0 && lines(s) == lines(r), "\(flags)\nrsync:\n\(r.out)\nsy:\n\(s.out)")
+        let d = TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true)
+        #expect(d.isEmpty, "\(flags): \(d)")
+        if !flags.contains("-n") { #expect(lstat(t.sub("s/u"))?.perms == 0o4755, "\(flags)") }
+    }
+
     /// Two destination names of one inode (no -H) whose content is the source's but not their
     /// mode and time: fixing the first fixes the second, which rsync then finds up to date:
     /// -ii lists it (`.f          b`), -vv says "b is uptodate", and --remove-source-files

@@ -1000,7 +1000,20 @@ public final class Applier {
         let chowned = p.flags.contains(.owner) || p.flags.contains(.group)
         if chowned { lchown(dir: dir, name: name, e) }
         let modeCleared = chowned && options.perms && e.kind == .file && e.perms & 0o6000 != 0
-        if (p.flags.contains(.perms) || modeCleared) && e.kind != .symlink && (options.perms || options.executability) {
+        var setIDChowned = false
+        if chowned, e.kind == .file, let st, st.perms & 0o6000 != 0 {
+            setIDChowned = true
+            // rsync reads a set-ID file's mode again after its chown (which may have cleared
+            // those bits): the owner then agrees and is not itemized, and the mode is set again,
+            // the source's with -p (itemized where the chown left another), else the file's own.
+            p.flags.subtract([.owner, .group])
+            let now = (try? Sys.fstatat(dir, name))?.perms ?? st.perms
+            let mode = options.perms ? e.perms : options.executability ? PermissionRules.executability(st.perms, source: e.perms) : st.perms
+            if options.perms { if now != e.perms { p.flags.insert(.perms) } else { p.flags.remove(.perms) } }
+            if now != mode {
+                do { try Sys.fchmodat(dir, name, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
+            }
+        } else if (p.flags.contains(.perms) || modeCleared) && e.kind != .symlink && (options.perms || options.executability) {
             var mode = e.perms
             if !options.perms, let st { mode = PermissionRules.executability(st.perms, source: e.perms) }
             do { try Sys.fchmodat(dir, name, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
@@ -1009,7 +1022,11 @@ public final class Applier {
         do { try setTimes(e, dir, name, mtime: p.flags.contains(.time) && options.times, atime: p.flags.contains(.atime)) } catch {
             report(SyError.sys("failed to set times on", e.path, error.code, status: .partial))
         }
-        if !p.flags.contains(.retouch) { reporter.change(p) }
+        let out = options.output
+        if setIDChowned && p.flags.isDisjoint(with: ItemFlags.itemized) && !out.itemizeUnchanged && !out.unchanged
+            && (out.itemize || out.outFormat.map(OutFormat.itemizes) == true) {
+            reporter.done(e) // (nothing left to itemize: no line, as rsync's)
+        } else if !p.flags.contains(.retouch) { reporter.change(p) }
     }
 
     // MARK: Dry run
