@@ -154,7 +154,14 @@ public final class Applier {
                 // (An empty note only says the sources gave nothing: see the destination below.)
                 // The generator's note comes after the receiver made the destination, as in rsync.
                 if level == 0 && text == Summer.deletionsSkippedNote { _ = try? ensureRoot() }
-                if level == 0 { if !text.isEmpty { reporter.info(text) } } else { warn(text) }
+                if level == Summer.senderNoteLevel {
+                    // The sender's notes come before what the receiver's generator says first
+                    // (-vv's delta note): rsync's generator starts once the list has come.
+                    let first = reporter.out.pendingFirst
+                    reporter.out.pendingFirst = nil
+                    if !text.isEmpty { reporter.info(text) }
+                    reporter.out.pendingFirst = first
+                } else if level == 0 { if !text.isEmpty { reporter.info(text) } } else { warn(text) }
             default:
                 throw SyError.stream("\(rec.type.name) record outside a file", offset: input.payloadOffset)
             }

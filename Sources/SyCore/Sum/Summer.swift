@@ -342,10 +342,10 @@ public final class Summer {
                 lookedSinceIOError = true
                 if deletesAsItGoes && deletionsStopped { try noteDeletionsSkipped() }
             }
-        case .message:
+        case .message(let level, let text):
             // The scan's notes reach sy-apply, which prints them (the spooling pass of
-            // --delete-before passed them on already).
-            if pass == .whole && !notesForwarded { try out.write(rec) }
+            // --delete-before passed them on already), as the sender's (level 3).
+            if pass == .whole && !notesForwarded { try out.write(.message(level: level == 0 ? Summer.senderNoteLevel : level, text: text)) }
         default:
             throw SyError.stream("unexpected \(rec.type.name) record in an entry stream", offset: r.baseOffset)
         }
@@ -723,6 +723,9 @@ public final class Summer {
 
     /// rsync's generator's words when the sender's IO error stops deletions.
     public static let deletionsSkippedNote = "IO error encountered -- skipping file deletion"
+    /// The MESSAGE level of the scan's notes in a plan stream: stdout as level 0, but the
+    /// sender's, printed before the receiver's first -vv note.
+    public static let senderNoteLevel: UInt8 = 3
 
     func deletable(_ path: PathBytes) -> Bool { deletable(inside: PathOps.parent(path)) }
 

@@ -74,6 +74,8 @@ extension Transfer {
         argv += StageCommands.symlinkArgs(request.symlinks)
         if request.relative && !request.impliedDirs { argv.append("--no-implied-dirs") }
         for f in request.filters { argv.append("--filter=" + f) }
+        // (rsync's sender applies --chmod to the modes it lists.)
+        for c in request.chmod { argv.append("--chmod=" + c) }
         argv += ["--"] + paths
         // rsync lists a directory's own entries without -r: a whole list, as -d makes.
         var shown = request
