@@ -631,8 +631,10 @@ struct SyncBehaviourTests {
     /// Two destination names of one inode (no -H) whose content is the source's but not their
     /// mode and time: fixing the first fixes the second, which rsync then finds up to date:
     /// -ii lists it (`.f          b`), -vv says "b is uptodate", and --remove-source-files
-    /// takes its source. sy said nothing of it and left its source.
-    @Test(arguments: [["-ii", "-c"], ["-ii", "--size-only"], ["-vv", "-c"], ["-ii", "-c", "--remove-source-files"]])
+    /// takes its source. sy said nothing of it and left its source (and with --chown listed an
+    /// owner change the first name had made).
+    @Test(arguments: [["-ii", "-c"], ["-ii", "--size-only"], ["-vv", "-c"], ["-ii", "-c", "--remove-source-files"],
+                      ["-i", "-c", "--chown=nobody:nogroup"], ["-ii", "-c", "--usermap=*:nobody", "--groupmap=*:nogroup"]])
     func linkedDestinationNamesFixedOnceAsRsync(flags: [String]) throws {
         let t = TempDir("linked")
         let build = """

@@ -994,6 +994,10 @@ public final class Applier {
             // before): only what is still to do, as rsync's generator finds it name by name.
             if st.mtimeSec == e.mtimeSec && st.mtimeNsec == e.mtimeNsec { p.flags.remove(.time) }
             if st.perms == e.perms { p.flags.remove(.perms) }
+            if let (uid, gid) = ownerIds(e) {
+                if uid == UInt32.max || st.uid == uid { p.flags.remove(.owner) }
+                if gid == UInt32.max || st.gid == gid { p.flags.remove(.group) }
+            }
             if p.flags.isDisjoint(with: ItemFlags.itemized) {
                 // Nothing left: up to date as rsync's generator finds it (-ii lists it, and
                 // --remove-source-files takes the source).
