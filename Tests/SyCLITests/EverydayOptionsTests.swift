@@ -160,12 +160,12 @@ struct EverydayOptionsTests {
     }
 
     /// --list-only (or no destination) lists every source, not the first alone (with -R under
-    /// its path, with -L what links point to, with --chmod the modes it makes); a --delete
-    /// option without -r does not stop it.
+    /// its path, with -L what links point to, with --chmod the modes it makes, with -m no empty
+    /// directories); a --delete option without -r does not stop it.
     @Test(arguments: [["src/data", "src/run.sh"], ["src/data", "src/run.sh", "dst/"], ["-r", "src/", "src/data"], ["src/", "src/data"],
                       ["-d", "src", "src/data"], ["src/data", "src/missing", "src/run.sh"], ["-R", "src/data", "src/d/f"],
                       ["-R", "--no-implied-dirs", "src/d/f"], ["-rR", "src/./d"], ["-rL", "src/"], ["--delete-delay", "src/"],
-                      ["-r", "--chmod=a-x,g+w", "src/"], ["-rE", "--chmod=Fo-r,Dg-x", "src/"]])
+                      ["-r", "--chmod=a-x,g+w", "src/"], ["-rE", "--chmod=Fo-r,Dg-x", "src/"], ["-rm", "src/"], ["-rm", "src/", "src/d"]])
     func listOnlyListsEverySourceAsRsync(args: [String]) {
         let t = TempDir("everyday")
         tree(t)

@@ -74,8 +74,9 @@ extension Transfer {
         argv += StageCommands.symlinkArgs(request.symlinks)
         if request.relative && !request.impliedDirs { argv.append("--no-implied-dirs") }
         for f in request.filters { argv.append("--filter=" + f) }
-        // (rsync's sender applies --chmod to the modes it lists.)
+        // (rsync's sender applies --chmod to the modes it lists, and -m prunes the listing.)
         for c in request.chmod { argv.append("--chmod=" + c) }
+        if request.pruneEmptyDirs { argv.append("-m") }
         argv += ["--"] + paths
         // rsync lists a directory's own entries without -r: a whole list, as -d makes.
         var shown = request
