@@ -628,6 +628,28 @@ struct SyncBehaviourTests {
         if !flags.contains("-n") { #expect(lstat(t.sub("s/u"))?.perms == 0o4755, "\(flags)") }
     }
 
+    /// A file where the destination has a directory, empty (`a`) or not (`b`): rsync removes
+    /// the empty one and, without --delete or --force, cannot make way through the other (exit
+    /// 23). With --delay-updates sy failed the final rename on both ("Is a directory"); its
+    /// dry run said both files would come and exited 0.
+    @Test(arguments: [["-r", "--delay-updates"], ["-r", "--delay-updates", "--delete"], ["-r", "--delay-updates", "--force"],
+                      ["-rn"], ["-rn", "--delay-updates"], ["-rn", "--delete"], ["-r"]])
+    func directoryInTheWayOfAFileAsRsync(flags: [String]) throws {
+        let t = TempDir("inway")
+        let build = """
+            for s in r s; do mkdir -p $s-src $s/a $s/b/inner && echo x > $s-src/a && echo y > $s-src/b && touch $s/b/inner/f; done
+            touch -d 2024-01-01 r-src/* s-src/* r/b/inner/f s/b/inner/f r/b/inner s/b/inner
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        let r = run(["rsync", "-it"] + flags + ["r-src/", "r/"], cwd: t.path)
+        let s = run(["sy", "-it"] + flags + ["s-src/", "s/"], cwd: t.path)
+        let lines = { (x: RunResult) in x.out.split(separator: "\n").sorted() }
+        let failed = { (x: RunResult) in x.err.contains("could not make way for new regular file: b") }
+        #expect(r.code == s.code && lines(s) == lines(r) && failed(r) == failed(s), "\(flags)\nrsync:\n\(r)\nsy:\n\(s)")
+        let d = TreeSnapshot(t.sub("r"), rootTimes: false).diff(TreeSnapshot(t.sub("s"), rootTimes: false), ignoringDirTimes: true)
+        #expect(d.isEmpty, "\(flags): \(d)")
+    }
+
     /// Two destination names of one inode (no -H) whose content is the source's but not their
     /// mode and time: fixing the first fixes the second, which rsync then finds up to date:
     /// -ii lists it (`.f          b`), -vv says "b is uptodate", and --remove-source-files

@@ -67,6 +67,8 @@ public final class Applier {
     var deferredDeletes: [Plan] = []
     /// A dry run's directory that keeps something, in the way of the next plan's entry.
     var dryRunBlocked: PathBytes?
+    /// Dry run: the path a deletion just cleared for what replaces it.
+    var dryRunCleared: PathBytes?
     /// The receiver's rules where it deletes (per-directory merge files included).
     lazy var deletionRules = DeletionRules(options.filters)
     /// Whether the stream's first plan was for `.`.
@@ -1042,6 +1044,13 @@ public final class Applier {
 
     // MARK: Dry run
 
+    /// Whether `name` in `dir` is a directory with nothing in it (false where it cannot be read).
+    func isEmptyDirectory(_ dir: Int32, _ name: PathBytes) -> Bool {
+        guard let fd = try? Sys.openDir(dir, name) else { return false }
+        defer { Sys.close(fd) }
+        return (try? DirReader.sortedNames(fd))?.isEmpty ?? false
+    }
+
     func dryRun(_ p: Plan) throws(SyError) {
         let e = p.entry
         if rootFd < 0 && !rootMissing { _ = try? ensureRoot() }
@@ -1055,6 +1064,17 @@ public final class Applier {
                 return
             }
         }
+        let cleared = dryRunCleared == e.path
+        if p.action != .delete { dryRunCleared = nil }
+        if p.action == .create && e.kind != .directory && p.flags.contains(.replace) && !cleared, let dirs,
+           let dir = try? dirs.fd(for: PathOps.parent(e.path)), (try? Sys.fstatat(dir, PathOps.base(e.path)))?.kind == .directory,
+           !isEmptyDirectory(dir, PathOps.base(e.path)) {
+            // A directory that holds something, with no deletion before it (no --delete or
+            // --force): the real run cannot make way, and says so; so does the dry run.
+            reporter.info("cannot delete non-empty directory: \(e.path.displayName)")
+            couldNotMakeWay(p, errno: ENOTEMPTY)
+            return
+        }
         switch p.action {
         case .delete:
             // The root was opened (if it exists) when the dry run began.
@@ -1062,6 +1082,7 @@ public final class Applier {
                 let gone = removeEntry(dir: dir, path: e.path, quiet: p.flags.contains(.replace), backUp: !p.flags.contains(.linkDest))
                 // A directory that keeps something stays in the way of what replaces it.
                 if !gone && p.flags.contains(.replace) && e.kind == .directory { dryRunBlocked = e.path }
+                if gone && p.flags.contains(.replace) { dryRunCleared = e.path }
                 return
             }
             if p.flags.contains(.replace) { return }
