@@ -1031,7 +1031,9 @@ struct EverydayOptionsTests {
     /// tried, one level down, as rsync's generator does: each entry fails there,
     /// a directory is listed before its mkdir fails, nothing deeper is tried, and the run exits
     /// 23. A dry run tries everything below (it makes nothing), and only a file's stat fails.
-    /// Deleting as it goes, listing such a directory fails too, which stops deletions.
+    /// Deleting as it goes, listing such a directory fails too, which stops deletions. A
+    /// directory where the source has a file exists too: it stays, even with --delete (sy
+    /// deleted it, and made nothing there).
     @Test(arguments: [["-ai"], ["-ai", "-n"], ["-rlti", "--delete"], ["-ai", "--delete-delay"], ["-ai", "--delete-after"],
                       ["-ai", "--delete", "--ignore-errors"], ["-ai", "-H"], ["-av"]])
     func ignoreExistingTriesWhatADirectoryLeftOutHoldsAsRsync(args: [String]) {
@@ -1041,7 +1043,8 @@ struct EverydayOptionsTests {
             echo f > src/c0/f && ln -s f src/c0/l && mkfifo src/c0/p && echo g > src/c0/sub/g && echo h > src/c0/sub/deep/h
             echo f > src/c1/f && echo g > src/c1/sub/g && echo top > src/top
             echo x > r/c0 && ln -s c0 r/c1 && echo y > r/c2 && touch -h -d 2015-01-01 r/c0 r/c1
-            touch -d 2022-02-02 src/c0 src/c1 src r && cp -a r s
+            echo t2 > src/top2 && echo t3 > src/top3 && mkdir -p r/top2/in r/top3 && echo k > r/top2/in/k
+            touch -d 2022-02-02 src/c0 src/c1 src r r/top2 r/top3 && cp -a r s
             """
         #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
         let r = run(["rsync", "--ignore-existing"] + args + ["src/", "r/"], cwd: t.path)

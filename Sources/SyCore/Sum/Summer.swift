@@ -920,7 +920,8 @@ public final class Summer {
     func replace(_ s: Entry, _ d: WalkItem, _ walker: PrefetchWalker) throws(SyError) {
         if d.kind == .directory {
             walker.skipChildren(of: d.path)
-            if options.delete || options.force {
+            // (--ignore-existing leaves it, as rsync's generator, which skips what exists first.)
+            if (options.delete || options.force) && !options.ignoreExisting {
                 // rsync lists what was in the directory, not the directory itself.
                 try emit(Plan(action: .delete, flags: [.replace], entry: Entry(path: d.path, stat: d.stat, kind: d.kind)))
             }
