@@ -159,10 +159,7 @@ public final class Applier {
                 if level == Summer.senderNoteLevel {
                     // The sender's notes come before what the receiver's generator says first
                     // (-vv's delta note): rsync's generator starts once the list has come.
-                    let first = reporter.out.pendingFirst
-                    reporter.out.pendingFirst = nil
-                    if !text.isEmpty { reporter.info(text) }
-                    reporter.out.pendingFirst = first
+                    if !text.isEmpty { reporter.aheadOfFirstLine { reporter.info(text) } }
                 } else if level == 0 { if !text.isEmpty { reporter.info(text) } } else { warn(text) }
             default:
                 throw SyError.stream("\(rec.type.name) record outside a file", offset: input.payloadOffset)
@@ -326,10 +323,9 @@ public final class Applier {
     func announce(_ text: String) {
         var shown = destination
         while shown.count > 1 && shown.last == 0x2F { shown.removeLast() }
-        let first = reporter.out.pendingFirst
-        reporter.out.pendingFirst = nil
-        reporter.message(text + NameEscape.terminal.apply(shown), logged: text + NameEscape.logFile.apply(shown))
-        reporter.out.pendingFirst = first
+        reporter.aheadOfFirstLine {
+            reporter.message(text + NameEscape.terminal.apply(shown), logged: text + NameEscape.logFile.apply(shown))
+        }
     }
 
     /// rsync's note when it creates the destination (also in a dry run). (A remote receiver
@@ -1012,7 +1008,9 @@ public final class Applier {
         // which the mode then sets again.
         let chowned = p.flags.contains(.owner) || p.flags.contains(.group)
         if chowned { lchown(dir: dir, name: name, e) }
-        let modeCleared = chowned && options.perms && e.kind == .file && e.perms & 0o6000 != 0
+        func chmod(_ mode: UInt32) {
+            do { try Sys.fchmodat(dir, name, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
+        }
         var setIDChowned = false
         if chowned, e.kind == .file, let st, st.perms & 0o6000 != 0 {
             setIDChowned = true
@@ -1023,13 +1021,12 @@ public final class Applier {
             let now = (try? Sys.fstatat(dir, name))?.perms ?? st.perms
             let mode = options.perms ? e.perms : options.executability ? PermissionRules.executability(st.perms, source: e.perms) : st.perms
             if options.perms { if now != e.perms { p.flags.insert(.perms) } else { p.flags.remove(.perms) } }
-            if now != mode {
-                do { try Sys.fchmodat(dir, name, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
-            }
-        } else if (p.flags.contains(.perms) || modeCleared) && e.kind != .symlink && (options.perms || options.executability) {
+            if now != mode { chmod(mode) }
+        } else if p.flags.contains(.perms) && e.kind != .symlink && (options.perms || options.executability) {
+            // (A set-ID source over a file without those bits differs in mode: .perms is set.)
             var mode = e.perms
             if !options.perms, let st { mode = PermissionRules.executability(st.perms, source: e.perms) }
-            do { try Sys.fchmodat(dir, name, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
+            chmod(mode)
         }
         if !p.flags.isDisjoint(with: [.xattrs, .acl]) && e.kind != .symlink { applyXattrs(e, .at(dir, name)) }
         do { try setTimes(e, dir, name, mtime: p.flags.contains(.time) && options.times, atime: p.flags.contains(.atime)) } catch {
@@ -1044,11 +1041,11 @@ public final class Applier {
 
     // MARK: Dry run
 
-    /// Whether `name` in `dir` is a directory with nothing in it (false where it cannot be read).
-    func isEmptyDirectory(_ dir: Int32, _ name: PathBytes) -> Bool {
+    /// Whether `name` in `dir` is a directory that holds something (or cannot be read).
+    func holdsSomething(_ dir: Int32, _ name: PathBytes) -> Bool {
         guard let fd = try? Sys.openDir(dir, name) else { return false }
         defer { Sys.close(fd) }
-        return (try? DirReader.sortedNames(fd))?.isEmpty ?? false
+        return !DirReader.isEmpty(fd)
     }
 
     func dryRun(_ p: Plan) throws(SyError) {
@@ -1067,8 +1064,7 @@ public final class Applier {
         let cleared = dryRunCleared == e.path
         if p.action != .delete { dryRunCleared = nil }
         if p.action == .create && e.kind != .directory && p.flags.contains(.replace) && !cleared, let dirs,
-           let dir = try? dirs.fd(for: PathOps.parent(e.path)), (try? Sys.fstatat(dir, PathOps.base(e.path)))?.kind == .directory,
-           !isEmptyDirectory(dir, PathOps.base(e.path)) {
+           let dir = try? dirs.fd(for: PathOps.parent(e.path)), holdsSomething(dir, PathOps.base(e.path)) {
             // A directory that holds something, with no deletion before it (no --delete or
             // --force): the real run cannot make way, and says so; so does the dry run.
             reporter.info("cannot delete non-empty directory: \(e.path.displayName)")

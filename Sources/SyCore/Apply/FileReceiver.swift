@@ -207,8 +207,7 @@ extension Applier {
             if held {
                 // A directory where the file goes is cleared now, as rsync's generator clears it
                 // before the transfer (the rename at the end would fail on it).
-                if p.action == .create, (try? Sys.fstatat(dir, name))?.kind == .directory,
-                   clearWay(p, dir: dir, name: name) == nil { break } // (reported there)
+                if p.action == .create, clearWay(p, dir: dir, name: name) == nil { break } // (reported there)
                 do { try hold(tdir: tdir, tmp: tmp, dir: dir, name: name, path: e.path) } catch {
                     report(SyError.sys("cannot hold back (--delay-updates)", e.path, error.code, status: .partial))
                     break

@@ -18,6 +18,14 @@ public final class Reporter {
         set { out.pendingFirst = newValue }
     }
 
+    /// Runs `body`, whose lines go before `firstLine` (which stays pending).
+    func aheadOfFirstLine(_ body: () -> Void) {
+        let first = out.pendingFirst
+        out.pendingFirst = nil
+        body()
+        out.pendingFirst = first
+    }
+
     /// Writes what is still buffered, `firstLine` included if nothing else was printed.
     public func closeOutput() {
         out.emitFirst()

@@ -12,6 +12,11 @@ public enum DirReader {
         return names
     }
 
+    /// Whether `fd` holds no names but `.` and `..` (false where it cannot be read).
+    public static func isEmpty(_ fd: Int32) -> Bool {
+        (try? read(fd, withType: false, dev: nil))?.isEmpty ?? false
+    }
+
     /// Names in `fd` in walk order as far as the directory itself tells: the entries it
     /// does not mark as directories bytewise, then the ones it does (names compared as if
     /// ending in "/"), with each one's d_type (`DT_UNKNOWN` ones are placed as non-directories:

@@ -126,7 +126,7 @@ extension Summer {
             var p = r.reader()
             switch try Record.decode(t, &p) {
             case .message(let level, let text):
-                if level >= 2 { ioError = true } else { try out.write(.message(level: level == 0 ? Summer.senderNoteLevel : level, text: text)) }
+                if level >= 2 { ioError = true } else { try out.write(Summer.forwarded(level, text)) }
             case .summary(let items):
                 // rsync's list is longer where -m's pruned directories or a duplicate source
                 // are in it (the scan says so when it numbers entries).

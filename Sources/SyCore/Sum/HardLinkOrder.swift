@@ -96,7 +96,7 @@ extension Summer {
         if let l = d.listing { return l.count == 0 }
         guard let opener = basisOpener, let fd = try? opener.openRelative(d.path) else { return false }
         defer { Sys.close(fd) }
-        return (try? DirReader.sortedNames(fd))?.isEmpty ?? false
+        return DirReader.isEmpty(fd)
     }
 
     /// Links the held members of `s`'s group to `s`, whose plan was just sent (if it leads).

@@ -345,7 +345,7 @@ public final class Summer {
         case .message(let level, let text):
             // The scan's notes reach sy-apply, which prints them (the spooling pass of
             // --delete-before passed them on already), as the sender's (level 3).
-            if pass == .whole && !notesForwarded { try out.write(.message(level: level == 0 ? Summer.senderNoteLevel : level, text: text)) }
+            if pass == .whole && !notesForwarded { try out.write(Summer.forwarded(level, text)) }
         default:
             throw SyError.stream("unexpected \(rec.type.name) record in an entry stream", offset: r.baseOffset)
         }
@@ -726,6 +726,11 @@ public final class Summer {
     /// The MESSAGE level of the scan's notes in a plan stream: stdout as level 0, but the
     /// sender's, printed before the receiver's first -vv note.
     public static let senderNoteLevel: UInt8 = 3
+
+    /// A scan's MESSAGE as sy-sum passes it on: its notes as the sender's.
+    static func forwarded(_ level: UInt8, _ text: String) -> Record {
+        .message(level: level == 0 ? senderNoteLevel : level, text: text)
+    }
 
     func deletable(_ path: PathBytes) -> Bool { deletable(inside: PathOps.parent(path)) }
 

@@ -70,13 +70,8 @@ extension Transfer {
         let src = Endpoint(host: host, path: paths[0])
         var argv = ["sy-scan"]
         if !request.recursive { argv += ["--no-recursive", "--dirs"] }
-        if request.relative { argv.append("-R") }
-        argv += StageCommands.symlinkArgs(request.symlinks)
-        if request.relative && !request.impliedDirs { argv.append("--no-implied-dirs") }
+        argv += StageCommands.listShape(request)
         for f in request.filters { argv.append("--filter=" + f) }
-        // (rsync's sender applies --chmod to the modes it lists, and -m prunes the listing.)
-        for c in request.chmod { argv.append("--chmod=" + c) }
-        if request.pruneEmptyDirs { argv.append("-m") }
         argv += ["--"] + paths
         // rsync lists a directory's own entries without -r: a whole list, as -d makes.
         var shown = request

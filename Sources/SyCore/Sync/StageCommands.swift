@@ -24,7 +24,7 @@ public struct StageCommands: Sendable {
         if r.checksum { scan.append("-c") }
         if !r.recursive { scan.append("--no-recursive") }
         if !r.recursive && r.dirs { scan.append("--dirs") }
-        for c in r.chmod { scan.append("--chmod=" + c) }
+        scan += StageCommands.listShape(r)
         // rsync maps owners by name between machines unless --numeric-ids.
         if !local && !r.numericIds && (r.owner || r.group) { scan.append("--names") }
         // (A pull sends the rules to the remote sender as rsync's client does: the ones read from
@@ -37,10 +37,8 @@ public struct StageCommands: Sendable {
             scan.append("--send-filter-files")
         }
         if let t = topName { scan += ["--top-name=" + t] }
-        if r.relative { scan.append("-R") }
         if r.xattrs { scan.append("-X") }
         if r.acls { scan.append("-A") }
-        if r.pruneEmptyDirs { scan.append("-m") }
         // (-m keeps a directory the receiver's rules exclude: their view needs this.)
         if r.pruneEmptyDirs && r.deleteExcluded { scan.append("--delete-excluded") }
         // (... and its `/` rules see the receiver's starting directory; in a push that is the
@@ -50,11 +48,9 @@ public struct StageCommands: Sendable {
         if r.infoLevels.progress > 0 && !r.json { scan.append("--list-index=" + (r.buildsWholeList ? "whole" : "incremental")) }
         if r.deleteMissingArgs { scan.append("--delete-missing-args") } else if r.ignoreMissingArgs { scan.append("--ignore-missing-args") }
         let follows = r.symlinks != .keep && r.symlinks != .skipUnsafe
-        scan += StageCommands.symlinkArgs(r.symlinks)
         if r.symlinks == .followUnsafe && r.infoLevels.notesUnsafeLinks && !r.quiet { scan.append("--note-unsafe-links") }
         // (rsync's -vv brings its debug FILTER notes.)
         if r.verbose >= 2 && !r.quiet && !r.json && !r.filters.isEmpty && redo { scan.append("--filter-notes") }
-        if r.relative && !r.impliedDirs { scan.append("--no-implied-dirs") }
         if r.mungeLinks && role != .pull { scan.append("--unmunge-links") }
         // The list travels on the scan's standard input (so a remote scan gets it too).
         if r.filesFrom != nil { scan += ["--files-from=-", "--from0"] }
@@ -251,8 +247,20 @@ public struct StageCommands: Sendable {
         self.remove = remove + ["--"] + relativeArgs
     }
 
+    /// sy-scan's options that shape what is listed, for a transfer and for --list-only alike:
+    /// -R and --no-implied-dirs, the symlink mode, --chmod (the modes rsync's sender lists)
+    /// and -m.
+    static func listShape(_ r: SyncRequest) -> [String] {
+        var a = r.relative ? ["-R"] : []
+        if r.relative && !r.impliedDirs { a.append("--no-implied-dirs") }
+        a += symlinkArgs(r.symlinks)
+        a += r.chmod.map { "--chmod=" + $0 }
+        if r.pruneEmptyDirs { a.append("-m") }
+        return a
+    }
+
     /// sy-scan's options for a symlink mode (-L, -k, --copy-unsafe-links, --safe-links).
-    static func symlinkArgs(_ mode: SymlinkMode) -> [String] {
+    private static func symlinkArgs(_ mode: SymlinkMode) -> [String] {
         switch mode {
         case .keep: return []
         case .follow: return ["-L"]
