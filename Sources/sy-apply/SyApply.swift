@@ -134,6 +134,12 @@ struct SyApply: ParsableCommand {
     var deleteDelay = false
     @Flag(name: .customLong("delete-before"), help: "Deletions came before the transfers (rooms made for other types then see no merge files).")
     var deleteBefore = false
+    @Flag(name: .customLong("batch-only"), help: "Close the summary with \"(BATCH ONLY)\" (sy --only-write-batch, whose sy-apply runs with -n).")
+    var batchOnly = false
+    @Flag(name: .customLong("skip-deletions"), help: "Leave the stream's deletions undone, except those that make way for another type (sy --read-batch without --delete).")
+    var skipDeletions = false
+    @Flag(name: .customLong("skip-dir-replacements"), help: "Leave undone the stream's deletions of directories in the way of another type too (sy --read-batch without --delete or --force).")
+    var skipDirReplacements = false
     @Option(name: .customLong("link-dest"), help: "A --link-dest directory, in sy-sum's order (relative to DST).")
     var linkDest: [String] = []
 
@@ -160,6 +166,9 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.output.slashTops = Set(cmd.slashTops.map { $0 == "/" ? [] : $0.pathBytes })
     NameEscape.terminal = cmd.nameEscape ?? NameEscape.fromLocale(eightBit: false)
     o.output.role = cmd.role
+    o.output.batchOnly = cmd.batchOnly
+    o.skipDeletions = cmd.skipDeletions
+    o.skipDirReplacements = cmd.skipDirReplacements
     o.output.itemize = cmd.itemize; o.output.itemizeUnchanged = cmd.itemizeUnchanged; o.output.verbose = cmd.verbose; o.output.quiet = cmd.quiet
     let levels = InfoLevels(verbose: cmd.verbose, progress: cmd.progress, stats: cmd.stats, quiet: cmd.quiet, items: cmd.info)
     o.output.stats = levels.fullStats; o.output.summary = levels.summary; o.output.humanReadable = cmd.humanReadable

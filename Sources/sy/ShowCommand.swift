@@ -10,6 +10,7 @@ struct ShowCommand: ParsableCommand {
             Reads stdin unless FILE is given. --json prints one JSON object per record (a header
             line first, an end line last); --encode reads such lines and writes the binary
             stream, recomputing the record count and checksum. A round trip is byte-identical.
+            A batch file (--write-batch) is shown pass by pass, each a delta stream.
             """,
         version: versionString("sy"))
 
@@ -17,7 +18,7 @@ struct ShowCommand: ParsableCommand {
     var json = false
     @Flag(name: .customLong("encode"), help: "Read JSON Lines, write a binary stream.")
     var encode = false
-    @Argument(help: "A stream file (default: stdin).")
+    @Argument(help: "A stream file or a batch file (default: stdin).")
     var file: String?
 
     func validate() throws {

@@ -42,7 +42,10 @@ struct SyncCommand: ParsableCommand {
         // rsync's tables of --info (and a word for --debug, whose categories sy has none of).
         if InfoLevels.asksForHelp(out.info) { throw CleanExit.message(InfoLevels.helpText) }
         if InfoLevels.asksForHelp(compat.debug) { throw CleanExit.message("sy has no --debug categories: --debug is accepted and ignored.") }
-        if paths.isEmpty { throw ValidationError("a source and a destination are required") }
+        if paths.isEmpty { throw ValidationError(xfer.readBatch != nil ? "--read-batch needs a destination" : "a source and a destination are required") }
+        if xfer.readBatch != nil && (xfer.writeBatch != nil || xfer.onlyWriteBatch != nil) {
+            throw ValidationError("--write-batch and --read-batch can not be used together")
+        }
         if let m = xfer.stopAfter, m <= 0 { throw ValidationError("--stop-after=\(m) must be a positive number of minutes") }
         if let a = xfer.stopAt, StopTime.parse(a) == nil { throw ValidationError("--stop-at=\(a): not a future time of the form y-m-dTh:m") }
         if let j = xfer.jobs, !(1...64).contains(j) { throw ValidationError("--jobs=\(j) is out of range 1...64") }
@@ -208,6 +211,13 @@ struct SyncCommand: ParsableCommand {
         if let m = xfer.stopAfter { r.stopAt = wallNanos() + UInt64(m * 60e9) }
         if let a = xfer.stopAt { r.stopAt = StopTime.parse(a) }
         r.removeSourceFiles = del.removeSourceFiles
+        if let b = xfer.onlyWriteBatch ?? xfer.writeBatch { r.writeBatch = b; r.batchOnly = xfer.onlyWriteBatch != nil }
+        if let b = xfer.readBatch {
+            // (rsync takes the last path as the destination and the others for nothing.)
+            r.readBatch = b
+            r.sources = []
+            r.destination = paths.last ?? ""
+        }
         r.appendVerify = xfer.appendVerify && !negated.contains("append")
         r.append = (xfer.append || xfer.appendVerify) && !negated.contains("append")
         // --delay-updates holds files in the partial dir (rsync's default name .~tmp~).
@@ -442,6 +452,12 @@ struct TransferOptions: ParsableArguments {
     var insecureLinks = false
     @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Perform a trial run with no changes made.")
     var dryRun = false
+    @Option(name: .customLong("write-batch"), help: "Write a batched update to FILE (and FILE.sh, which repeats it with --read-batch).")
+    var writeBatch: String?
+    @Option(name: .customLong("only-write-batch"), help: "Like --write-batch but w/o updating dest.")
+    var onlyWriteBatch: String?
+    @Option(name: .customLong("read-batch"), help: "Read a batched update from FILE (- for stdin) and apply it to DEST.")
+    var readBatch: String?
     @Option(name: .customLong("timeout"), help: "Set I/O timeout in seconds (exit 30 when nothing arrives for that long).")
     var timeout: Int?
 }

@@ -6,6 +6,8 @@ var args = Array(RawArguments.all.dropFirst())
 // The remote end of a sync over ssh: the stages of one host in one session (an option, so
 // that an older sy without it refuses the command instead of taking its words for paths).
 if args.first == "--mux-server" { exit(MuxServer.run(Array(args.dropFirst()))) }
+// A --write-batch run's stage that keeps the delta stream (see `BatchFile.tee`).
+if args.first == "--batch-tee" { exit(BatchFile.tee(Array(args.dropFirst()))) }
 if args.first == "show" {
     toolMain(ShowCommand.self, name: "sy", arguments: Array(args.dropFirst())) { cmd in
         var fd: Int32 = 0
@@ -14,7 +16,9 @@ if args.first == "show" {
                 throw SyError.sys("cannot open", f, error.code, status: .fileIO)
             }
         }
-        if cmd.encode { try Show.encode(input: fd, output: 1) } else { try Show.print(input: fd, output: 1, json: cmd.json) }
+        if cmd.encode { try Show.encode(input: fd, output: 1) }
+        else if BatchFile.isBatch(fd), let f = cmd.file { try BatchFile.show(f, json: cmd.json) }
+        else { try Show.print(input: fd, output: 1, json: cmd.json) }
         return .ok
     }
 }
@@ -49,6 +53,7 @@ do { filtered = try RsyncArgs.extractFilters(rest) } catch {
 }
 toolMain(SyncCommand.self, name: "sy", arguments: filtered.0) { cmd in
     var request = cmd.request(negated: negated)
+    if request.writeBatch != nil { request.batchScript = BatchFile.script(argv: RawArguments.all, paths: cmd.paths) }
     NameEscape.terminal = request.nameEscape
     try cmd.refusals(negated: negated)
     if let f = cmd.sel.filesFrom {
@@ -78,6 +83,7 @@ toolMain(SyncCommand.self, name: "sy", arguments: filtered.0) { cmd in
     if cmd.sel.cvsExclude { extra += [":C", "-C"] }
     if !extra.isEmpty { request.filters = try FilterList(parsing: filtered.1 + extra).texts }
     // One path: list it, as rsync does.
+    if request.readBatch != nil { return try Transfer(request).readBatch() }
     if cmd.paths.count == 1 || cmd.out.listOnly { return try Transfer(request).list() }
     return try Transfer(request).run()
 }

@@ -83,6 +83,11 @@ public struct ApplyOptions: Sendable {
     /// `--delete-delay`: the held deletions see no directory's merge files but their own
     /// (rsync's end-of-run deletion has left every directory's rules behind).
     public var deleteDelay = false
+    /// `--read-batch` without --delete: the batch's deletions are not carried out (rsync's
+    /// receiver deletes only when asked); those that make way for another type still are.
+    public var skipDeletions = false
+    /// ... nor, without --force either, those of directories in the way of another type.
+    public var skipDirReplacements = false
     public var deleteAfter = false
     /// `--delete-before`/`--delete-after`: what makes room for another type during the
     /// transfers sees the global rules only (rsync reads no destination merge files then).
@@ -128,6 +133,8 @@ public struct OutputOptions: Sendable {
     public var outFormat: String?
     /// The side sy's command line is on, as rsync's client (`<f` for a push).
     public var role = ClientRole.local
+    /// `--only-write-batch`: the summary says "(BATCH ONLY)" where a dry run says "(DRY RUN)".
+    public var batchOnly = false
     /// Names listed by -v or --info=name alone, not as --progress implies them (what a
     /// receiver across ssh goes by: rsync does not pass --progress on).
     public var namesWithoutProgress = false

@@ -256,7 +256,8 @@ public final class Reporter {
         if emptyPull { out.pendingFirst = nil }
         let text = SummaryText(human: options.humanReadable)
         for l in text.lines(st, sent: sent, received: received, elapsed: elapsed, stats: options.stats, summary: options.summary,
-                            deltaTotals: options.deltaTotals && !emptyPull, dryRun: dryRun, listReceived: options.role == .pull) {
+                            deltaTotals: options.deltaTotals && !emptyPull, dryRun: dryRun, listReceived: options.role == .pull,
+                            batchOnly: options.batchOnly) {
             line(l)
         }
     }

@@ -10,7 +10,7 @@ public struct SummaryText {
     /// the file list came to this side (a pull or a remote listing); rsync's "File list size"
     /// counts only such a list, and is 0 where the client sends it (local runs and pushes).
     public func lines(_ st: ApplyStats, sent: UInt64, received: UInt64, elapsed: Double, stats: Bool, summary: Bool,
-                      deltaTotals: Bool = false, dryRun: Bool = false, listReceived: Bool = false) -> [String] {
+                      deltaTotals: Bool = false, dryRun: Bool = false, listReceived: Bool = false, batchOnly: Bool = false) -> [String] {
         var out: [String] = []
         if deltaTotals {
             out.append("total: matches=\(st.matchedBlocks)  hash_hits=\(st.matchedBlocks)  false_alarms=0 data=\(st.literal)")
@@ -39,7 +39,7 @@ public struct SummaryText {
             out.append("sent \(num(sent)) bytes  received \(num(received)) bytes  \(rateText(rate)) bytes/sec")
             let total = sent + received
             let speedup = total > 0 ? Double(st.totalSize) / Double(total) : 0
-            out.append("total size is \(num(st.totalSize))  speedup is \(fixed2(speedup))\(dryRun ? " (DRY RUN)" : "")")
+            out.append("total size is \(num(st.totalSize))  speedup is \(fixed2(speedup))\(batchOnly ? " (BATCH ONLY)" : dryRun ? " (DRY RUN)" : "")")
         }
         return out
     }

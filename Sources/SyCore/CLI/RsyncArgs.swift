@@ -22,7 +22,6 @@ public enum RsyncArgs {
         (["--copy-devices", "--write-devices"], "device contents are not copied"),
         (["--confine-root"], "not implemented"),
         (["--iconv"], "file names are copied as bytes"),
-        (["--write-batch", "--only-write-batch", "--read-batch"], "batch files: compose the sy tools with pipes instead (see sy-stream(5))"),
         (["--compress-threads"], "sy has its own stream format"),
         (["--daemon", "--password-file", "--contimeout", "--config", "--dparam"], "sy has no daemon mode; use ssh"),
         (["-M", "--remote-option"], "not implemented"),

@@ -140,6 +140,16 @@ public struct SyncRequest: Sendable {
     /// How names are escaped on stdout (rsync's rule for this locale, or -8).
     public var nameEscape = NameEscape.utf8
 
+    // Batch mode (see `BatchFile`).
+    /// `--write-batch` / `--only-write-batch`: the batch file's path; `batchOnly`: the
+    /// destination is left alone.
+    public var writeBatch: String?
+    public var batchOnly = false
+    /// `--read-batch`: the batch to apply to the destination (`-`: standard input).
+    public var readBatch: String?
+    /// What `NAME.sh` holds (see `BatchFile.script`).
+    public var batchScript = ""
+
     /// `--no-inc-recursive`: rsync then builds the whole list first (only its -v header differs).
     public var noIncRecursive = false
 

@@ -62,33 +62,45 @@ public struct Transfer {
         }
         let local = srcHost == nil && dest.host == nil
         let whole = r.wholeFile ?? local
+        let batch = r.writeBatch != nil && !r.dryRun ? try BatchFile.create(r.writeBatch!, script: r.batchScript) : -1
+        defer { if batch >= 0 { close(batch) } }
         printOpening(r, pull: srcHost != nil && dest.host == nil, whole: whole, deltaNote: false)
         let start = wallNanos()
         var (status, stage) = try runOnce(sourcePaths, destRoot: destRoot, topName: topName, destName: destName, srcHost: srcHost,
-                                          destHost: dest.host, local: local, whole: whole, start: start, redo: true)
+                                          destHost: dest.host, local: local, whole: whole, start: start, redo: true, batch: batch)
         if status == .redo {
             // (rsync's receiver said which files; its second pass follows without a word.)
             (status, stage) = try runOnce(sourcePaths, destRoot: destRoot, topName: topName, destName: destName, srcHost: srcHost,
-                                          destHost: dest.host, local: local, whole: true, start: start, redo: false)
+                                          destHost: dest.host, local: local, whole: true, start: start, redo: false, batch: batch)
             if status == .redo { status = .partial }
         }
-        if status != .ok {
-            let where_ = stage.map { " in \($0)" } ?? ""
-            let line = Array("sy error: \(status.explanation) (code \(status.rawValue))\(where_)\n".utf8)
-            line.withUnsafeBytes { b in try? Sys.writeAll(2, b.baseAddress!, b.count) }
-        }
+        sayOutcome(status, stage)
         return status
     }
 
+    /// rsync's closing error line for a run that did not succeed, naming the failing stage.
+    func sayOutcome(_ status: ExitStatus, _ stage: String?) {
+        guard status != .ok else { return }
+        let where_ = stage.map { " in \($0)" } ?? ""
+        let line = Array("sy error: \(status.explanation) (code \(status.rawValue))\(where_)\n".utf8)
+        line.withUnsafeBytes { b in try? Sys.writeAll(2, b.baseAddress!, b.count) }
+    }
+
     func runOnce(_ sources: [String], destRoot: String, topName: String?, destName: String? = nil, srcHost: String?, destHost: String?,
-                 local: Bool, whole: Bool, start: UInt64, redo: Bool) throws(SyError) -> (ExitStatus, String?) {
+                 local: Bool, whole: Bool, start: UInt64, redo: Bool, batch: Int32 = -1) throws(SyError) -> (ExitStatus, String?) {
         let role: ClientRole = destHost != nil ? .push : (srcHost != nil ? .pull : .local)
-        let cmds = StageCommands(request, sourceArgs: sources, destRoot: destRoot, topName: topName, destName: destName, local: local,
-                                 role: role, whole: whole, startNanos: start, redo: redo)
+        // A batch keeps the file data itself, not references to the source's ranges.
+        let cmds = StageCommands(request, sourceArgs: sources, destRoot: destRoot, topName: topName, destName: destName,
+                                 local: local && batch < 0, role: role, whole: whole, startNanos: start, redo: redo)
         let remote = RemoteShell(request)
         defer { remote.close() }
         if let host = destHost, let path = request.logFile { remote.logRelay = (host, path) }
         var sum = cmds.sum, apply = cmds.apply
+        if batch >= 0 {
+            if redo { try BatchFile.writeHeader(batch, name: request.writeBatch!, flags: BatchFile.flags(of: request), applyArgs: BatchFile.sourceDerived(apply)) }
+            // --only-write-batch: sy-apply only lists what the batch does.
+            if request.batchOnly { apply.insert(contentsOf: ["-n", "--batch-only"], at: 1) }
+        }
         var side: (read: Int32, write: Int32)?
         if request.progress || request.progress2 {
             // Progress totals travel from sy-sum to sy-apply beside the stream, on fd 3 (on the
@@ -97,10 +109,18 @@ public struct Transfer {
             sum.insert(contentsOf: ["--totals-fd", "3"], at: 1)
             apply.insert(contentsOf: ["--totals-fd", "3"], at: 1)
         }
-        var stages = try remote.stages([(cmds.scan, srcHost), (sum, destHost), (cmds.delta, srcHost), (apply, destHost)])
+        var list: [(argv: [String], host: String?)] = [(cmds.scan, srcHost), (sum, destHost), (cmds.delta, srcHost)]
+        // The batch's copy of the delta stream is taken on this side, between sy-delta and sy-apply.
+        if batch >= 0 { list.append((["sy", "--batch-tee", "3"], nil)) }
+        list.append((apply, destHost))
+        var stages = try remote.stages(list)
+        if batch >= 0 {
+            stages[3].extraFds = [(batch, 3)]
+            stages[3].name = "batch writer"
+        }
         if let side {
             stages[1].extraFds = [(side.write, 3)]
-            stages[3].extraFds = [(side.read, 3)]
+            stages[stages.count - 1].extraFds = [(side.read, 3)]
         }
         var pipeline = Pipeline(stages: stages)
         pipeline.deadline = request.stopAt
