@@ -13,7 +13,7 @@ extension Transfer {
         let notes = BatchFile.adopt(reader.flags, into: &r)
         if r.infoLevels.misc >= 1 && !r.quiet && !r.json { for n in notes { printLine(n) } }
         let dest = Endpoint(r.destination)
-        Transfer(r).printOpening(r, pull: dest.host == nil, whole: true, deltaNote: false)
+        printOpening(r, pull: dest.host == nil, whole: true, deltaNote: false)
         let start = wallNanos()
         var status = ExitStatus.ok, stage: String?
         var pass = 0
