@@ -104,6 +104,30 @@ struct BatchTests {
         #expect(!TreeSnapshot(t.sub("s2")).diff(TreeSnapshot(t.sub("s3")), ignoringDirTimes: true).isEmpty)
     }
 
+    /// A file --compare-dest finds unchanged in the reference goes from the destination in
+    /// the read too, without --delete, as rsync's; a directory in a file's way stays there.
+    @Test(arguments: [["-a", "--compare-dest=../ref"], ["-a", "--delete", "--compare-dest=../ref"], ["-a"]])
+    func replayWithoutDeleteAsRsync(flags: [String]) {
+        let t = TempDir("batch")
+        let build = """
+            mkdir -p src ref d0/dirnow && echo same > src/a && cp -p src/a ref/a && echo old > d0/a && echo new > src/b && echo x > d0/dirnow/f
+            echo file > src/dirnow && echo gone > d0/gone && touch -d 2020-01-01 src/* ref/a d0/a d0/dirnow/f src ref
+            for d in r1 r2 s1 s2; do cp -a d0 $d; done
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        var codes: [String: [Int32]] = [:]
+        for (tool, root) in [("rsync", "r"), ("sy", "s")] {
+            codes[tool, default: []].append(run([tool] + flags + ["--write-batch=" + root + "B", "src/", root + "1/"], cwd: t.path).code)
+            codes[tool, default: []].append(run([tool] + flags.filter { $0 != "--delete" } + ["--read-batch=" + root + "B", root + "2/"], cwd: t.path).code)
+        }
+        #expect(codes["sy"] == codes["rsync"], "\(codes)")
+        for n in ["1", "2"] {
+            let d = TreeSnapshot(t.sub("r" + n)).diff(TreeSnapshot(t.sub("s" + n)), ignoringDirTimes: true)
+            #expect(d.isEmpty, "\(n): \(d)")
+        }
+        #expect(exists(t.sub("s2/gone")) && exists(t.sub("s2/dirnow/f")))
+    }
+
     /// A batch read into a copy whose file differs from the one the delta was made against:
     /// the file fails verification and keeps its old content, exit 23 (rsync 3.5 hangs there).
     @Test func readIntoAnotherBasisFailsVerification() {

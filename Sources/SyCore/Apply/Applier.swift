@@ -559,7 +559,8 @@ public final class Applier {
                 if let shown = options.shownName { reporter.shownName = (t.name, shown) }
             }
         }
-        if p.action == .delete && (p.flags.contains(.replace) ? options.skipDirReplacements : options.skipDeletions) { return }
+        if p.action == .delete && (p.flags.contains(.replace) || p.flags.contains(.linkDest)
+            ? options.skipDirReplacements && e.kind == .directory : options.skipDeletions) { return }
         if p.action == .delete && options.deleteAfter && !p.flags.contains(.replace) {
             deferredDeletes.append(p)
             lateDirs.insert(PathOps.parent(e.path))
