@@ -254,20 +254,17 @@ public struct BatchFile {
         }
     }
 
-    /// `sy --batch-tee FD [--only]`: copies standard input to standard output and, as one pass
-    /// of the batch open on FD, to the end of that file (see the layout above). Returns the
-    /// exit status (11: the batch could not be written).
+    /// `sy --batch-tee FD`: copies standard input to standard output and, as one pass of the
+    /// batch open on FD, to the end of that file (see the layout above). A batch that cannot
+    /// be written is said once and the stream still goes on to sy-apply, so the destination
+    /// is synced all the same; the exit status says so (11).
     public static func tee(_ args: [String]) -> Int32 {
         guard let fd = args.first.flatMap({ Int32($0) }) else { return ExitStatus.syntax.rawValue }
+        signal(SIGPIPE, SIG_IGN)
+        ProgramName.current = "sy"
+        var failure: Int32?
         let start = lseek(fd, 0, SEEK_END)
-        guard start >= 0 else {
-            warn("Batch file write error: \(errnoText(errno))")
-            return ExitStatus.fileIO.rawValue
-        }
-        if let code = write([UInt8](repeating: 0, count: 8), to: fd, at: Int64(start)) {
-            warn("Batch file write error: \(errnoText(code))")
-            return ExitStatus.fileIO.rawValue
-        }
+        if start < 0 { failure = errno } else { failure = write([UInt8](repeating: 0, count: 8), to: fd, at: Int64(start)) }
         let size = 1 << 18
         let buf = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
         defer { buf.deallocate() }
@@ -280,18 +277,20 @@ public struct BatchFile {
                 return ExitStatus.streamIO.rawValue
             }
             if n == 0 { break }
-            do { try Sys.pwriteAll(fd, buf, n, Int64(start) + 8 + Int64(total)) } catch {
-                warn("Batch file write error: \(errnoText(error.code))")
-                return ExitStatus.fileIO.rawValue
+            if failure == nil {
+                do { try Sys.pwriteAll(fd, buf, n, Int64(start) + 8 + Int64(total)) } catch { failure = error.code }
             }
             total += UInt64(n)
             // (sy-apply ending early, e.g. on a failure of its own, leaves the batch to finish.)
             if forwarding && (try? Sys.writeAll(1, buf, n)) == nil { forwarding = false }
         }
-        var length: [UInt8] = []
-        appendLittleEndian(&length, total, bytes: 8)
-        if let code = write(length, to: fd, at: Int64(start)) {
-            warn("Batch file write error: \(errnoText(code))")
+        if failure == nil {
+            var length: [UInt8] = []
+            appendLittleEndian(&length, total, bytes: 8)
+            failure = write(length, to: fd, at: Int64(start))
+        }
+        if let failure {
+            warn("Batch file write error: \(errnoText(failure))")
             return ExitStatus.fileIO.rawValue
         }
         return 0
