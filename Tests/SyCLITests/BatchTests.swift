@@ -173,6 +173,17 @@ struct BatchTests {
         #expect(cut.code == 12, "\(cut)")
         #expect(readFile(t.sub("d/a")) == readFile(t.sub("src/a")) && !exists(t.sub("d/sub/f")))
         #expect(!sh("ls -A \(shellQuote(t.sub("d/sub")))").out.contains("f"))
+        // A header naming sy-apply options a writer never puts there is refused: a batch is
+        // untrusted input (here one that would write a log outside the destination).
+        let good = readFile(t.sub("B"))!
+        let old = 9 + 4 + Int(good[9]) + Int(good[10]) << 8
+        for words in [["flags=r", "--log-file=evil"], ["flags=r,x"], ["flags=r", "--copy-from=/etc"]] {
+            let body = Array(words.joined(separator: "\u{0}").utf8)
+            let forged = Array(good.prefix(9)) + [UInt8(body.count & 0xFF), UInt8(body.count >> 8), 0, 0] + body + Array(good[old...])
+            writeFile(t.sub("forged"), forged)
+            let r = run(["sy", "-a", "--read-batch=forged", "f/"], cwd: t.path)
+            #expect(r.code == 12 && r.err.contains("bad header") && !exists(t.sub("f")) && !exists(t.sub("evil")), "\(words): \(r)")
+        }
         // From standard input, as rsync's --read-batch=-.
         let piped = run(["sh", "-c", "sy -a --read-batch=- e/ < B"], cwd: t.path)
         #expect(piped.code == 0 && TreeSnapshot(t.sub("e")).diff(TreeSnapshot(t.sub("w"))).isEmpty, "\(piped)")

@@ -69,7 +69,7 @@ public struct BatchFile {
             if a == "--" { break }
             if a.hasPrefix("--top-name=") || a == "--dest-may-be-file" {
                 if !out.contains("--dest-may-be-file") { out.append("--dest-may-be-file") }
-            } else if a.hasPrefix("--show-name=") || a.hasPrefix("--sender-prefix=") || a.hasPrefix("--slash-top=") {
+            } else if isKept(a) {
                 out.append(a)
             }
         }
@@ -139,6 +139,11 @@ public struct BatchFile {
         }
     }
 
+    /// Whether `word` is one of the sy-apply options a batch keeps (see `sourceDerived`).
+    static func isKept(_ word: String) -> Bool {
+        word == "--dest-may-be-file" || ["--show-name=", "--sender-prefix=", "--slash-top="].contains(where: word.hasPrefix)
+    }
+
     /// The header's bytes: the magic line and the words.
     public static func header(flags: Set<String>, applyArgs: [String]) -> [UInt8] {
         let words = ["flags=" + flagNames.map(\.word).filter(flags.contains).joined(separator: ",")] + applyArgs
@@ -188,6 +193,11 @@ public struct BatchFile {
             }
             flags = Set(first.dropFirst(6).split(separator: ",").map(String.init))
             applyArgs = Array(words.dropFirst())
+            // A batch is untrusted input: only the words a writer puts there are taken (no
+            // option of sy-apply's that would reach outside the destination).
+            guard flags.isSubset(of: flagNames.map(\.word)), applyArgs.allSatisfy(BatchFile.isKept) else {
+                throw SyError("Batch file \"\(path)\": bad header", status: .streamIO)
+            }
         }
 
         deinit { if fd > 0 { Sys.close(fd) } }
