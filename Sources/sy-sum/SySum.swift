@@ -116,6 +116,8 @@ struct SySum: ParsableCommand {
     var append = false
     @Flag(name: .customLong("append-verify"), help: "Like --append, and check the whole file (redone whole if it differs).")
     var appendVerify = false
+    @Flag(name: .customLong("second-pass"), help: "sy's second pass (redoing files that failed verification): the notes on skipped entries are not said again.")
+    var secondPass = false
     @Flag(name: .customLong("append-second-pass"), help: "With --append: files as long as the source that sy-apply marked as failing verification are sent whole.")
     var appendSecondPass = false
     @Flag(name: .customLong("report-unchanged"), help: "Also plan up-to-date files (as UNCHANGED), for --remove-source-files.")
@@ -174,6 +176,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.noteUnsafeLinks = cmd.noteUnsafeLinks
     o.appendVerify = cmd.appendVerify
     o.appendSecondPass = cmd.appendSecondPass
+    o.secondPass = cmd.secondPass
     o.userMap = try cmd.usermap.map { spec throws(SyError) in try IdMap(spec, group: false) }
     o.groupMap = try cmd.groupmap.map { spec throws(SyError) in try IdMap(spec, group: true) }
     o.omitLinkTimes = cmd.preserve.omitLinkTimes

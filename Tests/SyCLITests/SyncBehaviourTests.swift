@@ -171,6 +171,33 @@ struct SyncBehaviourTests {
         if reference.hasPrefix("--compare") { #expect(!exists(t.sub("s/dst/d/n"))) }
     }
 
+    /// --append with a reference dir whose file is as long as the source's: rsync's generator
+    /// clears whatever is in the way (a symlink, an empty directory) and makes nothing, in the
+    /// second pass too (sy's made the file there); that pass, which rsync spends on the files
+    /// that failed verification only, says nothing again ("is uptodate", "skipping non-regular").
+    @Test(arguments: ["--link-dest=../ref", "--compare-dest=../ref"], [["--append-verify"], ["--append"]])
+    func appendReferenceInTheWayAndSecondPassAsRsync(reference: String, mode: [String]) throws {
+        let t = TempDir()
+        let build = """
+            mkdir -p src ref dst/emptyd && for f in new obst emptyd; do echo 0123456789 > src/$f; echo abcdefghij > ref/$f; done
+            ln -s nowhere dst/obst && echo same > src/same && cp -p src/same dst/same && mkfifo src/ff
+            echo 'changed and longer' > src/grow && echo XYZ > dst/grow
+            find src ref dst -exec touch -h -d 2020-01-01 {} + && touch -d 2021-01-01 src/new src/obst src/emptyd src/grow
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir r s && (cd r && \(build)) && (cd s && \(build))") == 0)
+        let args = ["-rlpt", "-vv", reference] + mode + ["src/", "dst/"]
+        let r = run(["rsync"] + args, cwd: t.sub("r"))
+        let s = run(["sy"] + args, cwd: t.sub("s"))
+        #expect(r.code == s.code, "\(args): rsync \(r)\nsy \(s)")
+        #expect(TreeSnapshot(t.sub("r/dst")).diff(TreeSnapshot(t.sub("s/dst")), ignoringDirTimes: true).isEmpty,
+                "\(TreeSnapshot(t.sub("r/dst")).diff(TreeSnapshot(t.sub("s/dst")), ignoringDirTimes: true))")
+        #expect(!exists(t.sub("s/dst/new")) && !exists(t.sub("s/dst/obst")) && !exists(t.sub("s/dst/emptyd")))
+        for line in ["skipping non-regular file \"ff\"", "same is uptodate"] {
+            let count = { (o: String) in o.split(separator: "\n").filter { $0 == line }.count }
+            #expect(count(s.out) == count(r.out), "\(line): rsync \(r.out)\nsy \(s.out)")
+        }
+    }
+
     /// Without -p a new entry takes the source's permission bits less the umask, and none of its
     /// set-user-ID, set-group-ID or sticky bits (rsync's dest_mode); a directory keeps the
     /// set-group-ID bit it takes from its parent when made. sy kept the source's special bits.

@@ -78,6 +78,8 @@ public struct SumOptions: Sendable {
     /// The second pass after a failed --append-verify: a file as long as the source that
     /// failed (`FailedMark`) is sent whole; the rest are judged as in the first pass.
     public var appendSecondPass = false
+    /// sy's second pass: what the first said about skipped entries is not said again.
+    public var secondPass = false
     /// Emit UNCHANGED plans for up-to-date non-directories (so they can be removed at the source).
     public var reportUnchanged = false
     /// -R --no-implied-dirs: an entry skipped before it is placed (not a wanted kind, outside

@@ -502,9 +502,10 @@ public final class Summer {
 
     /// rsync's --append takes a basis (a reference dir's file, a fuzzy one) as long as `s` or
     /// longer for the file itself: true then, and nothing is made, so a hard-link group's next
-    /// member stands alone.
+    /// member stands alone. (In the second pass too: rsync's looks only at the files that
+    /// failed verification, which exist; a new file is judged as in the first.)
     func appendTakesBasis(_ s: Entry, basisSize: Int64) -> Bool {
-        guard appendingFirstPass && basisSize >= s.size else { return false }
+        guard (options.append || options.appendVerify) && basisSize >= s.size else { return false }
         leaders[LinkKey(dev: s.dev, ino: s.ino)] = nil
         return true
     }
@@ -612,7 +613,7 @@ public final class Summer {
     }
 
     func skipUnwanted(_ s: Entry) throws(SyError) {
-        if s.path == [0x2E] { return }
+        if s.path == [0x2E] || options.secondPass { return }
         try out.write(.message(level: 0, text: "skipping non-regular file \"\(s.path.displayName)\""))
     }
 
@@ -743,7 +744,7 @@ public final class Summer {
 
     /// rsync's note (-v) for a symlink `--safe-links` ignores.
     func noteIgnoredLink(_ s: Entry) throws(SyError) {
-        guard options.noteUnsafeLinks else { return }
+        guard options.noteUnsafeLinks && !options.secondPass else { return }
         try out.write(.message(level: 0, text: "ignoring unsafe symlink \"\(s.path.displayName)\" -> \"\(s.target.displayName)\""))
     }
 
@@ -981,6 +982,18 @@ public final class Summer {
                 try emit(Plan(action: .delete, flags: [.replace], entry: Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)))
             }
             try placeHeldMembers(of: s)
+            return
+        }
+        if s.kind == .file, let m = match, appendTakesBasis(s, basisSize: m.st.size) {
+            // --append takes the reference's file as the file (see `appendTakesBasis`) once
+            // rsync's generator has cleared the way: what is in the way goes (a directory if
+            // empty, or by the deletion above), and nothing is made.
+            if d.kind != .directory {
+                try emit(Plan(action: .delete, flags: [.replace], entry: Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)))
+            } else if !(options.delete || options.force), let fd = try? Sys.openDir(walker.rootFd, d.path) {
+                defer { Sys.close(fd) }
+                if DirReader.isEmpty(fd) { try emit(Plan(action: .delete, flags: [.replace], entry: Entry(path: d.path, stat: d.stat, kind: d.kind))) }
+            }
             return
         }
         var plan = Plan(action: .create, flags: [.replace], entry: s)

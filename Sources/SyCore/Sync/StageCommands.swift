@@ -107,14 +107,16 @@ public struct StageCommands: Sendable {
             if r.infoLevels.listsNames && !r.quiet { sum.append("--note-unsafe-links") }
         }
         if r.dryRun { sum.append("-n") }
-        // -vv lists what is up to date, as rsync's "X is uptodate" (itemizing shows nothing for it).
-        if (r.removeSourceFiles && !r.dryRun) || (r.infoLevels.listsUnchanged && !r.itemize && r.outFormat == nil && !r.json)
-            || (r.itemizeUnchanged && !r.json) {
+        // -vv lists what is up to date, as rsync's "X is uptodate" (itemizing shows nothing for
+        // it); rsync's second pass, which looks at the files that failed only, lists nothing so.
+        if (r.removeSourceFiles && !r.dryRun) || redo && (r.infoLevels.listsUnchanged && !r.itemize && r.outFormat == nil && !r.json)
+            || redo && (r.itemizeUnchanged && !r.json) {
             sum.append("--report-unchanged")
         }
         // The second pass sends the files that failed verification whole.
         if r.appendVerify { sum.append("--append-verify") } else if r.append { sum.append("--append") }
         if (r.append || r.appendVerify) && !redo { sum.append("--append-second-pass") }
+        if !redo { sum.append("--second-pass") }
         // (-vv's notes on skipped files: once, in the first pass.)
         if r.infoLevels.skip >= 1 && !r.json && !r.quiet && redo { sum.append("--skip-notes=\(r.infoLevels.skip)") }
         if destName != nil { sum.append("--dest-may-be-file") }
