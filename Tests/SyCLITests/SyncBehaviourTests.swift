@@ -198,6 +198,26 @@ struct SyncBehaviourTests {
         }
     }
 
+    /// A --compare-dest copy standing for a file whose destination path holds another type:
+    /// rsync's generator clears the way first (a symlink, an empty directory; a directory that
+    /// holds something stays, said with exit 23) and makes nothing. sy kept the directories.
+    @Test(arguments: [["-ai"], ["-ai", "--append"], ["-ai", "--delete"], ["-ai", "--force"]])
+    func compareDestStandInClearsTheWayAsRsync(flags: [String]) throws {
+        let t = TempDir()
+        let build = """
+            mkdir -p src ref dst/emptyd dst/full/inner && for f in emptyd full link; do echo same > src/$f; cp -p src/$f ref/$f; done
+            ln -s nowhere dst/link && find src ref dst -exec touch -h -d 2020-01-01 {} +
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir r s && (cd r && \(build)) && (cd s && \(build))") == 0)
+        let args = flags + ["--compare-dest=../ref", "src/", "dst/"]
+        let r = run(["rsync"] + args, cwd: t.sub("r"))
+        let s = run(["sy"] + args, cwd: t.sub("s"))
+        #expect(r.code == s.code && r.out == s.out, "\(args): rsync \(r)\nsy \(s)")
+        #expect(TreeSnapshot(t.sub("r/dst")).diff(TreeSnapshot(t.sub("s/dst")), ignoringDirTimes: true).isEmpty,
+                "\(TreeSnapshot(t.sub("r/dst")).diff(TreeSnapshot(t.sub("s/dst")), ignoringDirTimes: true))")
+        #expect(!exists(t.sub("s/dst/emptyd")) && !exists(t.sub("s/dst/link")))
+    }
+
     /// Without -p a new entry takes the source's permission bits less the umask, and none of its
     /// set-user-ID, set-group-ID or sticky bits (rsync's dest_mode); a directory keeps the
     /// set-group-ID bit it takes from its parent when made. sy kept the source's special bits.

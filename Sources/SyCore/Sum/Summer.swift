@@ -978,28 +978,37 @@ public final class Summer {
             if var plan = ref {
                 plan.flags.insert(.replace)
                 try emit(plan)
-            } else if d.kind != .directory {
-                try emit(Plan(action: .delete, flags: [.replace], entry: Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)))
+            } else {
+                try clearWay(d, walker, for: s)
             }
             try placeHeldMembers(of: s)
             return
         }
         if s.kind == .file, let m = match, appendTakesBasis(s, basisSize: m.st.size) {
-            // --append takes the reference's file as the file (see `appendTakesBasis`) once
-            // rsync's generator has cleared the way: what is in the way goes (a directory if
-            // empty, or by the deletion above), and nothing is made.
-            if d.kind != .directory {
-                try emit(Plan(action: .delete, flags: [.replace], entry: Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)))
-            } else if !(options.delete || options.force), let fd = try? Sys.openDir(walker.rootFd, d.path) {
-                defer { Sys.close(fd) }
-                if DirReader.isEmpty(fd) { try emit(Plan(action: .delete, flags: [.replace], entry: Entry(path: d.path, stat: d.stat, kind: d.kind))) }
-            }
+            // --append takes the reference's file as the file (see `appendTakesBasis`).
+            try clearWay(d, walker, for: s)
             return
         }
         var plan = Plan(action: .create, flags: [.replace], entry: s)
         markReferenced(&plan, match)
         try emitNew(plan, match)
         try placeHeldMembers(of: s)
+    }
+
+    /// What is in the way of `s` where nothing is made for it (a --compare-dest copy stands for
+    /// it, --append takes a reference's file): it goes all the same, as rsync's generator
+    /// clears the way first. A directory only if empty (or by the deletion `replace` made
+    /// already); one that holds something stays, and `s`'s plan says it could not make way.
+    func clearWay(_ d: WalkItem, _ walker: PrefetchWalker, for s: Entry) throws(SyError) {
+        if d.kind == .directory {
+            guard !(options.delete || options.force), let fd = try? Sys.openDir(walker.rootFd, d.path) else { return }
+            defer { Sys.close(fd) }
+            guard DirReader.isEmpty(fd) else {
+                if s.kind != .directory { try emit(Plan(action: .create, flags: [.replace], entry: s)) }
+                return
+            }
+        }
+        try emit(Plan(action: .delete, flags: [.replace], entry: Entry(path: d.path, stat: d.stat, kind: d.kind, target: d.target)))
     }
 
     /// For a later path of a hard-linked group: a hardlink plan, or nil if this is the group's first path.
