@@ -198,6 +198,24 @@ struct SyncBehaviourTests {
         }
     }
 
+    /// A file appended in place that fails verification gets its mode and owner all the same
+    /// (rsync's finish_transfer sets them on a file written in place; not its time), so the
+    /// second pass lists no mode change: `>f..t......`. sy listed `>f..tp.....`.
+    @Test(arguments: [["-ai", "--append-verify"], ["-ai", "--append-verify", "--chmod=Fu+s"], ["-rti", "--append-verify", "-E"]])
+    func failedAppendKeepsItsNewModeAsRsync(flags: [String]) throws {
+        let t = TempDir()
+        let build = """
+            mkdir -p src dst && echo 'changed and longer' > src/grow && chmod 700 src/grow && echo XYZ > dst/grow && chmod 640 dst/grow
+            find src dst -exec touch -d 2020-01-01 {} + && touch -d 2021-01-01 src/grow
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir r s && (cd r && \(build)) && (cd s && \(build))") == 0)
+        let args = flags + ["src/", "dst/"]
+        let r = run(["rsync"] + args, cwd: t.sub("r"))
+        let s = run(["sy"] + args, cwd: t.sub("s"))
+        #expect(r.code == s.code && r.out == s.out, "\(args): rsync \(r)\nsy \(s)")
+        #expect(TreeSnapshot(t.sub("r/dst")).diff(TreeSnapshot(t.sub("s/dst"))).isEmpty)
+    }
+
     /// A --compare-dest copy standing for a file whose destination path holds another type:
     /// rsync's generator clears the way first (a symlink, an empty directory; a directory that
     /// holds something stays, said with exit 23) and makes nothing. sy kept the directories.

@@ -248,8 +248,9 @@ extension Applier {
             // rsync lists the file as sent, then says it failed (and lists it again in its redo).
             reporter.change(p, sourceDone: false)
             // A file changed in place but not verified must never pass a quick check (whole
-            // seconds) as up to date: the second pass, or a later run, sends it again.
-            if inplace && outFd >= 0 { try? Sys.futimens(outFd, FailedMark.seconds(forSource: e.mtimeSec), 0) }
+            // seconds) as up to date: the second pass, or a later run, sends it again. Its other
+            // attributes are set, as rsync's finish_transfer sets them on a file written in place.
+            if inplace && outFd >= 0 { setNewFileAttributes(e, fd: outFd, oldPerms: oldPerms, failed: true) }
             // rsync's words: the new data is discarded (or, written in place, retained) and sent again.
             let kept = inplace || options.partialDir != nil ? "retained" : "discarded"
             // As rsync's: a warning where names are listed when a second pass follows, else an error.
@@ -366,13 +367,18 @@ extension Applier {
     /// Mode, owner, extended attributes and time of a received file (`oldPerms`: the file it
     /// replaces, for the mode without -p).
     /// `owner`: the file's owner and group as created, when known (then a chown to the same is skipped).
-    func setNewFileAttributes(_ e: Entry, fd: Int32, oldPerms: UInt32?, owner: (uid: UInt32, gid: UInt32)? = nil) {
+    /// `failed`: the file failed verification (in place): its mtime is sy's mark instead.
+    func setNewFileAttributes(_ e: Entry, fd: Int32, oldPerms: UInt32?, owner: (uid: UInt32, gid: UInt32)? = nil, failed: Bool = false) {
         var mode: UInt32 = options.perms ? e.perms : (oldPerms ?? defaultPerms(e))
         if !options.perms && options.executability, let old = oldPerms { mode = PermissionRules.executability(old, source: e.perms) }
         // (The owner first: a chown clears the set-user-ID and set-group-ID bits.)
         chown(fd: fd, e, has: owner)
         do { try Sys.fchmod(fd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
         applyXattrs(e, .fd(fd))
+        if failed {
+            try? Sys.futimens(fd, FailedMark.seconds(forSource: e.mtimeSec), 0)
+            return
+        }
         do { try setTimes(e, fd: fd, mtime: options.times) } catch { report(SyError.sys("failed to set times on", e.path, error.code, status: .partial)) }
     }
 
