@@ -538,6 +538,30 @@ struct SSHTests {
                     "\(c.rsh): \(calls)")
         }
     }
+
+    /// --progress's count of a whole list, as rsync prints it: built here, " 0 files..." and
+    /// every hundred; received (a pull, a remote listing), after the header, or from a hundred
+    /// entries on, on a line of its own after " 100 files...", " 200 files...". sy printed the
+    /// received count after the header whatever its size, and none at all for a listing.
+    @Test(arguments: [3, 200, 351])
+    func wholeListCountLinesAsRsync(files: Int) {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir()
+        mkdir(t.sub("src"), 0o755)
+        mkdir(t.sub("src/d"), 0o755)
+        for i in 0..<(files - 2) { writeFile(t.sub("src/d/f\(i)"), []) }
+        let remoteSrc = "\(server.host):\(t.sub("src"))/"
+        let cases: [[String]] = [
+            ["-P", "--list-only", "-r", "--no-i-r", "src/"], ["-P", "--list-only", "-d", "src/d/"],
+            ["-P", "--list-only", "-r", "--no-i-r", remoteSrc], ["-aP", "--no-i-r", remoteSrc, "DEST/"], ["-aP", "--no-i-r", "src/", "DEST/"],
+        ]
+        for (i, args) in cases.enumerated() {
+            let r = run(["rsync", "-e", server.rsh] + args.map { $0.replacingOccurrences(of: "DEST", with: "r\(i)") }, cwd: t.path)
+            let s = run(["sy", "-e", server.rsh, "--remote-sy", Tools.dir] + args.map { $0.replacingOccurrences(of: "DEST", with: "s\(i)") }, cwd: t.path)
+            let head = { (x: RunResult) in x.out.components(separatedBy: "to consider\n").first ?? "" }
+            #expect(r.code == 0 && s.code == 0 && head(r) == head(s) && head(r).hasSuffix("files "), "\(args)\nrsync: \(r)\nsy: \(s)")
+        }
+    }
 }
 
 extension Int32 {

@@ -167,7 +167,12 @@ public final class Reporter {
             line(JSON.object([("event", .string("note")), ("message", .string(text))]).text)
             return
         }
-        if !options.quiet { message(RawArguments.shownText(text)) }
+        guard !options.quiet else { return }
+        // (A note that starts a line of its own after an unfinished one, as rsync's count of a
+        // received list after "receiving file list ... ", begins with a newline: kept as one.)
+        var rest = Substring(text)
+        while rest.first == "\n" { line(""); rest = rest.dropFirst() }
+        message(RawArguments.shownText(String(rest)))
     }
 
     /// A line rsync prints with rprintf: to stdout, and to the log file (`logged`: its form there).

@@ -106,10 +106,17 @@ extension Summer {
         guard lseek(fd, 0, SEEK_SET) == 0 else { throw SyError("cannot rewind the spooled stream: \(errnoText(errno))", status: .fileIO) }
     }
 
-    /// rsync's --progress count of a whole list: " 0 files...", every hundred, then the total.
+    /// rsync's --progress count of a whole list: built here (`steps`), " 0 files..." and every
+    /// hundred before the total; received, the total after the header, or, from a hundred
+    /// entries on, on a line of its own after " 100 files...", " 200 files...", ...
     static func listCountNote(_ n: Int, steps: Bool) -> String {
         var text = ""
-        if steps { for k in stride(from: 0, to: max(n, 1), by: 100) { text += " \(k) files...\r" } }
+        if steps {
+            for k in stride(from: 0, to: max(n, 1), by: 100) { text += " \(k) files...\r" }
+        } else if n >= 100 {
+            text = "\n"
+            for k in stride(from: 100, through: n, by: 100) { text += " \(k) files...\r" }
+        }
         return text + "\(n) file\(n == 1 ? " " : "s ")to consider"
     }
 

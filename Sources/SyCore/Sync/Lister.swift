@@ -28,6 +28,14 @@ public enum Lister {
         return st
     }
 
+    /// The entries of the stream on `fd`.
+    static func count(_ fd: Int32) throws(SyError) -> Int {
+        let reader = try StreamReader(fd: fd, expecting: [.entries])
+        var n = 0
+        while let t = try reader.next() { if t == .entry { n += 1 } }
+        return n
+    }
+
     static func modeString(_ e: Entry) -> String {
         let type: Character
         switch e.kind {
@@ -90,7 +98,20 @@ extension Transfer {
         close(pipe.write)
         var listError: SyError?
         var st = ApplyStats()
-        do { st = try Lister.list(fd: pipe.read, showTargets: request.links, quiet: request.quiet, human: request.humanReadable) } catch { listError = error }
+        do throws(SyError) {
+            var input = pipe.read
+            if shown.countsWholeList && !request.quiet {
+                // --progress with a whole list: rsync counts it before listing ("N files to
+                // consider", on the header's line where the list is received).
+                input = try Summer.spoolStream(from: pipe.read)
+                try Summer.rewind(input)
+                let n = try Lister.count(input)
+                try Summer.rewind(input)
+                printLine(Summer.listCountNote(n, steps: src.host == nil))
+            }
+            defer { if input != pipe.read { close(input) } }
+            st = try Lister.list(fd: input, showTargets: request.links, quiet: request.quiet, human: request.humanReadable)
+        } catch { listError = error }
         close(pipe.read)
         let code = child.wait()
         if code == 255, let h = src.host { throw SyError("cannot connect to \(h), or the connection was lost", status: .unexplained) }
