@@ -216,6 +216,27 @@ struct SyncBehaviourTests {
         #expect(TreeSnapshot(t.sub("r/dst")).diff(TreeSnapshot(t.sub("s/dst"))).isEmpty)
     }
 
+    /// -H --inplace where the destination's two names are already one file: the first is
+    /// written in place, and the second is then linked already (rsync does nothing for it).
+    /// sy renamed a new link over it, which between two links of one file does nothing, and
+    /// left the temp name `.NAME.XXXXXX` in the destination.
+    @Test(arguments: [["-aHi", "--inplace"], ["-aHi", "--inplace", "-I"], ["-aHi", "--inplace", "--no-W"], ["-aHi", "--inplace", "-L"]])
+    func inplaceOverLinkedNamesLeavesNoTempAsRsync(flags: [String]) throws {
+        let t = TempDir()
+        let build = """
+            mkdir -p src dst && echo new > src/a && ln src/a src/b && echo older > dst/a && ln dst/a dst/b
+            touch -d 2020-01-01 src/a dst/a src dst
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir r s && (cd r && \(build)) && (cd s && \(build))") == 0)
+        let args = flags + ["src/", "dst/"]
+        let r = run(["rsync"] + args, cwd: t.sub("r"))
+        let s = run(["sy"] + args, cwd: t.sub("s"))
+        #expect(r.code == s.code && r.out == s.out, "\(args): rsync \(r)\nsy \(s)")
+        #expect(TreeSnapshot(t.sub("r/dst")).diff(TreeSnapshot(t.sub("s/dst"))).isEmpty,
+                "\(TreeSnapshot(t.sub("r/dst")).diff(TreeSnapshot(t.sub("s/dst"))))")
+        #expect(sh("ls -A \(shellQuote(t.sub("s/dst")))").out == "a\nb\n")
+    }
+
     /// A --compare-dest copy standing for a file whose destination path holds another type:
     /// rsync's generator clears the way first (a symlink, an empty directory; a directory that
     /// holds something stays, said with exit 23) and makes nothing. sy kept the directories.

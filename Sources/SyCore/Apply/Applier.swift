@@ -918,6 +918,13 @@ public final class Applier {
                 }
             }
         }
+        if !linked, let here = try? Sys.fstatat(dir, name), let there = try? Sys.fstatat(from, fromName),
+           here.dev == there.dev && here.ino == there.ino {
+            // Linked already (the name's other link was written in place): nothing to do, as
+            // rsync finds it (a rename between two links of one file would leave the temp name).
+            reporter.upToDate(p)
+            return
+        }
         if !linked {
             let tmp = namer.make(name)
             do {
@@ -928,6 +935,9 @@ public final class Applier {
                     return
                 }
                 try Sys.renameat(dir, tmp, dir, name)
+                // (Should the name have become a link of the same file meanwhile, the rename did
+                // nothing and the temp name is still there.)
+                try? Sys.unlinkat(dir, tmp, isDir: false)
             } catch {
                 try? Sys.unlinkat(dir, tmp, isDir: false)
                 report(SyError.sys("link failed for", p.entry.path, error.code, status: .partial))
