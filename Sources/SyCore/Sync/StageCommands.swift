@@ -152,7 +152,9 @@ public struct StageCommands: Sendable {
         }
         if r.omitDirTimes { apply.append("-O") }
         if r.keepDirlinks { apply.append("-K") }
-        if r.inplace { apply.append("--inplace") }
+        // (--append implies --inplace, as in rsync: the second pass, which sends the files that
+        // failed verification whole, writes them in place too.)
+        if r.inplace || (r.append || r.appendVerify) && !redo { apply.append("--inplace") }
         if r.mkpath { apply.append("--mkpath") }
         if r.insecureLinks && role != .push { apply.append("--insecure-links") }
         if r.fsync { apply.append("--fsync") }
