@@ -244,6 +244,25 @@ struct SyncBehaviourTests {
         #expect(sh("ls -A \(shellQuote(t.sub("s/dst")))").out == "a\nb\n")
     }
 
+    /// A hard link made where another type was (a directory, a symlink) is itemized against
+    /// what was there, as rsync's generator itemizes it with its stat of that: `hf.s.p.....`
+    /// (size, time, mode, `T` without -t as they differ). sy listed `hf          `.
+    @Test(arguments: [["-aHi"], ["-rltHi"], ["-rlHi"], ["-aHi", "--force"], ["-aHi", "-I"], ["-aHi", "--no-W"]], ["dir", "link"])
+    func linkReplacingAnotherTypeItemizedAsRsync(flags: [String], inTheWay: String) throws {
+        let t = TempDir()
+        let make = inTheWay == "dir" ? "mkdir -p dst/d/b && touch -d 2019-01-01 dst/d/b" : "mkdir -p dst/d && ln -s xyz dst/d/b"
+        let build = """
+            mkdir -p src/d && echo hello > src/a && ln src/a src/d/b
+            \(make) && echo old > dst/a && touch -d 2020-01-01 src/a dst/a
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir r s && (cd r && \(build)) && (cd s && \(build))") == 0)
+        let args = flags + ["src/", "dst/"]
+        let r = run(["rsync"] + args, cwd: t.sub("r"))
+        let s = run(["sy"] + args, cwd: t.sub("s"))
+        #expect(r.code == s.code && r.out == s.out, "\(args): rsync \(r)\nsy \(s)")
+        #expect(r.out.contains("hf.s"), "\(r.out)")
+    }
+
     /// A --compare-dest copy standing for a file whose destination path holds another type:
     /// rsync's generator clears the way first (a symlink, an empty directory; a directory that
     /// holds something stays, said with exit 23) and makes nothing. sy kept the directories.

@@ -967,6 +967,12 @@ public final class Summer {
         if options.fuzzy && d.kind == .file { fuzzy.forget(d.path) }
         if options.hardLinks && s.isLinkCandidate, var plan = linkFollower(s, dest: nil) {
             plan.flags.insert(.replace)
+            // rsync itemizes the link against what was in the way (its generator's stat of it).
+            if plan.action == .hardlink {
+                plan.flags.formUnion(attrFlags(s, d.stat))
+                if s.kind == .file && s.size != d.stat.size { plan.flags.insert(.size) }
+                if !options.times { plan.flags.insert(.timeNow) }
+            }
             try emit(plan)
             return
         }
