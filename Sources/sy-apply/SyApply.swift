@@ -138,7 +138,7 @@ struct SyApply: ParsableCommand {
     var batchOnly = false
     @Flag(name: .customLong("skip-deletions"), help: "Leave the stream's deletions undone, except those that make way for another type (sy --read-batch without --delete).")
     var skipDeletions = false
-    @Flag(name: .customLong("skip-dir-replacements"), help: "Leave undone the stream's deletions of directories in the way of another type too (sy --read-batch without --delete or --force).")
+    @Flag(name: .customLong("skip-dir-replacements"), help: "Leave undone the stream's deletions of directories in the way of another type too, unless empty (sy --read-batch without --delete or --force).")
     var skipDirReplacements = false
     @Option(name: .customLong("link-dest"), help: "A --link-dest directory, in sy-sum's order (relative to DST).")
     var linkDest: [String] = []

@@ -110,8 +110,9 @@ struct BatchTests {
     func replayWithoutDeleteAsRsync(flags: [String]) {
         let t = TempDir("batch")
         let build = """
-            mkdir -p src ref d0/dirnow && echo same > src/a && cp -p src/a ref/a && echo old > d0/a && echo new > src/b && echo x > d0/dirnow/f
-            echo file > src/dirnow && echo gone > d0/gone && touch -d 2020-01-01 src/* ref/a d0/a d0/dirnow/f src ref
+            mkdir -p src ref d0/dirnow d0/emptynow && echo same > src/a && cp -p src/a ref/a && echo old > d0/a && echo new > src/b && echo x > d0/dirnow/f
+            echo same > src/emptynow && cp -p src/emptynow ref/emptynow
+            echo file > src/dirnow && echo gone > d0/gone && touch -d 2020-01-01 src/* ref/* d0/a d0/dirnow/f src ref
             for d in r1 r2 s1 s2; do cp -a d0 $d; done
             """
         #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)

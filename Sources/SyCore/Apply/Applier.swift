@@ -559,8 +559,14 @@ public final class Applier {
                 if let shown = options.shownName { reporter.shownName = (t.name, shown) }
             }
         }
-        if p.action == .delete && (p.flags.contains(.replace) || p.flags.contains(.linkDest)
-            ? options.skipDirReplacements && e.kind == .directory : options.skipDeletions) { return }
+        if p.action == .delete && (options.skipDeletions || options.skipDirReplacements) {
+            if !p.flags.contains(.replace) && !p.flags.contains(.linkDest) {
+                if options.skipDeletions { return }
+            } else if options.skipDirReplacements && e.kind == .directory {
+                // Only an empty one goes, as rsync's receiver removes one in the way without --force.
+                guard let dir = try parentFd(e.path), !holdsSomething(dir, PathOps.base(e.path)) else { return }
+            }
+        }
         if p.action == .delete && options.deleteAfter && !p.flags.contains(.replace) {
             deferredDeletes.append(p)
             lateDirs.insert(PathOps.parent(e.path))

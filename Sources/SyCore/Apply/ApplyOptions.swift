@@ -86,7 +86,8 @@ public struct ApplyOptions: Sendable {
     /// `--read-batch` without --delete: the batch's deletions are not carried out (rsync's
     /// receiver deletes only when asked); those that make way for another type still are.
     public var skipDeletions = false
-    /// ... nor, without --force either, those of directories in the way of another type.
+    /// ... nor, without --force either, those of directories in the way of another type,
+    /// unless empty.
     public var skipDirReplacements = false
     public var deleteAfter = false
     /// `--delete-before`/`--delete-after`: what makes room for another type during the
