@@ -134,6 +134,8 @@ struct SyApply: ParsableCommand {
     var deleteDelay = false
     @Flag(name: .customLong("delete-before"), help: "Deletions came before the transfers (rooms made for other types then see no merge files).")
     var deleteBefore = false
+    @Flag(name: .customLong("from-batch"), help: "The stream is a batch being read (sy --read-batch): a file that fails verification 'may try again'.")
+    var fromBatch = false
     @Flag(name: .customLong("batch-only"), help: "Close the summary with \"(BATCH ONLY)\" (sy --only-write-batch, whose sy-apply runs with -n).")
     var batchOnly = false
     @Flag(name: .customLong("skip-deletions"), help: "Leave the stream's deletions undone, except those that make way for another type (sy --read-batch without --delete).")
@@ -194,6 +196,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.omitLinkTimes = cmd.preserve.omitLinkTimes
     o.atimes = cmd.preserve.atimes
     o.redoFollows = cmd.redoExit
+    o.fromBatch = cmd.fromBatch
     Sys.openNoAtime = cmd.openNoAtime
     o.xattrSelection = cmd.preserve.xattrSelection
     o.executability = cmd.preserve.executability

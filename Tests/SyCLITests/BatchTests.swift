@@ -129,6 +129,28 @@ struct BatchTests {
         #expect(exists(t.sub("s2/gone")) && exists(t.sub("s2/dirnow/f")))
     }
 
+    /// A run that redoes a file (--append-verify finding the appended file wrong) writes both
+    /// passes; the read replays both, the file failing in the first again and made whole in the
+    /// second, and says so as rsync's read does: "(may try again)".
+    @Test func twoPassBatchReplaysAsRsync() {
+        let t = TempDir("batch")
+        let build = """
+            mkdir -p src d0 && echo 'changed and longer' > src/grow && echo XYZ > d0/grow && echo same > src/same && cp -p src/same d0/
+            touch -d 2020-01-01 d0/grow src/same d0/same src d0 && touch -d 2021-01-01 src/grow && cp -a d0 d1 && cp -a d0 d2
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir r s && (cd r && \(build)) && (cd s && \(build))") == 0)
+        for tool in ["rsync", "sy"] {
+            let root = t.sub(tool == "rsync" ? "r" : "s")
+            let w = run([tool, "-ai", "--append-verify", "--write-batch=B", "src/", "d1/"], cwd: root)
+            let r = run([tool, "-ai", "--append-verify", "--read-batch=B", "d2/"], cwd: root)
+            #expect(w.code == 0 && r.code == 0 && w.out == r.out, "\(tool): write \(w)\nread \(r)")
+            #expect(r.err.contains("WARNING: grow failed verification -- update retained (may try again)."), "\(tool): \(r)")
+            #expect(readFile(root + "/d2/grow") == readFile(root + "/src/grow"))
+        }
+        #expect(run(["sy", "show", "B"], cwd: t.sub("s")).out.components(separatedBy: "# sy delta stream").count == 3)
+        #expect(TreeSnapshot(t.sub("r/d2")).diff(TreeSnapshot(t.sub("s/d2"))).isEmpty)
+    }
+
     /// A batch read into a copy whose file differs from the one the delta was made against:
     /// the file fails verification and keeps its old content, exit 23 (rsync 3.5 hangs there).
     @Test func readIntoAnotherBasisFailsVerification() {

@@ -68,6 +68,9 @@ public struct ApplyOptions: Sendable {
     public var atimes = false
     /// `--redo-exit`: a second pass redoes the files that fail verification (and reports).
     public var redoFollows = false
+    /// `--from-batch`: the stream is a batch being read, whose redo pass may not be there
+    /// ("may try again", as rsync's read says).
+    public var fromBatch = false
     /// `-E`: without -p, files follow the source's executable bit.
     public var executability = false
     /// `--chown`: owner and group to give every entry (nil: keep the source's).

@@ -258,7 +258,7 @@ extension Applier {
             if !options.redoFollows {
                 text = "ERROR: \(e.path.displayName) failed verification -- update \(kept)."
             } else if options.output.names || options.output.itemize || options.output.outFormat != nil {
-                text = "WARNING: \(e.path.displayName) failed verification -- update \(kept) (will try again)."
+                text = "WARNING: \(e.path.displayName) failed verification -- update \(kept) (\(options.fromBatch ? "may" : "will") try again)."
             } else {
                 text = ""
             }

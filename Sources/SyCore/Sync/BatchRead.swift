@@ -27,7 +27,7 @@ extension Transfer {
             var apply = cmds.apply
             // A file that fails verification is redone only where the batch holds a second pass.
             if !reader.hasPass(after: length) { apply.removeAll { $0 == "--redo-exit" } }
-            var extra = reader.applyArgs
+            var extra = reader.applyArgs + ["--from-batch"]
             // rsync's receiver deletes only with --delete, and clears a directory out of the way
             // of another type only with --delete or --force.
             if !r.delete { extra.append("--skip-deletions") }
