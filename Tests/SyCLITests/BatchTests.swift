@@ -207,6 +207,10 @@ struct BatchTests {
             let r = run(["sy", "-a", "--read-batch=forged", "f/"], cwd: t.path)
             #expect(r.code == 12 && r.err.contains("bad header") && !exists(t.sub("f")) && !exists(t.sub("evil")), "\(words): \(r)")
         }
+        // --remove-source-files has no sources to remove in a read (sy-apply's DONE lines
+        // stay out of the output).
+        let noSources = run(["sy", "-av", "--remove-source-files", "--read-batch=B", "g/"], cwd: t.path)
+        #expect(noSources.code == 0 && !noSources.stdout.contains(1) && TreeSnapshot(t.sub("g")).diff(TreeSnapshot(t.sub("w"))).isEmpty, "\(noSources)")
         // From standard input, as rsync's --read-batch=-.
         let piped = run(["sh", "-c", "sy -a --read-batch=- e/ < B"], cwd: t.path)
         #expect(piped.code == 0 && TreeSnapshot(t.sub("e")).diff(TreeSnapshot(t.sub("w"))).isEmpty, "\(piped)")

@@ -6,6 +6,8 @@ extension Transfer {
     /// with that shape its stream are taken from it (said at -v), the output is a receiver's.
     public func readBatch() throws(SyError) -> ExitStatus {
         var r = request
+        // (No sender here: --remove-source-files has nothing to remove, as in rsync's read.)
+        r.removeSourceFiles = false
         if r.timeout > 0 { setenv("SY_TIMEOUT", String(r.timeout), 1) }
         setenv(ToolEnvironment.stage, "1", 1)
         if let problem = Endpoint.daemonProblem(r.destination) { throw problem }
