@@ -253,7 +253,7 @@ struct SyncBehaviourTests {
         let make = inTheWay == "dir" ? "mkdir -p dst/d/b && touch -d 2019-01-01 dst/d/b" : "mkdir -p dst/d && ln -s xyz dst/d/b"
         let build = """
             mkdir -p src/d && echo hello > src/a && ln src/a src/d/b
-            \(make) && echo old > dst/a && touch -d 2020-01-01 src/a dst/a
+            \(make) && echo old > dst/a && touch -d 2020-01-01 src/a dst/a && touch -d 2018-01-01 src/d src dst/d dst
             """
         #expect(system(script: "cd \(shellQuote(t.path)) && mkdir r s && (cd r && \(build)) && (cd s && \(build))") == 0)
         let args = flags + ["src/", "dst/"]
@@ -774,7 +774,7 @@ struct SyncBehaviourTests {
         let build = """
             for s in r s; do mkdir -p $s-src $s && echo a > $s-src/a && echo a > $s-src/b && chmod 755 $s-src/a $s-src/b \
               && echo a > $s/a && ln $s/a $s/b && chmod 600 $s/a && touch -d 2017-01-01 $s/a; done
-            touch -d 2020-01-01 r-src/* s-src/*
+            touch -d 2020-01-01 r-src/* s-src/* r-src s-src r s
             """
         #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
         let r = run(["rsync", "-a"] + flags + ["r-src/", "r/"], cwd: t.path)
