@@ -71,3 +71,15 @@ public func makeFile(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) -> 
 public func touchTree(_ root: String, _ date: String) {
     _ = system(script: "find \(shellQuote(root)) -exec touch -h -d \(shellQuote(date)) {} +")
 }
+
+/// Mounts a tmpfs of `size` (mount's syntax: `1M`) at `path`, made first: a small disk for the
+/// full-disk tests. False where mounting is not allowed (not root): such a test then has
+/// nothing to run on. `unmountTmpfs` takes it away.
+public func mountTmpfs(_ path: String, size: String = "1M") -> Bool {
+    let q = shellQuote(path)
+    return geteuid() == 0 && system(script: "mkdir -p \(q) && mount -t tmpfs -o size=\(size) tmpfs \(q) 2>/dev/null") == 0
+}
+
+public func unmountTmpfs(_ path: String) {
+    _ = system(script: "umount \(shellQuote(path))")
+}

@@ -220,10 +220,9 @@ struct BatchTests {
     /// is synced all the same.
     @Test func batchOnAFullDisk() {
         let t = TempDir("batch")
-        mkdir(t.sub("small"), 0o755)
-        // A 1 MiB tmpfs as the full disk; where mounting is not allowed this test has nothing to run on.
-        guard geteuid() == 0, system(script: "mount -t tmpfs -o size=1M tmpfs \(shellQuote(t.sub("small"))) 2>/dev/null") == 0 else { return }
-        defer { _ = system(script: "umount \(shellQuote(t.sub("small")))") }
+        // A 1 MiB tmpfs as the full disk.
+        guard mountTmpfs(t.sub("small")) else { return }
+        defer { unmountTmpfs(t.sub("small")) }
         mkdir(t.sub("src"), 0o755)
         var rng = SeededRandom(seed: 5)
         writeFile(t.sub("src/big"), (0..<3_000_000).map { _ in UInt8.random(in: 0...255, using: &rng) })

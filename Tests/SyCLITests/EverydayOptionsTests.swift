@@ -574,8 +574,10 @@ struct EverydayOptionsTests {
         #expect(missing.code == 1 && missing.err.contains("The temp-dir does not exist: nowhere"), "\(missing)")
         // The data goes through the temp directory: a full one fails the file (the old one
         // stays), one on another filesystem works through a copy.
-        guard geteuid() == 0, system(script: "mkdir -p \(q(t.sub("full"))) \(q(t.sub("roomy"))) && mount -t tmpfs -o size=1M tmpfs \(q(t.sub("full"))) 2>/dev/null && mount -t tmpfs -o size=16M tmpfs \(q(t.sub("roomy")))") == 0 else { return }
-        defer { _ = system(script: "umount \(q(t.sub("full"))) \(q(t.sub("roomy")))") }
+        guard mountTmpfs(t.sub("full")) else { return }
+        defer { unmountTmpfs(t.sub("full")) }
+        guard mountTmpfs(t.sub("roomy"), size: "16M") else { return }
+        defer { unmountTmpfs(t.sub("roomy")) }
         var rng = SeededRandom(seed: 4)
         writeFile(t.sub("src/big"), (0..<3_000_000).map { _ in UInt8.random(in: 0...255, using: &rng) })
         let full = run(["sy", "-a", "-T", t.sub("full"), "src/", "s/"], cwd: t.path)

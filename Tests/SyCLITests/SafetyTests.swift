@@ -352,10 +352,9 @@ struct SafetyTests {
 
     @Test func fullDiskIsAOneLineErrorAndKeepsTheOldFile() throws {
         let t = TempDir()
-        mkdir(t.sub("small"), 0o755)
-        // A 1 MiB tmpfs as the full disk; where mounting is not allowed this test has nothing to run on.
-        guard geteuid() == 0, system(script: "mount -t tmpfs -o size=1M tmpfs \(shellQuote(t.sub("small"))) 2>/dev/null") == 0 else { return }
-        defer { _ = system(script: "umount \(shellQuote(t.sub("small")))") }
+        // A 1 MiB tmpfs as the full disk.
+        guard mountTmpfs(t.sub("small")) else { return }
+        defer { unmountTmpfs(t.sub("small")) }
         mkdir(t.sub("src"), 0o755)
         var rng = SeededRandom(seed: 3)
         writeFile(t.sub("src/big"), (0..<3_000_000).map { _ in UInt8.random(in: 0...255, using: &rng) })
@@ -382,10 +381,9 @@ struct SafetyTests {
         writeFile(t.sub("src/z"), big)
         for tool in ["rsync", "sy"] {
             let disk = t.sub("small-" + tool)
-            mkdir(disk, 0o755)
-            // A 1 MiB tmpfs as the nearly full disk; where mounting is not allowed there is nothing to run on.
-            guard system(script: "mount -t tmpfs -o size=1M tmpfs \(shellQuote(disk)) 2>/dev/null") == 0 else { return }
-            defer { _ = system(script: "umount \(shellQuote(disk))") }
+            // A 1 MiB tmpfs as the nearly full disk.
+            guard mountTmpfs(disk) else { return }
+            defer { unmountTmpfs(disk) }
             // Fifteen 16 KiB files (240 KiB) to delete: the 900 KB file fits only once they are gone.
             for k in 1...15 { writeFile(disk + "/a\(k)", [UInt8](repeating: UInt8(k), count: 16 << 10)) }
             let r = run([tool, "-a", "--delete", t.sub("src") + "/", disk])

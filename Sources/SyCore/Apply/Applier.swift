@@ -559,10 +559,11 @@ public final class Applier {
                 if let shown = options.shownName { reporter.shownName = (t.name, shown) }
             }
         }
-        if p.action == .delete && (options.skipDeletions || options.skipDirReplacements) {
-            if !p.flags.contains(.replace) && !p.flags.contains(.linkDest) {
-                if options.skipDeletions { return }
-            } else if options.skipDirReplacements && e.kind == .directory {
+        if p.action == .delete {
+            // (--read-batch without --delete or --force: see `ApplyOptions.skipDeletions`.)
+            let makesWay = p.flags.contains(.replace) || p.flags.contains(.linkDest)
+            if !makesWay && options.skipDeletions { return }
+            if makesWay && options.skipDirReplacements && e.kind == .directory {
                 // Only an empty one goes, as rsync's receiver removes one in the way without --force.
                 guard let dir = try parentFd(e.path), !holdsSomething(dir, PathOps.base(e.path)) else { return }
             }

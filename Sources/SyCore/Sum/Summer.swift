@@ -968,11 +968,7 @@ public final class Summer {
         if options.hardLinks && s.isLinkCandidate, var plan = linkFollower(s, dest: nil) {
             plan.flags.insert(.replace)
             // rsync itemizes the link against what was in the way (its generator's stat of it).
-            if plan.action == .hardlink {
-                plan.flags.formUnion(attrFlags(s, d.stat))
-                if s.kind == .file && s.size != d.stat.size { plan.flags.insert(.size) }
-                if !options.times { plan.flags.insert(.timeNow) }
-            }
+            if plan.action == .hardlink { plan.flags.formUnion(changeFlags(s, d.stat, attrs: attrFlags(s, d.stat))) }
             try emit(plan)
             return
         }
@@ -985,14 +981,14 @@ public final class Summer {
                 plan.flags.insert(.replace)
                 try emit(plan)
             } else {
-                try clearWay(d, walker, for: s)
+                try clearWay(d, for: s)
             }
             try placeHeldMembers(of: s)
             return
         }
         if s.kind == .file, let m = match, appendTakesBasis(s, basisSize: m.st.size) {
             // --append takes the reference's file as the file (see `appendTakesBasis`).
-            try clearWay(d, walker, for: s)
+            try clearWay(d, for: s)
             return
         }
         var plan = Plan(action: .create, flags: [.replace], entry: s)
@@ -1005,11 +1001,10 @@ public final class Summer {
     /// it, --append takes a reference's file): it goes all the same, as rsync's generator
     /// clears the way first. A directory only if empty (or by the deletion `replace` made
     /// already); one that holds something stays, and `s`'s plan says it could not make way.
-    func clearWay(_ d: WalkItem, _ walker: PrefetchWalker, for s: Entry) throws(SyError) {
+    func clearWay(_ d: WalkItem, for s: Entry) throws(SyError) {
         if d.kind == .directory {
-            guard !(options.delete || options.force), let fd = try? Sys.openDir(walker.rootFd, d.path) else { return }
-            defer { Sys.close(fd) }
-            guard DirReader.isEmpty(fd) else {
+            guard !(options.delete || options.force) else { return }
+            guard destDirectoryIsEmpty(d) else {
                 if s.kind != .directory { try emit(Plan(action: .create, flags: [.replace], entry: s)) }
                 return
             }
@@ -1109,6 +1104,15 @@ public final class Summer {
         return f
     }
 
+    /// What rsync itemizes for `s` over `d` beside `attrs`: the size (of a regular file) where
+    /// it differs, and `T` where times are not kept.
+    func changeFlags(_ s: Entry, _ d: FileStat, attrs: ItemFlags) -> ItemFlags {
+        var f = attrs
+        if s.kind == .file && s.size != d.size { f.insert(.size) }
+        if !options.times { f.insert(.timeNow) }
+        return f
+    }
+
     /// rsync's quick check (or `-c`, `-I`, `--size-only`, `-u`) for a regular file present on both sides.
     func fileDecision(_ s: Entry, _ d: WalkItem, _ attrs: ItemFlags) throws(SyError) -> Plan? {
         let sameTime = self.sameTime(s, d.stat)
@@ -1118,9 +1122,7 @@ public final class Summer {
             try noteSkip("\(s.path.displayName) is newer")
             return nil
         }
-        var flags = attrs
-        if s.size != d.stat.size { flags.insert(.size) }
-        if !options.times { flags.insert(.timeNow) }
+        var flags = changeFlags(s, d.stat, attrs: attrs)
         var same: Bool
         if options.checksum {
             // -c decides, even with -I, as in rsync.

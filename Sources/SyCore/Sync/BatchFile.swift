@@ -13,22 +13,25 @@ import Glibc
 public struct BatchFile {
     public static let magic = Array("SYBATCH1\n".utf8)
 
-    /// The options rsync's batch header records, in its order, with rsync's names for them.
-    public static let flagNames: [(word: String, shown: String)] = [
-        ("r", "--recurse (-r)"), ("o", "--owner (-o)"), ("g", "--group (-g)"), ("l", "--links (-l)"),
-        ("D", "--devices (-D)"), ("H", "--hard-links (-H)"), ("c", "--checksum (-c)"), ("d", "--dirs (-d)"),
-        ("z", "--compress (-z)"), ("A", "--acls (-A)"), ("X", "--xattrs (-X)"), ("inplace", "--inplace"),
-        ("append", "--append"), ("append-verify", "--append-verify"),
-    ]
+    /// The options rsync's batch header records, in its order, with rsync's names for them and
+    /// the request's flag each stands for.
+    static var flagTable: [(word: String, shown: String, key: WritableKeyPath<SyncRequest, Bool>)] { [
+        ("r", "--recurse (-r)", \.recursive), ("o", "--owner (-o)", \.owner), ("g", "--group (-g)", \.group),
+        ("l", "--links (-l)", \.links), ("D", "--devices (-D)", \.devices), ("H", "--hard-links (-H)", \.hardLinks),
+        ("c", "--checksum (-c)", \.checksum), ("d", "--dirs (-d)", \.dirs), ("z", "--compress (-z)", \.compress),
+        ("A", "--acls (-A)", \.acls), ("X", "--xattrs (-X)", \.xattrs), ("inplace", "--inplace", \.inplace),
+        ("append", "--append", \.append), ("append-verify", "--append-verify", \.appendVerify),
+    ] }
 
-    /// Which of `flagNames` a request has.
+    /// The header's words for the options, in rsync's order.
+    public static var flagWords: [String] { flagTable.map(\.word) }
+
+    /// Which of the options a request has (-d only without -r, --append only without
+    /// --append-verify, which sets both in a request: rsync records one mode).
     public static func flags(of r: SyncRequest) -> Set<String> {
-        let on: [(String, Bool)] = [
-            ("r", r.recursive), ("o", r.owner), ("g", r.group), ("l", r.links), ("D", r.devices), ("H", r.hardLinks),
-            ("c", r.checksum), ("d", r.dirs && !r.recursive), ("z", r.compress), ("A", r.acls), ("X", r.xattrs),
-            ("inplace", r.inplace), ("append", r.append && !r.appendVerify), ("append-verify", r.appendVerify),
-        ]
-        return Set(on.filter(\.1).map(\.0))
+        Set(flagTable.filter { f in
+            r[keyPath: f.key] && !(f.word == "d" && r.recursive) && !(f.word == "append" && r.appendVerify)
+        }.map(\.word))
     }
 
     /// Sets `r`'s options to `flags` (rsync's `check_batch_flags`); returns rsync's note for
@@ -36,26 +39,10 @@ public struct BatchFile {
     public static func adopt(_ flags: Set<String>, into r: inout SyncRequest) -> [String] {
         let mine = BatchFile.flags(of: r)
         var notes: [String] = []
-        for (word, shown) in flagNames where flags.contains(word) != mine.contains(word) {
-            let set = flags.contains(word)
-            notes.append("\(set ? "Sett" : "Clear")ing the \(shown) option to match the batchfile.")
-            switch word {
-            case "r": r.recursive = set
-            case "o": r.owner = set
-            case "g": r.group = set
-            case "l": r.links = set
-            case "D": r.devices = set
-            case "H": r.hardLinks = set
-            case "c": r.checksum = set
-            case "d": r.dirs = set
-            case "z": r.compress = set
-            case "A": r.acls = set
-            case "X": r.xattrs = set
-            case "inplace": r.inplace = set
-            case "append": r.append = set
-            case "append-verify": r.appendVerify = set
-            default: break
-            }
+        for f in flagTable where flags.contains(f.word) != mine.contains(f.word) {
+            let set = flags.contains(f.word)
+            notes.append("\(set ? "Sett" : "Clear")ing the \(f.shown) option to match the batchfile.")
+            r[keyPath: f.key] = set
         }
         return notes
     }
@@ -122,7 +109,7 @@ public struct BatchFile {
     /// `sy show BATCH`: a line with the batch's options, then each pass as `Show` prints a stream.
     public static func show(_ path: String, json: Bool) throws(SyError) {
         let reader = try Reader(path: path)
-        let flags = flagNames.map(\.word).filter(reader.flags.contains)
+        let flags = flagWords.filter(reader.flags.contains)
         let words = reader.applyArgs
         let line: String
         if json {
@@ -146,7 +133,7 @@ public struct BatchFile {
 
     /// The header's bytes: the magic line and the words.
     public static func header(flags: Set<String>, applyArgs: [String]) -> [UInt8] {
-        let words = ["flags=" + flagNames.map(\.word).filter(flags.contains).joined(separator: ",")] + applyArgs
+        let words = ["flags=" + flagWords.filter(flags.contains).joined(separator: ",")] + applyArgs
         let body = Array(words.map { $0.pathBytes }.joined(separator: [0]))
         var out = magic
         appendLittleEndian(&out, UInt64(body.count), bytes: 4)
@@ -195,7 +182,7 @@ public struct BatchFile {
             applyArgs = Array(words.dropFirst())
             // A batch is untrusted input: only the words a writer puts there are taken (no
             // option of sy-apply's that would reach outside the destination).
-            guard flags.isSubset(of: flagNames.map(\.word)), applyArgs.allSatisfy(BatchFile.isKept) else {
+            guard flags.isSubset(of: flagWords), applyArgs.allSatisfy(BatchFile.isKept) else {
                 throw SyError("Batch file \"\(path)\": bad header", status: .streamIO)
             }
         }

@@ -8,8 +8,7 @@ extension Transfer {
         var r = request
         // (No sender here: --remove-source-files has nothing to remove, as in rsync's read.)
         r.removeSourceFiles = false
-        if r.timeout > 0 { setenv("SY_TIMEOUT", String(r.timeout), 1) }
-        setenv(ToolEnvironment.stage, "1", 1)
+        exportStageEnvironment()
         if let problem = Endpoint.daemonProblem(r.destination) { throw problem }
         let reader = try BatchFile.Reader(path: r.readBatch!)
         let notes = BatchFile.adopt(reader.flags, into: &r)
@@ -43,14 +42,7 @@ extension Transfer {
             defer { close(pipeline.input) }
             let codes = try pipeline.run()
             (status, stage) = pipeline.outcome(codes)
-            if status == .unexplained || status == .ok, codes.first == 255, let host = dest.host {
-                warn("\(host): connection failed or closed during \(pipeline.stages[0].name)")
-                (status, stage) = (.unexplained, pipeline.stages[0].name)
-            }
-            if let missing = codes.first.flatMap(ExitStatus.remoteCommand), let host = dest.host {
-                warn(RemoteShell.notFound("sy-apply", on: host))
-                (status, stage) = (missing, pipeline.stages[0].name)
-            }
+            explainRemote(codes, pipeline.stages, &status, &stage)
         }
         if pass == 0 { throw SyError("Batch file \"\(reader.name)\" holds no update", status: .streamIO) }
         if status == .redo { status = .partial }

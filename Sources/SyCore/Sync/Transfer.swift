@@ -29,8 +29,7 @@ public struct Transfer {
     /// Runs the sync; returns rsync's exit status.
     public func run() throws(SyError) -> ExitStatus {
         let r = request
-        if r.timeout > 0 { setenv("SY_TIMEOUT", String(r.timeout), 1) }
-        setenv(ToolEnvironment.stage, "1", 1)
+        exportStageEnvironment()
         for arg in r.sources + [r.destination] { if let problem = Endpoint.daemonProblem(arg) { throw problem } }
         let dest = Endpoint(r.destination)
         let (srcHost, sourcePaths) = try sourceEndpoints()
@@ -159,7 +158,19 @@ public struct Transfer {
             let done = relay.finish()
             status = status.merged(with: try removeSources(done, cmds: cmds, remote: remote, srcHost: srcHost))
         }
-        // Name what is missing or incompatible on a remote host.
+        explainRemote(codes, stages, &status, &stage)
+        return (status, stage)
+    }
+
+    /// The variables sy's stages read: the --timeout, and that sy started them.
+    func exportStageEnvironment() {
+        if request.timeout > 0 { setenv("SY_TIMEOUT", String(request.timeout), 1) }
+        setenv(ToolEnvironment.stage, "1", 1)
+    }
+
+    /// Names what is missing or incompatible on a remote host, and a lost connection where no
+    /// stage said anything more specific (ssh's 255: connection lost, or the command killed).
+    func explainRemote(_ codes: [Int32], _ stages: [Pipeline.Stage], _ status: inout ExitStatus, _ stage: inout String?) {
         for (i, code) in codes.enumerated() {
             guard let missing = ExitStatus.remoteCommand(code), let host = stages[i].host else { continue }
             let tool = stages[i].name.split(separator: " ").first.map(String.init) ?? ""
@@ -167,14 +178,11 @@ public struct Transfer {
             status = missing
             stage = stages[i].name
         }
-        // ssh's 255 (connection lost, or the remote command killed) explains the failure only
-        // when no stage reported anything more specific.
         if status == .unexplained || status == .socketIO || status == .ok, let i = codes.indices.first(where: { codes[$0] == 255 && stages[$0].host != nil }) {
             warn("\(stages[i].host!): connection failed or closed during \(stages[i].name)")
             status = .unexplained
             stage = stages[i].name
         }
-        return (status, stage)
     }
 
     /// `--remove-source-files`: removes what sy-apply reported done, on the sender's side.
