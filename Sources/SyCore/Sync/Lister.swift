@@ -5,8 +5,10 @@ public enum Lister {
     /// Reads an entry stream from `fd` and prints one line per entry to stdout (none when
     /// `quiet`, as rsync's -q). Returns the counts rsync's --stats gives for a listing: files
     /// by kind, their total size (symlinks count their target's length), the list's bytes.
-    /// `human`: sizes as -h prints them (4.10K).
-    public static func list(fd: Int32, showTargets: Bool, quiet: Bool = false, human: Bool = false) throws(SyError) -> ApplyStats {
+    /// `human`: sizes as -h prints them (4.10K). `atimes` (-U): a column of access times after
+    /// the modification times, blank for directories, as rsync's.
+    public static func list(fd: Int32, showTargets: Bool, quiet: Bool = false, human: Bool = false,
+                            atimes: Bool = false) throws(SyError) -> ApplyStats {
         let reader = try StreamReader(fd: fd, expecting: [.entries])
         let out = TextOutput(fd: 1)
         var counts = SourceCounts()
@@ -15,9 +17,16 @@ public enum Lister {
             guard case .entry(let e) = rec else { continue }
             counts.add(e)
             if quiet { continue }
+            if e.missing {
+                // --delete-missing-args: rsync's "*missing" in place of the mode, size and times.
+                let width = 10 + 1 + 14 + 20 + (atimes ? 20 : 0)
+                try out.line("*missing" + String(repeating: " ", count: width - 8) + " " + NameEscape.terminal.apply(e.path))
+                continue
+            }
             let bytes = UInt64(e.kind == .directory ? 4096 : max(0, e.size))
             let size = human ? Human.size(bytes) : Human.commas(bytes)
             var line = modeString(e) + " " + String(repeating: " ", count: max(0, 14 - size.count)) + size + " " + date(e.mtimeSec)
+            if atimes { line += e.kind == .directory ? String(repeating: " ", count: 20) : " " + date(e.atimeSec ?? e.mtimeSec) }
             line += " " + NameEscape.terminal.apply(e.path)
             if e.kind == .symlink && showTargets { line += " -> " + NameEscape.terminal.apply(e.target) }
             try out.line(line)
@@ -110,7 +119,8 @@ extension Transfer {
                 printLine(Summer.listCountNote(n, steps: src.host == nil))
             }
             defer { if input != pipe.read { close(input) } }
-            st = try Lister.list(fd: input, showTargets: request.links, quiet: request.quiet, human: request.humanReadable)
+            st = try Lister.list(fd: input, showTargets: request.links, quiet: request.quiet, human: request.humanReadable,
+                                atimes: request.atimes)
         } catch { listError = error }
         close(pipe.read)
         let code = child.wait()

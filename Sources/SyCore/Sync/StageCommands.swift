@@ -260,6 +260,8 @@ public struct StageCommands: Sendable {
         a += symlinkArgs(r.symlinks)
         a += r.chmod.map { "--chmod=" + $0 }
         if r.pruneEmptyDirs { a.append("-m") }
+        if r.atimes { a.append("-U") }
+        if r.deleteMissingArgs { a.append("--delete-missing-args") } else if r.ignoreMissingArgs { a.append("--ignore-missing-args") }
         return a
     }
 
