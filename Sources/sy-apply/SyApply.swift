@@ -209,6 +209,7 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.protects = FilterList(cmd.protect.map { FilterRule(include: false, pattern: $0) })
     let input = try StreamReader(fd: 0, expecting: [.delta])
     let reporter = Reporter(options: o.output, dryRun: o.dryRun, totals: cmd.totalsFd.map(TotalsChannel.init))
+    input.idle = reporter
     reporter.reportDone = cmd.reportDone
     reporter.firstLine = cmd.firstLine
     if cmd.backupNote, let note = o.backup?.note {

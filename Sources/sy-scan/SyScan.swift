@@ -135,5 +135,7 @@ toolMain(SyScan.self, name: "sy-scan") { cmd in
                                                                                      relative: cmd.relative))
     let level = cmd.compressLevel ?? (cmd.compress ? 3 : nil)
     let out = try StreamWriter(fd: 1, kind: .entries, producer: versionString("sy-scan"), compressLevel: level)
+    // With -c each entry costs a read of its file: sy-sum hashes the other side meanwhile.
+    if cmd.checksum { out.flushAt = 16 << 10 }
     return try Scanner.run(sources: cmd.sources.map(\.pathBytes), options: options, out: out)
 }

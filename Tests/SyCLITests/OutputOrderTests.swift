@@ -315,6 +315,51 @@ struct OutputOrderTests {
         #expect(listing(s) == listing(r), "rsync:\n\(r.out)\nsy:\n\(s.out)")
     }
 
+    /// A file whose data came but that could not be put in place (an immutable file in the
+    /// way: the rename fails) is listed and counted as sent, then its error is said, as
+    /// rsync's receiver lists it before finish_transfer; its source stays with
+    /// --remove-source-files. Written to a pipe, the lines before the error come before it.
+    @Test func fileThatCannotBePutInPlaceIsListedThenFails() throws {
+        let t = TempDir()
+        var immutable: [String] = []
+        defer { for p in immutable { _ = system(script: "chattr -i \(shellQuote(p))") } }
+        for side in ["r", "s"] {
+            mkdir(t.sub(side + "src"), 0o755); mkdir(t.sub(side), 0o755)
+            for n in ["a", "b", "c"] { writeFile(t.sub(side + "src/" + n), Array(n.utf8) + [0x0A]) }
+            writeFile(t.sub(side + "/b"), Array("old\n".utf8))
+            guard system(script: "chattr +i \(shellQuote(t.sub(side + "/b"))) 2>/dev/null") == 0 else {
+                print("skipped: \(t.path) has no immutable files (chattr)"); return
+            }
+            immutable.append(t.sub(side + "/b"))
+        }
+        let args = ["-ai", "--stats", "--remove-source-files"]
+        let r = run(["rsync"] + args + ["rsrc/", "r/"], cwd: t.path)
+        let s = run(["sy"] + args + ["ssrc/", "s/"], cwd: t.path)
+        #expect(r.code == 23 && s.code == 23, "\(s)")
+        func items(_ x: RunResult) -> [String] { x.out.split(separator: "\n").filter { $0.hasPrefix(">f") }.map(String.init) }
+        #expect(items(s) == items(r) && items(s) == [">f+++++++++ a", ">f.s....... b", ">f+++++++++ c"], "rsync:\n\(r.out)\nsy:\n\(s.out)")
+        for figure in ["Number of regular files transferred: 3", "Number of created files: 2 (reg: 2)", "Total transferred file size: 6 bytes"] {
+            #expect(r.out.contains(figure) && s.out.contains(figure), "\(figure)\nsy:\n\(s.out)")
+        }
+        #expect(readFile(t.sub("s/b")) == Array("old\n".utf8) && readFile(t.sub("s/a")) == Array("a\n".utf8))
+        // Sources sent and in place are removed; b's stays, as rsync's.
+        for side in ["r", "s"] {
+            let left = ["a", "b", "c"].filter { readFile(t.sub(side + "src/" + $0)) != nil }
+            #expect(left == ["b"], "\(side): \(left)")
+        }
+        // stdout and stderr into one pipe: the error after b's line, before c's.
+        _ = system(script: "chattr -i \(shellQuote(t.sub("s/b"))) && rm -rf \(shellQuote(t.sub("s"))) && mkdir \(shellQuote(t.sub("s")))")
+        writeFile(t.sub("s/b"), Array("old\n".utf8))
+        for n in ["a", "c"] { writeFile(t.sub("ssrc/" + n), Array(n.utf8) + [0x0A]) }
+        #expect(system(script: "chattr +i \(shellQuote(t.sub("s/b")))") == 0)
+        let merged = system(script: "cd \(shellQuote(t.path)) && \(shellQuote(Tools.path("sy"))) -ai ssrc/ s/ 2>&1 | cat > merged")
+        #expect(merged == 0)
+        let lines = String(decoding: readFile(t.sub("merged")) ?? [], as: UTF8.self).split(separator: "\n").map(String.init)
+        let failure = lines.firstIndex { $0.contains("rename failed for") } ?? -1
+        #expect(failure > 0 && lines[failure - 1] == ">f.s....... b" && lines.firstIndex(of: ">f+++++++++ c").map { $0 > failure } == true,
+                "\(lines)")
+    }
+
     /// A directory larger than sy-sum reads ahead (50,000 entries) still loses exactly its
     /// extras; they go when the merge meets them instead of at the directory's start.
     @Test func hugeDirectoryDeletesItsExtrasAll() throws {

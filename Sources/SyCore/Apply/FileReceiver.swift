@@ -171,11 +171,26 @@ extension Applier {
             stats.matched += UInt64(matched)
             reporter.change(p, literal: 0, matched: matched)
         case .done(let size, let literal, let matched):
+            // The file counts as sent once its data is in; rsync lists it then (log_item, before
+            // finish_transfer), so a failure to put it in place is said after its line. The
+            // source stays (--remove-source-files): it is not in place.
+            func countSent() {
+                if (p.action == .create || p.flags.contains(.replace)) && !p.flags.contains(.referenced) { stats.created.add(.file) }
+                stats.transferred += 1
+                stats.transferredSize += UInt64(size)
+                stats.literal += UInt64(literal)
+                stats.matched += UInt64(matched)
+            }
+            func failedInPlace(_ err: SyError) {
+                countSent()
+                reporter.change(p, literal: literal, matched: matched, sourceDone: false)
+                report(err)
+            }
             if inplace || options.sparse { try? Sys.ftruncate(outFd, size) }
             if tdir != dir {
                 // Renamed from the -T directory, or copied beside the file where that is another filesystem.
                 do { try moveToOwnFilesystem(&outFd, &tmp, from: &tdir, dir: dir, name: name, size: size) } catch {
-                    report(SyError.sys("cannot copy temporary file of", e.path, error.code, status: .partial))
+                    failedInPlace(SyError.sys("cannot copy temporary file of", e.path, error.code, status: .partial))
                     break
                 }
             }
@@ -209,7 +224,7 @@ extension Applier {
                 // before the transfer (the rename at the end would fail on it).
                 if p.action == .create, clearWay(p, dir: dir, name: name) == nil { break } // (reported there)
                 do { try hold(tdir: tdir, tmp: tmp, dir: dir, name: name, path: e.path) } catch {
-                    report(SyError.sys("cannot hold back (--delay-updates)", e.path, error.code, status: .partial))
+                    failedInPlace(SyError.sys("cannot hold back (--delay-updates)", e.path, error.code, status: .partial))
                     break
                 }
             } else if !inplace && !tmp.isEmpty {
@@ -221,7 +236,7 @@ extension Applier {
                         try Sys.renameat(tdir, tmp, dir, name)
                     }
                 } catch {
-                    report(SyError.sys("rename failed for", e.path, error.code, status: .partial))
+                    failedInPlace(SyError.sys("rename failed for", e.path, error.code, status: .partial))
                     break
                 }
             }
@@ -234,11 +249,7 @@ extension Applier {
                 if pd.first != 0x2F { try? Sys.unlinkat(dir, pd, isDir: true) }
             }
             // (Not one sent against a reference dir's file: rsync's itemize calls it existing.)
-            if (p.action == .create || p.flags.contains(.replace)) && !p.flags.contains(.referenced) { stats.created.add(.file) }
-            stats.transferred += 1
-            stats.transferredSize += UInt64(size)
-            stats.literal += UInt64(literal)
-            stats.matched += UInt64(matched)
+            countSent()
             reporter.change(p, literal: literal, matched: matched)
         case .aborted(let err):
             onlyRedoFailures = false

@@ -59,6 +59,7 @@ extension String: PathDescribable {
 /// Writes one line to stderr, prefixed with the program name (unless `prefixed` is false, or
 /// the line is one of rsync's bare `ERROR: ...` or `WARNING: ...` lines).
 public func warn(_ line: String, prefixed: Bool = true) {
+    OutputBarrier.beforeStderr?()
     let text = prefixed && !line.hasPrefix("ERROR: ") && !line.hasPrefix("WARNING: ") ? "\(ProgramName.current): \(line)" : line
     var bytes = RawArguments.shown(text) + [0x0A]
     bytes.withUnsafeMutableBytes { buf in
@@ -69,6 +70,12 @@ public func warn(_ line: String, prefixed: Bool = true) {
             off += n
         }
     }
+}
+
+/// Keeps stdout and stderr in order: a stage that gathers its stdout lines writes them before
+/// any line goes to stderr.
+public enum OutputBarrier {
+    nonisolated(unsafe) public static var beforeStderr: (() -> Void)?
 }
 
 /// The program name used in messages (`sy`, `sy-scan`, ...).

@@ -77,7 +77,30 @@ final class TextOutput {
     var buffer: [UInt8] = []
     /// A line that goes before the next `line` (or at `emitFirst`), whichever comes first.
     var pendingFirst: String?
-    init(fd: Int32) { self.fd = fd }
+    /// A terminal: lines that should be seen as they happen are written one by one. To a pipe
+    /// or a file they are gathered (see `lineDone`), as C's stdio does.
+    let interactive: Bool
+    /// When the oldest line not yet written was gathered (0: none is).
+    private var gatheredSince: UInt64 = 0
+    /// Gathered lines are written once the oldest is this old (at the next line).
+    static let gatherNanos: UInt64 = 100_000_000
+
+    init(fd: Int32) {
+        self.fd = fd
+        interactive = isatty(fd) != 0
+    }
+
+    /// Whether lines are buffered and not yet written.
+    var hasPending: Bool { !buffer.isEmpty }
+
+    /// After a line that should be seen as it happens: written at once on a terminal; else
+    /// gathered, and written with the next line once the oldest is `gatherNanos` old (and
+    /// when the stage waits for input, or writes to stderr: see `Reporter`).
+    func lineDone() {
+        if interactive { try? flush(); return }
+        let now = wallNanos()
+        if gatheredSince == 0 { gatheredSince = now } else if now &- gatheredSince >= TextOutput.gatherNanos { try? flush() }
+    }
 
     /// Writes `pendingFirst` now, if it has not been.
     func emitFirst() {
@@ -104,6 +127,7 @@ final class TextOutput {
         }
         if let e = failure { throw SyError("cannot write output: \(e)", status: .fileIO, errno: e.code) }
         buffer.removeAll(keepingCapacity: true)
+        gatheredSince = 0
     }
 }
 

@@ -60,6 +60,17 @@ public final class StreamReader {
 
     deinit { buf.deallocate() }
 
+    /// Output the reading stage has gathered: written before a read that would wait for input,
+    /// so that nothing sits unseen while the stage before this one works.
+    public weak var idle: (any IdleFlushing)?
+
+    /// Gives `idle` its chance when the next read would block (nothing to read yet).
+    private func beforeWaiting() {
+        guard let idle, idle.hasPending else { return }
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        if poll(&p, 1, 0) == 0 { idle.flushPending() }
+    }
+
     /// `--timeout`: seconds without input after which reading fails with exit 30 (nil: wait).
     nonisolated(unsafe) public static var timeoutSeconds: Int?
 
@@ -93,6 +104,7 @@ public final class StreamReader {
                 start = 0; end = live; hashed = 0
             }
             let n: Int
+            beforeWaiting()
             try waitForInput()
             if let d = decompressor {
                 n = try d.read(fd: fd, into: buf + end, count: cap - end)
@@ -238,4 +250,12 @@ public final class StreamReader {
     public var payloadBytes: UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: payloadCount > 0 ? payloadStart : nil, count: payloadCount)
     }
+}
+
+/// Output a stage gathers and writes when it would otherwise wait (see `StreamReader.idle`).
+public protocol IdleFlushing: AnyObject {
+    /// Whether anything is gathered and not yet written.
+    var hasPending: Bool { get }
+    /// Writes what is gathered.
+    func flushPending()
 }

@@ -2,12 +2,15 @@ import Glibc
 
 /// Writes one sy stream: header, records, end record with count and checksum.
 ///
-/// Buffers up to 256 KiB and writes with retried short writes. Not thread-safe.
+/// Buffers up to 256 KiB (or `flushAt`) and writes with retried short writes. Not thread-safe.
 public final class StreamWriter {
     private let fd: Int32
     private var buffer: [UInt8] = []
     private let hash = StreamHash()
-    private var flushAt = 256 << 10
+    /// Buffered bytes that make a write. A producer that spends long on each record (sy-scan
+    /// reading whole files for -c) lowers it, so the next stage starts on the first records
+    /// while the rest are being made.
+    public var flushAt = 256 << 10
     public private(set) var recordCount: UInt64 = 0
     /// Bytes handed to the fd so far plus those buffered.
     public private(set) var bytesWritten: UInt64 = 0
