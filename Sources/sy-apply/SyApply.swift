@@ -89,6 +89,8 @@ struct SyApply: ParsableCommand {
     var progress = false
     @Option(name: .customLong("info"), help: "rsync's --info items (name, del, stats, flist), after -v's defaults.")
     var info: [String] = []
+    @Option(name: .customLong("debug"), help: "rsync's --debug items (deltasum: the matcher's totals), after -vv's defaults.")
+    var debug: [String] = []
     @Flag(name: .customLong("progress2"), help: "Show progress for the whole transfer (rsync's --info=progress2).")
     var progress2 = false
     @Option(name: .customLong("bwlimit"), help: "Limit local source-range copying (KiB/s, or with a B/K/M/G suffix).")
@@ -172,11 +174,12 @@ toolMain(SyApply.self, name: "sy-apply") { cmd in
     o.skipDeletions = cmd.skipDeletions
     o.skipDirReplacements = cmd.skipDirReplacements
     o.output.itemize = cmd.itemize; o.output.itemizeUnchanged = cmd.itemizeUnchanged; o.output.verbose = cmd.verbose; o.output.quiet = cmd.quiet
-    let levels = InfoLevels(verbose: cmd.verbose, progress: cmd.progress, stats: cmd.stats, quiet: cmd.quiet, items: cmd.info)
+    let levels = InfoLevels(verbose: cmd.verbose, progress: cmd.progress, stats: cmd.stats, quiet: cmd.quiet, items: cmd.info,
+                            debug: cmd.debug)
     o.output.stats = levels.fullStats; o.output.summary = levels.summary; o.output.humanReadable = cmd.humanReadable
     o.output.names = levels.listsNames; o.output.deletions = levels.listsDeletions
     o.output.namesWithoutProgress = InfoLevels(verbose: cmd.verbose, stats: cmd.stats, quiet: cmd.quiet, items: cmd.info).listsNames
-    o.output.unchanged = levels.listsUnchanged; o.output.deltaTotals = levels.deltaNotes
+    o.output.unchanged = levels.listsUnchanged; o.output.deltaTotals = levels.deltaTotals
     o.output.json = cmd.json; o.output.startNanos = cmd.startNs
     o.output.progress = cmd.progress; o.output.progress2 = cmd.progress2
     o.bwlimit = cmd.bwlimit.flatMap(RateLimiter.parse)

@@ -39,9 +39,9 @@ struct SyncCommand: ParsableCommand {
     var paths: [String] = []
 
     func validate() throws {
-        // rsync's tables of --info (and a word for --debug, whose categories sy has none of).
+        // rsync's tables of --info and --debug (sy prints for two debug categories: see InfoLevels).
         if InfoLevels.asksForHelp(out.info) { throw CleanExit.message(InfoLevels.helpText) }
-        if InfoLevels.asksForHelp(compat.debug) { throw CleanExit.message("sy has no --debug categories: --debug is accepted and ignored.") }
+        if InfoLevels.asksForHelp(compat.debug) { throw CleanExit.message(InfoLevels.debugHelpText) }
         if paths.isEmpty { throw ValidationError(xfer.readBatch != nil ? "--read-batch needs a destination" : "a source and a destination are required") }
         if xfer.readBatch != nil && (xfer.writeBatch != nil || xfer.onlyWriteBatch != nil) {
             throw ValidationError("--write-batch and --read-batch can not be used together")
@@ -256,6 +256,7 @@ struct SyncCommand: ParsableCommand {
         r.itemizeUnchanged = hasI && ((r.itemize && out.itemize > 1) || r.verbose > 1)
         r.stats = on(out.stats, "stats")
         r.info = out.info
+        r.debug = compat.debug
         let levels = InfoLevels(verbose: 0, progress: out.progress || xfer.partialProgress, items: out.info)
         r.progress = on(levels.progress == 1, "progress")
         r.progress2 = levels.progress >= 2
@@ -550,7 +551,7 @@ struct AcceptedOptions: ParsableArguments {
     var maxAlloc: String?
     @Option(name: .customLong("outbuf"), help: "Output buffering: N, L or B (sy writes whole lines).")
     var outbuf: String?
-    @Option(name: .customLong("debug"), help: "Accepted and ignored (sy has no debug categories).")
+    @Option(name: .customLong("debug"), help: "rsync's debug items: flist and deltasum print their -vv lines; the rest are accepted.")
     var debug: [String] = []
     @Flag(name: .customLong("qsort"), help: "Accepted: sy sorts names its own way; as in rsync, it turns incremental recursion off.")
     var qsort = false

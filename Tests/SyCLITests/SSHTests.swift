@@ -381,6 +381,37 @@ struct SSHTests {
         }
     }
 
+    /// -vv's two delta lines follow rsync's --debug levels, not --info: "delta-transmission ..."
+    /// is the generator's (DEBUG FLIST), the matcher's totals the sender's (DEBUG DELTASUM).
+    /// Over ssh the far end gets -v's count but not --debug, so a push's note and a pull's
+    /// totals follow -vv alone; locally --debug sets both.
+    @Test func debugLevelsPrintTheDeltaLinesAsRsync() throws {
+        guard let server = SSHServer() else { Issue.record("sshd could not start"); return }
+        let t = TempDir()
+        #expect(system(script: "cd \(shellQuote(t.path)) && mkdir -p src/a && echo 1 > src/f && echo 2 > src/a/g") == 0)
+        func deltaLines(_ x: RunResult) -> [String] {
+            x.out.split(separator: "\n").filter { $0.hasPrefix("delta-transmission") || $0.hasPrefix("total: matches") }.map(String.init)
+        }
+        var n = 0, seen = 0
+        for args in [["--debug=flist"], ["--debug=deltasum"], ["--debug=FLIST,deltasum1"], ["-vv", "--debug=none"], ["-vv", "--info=all0"],
+                     ["--info=misc2"], ["-vv", "--debug=flist0"], ["-vv"]] {
+            for way in ["local", "push", "pull"] {
+                n += 1
+                let (rd, sd) = (t.sub("r\(n)/"), t.sub("s\(n)/"))
+                func ends(_ d: String) -> [String] {
+                    way == "push" ? [t.sub("src/"), remote(server, d)] : way == "pull" ? [remote(server, t.sub("src/")), d] : [t.sub("src/"), d]
+                }
+                let r = run(["rsync", "-r", "-e", server.rsh] + args + ends(rd))
+                let s = sy(server, ["-r"] + args + ends(sd))
+                #expect(r.code == 0 && s.code == 0, "\(args) \(way): \(s)")
+                #expect(deltaLines(s) == deltaLines(r), "\(args) \(way): rsync\n\(r.out)\nsy\n\(s.out)")
+                seen += deltaLines(r).count
+            }
+        }
+        #expect(seen > 10)
+        #expect(run(["sy", "--debug=help"]).out.contains("DELTASUM"))
+    }
+
     /// rsync daemon addresses (`host::module`, `rsync://`) get a clear usage error, with nothing
     /// made; `:path` as the first remote argument names an empty host, as rsync takes it, which
     /// ssh refuses: rsync's exit 255, and no local directory named `:path`.

@@ -5,6 +5,14 @@ public struct InfoLevels: Sendable, Equatable {
     public var name = 0, del = 0, stats = 0, flist = 0, misc = 0, symsafe = 0, backup = 0, skip = 0, remove = 0
     /// 1: a line per file (`--progress`), 2: one line for the whole transfer.
     public var progress = 0
+    /// rsync's `--debug` levels sy prints something for: FLIST (whether deltas are sent) and
+    /// DELTASUM (the matcher's totals); -vv sets both to 1, --info does not touch them.
+    public var debugFlist = 0, debugDeltasum = 0
+
+    /// rsync's --debug categories: sy acts on flist and deltasum and accepts the rest.
+    public static let debugCategories: Set<String> = ["acl", "backup", "bind", "chdir", "connect", "cmd", "del", "deltasum", "dup",
+                                                      "exit", "filter", "flist", "fuzzy", "genr", "hash", "hlink", "iconv", "io",
+                                                      "nstr", "own", "proto", "recv", "send", "time", "all", "none"]
 
     /// rsync's categories; sy acts on name, del, stats, flist (and progress, elsewhere) and accepts the rest.
     public static let categories: Set<String> = ["backup", "copy", "del", "flist", "misc", "mount", "name", "nonreg", "progress",
@@ -39,21 +47,52 @@ public struct InfoLevels: Sendable, Equatable {
         2) BACKUP,MISC2,MOUNT,NAME2,REMOVE,SKIP
         """
 
+    /// What `--debug=help` prints: the categories sy acts on (the others are accepted).
+    public static let debugHelpText = """
+        Use OPT or OPT1 for level 1 output, OPT2 for level 2, etc.; OPT0 silences.
+
+        DELTASUM   Debug delta-transfer checksumming (sy: the matcher's totals at the end)
+        FLIST      Debug file-list operations (sy: whether delta transmission is on)
+
+        ALL        Set all --debug options (e.g. all4)
+        NONE       Silence all --debug options (same as all0)
+        HELP       Output this help message
+
+        sy accepts rsync's other categories (ACL, BACKUP, BIND, CHDIR, CMD, CONNECT, DEL, DUP,
+        EXIT, FILTER, FUZZY, GENR, HASH, HLINK, ICONV, IO, NSTR, OWN, PROTO, RECV, SEND, TIME)
+        and prints nothing more for them.
+
+        Options added at each level of verbosity:
+        2) DELTASUM,FLIST
+        3) DELTASUM2,FLIST2
+        """
+
     /// Whether `--info` (or `--debug`) items ask for the help table.
     public static func asksForHelp(_ items: [String]) -> Bool {
         items.contains { $0.split(separator: ",").contains { $0.lowercased() == "help" } }
     }
 
     /// Splits an item (`name2`, `-stats`, `ALL0`) into its category and level; nil if unknown.
-    public static func parse(_ item: String) -> (String, Int)? {
+    public static func parse(_ item: String, in known: Set<String> = categories) -> (String, Int)? {
         let lower = item.lowercased().drop(while: { $0 == "-" })
         let name = String(lower.prefix(while: { $0.isLetter }))
         let digits = lower.dropFirst(name.count)
-        guard categories.contains(name), digits.count <= 1, digits.allSatisfy(\.isNumber) else { return nil }
+        guard known.contains(name), digits.count <= 1, digits.allSatisfy(\.isNumber) else { return nil }
         return (name, name == "none" ? 0 : Int(String(digits)) ?? 1)
     }
 
-    public init(verbose: Int, progress: Bool = false, stats: Bool = false, quiet: Bool = false, items: [String] = []) {
+    public init(verbose: Int, progress: Bool = false, stats: Bool = false, quiet: Bool = false, items: [String] = [],
+                debug: [String] = []) {
+        if verbose >= 2 { debugFlist = verbose >= 3 ? 2 : 1; debugDeltasum = verbose >= 3 ? 2 : 1 }
+        for item in debug.flatMap({ $0.split(separator: ",").map(String.init) }) {
+            guard let (category, level) = InfoLevels.parse(item, in: InfoLevels.debugCategories) else { continue }
+            switch category {
+            case "flist": debugFlist = level
+            case "deltasum": debugDeltasum = level
+            case "all", "none": debugFlist = level; debugDeltasum = level
+            default: break
+            }
+        }
         if verbose >= 1 { name = verbose >= 2 ? 2 : 1; del = 1; self.stats = 1; flist = 1; misc = verbose >= 2 ? 2 : 1; symsafe = 1 }
         if verbose >= 2 { backup = 1; skip = 1; remove = 1 }
         if progress { name = max(name, 1); flist = max(flist, 2); self.progress = 1 }
@@ -93,6 +132,8 @@ public struct InfoLevels: Sendable, Equatable {
     public var notesUnsafeLinks: Bool { symsafe >= 1 }
     /// `-vv`: the backup directory, and each file backed up.
     public var notesBackups: Bool { backup >= 1 }
-    /// `-vv`: whether delta transfer is on, and the matcher's totals.
-    public var deltaNotes: Bool { misc >= 2 }
+    /// `-vv` (rsync's --debug=flist): whether delta transfer is on ("delta-transmission ...").
+    public var deltaNote: Bool { debugFlist >= 1 }
+    /// `-vv` (rsync's --debug=deltasum): the matcher's totals ("total: matches=...").
+    public var deltaTotals: Bool { debugDeltasum >= 1 }
 }

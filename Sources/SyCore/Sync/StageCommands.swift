@@ -146,7 +146,8 @@ public struct StageCommands: Sendable {
         // -vv's note, printed by the receiver as rsync's generator does (after it makes the
         // destination); once, in the first pass.
         if r.infoLevels.notesBackups && r.backupDir != nil && !r.json && redo { apply.append("--backup-note") }
-        if r.infoLevels.deltaNotes && !r.json && redo {
+        // (The note is the generator's: in a push, rsync's server's, at -vv only.)
+        if (role == .push ? r.remoteLevels : r.infoLevels).deltaNote && !r.json && redo {
             // (--append turns rsync's whole-file mode off: it sends only what is new.)
             apply.append("--first-line=" + SyncRequest.deltaNote(whole: whole && !r.append && !r.appendVerify))
         }
@@ -232,6 +233,8 @@ public struct StageCommands: Sendable {
         if r.quiet { apply.append("-q") }
         if r.stats { apply.append("--stats") }
         for i in r.info { apply.append("--info=" + i) }
+        // (The matcher's totals are the sender's: in a pull, rsync's server's, at -vv only.)
+        if role != .pull { for d in r.debug { apply.append("--debug=" + d) } }
         if r.humanReadable { apply.append("-h") }
         if r.json { apply.append("--json") }
         if r.progress { apply.append("--progress") }

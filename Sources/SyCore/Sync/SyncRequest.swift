@@ -129,8 +129,17 @@ public struct SyncRequest: Sendable {
     public var verbose = 0
     /// `--info` items, in order (see `InfoLevels`).
     public var info: [String] = []
+    /// rsync's `--debug` items (sy prints for flist and deltasum; see `InfoLevels`).
+    public var debug: [String] = []
     /// What the output shows, from -v, -q, --progress, --stats and --info.
-    public var infoLevels: InfoLevels { InfoLevels(verbose: verbose, progress: progress, stats: stats, quiet: quiet, items: info) }
+    public var infoLevels: InfoLevels {
+        InfoLevels(verbose: verbose, progress: progress, stats: stats, quiet: quiet, items: info, debug: debug)
+    }
+    /// The levels of the far end of an ssh transfer: rsync's server gets -v's count, not the
+    /// --debug items, so its lines (a push's delta note, a pull's matcher totals) follow -vv.
+    public var remoteLevels: InfoLevels {
+        InfoLevels(verbose: verbose, progress: progress, stats: stats, quiet: quiet, items: info)
+    }
     public var quiet = false
     public var stats = false
     public var progress = false

@@ -214,7 +214,7 @@ public struct Transfer {
             // when the list is received, as rsync's.)
             printLine(header, ending: r.countsWholeList && pull ? "" : "\n")
         }
-        if deltaNote && r.infoLevels.deltaNotes && !r.json {
+        if deltaNote && r.infoLevels.deltaNote && !r.json {
             printLine(SyncRequest.deltaNote(whole: whole))
         }
     }
