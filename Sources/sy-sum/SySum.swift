@@ -110,6 +110,8 @@ struct SySum: ParsableCommand {
     var safeLinks = false
     @Flag(name: .customLong("note-unsafe-links"), help: "With --safe-links, say each unsafe symlink ignored (rsync's -v).")
     var noteUnsafeLinks = false
+    @Flag(name: .customLong("filter-notes"), help: "With --delete, note each destination entry a filter rule protects or risks (rsync's -vv).")
+    var filterNotes = false
     @Flag(name: [.customShort("y"), .customLong("fuzzy")], help: "Find a similar file in the destination directory as the basis of a new file.")
     var fuzzy = false
     @Flag(name: .customLong("append"), help: "Send only the data past the destination's end (files that grew).")
@@ -174,6 +176,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.fuzzy = cmd.fuzzy
     o.safeLinks = cmd.safeLinks
     o.noteUnsafeLinks = cmd.noteUnsafeLinks
+    o.filterNotes = cmd.filterNotes
     o.appendVerify = cmd.appendVerify
     o.appendSecondPass = cmd.appendSecondPass
     o.secondPass = cmd.secondPass

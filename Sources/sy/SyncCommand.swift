@@ -551,7 +551,7 @@ struct AcceptedOptions: ParsableArguments {
     var maxAlloc: String?
     @Option(name: .customLong("outbuf"), help: "Output buffering: N, L or B (sy writes whole lines).")
     var outbuf: String?
-    @Option(name: .customLong("debug"), help: "rsync's debug items: flist and deltasum print their -vv lines; the rest are accepted.")
+    @Option(name: .customLong("debug"), help: "rsync's debug items: flist, deltasum and filter print their -vv lines; the rest are accepted.")
     var debug: [String] = []
     @Flag(name: .customLong("qsort"), help: "Accepted: sy sorts names its own way; as in rsync, it turns incremental recursion off.")
     var qsort = false

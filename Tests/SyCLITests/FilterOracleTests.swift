@@ -108,15 +108,29 @@ struct FilterOracleTests {
     /// -vv names what each rule hides or shows on the sending side as rsync does ("[sender]
     /// hiding file x.o because of pattern *.o"): a rule read from a file only as such, a
     /// per-directory one with its file's name, -C's own list as "[global CVS]"; in a pull the
-    /// rules read from a file here reach the sender as plain rules.
+    /// rules read from a file here reach the sender as plain rules. With --delete the receiver
+    /// notes what the rules protect or risk in the destination ("[generator] protecting file
+    /// x.o ..."). Each side in its directories' own order (readdir's), as rsync reads them.
     @Test(arguments: [["--exclude=*.o"], ["--include=*/", "--include=*.c", "--exclude=*"], ["--exclude=build/", "--exclude=/q.h"],
-                      ["-F"], ["-C"], ["--exclude-from=RULES"], ["--filter=merge RULES", "--include=src/***"]], [false, true])
+                      ["-F"], ["-C"], ["--exclude-from=RULES"], ["--filter=merge RULES", "--include=src/***"],
+                      ["--delete", "--exclude=*.o"], ["--delete", "--include=*/", "--include=*.c", "--exclude=*"],
+                      ["--delete", "-F", "--debug=none", "--debug=FILTER"]], [false, true])
     func filterNotesAsRsync(rules: [String], pull: Bool) throws {
         // (Not copied: a pulling rsync's generator also notes "[generator] risking ..." for the
-        // include rules; sy's receiver says nothing of its side.)
+        // include rules it meets in the list it receives; sy's receiver notes them only deleting.)
         if pull && rules.contains(where: { $0.hasPrefix("--include") }) { return }
         let t = TempDir("filter")
         tree(t.sub("src"))
+        if rules.contains("--delete") {
+            // Extras in both destinations, some of them excluded, made in one order.
+            for side in ["r", "s"] {
+                for d in ["", "/src", "/docs"] { mkdir(t.sub(side + d), 0o755) }
+                for name in ["zz.o", "a.c", "m.txt", "b.o", "q.c", "k.h", "c"] {
+                    writeFile(t.sub(side + "/" + name), [1]); writeFile(t.sub(side + "/src/x" + name), [2])
+                }
+                touchTree(t.sub(side), "2023-05-06 07:08:09")
+            }
+        }
         writeFile(t.sub("src/src/.rsync-filter"), Array("- *.h\n+ sub/\n".utf8))
         writeFile(t.sub("RULES"), Array("- *.txt\n+ docs/\n".utf8))
         let given = rules.map { $0.replacingOccurrences(of: "RULES", with: t.sub("RULES")) }
@@ -127,7 +141,11 @@ struct FilterOracleTests {
             let ssh = try #require(server, "sshd could not start")
             via = ["-e", ssh.rsh]; from = ssh.host + ":" + from
         }
-        let notes = { (x: RunResult) in x.out.split(separator: "\n").filter { $0.contains(" because of pattern ") }.sorted() }
+        // Each side's notes in order (which side's come first is a race between rsync's processes).
+        let notes = { (x: RunResult) in
+            x.out.split(separator: "\n").filter { $0.hasPrefix("[sender] ") && $0.contains(" because of pattern ") }
+                + x.out.split(separator: "\n").filter { $0.hasPrefix("[generator] ") && $0.contains(" because of pattern ") }
+        }
         let r = run(["rsync", "-a", "-vv"] + via + given + [from, t.sub("r")])
         let s = run(["sy", "-a", "-vv"] + (pull ? ["--remote-sy", Tools.dir] : []) + via + given + [from, t.sub("s")])
         #expect(r.code == 0 && s.code == 0 && !notes(r).isEmpty && notes(r) == notes(s), "\(rules)\nrsync:\n\(notes(r).joined(separator: "\n"))\nsy:\n\(notes(s).joined(separator: "\n"))")

@@ -5,11 +5,12 @@ public struct InfoLevels: Sendable, Equatable {
     public var name = 0, del = 0, stats = 0, flist = 0, misc = 0, symsafe = 0, backup = 0, skip = 0, remove = 0
     /// 1: a line per file (`--progress`), 2: one line for the whole transfer.
     public var progress = 0
-    /// rsync's `--debug` levels sy prints something for: FLIST (whether deltas are sent) and
-    /// DELTASUM (the matcher's totals); -vv sets both to 1, --info does not touch them.
-    public var debugFlist = 0, debugDeltasum = 0
+    /// rsync's `--debug` levels sy prints something for: FLIST (whether deltas are sent),
+    /// DELTASUM (the matcher's totals) and FILTER (the sender's "hiding file" notes); -vv sets
+    /// them to 1, --info does not touch them.
+    public var debugFlist = 0, debugDeltasum = 0, debugFilter = 0
 
-    /// rsync's --debug categories: sy acts on flist and deltasum and accepts the rest.
+    /// rsync's --debug categories: sy acts on flist, deltasum and filter and accepts the rest.
     public static let debugCategories: Set<String> = ["acl", "backup", "bind", "chdir", "connect", "cmd", "del", "deltasum", "dup",
                                                       "exit", "filter", "flist", "fuzzy", "genr", "hash", "hlink", "iconv", "io",
                                                       "nstr", "own", "proto", "recv", "send", "time", "all", "none"]
@@ -52,6 +53,7 @@ public struct InfoLevels: Sendable, Equatable {
         Use OPT or OPT1 for level 1 output, OPT2 for level 2, etc.; OPT0 silences.
 
         DELTASUM   Debug delta-transfer checksumming (sy: the matcher's totals at the end)
+        FILTER     Debug filter actions (sy: the sender's hiding and showing notes)
         FLIST      Debug file-list operations (sy: whether delta transmission is on)
 
         ALL        Set all --debug options (e.g. all4)
@@ -59,12 +61,12 @@ public struct InfoLevels: Sendable, Equatable {
         HELP       Output this help message
 
         sy accepts rsync's other categories (ACL, BACKUP, BIND, CHDIR, CMD, CONNECT, DEL, DUP,
-        EXIT, FILTER, FUZZY, GENR, HASH, HLINK, ICONV, IO, NSTR, OWN, PROTO, RECV, SEND, TIME)
+        EXIT, FUZZY, GENR, HASH, HLINK, ICONV, IO, NSTR, OWN, PROTO, RECV, SEND, TIME)
         and prints nothing more for them.
 
         Options added at each level of verbosity:
-        2) DELTASUM,FLIST
-        3) DELTASUM2,FLIST2
+        2) DELTASUM,FILTER,FLIST
+        3) DELTASUM2,FILTER2,FLIST2
         """
 
     /// Whether `--info` (or `--debug`) items ask for the help table.
@@ -83,13 +85,14 @@ public struct InfoLevels: Sendable, Equatable {
 
     public init(verbose: Int, progress: Bool = false, stats: Bool = false, quiet: Bool = false, items: [String] = [],
                 debug: [String] = []) {
-        if verbose >= 2 { debugFlist = verbose >= 3 ? 2 : 1; debugDeltasum = verbose >= 3 ? 2 : 1 }
+        if verbose >= 2 { debugFlist = verbose >= 3 ? 2 : 1; debugDeltasum = verbose >= 3 ? 2 : 1; debugFilter = verbose >= 3 ? 2 : 1 }
         for item in debug.flatMap({ $0.split(separator: ",").map(String.init) }) {
             guard let (category, level) = InfoLevels.parse(item, in: InfoLevels.debugCategories) else { continue }
             switch category {
             case "flist": debugFlist = level
             case "deltasum": debugDeltasum = level
-            case "all", "none": debugFlist = level; debugDeltasum = level
+            case "filter": debugFilter = level
+            case "all", "none": debugFlist = level; debugDeltasum = level; debugFilter = level
             default: break
             }
         }
@@ -136,4 +139,6 @@ public struct InfoLevels: Sendable, Equatable {
     public var deltaNote: Bool { debugFlist >= 1 }
     /// `-vv` (rsync's --debug=deltasum): the matcher's totals ("total: matches=...").
     public var deltaTotals: Bool { debugDeltasum >= 1 }
+    /// `-vv` (rsync's --debug=filter): "[sender] hiding file x because of pattern *.o".
+    public var filterNotes: Bool { debugFilter >= 1 }
 }

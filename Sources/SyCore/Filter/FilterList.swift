@@ -129,6 +129,16 @@ public struct FilterList: Sendable {
         return "[sender] \(verb) \(isDirectory ? "directory" : "file") \(path.displayName) because of pattern \(rule.notePattern)\(type)"
     }
 
+    /// rsync's -vv note on what the filters do with destination entry `path` where deletions
+    /// look ("[generator] protecting file x.o because of pattern *.o", "risking" for an include
+    /// rule), or nil where no rule decides it.
+    public func receiverNote(_ path: PathBytes, isDirectory: Bool) -> String? {
+        guard let (rule, perDir) = decidingRule(path, isDirectory: isDirectory, side: .receiver) else { return nil }
+        let verb = rule.action == .exclude ? "protecting" : "risking"
+        let type = perDir.map { " [per-dir \($0.displayName)]" } ?? ""
+        return "[generator] \(verb) \(isDirectory ? "directory" : "file") \(path.displayName) because of pattern \(rule.notePattern)\(type)"
+    }
+
     @inline(__always)
     static func decide(_ r: FilterRule, _ path: PathBytes, _ isDir: Bool, _ side: FilterSide, _ deleting: Bool,
                        _ root: PathBytes) -> Bool? {

@@ -32,6 +32,12 @@ public enum DirReader {
         return (names, types)
     }
 
+    /// Names in `fd` as the directory gives them (readdir's order, which rsync's notes follow),
+    /// each with its d_type.
+    public static func readOrder(_ fd: Int32) throws(Errno) -> [(name: PathBytes, type: UInt8)] {
+        try read(fd, withType: true, dev: nil).map { n in (PathBytes(n.dropLast()), n[n.count - 1]) }
+    }
+
     /// Walk order of two names that end in their d_type byte.
     private static func walkLess(_ a: PathBytes, _ b: PathBytes) -> Bool {
         a.withUnsafeBufferPointer { pa in

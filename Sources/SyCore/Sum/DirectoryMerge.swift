@@ -8,8 +8,11 @@ extension Summer {
     func enterDirectory(_ dir: PathBytes, _ d: WalkItem) throws(SyError) {
         guard let kids = d.listing else { return }
         levels.append(DestLevel(path: dir, children: kids))
-        guard options.delete, pass != .transfers, kids.count > 0, deletable(inside: dir),
-              let (files, dirs) = try sourceNames(of: dir) else { return }
+        guard options.delete, pass != .transfers, kids.count > 0, deletable(inside: dir) else { return }
+        let names = try sourceNames(of: dir)
+        // (After reading ahead, as the sender's notes on this directory come first.)
+        if options.filterNotes && (deletesAsItGoes || pass == .deletions) && !deletionsStopped { try noteReceiverFilters(dir) }
+        guard let (files, dirs) = names else { return }
         // After reading ahead: the sender may have failed to list something of this very directory.
         if deletionsStopped { return }
         let off = dir == [0x2E] ? 0 : dir.count + 1
@@ -35,6 +38,23 @@ extension Summer {
         for j in extras.reversed() {
             markOutOfTurn(li, j)
             try deleteExtra(levels[li].item(j))
+        }
+    }
+
+    /// -vv: the filter rules' notes on the destination's entries in `dir`, in the directory's
+    /// own order, as rsync's generator reads it before deleting there.
+    func noteReceiverFilters(_ dir: PathBytes) throws(SyError) {
+        // (A descriptor of its own: the walker's has been read to its end.)
+        guard !filters.isEmpty, let opener = basisOpener,
+              let held = try? (dir == [0x2E] ? opener.parentFd(dir) : opener.directoryFd(dir)),
+              let fd = try? Sys.openDir(held, [0x2E]) else { return }
+        defer { Sys.close(fd) }
+        guard let entries = try? DirReader.readOrder(fd) else { return }
+        for (name, type) in entries {
+            let path = dir == [0x2E] ? name : PathOps.join(dir, name)
+            var isDir = type == UInt8(DT_DIR)
+            if type == UInt8(DT_UNKNOWN), let st = try? Sys.fstatat(fd, name) { isDir = st.kind == .directory }
+            if let note = filters.receiverNote(path, isDirectory: isDir) { try out.write(.message(level: 0, text: note)) }
         }
     }
 

@@ -65,6 +65,9 @@ public struct SumOptions: Sendable {
     public var safeLinks = false
     /// With `safeLinks`: a note for each unsafe symlink ignored ("ignoring unsafe symlink", rsync's -v).
     public var noteUnsafeLinks = false
+    /// -vv (rsync's --debug=filter): a note for each destination entry a filter rule decides
+    /// where deletions look ("[generator] protecting file x.o because of pattern *.o").
+    public var filterNotes = false
     /// `-y`: new files may use a similar file in their destination directory as the basis.
     public var fuzzy = false
     /// `-X`/`-A`: extended attributes compared.

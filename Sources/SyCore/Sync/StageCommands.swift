@@ -50,7 +50,10 @@ public struct StageCommands: Sendable {
         let follows = r.symlinks != .keep && r.symlinks != .skipUnsafe
         if r.symlinks == .followUnsafe && r.infoLevels.notesUnsafeLinks && !r.quiet { scan.append("--note-unsafe-links") }
         // (rsync's -vv brings its debug FILTER notes.)
-        if r.verbose >= 2 && !r.quiet && !r.json && !r.filters.isEmpty && redo { scan.append("--filter-notes") }
+        // (The sender's: in a pull, rsync's server's, at -vv only.)
+        if (role == .pull ? r.remoteLevels : r.infoLevels).filterNotes && !r.quiet && !r.json && !r.filters.isEmpty && redo {
+            scan.append("--filter-notes")
+        }
         if r.mungeLinks && role != .pull { scan.append("--unmunge-links") }
         // The list travels on the scan's standard input (so a remote scan gets it too).
         if r.filesFrom != nil { scan += ["--files-from=-", "--from0"] }
@@ -122,6 +125,10 @@ public struct StageCommands: Sendable {
         if destName != nil { sum.append("--dest-may-be-file") }
         if r.mkpath { sum.append("--mkpath") }
         if r.insecureLinks && role != .push { sum.append("--insecure-links") }
+        // (The generator's: in a push, rsync's server's, at -vv only.)
+        if r.delete && (role == .push ? r.remoteLevels : r.infoLevels).filterNotes && !r.quiet && !r.json && !r.filters.isEmpty && redo {
+            sum.append("--filter-notes")
+        }
         if r.mungeLinks && role == .pull { sum.append("--munge-links") }
         if r.relative && !r.impliedDirs { sum.append("--make-parents") }
         sum += ["--", destRoot]

@@ -129,7 +129,7 @@ public struct SyncRequest: Sendable {
     public var verbose = 0
     /// `--info` items, in order (see `InfoLevels`).
     public var info: [String] = []
-    /// rsync's `--debug` items (sy prints for flist and deltasum; see `InfoLevels`).
+    /// rsync's `--debug` items (sy prints for flist, deltasum and filter; see `InfoLevels`).
     public var debug: [String] = []
     /// What the output shows, from -v, -q, --progress, --stats and --info.
     public var infoLevels: InfoLevels {
