@@ -83,7 +83,7 @@ struct SymlinkTests {
     @Test(arguments: [(0o700, ["-aK"]), (0o700, ["-aKi", "--chmod=D750"]), (0o755, ["-aK"]), (0o700, ["-rtK"]), (0o700, ["-aKn"])] as [(Int, [String])])
     func keptDirLinkModeAsRsync(mode: Int, args: [String]) throws {
         let t = TempDir("links")
-        let build = "mkdir -p src/d dst/real && chmod \(String(mode, radix: 8)) src/d && echo 1 > src/d/f && ln -s real dst/d && touch -d 2020-01-01 src/d src/d/f dst/real && touch -h -d 2019-01-01 dst/d"
+        let build = "mkdir -p src/d dst/real && chmod \(String(mode, radix: 8)) src/d && echo 1 > src/d/f && ln -s real dst/d && touch -d 2020-01-01 src/d src/d/f dst/real && touch -h -d 2019-01-01 dst/d && touch -d 2018-01-01 src dst"
         #expect(system(script: "cd \(shellQuote(t.path)) && mkdir r s && (cd r && \(build)) && (cd s && \(build))") == 0)
         let r = run(["rsync"] + args + ["src/", "dst/"], cwd: t.sub("r"))
         let s = run(["sy"] + args + ["src/", "dst/"], cwd: t.sub("s"))
