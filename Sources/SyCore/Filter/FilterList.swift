@@ -120,23 +120,17 @@ public struct FilterList: Sendable {
         return nil
     }
 
-    /// rsync's -vv note on what the filters did with `path` on the sending side ("[sender]
-    /// hiding file x because of pattern *.o"), or nil where no rule decided it.
-    public func senderNote(_ path: PathBytes, isDirectory: Bool) -> String? {
-        guard let (rule, perDir) = decidingRule(path, isDirectory: isDirectory) else { return nil }
-        let verb = rule.action == .exclude ? "hiding" : "showing"
+    /// rsync's -vv note on what the filters do with `path` (its debug FILTER line), or nil
+    /// where no rule decides it: on the sending side "[sender] hiding file x.o because of
+    /// pattern *.o" ("showing" for an include rule), on the receiving side, where deletions
+    /// look, "[generator] protecting ..." ("risking").
+    public func note(_ path: PathBytes, isDirectory: Bool, side: FilterSide = .sender) -> String? {
+        guard let (rule, perDir) = decidingRule(path, isDirectory: isDirectory, side: side) else { return nil }
+        let excludes = rule.action == .exclude
+        let who = side == .sender ? "sender" : "generator"
+        let verb = side == .sender ? (excludes ? "hiding" : "showing") : (excludes ? "protecting" : "risking")
         let type = perDir.map { " [per-dir \($0.displayName)]" } ?? ""
-        return "[sender] \(verb) \(isDirectory ? "directory" : "file") \(path.displayName) because of pattern \(rule.notePattern)\(type)"
-    }
-
-    /// rsync's -vv note on what the filters do with destination entry `path` where deletions
-    /// look ("[generator] protecting file x.o because of pattern *.o", "risking" for an include
-    /// rule), or nil where no rule decides it.
-    public func receiverNote(_ path: PathBytes, isDirectory: Bool) -> String? {
-        guard let (rule, perDir) = decidingRule(path, isDirectory: isDirectory, side: .receiver) else { return nil }
-        let verb = rule.action == .exclude ? "protecting" : "risking"
-        let type = perDir.map { " [per-dir \($0.displayName)]" } ?? ""
-        return "[generator] \(verb) \(isDirectory ? "directory" : "file") \(path.displayName) because of pattern \(rule.notePattern)\(type)"
+        return "[\(who)] \(verb) \(isDirectory ? "directory" : "file") \(path.displayName) because of pattern \(rule.notePattern)\(type)"
     }
 
     @inline(__always)

@@ -32,10 +32,22 @@ public enum DirReader {
         return (names, types)
     }
 
-    /// Names in `fd` as the directory gives them (readdir's order, which rsync's notes follow),
-    /// each with its d_type.
-    public static func readOrder(_ fd: Int32) throws(Errno) -> [(name: PathBytes, type: UInt8)] {
-        try read(fd, withType: true, dev: nil).map { n in (PathBytes(n.dropLast()), n[n.count - 1]) }
+    /// The entries of directory `dir` (open as `fd`) as the directory gives them (readdir's
+    /// order, which rsync's -vv notes follow): each one's transfer path and whether it is a
+    /// directory (`follow`: a symlink counts as what it points to). Read through a descriptor
+    /// of its own (`fd` may have been read to its end); empty if the directory cannot be read.
+    public static func readOrder(_ fd: Int32, of dir: PathBytes, follow: Bool = false) -> [(path: PathBytes, isDirectory: Bool)] {
+        guard let own = try? Sys.openDir(fd, [0x2E]) else { return [] }
+        defer { Sys.close(own) }
+        guard let names = try? read(own, withType: true, dev: nil) else { return [] }
+        return names.map { n in
+            let name = PathBytes(n.dropLast()), type = n[n.count - 1]
+            var isDir = type == UInt8(DT_DIR)
+            if type == UInt8(DT_UNKNOWN) || (type == UInt8(DT_LNK) && follow) {
+                isDir = (try? Sys.fstatat(own, name, follow: follow))?.kind == .directory
+            }
+            return (dir == [0x2E] ? name : PathOps.join(dir, name), isDir)
+        }
     }
 
     /// Walk order of two names that end in their d_type byte.

@@ -157,7 +157,7 @@ public enum Scanner {
             }
             if options.filterNotes && !filters.isEmpty {
                 if item.isArgument || wholeFirst || item.path == [0x2E] {
-                    if let n = filters.senderNote(item.path, isDirectory: item.kind == .directory) { try note(n, for: item.path) }
+                    if let n = filters.note(item.path, isDirectory: item.kind == .directory) { try note(n, for: item.path) }
                 } else {
                     // A directory's notes all at once, when its first entry comes, in its own
                     // order: rsync's sender notes each name as it reads the directory.
@@ -165,8 +165,8 @@ public enum Scanner {
                     while let top = notedDirs.last, !(top == parent || top == [0x2E] || PathOps.isInside(parent, top)) { notedDirs.removeLast() }
                     if notedDirs.last != parent {
                         notedDirs.append(parent)
-                        for n in Scanner.filterNotes(in: parent, fd: item.dirfd, filters, symlinks: options.symlinks) {
-                            try out.write(.message(level: 0, text: n))
+                        for e in DirReader.readOrder(item.dirfd, of: parent, follow: options.symlinks != .keep) {
+                            if let n = filters.note(e.path, isDirectory: e.isDirectory) { try out.write(.message(level: 0, text: n)) }
                         }
                     }
                 }
@@ -310,23 +310,3 @@ public enum Scanner {
     }
 }
 
-
-extension Scanner {
-    /// -vv's notes on what the filters decide for the entries of directory `dir` (open as
-    /// `fd`), in the directory's own order (readdir's), as rsync's sender reads it.
-    static func filterNotes(in dir: PathBytes, fd: Int32, _ filters: FilterList, symlinks: SymlinkMode) -> [String] {
-        guard let own = try? Sys.openDir(fd, [0x2E]) else { return [] } // (a descriptor of its own: fd may have been read)
-        defer { Sys.close(own) }
-        guard let names = try? DirReader.readOrder(own) else { return [] }
-        var notes: [String] = []
-        for (name, type) in names {
-            let path = dir == [0x2E] ? name : PathOps.join(dir, name)
-            var isDir = type == UInt8(DT_DIR)
-            if type == UInt8(DT_UNKNOWN) || (type == UInt8(DT_LNK) && symlinks != .keep) {
-                isDir = (try? Sys.fstatat(own, name, follow: symlinks != .keep))?.kind == .directory
-            }
-            if let n = filters.senderNote(path, isDirectory: isDir) { notes.append(n) }
-        }
-        return notes
-    }
-}

@@ -44,17 +44,10 @@ extension Summer {
     /// -vv: the filter rules' notes on the destination's entries in `dir`, in the directory's
     /// own order, as rsync's generator reads it before deleting there.
     func noteReceiverFilters(_ dir: PathBytes) throws(SyError) {
-        // (A descriptor of its own: the walker's has been read to its end.)
         guard !filters.isEmpty, let opener = basisOpener,
-              let held = try? (dir == [0x2E] ? opener.parentFd(dir) : opener.directoryFd(dir)),
-              let fd = try? Sys.openDir(held, [0x2E]) else { return }
-        defer { Sys.close(fd) }
-        guard let entries = try? DirReader.readOrder(fd) else { return }
-        for (name, type) in entries {
-            let path = dir == [0x2E] ? name : PathOps.join(dir, name)
-            var isDir = type == UInt8(DT_DIR)
-            if type == UInt8(DT_UNKNOWN), let st = try? Sys.fstatat(fd, name) { isDir = st.kind == .directory }
-            if let note = filters.receiverNote(path, isDirectory: isDir) { try out.write(.message(level: 0, text: note)) }
+              let fd = try? (dir == [0x2E] ? opener.parentFd(dir) : opener.directoryFd(dir)) else { return }
+        for e in DirReader.readOrder(fd, of: dir) {
+            if let note = filters.note(e.path, isDirectory: e.isDirectory, side: .receiver) { try out.write(.message(level: 0, text: note)) }
         }
     }
 

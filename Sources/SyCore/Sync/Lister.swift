@@ -133,7 +133,7 @@ extension Transfer {
             // The list comes to this side: received, as rsync's client counts a listing.
             for l in SummaryText(human: request.humanReadable).lines(st, sent: 0, received: st.entryBytes, elapsed: elapsed,
                                                                       stats: levels.fullStats, summary: levels.summary,
-                                                                      deltaTotals: (src.host != nil ? shown.remoteLevels : levels).deltaTotals, listReceived: src.host != nil) {
+                                                                      deltaTotals: shown.senderLevels(src.host != nil ? .pull : .local).deltaTotals, listReceived: src.host != nil) {
                 printLine(l)
             }
         }

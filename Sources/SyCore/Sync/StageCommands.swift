@@ -49,9 +49,8 @@ public struct StageCommands: Sendable {
         if r.deleteMissingArgs { scan.append("--delete-missing-args") } else if r.ignoreMissingArgs { scan.append("--ignore-missing-args") }
         let follows = r.symlinks != .keep && r.symlinks != .skipUnsafe
         if r.symlinks == .followUnsafe && r.infoLevels.notesUnsafeLinks && !r.quiet { scan.append("--note-unsafe-links") }
-        // (rsync's -vv brings its debug FILTER notes.)
-        // (The sender's: in a pull, rsync's server's, at -vv only.)
-        if (role == .pull ? r.remoteLevels : r.infoLevels).filterNotes && !r.quiet && !r.json && !r.filters.isEmpty && redo {
+        // (rsync's -vv brings its debug FILTER notes, the sender's.)
+        if r.senderLevels(role).filterNotes && !r.quiet && !r.json && !r.filters.isEmpty && redo {
             scan.append("--filter-notes")
         }
         if r.mungeLinks && role != .pull { scan.append("--unmunge-links") }
@@ -125,8 +124,8 @@ public struct StageCommands: Sendable {
         if destName != nil { sum.append("--dest-may-be-file") }
         if r.mkpath { sum.append("--mkpath") }
         if r.insecureLinks && role != .push { sum.append("--insecure-links") }
-        // (The generator's: in a push, rsync's server's, at -vv only.)
-        if r.delete && (role == .push ? r.remoteLevels : r.infoLevels).filterNotes && !r.quiet && !r.json && !r.filters.isEmpty && redo {
+        // (The generator's notes on what the rules keep from deletion.)
+        if r.delete && r.generatorLevels(role).filterNotes && !r.quiet && !r.json && !r.filters.isEmpty && redo {
             sum.append("--filter-notes")
         }
         if r.mungeLinks && role == .pull { sum.append("--munge-links") }
@@ -153,8 +152,8 @@ public struct StageCommands: Sendable {
         // -vv's note, printed by the receiver as rsync's generator does (after it makes the
         // destination); once, in the first pass.
         if r.infoLevels.notesBackups && r.backupDir != nil && !r.json && redo { apply.append("--backup-note") }
-        // (The note is the generator's: in a push, rsync's server's, at -vv only.)
-        if (role == .push ? r.remoteLevels : r.infoLevels).deltaNote && !r.json && redo {
+        // (The note is the generator's.)
+        if r.generatorLevels(role).deltaNote && !r.json && redo {
             // (--append turns rsync's whole-file mode off: it sends only what is new.)
             apply.append("--first-line=" + SyncRequest.deltaNote(whole: whole && !r.append && !r.appendVerify))
         }

@@ -135,11 +135,12 @@ public struct SyncRequest: Sendable {
     public var infoLevels: InfoLevels {
         InfoLevels(verbose: verbose, progress: progress, stats: stats, quiet: quiet, items: info, debug: debug)
     }
-    /// The levels of the far end of an ssh transfer: rsync's server gets -v's count, not the
-    /// --debug items, so its lines (a push's delta note, a pull's matcher totals) follow -vv.
-    public var remoteLevels: InfoLevels {
-        InfoLevels(verbose: verbose, progress: progress, stats: stats, quiet: quiet, items: info)
-    }
+    /// The levels of rsync's sender and generator where `role` puts them: the far end of an
+    /// ssh transfer (the sender in a pull, the generator in a push) gets -v's count but not the
+    /// --debug items, so its debug lines follow -vv alone.
+    public func senderLevels(_ role: ClientRole) -> InfoLevels { role == .pull ? farEndLevels : infoLevels }
+    public func generatorLevels(_ role: ClientRole) -> InfoLevels { role == .push ? farEndLevels : infoLevels }
+    private var farEndLevels: InfoLevels { InfoLevels(verbose: verbose, progress: progress, stats: stats, quiet: quiet, items: info) }
     public var quiet = false
     public var stats = false
     public var progress = false
