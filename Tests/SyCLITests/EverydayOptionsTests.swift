@@ -381,6 +381,32 @@ struct EverydayOptionsTests {
         #expect(s.out == r.out, "\(args): rsync:\n\(r.out)sy:\n\(s.out)")
     }
 
+    /// -H --append where the group's first member is longer in the destination (left as it is):
+    /// a new member after it waits, as rsync's generator makes it wait, for a member in place,
+    /// or gets the data itself when none comes; it is not made the group's data for members that
+    /// --append leaves (sy linked a longer destination file to the new member: found by the
+    /// fuzz oracle, seed 510000072). `setup` shapes the destination, a copy of the source.
+    @Test(arguments: ["rm d/a2/f3 && printf more >> d/y0",
+                      "rm d/a2/f3 d/y3/L1 && printf more >> d/y0",
+                      "rm d/a2/f3 d/y0 && printf xmore > d/y0",
+                      "rm d/a2/f3 d/y3/M2 d/y0 && printf xmore > d/y0",
+                      "rm d/y3/M2 && printf more >> d/y0"],
+          [["--append"], ["--append-verify"], ["--append", "-n"]])
+    func linkedGroupWithFirstMemberLongerAppendsAsRsync(setup: String, mode: [String]) {
+        let t = TempDir("everyday")
+        let build = """
+            mkdir -p src/a2 src/y3 && printf x > src/y0 && ln src/y0 src/a2/f3 && ln src/y0 src/y3/L1 && ln src/y0 src/y3/M2 \
+            && touch -d @1700000000 src/y0 && touch -d @1600000000 src/a2 src/y3 src && cp -a src d && \(setup) && touch -d @1400000000 d/y0 && cp -a d r && cp -a d s
+            """
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        let r = run(["rsync", "-aH", "-i"] + mode + ["src/", "r/"], cwd: t.path)
+        let s = run(["sy", "-aH", "-i"] + mode + ["src/", "s/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0, "\(setup) \(mode): \(s)")
+        #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s"))).isEmpty, "\(setup) \(mode)")
+        #expect(s.out == r.out, "\(setup) \(mode): rsync:\n\(r.out)sy:\n\(s.out)")
+        if mode == ["--append"] { #expect(readFile(t.sub("s/y0")) == Array("xmore".utf8), "\(setup)") }
+    }
+
     @Test func helpIsGroupedAndCompletionsAreGenerated() throws {
         let help = run(["sy", "--help"])
         #expect(help.code == 0)

@@ -53,7 +53,8 @@ extension Summer {
         // A directory that cannot go (not empty, no --delete) stays in the way: placed now, it fails as rsync's does.
         if let d, d.kind == .directory && !removesDirs && !destDirectoryIsEmpty(d) { return false }
         let key = LinkKey(dev: s.dev, ino: s.ino)
-        guard leaders[key] == nil else { return false }
+        // (A member --append left as it was though it differs is no member in place.)
+        guard leaders[key]?.skipped ?? true else { return false }
         // A file at its path in a reference dir gives rsync's generator a basis (or a copy, or a
         // link) before it asks whether the member is the group's last: it is placed now, and leads.
         if referenced { return false }

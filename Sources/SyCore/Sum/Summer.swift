@@ -807,12 +807,20 @@ public final class Summer {
             && d.stat.size >= s.size && !redoesWhole(s, d.stat) && !linksToLeader && !sizeExcluded(s)
             && existingReferencePlan(s, d) == nil { // (a reference copy that stands for it comes first, as rsync's)
             defer { skippedNotSame = false } // (said of this file only)
-            if leaders[key] == nil {
-                leaders[key] = Leader(path: s.path, destIno: d.stat.ino, skipped: !(sameTime(s, d.stat) && d.stat.size == s.size))
+            let upToDate = sameTime(s, d.stat) && d.stat.size == s.size
+            // (The first member in place leads, after any that were left as they were.)
+            if leaders[key].map({ $0.skipped && upToDate }) ?? true {
+                leaders[key] = Leader(path: s.path, destIno: d.stat.ino, skipped: !upToDate)
             }
             if let p = try fileDecision(s, d, attrFlags(s, d.stat)) { try emitWithSignature(p, basis: d) }
             // In place and up to date: the members waiting for one are linked to it.
-            if leaders[key]?.skipped == false { try placeHeldMembers(of: s) }
+            if leaders[key]?.skipped == false {
+                try placeHeldMembers(of: s)
+            } else if heldMembers[key] != nil, try !memberInSight(key) {
+                // The group's last member, left as it was: its held members get the data now,
+                // as rsync's generator turns to them when it skips the last one.
+                try placeGroupAtItsLastHeld(key)
+            }
             return
         }
         // (--ignore-existing first, as rsync's generator: a member of a hard-linked group that
