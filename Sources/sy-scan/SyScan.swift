@@ -77,6 +77,8 @@ struct SyScan: ParsableCommand {
     var unmungeLinks = false
     @Option(name: .customLong("chmod"), help: "Change the listed permissions (rsync's --chmod syntax; repeatable).")
     var chmod: [String] = []
+    @Flag(name: .customLong("fake-super"), help: "Read owners, modes, devices and symlinks kept by --fake-super (the xattr user.rsync.%stat) in place of the files' own.")
+    var fakeSuper = false
     @Flag(name: .customLong("names"), help: "Send user and group names so the receiver maps ids by name.")
     var names = false
     @Flag(name: [.customShort("z"), .customLong("compress")], help: "Compress the stream with zstd (level 3).")
@@ -102,6 +104,7 @@ extension ListIndexMode: ExpressibleByArgument {}
 
 toolMain(SyScan.self, name: "sy-scan") { cmd in
     var options = ScanOptions()
+    FakeStat.enabled = cmd.fakeSuper
     options.oneFileSystem = cmd.oneFileSystem
     options.checksum = cmd.checksum
     options.atimes = cmd.atimes

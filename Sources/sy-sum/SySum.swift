@@ -152,7 +152,9 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.perms = cmd.preserve.p; o.times = cmd.preserve.t; o.owner = cmd.preserve.o; o.group = cmd.preserve.g
     o.links = cmd.preserve.l; o.devices = cmd.preserve.dev; o.specials = cmd.preserve.spec; o.hardLinks = cmd.preserve.hardLinks
     o.wholeFile = cmd.wholeFile; o.blockSize = cmd.blockSize; o.dryRun = cmd.dryRun
-    o.canChown = geteuid() == 0
+    // (--fake-super: owners are recorded, not set, so any of them may be kept.)
+    FakeStat.enabled = cmd.preserve.fakeSuper
+    o.canChown = geteuid() == 0 || cmd.preserve.fakeSuper
     o.filters = try FilterList(parsing: cmd.filter, deleteExcluded: cmd.deleteExcluded)
     o.filters.absoluteRoot = FilterList.absolutePath(cmd.destination.pathBytes)
     o.deleteExcluded = cmd.deleteExcluded

@@ -105,6 +105,9 @@ struct SyncCommand: ParsableCommand {
     /// --delay-updates or --partial-dir, checked after --no-OPTION as rsync reads them
     /// (`--inplace --no-inplace --partial-dir=D` is fine; so is `--append -W --no-W`).
     func refusals(negated: Set<String>) throws(SyError) {
+        for o in net.remoteOptions where !["--fake-super", "--super", "--no-super"].contains(o) {
+            throw SyError("-M \(o): sy sends only --fake-super, --super and --no-super to the remote side", status: .syntax)
+        }
         let append = (xfer.append || xfer.appendVerify) && !negated.contains("append")
         if append && xfer.wholeFile && !negated.contains("whole-file") && !negated.contains("W") {
             throw SyError("--append cannot be used with --whole-file", status: .syntax)
@@ -135,6 +138,8 @@ struct SyncCommand: ParsableCommand {
         r.hardLinks = on(pres.hardLinks, "hard-links", "H")
         r.oneFileSystem = on(pres.oneFileSystem, "one-file-system", "x")
         r.numericIds = pres.numericIds
+        r.fakeSuper = pres.fakeSuper && !negated.contains("super")
+        r.remoteFakeSuper = net.remoteOptions.last.map { $0 == "--fake-super" }
         r.symlinks = pres.copyLinks ? .follow : pres.copyUnsafeLinks ? .followUnsafe
             : pres.copyDirlinks ? (pres.safeLinks ? .followDirsSkipUnsafe : .followDirs) : pres.safeLinks ? .skipUnsafe : .keep
         // --files-from implies -R and -d, and -a no longer implies -r.
@@ -295,6 +300,8 @@ struct PreservationOptions: ParsableArguments {
     var oneFileSystem = false
     @Flag(name: .customLong("numeric-ids"), help: "Don't map uid/gid values by user/group name.")
     var numericIds = false
+    @Flag(name: .customLong("fake-super"), help: "Store/recover privileged attributes using xattrs (this side; the other with -M--fake-super).")
+    var fakeSuper = false
     @Option(name: .customLong("usermap"), help: "Custom username mapping.")
     var usermap: String?
     @Option(name: .customLong("groupmap"), help: "Custom groupname mapping.")
@@ -473,6 +480,9 @@ struct RemoteOptions: ParsableArguments {
     var rsh: String?
     @Option(name: .customLong("remote-sy"), help: "Where the sy tools are on the remote machine.")
     var remoteSy: String?
+    @Option(name: [.customShort("M"), .customLong("remote-option")], parsing: .unconditionalSingleValue,
+            help: "Send OPTION to the remote side only: --fake-super, --super or --no-super.")
+    var remoteOptions: [String] = []
     @Option(name: .customLong("rsync-path"), help: "What the remote shell runs instead of rsync: `sudo rsync`, `/opt/bin/sy`, or a directory.")
     var rsyncPath: String?
     @Option(name: .customLong("bwlimit"), help: "Limit the transfer rate (KiB/s, or with a B/K/M/G suffix).")

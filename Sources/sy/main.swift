@@ -23,7 +23,7 @@ if args.first == "show" {
     }
 }
 // A value written onto its one-letter option (-B700, -Ttmp, -avT/tmp, -essh) as rsync takes it.
-args = RsyncArgs.splitAttachedValues(args)
+args = RsyncArgs.joiningRemoteOptions(RsyncArgs.splitAttachedValues(args))
 // rsync's -h alone is --help, and -V is --version.
 if args == ["-h"] {
     print(SyncCommand.helpMessage())

@@ -41,7 +41,8 @@ public final class Applier {
     let umask: mode_t
     /// The effective user id (new files' owner).
     let euid = UInt32(geteuid())
-    var canChown: Bool { euid == 0 }
+    /// (Under --fake-super any owner may be recorded.)
+    var canChown: Bool { euid == 0 || FakeStat.enabled }
     /// New files are written unnamed (O_TMPFILE) and linked in; off where the filesystem cannot.
     var unnamedFiles = true
     /// Closes replaced files' descriptors off the main thread.
@@ -388,10 +389,12 @@ public final class Applier {
     func earlyDirAttributes(_ d: PendingDir, fd: Int32) {
         let e = d.plan.entry
         if d.isNew || d.plan.flags.contains(.perms), let mode = options.perms ? e.perms : (d.isNew ? newDirMode(e, fd: fd) : nil) {
-            try? Sys.fchmod(fd, mode_t(canChown ? mode : mode | 0o700))
+            try? chmodEntry(.fd(fd), euid == 0 ? mode : mode | 0o700, e)
         }
         // (Quietly: finalizeDir reports a failure.)
-        if d.isNew || d.plan.flags.contains(.owner) || d.plan.flags.contains(.group), let (uid, gid) = ownerIds(e) { try? Sys.fchown(fd, uid, gid) }
+        if d.isNew || d.plan.flags.contains(.owner) || d.plan.flags.contains(.group), !FakeStat.enabled, let (uid, gid) = ownerIds(e) {
+            try? Sys.fchown(fd, uid, gid)
+        }
     }
 
     /// A new directory's mode without -p, as rsync's dest_mode: the source's permission bits
@@ -414,9 +417,10 @@ public final class Applier {
         }
         if d.isNew || d.plan.flags.contains(.perms) {
             let mode = options.perms ? e.perms : (d.isNew ? newDirMode(e, fd: fd) : nil)
-            if let mode { do { try Sys.fchmod(fd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) } }
+            if let mode { do { try chmodEntry(.fd(fd), mode, e) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) } }
         }
         if d.isNew || d.plan.flags.contains(.owner) || d.plan.flags.contains(.group) { chown(fd: fd, e) }
+        settleFake(e, .fd(fd))
         if d.isNew || !d.plan.flags.isDisjoint(with: [.xattrs, .acl]) { applyXattrs(e, .fd(fd)) }
         if options.setsDirTimes {
             if d.isNew || d.touched || d.plan.flags.contains(.time) {
@@ -533,7 +537,7 @@ public final class Applier {
     }
 
     func chown(fd: Int32, _ e: Entry, has owner: (uid: UInt32, gid: UInt32)? = nil) {
-        guard let (uid, gid) = ownerIds(e) else { return }
+        guard !FakeStat.enabled, let (uid, gid) = ownerIds(e) else { return }
         if let o = owner, uid == UInt32.max || uid == o.uid, gid == UInt32.max || gid == o.gid { return }
         do { try Sys.fchown(fd, uid, gid) } catch {
             if !(error.code == EPERM && !canChown) { report(SyError.sys("chown failed for", e.path, error.code, status: .partial)) }
@@ -541,7 +545,7 @@ public final class Applier {
     }
 
     func lchown(dir: Int32, name: PathBytes, _ e: Entry) {
-        guard let (uid, gid) = ownerIds(e) else { return }
+        guard !FakeStat.enabled, let (uid, gid) = ownerIds(e) else { return }
         do { try Sys.lchownat(dir, name, uid, gid) } catch {
             if !(error.code == EPERM && !canChown) { report(SyError.sys("chown failed for", e.path, error.code, status: .partial)) }
         }
@@ -797,6 +801,7 @@ public final class Applier {
         }
         if e.kind == .symlink && options.keepDirlinks { madeLinks.insert(e.path) }
         func make(_ at: PathBytes) throws(Errno) {
+            if FakeStat.enabled { return try makeFakeNonFile(e, dir: dir, name: at) }
             switch e.kind {
             case .symlink: try Sys.symlinkat(e.target, dir, at)
             default: try Sys.mknodat(dir, at, mode_t(e.kind.typeBits | defaultPerms(e)), e.rdev)
@@ -818,6 +823,7 @@ public final class Applier {
         lchown(dir: dir, name: tmp, e)
         if e.kind != .symlink { applyXattrs(e, .at(dir, tmp)) }
         if e.kind != .symlink && options.perms { try? Sys.fchmodat(dir, tmp, mode_t(e.perms)) }
+        if FakeStat.enabled { try? chmodEntry(.at(dir, tmp), options.perms ? e.perms : defaultPerms(e), e) }
         try? setTimes(e, dir, tmp, mtime: options.times && !(options.omitLinkTimes && e.kind == .symlink))
         if tmp != name {
             if !backup(dir: dir, name: name, path: e.path, move: false) {
@@ -842,7 +848,7 @@ public final class Applier {
             try copyIntoPlace(from: ldir, PathOps.base(p.linkTo), size: e.size, to: dir, name) { out, copied throws(Errno) in
                 guard copied == e.size else { throw Errno(EIO) }
                 chown(fd: out, e) // (first: a chown clears the set-user-ID and set-group-ID bits)
-                try Sys.fchmod(out, mode_t(options.perms ? e.perms : defaultPerms(e)))
+                try chmodEntry(.fd(out), options.perms ? e.perms : defaultPerms(e), e)
                 applyXattrs(e, .fd(out))
                 try setTimes(e, fd: out, mtime: options.times)
             }
@@ -1028,7 +1034,7 @@ public final class Applier {
         let chowned = p.flags.contains(.owner) || p.flags.contains(.group)
         if chowned { lchown(dir: dir, name: name, e) }
         func chmod(_ mode: UInt32) {
-            do { try Sys.fchmodat(dir, name, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
+            do { try chmodEntry(.at(dir, name), mode, e) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
         }
         var setIDChowned = false
         if chowned, e.kind == .file, let st, st.perms & 0o6000 != 0 {
@@ -1048,6 +1054,7 @@ public final class Applier {
             chmod(mode)
         }
         if !p.flags.isDisjoint(with: [.xattrs, .acl]) && e.kind != .symlink { applyXattrs(e, .at(dir, name)) }
+        settleFake(e, .at(dir, name))
         do { try setTimes(e, dir, name, mtime: p.flags.contains(.time) && options.times, atime: p.flags.contains(.atime)) } catch {
             report(SyError.sys("failed to set times on", e.path, error.code, status: .partial))
         }

@@ -68,7 +68,7 @@ extension Applier {
             let (bdir, bname, owned) = try backupLocation(policy, dir: dir, name: name, path: path)
             defer { if owned { Sys.close(bdir) } }
             try copyIntoPlace(from: dir, name, size: st.size, to: bdir, bname) { out, _ throws(Errno) in
-                if canChown { try? Sys.fchown(out, st.uid, st.gid) } // (first: it clears set-ID bits)
+                if canChown && !FakeStat.enabled { try? Sys.fchown(out, st.uid, st.gid) } // (first: it clears set-ID bits)
                 try Sys.fchmod(out, mode_t(st.perms))
                 try Sys.futimens(out, st.mtimeSec, st.mtimeNsec)
             }

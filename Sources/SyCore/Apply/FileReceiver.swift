@@ -384,7 +384,7 @@ extension Applier {
         if !options.perms && options.executability, let old = oldPerms { mode = PermissionRules.executability(old, source: e.perms) }
         // (The owner first: a chown clears the set-user-ID and set-group-ID bits.)
         chown(fd: fd, e, has: owner)
-        do { try Sys.fchmod(fd, mode_t(mode)) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
+        do { try chmodEntry(.fd(fd), mode, e) } catch { report(SyError.sys("chmod failed for", e.path, error.code, status: .partial)) }
         applyXattrs(e, .fd(fd))
         if failed {
             try? Sys.futimens(fd, FailedMark.seconds(forSource: e.mtimeSec), 0)

@@ -35,6 +35,9 @@ public struct PreserveOptions: ParsableArguments {
     @Flag(name: [.customShort("U"), .customLong("atimes")], help: "Preserve access times (whole seconds; not of directories).")
     public var atimes = false
 
+    @Flag(name: .customLong("fake-super"), help: "Keep what needs root (owner, group, set-ID bits, devices, specials, symlinks) in the xattr user.rsync.%stat, as rsync's --fake-super.")
+    public var fakeSuper = false
+
     public init() {}
 
     public var p: Bool { perms || archive || acls }

@@ -18,13 +18,12 @@ public enum RsyncArgs {
     /// than being accepted without effect.
     static let unsupported: [(names: [String], why: String)] = [
         (["-N", "--crtimes"], "creation times are not preserved"),
-        (["--super", "--fake-super", "--copy-as"], "privileged attributes are copied only when running as root (there --super is accepted: it changes nothing), and as the user sy runs as (--copy-as naming that user is accepted)"),
+        (["--super", "--copy-as"], "privileged attributes are copied only when running as root (there --super is accepted: it changes nothing; --fake-super keeps them in xattrs), and as the user sy runs as (--copy-as naming that user is accepted)"),
         (["--copy-devices", "--write-devices"], "device contents are not copied"),
         (["--confine-root"], "not implemented"),
         (["--iconv"], "file names are copied as bytes"),
         (["--compress-threads"], "sy has its own stream format"),
         (["--daemon", "--password-file", "--contimeout", "--config", "--dparam"], "sy has no daemon mode; use ssh"),
-        (["-M", "--remote-option"], "not implemented"),
     ]
 
     /// A usage error for an rsync option sy does not implement, if `args` has one.
@@ -96,6 +95,25 @@ public enum RsyncArgs {
     public static func removing(_ name: String, from args: [String]) -> [String] {
         let end = args.firstIndex(of: "--") ?? args.count
         return args.enumerated().filter { i, a in i >= end || a != name }.map(\.element)
+    }
+
+    /// `args` with each `-M OPTION` and `--remote-option OPTION` written as one argument,
+    /// `--remote-option=OPTION`, so that the remote side's option is not read as this side's.
+    public static func joiningRemoteOptions(_ args: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if a == "--" { out += args[i...]; break }
+            if (a == "-M" || a == "--remote-option") && i + 1 < args.count {
+                out.append("--remote-option=" + args[i + 1])
+                i += 2
+                continue
+            }
+            out.append(a)
+            i += 1
+        }
+        return out
     }
 
     /// rsync's --del/--delete-during and --delete-delay set one variable: the last one given
@@ -277,7 +295,7 @@ extension RsyncArgs {
     }
 
     /// One-letter options that take a value, which may be written onto them (`-B700`).
-    static let valueShorts = Set("eBTfj@")
+    static let valueShorts = Set("eBTfj@M")
 
     /// Splits a value written onto its one-letter option, also at the end of a cluster, into
     /// its own argument (`-avB700` is `-av -B 700`), as rsync's option parser allows.

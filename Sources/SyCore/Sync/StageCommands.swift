@@ -13,7 +13,8 @@ public struct StageCommands: Sendable {
     /// (decided on the receiving side, where the destination is; see `PathOps.fileTarget`).
     /// `role`: which end sy's command line is (a push, a pull, or both trees here).
     public init(_ r: SyncRequest, sourceArgs: [String], destRoot: String, topName: String?, destName: String? = nil, local: Bool,
-                role: ClientRole = .local, whole: Bool, startNanos: UInt64, redo: Bool) {
+                role: ClientRole = .local, bothRemote: Bool = false, whole: Bool, startNanos: UInt64, redo: Bool) {
+        let (senderFake, receiverFake) = StageCommands.fakeSuper(r, role: role, bothRemote: bothRemote)
         // Compression only pays where a stream crosses the network.
         var z: [String] = []
         if r.compress && !local { z = r.compressLevel.map { ["--compress-level", String($0)] } ?? ["-z"] }
@@ -39,6 +40,7 @@ public struct StageCommands: Sendable {
         if let t = topName { scan += ["--top-name=" + t] }
         if r.xattrs { scan.append("-X") }
         if r.acls { scan.append("-A") }
+        if senderFake { scan.append("--fake-super") }
         // (-m keeps a directory the receiver's rules exclude: their view needs this.)
         if r.pruneEmptyDirs && r.deleteExcluded { scan.append("--delete-excluded") }
         // (... and its `/` rules see the receiver's starting directory; in a push that is the
@@ -72,6 +74,7 @@ public struct StageCommands: Sendable {
         if r.atimes { pres.append("-U") }
         if r.xattrs { pres.append("-X") }
         if r.acls { pres.append("-A") }
+        if receiverFake { pres.append("--fake-super") }
 
         var sum = ["sy-sum"] + pres + z
         let sumFlags: [(Bool, String)] = [
@@ -258,6 +261,18 @@ public struct StageCommands: Sendable {
         if r.symlinks == .follow { remove.append("--copy-links") }
         if r.infoLevels.remove >= 1 && !r.quiet && !r.json { remove.append("--note-removed") }
         self.remove = remove + ["--"] + relativeArgs
+    }
+
+    /// Whether --fake-super applies to the sending and the receiving side: --fake-super to
+    /// this side (both sides of a local copy), -M's to the remote side (a local copy's
+    /// receiver; both ends of a copy between two hosts, where --fake-super does too).
+    static func fakeSuper(_ r: SyncRequest, role: ClientRole, bothRemote: Bool) -> (sender: Bool, receiver: Bool) {
+        let remote = r.remoteFakeSuper ?? (bothRemote ? r.fakeSuper : false)
+        switch role {
+        case .local: return (r.fakeSuper, r.remoteFakeSuper ?? r.fakeSuper)
+        case .push: return (bothRemote ? remote : r.fakeSuper, remote)
+        case .pull: return (remote, r.fakeSuper)
+        }
     }
 
     /// sy-scan's options that shape what is listed, for a transfer and for --list-only alike:

@@ -15,6 +15,12 @@ public struct SyncRequest: Sendable {
     public var hardLinks = false
     public var oneFileSystem = false
     public var numericIds = false
+    /// `--fake-super`: this side keeps privileged attributes in xattrs (`FakeStat`); both
+    /// sides of a local copy.
+    public var fakeSuper = false
+    /// `-M--fake-super` (true) or `-M--super`/`-M--no-super` (false): the remote side's
+    /// setting (a local copy's receiver); nil when -M named none.
+    public var remoteFakeSuper: Bool?
 
     // What to compare and change.
     public var delete = false

@@ -90,7 +90,8 @@ public struct Transfer {
         let role: ClientRole = destHost != nil ? .push : (srcHost != nil ? .pull : .local)
         // A batch keeps the file data itself, not references to the source's ranges.
         let cmds = StageCommands(request, sourceArgs: sources, destRoot: destRoot, topName: topName, destName: destName,
-                                 local: local && batch < 0, role: role, whole: whole, startNanos: start, redo: redo)
+                                 local: local && batch < 0, role: role, bothRemote: srcHost != nil && destHost != nil,
+                                 whole: whole, startNanos: start, redo: redo)
         let remote = RemoteShell(request)
         defer { remote.close() }
         if let host = destHost, let path = request.logFile { remote.logRelay = (host, path) }

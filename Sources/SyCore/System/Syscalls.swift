@@ -61,7 +61,15 @@ public enum Sys {
 
     public static func close(_ fd: Int32) { _ = Glibc.close(fd) }
 
+    /// `fstatat`; under `--fake-super` (`FakeStat.enabled`) as the entry's record says.
     public static func fstatat(_ dir: Int32, _ path: PathBytes, follow: Bool = false) throws(Errno) -> FileStat {
+        var st = try rawFstatat(dir, path, follow: follow)
+        if FakeStat.enabled { FakeStat.overlay(&st, .at(dir, path)) }
+        return st
+    }
+
+    /// `fstatat` as the filesystem says.
+    public static func rawFstatat(_ dir: Int32, _ path: PathBytes, follow: Bool = false) throws(Errno) -> FileStat {
         var st = stat()
         let flags = follow ? 0 : sy_AT_SYMLINK_NOFOLLOW
         let r = withCPath(path) { p in retrying { Glibc.fstatat(dir, p, &st, flags) } }
@@ -162,7 +170,9 @@ public enum Sys {
         _ = try withCPath(path) { p in retrying { Glibc.mknodat(dir, p, mode, dev_t(dev)) } }.get()
     }
 
+    /// `readlinkat`; under `--fake-super` a regular file recorded as a symlink gives its contents.
     public static func readlinkat(_ dir: Int32, _ path: PathBytes) throws(Errno) -> PathBytes {
+        if FakeStat.enabled, (try? rawFstatat(dir, path))?.kind == .file { return try FakeStat.contents(dir, path) }
         var cap = 256
         while true {
             var buf = [UInt8](repeating: 0, count: cap)

@@ -20,6 +20,8 @@ public struct XattrSelection: Sendable, Equatable {
     public var isEmpty: Bool { !xattrs && !acls }
 
     public func wants(_ name: [UInt8]) -> Bool {
+        // (--fake-super's record belongs to the entry's stat, not to its attributes.)
+        if FakeStat.enabled && name == FakeStat.nameBytes { return false }
         if acls && (name == Self.aclAccess || name == Self.aclDefault) { return true }
         guard xattrs else { return false }
         if name.starts(with: Array("user.".utf8)) { return true }

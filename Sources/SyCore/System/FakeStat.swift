@@ -1,0 +1,164 @@
+import CSyLinux
+import Glibc
+
+/// rsync's `--fake-super`: what the owner, mode, device number and type of an entry would be
+/// as root, kept in the extended attribute `user.rsync.%stat` ("MODE MAJOR,MINOR UID:GID", the
+/// mode in octal with its type bits) of a regular file or directory, so that a user who may not
+/// chown or mknod can keep them. The receiving side makes devices, fifos and sockets as empty
+/// regular files and symlinks as regular files holding the target; both sides read the record
+/// back in place of what the filesystem says.
+///
+/// `enabled` is set once per process by a tool run with `--fake-super`; `Sys.fstatat` and
+/// `Sys.readlinkat` then read through the records (rsync's `x_lstat` and `do_readlink`).
+public enum FakeStat {
+    nonisolated(unsafe) public static var enabled = false
+
+    /// The attribute's name.
+    static let name: [CChar] = Array("user.rsync.%stat".utf8CString)
+    static let nameBytes = Array("user.rsync.%stat".utf8)
+
+    /// One stored record.
+    public struct Record: Equatable, Sendable {
+        /// The full mode: type bits and permission bits.
+        public var mode: UInt32
+        public var rdev: UInt64
+        /// The owner and group; `UInt32.max` when storing: the entry's own (one not preserved).
+        public var uid: UInt32
+        public var gid: UInt32
+
+        public init(mode: UInt32, rdev: UInt64, uid: UInt32, gid: UInt32) {
+            self.mode = mode; self.rdev = rdev; self.uid = uid; self.gid = gid
+        }
+
+        /// rsync's text: `%o %u,%u %u:%u`.
+        public var text: String {
+            "\(String(mode, radix: 8)) \(FakeStat.major(rdev)),\(FakeStat.minor(rdev)) \(uid):\(gid)"
+        }
+
+        /// Parses rsync's text; nil when it is not five numbers in that shape.
+        public init?(text: [UInt8]) {
+            let s = String(decoding: text, as: UTF8.self)
+            let parts = s.split(separator: " ", omittingEmptySubsequences: true)
+            guard parts.count == 3 else { return nil }
+            let dev = parts[1].split(separator: ",", omittingEmptySubsequences: false)
+            let ids = parts[2].split(separator: ":", omittingEmptySubsequences: false)
+            guard dev.count == 2, ids.count == 2, let m = UInt32(parts[0], radix: 8), let ma = UInt64(dev[0]), let mi = UInt64(dev[1]),
+                  let u = UInt32(ids[0]), let g = UInt32(ids[1]), EntryKind(mode: m) != nil else { return nil }
+            self.init(mode: m, rdev: FakeStat.makedev(ma, mi), uid: u, gid: g)
+        }
+    }
+
+    static func major(_ d: UInt64) -> UInt64 { ((d >> 8) & 0xfff) | ((d >> 32) & ~UInt64(0xfff)) }
+    static func minor(_ d: UInt64) -> UInt64 { (d & 0xff) | ((d >> 12) & ~UInt64(0xff)) }
+    static func makedev(_ ma: UInt64, _ mi: UInt64) -> UInt64 {
+        ((ma & 0xfff) << 8) | ((ma & ~UInt64(0xfff)) << 32) | (mi & 0xff) | ((mi & ~UInt64(0xff)) << 12)
+    }
+
+    /// A path the l*xattr calls can take for `name` in `dir` (its last component not followed).
+    static func cpath(_ dir: Int32, _ name: PathBytes) -> [CChar] {
+        if dir == Sys.atFDCWD || name.first == 0x2F { return (name + [0]).map { CChar(bitPattern: $0) } }
+        return XattrIO.procPath(dir, name)
+    }
+
+    /// The record of `name` in `dir` (or of `fd`), nil when it has none. A record that cannot
+    /// be read as one is an error, as rsync's "Corrupt user.rsync.%stat xattr".
+    public static func read(_ target: XattrIO.Target) throws(SyError) -> Record? {
+        var buf = [UInt8](repeating: 0, count: 256)
+        let n: Int = buf.withUnsafeMutableBytes { b in
+            name.withUnsafeBufferPointer { cn in
+                switch target {
+                case .fd(let fd): return sy_fgetxattr(fd, cn.baseAddress!, b.baseAddress, UInt(b.count))
+                case .at(let d, let p):
+                    return cpath(d, p).withUnsafeBufferPointer { sy_lgetxattr($0.baseAddress!, cn.baseAddress!, b.baseAddress, UInt(b.count)) }
+                }
+            }
+        }
+        if n < 0 { return nil }
+        guard let r = Record(text: Array(buf[..<n])) else {
+            throw SyError("Corrupt user.rsync.%stat xattr: \"\(String(decoding: buf[..<n], as: UTF8.self))\"", status: .fileIO)
+        }
+        return r
+    }
+
+    /// `st` as the record says, for a regular file or directory that has one (rsync never
+    /// reads one off a real device, fifo, socket or symlink).
+    static func overlay(_ st: inout FileStat, _ target: XattrIO.Target) {
+        guard st.kind == .file || st.kind == .directory else { return }
+        // (A record that is not one is taken as none here; the receiver rewrites it.)
+        guard let r = try? read(target), let kind = EntryKind(mode: r.mode) else { return }
+        st.kind = kind
+        st.perms = r.mode & 0o7777
+        st.rdev = kind.isDevice ? r.rdev : 0
+        st.uid = r.uid
+        st.gid = r.gid
+    }
+
+    /// The real mode `--fake-super` leaves on a file or directory that stands for `mode`:
+    /// its own type, the permission bits without set-ID and sticky bits, and the owner's
+    /// read and write (and search, for a directory).
+    public static func realPerms(_ mode: UInt32, directory: Bool) -> UInt32 {
+        mode & 0o777 | (directory ? 0o700 : 0o600)
+    }
+
+    /// Stores `r` for `target` as rsync's set_stat_xattr: sets the real mode to `realPerms`,
+    /// and keeps a record only where the real entry differs from it (removing one left).
+    public static func store(_ given: Record, _ target: XattrIO.Target) throws(Errno) {
+        var r = given
+        let real: FileStat
+        switch target {
+        case .fd(let fd): real = try Sys.fstat(fd)
+        case .at(let d, let p): real = try Sys.rawFstatat(d, p)
+        }
+        guard let kind = real.kind else { return }
+        if r.uid == UInt32.max { r.uid = real.uid }
+        if r.gid == UInt32.max { r.gid = real.gid }
+        let perms = realPerms(r.mode, directory: kind == .directory)
+        if real.perms != perms {
+            switch target {
+            case .fd(let fd): try Sys.fchmod(fd, mode_t(perms))
+            case .at(let d, let p): try Sys.fchmodat(d, p, mode_t(perms))
+            }
+        }
+        let old = try? read(target)
+        let matches = kind.typeBits | perms == r.mode && (EntryKind(mode: r.mode)?.isDevice == true ? r.rdev : 0) == 0
+            && real.uid == r.uid && real.gid == r.gid
+        if matches {
+            guard old != nil else { return }
+            let rc: Int32 = name.withUnsafeBufferPointer { cn in
+                switch target {
+                case .fd(let fd): return sy_fremovexattr(fd, cn.baseAddress!)
+                case .at(let d, let p): return cpath(d, p).withUnsafeBufferPointer { sy_lremovexattr($0.baseAddress!, cn.baseAddress!) }
+                }
+            }
+            if rc != 0 && errno != ENODATA { throw Errno(errno) }
+            return
+        }
+        if old == r { return }
+        let value = Array(r.text.utf8)
+        let rc: Int32 = name.withUnsafeBufferPointer { cn in
+            value.withUnsafeBytes { v in
+                switch target {
+                case .fd(let fd): return sy_fsetxattr(fd, cn.baseAddress!, v.baseAddress, UInt(v.count))
+                case .at(let d, let p):
+                    return cpath(d, p).withUnsafeBufferPointer { sy_lsetxattr($0.baseAddress!, cn.baseAddress!, v.baseAddress, UInt(v.count)) }
+                }
+            }
+        }
+        if rc != 0 { throw Errno(errno) }
+    }
+
+    /// A fake symlink's target: the regular file's contents (rsync reads at most a path's
+    /// length).
+    static func contents(_ dir: Int32, _ name: PathBytes) throws(Errno) -> PathBytes {
+        let fd = try Sys.openat(dir, name, O_RDONLY | O_NOFOLLOW)
+        defer { Sys.close(fd) }
+        var buf = [UInt8](repeating: 0, count: Int(PATH_MAX))
+        var n = 0
+        while n < buf.count {
+            let got = try buf.withUnsafeMutableBytes { b in Result { () throws(Errno) in try Sys.read(fd, b.baseAddress! + n, b.count - n) } }.get()
+            if got == 0 { break }
+            n += got
+        }
+        return Array(buf[..<n])
+    }
+}
