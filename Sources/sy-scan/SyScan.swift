@@ -119,7 +119,7 @@ toolMain(SyScan.self, name: "sy-scan") { cmd in
     options.receiverCwd = cmd.receiverCwd.map { FilterList.absolutePath($0.pathBytes) }
     options.listIndex = cmd.listIndex
     options.sendFilterFiles = cmd.sendFilterFiles
-    options.xattrSelection = XattrSelection(xattrs: cmd.xattrs, acls: cmd.acls)
+    options.xattrSelection = XattrSelection(xattrs: cmd.xattrs, acls: cmd.acls, sending: true)
     options.deleteMissing = cmd.deleteMissingArgs
     options.symlinks = cmd.copyLinks ? .follow : cmd.copyUnsafeLinks ? .followUnsafe
         : cmd.copyDirlinks ? (cmd.safeLinks ? .followDirsSkipUnsafe : .followDirs)

@@ -85,10 +85,6 @@ struct FakeSuperTests {
             // As root, the real copy is the source again.
             #expect(state(t.sub("s-real")) == state(t.sub("src")))
         }
-        // The record never shows as an attribute of its own.
-        let x = run(["sy", "-ai", "-X", "--fake-super", "s/", "s-x/"], cwd: t.path)
-        let again = run(["sy", "-ai", "-X", "--fake-super", "s/", "s-x/"], cwd: t.path)
-        #expect(x.code == 0 && again.code == 0 && again.out.isEmpty, "\(x) \(again)")
     }
 
     /// The use --fake-super is for: a user who may not chown or mknod keeps a root's tree.
@@ -138,6 +134,35 @@ struct FakeSuperTests {
             #expect(rr.code == 0 && ss.code == 0, "\(what): \(rr) \(ss)")
             sameAsRsync(t, "r-" + to, "s-" + to, what)
             #expect(itemized(rr.out) == itemized(ss.out), "\(what): rsync\n\(rr.out)\nsy\n\(ss.out)")
+        }
+    }
+
+    /// Every extended attribute below `root` (records included), file by file in name order.
+    func allXattrs(_ root: String) -> String {
+        sh("cd \(shellQuote(root)) && find . -print0 | sort -z | xargs -0 getfattr -h -d -m - -e hex 2>/dev/null").out
+    }
+
+    /// -X beside --fake-super: the record is never sent as an attribute (rsync's sender sends
+    /// its `user.rsync.%` names only at -XX) and a receiver without --fake-super drops it; under
+    /// --fake-super another namespace is kept below `user.rsync.` and read back from there.
+    @Test func xattrsAsRsync() throws {
+        let t = TempDir("fakesuper")
+        tree(t.sub("src"))
+        let extra = FakeSuperTests.root ? "setfattr -n trusted.t -v 1 f &&" : ""
+        _ = system(script: "cd \(shellQuote(t.sub("src"))) && setfattr -n user.a -v 1 f && setfattr -n user.b -v 2 d && \(extra) touch -d 2024-01-02 . f d")
+        let steps: [([String], String, String)] = [
+            (["--fake-super"], "src/", "fake"), (["--fake-super"], "src/", "fake"), ([], "src/", "fake"),
+            ([], "fake-copy/", "plain"), (["--fake-super"], "fake-copy/", "again"), (["--fake-super", "-M--super"], "fake-copy/", "real"),
+        ]
+        #expect(run(["rsync", "-aX", "--fake-super", "src/", "r-fake-copy/"], cwd: t.path).code == 0)
+        #expect(run(["cp", "-a", "r-fake-copy", "s-fake-copy"], cwd: t.path).code == 0)
+        for (i, (opts, from, to)) in steps.enumerated() {
+            let rr = run(["rsync", "-aXi"] + opts + [from.hasPrefix("src") ? from : "r-" + from, "r-" + to + "/"], cwd: t.path)
+            let ss = run(["sy", "-aXi"] + opts + [from.hasPrefix("src") ? from : "s-" + from, "s-" + to + "/"], cwd: t.path)
+            #expect(rr.code == 0 && ss.code == 0, "step \(i): \(ss)")
+            sameAsRsync(t, "r-" + to, "s-" + to, "step \(i) \(opts)")
+            #expect(allXattrs(t.sub("r-" + to)) == allXattrs(t.sub("s-" + to)), "step \(i) \(opts)")
+            #expect(itemized(rr.out) == itemized(ss.out), "step \(i) \(opts): rsync\n\(rr.out)\nsy\n\(ss.out)")
         }
     }
 

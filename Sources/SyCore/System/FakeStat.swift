@@ -15,7 +15,23 @@ public enum FakeStat {
 
     /// The attribute's name.
     static let name: [CChar] = Array("user.rsync.%stat".utf8CString)
-    static let nameBytes = Array("user.rsync.%stat".utf8)
+    /// Names below `user.rsync.%` are rsync's records (%stat, and %aacl and %dacl for ACLs).
+    static let recordPrefix = Array("user.rsync.%".utf8)
+    static let disguise = Array("user.rsync.".utf8)
+
+    /// An attribute's name as listed: under --fake-super, one of another namespace kept as
+    /// `user.rsync.NAME` is NAME again.
+    public static func shownName(_ stored: [UInt8]) -> [UInt8] {
+        guard enabled, stored.count > disguise.count, stored.starts(with: disguise), stored[disguise.count] != 0x25 else { return stored }
+        return Array(stored[disguise.count...])
+    }
+
+    /// An attribute's name as written: under --fake-super, one outside `user.` goes below
+    /// `user.rsync.` (which needs no privilege), as rsync keeps it.
+    public static func storedName(_ name: [UInt8]) -> [UInt8] {
+        guard enabled, !name.starts(with: Array("user.".utf8)), !XattrSelection.isACL(name) else { return name }
+        return disguise + name
+    }
 
     /// One stored record.
     public struct Record: Equatable, Sendable {

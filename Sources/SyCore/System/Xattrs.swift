@@ -15,17 +15,23 @@ public struct XattrSelection: Sendable, Equatable {
     public var xattrs = false
     public var acls = false
     public var root = geteuid() == 0
-    public init(xattrs: Bool = false, acls: Bool = false) { self.xattrs = xattrs; self.acls = acls }
+    /// The sender's list, which leaves out rsync's own records (`user.rsync.%NAME`: rsync's
+    /// sender sends them only at -XX); a receiver lists them, and so replaces them.
+    public var sending = false
+    public init(xattrs: Bool = false, acls: Bool = false, sending: Bool = false) {
+        self.xattrs = xattrs; self.acls = acls; self.sending = sending
+    }
 
     public var isEmpty: Bool { !xattrs && !acls }
 
+    /// Whether the attribute `name` (as sent: see `FakeStat.shownName`) is copied.
     public func wants(_ name: [UInt8]) -> Bool {
-        // (--fake-super's record belongs to the entry's stat, not to its attributes.)
-        if FakeStat.enabled && name == FakeStat.nameBytes { return false }
         if acls && (name == Self.aclAccess || name == Self.aclDefault) { return true }
         guard xattrs else { return false }
+        if name.starts(with: FakeStat.recordPrefix) && (sending || FakeStat.enabled) { return false }
         if name.starts(with: Array("user.".utf8)) { return true }
-        return root && (name.starts(with: Array("trusted.".utf8)) || name.starts(with: Array("security.".utf8)))
+        // (--fake-super keeps the other namespaces below user.rsync.)
+        return (root || FakeStat.enabled) && (name.starts(with: Array("trusted.".utf8)) || name.starts(with: Array("security.".utf8)))
     }
 
     /// Whether a name belongs to the ACL part (itemized as `a`, not `x`).
@@ -63,7 +69,8 @@ public enum XattrIO {
         if size < 0 { return try unsupportedOr(errno) }
         var out: [Xattr] = []
         for raw in names[..<size].split(separator: 0) {
-            let name = raw.map { UInt8(bitPattern: $0) }
+            let stored = raw.map { UInt8(bitPattern: $0) }
+            let name = FakeStat.shownName(stored)
             guard sel.wants(name) else { continue }
             let cname = Array(raw) + [0]
             func get(_ buf: UnsafeMutableRawPointer?, _ n: Int) -> Int {
@@ -95,7 +102,7 @@ public enum XattrIO {
         let have = try read(target, sel)
         if have == want { return }
         let path: [CChar] = { if case .at(let d, let n) = target { return procPath(d, n) }; return [] }()
-        func cname(_ n: [UInt8]) -> [CChar] { (n + [0]).map { CChar(bitPattern: $0) } }
+        func cname(_ n: [UInt8]) -> [CChar] { (FakeStat.storedName(n) + [0]).map { CChar(bitPattern: $0) } }
         for old in have where !want.contains(where: { $0.name == old.name }) {
             let cn = cname(old.name)
             let rc: Int32 = cn.withUnsafeBufferPointer { c in
