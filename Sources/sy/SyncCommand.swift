@@ -105,7 +105,7 @@ struct SyncCommand: ParsableCommand {
     /// --delay-updates or --partial-dir, checked after --no-OPTION as rsync reads them
     /// (`--inplace --no-inplace --partial-dir=D` is fine; so is `--append -W --no-W`).
     func refusals(negated: Set<String>) throws(SyError) {
-        for o in net.remoteOptions where !["--fake-super", "--super", "--no-super"].contains(o) {
+        for o in net.remoteOptions where SuperMode(option: o) == nil {
             throw SyError("-M \(o): sy sends only --fake-super, --super and --no-super to the remote side", status: .syntax)
         }
         let append = (xfer.append || xfer.appendVerify) && !negated.contains("append")
@@ -138,8 +138,8 @@ struct SyncCommand: ParsableCommand {
         r.hardLinks = on(pres.hardLinks, "hard-links", "H")
         r.oneFileSystem = on(pres.oneFileSystem, "one-file-system", "x")
         r.numericIds = pres.numericIds
-        r.fakeSuper = pres.fakeSuper && !negated.contains("super")
-        r.remoteFakeSuper = net.remoteOptions.last.map { $0 == "--fake-super" }
+        r.superMode = negated.contains("super") ? .none : pres.fakeSuper ? .fake : .asIs
+        r.remoteSuperMode = net.remoteOptions.last.flatMap(SuperMode.init(option:))
         r.symlinks = pres.copyLinks ? .follow : pres.copyUnsafeLinks ? .followUnsafe
             : pres.copyDirlinks ? (pres.safeLinks ? .followDirsSkipUnsafe : .followDirs) : pres.safeLinks ? .skipUnsafe : .keep
         // --files-from implies -R and -d, and -a no longer implies -r.

@@ -107,6 +107,29 @@ struct FakeSuperTests {
         }
     }
 
+    /// Without root (a user who is not, or root with --no-super or -M--no-super): devices are
+    /// skipped ("skipping non-regular file"), owners left, and groups the user is not in left
+    /// and not listed as changes, as rsync's receiver does.
+    @Test func withoutRootAsRsync() throws {
+        guard FakeSuperTests.root else { return } // (a device and foreign groups need root to make)
+        let t = TempDir("fakesuper")
+        chmod(t.path, 0o755)
+        tree(t.sub("src"))
+        _ = system(script: "chmod -R a+rX \(shellQuote(t.sub("src"))) && mkdir \(shellQuote(t.sub("out"))) && chmod 777 \(shellQuote(t.sub("out")))")
+        let nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups"
+        let ways: [(String, String)] = [(nobody + " ", "-ai"), ("", "-ai --no-super"), ("", "-ai -M--no-super")]
+        for round in 0..<2 {
+            for (i, (prefix, opts)) in ways.enumerated() {
+                let rr = sh("cd \(shellQuote(t.path)) && \(prefix)rsync \(opts) src/ out/r\(i)/")
+                let ss = sh("cd \(shellQuote(t.path)) && \(prefix)\(Tools.path("sy")) \(opts) src/ out/s\(i)/")
+                #expect(rr.code == ss.code, "\(opts) round \(round): rsync \(rr) sy \(ss)")
+                sameAsRsync(t, "out/r\(i)", "out/s\(i)", "\(prefix)\(opts) round \(round)")
+                #expect(itemized(rr.out) == itemized(ss.out), "\(prefix)\(opts) round \(round): rsync\n\(rr.out)\nsy\n\(ss.out)")
+            }
+            _ = system(script: "cd \(shellQuote(t.sub("src"))) && chgrp 0 d/e/h && chgrp 65534 d/g && chown 7:7 d/e && touch -d 2024-01-02 d/e d")
+        }
+    }
+
     /// Which side each option reaches: --fake-super this side (both of a local copy), -M's
     /// the remote side (a local copy's receiver), over a real sshd too.
     @Test func sidesAsRsync() throws {

@@ -42,7 +42,9 @@ public final class Applier {
     /// The effective user id (new files' owner).
     let euid = UInt32(geteuid())
     /// (Under --fake-super any owner may be recorded.)
-    var canChown: Bool { euid == 0 || FakeStat.enabled }
+    var canChown: Bool { euid == 0 && !options.noSuper || FakeStat.enabled }
+    /// The groups a file may be given without root.
+    let ownGroups = Sys.processGroups()
     /// New files are written unnamed (O_TMPFILE) and linked in; off where the filesystem cannot.
     var unnamedFiles = true
     /// Closes replaced files' descriptors off the main thread.
@@ -532,7 +534,7 @@ public final class Applier {
     /// The owner and group to give `e` (UInt32.max: left as is), nil if neither is preserved.
     func ownerIds(_ e: Entry) -> (UInt32, UInt32)? {
         let uid: UInt32 = options.owner && canChown ? e.uid : UInt32.max
-        let gid: UInt32 = options.group ? e.gid : UInt32.max
+        let gid: UInt32 = options.group && (canChown || ownGroups.contains(e.gid)) ? e.gid : UInt32.max
         return uid != UInt32.max || gid != UInt32.max ? (uid, gid) : nil
     }
 

@@ -3,6 +3,8 @@ public struct ApplyOptions: Sendable {
     public var perms = false
     public var times = false
     public var owner = false
+    /// `--no-super`: as a user who is not root (no owners, only the process's groups).
+    public var noSuper = false
     public var group = false
     public var dryRun = false
     public var inplace = false

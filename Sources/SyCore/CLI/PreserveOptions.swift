@@ -37,6 +37,8 @@ public struct PreserveOptions: ParsableArguments {
 
     @Flag(name: .customLong("fake-super"), help: "Keep what needs root (owner, group, set-ID bits, devices, specials, symlinks) in the xattr user.rsync.%stat, as rsync's --fake-super.")
     public var fakeSuper = false
+    @Flag(name: .customLong("no-super"), help: "Act as a user who is not root: set no owner, only the process's groups, make no devices.")
+    public var noSuper = false
 
     public init() {}
 

@@ -27,6 +27,12 @@ public struct SumOptions: Sendable {
     public var dryRun = false
     /// Whether the process may change owners (rsync: only as root).
     public var canChown = false
+    /// The groups a file may be given when `canChown` is false: the process's own (rsync's
+    /// receiver leaves others alone, unlisted as changes).
+    public var ownGroups: Set<UInt32> = Sys.processGroups()
+
+    /// Whether a file may be given group `gid`.
+    public func canSetGroup(_ gid: UInt32) -> Bool { canChown || ownGroups.contains(gid) }
     /// The transfer's include/exclude rules: excluded destination entries are kept by
     /// `--delete` unless `deleteExcluded`.
     public var filters = FilterList()

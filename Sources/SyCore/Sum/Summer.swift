@@ -1103,7 +1103,7 @@ public final class Summer {
             f.insert(.perms)
         }
         if options.owner && options.canChown && s.uid != d.uid { f.insert(.owner) }
-        if options.group && s.gid != d.gid { f.insert(.group) }
+        if options.group && s.gid != d.gid && options.canSetGroup(s.gid) { f.insert(.group) }
         // rsync's same_time() on whole seconds; it looks at files and the like, not directories or symlinks.
         if options.atimes, s.kind != .directory && s.kind != .symlink, let a = s.atimeSec, a != d.atimeSec,
            !(options.modifyWindow > 0 && abs(a - d.atimeSec) <= options.modifyWindow) {

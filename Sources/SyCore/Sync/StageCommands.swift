@@ -14,7 +14,7 @@ public struct StageCommands: Sendable {
     /// `role`: which end sy's command line is (a push, a pull, or both trees here).
     public init(_ r: SyncRequest, sourceArgs: [String], destRoot: String, topName: String?, destName: String? = nil, local: Bool,
                 role: ClientRole = .local, bothRemote: Bool = false, whole: Bool, startNanos: UInt64, redo: Bool) {
-        let (senderFake, receiverFake) = StageCommands.fakeSuper(r, role: role, bothRemote: bothRemote)
+        let (senderMode, receiverMode) = StageCommands.superModes(r, role: role, bothRemote: bothRemote)
         // Compression only pays where a stream crosses the network.
         var z: [String] = []
         if r.compress && !local { z = r.compressLevel.map { ["--compress-level", String($0)] } ?? ["-z"] }
@@ -40,7 +40,7 @@ public struct StageCommands: Sendable {
         if let t = topName { scan += ["--top-name=" + t] }
         if r.xattrs { scan.append("-X") }
         if r.acls { scan.append("-A") }
-        if senderFake { scan.append("--fake-super") }
+        if senderMode == .fake { scan.append("--fake-super") }
         // (-m keeps a directory the receiver's rules exclude: their view needs this.)
         if r.pruneEmptyDirs && r.deleteExcluded { scan.append("--delete-excluded") }
         // (... and its `/` rules see the receiver's starting directory; in a push that is the
@@ -74,7 +74,8 @@ public struct StageCommands: Sendable {
         if r.atimes { pres.append("-U") }
         if r.xattrs { pres.append("-X") }
         if r.acls { pres.append("-A") }
-        if receiverFake { pres.append("--fake-super") }
+        if receiverMode == .fake { pres.append("--fake-super") }
+        if receiverMode == .none { pres.append("--no-super") }
 
         var sum = ["sy-sum"] + pres + z
         let sumFlags: [(Bool, String)] = [
@@ -263,15 +264,15 @@ public struct StageCommands: Sendable {
         self.remove = remove + ["--"] + relativeArgs
     }
 
-    /// Whether --fake-super applies to the sending and the receiving side: --fake-super to
-    /// this side (both sides of a local copy), -M's to the remote side (a local copy's
-    /// receiver; both ends of a copy between two hosts, where --fake-super does too).
-    static func fakeSuper(_ r: SyncRequest, role: ClientRole, bothRemote: Bool) -> (sender: Bool, receiver: Bool) {
-        let remote = r.remoteFakeSuper ?? (bothRemote ? r.fakeSuper : false)
+    /// The sending and the receiving side's `SuperMode`: --fake-super's or --no-super's on this
+    /// side (both sides of a local copy), -M's on the remote side (a local copy's receiver;
+    /// both ends of a copy between two hosts, where this side's options do too).
+    static func superModes(_ r: SyncRequest, role: ClientRole, bothRemote: Bool) -> (sender: SuperMode, receiver: SuperMode) {
+        let remote = r.remoteSuperMode ?? (bothRemote ? r.superMode : .asIs)
         switch role {
-        case .local: return (r.fakeSuper, r.remoteFakeSuper ?? r.fakeSuper)
-        case .push: return (bothRemote ? remote : r.fakeSuper, remote)
-        case .pull: return (remote, r.fakeSuper)
+        case .local: return (r.superMode, r.remoteSuperMode ?? r.superMode)
+        case .push: return (bothRemote ? remote : r.superMode, remote)
+        case .pull: return (remote, r.superMode)
         }
     }
 

@@ -1,3 +1,23 @@
+/// What a side does with what needs root to set: owners, devices, set-ID bits.
+public enum SuperMode: Sendable, Equatable {
+    /// What its user may (all of it as root).
+    case asIs
+    /// `--fake-super`: kept in xattrs (`FakeStat`).
+    case fake
+    /// `--no-super`: as a user who is not root, even when run as root.
+    case none
+
+    /// The mode an -M option names (`--super`, `--fake-super`, `--no-super`).
+    public init?(option: String) {
+        switch option {
+        case "--super": self = .asIs
+        case "--fake-super": self = .fake
+        case "--no-super": self = .none
+        default: return nil
+        }
+    }
+}
+
 /// Everything `sy SRC... DST` was asked to do, independent of how the options were spelled.
 public struct SyncRequest: Sendable {
     public var sources: [String] = []
@@ -15,12 +35,12 @@ public struct SyncRequest: Sendable {
     public var hardLinks = false
     public var oneFileSystem = false
     public var numericIds = false
-    /// `--fake-super`: this side keeps privileged attributes in xattrs (`FakeStat`); both
-    /// sides of a local copy.
-    public var fakeSuper = false
-    /// `-M--fake-super` (true) or `-M--super`/`-M--no-super` (false): the remote side's
-    /// setting (a local copy's receiver); nil when -M named none.
-    public var remoteFakeSuper: Bool?
+    /// `--fake-super` or `--no-super`: how this side treats what needs root (both sides of a
+    /// local copy).
+    public var superMode = SuperMode.asIs
+    /// `-M--fake-super`, `-M--super` or `-M--no-super`: the remote side's (a local copy's
+    /// receiver's); nil when -M named none.
+    public var remoteSuperMode: SuperMode?
 
     // What to compare and change.
     public var delete = false

@@ -186,6 +186,13 @@ public enum Sys {
         }
     }
 
+    /// The effective group and the supplementary groups of this process.
+    public static func processGroups() -> Set<UInt32> {
+        var list = [gid_t](repeating: 0, count: 1024)
+        let n = getgroups(Int32(list.count), &list)
+        return Set(list[..<max(0, Int(n))]).union([getegid()])
+    }
+
     public static func fchmod(_ fd: Int32, _ mode: mode_t) throws(Errno) {
         _ = try retrying { Glibc.fchmod(fd, mode) }.get()
     }
