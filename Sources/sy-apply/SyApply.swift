@@ -154,6 +154,7 @@ struct SyApply: ParsableCommand {
 toolMain(SyApply.self, name: "sy-apply") { cmd in
     var o = ApplyOptions()
     FakeStat.enabled = cmd.preserve.fakeSuper
+    FakeStat.receiving = true
     o.noSuper = cmd.preserve.noSuper
     o.perms = cmd.preserve.p; o.times = cmd.preserve.t; o.owner = cmd.preserve.o; o.group = cmd.preserve.g
     o.dryRun = cmd.dryRun; o.inplace = cmd.inplace; o.mkpath = cmd.mkpath; o.insecureLinks = cmd.insecureLinks

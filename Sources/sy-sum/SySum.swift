@@ -154,6 +154,7 @@ toolMain(SySum.self, name: "sy-sum") { cmd in
     o.wholeFile = cmd.wholeFile; o.blockSize = cmd.blockSize; o.dryRun = cmd.dryRun
     // (--fake-super: owners are recorded, not set, so any of them may be kept.)
     FakeStat.enabled = cmd.preserve.fakeSuper
+    FakeStat.receiving = true
     o.canChown = geteuid() == 0 && !cmd.preserve.noSuper || cmd.preserve.fakeSuper
     // (Devices are made by root only: rsync's receiver skips them otherwise, "skipping
     // non-regular file", and --fake-super makes them as files.)

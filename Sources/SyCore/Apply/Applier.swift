@@ -781,11 +781,14 @@ public final class Applier {
         if viaLink { d.linkParent = dup(dir) } else { earlyDirAttributes(d, fd: fd) }
         pending.append(d)
         if isNew && !p.flags.contains(.referenced) { stats.created.add(.directory) }
-        if isNew || p.action == .attrs { reporter.change(p) } else { reporter.upToDate(p) }
+        if isNew || p.action == .attrs && !p.flags.contains(.retouch) { reporter.change(p) } else { reporter.upToDate(p) }
     }
 
     func createNonFile(_ p: Plan, dir: Int32, name: PathBytes) throws(SyError) {
         let e = p.entry
+        // (--fake-super without -p: a symlink made again keeps the old one's mode, as rsync's.)
+        let oldLinkPerms = FakeStat.enabled && !options.perms && e.kind == .symlink
+            ? (try? Sys.fstatat(dir, name)).flatMap { $0.kind == .symlink ? $0.perms : nil } : nil
         guard let way = clearWay(p, dir: dir, name: name) else { return }
         if e.kind == .directory {
             var isNew = true
@@ -824,8 +827,8 @@ public final class Applier {
         }
         lchown(dir: dir, name: tmp, e)
         if e.kind != .symlink { applyXattrs(e, .at(dir, tmp)) }
-        if e.kind != .symlink && options.perms { try? Sys.fchmodat(dir, tmp, mode_t(e.perms)) }
-        if FakeStat.enabled { try? chmodEntry(.at(dir, tmp), options.perms ? e.perms : defaultPerms(e), e) }
+        if FakeStat.enabled { try? chmodEntry(.at(dir, tmp), options.perms ? e.perms : oldLinkPerms ?? defaultPerms(e), e) }
+        else if e.kind != .symlink && options.perms { try? Sys.fchmodat(dir, tmp, mode_t(e.perms)) }
         try? setTimes(e, dir, tmp, mtime: options.times && !(options.omitLinkTimes && e.kind == .symlink))
         if tmp != name {
             if !backup(dir: dir, name: name, path: e.path, move: false) {
@@ -1026,6 +1029,10 @@ public final class Applier {
             if p.flags.isDisjoint(with: ItemFlags.itemized) {
                 // Nothing left: up to date as rsync's generator finds it (-ii lists it, and
                 // --remove-source-files takes the source).
+                settleFake(e, .at(dir, name))
+                // (--fake-super's touch-up of an unchanged file: its line, if any, comes with
+                // the UNCHANGED plan after it.)
+                if p.flags.contains(.retouch) { return }
                 reporter.done(e)
                 reporter.upToDate(p)
                 return

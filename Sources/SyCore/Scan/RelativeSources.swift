@@ -448,7 +448,7 @@ public final class RelativeWalker: SourceWalk {
             var item = WalkItem(path: it.path, stat: st, kind: kind, target: [], dirfd: dirfd, name: name)
             item.isArgument = it.explicit && !it.listed
             if kind == .symlink {
-                do { item.target = try Sys.readlinkat(dirfd, name) } catch {
+                do { item.target = try FakeStat.linkTarget(dirfd, name) } catch {
                     onProblem(.unreadable("cannot read symlink", it.path, error.code))
                     continue
                 }

@@ -283,7 +283,7 @@ public final class TreeWalker: SourceWalk {
         guard let kind = st.kind else { return nil }
         var item = WalkItem(path: path, stat: st, kind: kind, target: [], dirfd: dirfd, name: fsName)
         if kind == .symlink && readTargets {
-            do { item.target = try Sys.readlinkat(dirfd, fsName) } catch {
+            do { item.target = try FakeStat.linkTarget(dirfd, fsName) } catch {
                 onProblem(.unreadable("cannot read symlink", path, error.code))
                 return nil
             }
@@ -386,7 +386,7 @@ public final class TreeWalker: SourceWalk {
                 guard let kind = st.kind else { continue }
                 item = WalkItem(path: path, stat: st, kind: kind, target: [], dirfd: dirfd, name: name)
                 if kind == .symlink && readTargets {
-                    do { item.target = try Sys.readlinkat(dirfd, name) } catch {
+                    do { item.target = try FakeStat.linkTarget(dirfd, name) } catch {
                         onProblem(.unreadable("cannot read symlink", path, error.code))
                         continue
                     }

@@ -153,7 +153,7 @@ extension Summer {
         guard let opener = basisOpener, let dir = try? opener.parentFd(listed.path),
               let st = try? Sys.fstatat(dir, listed.name), let kind = st.kind else { return listed }
         let d = WalkItem(path: listed.path, stat: st, kind: kind, target: [], dirfd: -1, name: listed.name)
-        if kind == .symlink { d.target = (try? Sys.readlinkat(dir, listed.name)) ?? [] }
+        if kind == .symlink { d.target = (try? FakeStat.linkTarget(dir, listed.name)) ?? [] }
         return d
     }
 

@@ -61,7 +61,7 @@ extension Summer {
             if options.sizeOnly { return true }
             if options.ignoreTimes { return false }
             return sameTime(s, st)
-        case .symlink: return (try? Sys.readlinkat(dir, PathOps.base(s.path))) == s.target
+        case .symlink: return (try? FakeStat.linkTarget(dir, PathOps.base(s.path))) == s.target
         case .charDevice, .blockDevice: return st.rdev == s.rdev
         case .directory, .fifo, .socket: return true
         }

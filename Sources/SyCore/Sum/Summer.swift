@@ -878,6 +878,11 @@ public final class Summer {
         case .fifo, .socket:
             if !attrs.isEmpty { plan = Plan(action: .attrs, flags: attrs, entry: s) }
         }
+        // --fake-super: an entry looked at is left in its recorded form, changed or not, as
+        // rsync's receiver sets the attributes of each one it finds up to date.
+        if d.stat.fakeUnsettled && !skippedNotSame && (plan == nil || plan!.action == .keep) {
+            plan = Plan(action: .attrs, flags: [.retouch], entry: s)
+        }
         if options.hardLinks && s.isLinkCandidate {
             if skippedNotSame && options.update && holdsLinkMembers {
                 noteSkippedMember(s) // newer here: left alone, not a member in place
@@ -895,7 +900,9 @@ public final class Summer {
             }
         }
         defer { skippedNotSame = false }
-        if options.reportUnchanged && !skippedNotSame && s.kind != .directory && (plan == nil || plan!.action == .attrs && plan!.flags.subtracting([.timeNow, .checksum]).isEmpty) {
+        if options.reportUnchanged && !skippedNotSame && s.kind != .directory
+            && (plan == nil || plan!.action == .attrs && plan!.flags.subtracting([.timeNow, .checksum, .retouch]).isEmpty) {
+            if let p = plan, p.flags.contains(.retouch) { try emit(p) }
             try emit(Plan(action: .unchanged, entry: s))
             try placeHeldMembers(of: s)
             return

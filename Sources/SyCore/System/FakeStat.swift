@@ -12,6 +12,9 @@ import Glibc
 /// `Sys.readlinkat` then read through the records (rsync's `x_lstat` and `do_readlink`).
 public enum FakeStat {
     nonisolated(unsafe) public static var enabled = false
+    /// Set by the receiving side's tools: there a real symlink reads as one with an empty
+    /// target, so that it is made again as a file (rsync's receiver does so).
+    nonisolated(unsafe) public static var receiving = false
 
     /// The attribute's name.
     static let name: [CChar] = Array("user.rsync.%stat".utf8CString)
@@ -99,9 +102,14 @@ public enum FakeStat {
     /// `st` as the record says, for a regular file or directory that has one (rsync never
     /// reads one off a real device, fifo, socket or symlink).
     static func overlay(_ st: inout FileStat, _ target: XattrIO.Target) {
-        guard st.kind == .file || st.kind == .directory else { return }
+        guard let real = st.kind, real == .file || real == .directory else { return }
         // (A record that is not one is taken as none here; the receiver rewrites it.)
-        guard let r = try? read(target), let kind = EntryKind(mode: r.mode) else { return }
+        guard let r = try? read(target), let kind = EntryKind(mode: r.mode) else {
+            st.fakeUnsettled = st.perms != realPerms(st.perms, directory: real == .directory)
+            return
+        }
+        let says = real.typeBits | st.perms == r.mode && st.uid == r.uid && st.gid == r.gid
+        st.fakeUnsettled = says || st.perms != realPerms(r.mode, directory: real == .directory)
         st.kind = kind
         st.perms = r.mode & 0o7777
         st.rdev = kind.isDevice ? r.rdev : 0
@@ -161,6 +169,15 @@ public enum FakeStat {
             }
         }
         if rc != 0 { throw Errno(errno) }
+    }
+
+    /// The target of the entry `name` in `dir` that a stat (through the records) calls a
+    /// symlink: `readlinkat`'s, or under --fake-super a regular file's contents (and nothing
+    /// for a real symlink on the receiving side).
+    public static func linkTarget(_ dir: Int32, _ name: PathBytes) throws(Errno) -> PathBytes {
+        guard enabled, let kind = (try? Sys.rawFstatat(dir, name))?.kind else { return try Sys.readlinkat(dir, name) }
+        if kind == .file { return try contents(dir, name) }
+        return kind == .symlink && receiving ? [] : try Sys.readlinkat(dir, name)
     }
 
     /// A fake symlink's target: the regular file's contents (rsync reads at most a path's

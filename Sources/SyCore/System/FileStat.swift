@@ -68,6 +68,9 @@ public struct FileStat: Sendable, Equatable {
     public var rdev: UInt64
     /// Access time, whole seconds (what `-U` compares and copies, as rsync).
     public var atimeSec: Int64 = 0
+    /// Under --fake-super, a file or directory not yet in the form its record (or its own
+    /// mode) asks for: mode bits to strip, u+rw to add, a record that says nothing.
+    public var fakeUnsettled = false
 
     /// Nothing known (an entry seen only by name).
     public static let none = FileStat(kind: nil, perms: 0, uid: 0, gid: 0, size: 0, mtimeSec: 0, mtimeNsec: 0, dev: 0, ino: 0, nlink: 0, rdev: 0)
