@@ -407,6 +407,25 @@ struct EverydayOptionsTests {
         if mode == ["--append"] { #expect(readFile(t.sub("s/y0")) == Array("xmore".utf8), "\(setup)") }
     }
 
+    /// Names the destination links that the source does not: rsync's generator finds the file
+    /// as the earlier name left it (mode, owner, time), so the later name changes it again.
+    @Test(arguments: [["-a"], ["-a", "-n"], ["-aH"], ["-rt", "--chmod=F600"], ["-a", "-u"]])
+    func destinationLinksSeeEarlierNamesChangesAsRsync(args: [String]) {
+        let t = TempDir("everyday")
+        // (a changes the file's mode and group; d/b asks for them as they were; z for a's again.)
+        let group = geteuid() == 0 ? " && chgrp 1 src/a src/z" : ""
+        let build = "mkdir -p src/d && echo same > src/a && echo same > src/d/b && echo same > src/z && chmod 640 src/a && chmod 600 src/d/b"
+            + " && chmod 640 src/z\(group) && touch -d @1700000000 src/a src/z src/d/b && touch -d @1600000000 src/d src"
+            + " && mkdir -p d/d && echo same > d/a && ln d/a d/d/b && ln d/a d/z && chmod 600 d/a && touch -d @1700000000 d/a"
+            + " && touch -d @1600000000 d/d d && cp -a d r && cp -a d s"
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        let r = run(["rsync", "-i"] + args + ["src/", "r/"], cwd: t.path)
+        let s = run(["sy", "-i"] + args + ["src/", "s/"], cwd: t.path)
+        #expect(r.code == 0 && s.code == 0, "\(args): \(s)")
+        #expect(TreeSnapshot(t.sub("r")).diff(TreeSnapshot(t.sub("s"))).isEmpty, "\(args)")
+        #expect(s.out == r.out, "\(args): rsync:\n\(r.out)sy:\n\(s.out)")
+    }
+
     @Test func helpIsGroupedAndCompletionsAreGenerated() throws {
         let help = run(["sy", "--help"])
         #expect(help.code == 0)

@@ -107,6 +107,9 @@ public final class Summer {
     var changedDirs: Set<PathBytes> = []
     /// -K: directories deleted in part (they keep something) that a link may still lead to.
     var changedLinkedDirs: Set<LinkKey> = []
+    /// Destination files with other names whose attributes a plan changes: a later name is
+    /// compared with them as they will be, as rsync's generator finds them when it gets there.
+    var retouchedLinks: [LinkKey: FileStat] = [:]
 
     public init(options: SumOptions, input: StreamReader, output: StreamWriter) {
         self.options = options; self.input = input; self.out = output
@@ -837,6 +840,8 @@ public final class Summer {
             }
         }
         if sizeExcluded(s) { try noteSizeExcluded(s); return }
+        let destKey = LinkKey(dev: d.stat.dev, ino: d.stat.ino)
+        if d.stat.nlink > 1, d.kind != .directory, let now = retouchedLinks[destKey] { d.stat = now }
         var attrs = attrFlags(s, d.stat)
         if s.kind == .directory && options.times && !options.omitDirTimes
             && (changedDirs.contains(s.path) || (d.followed && changedLinkedDirs.contains(LinkKey(dev: d.stat.dev, ino: d.stat.ino)))) {
@@ -878,6 +883,7 @@ public final class Summer {
         case .fifo, .socket:
             if !attrs.isEmpty { plan = Plan(action: .attrs, flags: attrs, entry: s) }
         }
+        if d.stat.nlink > 1, d.kind != .directory, !options.dryRun, let p = plan, p.action == .attrs { noteRetouched(destKey, d.stat, p) }
         // --fake-super: an entry looked at is left in its recorded form, changed or not, as
         // rsync's receiver sets the attributes of each one it finds up to date.
         if d.stat.fakeUnsettled && !skippedNotSame && (plan == nil || plan!.action == .keep) {
@@ -916,6 +922,17 @@ public final class Summer {
         }
         if options.hardLinks && s.isLinkCandidate { try placeHeldMembers(of: s) }
         if s.kind == .directory && linkTimeDiffers(s, d) { try sendPendingKeeps() }
+    }
+
+    /// Keeps what an attributes plan makes of a destination file with other names.
+    func noteRetouched(_ key: LinkKey, _ old: FileStat, _ p: Plan) {
+        var now = old
+        let s = p.entry
+        if p.flags.contains(.perms) && options.perms { now.perms = s.perms }
+        if p.flags.contains(.owner) { now.uid = s.uid }
+        if p.flags.contains(.group) { now.gid = s.gid }
+        if p.flags.contains(.time) { now.mtimeSec = s.mtimeSec; now.mtimeNsec = s.mtimeNsec }
+        retouchedLinks[key] = now
     }
 
     /// Emits a plan; for one with a signature, the basis's BLOCKS records follow.
