@@ -93,7 +93,7 @@ struct FakeSuperTests {
     /// is turned into its recorded form, up-to-date entries too: a real symlink is made again
     /// as a file (rsync's receiver reads it as one without a target), a mode is moved into a
     /// record, u+rw added, as rsync's receiver leaves every entry it looks at.
-    @Test(arguments: [["-a"], ["-a", "--no-p"], ["-a", "-u"], ["-aH", "--delete"], ["-a", "-vv"]])
+    @Test(arguments: [["-a"], ["-a", "--no-p"], ["-a", "-u"], ["-aH", "--delete"], ["-a", "-vv"], ["-a", "-J"]])
     func plainDestinationTurnsFakeAsRsync(args: [String]) throws {
         let t = TempDir("fakesuper")
         tree(t.sub("src"))

@@ -829,7 +829,7 @@ public final class Applier {
         if e.kind != .symlink { applyXattrs(e, .at(dir, tmp)) }
         if FakeStat.enabled { try? chmodEntry(.at(dir, tmp), options.perms ? e.perms : oldLinkPerms ?? defaultPerms(e), e) }
         else if e.kind != .symlink && options.perms { try? Sys.fchmodat(dir, tmp, mode_t(e.perms)) }
-        try? setTimes(e, dir, tmp, mtime: options.times && !(options.omitLinkTimes && e.kind == .symlink))
+        try? setTimes(e, dir, tmp, mtime: options.times && !(options.omitLinkTimes && e.kind == .symlink && !FakeStat.enabled))
         if tmp != name {
             if !backup(dir: dir, name: name, path: e.path, move: false) {
                 try? Sys.unlinkat(dir, tmp, isDir: false)

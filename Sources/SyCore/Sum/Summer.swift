@@ -1119,8 +1119,10 @@ public final class Summer {
 
     func attrFlags(_ s: Entry, _ d: FileStat) -> ItemFlags {
         var f: ItemFlags = []
-        if options.times && !(options.omitDirTimes && s.kind == .directory) && !(options.omitLinkTimes && s.kind == .symlink) {
-            if !sameTime(s, d) { f.insert(.time) }
+        // (-J spares no real symlink --fake-super makes a file of: rsync gives the file a time,
+        // and lists it, the same or not.)
+        if options.times && !(options.omitDirTimes && s.kind == .directory) && !(options.omitLinkTimes && s.kind == .symlink && !d.fakeUnsettled) {
+            if !sameTime(s, d) || options.omitLinkTimes && s.kind == .symlink { f.insert(.time) }
         }
         if options.perms && s.kind != .symlink && s.perms != d.perms { f.insert(.perms) }
         if !options.perms && options.executability && s.kind == .file && (s.perms & 0o111 == 0) != (d.perms & 0o111 == 0) {

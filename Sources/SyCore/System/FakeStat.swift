@@ -102,6 +102,8 @@ public enum FakeStat {
     /// `st` as the record says, for a regular file or directory that has one (rsync never
     /// reads one off a real device, fifo, socket or symlink).
     static func overlay(_ st: inout FileStat, _ target: XattrIO.Target) {
+        // (On the receiving side a real symlink is one to make again as a file.)
+        if st.kind == .symlink && receiving { st.fakeUnsettled = true }
         guard let real = st.kind, real == .file || real == .directory else { return }
         // (A record that is not one is taken as none here; the receiver rewrites it.)
         guard let r = try? read(target), let kind = EntryKind(mode: r.mode) else {

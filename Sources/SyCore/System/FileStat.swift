@@ -68,8 +68,8 @@ public struct FileStat: Sendable, Equatable {
     public var rdev: UInt64
     /// Access time, whole seconds (what `-U` compares and copies, as rsync).
     public var atimeSec: Int64 = 0
-    /// Under --fake-super, a file or directory not yet in the form its record (or its own
-    /// mode) asks for: mode bits to strip, u+rw to add, a record that says nothing.
+    /// Under --fake-super, an entry not yet in the form its record (or its own mode) asks
+    /// for: mode bits to strip, u+rw to add, a record that says nothing, a real symlink.
     public var fakeUnsettled = false
 
     /// Nothing known (an entry seen only by name).
