@@ -83,6 +83,9 @@ struct FakeSuperTests {
             sameAsRsync(t, "r-\(name)", "s-\(name)", "\(args) \(opts)", owners: owners)
             #expect(itemized(rr.out) == itemized(ss.out), "\(args) \(opts): rsync\n\(rr.out)\nsy\n\(ss.out)")
         }
+        // A listing reads the records too (the lister is a sender).
+        let rl = run(["rsync", "--fake-super", "-r", "r/"], cwd: t.path), sl = run(["sy", "--fake-super", "-r", "s/"], cwd: t.path)
+        #expect(rl.code == 0 && sl.code == 0 && rl.out.split(separator: "\n").sorted() == sl.out.split(separator: "\n").sorted(), "rsync\n\(rl.out)\nsy\n\(sl.out)")
         if FakeSuperTests.root && args.contains("-aH") {
             // As root, the real copy is the source again.
             #expect(state(t.sub("s-real")) == state(t.sub("src")))

@@ -88,6 +88,8 @@ extension Transfer {
         var argv = ["sy-scan"]
         if !request.recursive { argv += ["--no-recursive", "--dirs"] }
         argv += StageCommands.listShape(request)
+        // (The lister is the sender: --fake-super here, -M's on a remote one.)
+        if (src.host == nil ? request.superMode : request.remoteSuperMode ?? .asIs) == .fake { argv.append("--fake-super") }
         for f in request.filters { argv.append("--filter=" + f) }
         argv += ["--"] + paths
         // rsync lists a directory's own entries without -r: a whole list, as -d makes.
