@@ -13,9 +13,11 @@ struct FakeSuperTests {
     /// `owners` a record's owner and group are left out, and a record that then says what the
     /// entry is already: rsync 3.5 records whatever its memory held for an owner it does not
     /// preserve (sy records the real one).
-    func state(_ root: String, owners: Bool = true) -> [String] {
+    func state(_ root: String, owners: Bool = true, dirTimes: Bool = true) -> [String] {
         var lines: [String] = []
-        for (path, node) in TreeSnapshot(root).nodes {
+        for (path, n) in TreeSnapshot(root).nodes {
+            var node = n
+            if !dirTimes && node.kind == .directory { node.mtimeSec = 0; node.mtimeNsec = 0 }
             var line = "\(path.displayName) \(node)"
             if node.kind == .file || node.kind == .directory {
                 let full = root + (path == [0x2E] ? "" : "/" + path.displayName)
@@ -51,8 +53,8 @@ struct FakeSuperTests {
             """)
     }
 
-    func sameAsRsync(_ t: TempDir, _ r: String, _ s: String, _ what: String, owners: Bool = true) {
-        let a = state(t.sub(r), owners: owners), b = state(t.sub(s), owners: owners)
+    func sameAsRsync(_ t: TempDir, _ r: String, _ s: String, _ what: String, owners: Bool = true, dirTimes: Bool = true) {
+        let a = state(t.sub(r), owners: owners, dirTimes: dirTimes), b = state(t.sub(s), owners: owners, dirTimes: dirTimes)
         #expect(a == b, "\(what): rsync \(a.filter { !b.contains($0) }) sy \(b.filter { !a.contains($0) })")
     }
 
@@ -108,6 +110,22 @@ struct FakeSuperTests {
             sameAsRsync(t, "r", "s", "\(args) round \(round)")
             #expect(itemized(rr.out) == itemized(ss.out), "\(args) round \(round): rsync\n\(rr.out)\nsy\n\(ss.out)")
         }
+    }
+
+    /// Backups under --fake-super: the files keep their records, and a backup directory made
+    /// for them is recorded as the destination's directory is (rsync's make_bak_dir).
+    @Test func backupsAsRsync() throws {
+        let t = TempDir("fakesuper")
+        tree(t.sub("src"))
+        for (round, extra) in [[], ["-b", "--backup-dir=../BK"]].enumerated() {
+            let rr = run(["rsync", "-ai", "--fake-super"] + extra.map { $0.replacingOccurrences(of: "BK", with: "rb") } + ["src/", "r/"], cwd: t.path)
+            let ss = run(["sy", "-ai", "--fake-super"] + extra.map { $0.replacingOccurrences(of: "BK", with: "sb") } + ["src/", "s/"], cwd: t.path)
+            #expect(rr.code == 0 && ss.code == 0, "round \(round): \(ss)")
+            sameAsRsync(t, "r", "s", "backups round \(round)")
+            #expect(itemized(rr.out) == itemized(ss.out), "round \(round): rsync\n\(rr.out)\nsy\n\(ss.out)")
+            mutate(t.sub("src"))
+        }
+        sameAsRsync(t, "rb", "sb", "backup dir", dirTimes: false) // (made now)
     }
 
     /// The use --fake-super is for: a user who may not chown or mknod keeps a root's tree.

@@ -109,12 +109,17 @@ extension Applier {
                 // A new backup directory gets the permissions the destination's directory has
                 // then (rsync's make_bak_dir stats it), which it was given as it was reached.
                 // (Looked at without moving the directory stack, which holds `dir`.)
-                let destDir = prefix == parent ? try? Sys.fstat(dir) : dirs.flatMap { try? Sys.fstatat($0.rootFd, prefix) }
+                var destDir = prefix == parent ? try? Sys.fstat(dir) : dirs.flatMap { try? Sys.fstatat($0.rootFd, prefix) }
+                if FakeStat.enabled, prefix == parent, var st = destDir { FakeStat.overlay(&st, .fd(dir)); destDir = st }
                 let mode = destDir.map { mode_t($0.perms) }
                     ?? pending.last(where: { $0.path == prefix }).map { mode_t($0.plan.entry.perms) } ?? 0o755
                 do {
                     try Sys.mkdirat(fd, comp, mode)
                     _ = try? Sys.fchmodat(fd, comp, mode)
+                    // (--fake-super: recorded as the destination's is, owner included.)
+                    if FakeStat.enabled, let d = destDir {
+                        try? FakeStat.store(.init(mode: 0o040000 | UInt32(mode), rdev: 0, uid: d.uid, gid: d.gid), .at(fd, comp))
+                    }
                 } catch { if error.code != EEXIST { Sys.close(fd); throw error } }
                 let next: Int32
                 do { next = try Sys.openDir(fd, comp) } catch { Sys.close(fd); throw error }
