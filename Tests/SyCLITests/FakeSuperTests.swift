@@ -102,7 +102,7 @@ struct FakeSuperTests {
     func plainDestinationTurnsFakeAsRsync(args: [String]) throws {
         let t = TempDir("fakesuper")
         tree(t.sub("src"))
-        _ = system(script: "cd \(shellQuote(t.path)) && chmod 0400 src/d/e/h && chmod 0 src/d/g && cp -a src r && cp -a src s && mkdir r/extra s/extra")
+        _ = system(script: "cd \(shellQuote(t.path)) && chmod 0400 src/d/e/h && chmod 0 src/d/g && cp -a src r && cp -a src s && mkdir r/extra s/extra && touch -d 2024-01-01 r/extra s/extra")
         for round in 0..<2 {
             let rr = run(["rsync", "-i", "--fake-super"] + args + ["src/", "r/"], cwd: t.path)
             let ss = run(["sy", "-i", "--fake-super"] + args + ["src/", "s/"], cwd: t.path)
