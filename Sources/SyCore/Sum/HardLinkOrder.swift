@@ -18,6 +18,10 @@
 extension Summer {
     static let lookahead = 1000
 
+    /// The group's member in place, the one later members are linked to; none while its
+    /// first members are new, or left as they were by --append though they differ.
+    func leaderInPlace(_ key: LinkKey) -> Leader? { leaders[key].flatMap { $0.skipped ? nil : $0 } }
+
     /// A member held until a later member of its group is in place, with the flags its link
     /// is itemized with (in a dry run, against what is in the way, which was not removed).
     struct HeldMember {
@@ -53,8 +57,7 @@ extension Summer {
         // A directory that cannot go (not empty, no --delete) stays in the way: placed now, it fails as rsync's does.
         if let d, d.kind == .directory && !removesDirs && !destDirectoryIsEmpty(d) { return false }
         let key = LinkKey(dev: s.dev, ino: s.ino)
-        // (A member --append left as it was though it differs is no member in place.)
-        guard leaders[key]?.skipped ?? true else { return false }
+        guard leaderInPlace(key) == nil else { return false }
         // A file at its path in a reference dir gives rsync's generator a basis (or a copy, or a
         // link) before it asks whether the member is the group's last: it is placed now, and leads.
         if referenced { return false }

@@ -805,7 +805,7 @@ public final class Summer {
         // --append leaves a destination file as long as the source alone, unless it is a hard
         // link to a member of its group that is in place (then it is linked, as rsync does).
         // (--min-size/--max-size skip a member first: then no member is in place.)
-        let linksToLeader = options.hardLinks && s.isLinkCandidate && leaders[key].map { !$0.skipped } == true
+        let linksToLeader = options.hardLinks && s.isLinkCandidate && leaderInPlace(key) != nil
         if (options.append || options.appendVerify) && options.hardLinks && s.isLinkCandidate && d.kind == .file
             && d.stat.size >= s.size && !redoesWhole(s, d.stat) && !linksToLeader && !sizeExcluded(s)
             && existingReferencePlan(s, d) == nil { // (a reference copy that stands for it comes first, as rsync's)
@@ -817,7 +817,7 @@ public final class Summer {
             }
             if let p = try fileDecision(s, d, attrFlags(s, d.stat)) { try emitWithSignature(p, basis: d) }
             // In place and up to date: the members waiting for one are linked to it.
-            if leaders[key]?.skipped == false {
+            if leaderInPlace(key) != nil {
                 try placeHeldMembers(of: s)
             } else if heldMembers[key] != nil, try !memberInSight(key) {
                 // The group's last member, left as it was: its held members get the data now,
@@ -1047,7 +1047,7 @@ public final class Summer {
     /// For a later path of a hard-linked group: a hardlink plan, or nil if this is the group's first path.
     func linkFollower(_ s: Entry, dest: WalkItem?) -> Plan? {
         let key = LinkKey(dev: s.dev, ino: s.ino)
-        guard let leader = leaders[key], !leader.skipped else { return nil }
+        guard let leader = leaderInPlace(key) else { return nil }
         if let d = dest, let ino = leader.destIno, d.stat.ino == ino, d.kind == s.kind {
             // Linked already (listed by -ii as rsync's `hf          name`).
             return Plan(action: .unchanged, entry: s, linkTo: leader.path)
