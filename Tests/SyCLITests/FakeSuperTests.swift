@@ -230,6 +230,23 @@ struct FakeSuperTests {
         }
     }
 
+    /// -A beside --fake-super: rsync keeps ACLs in records of its own format; locally (both
+    /// sides under --fake-super) none is copied, and the mode's group bits are the mask's.
+    @Test func aclsAsRsync() throws {
+        let t = TempDir("fakesuper")
+        tree(t.sub("src"))
+        _ = system(script: "cd \(shellQuote(t.sub("src"))) && setfacl -m u:nobody:rw d/g && setfacl -d -m g:nogroup:rx d/e && touch -d 2024-01-02 d/g d/e")
+        let acls = { (dir: String) in sh("cd \(shellQuote(t.sub(dir))) && getfacl -R -p . 2>/dev/null").out }
+        for round in 0..<2 {
+            let rr = run(["rsync", "-aAi", "--fake-super", "src/", "r/"], cwd: t.path)
+            let ss = run(["sy", "-aAi", "--fake-super", "src/", "s/"], cwd: t.path)
+            #expect(rr.code == 0 && ss.code == 0, "\(ss)")
+            sameAsRsync(t, "r", "s", "-aA round \(round)")
+            #expect(acls("r") == acls("s") && allXattrs(t.sub("r")) == allXattrs(t.sub("s")), "round \(round)")
+            #expect(itemized(rr.out) == itemized(ss.out), "round \(round): rsync\n\(rr.out)\nsy\n\(ss.out)")
+        }
+    }
+
     @Test func otherRemoteOptionsAreRefused() throws {
         let t = TempDir("fakesuper")
         tree(t.sub("src"))

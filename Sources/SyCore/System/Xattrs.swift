@@ -26,7 +26,9 @@ public struct XattrSelection: Sendable, Equatable {
 
     /// Whether the attribute `name` (as sent: see `FakeStat.shownName`) is copied.
     public func wants(_ name: [UInt8]) -> Bool {
-        if acls && (name == Self.aclAccess || name == Self.aclDefault) { return true }
+        // (--fake-super: rsync keeps ACLs in records of its own format, user.rsync.%aacl and
+        // %dacl, which sy neither reads nor writes: none are copied, none are touched.)
+        if acls && (name == Self.aclAccess || name == Self.aclDefault) { return !FakeStat.enabled }
         guard xattrs else { return false }
         if name.starts(with: FakeStat.recordPrefix) && (sending || FakeStat.enabled) { return false }
         if name.starts(with: Array("user.".utf8)) { return true }
