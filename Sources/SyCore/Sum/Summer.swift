@@ -700,7 +700,8 @@ public final class Summer {
     func reachedContentDir(_ path: PathBytes, existing: Bool) throws(SyError) {
         let looks: Bool
         switch pass {
-        case .whole: looks = options.delete && (existing || !options.dryRun)
+        // (--existing makes no new directory but the destination: nothing is looked into there.)
+        case .whole: looks = options.delete && (existing || !options.dryRun && (!options.existing || path == [0x2E]))
         case .deletions: looks = existing || (path == [0x2E] && !options.dryRun)
         case .transfers: looks = false
         }
