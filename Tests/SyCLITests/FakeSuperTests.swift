@@ -171,6 +171,25 @@ struct FakeSuperTests {
         }
     }
 
+    /// --inplace without root over a file its user may not write: made writable for the update
+    /// and given its mode again, as rsync's receiver does (sy failed with EACCES).
+    @Test(arguments: [["-a", "-I", "--inplace"], ["-a", "--inplace", "--no-W"], ["-rt", "--inplace"]])
+    func readOnlyFileInPlaceWithoutRootAsRsync(args: [String]) throws {
+        guard FakeSuperTests.root else { return } // (needs a second user: run as root, as CI does)
+        let t = TempDir("fakesuper")
+        chmod(t.path, 0o777)
+        let build = "mkdir src r && echo 'new data' > src/f && echo 'old' > r/f && head -c 300000 /dev/urandom > src/g && cp src/g r/g"
+            + " && echo x >> src/g && chmod 444 src/f r/f src/g r/g && touch -d 2020-01-01 src/f src/g r/f r/g src r && cp -a r s"
+            + " && chown -R nobody src r s"
+        #expect(system(script: "cd \(shellQuote(t.path)) && \(build)") == 0)
+        let nobody = "cd \(shellQuote(t.path)) && setpriv --reuid=65534 --regid=65534 --clear-groups "
+        let rr = sh(nobody + "rsync -i \(args.joined(separator: " ")) src/ r/")
+        let ss = sh(nobody + "\(Tools.path("sy")) -i \(args.joined(separator: " ")) src/ s/")
+        #expect(rr.code == 0 && ss.code == rr.code, "\(args): rsync \(rr) sy \(ss)")
+        sameAsRsync(t, "r", "s", "\(args)")
+        #expect(itemized(rr.out) == itemized(ss.out), "\(args): rsync\n\(rr.out)\nsy\n\(ss.out)")
+    }
+
     /// Which side each option reaches: --fake-super this side (both of a local copy), -M's
     /// the remote side (a local copy's receiver), over a real sshd too.
     @Test func sidesAsRsync() throws {

@@ -124,7 +124,7 @@ extension Applier {
         var unnamed = false
         do {
             if inplace {
-                outFd = try Sys.openat(dir, name, O_RDWR | O_NOFOLLOW)
+                outFd = try openInPlace(dir, name)
             } else if mayWriteUnnamed(p, tdir: tdir, dir: dir), let fd = unnamedFile(dir) {
                 outFd = fd
                 unnamed = true
@@ -373,6 +373,16 @@ extension Applier {
         try? Sys.unlinkat(tdir, tmp, isDir: false)
         tmp = near; tdir = dir
         noteCurrentTemp(dir, near, dir: dir, name: name)
+    }
+
+    /// Opens a file to update in place; one its user may not write (its own) is made writable
+    /// first, as rsync's receiver does: its mode is set again afterwards.
+    func openInPlace(_ dir: Int32, _ name: PathBytes) throws(Errno) -> Int32 {
+        do { return try Sys.openat(dir, name, O_RDWR | O_NOFOLLOW) } catch {
+            guard error.code == EACCES, let st = try? Sys.rawFstatat(dir, name), st.kind == .file, st.uid == euid else { throw error }
+            try Sys.fchmodat(dir, name, mode_t(st.perms | 0o600))
+            return try Sys.openat(dir, name, O_RDWR | O_NOFOLLOW)
+        }
     }
 
     /// Mode, owner, extended attributes and time of a received file (`oldPerms`: the file it
