@@ -1015,6 +1015,9 @@ public final class Summer {
                 try emit(plan)
             } else {
                 try clearWay(d, for: s)
+                // A --compare-dest copy stands for it (as where nothing was in the way).
+                if options.hardLinks && s.isLinkCandidate { leaders[LinkKey(dev: s.dev, ino: s.ino)] = nil }
+                if options.reportUnchanged { try emit(Plan(action: .unchanged, flags: s.kind == .file ? [] : [.referenced], entry: s)) }
             }
             try placeHeldMembers(of: s)
             return
