@@ -8,8 +8,9 @@ import Glibc
 /// regular files and symlinks as regular files holding the target; both sides read the record
 /// back in place of what the filesystem says.
 ///
-/// `enabled` is set once per process by a tool run with `--fake-super`; `Sys.fstatat` and
-/// `Sys.readlinkat` then read through the records (rsync's `x_lstat` and `do_readlink`).
+/// `enabled` is set once per process by a tool run with `--fake-super`; `Sys.fstatat` then
+/// reads through the records and `linkTarget` gives symlink targets (rsync's `x_lstat` and
+/// `do_readlink`).
 public enum FakeStat {
     nonisolated(unsafe) public static var enabled = false
     /// Set by the receiving side's tools: there a real symlink reads as one with an empty
