@@ -24,13 +24,9 @@ extension Applier {
     func settleFake(_ e: Entry, _ target: XattrIO.Target) {
         guard FakeStat.enabled, !options.dryRun else { return }
         do throws(Errno) {
-            var st: FileStat
-            switch target {
-            case .fd(let fd): st = try Sys.fstat(fd)
-            case .at(let d, let n): st = try Sys.rawFstatat(d, n)
-            }
-            FakeStat.overlay(&st, target)
-            try FakeStat.store(fakeRecord(e, perms: st.perms), target)
+            let now = try FakeStat.current(target)
+            let perms = now.record.map { $0.mode & 0o7777 } ?? now.real.perms
+            try FakeStat.store(fakeRecord(e, perms: perms), target, now: now)
         } catch {
             report(SyError.sys("failed to write xattr user.rsync.%stat for", e.path, error.code, status: .partial))
         }

@@ -1,4 +1,3 @@
-import CSyLinux
 import Glibc
 
 /// rsync's `--fake-super`: what the owner, mode, device number and type of an entry would be
@@ -74,25 +73,12 @@ public enum FakeStat {
         ((ma & 0xfff) << 8) | ((ma & ~UInt64(0xfff)) << 32) | (mi & 0xff) | ((mi & ~UInt64(0xff)) << 12)
     }
 
-    /// A path the l*xattr calls can take for `name` in `dir` (its last component not followed).
-    static func cpath(_ dir: Int32, _ name: PathBytes) -> [CChar] {
-        if dir == Sys.atFDCWD || name.first == 0x2F { return (name + [0]).map { CChar(bitPattern: $0) } }
-        return XattrIO.procPath(dir, name)
-    }
-
     /// The record of `name` in `dir` (or of `fd`), nil when it has none. A record that cannot
     /// be read as one is an error, as rsync's "Corrupt user.rsync.%stat xattr".
     public static func read(_ target: XattrIO.Target) throws(SyError) -> Record? {
         var buf = [UInt8](repeating: 0, count: 256)
-        let n: Int = buf.withUnsafeMutableBytes { b in
-            name.withUnsafeBufferPointer { cn in
-                switch target {
-                case .fd(let fd): return sy_fgetxattr(fd, cn.baseAddress!, b.baseAddress, UInt(b.count))
-                case .at(let d, let p):
-                    return cpath(d, p).withUnsafeBufferPointer { sy_lgetxattr($0.baseAddress!, cn.baseAddress!, b.baseAddress, UInt(b.count)) }
-                }
-            }
-        }
+        let path = XattrIO.path(of: target)
+        let n = buf.withUnsafeMutableBytes { XattrIO.get(target, path, name, $0.baseAddress, $0.count) }
         if n < 0 { return nil }
         guard let r = Record(text: Array(buf[..<n])) else {
             throw SyError("Corrupt user.rsync.%stat xattr: \"\(String(decoding: buf[..<n], as: UTF8.self))\"", status: .fileIO)
@@ -127,15 +113,23 @@ public enum FakeStat {
         mode & 0o777 | (directory ? 0o700 : 0o600)
     }
 
-    /// Stores `r` for `target` as rsync's set_stat_xattr: sets the real mode to `realPerms`,
-    /// and keeps a record only where the real entry differs from it (removing one left).
-    public static func store(_ given: Record, _ target: XattrIO.Target) throws(Errno) {
-        var r = given
+    /// What `target` is now: as the filesystem says, and its record (a corrupt one as none).
+    public static func current(_ target: XattrIO.Target) throws(Errno) -> (real: FileStat, record: Record?) {
         let real: FileStat
         switch target {
         case .fd(let fd): real = try Sys.fstat(fd)
         case .at(let d, let p): real = try Sys.rawFstatat(d, p)
         }
+        return (real, try? read(target))
+    }
+
+    /// Stores `r` for `target` as rsync's set_stat_xattr: sets the real mode to `realPerms`,
+    /// and keeps a record only where the real entry differs from it (removing one left).
+    /// `now`: `current(target)`, where the caller has it already.
+    public static func store(_ given: Record, _ target: XattrIO.Target,
+                             now: (real: FileStat, record: Record?)? = nil) throws(Errno) {
+        var r = given
+        let (real, old) = if let now { now } else { try current(target) }
         guard let kind = real.kind else { return }
         if r.uid == UInt32.max { r.uid = real.uid }
         if r.gid == UInt32.max { r.gid = real.gid }
@@ -146,32 +140,13 @@ public enum FakeStat {
             case .at(let d, let p): try Sys.fchmodat(d, p, mode_t(perms))
             }
         }
-        let old = try? read(target)
         let matches = kind.typeBits | perms == r.mode && (EntryKind(mode: r.mode)?.isDevice == true ? r.rdev : 0) == 0
             && real.uid == r.uid && real.gid == r.gid
         if matches {
-            guard old != nil else { return }
-            let rc: Int32 = name.withUnsafeBufferPointer { cn in
-                switch target {
-                case .fd(let fd): return sy_fremovexattr(fd, cn.baseAddress!)
-                case .at(let d, let p): return cpath(d, p).withUnsafeBufferPointer { sy_lremovexattr($0.baseAddress!, cn.baseAddress!) }
-                }
-            }
-            if rc != 0 && errno != ENODATA { throw Errno(errno) }
-            return
+            if old != nil { try XattrIO.remove(target, XattrIO.path(of: target), name) }
+        } else if old != r {
+            try XattrIO.set(target, XattrIO.path(of: target), name, Array(r.text.utf8))
         }
-        if old == r { return }
-        let value = Array(r.text.utf8)
-        let rc: Int32 = name.withUnsafeBufferPointer { cn in
-            value.withUnsafeBytes { v in
-                switch target {
-                case .fd(let fd): return sy_fsetxattr(fd, cn.baseAddress!, v.baseAddress, UInt(v.count))
-                case .at(let d, let p):
-                    return cpath(d, p).withUnsafeBufferPointer { sy_lsetxattr($0.baseAddress!, cn.baseAddress!, v.baseAddress, UInt(v.count)) }
-                }
-            }
-        }
-        if rc != 0 { throw Errno(errno) }
     }
 
     /// The target of the entry `name` in `dir` that a stat (through the records) calls a

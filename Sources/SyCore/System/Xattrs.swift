@@ -50,14 +50,52 @@ public enum XattrIO {
         case at(Int32, PathBytes)
     }
 
-    static func procPath(_ dirfd: Int32, _ name: PathBytes) -> [CChar] {
-        (Array("/proc/self/fd/\(dirfd)/".utf8) + name + [0]).map { CChar(bitPattern: $0) }
+    /// The path the l*xattr calls take for `target` (none for a descriptor):
+    /// `/proc/self/fd/DIR/NAME`, or the name itself beside the working directory or from `/`.
+    static func path(of target: Target) -> [CChar] {
+        guard case .at(let dir, let name) = target else { return [] }
+        if dir == Sys.atFDCWD || name.first == 0x2F { return (name + [0]).map { CChar(bitPattern: $0) } }
+        return (Array("/proc/self/fd/\(dir)/".utf8) + name + [0]).map { CChar(bitPattern: $0) }
+    }
+
+    /// One attribute's value into `buf` (`path`: `path(of: target)`): its length, or -1 and errno.
+    static func get(_ target: Target, _ path: [CChar], _ name: [CChar], _ buf: UnsafeMutableRawPointer?, _ size: Int) -> Int {
+        name.withUnsafeBufferPointer { cn in
+            switch target {
+            case .fd(let fd): return sy_fgetxattr(fd, cn.baseAddress!, buf, UInt(size))
+            case .at: return path.withUnsafeBufferPointer { sy_lgetxattr($0.baseAddress!, cn.baseAddress!, buf, UInt(size)) }
+            }
+        }
+    }
+
+    /// Sets one attribute.
+    static func set(_ target: Target, _ path: [CChar], _ name: [CChar], _ value: [UInt8]) throws(Errno) {
+        let rc: Int32 = name.withUnsafeBufferPointer { cn in
+            value.withUnsafeBytes { v in
+                switch target {
+                case .fd(let fd): return sy_fsetxattr(fd, cn.baseAddress!, v.baseAddress, UInt(v.count))
+                case .at: return path.withUnsafeBufferPointer { sy_lsetxattr($0.baseAddress!, cn.baseAddress!, v.baseAddress, UInt(v.count)) }
+                }
+            }
+        }
+        if rc != 0 { throw Errno(errno) }
+    }
+
+    /// Removes one attribute (one that is not there is no error).
+    static func remove(_ target: Target, _ path: [CChar], _ name: [CChar]) throws(Errno) {
+        let rc: Int32 = name.withUnsafeBufferPointer { cn in
+            switch target {
+            case .fd(let fd): return sy_fremovexattr(fd, cn.baseAddress!)
+            case .at: return path.withUnsafeBufferPointer { sy_lremovexattr($0.baseAddress!, cn.baseAddress!) }
+            }
+        }
+        if rc != 0 && errno != ENODATA { throw Errno(errno) }
     }
 
     /// The selected attributes, sorted by name; none where the filesystem has no xattrs.
     public static func read(_ target: Target, _ sel: XattrSelection) throws(Errno) -> [Xattr] {
         guard !sel.isEmpty else { return [] }
-        let path: [CChar] = { if case .at(let d, let n) = target { return procPath(d, n) }; return [] }()
+        let path = path(of: target)
         func list(_ buf: UnsafeMutablePointer<CChar>?, _ size: Int) -> Int {
             switch target {
             case .fd(let fd): return sy_flistxattr(fd, buf, UInt(size))
@@ -75,14 +113,7 @@ public enum XattrIO {
             let name = FakeStat.shownName(stored)
             guard sel.wants(name) else { continue }
             let cname = Array(raw) + [0]
-            func get(_ buf: UnsafeMutableRawPointer?, _ n: Int) -> Int {
-                cname.withUnsafeBufferPointer { cn in
-                    switch target {
-                    case .fd(let fd): return sy_fgetxattr(fd, cn.baseAddress!, buf, UInt(n))
-                    case .at: return path.withUnsafeBufferPointer { sy_lgetxattr($0.baseAddress!, cn.baseAddress!, buf, UInt(n)) }
-                    }
-                }
-            }
+            func get(_ buf: UnsafeMutableRawPointer?, _ n: Int) -> Int { XattrIO.get(target, path, cname, buf, n) }
             let n = get(nil, 0)
             if n < 0 { if errno == ENODATA { continue }; throw Errno(errno) }
             var value = [UInt8](repeating: 0, count: n)
@@ -103,29 +134,9 @@ public enum XattrIO {
     public static func write(_ want: [Xattr], to target: Target, _ sel: XattrSelection) throws(Errno) {
         let have = try read(target, sel)
         if have == want { return }
-        let path: [CChar] = { if case .at(let d, let n) = target { return procPath(d, n) }; return [] }()
+        let path = path(of: target)
         func cname(_ n: [UInt8]) -> [CChar] { (FakeStat.storedName(n) + [0]).map { CChar(bitPattern: $0) } }
-        for old in have where !want.contains(where: { $0.name == old.name }) {
-            let cn = cname(old.name)
-            let rc: Int32 = cn.withUnsafeBufferPointer { c in
-                switch target {
-                case .fd(let fd): return sy_fremovexattr(fd, c.baseAddress!)
-                case .at: return path.withUnsafeBufferPointer { sy_lremovexattr($0.baseAddress!, c.baseAddress!) }
-                }
-            }
-            if rc != 0 && errno != ENODATA { throw Errno(errno) }
-        }
-        for x in want where !have.contains(x) {
-            let cn = cname(x.name)
-            let rc: Int32 = cn.withUnsafeBufferPointer { c in
-                x.value.withUnsafeBytes { v in
-                    switch target {
-                    case .fd(let fd): return sy_fsetxattr(fd, c.baseAddress!, v.baseAddress, UInt(v.count))
-                    case .at: return path.withUnsafeBufferPointer { sy_lsetxattr($0.baseAddress!, c.baseAddress!, v.baseAddress, UInt(v.count)) }
-                    }
-                }
-            }
-            if rc != 0 { throw Errno(errno) }
-        }
+        for old in have where !want.contains(where: { $0.name == old.name }) { try remove(target, path, cname(old.name)) }
+        for x in want where !have.contains(x) { try set(target, path, cname(x.name), x.value) }
     }
 }
